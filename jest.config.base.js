@@ -1,0 +1,16 @@
+// Shared jest settings: ts-jest over the TypeScript sources, and the workspace packages resolved
+// to their sources so tests never need a prior build of a sibling package.
+const path = require('path');
+module.exports = (dir) => ({
+  rootDir: dir,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json') }] },
+  moduleNameMapper: {
+    '^@famfs/libfamfs$': path.join(__dirname, 'packages/libfamfs/src/index.ts'),
+    '^@famfs/libfamfs/(.*)$': path.join(__dirname, 'packages/libfamfs/src/$1'),
+    '^@famfs/native$': path.join(__dirname, 'packages/native/src/index.ts'),
+    '^@famfs/fused$': path.join(__dirname, 'packages/famfs-fused/src/index.ts'),
+  },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testTimeout: 120000,
+});

@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "famfs_native",
+      "sources": ["csrc/addon.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=9", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc": ["-O2", "-std=c++17"]
+    }
+  ]
+}
