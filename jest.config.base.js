@@ -4,7 +4,7 @@ const path = require('path');
 module.exports = (dir) => ({
   rootDir: dir,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json') }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(__dirname, 'tsconfig.spec.json') }] },
   moduleNameMapper: {
     '^@famfs/libfamfs$': path.join(__dirname, 'packages/libfamfs/src/index.ts'),
     '^@famfs/libfamfs/(.*)$': path.join(__dirname, 'packages/libfamfs/src/$1'),

@@ -1,0 +1,55 @@
+import { isUtf8 } from 'buffer';
+import { FamfsError } from '../errors';
+import { Field } from '../layout';
+import { MAX_PATHLEN } from './constants';
+
+/**
+ * Why a famfs relative path is unacceptable, or undefined when it is fine. famfs paths are
+ * relative to the mount point: no leading '/', no empty, '.' or '..' components, no NUL, valid
+ * UTF-8, and short enough to leave room for the NUL in an 80-byte field.
+ */
+export function relpathProblem(path: string): string | undefined {
+  if (path.length === 0) return 'empty path';
+  if (path.includes('\0')) return 'path contains a NUL byte';
+  if (Buffer.byteLength(path, 'utf8') > MAX_PATHLEN - 1) return `path is longer than ${MAX_PATHLEN - 1} bytes`;
+  if (path.startsWith('/')) return 'path is absolute';
+  for (const c of path.split('/')) {
+    if (c === '') return 'path has an empty component';
+    if (c === '.' || c === '..') return `path has a '${c}' component`;
+  }
+  return undefined;
+}
+
+export function checkRelpath(path: string, what = 'path'): string {
+  const p = relpathProblem(path);
+  if (p) throw new FamfsError('EINVAL', `invalid ${what} '${path}': ${p}`, { path });
+  return path;
+}
+
+/**
+ * The relpath field of file and mkdir entries: NUL-terminated UTF-8 in MAX_PATHLEN bytes.
+ * Decoding throws EBADENTRY when the bytes are not a valid famfs path; encoding checks the same.
+ */
+export function relpathField(offset: number): Field<string> {
+  return {
+    offset,
+    codec: {
+      size: MAX_PATHLEN,
+      read: (b, at) => {
+        const nul = b.indexOf(0, at);
+        if (nul < 0 || nul >= at + MAX_PATHLEN) throw new FamfsError('EBADENTRY', 'path is not NUL-terminated within 80 bytes');
+        const raw = b.subarray(at, nul);
+        if (!isUtf8(raw)) throw new FamfsError('EBADENTRY', 'path is not valid UTF-8');
+        const path = raw.toString('utf8');
+        const p = relpathProblem(path);
+        if (p) throw new FamfsError('EBADENTRY', `${p}: '${path}'`);
+        return path;
+      },
+      write: (b, at, v) => {
+        checkRelpath(v);
+        b.fill(0, at, at + MAX_PATHLEN);
+        b.write(v, at, 'utf8');
+      },
+    },
+  };
+}
