@@ -2,10 +2,17 @@
   "targets": [
     {
       "target_name": "famfs_native",
-      "sources": ["csrc/addon.cc"],
+      "sources": [
+        "csrc/addon.cc",
+        "csrc/common.cc",
+        "csrc/mapping.cc",
+        "csrc/cache.cc",
+        "csrc/fileops.cc",
+        "csrc/mount.cc"
+      ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=9", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],
-      "cflags_cc": ["-O2", "-std=c++17"]
+      "cflags_cc": ["-O2", "-std=c++17", "-Wall", "-Wextra"]
     }
   ]
 }

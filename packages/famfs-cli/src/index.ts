@@ -1,1 +1,4 @@
-export {};
+export { runFamfs, runCommand, COMMANDS } from './main';
+export type { CommandSpec } from './command';
+export type { Io } from './io';
+export { formatFsck } from './fsck-text';

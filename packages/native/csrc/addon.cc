@@ -1,3 +1,18 @@
+// famfs native addon entry point: each topic registers its functions and constants.
 #include <napi.h>
-static Napi::Object Init(Napi::Env env, Napi::Object exports) { return exports; }
+
+#include "common.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  famfs::InitMapping(env, exports);
+  famfs::InitCache(env, exports);
+  famfs::InitFileOps(env, exports);
+  famfs::InitMount(env, exports);
+  return exports;
+}
+
+}  // namespace
+
 NODE_API_MODULE(famfs_native, Init)

@@ -50,6 +50,10 @@ bool ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* fn, const ch
 bool ArgWindow(const Napi::CallbackInfo& info, size_t i, const char* fn, const Bytes& bytes,
                size_t* offset, size_t* length);
 
+// msync(MS_SYNC or MS_ASYNC) of [start, start + length), with start rounded down to its page.
+// Returns 0 or an errno value.
+int SyncRange(void* start, size_t length, bool sync);
+
 // Per-topic initialisers, called from the module's Init.
 void InitMapping(Napi::Env env, Napi::Object exports);
 void InitCache(Napi::Env env, Napi::Object exports);

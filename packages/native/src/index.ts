@@ -1,1 +1,199 @@
-export {};
+/**
+ * @famfs/native: typed wrapper over the famfs_native addon (mmap, CPU cache maintenance,
+ * ioctl, flock, mount/umount2, device sizing).
+ *
+ * All functions are synchronous. Failed system calls throw an Error shaped like
+ * {@link NativeError}; wrong argument types throw TypeError and out-of-range values RangeError.
+ * Errors raised inside the addon belong to the main realm, so under jest use
+ * {@link isNativeError} or check `name`/`code` rather than `instanceof`.
+ */
+import { constants as bufferConstants } from 'buffer';
+import * as path from 'path';
+
+/** Error thrown for a failed system call, e.g. message "mmap: Invalid argument". */
+export interface NativeError extends Error {
+  /** Positive errno value. */
+  errno: number;
+  /** Symbolic errno name ('EINVAL', 'ENOENT', 'EWOULDBLOCK', ... or 'UNKNOWN'). */
+  code: string;
+  /** The system call (or operation) that failed. */
+  syscall: string;
+}
+
+export type FlushMethod = 'clwb' | 'clflushopt' | 'clflush' | 'dc cvac' | 'msync';
+export type InvalidateMethod = 'clflushopt' | 'clflush' | 'dc civac' | 'msync';
+
+export interface CacheMethods {
+  flush: FlushMethod;
+  invalidate: InvalidateMethod;
+}
+
+export interface DeviceSize {
+  /** Size in bytes. */
+  size: number;
+  kind: 'file' | 'block' | 'chardev';
+}
+
+interface Binding {
+  mmap(fd: number, length: number, offset: number, writable: boolean): ArrayBuffer;
+  unmap(buf: ArrayBuffer | Uint8Array): void;
+  msync(buf: Uint8Array, offset: number, length: number, sync: boolean): void;
+  pageSize(): number;
+  flush(buf: Uint8Array, offset: number, length: number): void;
+  invalidate(buf: Uint8Array, offset: number, length: number): void;
+  cacheMethod(): CacheMethods;
+  ioctl(fd: number, request: number | bigint, arg?: Uint8Array | number | bigint): number;
+  flock(fd: number, op: number): void;
+  deviceSize(fd: number): DeviceSize;
+  mount(source: string, target: string, fstype: string, flags: number, data: string): void;
+  umount2(target: string, flags: number): void;
+  LOCK_SH: number;
+  LOCK_EX: number;
+  LOCK_UN: number;
+  LOCK_NB: number;
+  MS_RDONLY: number;
+  MS_NOSUID: number;
+  MS_NODEV: number;
+  MS_NOEXEC: number;
+  MS_NOATIME: number;
+  MNT_FORCE: number;
+  MNT_DETACH: number;
+  UMOUNT_NOFOLLOW: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const native: Binding = require(path.join(__dirname, '..', 'build', 'Release', 'famfs_native.node'));
+
+/** True if `e` is a {@link NativeError} (optionally with the given code). Realm-independent. */
+export function isNativeError(e: unknown, code?: string): e is NativeError {
+  if (typeof e !== 'object' || e === null) return false;
+  const err = e as Partial<NativeError>;
+  return (
+    typeof err.message === 'string' &&
+    typeof err.errno === 'number' &&
+    typeof err.code === 'string' &&
+    typeof err.syscall === 'string' &&
+    (code === undefined || err.code === code)
+  );
+}
+
+/** Largest mapping mmap() can return as one Buffer (buffer.constants.MAX_LENGTH; 4 GiB on Node 20). */
+export const MAX_MAP_LENGTH: number = bufferConstants.MAX_LENGTH;
+
+/**
+ * Maps `length` bytes of `fd` at `offset` (a multiple of the page size) with MAP_SHARED,
+ * read-only or read-write. The Buffer's memory is unmapped when it is garbage collected, or
+ * at once by {@link unmap}. Touching pages beyond the end of the file raises SIGBUS.
+ */
+export function mmap(fd: number, length: number, offset: number, writable: boolean): Buffer {
+  if (typeof length === 'number' && length > MAX_MAP_LENGTH) {
+    throw new RangeError(`mmap: length ${length} exceeds the Buffer limit of ${MAX_MAP_LENGTH} bytes`);
+  }
+  const mapping = native.mmap(fd, length, offset, writable);
+  try {
+    return Buffer.from(mapping, 0, mapping.byteLength);
+  } catch (e) {
+    native.unmap(mapping);
+    throw e;
+  }
+}
+
+/**
+ * Unmaps a Buffer returned by {@link mmap} now and detaches it (its length becomes 0). Throws
+ * EINVAL if the buffer is not a live mapping, e.g. on a second call.
+ */
+export function unmap(buf: Buffer): void {
+  native.unmap(buf);
+}
+
+function checkWindow(fn: string, buf: Uint8Array, offset: number, length: number): void {
+  if (!ArrayBuffer.isView(buf)) throw new TypeError(`${fn}: buf must be a Buffer`);
+  for (const [name, value] of [['offset', offset], ['length', length]] as const) {
+    if (!Number.isSafeInteger(value)) throw new TypeError(`${fn}: ${name} must be an integer`);
+  }
+  if (offset < 0 || length < 0 || offset + length > buf.length) {
+    throw new RangeError(
+      `${fn}: range [${offset}, ${offset + length}) is outside the buffer of length ${buf.length}`,
+    );
+  }
+}
+
+/**
+ * msync(2) over `buf[offset, offset + length)`; the start is rounded down to its page.
+ * `sync` selects MS_SYNC (default) or MS_ASYNC. `length` defaults to the rest of the buffer.
+ */
+export function msync(buf: Buffer, offset = 0, length = buf.length - offset, sync = true): void {
+  checkWindow('msync', buf, offset, length);
+  native.msync(buf, offset, length, sync);
+}
+
+/** Writes back the CPU cache lines covering `buf[offset, offset + length)` (see cacheMethod). */
+export function flush(buf: Buffer, offset = 0, length = buf.length - offset): void {
+  checkWindow('flush', buf, offset, length);
+  native.flush(buf, offset, length);
+}
+
+/** Writes back and invalidates the CPU cache lines covering `buf[offset, offset + length)`. */
+export function invalidate(buf: Buffer, offset = 0, length = buf.length - offset): void {
+  checkWindow('invalidate', buf, offset, length);
+  native.invalidate(buf, offset, length);
+}
+
+/** The cache instructions chosen for this CPU at load time. */
+export function cacheMethod(): CacheMethods {
+  return native.cacheMethod();
+}
+
+/**
+ * ioctl(2). A Buffer `arg` is passed by pointer (the kernel may read and write it); a number
+ * or bigint is passed by value; no arg passes 0. Returns the (non-negative) ioctl result.
+ */
+export function ioctl(fd: number, request: number | bigint, arg?: Buffer | number | bigint): number {
+  return native.ioctl(fd, request, arg);
+}
+
+export const LOCK_SH: number = native.LOCK_SH;
+export const LOCK_EX: number = native.LOCK_EX;
+export const LOCK_UN: number = native.LOCK_UN;
+export const LOCK_NB: number = native.LOCK_NB;
+
+/**
+ * flock(2), retried on EINTR. A blocking request blocks the whole thread (event loop). With
+ * LOCK_NB a held lock throws a NativeError with code 'EWOULDBLOCK'.
+ */
+export function flock(fd: number, op: number): void {
+  native.flock(fd, op);
+}
+
+export const MS_RDONLY: number = native.MS_RDONLY;
+export const MS_NOSUID: number = native.MS_NOSUID;
+export const MS_NODEV: number = native.MS_NODEV;
+export const MS_NOEXEC: number = native.MS_NOEXEC;
+export const MS_NOATIME: number = native.MS_NOATIME;
+export const MNT_FORCE: number = native.MNT_FORCE;
+export const MNT_DETACH: number = native.MNT_DETACH;
+export const UMOUNT_NOFOLLOW: number = native.UMOUNT_NOFOLLOW;
+
+/** mount(2); an empty `data` string is passed as NULL. Needs CAP_SYS_ADMIN. */
+export function mount(source: string, target: string, fstype: string, flags: number, data = ''): void {
+  native.mount(source, target, fstype, flags, data);
+}
+
+/** umount2(2). */
+export function umount2(target: string, flags = 0): void {
+  native.umount2(target, flags);
+}
+
+/**
+ * Size of what `fd` refers to: a regular file (st_size), a block device (BLKGETSIZE64) or a
+ * character device such as devdax (/sys/dev/char/MAJOR:MINOR/size). Anything else, including
+ * a character device without that sysfs file, throws EINVAL.
+ */
+export function deviceSize(fd: number): DeviceSize {
+  return native.deviceSize(fd);
+}
+
+/** The system page size in bytes. */
+export function pageSize(): number {
+  return native.pageSize();
+}

@@ -1,0 +1,23 @@
+import { isFamfsError } from '@famfs/libfamfs';
+
+/** The C famfs' exit_val: |rc| capped at 127. */
+export function exitVal(rc: number): number {
+  return Math.min(Math.abs(rc), 127);
+}
+
+/** One line for any error a command did not handle itself. */
+export function describeError(e: unknown): string {
+  if (isFamfsError(e)) return e.message;
+  if (e instanceof Error) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code && !e.message.includes(code) ? `${e.message} (${code})` : e.message;
+  }
+  return String(e);
+}
+
+/** The errno-based exit code for an unhandled error. */
+export function exitCodeOf(e: unknown): number {
+  if (isFamfsError(e)) return exitVal(e.errno);
+  const errno = (e as NodeJS.ErrnoException | undefined)?.errno;
+  return typeof errno === 'number' ? exitVal(errno) : 1;
+}

@@ -1,0 +1,20 @@
+/** Where a command writes; tests pass their own to capture output. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+/** Thrown by a command to end with a given exit code after it has printed what it needs. */
+export class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+/** A bad command line: printed with the command's usage, exit 1. */
+export class UsageError extends Error {}

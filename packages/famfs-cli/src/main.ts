@@ -1,0 +1,66 @@
+import { cac } from 'cac';
+import { CommandSpec, commandHelp, programHelp } from './command';
+import { fsckCommand } from './commands/fsck';
+import { logplayCommand } from './commands/logplay';
+import { mkfsCommand } from './commands/mkfs';
+import { describeError, exitCodeOf } from './errors';
+import { Io, processIo, UsageError } from './io';
+
+export const COMMANDS: CommandSpec[] = [mkfsCommand, fsckCommand, logplayCommand];
+
+/** Exit codes of the dispatcher itself, as the C famfs uses them. */
+const EXIT_USAGE = 1;
+const EXIT_UNKNOWN_COMMAND = 3;
+
+/**
+ * Runs `famfs <command> ...` and returns the exit code. `argv` is the arguments after the
+ * program name. Help (-h where it is not a command flag, --help, -?) exits 0; a bad command line
+ * prints the command's usage and exits 1; an unknown command exits 3.
+ */
+export function runFamfs(argv: string[], io: Io = processIo, prog = 'famfs'): number {
+  const args = argv.map((a) => (a === '-?' ? '--help' : a));
+  const name = args[0];
+  if (name === undefined) {
+    io.err(programHelp(prog, COMMANDS));
+    return EXIT_USAGE;
+  }
+  if (name === '-h' || name === '--help') {
+    io.out(programHelp(prog, COMMANDS));
+    return 0;
+  }
+  const spec = COMMANDS.find((c) => c.name === name);
+  if (!spec) {
+    io.err(`${prog}: unknown command '${name}'\n${programHelp(prog, COMMANDS)}`);
+    return EXIT_UNKNOWN_COMMAND;
+  }
+  return runCommand(spec, args.slice(1), io, prog);
+}
+
+export function runCommand(spec: CommandSpec, rest: string[], io: Io, prog: string): number {
+  const cli = cac(prog);
+  const cmd = cli.command(`${spec.name} ${spec.args}`.trim());
+  for (const [flags, desc] of spec.options) cmd.option(flags, desc);
+  cmd.option(spec.helpShort === false ? '--help' : '-h, --help', 'Show this help');
+  let code = 0;
+  cmd.action((...a: unknown[]) => {
+    const options = a.pop() as Record<string, unknown>;
+    const positional = a.flatMap((x) => (x === undefined ? [] : Array.isArray(x) ? x.map(String) : [String(x)]));
+    code = spec.run(positional, options, io);
+  });
+  try {
+    cli.parse(['node', prog, spec.name, ...rest], { run: false });
+    if (cli.options.help) {
+      io.out(commandHelp(prog, spec));
+      return 0;
+    }
+    cli.runMatchedCommand();
+    return code;
+  } catch (e) {
+    if (e instanceof UsageError || (e as Error).name === 'CACError') {
+      io.err(`${prog} ${spec.name}: ${(e as Error).message}\n\n${commandHelp(prog, spec)}`);
+      return EXIT_USAGE;
+    }
+    io.err(`${prog} ${spec.name}: ${describeError(e)}\n`);
+    return exitCodeOf(e);
+  }
+}
