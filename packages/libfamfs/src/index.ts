@@ -26,3 +26,4 @@ export * from './shadow/yaml';
 export * from './shadow/tree';
 export * from './shadow/meta-files';
 export * from './shadow/logplay';
+export * from './shadow/alloc-config';
