@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// fsck throughput on a full log, against a bare CRC-32 pass over the same log bytes, measured in
+// the same run. Usage: node bench/fsck.js [--logs 8m,256m] [--reps N] [--dir DIR]
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { crc32 } = require('zlib');
+const lib = require('../packages/libfamfs/dist/index.js');
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const logs = opt('--logs', '8m,256m').split(',');
+const reps = Number(opt('--reps', '5'));
+const base = fs.mkdtempSync(path.join(opt('--dir', os.tmpdir()), 'famfs-bench-fsck-'));
+const MASTER = Buffer.from('303132333435363738393a3b3c3d3e3f', 'hex');
+
+function best(fn) {
+  let bestMs = Infinity;
+  let result;
+  for (let i = 0; i < reps; i++) {
+    const t = process.hrtime.bigint();
+    result = fn();
+    bestMs = Math.min(bestMs, Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return { ms: bestMs, result };
+}
+
+/** A device whose log is full of one-extent 2 MiB files (the densest real log). */
+function fullDevice(logLen) {
+  const slots = lib.logSlots(logLen);
+  const devSize = lib.LOG_OFFSET + logLen + slots * lib.ALLOC_UNIT;
+  const dev = path.join(base, `full-${logLen >> 20}m.img`);
+  fs.writeFileSync(dev, '');
+  fs.truncateSync(dev, Math.max(devSize, lib.MIN_DEVICE_SIZE));
+  lib.mkfs(dev, { systemUuid: MASTER, logLen });
+  const s = lib.LogSession.open(dev, { systemUuid: MASTER });
+  try {
+    for (let i = 0; i < slots; i++) s.createFile(`f${i}`, lib.ALLOC_UNIT);
+  } finally {
+    s.close();
+  }
+  return { dev, slots };
+}
+
+const rows = [];
+try {
+  for (const l of logs) {
+    const logLen = lib.parseSize(l);
+    const t0 = Date.now();
+    const { dev, slots } = fullDevice(logLen);
+    const buildS = (Date.now() - t0) / 1000;
+    const d = lib.Device.open(dev);
+    const meta = lib.mapMeta(d);
+    const used = lib.LOG_HEADER_SIZE + slots * lib.LOG_ENTRY_SIZE;
+    const bare = best(() => crc32(meta.log.subarray(0, used)));
+    const perEntry = best(() => {
+      let x = 0;
+      for (let i = 0; i < slots; i++) {
+        const at = lib.entryOffset(i);
+        x ^= crc32(meta.log.subarray(at, at + lib.LOG_ENTRY_CRC_SPAN));
+      }
+      return x;
+    });
+    const check = best(() => lib.buildReport(dev, meta.sb, lib.replayLog(meta.log, meta.sb, dev), { systemUuid: MASTER }));
+    d.close();
+    const whole = best(() => lib.fsckDevice(dev, { systemUuid: MASTER }));
+    if (check.result.files !== slots || check.result.collisionCount !== 0 || check.result.badEntries.length !== 0) {
+      throw new Error(`fsck of the full ${l} log is wrong: ${JSON.stringify(check.result.log)}`);
+    }
+    rows.push({
+      log: l,
+      entries: slots,
+      'build s': buildS.toFixed(1),
+      'bare CRC ms': bare.ms.toFixed(1),
+      'per-entry CRC ms': perEntry.ms.toFixed(1),
+      'fsck ms': check.ms.toFixed(1),
+      'fsck+open ms': whole.ms.toFixed(1),
+      'entries/s': Math.round(slots / (check.ms / 1000)).toLocaleString('en-US'),
+      'fsck/bare': (check.ms / bare.ms).toFixed(2) + 'x',
+      'fsck/per-entry CRC': (check.ms / perEntry.ms).toFixed(2) + 'x',
+    });
+    fs.rmSync(dev);
+  }
+} finally {
+  fs.rmSync(base, { recursive: true, force: true });
+}
+console.table(rows);
+console.log('ratios are fsck time over CRC time: lower is better; goal fsck/bare <= 2x on the 256m log');

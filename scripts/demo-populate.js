@@ -1,0 +1,34 @@
+// Demo helper: puts the repo's own top-level docs and sources on a famfs device as files
+// (sizes only: file data needs a mount, which comes with famfs mount), in one log session.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const lib = require('../packages/libfamfs/dist/index.js');
+
+const dev = process.argv[2];
+const repo = path.resolve(__dirname, '..');
+let s;
+try {
+  s = lib.LogSession.open(dev);
+} catch (e) {
+  console.error(`refused: ${e.message}`);
+  process.exit(1);
+}
+try {
+  s.mkdir('docs');
+  s.mkdir('src', { mode: 0o750 });
+  const files = [['README.md', 'docs/README.md']];
+  for (const f of fs.readdirSync(path.join(repo, 'packages/libfamfs/src')).filter((n) => n.endsWith('.ts'))) {
+    files.push([path.join('packages/libfamfs/src', f), `src/${f}`]);
+  }
+  for (const [src, dst] of files) {
+    const size = fs.statSync(path.join(repo, src)).size;
+    const e = s.createFile(dst, size, { mode: 0o644 });
+    const x = e.fmap.extents[0];
+    console.log(`  ${dst.padEnd(28)} ${String(size).padStart(7)} bytes at 0x${x.offset.toString(16)}`);
+  }
+  s.createFile('big-1g', 1024 ** 3);
+  console.log(`  big-1g                       1 GiB; log now holds ${s.nextIndex} entries`);
+} finally {
+  s.close();
+}
