@@ -65,7 +65,7 @@ try {
       }
       return x;
     });
-    const check = best(() => lib.buildReport(dev, meta.sb, lib.replayLog(meta.log, meta.sb, dev), { systemUuid: MASTER }));
+    const check = best(() => lib.checkLog(dev, meta.sb, meta.log, { systemUuid: MASTER }));
     d.close();
     const whole = best(() => lib.fsckDevice(dev, { systemUuid: MASTER }));
     if (check.result.files !== slots || check.result.collisionCount !== 0 || check.result.badEntries.length !== 0) {

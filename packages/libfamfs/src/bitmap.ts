@@ -1,6 +1,7 @@
 import { LOG_OFFSET } from './format/constants';
 import { fmapExtents } from './format/fmap';
 import { Superblock } from './format/superblock';
+import { LogEntry } from './format/log-entry';
 import { Replay } from './replay';
 
 /** Owner value of allocation units that hold the superblock and log. */
@@ -36,15 +37,24 @@ export class AllocationMap {
     this.owner = new Int32Array(units).fill(FREE);
   }
 
-  static build(sb: Superblock, replay: Replay): AllocationMap {
+  /** An empty map of the device with the superblock and log claimed. */
+  static forDevice(sb: Superblock): AllocationMap {
     const map = new AllocationMap(sb.allocUnit, Math.floor(sb.daxdevSize / sb.allocUnit));
     map.claim(0, LOG_OFFSET + sb.logLen, META_OWNER);
-    for (const { index, entry } of replay.entries) {
-      if (entry.type !== 'file') continue;
-      map.fileBytes += entry.size;
-      for (const e of fmapExtents(entry.fmap)) map.claim(e.offset, e.len, index);
-    }
     return map;
+  }
+
+  static build(sb: Superblock, replay: Replay): AllocationMap {
+    const map = AllocationMap.forDevice(sb);
+    replay.entries.forEach((entry, index) => map.add(index, entry));
+    return map;
+  }
+
+  /** Accounts for one valid log entry: a file's extents are claimed for its slot index. */
+  add(index: number, entry: LogEntry | undefined): void {
+    if (entry === undefined || entry.type !== 'file') return;
+    this.fileBytes += entry.size;
+    for (const e of fmapExtents(entry.fmap)) this.claim(e.offset, e.len, index);
   }
 
   get capacityBytes(): number {

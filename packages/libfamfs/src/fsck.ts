@@ -5,7 +5,8 @@ import { uuidToText } from './format/uuid';
 import { AllocationMap, META_OWNER } from './bitmap';
 import { Device, mapMeta } from './device';
 import { mountsOfDevice } from './mounts';
-import { BadEntry, Replay, replayLog, TreeConflict } from './replay';
+import { readLogEntry } from './format/log-entry';
+import { BadEntry, entryOffset, PathTree, scanLog, TreeConflict } from './replay';
 import { Role, roleOf, tryGetSystemUuid } from './system-uuid';
 
 export interface CollisionReport {
@@ -91,24 +92,30 @@ export function fsckDevice(path: string, opts: FsckOptions = {}): FsckReport {
   try {
     const meta = mapMeta(dev);
     dev.invalidate(meta.log, 0, meta.log.length);
-    const replay = replayLog(meta.log, meta.sb, path);
-    return buildReport(path, meta.sb, replay, opts);
+    return checkLog(path, meta.sb, meta.log, opts);
   } finally {
     dev.close();
   }
 }
 
 
-export function buildReport(device: string, sb: Superblock, replay: Replay, opts: FsckOptions = {}): FsckReport {
-  const map = AllocationMap.build(sb, replay);
-  const me = opts.systemUuid ?? tryGetSystemUuid();
-  const { header } = replay;
+/**
+ * Checks a mapped log: one streaming pass validates every entry, marks the allocation map,
+ * counts files and directories and builds the path tree (paths only), so a full 256 MiB log
+ * never holds half a million decoded entries in memory.
+ */
+export function checkLog(device: string, sb: Superblock, log: Buffer, opts: FsckOptions = {}): FsckReport {
+  const map = AllocationMap.forDevice(sb);
+  const tree = new PathTree();
   let files = 0;
   let directories = 0;
-  for (const { entry } of replay.entries) {
+  const { header, bad } = scanLog(log, sb, device, (index, entry) => {
     if (entry.type === 'file') files++;
     else if (entry.type === 'mkdir') directories++;
-  }
+    map.add(index, entry);
+    tree.place(entry, index);
+  });
+  const me = opts.systemUuid ?? tryGetSystemUuid();
   return {
     device,
     superblock: {
@@ -134,10 +141,10 @@ export function buildReport(device: string, sb: Superblock, replay: Replay, opts
     },
     files,
     directories,
-    badEntries: replay.bad,
-    treeConflicts: replay.conflicts,
+    badEntries: bad,
+    treeConflicts: tree.conflicts,
     collisionCount: map.collisions.length,
-    collisions: groupCollisions(map, replay),
+    collisions: groupCollisions(map, log),
     capacity: {
       deviceBytes: sb.daxdevSize,
       bitmapBytes: map.capacityBytes,
@@ -152,13 +159,13 @@ export function buildReport(device: string, sb: Superblock, replay: Replay, opts
 }
 
 /** One line per pair of entries that share units, with the first shared offset. */
-function groupCollisions(map: AllocationMap, replay: Replay): CollisionReport[] {
+function groupCollisions(map: AllocationMap, log: Buffer): CollisionReport[] {
   const pairs = new Map<string, CollisionReport>();
-  const byIndex = new Map(replay.entries.map((x) => [x.index, x.entry]));
+  // Colliding entries were valid when scanned, so they are read again by slot rather than kept.
   const nameOf = (index: number): string => {
     if (index === META_OWNER) return '(superblock and log)';
-    const e = byIndex.get(index);
-    return e && e.type !== 'add_daxdev' ? `${e.path} (entry ${index})` : `entry ${index}`;
+    const e = readLogEntry(log, entryOffset(index), index);
+    return e.type !== 'add_daxdev' ? `${e.path} (entry ${index})` : `entry ${index}`;
   };
   for (const c of map.collisions) {
     const key = `${c.first}:${c.second}`;

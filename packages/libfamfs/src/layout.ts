@@ -140,6 +140,7 @@ export interface FieldInfo {
 export class Layout<F extends FieldMap> {
   readonly fieldInfo: readonly FieldInfo[];
   private readonly entries: ReadonlyArray<readonly [string, Field<unknown>]>;
+  private readonly decodeAt: (buf: Buffer, at: number) => ValueOf<F>;
 
   constructor(
     readonly name: string,
@@ -156,6 +157,7 @@ export class Layout<F extends FieldMap> {
       if (end > size) throw new Error(`layout ${name}: field ${fname} ends at ${end}, past size ${size}`);
     }
     this.fieldInfo = this.entries.map(([n, f]) => ({ name: n, offset: f.offset, size: f.codec.size }));
+    this.decodeAt = compileDecoder(this.entries);
   }
 
   /** Decodes the struct at `at`; the caller guarantees (or we check) that size bytes are there. */
@@ -163,9 +165,7 @@ export class Layout<F extends FieldMap> {
     if (at < 0 || at + this.size > buf.length) {
       throw new RangeError(`${this.name}: need ${this.size} bytes at ${at}, buffer has ${buf.length}`);
     }
-    const out: Record<string, unknown> = {};
-    for (const [fname, f] of this.entries) out[fname] = f.codec.read(buf, at + f.offset);
-    return out as ValueOf<F>;
+    return this.decodeAt(buf, at);
   }
 
   /** Reads one field without decoding the rest. */
@@ -204,6 +204,18 @@ export class Layout<F extends FieldMap> {
   offsetOf(name: keyof F & string): number {
     return this.fields[name].offset;
   }
+}
+
+/**
+ * Builds the decoder of a layout as one function returning an object literal, so every decoded
+ * value has the same shape and no per-field loop runs on hot paths (log replay, FUSE requests).
+ * It is generated from the same field list as everything else: names are JSON-quoted keys and
+ * each value is read by the field's own codec.
+ */
+function compileDecoder<F extends FieldMap>(entries: ReadonlyArray<readonly [string, Field<unknown>]>): (buf: Buffer, at: number) => ValueOf<F> {
+  const readers = entries.map(([, f]) => f.codec.read);
+  const props = entries.map(([name, f], i) => `${JSON.stringify(name)}: r[${i}](b, at + ${f.offset})`).join(', ');
+  return new Function('r', `return function decode(b, at) { return { ${props} }; };`)(readers);
 }
 
 export function defineLayout<F extends FieldMap>(name: string, size: number, fields: F): Layout<F> {

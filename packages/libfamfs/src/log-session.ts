@@ -83,7 +83,7 @@ export class LogSession {
     this.checkNewPath(path);
     const entry: MkdirEntry = { type: 'mkdir', path, mode: opts.mode ?? 0o755, uid: opts.uid ?? 0, gid: opts.gid ?? 0 };
     const index = this.append(entry);
-    this.replay.dirs.set(path, { ...entry, index });
+    this.replay.dirs.set(path, index);
     return entry;
   }
 
@@ -97,7 +97,7 @@ export class LogSession {
     const entry = fileEntry(path, size, opts.mode ?? 0o644, opts.uid ?? 0, opts.gid ?? 0, { kind: 'simple', extents: [extent] });
     this.append(entry);
     this.allocation.fileBytes += size;
-    this.replay.files.set(path, { ...entry, index });
+    this.replay.files.set(path, index);
     return entry;
   }
 
@@ -149,7 +149,7 @@ export class LogSession {
     LogHeaderLayout.set(log, 'nextSeqnum', index + 1);
     LogHeaderLayout.set(log, 'nextIndex', index + 1);
     this.device.flush(log, 0, LOG_HEADER_SIZE);
-    this.replay.entries.push({ index, entry });
+    this.replay.entries[index] = entry;
     return index;
   }
 }

@@ -1,5 +1,6 @@
 import { FamfsError } from './errors';
-import { LOG_HEADER_SIZE, LOG_ENTRY_SIZE, LOG_OFFSET } from './format/constants';
+import { crc32Records } from '@famfs/native';
+import { LOG_ENTRY_CRC_SPAN, LOG_HEADER_SIZE, LOG_ENTRY_SIZE, LOG_OFFSET } from './format/constants';
 import { FileEntry, LogEntry, MkdirEntry, readLogEntry } from './format/log-entry';
 import { LogHeader, parseLogHeader } from './format/log-header';
 import { fmapProblem, FmapGeometry } from './format/fmap';
@@ -19,19 +20,28 @@ export interface TreeConflict {
   reason: string;
 }
 
-export type IndexedFile = FileEntry & { index: number };
-export type IndexedDir = MkdirEntry & { index: number };
-
 /** The log replayed into memory: what a mount shows, plus everything found wrong on the way. */
 export interface Replay {
   header: LogHeader;
-  /** Valid entries in log order, with their slot index. */
-  entries: Array<{ index: number; entry: LogEntry }>;
-  /** Files and directories by relative path, as they appear in the tree. */
-  files: Map<string, IndexedFile>;
-  dirs: Map<string, IndexedDir>;
+  /** Entries by slot index; undefined where the slot holds a bad entry. */
+  entries: Array<LogEntry | undefined>;
+  /** The slot index of each file and directory in the tree, by relative path. */
+  files: Map<string, number>;
+  dirs: Map<string, number>;
   bad: BadEntry[];
   conflicts: TreeConflict[];
+}
+
+/** The file at `path` in a replayed tree. */
+export function replayedFile(r: Replay, path: string): FileEntry | undefined {
+  const i = r.files.get(path);
+  return i === undefined ? undefined : (r.entries[i] as FileEntry);
+}
+
+/** The directory at `path` in a replayed tree. */
+export function replayedDir(r: Replay, path: string): MkdirEntry | undefined {
+  const i = r.dirs.get(path);
+  return i === undefined ? undefined : (r.entries[i] as MkdirEntry);
 }
 
 export function geometryOf(sb: Superblock): FmapGeometry {
@@ -47,52 +57,81 @@ function parentOf(path: string): string {
   return i < 0 ? '' : path.slice(0, i);
 }
 
+export interface LogScan {
+  header: LogHeader;
+  bad: BadEntry[];
+}
+
 /**
- * Replays the log in `log` (header at 0). Every entry is validated; a bad entry is recorded and
- * skipped, so one damaged slot never hides the rest of the log. Throws EBADLOG only when the
- * header itself is unusable.
+ * Validates every entry in use in the log at `log` (header at 0) and hands each valid one to
+ * `onEntry`, in log order. A bad entry is recorded and skipped, so one damaged slot never hides
+ * the rest of the log. Throws EBADLOG only when the header itself is unusable. Nothing is
+ * retained: callers keep what they need (replay keeps the tree, fsck only counts and marks).
  */
-export function replayLog(log: Buffer, sb: Superblock, devName: string): Replay {
+export function scanLog(log: Buffer, sb: Superblock, devName: string, onEntry: (index: number, entry: LogEntry) => void): LogScan {
   const header = parseLogHeader(log, sb.logLen, devName);
   const geom = geometryOf(sb);
-  const r: Replay = { header, entries: [], files: new Map(), dirs: new Map(), bad: [], conflicts: [] };
   const n = header.nextIndex;
+  const bad: BadEntry[] = [];
+  const crcs = crc32Records(log, LOG_HEADER_SIZE, LOG_ENTRY_SIZE, LOG_ENTRY_CRC_SPAN, n);
   for (let i = 0; i < n; i++) {
     let entry: LogEntry;
     try {
-      entry = readLogEntry(log, entryOffset(i), i);
+      entry = readLogEntry(log, entryOffset(i), i, crcs[i]);
       if (entry.type === 'file') {
         const p = fmapProblem(entry.fmap, entry.size, geom);
         if (p) throw new FamfsError('EBADENTRY', `log entry ${i}: file '${entry.path}': ${p}`, { index: i, reason: p });
       }
     } catch (e) {
       if (!(e instanceof FamfsError)) throw e;
-      r.bad.push({ index: i, reason: e.message, torn: i === n - 1 });
+      bad.push({ index: i, reason: e.message, torn: i === n - 1 });
       continue;
     }
-    r.entries.push({ index: i, entry });
-    placeInTree(r, entry, i);
+    onEntry(i, entry);
   }
-  return r;
+  return { header, bad };
 }
 
-/** Adds a valid entry to the tree, or records why its path cannot go there. */
-function placeInTree(r: Replay, entry: LogEntry, index: number): void {
-  if (entry.type === 'add_daxdev') return;
-  const path = entry.path;
-  const conflict = (reason: string) => r.conflicts.push({ index, path, reason });
-  const parent = parentOf(path);
-  if (parent !== '' && !r.dirs.has(parent)) {
-    conflict(r.files.has(parent) ? `parent '${parent}' is a file` : `parent directory '${parent}' does not exist`);
-    return;
-  }
-  if (entry.type === 'file') {
-    if (r.files.has(path)) conflict(`duplicate file path (first logged at entry ${r.files.get(path)!.index})`);
-    else if (r.dirs.has(path)) conflict('a directory of that name exists');
-    else r.files.set(path, { ...entry, index });
-  } else {
-    if (r.files.has(path)) conflict('a file of that name exists');
-    else if (!r.dirs.has(path)) r.dirs.set(path, { ...entry, index });
-    // mkdir of an existing directory is harmless: `mkdir -p` may log it twice.
+/** Replays the log into memory: every valid entry by slot, and the path tree they make. */
+export function replayLog(log: Buffer, sb: Superblock, devName: string): Replay {
+  const entries: Array<LogEntry | undefined> = [];
+  const tree = new PathTree();
+  const scan = scanLog(log, sb, devName, (i, entry) => {
+    entries[i] = entry;
+    tree.place(entry, i);
+  });
+  entries.length = scan.header.nextIndex;
+  return { header: scan.header, entries, files: tree.files, dirs: tree.dirs, bad: scan.bad, conflicts: tree.conflicts };
+}
+
+/**
+ * The directory tree the log describes, by relative path, with every entry whose path does not
+ * fit (missing parent, duplicate, file/directory clash) recorded as a conflict.
+ */
+export class PathTree {
+  readonly files = new Map<string, number>();
+  readonly dirs = new Map<string, number>();
+  readonly conflicts: TreeConflict[] = [];
+
+  /** Adds a valid entry, or records why its path cannot go in the tree. */
+  place(entry: LogEntry, index: number): void {
+    if (entry.type === 'add_daxdev') return;
+    const path = entry.path;
+    const conflict = (reason: string) => this.conflicts.push({ index, path, reason });
+    const parent = parentOf(path);
+    if (parent !== '' && !this.dirs.has(parent)) {
+      conflict(this.files.has(parent) ? `parent '${parent}' is a file` : `parent directory '${parent}' does not exist`);
+      return;
+    }
+    if (entry.type === 'file') {
+      const first = this.files.get(path);
+      if (first !== undefined) conflict(`duplicate file path (first logged at entry ${first})`);
+      else if (this.dirs.has(path)) conflict('a directory of that name exists');
+      else this.files.set(path, index);
+    } else {
+      if (this.files.has(path)) conflict('a file of that name exists');
+      else if (!this.dirs.has(path)) this.dirs.set(path, index);
+      // mkdir of an existing directory is harmless: `mkdir -p` may log it twice.
+    }
   }
 }

@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   famfs::InitCache(env, exports);
   famfs::InitFileOps(env, exports);
   famfs::InitMount(env, exports);
+  famfs::InitChecksum(env, exports);
   return exports;
 }
 

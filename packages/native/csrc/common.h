@@ -59,5 +59,6 @@ void InitMapping(Napi::Env env, Napi::Object exports);
 void InitCache(Napi::Env env, Napi::Object exports);
 void InitFileOps(Napi::Env env, Napi::Object exports);
 void InitMount(Napi::Env env, Napi::Object exports);
+void InitChecksum(Napi::Env env, Napi::Object exports);
 
 }  // namespace famfs

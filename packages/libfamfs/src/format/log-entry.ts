@@ -102,21 +102,29 @@ export function fileEntry(path: string, size: number, mode: number, uid: number,
 /**
  * Reads and checks the entry in slot `index` at `at`: seqnum equal to the index, CRC, known type,
  * a valid path and a structurally sound fmap. Throws EBADENTRY naming the index and the reason.
+ * `crc` is the entry's computed CRC when the caller has it already (a batch over the log).
  */
-export function readLogEntry(buf: Buffer, at: number, index: number): LogEntry {
+export function readLogEntry(buf: Buffer, at: number, index: number, crc = crc32Of(buf, at, at + LOG_ENTRY_CRC_SPAN)): LogEntry {
   try {
     const seqnum = LogEntryLayout.get(buf, 'seqnum', at);
     if (seqnum !== index) throw new FamfsError('EBADENTRY', `seqnum ${seqnum} does not match its slot`);
-    const crc = crc32Of(buf, at, at + LOG_ENTRY_CRC_SPAN);
     const stored = LogEntryLayout.get(buf, 'crc', at);
     if (stored !== crc) throw new FamfsError('EBADENTRY', `CRC mismatch (stored 0x${stored.toString(16)}, computed 0x${crc.toString(16)})`);
     const body = at + BODY_OFFSET;
     const type = LogEntryLayout.get(buf, 'type', at);
     switch (type) {
       case EntryType.File: {
-        const m = FileMetaLayout.decode(buf, body);
-        const fmap = decodeFmap(buf, body + FILE_FMAP_OFFSET);
-        return { type: 'file', path: m.path, size: m.size, flags: m.flags, uid: m.uid, gid: m.gid, mode: m.mode, fmap };
+        const L = FileMetaLayout;
+        return {
+          type: 'file',
+          path: L.get(buf, 'path', body),
+          size: L.get(buf, 'size', body),
+          flags: L.get(buf, 'flags', body),
+          uid: L.get(buf, 'uid', body),
+          gid: L.get(buf, 'gid', body),
+          mode: L.get(buf, 'mode', body),
+          fmap: decodeFmap(buf, body + FILE_FMAP_OFFSET),
+        };
       }
       case EntryType.Mkdir: {
         const m = MkdirLayout.decode(buf, body);

@@ -8,14 +8,24 @@ import { MAX_PATHLEN } from './constants';
  * relative to the mount point: no leading '/', no empty, '.' or '..' components, no NUL, valid
  * UTF-8, and short enough to leave room for the NUL in an 80-byte field.
  */
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
 export function relpathProblem(path: string): string | undefined {
   if (path.length === 0) return 'empty path';
   if (path.includes('\0')) return 'path contains a NUL byte';
   if (Buffer.byteLength(path, 'utf8') > MAX_PATHLEN - 1) return `path is longer than ${MAX_PATHLEN - 1} bytes`;
-  if (path.startsWith('/')) return 'path is absolute';
-  for (const c of path.split('/')) {
-    if (c === '') return 'path has an empty component';
-    if (c === '.' || c === '..') return `path has a '${c}' component`;
+  if (path.charCodeAt(0) === SLASH) return 'path is absolute';
+  // One pass over the components (this runs for every entry of a replayed log).
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    if (i < path.length && path.charCodeAt(i) !== SLASH) continue;
+    const len = i - start;
+    if (len === 0) return 'path has an empty component';
+    if (len <= 2 && path.charCodeAt(start) === DOT && (len === 1 || path.charCodeAt(start + 1) === DOT)) {
+      return `path has a '${path.slice(start, i)}' component`;
+    }
+    start = i + 1;
   }
   return undefined;
 }

@@ -63,8 +63,9 @@ export function playIntoShadow(replay: Replay, sb: Superblock, shadowRoot: strin
   const conflicted = new Set(replay.conflicts.map((c) => c.index));
   if (!opts.dryRun) writeMetaFiles(tree, sb, roleOf(sb, opts.systemUuid ?? tryGetSystemUuid()));
 
-  for (const { index, entry } of replay.entries) {
-    if (entry.type === 'add_daxdev' || conflicted.has(index)) continue;
+  for (let index = 0; index < replay.entries.length; index++) {
+    const entry = replay.entries[index];
+    if (entry === undefined || entry.type === 'add_daxdev' || conflicted.has(index)) continue;
     try {
       const kind = opts.dryRun ? undefined : tree.kind(entry.path);
       if (entry.type === 'mkdir') {
