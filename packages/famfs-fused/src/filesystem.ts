@@ -1,0 +1,165 @@
+/**
+ * The file system a session serves: one optional method per FUSE operation. A method receives the
+ * decoded request (which carries the header: unique, nodeid, uid, gid, pid) and returns the reply
+ * value synchronously. To fail, throw (or return) a FuseErrno; anything else thrown becomes EIO.
+ * A method that is not implemented is answered with ENOSYS, which the kernel turns into its
+ * documented fallback (no_open, no_flush, getattr instead of statx, ...).
+ *
+ * Methods run on the session's thread, one at a time; none may block on anything that itself
+ * needs the mount (that would deadlock the kernel against the daemon).
+ */
+import type { AbiProfile } from './protocol/profiles';
+import type { FileLockValue, KstatfsValue } from './protocol/abi';
+import type {
+  AccessRequest,
+  BatchForgetRequest,
+  CreateRequest,
+  FlushRequest,
+  ForgetRequest,
+  FsyncdirRequest,
+  FsyncRequest,
+  GetattrRequest,
+  GetDaxdevRequest,
+  GetFmapRequest,
+  GetlkRequest,
+  GetxattrRequest,
+  LinkRequest,
+  ListxattrRequest,
+  LookupRequest,
+  LseekRequest,
+  MkdirRequest,
+  MknodRequest,
+  OpendirRequest,
+  OpenRequest,
+  ReaddirplusRequest,
+  ReaddirRequest,
+  ReadlinkRequest,
+  ReadRequest,
+  ReleasedirRequest,
+  ReleaseRequest,
+  RemovexattrRequest,
+  RenameRequest,
+  RmdirRequest,
+  SetattrRequest,
+  SetlkRequest,
+  SetxattrRequest,
+  StatfsRequest,
+  StatxRequest,
+  SymlinkRequest,
+  UnlinkRequest,
+  WriteRequest,
+} from './protocol/request';
+import type { AttrParam, DirEntry, DirEntryPlus, EntryParam, OpenParam, StatxParam } from './protocol/reply';
+import type { FuseErrno } from './errors';
+
+/** What the kernel offered at INIT, given to FileSystem.init. */
+export interface ConnectionInfo {
+  readonly kernelMajor: number;
+  readonly kernelMinor: number;
+  /** The kernel's 64-bit capability set (flags | flags2 << 32). */
+  readonly kernelFlags: bigint;
+  readonly maxReadahead: number;
+  /** The active famfs ABI profile. */
+  readonly profile: AbiProfile;
+  /** The kernel offered the profile's FUSE_DAX_FMAP bit. */
+  readonly famfsOffered: boolean;
+}
+
+/** What the file system asks for at INIT; each capability is granted only if the kernel offered it. */
+export interface InitWants {
+  /** FUSE_DAX_FMAP from the active profile: answer GET_FMAP/GET_DAXDEV instead of READ/WRITE. */
+  famfs?: boolean;
+  /** FLOCK_LOCKS: flock(2) is sent as SETLK/SETLKW with FUSE_LK_FLOCK (needs setlk). */
+  flockLocks?: boolean;
+  /** POSIX_LOCKS: fcntl locks are sent to the daemon (needs getlk and setlk). */
+  posixLocks?: boolean;
+  /** DIRECT_IO_ALLOW_MMAP: mmap works on FOPEN_DIRECT_IO files. */
+  directIoAllowMmap?: boolean;
+  /** READDIRPLUS mode when readdirplus is implemented: 'auto' (default) lets the kernel choose, 'always' forces it. */
+  readdirplus?: 'auto' | 'always' | 'off';
+  /** PARALLEL_DIROPS (default true). */
+  parallelDirops?: boolean;
+  /** ASYNC_READ (default true). */
+  asyncRead?: boolean;
+  /** Any other INIT bits (64-bit mask), granted where the kernel offers them. */
+  extraFlags?: bigint;
+  /** Override of max_readahead (the reply never exceeds the kernel's). */
+  maxReadahead?: number;
+}
+
+/** STATFS reply; unset fields are 0 (namelen defaults to 255). */
+export type StatfsReply = Partial<KstatfsValue>;
+
+export interface CreateReply {
+  entry: EntryParam;
+  open: OpenParam;
+}
+
+export interface DaxdevReply {
+  /** Path of the device, e.g. /dev/dax0.0 (at most 255 bytes). */
+  name: string;
+}
+
+type R<T> = T | FuseErrno;
+
+export interface FileSystem {
+  init?(info: ConnectionInfo): InitWants | void;
+  destroy?(): void;
+
+  lookup?(req: LookupRequest): R<EntryParam>;
+  /** No reply is sent, whatever this does. */
+  forget?(req: ForgetRequest): void;
+  /** No reply is sent, whatever this does. */
+  batchForget?(req: BatchForgetRequest): void;
+  getattr?(req: GetattrRequest): R<AttrParam>;
+  setattr?(req: SetattrRequest): R<AttrParam>;
+  readlink?(req: ReadlinkRequest): R<string | Buffer>;
+  symlink?(req: SymlinkRequest): R<EntryParam>;
+  mknod?(req: MknodRequest): R<EntryParam>;
+  mkdir?(req: MkdirRequest): R<EntryParam>;
+  unlink?(req: UnlinkRequest): R<void>;
+  rmdir?(req: RmdirRequest): R<void>;
+  rename?(req: RenameRequest): R<void>;
+  link?(req: LinkRequest): R<EntryParam>;
+
+  open?(req: OpenRequest): R<OpenParam>;
+  /** The data (at most req.size bytes; longer is cut). Buffers are written without copying. */
+  read?(req: ReadRequest): R<Buffer | Buffer[]>;
+  /** Bytes written. req.data is valid only during the call. */
+  write?(req: WriteRequest): R<number>;
+  flush?(req: FlushRequest): R<void>;
+  release?(req: ReleaseRequest): R<void>;
+  fsync?(req: FsyncRequest): R<void>;
+
+  opendir?(req: OpendirRequest): R<OpenParam>;
+  /** Entries from req.offset on; the session stops pulling once req.size bytes are filled. */
+  readdir?(req: ReaddirRequest): R<Iterable<DirEntry>>;
+  /** As readdir; implementing it turns on READDIRPLUS at INIT. */
+  readdirplus?(req: ReaddirplusRequest): R<Iterable<DirEntryPlus>>;
+  releasedir?(req: ReleasedirRequest): R<void>;
+  fsyncdir?(req: FsyncdirRequest): R<void>;
+
+  statfs?(req: StatfsRequest): R<StatfsReply>;
+  /** The value; the session handles size probes (size 0) and ERANGE. */
+  getxattr?(req: GetxattrRequest): R<Buffer>;
+  /** The names; the session handles size probes and ERANGE. */
+  listxattr?(req: ListxattrRequest): R<string[]>;
+  setxattr?(req: SetxattrRequest): R<void>;
+  removexattr?(req: RemovexattrRequest): R<void>;
+  access?(req: AccessRequest): R<void>;
+  create?(req: CreateRequest): R<CreateReply>;
+
+  getlk?(req: GetlkRequest): R<FileLockValue>;
+  /** SETLK/SETLKW, including flock(2) when req.flock. */
+  setlk?(req: SetlkRequest): R<void>;
+  lseek?(req: LseekRequest): R<number>;
+  statx?(req: StatxRequest): R<StatxParam>;
+
+  /** famfs GET_FMAP: the fmap blob (fuse_famfs_fmap_header + extents), at most profile.maxFmapBytes. */
+  getFmap?(req: GetFmapRequest): R<Buffer>;
+  /** famfs GET_DAXDEV: the device behind index req.index. */
+  getDaxdev?(req: GetDaxdevRequest): R<DaxdevReply>;
+}
+
+/** A module loaded by the worker exports a factory building the file system inside the worker. */
+export type FileSystemFactory = (options: unknown) => FileSystem | Promise<FileSystem>;

@@ -1,0 +1,158 @@
+/**
+ * Mounting and unmounting a FUSE file system as root, without fusermount: open /dev/fuse and call
+ * mount(2) with the fd in the data string. mount(2)/umount2 come from the native addon
+ * (@famfs/native). While the addon does not export them, the same functions fall back to
+ * mount(8)/umount(8) with `-i` (no helper), the /dev/fuse fd handed to mount(8) as its fd 3.
+ */
+import * as fs from 'fs';
+import { spawnSync } from 'child_process';
+
+export interface MountOptions {
+  mountpoint: string;
+  /** Column 1 of /proc/mounts (the "source"). Default "famfs". */
+  fsname?: string;
+  /** The type becomes "fuse.<subtype>" (default "famfs"); "" gives plain "fuse". */
+  subtype?: string;
+  allowOther?: boolean;
+  defaultPermissions?: boolean;
+  /** max_read=N (the kernel uses max(4096, N)). Default 1 MiB. */
+  maxRead?: number;
+  /** rootmode in octal notation, default "40000" (a directory). */
+  rootmode?: string;
+  /** Default 0/0. */
+  userId?: number;
+  groupId?: number;
+}
+
+export interface FuseMount {
+  /** The /dev/fuse fd serving this mount (the caller closes it once the session ended). */
+  fd: number;
+  mountpoint: string;
+  fstype: string;
+  /** How the mount was made: the native addon's mount(2), or mount(8). */
+  via: 'native' | 'mount(8)';
+}
+
+/** The subset of @famfs/native used here. */
+interface NativeMountApi {
+  mount(source: string, target: string, fstype: string, flags: number, data: string): void;
+  umount2(target: string, flags: number): void;
+  MS_NOSUID: number;
+  MS_NODEV: number;
+  MNT_DETACH: number;
+}
+
+let nativeApi: NativeMountApi | null | undefined;
+/** The addon's mount API when it is built and exports it; null otherwise. */
+export function nativeMountApi(): NativeMountApi | null {
+  if (nativeApi !== undefined) return nativeApi;
+  nativeApi = null;
+  if (process.env.FAMFS_FUSED_NO_NATIVE_MOUNT === '1') return null;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const n = require('@famfs/native') as Partial<NativeMountApi>;
+    if (typeof n.mount === 'function' && typeof n.umount2 === 'function' && typeof n.MS_NOSUID === 'number') {
+      nativeApi = n as NativeMountApi;
+    }
+  } catch {
+    // not built yet: fall back to mount(8)
+  }
+  return nativeApi;
+}
+
+/** The mount(2) data string libfuse would build, with our options. */
+export function fuseMountData(fd: number, o: MountOptions): string {
+  const parts = [`fd=${fd}`, `rootmode=${o.rootmode ?? '40000'}`, `user_id=${o.userId ?? 0}`, `group_id=${o.groupId ?? 0}`];
+  if (o.allowOther) parts.push('allow_other');
+  if (o.defaultPermissions) parts.push('default_permissions');
+  parts.push(`max_read=${o.maxRead ?? 1 << 20}`);
+  return parts.join(',');
+}
+
+/** Opens /dev/fuse and mounts it at o.mountpoint. The mount is live (INIT queued) on return. */
+export function mountFuse(o: MountOptions): FuseMount {
+  const subtype = o.subtype ?? 'famfs';
+  const fstype = subtype ? `fuse.${subtype}` : 'fuse';
+  const source = o.fsname ?? 'famfs';
+  const fd = fs.openSync('/dev/fuse', fs.constants.O_RDWR);
+  try {
+    const native = nativeMountApi();
+    if (native) {
+      native.mount(source, o.mountpoint, fstype, native.MS_NOSUID | native.MS_NODEV, fuseMountData(fd, o));
+      return { fd, mountpoint: o.mountpoint, fstype, via: 'native' };
+    }
+    // mount(8) receives our fd as its fd 3; -i keeps it from running /sbin/mount.fuse*.
+    const r = spawnSync('mount', ['-i', '-t', fstype, '-o', `${fuseMountData(3, o)},nosuid,nodev`, source, o.mountpoint], {
+      stdio: ['ignore', 'pipe', 'pipe', fd],
+      encoding: 'utf8',
+    });
+    if (r.error) throw r.error;
+    if (r.status !== 0) {
+      throw Object.assign(new Error(`mount ${o.mountpoint}: ${(r.stderr || r.stdout || '').trim() || `exit ${r.status}`}`), { code: 'EMOUNT' });
+    }
+    return { fd, mountpoint: o.mountpoint, fstype, via: 'mount(8)' };
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
+}
+
+export interface UnmountOptions {
+  /** MNT_DETACH: detach now, tear down when no longer busy. */
+  lazy?: boolean;
+}
+
+/** Unmounts; throws an Error with .code (EBUSY, EINVAL when not mounted...). */
+export function unmountFuse(mountpoint: string, o: UnmountOptions = {}): void {
+  const native = nativeMountApi();
+  if (native) {
+    native.umount2(mountpoint, o.lazy ? native.MNT_DETACH : 0);
+    return;
+  }
+  const r = spawnSync('umount', o.lazy ? ['-i', '-l', mountpoint] : ['-i', mountpoint], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (r.error) throw r.error;
+  if (r.status !== 0) {
+    const msg = (r.stderr || '').trim();
+    const code = /busy/i.test(msg) ? 'EBUSY' : /not mounted/i.test(msg) ? 'EINVAL' : 'EUMOUNT';
+    throw Object.assign(new Error(`umount ${mountpoint}: ${msg || `exit ${r.status}`}`), { code });
+  }
+}
+
+/** The mount entries from /proc/self/mountinfo at this path (read without touching the mount). */
+export function mountInfo(mountpoint: string): { devMinor: number; fstype: string; source: string }[] {
+  const out: { devMinor: number; fstype: string; source: string }[] = [];
+  let text: string;
+  try {
+    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return out;
+  }
+  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 10 || unescape(f[4]) !== mountpoint) continue;
+    const sep = f.indexOf('-');
+    out.push({ devMinor: Number(f[2].split(':')[1]), fstype: f[sep + 1], source: unescape(f[sep + 2]) });
+  }
+  return out;
+}
+
+/** True when something is mounted exactly at this path. */
+export function isMounted(mountpoint: string): boolean {
+  return mountInfo(mountpoint).length > 0;
+}
+
+/**
+ * Aborts a FUSE connection through the fuse control file system (when mounted at
+ * /sys/fs/fuse/connections): every pending and future request fails and the daemon's read gets
+ * ENODEV/ECONNABORTED. Returns false when the control file is not there.
+ */
+export function abortConnection(devMinor: number): boolean {
+  const p = `/sys/fs/fuse/connections/${devMinor}/abort`;
+  try {
+    fs.writeFileSync(p, '1');
+    return true;
+  } catch {
+    return false;
+  }
+}

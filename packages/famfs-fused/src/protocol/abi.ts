@@ -1,0 +1,655 @@
+/**
+ * The FUSE kernel ABI as the daemon sees it: opcodes, INIT capability bits, open/setattr/lock
+ * constants and one layout per wire struct. Offsets and sizes follow the kernel's uapi header
+ * (include/uapi/linux/fuse.h, protocol 7.45) and the famfs series (V10); kernel/uapi/famfs_fuse.h
+ * declares the same structs in C and test/layout-check.test.ts compares the two.
+ *
+ * The famfs opcodes and INIT bit are NOT here: they moved between revisions of the unmerged
+ * series, so they live in an ABI profile (./profiles).
+ */
+import { defineLayout, u8, u16, u32, i32, u64, u64big, bytes, cstring, struct } from '@famfs/libfamfs';
+import type { LayoutValue } from '@famfs/libfamfs';
+
+/** Protocol version we speak. We reply min(ours, kernel's) for the minor. */
+export const FUSE_KERNEL_VERSION = 7;
+export const FUSE_KERNEL_MINOR_VERSION = 45;
+/** Oldest kernel minor we accept: 7.26 has MAX_PAGES, the 64-byte init_out and every struct size used here. */
+export const FUSE_MIN_KERNEL_MINOR = 26;
+/** Kernels below 7.23 expect a 24-byte init_out (compat); we do not go below 7.26, so unused in practice. */
+export const FUSE_COMPAT_22_INIT_OUT_SIZE = 24;
+
+export const FUSE_ROOT_ID = 1;
+/** Longest name the kernel sends once max_pages > 1 (FUSE_NAME_MAX). */
+export const FUSE_NAME_MAX = 1024;
+/** Smallest read buffer the kernel accepts, whatever max_write is (FUSE_MIN_READ_BUFFER). */
+export const FUSE_MIN_READ_BUFFER = 8192;
+/** Error values in an out header must lie in [-511, 0]. */
+export const FUSE_MAX_ERRNO = 511;
+/** Interrupt requests carry the original unique with this bit set. */
+export const FUSE_INT_REQ_BIT = 1n;
+
+/** Standard opcodes (the famfs ones come from the ABI profile). */
+export const Opcode = {
+  LOOKUP: 1,
+  FORGET: 2,
+  GETATTR: 3,
+  SETATTR: 4,
+  READLINK: 5,
+  SYMLINK: 6,
+  MKNOD: 8,
+  MKDIR: 9,
+  UNLINK: 10,
+  RMDIR: 11,
+  RENAME: 12,
+  LINK: 13,
+  OPEN: 14,
+  READ: 15,
+  WRITE: 16,
+  STATFS: 17,
+  RELEASE: 18,
+  FSYNC: 20,
+  SETXATTR: 21,
+  GETXATTR: 22,
+  LISTXATTR: 23,
+  REMOVEXATTR: 24,
+  FLUSH: 25,
+  INIT: 26,
+  OPENDIR: 27,
+  READDIR: 28,
+  RELEASEDIR: 29,
+  FSYNCDIR: 30,
+  GETLK: 31,
+  SETLK: 32,
+  SETLKW: 33,
+  ACCESS: 34,
+  CREATE: 35,
+  INTERRUPT: 36,
+  BMAP: 37,
+  DESTROY: 38,
+  IOCTL: 39,
+  POLL: 40,
+  NOTIFY_REPLY: 41,
+  BATCH_FORGET: 42,
+  FALLOCATE: 43,
+  READDIRPLUS: 44,
+  RENAME2: 45,
+  LSEEK: 46,
+  COPY_FILE_RANGE: 47,
+  SETUPMAPPING: 48,
+  REMOVEMAPPING: 49,
+  SYNCFS: 50,
+  TMPFILE: 51,
+  STATX: 52,
+  COPY_FILE_RANGE_64: 53,
+} as const;
+export type OpcodeName = keyof typeof Opcode;
+
+const OPCODE_NAMES = new Map<number, string>(Object.entries(Opcode).map(([k, v]) => [v, k]));
+/** A printable name for an opcode number (standard ones only; famfs ones are named by the profile). */
+export function opcodeName(op: number): string {
+  return OPCODE_NAMES.get(op) ?? `OP_${op}`;
+}
+
+/**
+ * INIT capability bits as bit numbers in the 64-bit space: bits 0..31 travel in `flags`,
+ * bits 32..63 in `flags2` (honoured only when FUSE_INIT_EXT is set in `flags`).
+ */
+export const InitBit = {
+  ASYNC_READ: 0,
+  POSIX_LOCKS: 1,
+  FILE_OPS: 2,
+  ATOMIC_O_TRUNC: 3,
+  EXPORT_SUPPORT: 4,
+  BIG_WRITES: 5,
+  DONT_MASK: 6,
+  SPLICE_WRITE: 7,
+  SPLICE_MOVE: 8,
+  SPLICE_READ: 9,
+  FLOCK_LOCKS: 10,
+  HAS_IOCTL_DIR: 11,
+  AUTO_INVAL_DATA: 12,
+  DO_READDIRPLUS: 13,
+  READDIRPLUS_AUTO: 14,
+  ASYNC_DIO: 15,
+  WRITEBACK_CACHE: 16,
+  NO_OPEN_SUPPORT: 17,
+  PARALLEL_DIROPS: 18,
+  HANDLE_KILLPRIV: 19,
+  POSIX_ACL: 20,
+  ABORT_ERROR: 21,
+  MAX_PAGES: 22,
+  CACHE_SYMLINKS: 23,
+  NO_OPENDIR_SUPPORT: 24,
+  EXPLICIT_INVAL_DATA: 25,
+  MAP_ALIGNMENT: 26,
+  SUBMOUNTS: 27,
+  HANDLE_KILLPRIV_V2: 28,
+  SETXATTR_EXT: 29,
+  INIT_EXT: 30,
+  INIT_RESERVED: 31,
+  SECURITY_CTX: 32,
+  HAS_INODE_DAX: 33,
+  CREATE_SUPP_GROUP: 34,
+  HAS_EXPIRE_ONLY: 35,
+  DIRECT_IO_ALLOW_MMAP: 36,
+  PASSTHROUGH: 37,
+  NO_EXPORT_SUPPORT: 38,
+  HAS_RESEND: 39,
+  ALLOW_IDMAP: 40,
+  OVER_IO_URING: 41,
+  REQUEST_TIMEOUT: 42,
+} as const;
+export type InitBitName = keyof typeof InitBit;
+
+/** The 64-bit mask of one INIT bit. */
+export const initFlag = (bit: number): bigint => 1n << BigInt(bit);
+export const FUSE_INIT_EXT = initFlag(InitBit.INIT_EXT);
+export const FUSE_DIRECT_IO_ALLOW_MMAP = initFlag(InitBit.DIRECT_IO_ALLOW_MMAP);
+
+/** Names of the bits set in a 64-bit INIT flag word (unknown bits as `bitN`), for logs and reports. */
+export function initFlagNames(flags: bigint, extra: Record<string, number> = {}): string[] {
+  const names = new Map<number, string>(Object.entries(InitBit).map(([k, v]) => [v, k]));
+  for (const [k, v] of Object.entries(extra)) names.set(v, k);
+  const out: string[] = [];
+  for (let b = 0; b < 64; b++) if (flags & initFlag(b)) out.push(names.get(b) ?? `bit${b}`);
+  return out;
+}
+
+/** fuse_open_out.open_flags */
+export const FOPEN_DIRECT_IO = 1 << 0;
+export const FOPEN_KEEP_CACHE = 1 << 1;
+export const FOPEN_NONSEEKABLE = 1 << 2;
+export const FOPEN_CACHE_DIR = 1 << 3;
+export const FOPEN_STREAM = 1 << 4;
+export const FOPEN_NOFLUSH = 1 << 5;
+export const FOPEN_PARALLEL_DIRECT_WRITES = 1 << 6;
+export const FOPEN_PASSTHROUGH = 1 << 7;
+
+/** fuse_setattr_in.valid */
+export const FATTR_MODE = 1 << 0;
+export const FATTR_UID = 1 << 1;
+export const FATTR_GID = 1 << 2;
+export const FATTR_SIZE = 1 << 3;
+export const FATTR_ATIME = 1 << 4;
+export const FATTR_MTIME = 1 << 5;
+export const FATTR_FH = 1 << 6;
+export const FATTR_ATIME_NOW = 1 << 7;
+export const FATTR_MTIME_NOW = 1 << 8;
+export const FATTR_LOCKOWNER = 1 << 9;
+export const FATTR_CTIME = 1 << 10;
+export const FATTR_KILL_SUIDGID = 1 << 11;
+
+/** fuse_getattr_in.getattr_flags */
+export const FUSE_GETATTR_FH = 1 << 0;
+/** fuse_release_in.release_flags */
+export const FUSE_RELEASE_FLUSH = 1 << 0;
+export const FUSE_RELEASE_FLOCK_UNLOCK = 1 << 1;
+/** fuse_lk_in.lk_flags: the lock is a BSD flock(2), not a POSIX lock. */
+export const FUSE_LK_FLOCK = 1 << 0;
+/** fuse_fsync_in.fsync_flags */
+export const FUSE_FSYNC_FDATASYNC = 1 << 0;
+/** fuse_write_in.write_flags */
+export const FUSE_WRITE_CACHE = 1 << 0;
+export const FUSE_WRITE_LOCKOWNER = 1 << 1;
+export const FUSE_WRITE_KILL_SUIDGID = 1 << 2;
+/** fuse_read_in.read_flags */
+export const FUSE_READ_LOCKOWNER = 1 << 1;
+/** fuse_attr.flags */
+export const FUSE_ATTR_SUBMOUNT = 1 << 0;
+export const FUSE_ATTR_DAX = 1 << 1;
+
+/** Directory entry types (d_type), i.e. (mode & S_IFMT) >> 12. */
+export const DT_UNKNOWN = 0;
+export const DT_FIFO = 1;
+export const DT_CHR = 2;
+export const DT_DIR = 4;
+export const DT_BLK = 6;
+export const DT_REG = 8;
+export const DT_LNK = 10;
+export const DT_SOCK = 12;
+
+export const S_IFMT = 0o170000;
+export const S_IFDIR = 0o040000;
+export const S_IFREG = 0o100000;
+export const S_IFLNK = 0o120000;
+
+// ---------------------------------------------------------------------------------------------
+// Headers
+
+export const InHeader = defineLayout('fuse_in_header', 40, {
+  len: u32(0),
+  opcode: u32(4),
+  /** Kept exact: the reply must echo it bit for bit. */
+  unique: u64big(8),
+  nodeid: u64(16),
+  uid: u32(24),
+  gid: u32(28),
+  pid: u32(32),
+  /** Length of the request extensions, in 8-byte units. */
+  totalExtlen: u16(36),
+  padding: u16(38),
+});
+export type InHeaderValue = LayoutValue<typeof InHeader>;
+
+export const OutHeader = defineLayout('fuse_out_header', 16, {
+  len: u32(0),
+  /** 0 or a negative errno in [-511, -1]. */
+  error: i32(4),
+  unique: u64big(8),
+});
+
+// ---------------------------------------------------------------------------------------------
+// INIT
+
+export const InitIn = defineLayout('fuse_init_in', 64, {
+  major: u32(0),
+  minor: u32(4),
+  maxReadahead: u32(8),
+  flags: u32(12),
+  flags2: u32(16),
+  unused: bytes(20, 44),
+});
+/** Size of fuse_init_in before 7.36 (no flags2). */
+export const FUSE_COMPAT_INIT_IN_SIZE = 16;
+
+export const InitOut = defineLayout('fuse_init_out', 64, {
+  major: u32(0),
+  minor: u32(4),
+  maxReadahead: u32(8),
+  flags: u32(12),
+  maxBackground: u16(16),
+  congestionThreshold: u16(18),
+  maxWrite: u32(20),
+  timeGran: u32(24),
+  maxPages: u16(28),
+  mapAlignment: u16(30),
+  flags2: u32(32),
+  maxStackDepth: u32(36),
+  requestTimeout: u16(40),
+  unused: bytes(42, 22),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Attributes and entries
+
+export const Attr = defineLayout('fuse_attr', 88, {
+  ino: u64(0),
+  size: u64(8),
+  blocks: u64(16),
+  atime: u64(24),
+  mtime: u64(32),
+  ctime: u64(40),
+  atimensec: u32(48),
+  mtimensec: u32(52),
+  ctimensec: u32(56),
+  mode: u32(60),
+  nlink: u32(64),
+  uid: u32(68),
+  gid: u32(72),
+  rdev: u32(76),
+  blksize: u32(80),
+  flags: u32(84),
+});
+export type AttrValue = LayoutValue<typeof Attr>;
+
+export const EntryOut = defineLayout('fuse_entry_out', 128, {
+  nodeid: u64(0),
+  generation: u64(8),
+  entryValid: u64(16),
+  attrValid: u64(24),
+  entryValidNsec: u32(32),
+  attrValidNsec: u32(36),
+  attr: struct(40, Attr),
+});
+
+export const AttrOut = defineLayout('fuse_attr_out', 104, {
+  attrValid: u64(0),
+  attrValidNsec: u32(8),
+  dummy: u32(12),
+  attr: struct(16, Attr),
+});
+
+export const GetattrIn = defineLayout('fuse_getattr_in', 16, {
+  getattrFlags: u32(0),
+  dummy: u32(4),
+  fh: u64(8),
+});
+
+export const SetattrIn = defineLayout('fuse_setattr_in', 88, {
+  valid: u32(0),
+  padding: u32(4),
+  fh: u64(8),
+  size: u64(16),
+  lockOwner: u64big(24),
+  atime: u64(32),
+  mtime: u64(40),
+  ctime: u64(48),
+  atimensec: u32(56),
+  mtimensec: u32(60),
+  ctimensec: u32(64),
+  mode: u32(68),
+  unused4: u32(72),
+  uid: u32(76),
+  gid: u32(80),
+  unused5: u32(84),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Open, read, write, release
+
+export const OpenIn = defineLayout('fuse_open_in', 8, {
+  flags: u32(0),
+  openFlags: u32(4),
+});
+
+export const OpenOut = defineLayout('fuse_open_out', 16, {
+  fh: u64(0),
+  openFlags: u32(8),
+  backingId: i32(12),
+});
+
+export const CreateIn = defineLayout('fuse_create_in', 16, {
+  flags: u32(0),
+  mode: u32(4),
+  umask: u32(8),
+  openFlags: u32(12),
+});
+
+export const ReleaseIn = defineLayout('fuse_release_in', 24, {
+  fh: u64(0),
+  flags: u32(8),
+  releaseFlags: u32(12),
+  lockOwner: u64big(16),
+});
+
+export const FlushIn = defineLayout('fuse_flush_in', 24, {
+  fh: u64(0),
+  unused: u32(8),
+  padding: u32(12),
+  lockOwner: u64big(16),
+});
+
+export const ReadIn = defineLayout('fuse_read_in', 40, {
+  fh: u64(0),
+  offset: u64(8),
+  size: u32(16),
+  readFlags: u32(20),
+  lockOwner: u64big(24),
+  flags: u32(32),
+  padding: u32(36),
+});
+
+export const WriteIn = defineLayout('fuse_write_in', 40, {
+  fh: u64(0),
+  offset: u64(8),
+  size: u32(16),
+  writeFlags: u32(20),
+  lockOwner: u64big(24),
+  flags: u32(32),
+  padding: u32(36),
+});
+
+export const WriteOut = defineLayout('fuse_write_out', 8, {
+  size: u32(0),
+  padding: u32(4),
+});
+
+export const FsyncIn = defineLayout('fuse_fsync_in', 16, {
+  fh: u64(0),
+  fsyncFlags: u32(8),
+  padding: u32(12),
+});
+
+export const LseekIn = defineLayout('fuse_lseek_in', 24, {
+  fh: u64(0),
+  offset: u64(8),
+  whence: u32(16),
+  padding: u32(20),
+});
+
+export const LseekOut = defineLayout('fuse_lseek_out', 8, {
+  offset: u64(0),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Forget, interrupt
+
+export const ForgetIn = defineLayout('fuse_forget_in', 8, {
+  nlookup: u64(0),
+});
+
+export const ForgetOne = defineLayout('fuse_forget_one', 16, {
+  nodeid: u64(0),
+  nlookup: u64(8),
+});
+
+export const BatchForgetIn = defineLayout('fuse_batch_forget_in', 8, {
+  count: u32(0),
+  dummy: u32(4),
+});
+
+export const InterruptIn = defineLayout('fuse_interrupt_in', 8, {
+  unique: u64big(0),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Statfs
+
+export const Kstatfs = defineLayout('fuse_kstatfs', 80, {
+  blocks: u64(0),
+  bfree: u64(8),
+  bavail: u64(16),
+  files: u64(24),
+  ffree: u64(32),
+  bsize: u32(40),
+  namelen: u32(44),
+  frsize: u32(48),
+  padding: u32(52),
+  spare: bytes(56, 24),
+});
+export type KstatfsValue = LayoutValue<typeof Kstatfs>;
+
+/** fuse_statfs_out is exactly one fuse_kstatfs. */
+export const StatfsOut = defineLayout('fuse_statfs_out', 80, {
+  st: struct(0, Kstatfs),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Extended attributes, access
+
+export const GetxattrIn = defineLayout('fuse_getxattr_in', 8, {
+  size: u32(0),
+  padding: u32(4),
+});
+
+export const GetxattrOut = defineLayout('fuse_getxattr_out', 8, {
+  size: u32(0),
+  padding: u32(4),
+});
+
+/** The 16-byte form, sent when FUSE_SETXATTR_EXT was negotiated. */
+export const SetxattrIn = defineLayout('fuse_setxattr_in', 16, {
+  size: u32(0),
+  flags: u32(4),
+  setxattrFlags: u32(8),
+  padding: u32(12),
+});
+/** Without FUSE_SETXATTR_EXT the kernel sends only size and flags. */
+export const FUSE_COMPAT_SETXATTR_IN_SIZE = 8;
+
+export const AccessIn = defineLayout('fuse_access_in', 8, {
+  mask: u32(0),
+  padding: u32(4),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Locks
+
+export const FileLock = defineLayout('fuse_file_lock', 24, {
+  start: u64big(0),
+  end: u64big(8),
+  type: u32(16),
+  pid: u32(20),
+});
+export type FileLockValue = LayoutValue<typeof FileLock>;
+
+export const LkIn = defineLayout('fuse_lk_in', 48, {
+  fh: u64(0),
+  owner: u64big(8),
+  lk: struct(16, FileLock),
+  lkFlags: u32(40),
+  padding: u32(44),
+});
+
+export const LkOut = defineLayout('fuse_lk_out', 24, {
+  lk: struct(0, FileLock),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Namespace operations
+
+export const MkdirIn = defineLayout('fuse_mkdir_in', 8, {
+  mode: u32(0),
+  umask: u32(4),
+});
+
+export const MknodIn = defineLayout('fuse_mknod_in', 16, {
+  mode: u32(0),
+  rdev: u32(4),
+  umask: u32(8),
+  padding: u32(12),
+});
+
+export const RenameIn = defineLayout('fuse_rename_in', 8, {
+  newdir: u64(0),
+});
+
+export const Rename2In = defineLayout('fuse_rename2_in', 16, {
+  newdir: u64(0),
+  flags: u32(8),
+  padding: u32(12),
+});
+
+export const LinkIn = defineLayout('fuse_link_in', 8, {
+  oldnodeid: u64(0),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Directory records (each followed by the name, padded to 8 bytes)
+
+export const Dirent = defineLayout('fuse_dirent', 24, {
+  ino: u64(0),
+  off: u64(8),
+  namelen: u32(16),
+  type: u32(20),
+});
+
+export const Direntplus = defineLayout('fuse_direntplus', 152, {
+  entryOut: struct(0, EntryOut),
+  dirent: struct(128, Dirent),
+});
+
+/** Record size of a dirent / direntplus with a name of `namelen` bytes. */
+export const direntSize = (namelen: number): number => (Dirent.size + namelen + 7) & ~7;
+export const direntplusSize = (namelen: number): number => (Direntplus.size + namelen + 7) & ~7;
+
+// ---------------------------------------------------------------------------------------------
+// STATX (7.39)
+
+export const SxTime = defineLayout('fuse_sx_time', 16, {
+  tvSec: u64(0),
+  tvNsec: u32(8),
+  reserved: i32(12),
+});
+
+export const Statx = defineLayout('fuse_statx', 256, {
+  mask: u32(0),
+  blksize: u32(4),
+  attributes: u64big(8),
+  nlink: u32(16),
+  uid: u32(20),
+  gid: u32(24),
+  mode: u16(28),
+  spare0: u16(30),
+  ino: u64(32),
+  size: u64(40),
+  blocks: u64(48),
+  attributesMask: u64big(56),
+  atime: struct(64, SxTime),
+  btime: struct(80, SxTime),
+  ctime: struct(96, SxTime),
+  mtime: struct(112, SxTime),
+  rdevMajor: u32(128),
+  rdevMinor: u32(132),
+  devMajor: u32(136),
+  devMinor: u32(140),
+  spare2: bytes(144, 112),
+});
+export type StatxValue = LayoutValue<typeof Statx>;
+
+export const StatxIn = defineLayout('fuse_statx_in', 24, {
+  getattrFlags: u32(0),
+  reserved: u32(4),
+  fh: u64(8),
+  sxFlags: u32(16),
+  sxMask: u32(20),
+});
+
+export const StatxOut = defineLayout('fuse_statx_out', 288, {
+  attrValid: u64(0),
+  attrValidNsec: u32(8),
+  flags: u32(12),
+  spare: bytes(16, 16),
+  stat: struct(32, Statx),
+});
+
+// ---------------------------------------------------------------------------------------------
+// famfs additions (V10 layouts; the opcodes and INIT bit are in the ABI profile)
+
+export const FAMFS_FMAP_VERSION = 1;
+/** "Largest supported fmap message" in the uapi header; the V10 kernel actually accepts one page. */
+export const FAMFS_FMAP_MAX = 32768;
+export const DAXDEV_NAME_MAX = 256;
+
+export const FamfsFileType = { REG: 0, SUPERBLOCK: 1, LOG: 2 } as const;
+export const FamfsExtType = { SIMPLE: 0, INTERLEAVE: 1 } as const;
+
+export const FamfsFmapHeader = defineLayout('fuse_famfs_fmap_header', 32, {
+  fileType: u8(0),
+  reserved: u8(1),
+  fmapVersion: u16(2),
+  extType: u32(4),
+  nextents: u32(8),
+  reserved0: u32(12),
+  fileSize: u64(16),
+  reserved1: u64(24),
+});
+
+export const FamfsSimpleExt = defineLayout('fuse_famfs_simple_ext', 24, {
+  seDevindex: u32(0),
+  reserved: u32(4),
+  seOffset: u64(8),
+  seLen: u64(16),
+});
+
+export const FamfsIext = defineLayout('fuse_famfs_iext', 24, {
+  ieNstrips: u32(0),
+  ieChunkSize: u32(4),
+  ieNbytes: u64(8),
+  reserved: u64(16),
+});
+
+/** Declared by the series but not sent by the V10 kernel (GET_DAXDEV carries the index in nodeid). */
+export const GetDaxdevIn = defineLayout('fuse_get_daxdev_in', 4, {
+  daxdevNum: u32(0),
+});
+
+export const DaxdevOut = defineLayout('fuse_daxdev_out', 280, {
+  index: u16(0),
+  reserved: u16(2),
+  reserved2: u32(4),
+  reserved3: u64(8),
+  reserved4: u64(16),
+  /** NUL-terminated device path; the kernel kstrdup()s it without forcing a terminator. */
+  name: cstring(24, DAXDEV_NAME_MAX, true),
+});

@@ -1,0 +1,4 @@
+export * from './abi';
+export * from './request';
+export * from './reply';
+export * from './profiles';

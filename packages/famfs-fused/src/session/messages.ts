@@ -1,0 +1,34 @@
+/** Messages between the session worker and the thread that started it. */
+import type { NegotiatedInit, SessionEndReason, SessionStats } from './session';
+
+/** Session options that cross the thread boundary (plain data). */
+export interface WorkerSessionOptions {
+  /** famfs ABI profile name (default "v10"). */
+  profile?: string;
+  maxWrite?: number;
+  maxPages?: number;
+  maxBackground?: number;
+  congestionThreshold?: number;
+}
+
+export interface WorkerData {
+  /** The /dev/fuse fd (fds are process-wide, so the worker uses the number as is). */
+  fd: number;
+  /** Absolute path of a .js module exporting the file system factory. */
+  fsModule: string;
+  /** Name of the factory export (default "createFileSystem", then "default"). */
+  fsExport?: string;
+  /** Passed to the factory (structured-cloned). */
+  fsOptions?: unknown;
+  session?: WorkerSessionOptions;
+  /** How often to post stats while serving, in ms (default 1000). */
+  statsIntervalMs?: number;
+}
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'log'; message: string }
+  | { type: 'init'; init: NegotiatedInit }
+  | { type: 'stats'; stats: SessionStats }
+  | { type: 'exit'; reason: SessionEndReason; stats: SessionStats }
+  | { type: 'error'; message: string; stack?: string };

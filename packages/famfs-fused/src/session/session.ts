@@ -1,0 +1,485 @@
+/**
+ * The request loop: read one message, decode it, call the file system, write exactly one reply
+ * for every request that expects one. It never dies because of a request: malformed messages are
+ * answered (EINVAL/EIO) or dropped, exceptions from the file system become EIO, reply writes the
+ * kernel refuses are counted. It ends when the channel closes (ENODEV after unmount), on DESTROY,
+ * or when stop() was called (checked between requests).
+ */
+import { FileSystem, ConnectionInfo, InitWants } from '../filesystem';
+import { FuseErrno, Errno, errnoName } from '../errors';
+import {
+  FUSE_INIT_EXT,
+  FUSE_KERNEL_MINOR_VERSION,
+  FUSE_KERNEL_VERSION,
+  FUSE_MIN_KERNEL_MINOR,
+  FUSE_MIN_READ_BUFFER,
+  InitBit,
+  initFlag,
+  opcodeName,
+  WriteIn,
+  InHeader,
+} from '../protocol/abi';
+import { AbiProfile, DEFAULT_PROFILE, profileByName } from '../protocol/profiles';
+import { decodeRequest, InitRequest, Request, RequestError } from '../protocol/request';
+import * as reply from '../protocol/reply';
+import type { Iovec } from '../protocol/reply';
+import type { Transport } from './transport';
+
+export interface SessionOptions {
+  /** famfs ABI profile, or its name (default v10). */
+  profile?: AbiProfile | string;
+  /** max_write to negotiate (default 1 MiB). The read buffer is max(8192, maxWrite + 4096). */
+  maxWrite?: number;
+  /** max_pages to negotiate (default 256, the kernel's usual limit). */
+  maxPages?: number;
+  /** max_background / congestion_threshold (0 keeps the kernel's defaults). */
+  maxBackground?: number;
+  congestionThreshold?: number;
+  /** Diagnostics sink (default: none). */
+  log?: (message: string) => void;
+  /** Called once INIT has been answered. */
+  onInit?: (info: NegotiatedInit) => void;
+  /** Called after each message (for periodic stats). */
+  onMessage?: () => void;
+}
+
+/** The outcome of INIT. */
+export interface NegotiatedInit {
+  kernelMajor: number;
+  kernelMinor: number;
+  kernelFlags: bigint;
+  /** The minor we replied with: min(ours, kernel's). */
+  minor: number;
+  /** The 64-bit flag set we replied with. */
+  flags: bigint;
+  maxWrite: number;
+  maxPages: number;
+  maxReadahead: number;
+  famfs: boolean;
+}
+
+export type SessionEndReason = 'closed' | 'destroy' | 'stopped';
+
+export interface SessionStats {
+  /** Requests received per opcode (including malformed ones whose header was readable). */
+  requests: Map<number, number>;
+  /** Messages that could not be decoded (answered or dropped). */
+  malformed: number;
+  /** Messages dropped without a reply because even the header was unusable. */
+  dropped: number;
+  /** Exceptions from file system methods (answered EIO). */
+  fsExceptions: number;
+  /** Replies the kernel refused with ENOENT (request interrupted or aborted). */
+  interruptedReplies: number;
+  /** Replies the kernel refused for another reason (EINVAL: a malformed reply). */
+  replyErrors: number;
+  /** Requests answered ENOSYS because the op is unknown or not implemented. */
+  enosys: number;
+}
+
+const DEFAULT_MAX_WRITE = 1 << 20;
+const DEFAULT_MAX_PAGES = 256;
+
+const bit = (name: keyof typeof InitBit): bigint => initFlag(InitBit[name]);
+
+export class Session {
+  readonly profile: AbiProfile;
+  readonly stats: SessionStats = {
+    requests: new Map(),
+    malformed: 0,
+    dropped: 0,
+    fsExceptions: 0,
+    interruptedReplies: 0,
+    replyErrors: 0,
+    enosys: 0,
+  };
+  negotiated: NegotiatedInit | null = null;
+  private readonly maxWrite: number;
+  private readonly maxPages: number;
+  private readonly buf: Buffer;
+  private readonly log: (m: string) => void;
+  private readonly loggedOnce = new Set<string>();
+  private stopping = false;
+  private destroyed = false;
+  private setxattrExt = false;
+
+  constructor(
+    readonly fs: FileSystem,
+    readonly transport: Transport,
+    private readonly options: SessionOptions = {},
+  ) {
+    this.profile = typeof options.profile === 'string' ? profileByName(options.profile) : (options.profile ?? DEFAULT_PROFILE);
+    this.maxWrite = options.maxWrite ?? DEFAULT_MAX_WRITE;
+    this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+    if (this.maxWrite < 4096 || this.maxWrite > 0xffffffff) throw new RangeError(`maxWrite ${this.maxWrite}`);
+    this.buf = Buffer.allocUnsafe(Session.bufferSizeFor(this.maxWrite));
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** Read buffer size for a max_write: the kernel refuses reads into less than max(8192, 80 + max_write). */
+  static bufferSizeFor(maxWrite: number): number {
+    return Math.max(FUSE_MIN_READ_BUFFER, maxWrite + 4096, InHeader.size + WriteIn.size + maxWrite);
+  }
+
+  get bufferSize(): number {
+    return this.buf.length;
+  }
+
+  /** Asks the loop to end after the current request. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** Serves until the channel closes, DESTROY, or stop(). */
+  run(): SessionEndReason {
+    for (;;) {
+      if (this.stopping) return 'stopped';
+      const n = this.transport.read(this.buf);
+      if (n === 0) return 'closed';
+      const closed = this.handleMessage(this.buf.subarray(0, n));
+      this.options.onMessage?.();
+      if (closed) return 'closed';
+      if (this.destroyed) return 'destroy';
+    }
+  }
+
+  /**
+   * Handles one message (exactly one request's bytes). Returns true if the channel turned out to be
+   * closed while replying. Exposed for emulators that feed the session one message at a time.
+   */
+  handleMessage(msg: Buffer): boolean {
+    let req: Request;
+    try {
+      req = decodeRequest(msg, { profile: this.profile, setxattrExt: this.setxattrExt });
+    } catch (e) {
+      if (!(e instanceof RequestError)) throw e;
+      this.stats.malformed++;
+      if (e.opcode !== null) this.count(e.opcode);
+      this.logOnce(`malformed:${e.opcode}`, `malformed request: ${e.message}`);
+      if (e.unique === null) {
+        this.stats.dropped++;
+        return false;
+      }
+      return this.send(reply.replyError(e.unique, e.errno));
+    }
+    this.count(req.header.opcode);
+    const unique = req.header.unique;
+
+    if (req.op === 'init') return this.send(this.init(req));
+    if (!this.negotiated) {
+      // Nothing but INIT may come first (libfuse answers EIO the same way).
+      if (req.op === 'forget' || req.op === 'batchForget' || req.op === 'interrupt') return false;
+      return this.send(reply.replyError(unique, Errno.EIO));
+    }
+
+    let iov: Iovec | null;
+    try {
+      iov = this.dispatch(req);
+    } catch (e) {
+      if (req.op === 'forget' || req.op === 'batchForget' || req.op === 'interrupt') {
+        if (!(e instanceof FuseErrno)) this.fsException(req, e);
+        return false;
+      }
+      if (e instanceof FuseErrno) {
+        iov = reply.replyError(unique, e.errno);
+      } else {
+        this.fsException(req, e);
+        iov = reply.replyError(unique, Errno.EIO);
+      }
+    }
+    return iov ? this.send(iov) : false;
+  }
+
+  private count(opcode: number): void {
+    this.stats.requests.set(opcode, (this.stats.requests.get(opcode) ?? 0) + 1);
+  }
+
+  private logOnce(key: string, message: string): void {
+    if (this.loggedOnce.has(key)) return;
+    this.loggedOnce.add(key);
+    this.log(message);
+  }
+
+  private fsException(req: Request, e: unknown): void {
+    this.stats.fsExceptions++;
+    const what = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    this.logOnce(`exc:${req.op}`, `${req.op} (nodeid ${req.header.nodeid}) threw; answering EIO (logged once per op): ${what}`);
+  }
+
+  /** Writes one reply; returns true if the channel is closed. */
+  private send(iov: Iovec): boolean {
+    try {
+      this.transport.writev(iov);
+      return false;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'ENOENT') {
+        this.stats.interruptedReplies++;
+        return false;
+      }
+      if (code === 'ENODEV' || code === 'ECONNABORTED') return true;
+      this.stats.replyErrors++;
+      this.logOnce(`write:${code}`, `reply refused by the kernel: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  /** Answers `r`: a FuseErrno returned instead of thrown becomes an error reply. */
+  private static unwrap<T>(r: T | FuseErrno): T {
+    if (r instanceof FuseErrno) throw r;
+    return r;
+  }
+
+  private init(req: InitRequest): Iovec {
+    const unique = req.header.unique;
+    if (this.negotiated) return reply.replyError(unique, Errno.EIO);
+    if (req.major < FUSE_KERNEL_VERSION) {
+      this.log(`kernel speaks FUSE ${req.major}.${req.minor}; we need 7.${FUSE_MIN_KERNEL_MINOR}+`);
+      return reply.replyError(unique, Errno.EPROTO);
+    }
+    if (req.major > FUSE_KERNEL_VERSION) {
+      // Tell the kernel our major; it is expected to send a new INIT for it.
+      return reply.replyInit(unique, this.initOut({ minor: FUSE_KERNEL_MINOR_VERSION, flags: 0n, maxReadahead: 0, maxPages: 0 }));
+    }
+    if (req.minor < FUSE_MIN_KERNEL_MINOR) {
+      this.log(`kernel speaks FUSE 7.${req.minor}; we need 7.${FUSE_MIN_KERNEL_MINOR}+`);
+      return reply.replyError(unique, Errno.EPROTO);
+    }
+    const offered = req.flags;
+    const famfsBit = initFlag(this.profile.initFlagBit);
+    const info: ConnectionInfo = {
+      kernelMajor: req.major,
+      kernelMinor: req.minor,
+      kernelFlags: offered,
+      maxReadahead: req.maxReadahead,
+      profile: this.profile,
+      famfsOffered: (offered & famfsBit) !== 0n,
+    };
+    const wants: InitWants = (this.fs.init ? this.fs.init(info) : undefined) ?? {};
+    const fs = this.fs;
+
+    let want = bit('BIG_WRITES') | bit('MAX_PAGES') | bit('INIT_EXT');
+    if (wants.asyncRead !== false) want |= bit('ASYNC_READ');
+    if (wants.parallelDirops !== false) want |= bit('PARALLEL_DIROPS');
+    if (wants.flockLocks && fs.setlk) want |= bit('FLOCK_LOCKS');
+    if (wants.posixLocks && fs.setlk && fs.getlk) want |= bit('POSIX_LOCKS');
+    if (wants.directIoAllowMmap) want |= bit('DIRECT_IO_ALLOW_MMAP');
+    if (fs.readdirplus && wants.readdirplus !== 'off') {
+      want |= bit('DO_READDIRPLUS');
+      if (wants.readdirplus !== 'always') want |= bit('READDIRPLUS_AUTO');
+    }
+    if (wants.famfs) want |= famfsBit;
+    if (wants.extraFlags) want |= wants.extraFlags;
+
+    let flags = want & offered;
+    // flags2 exists only with FUSE_INIT_EXT (kernel 7.36+); without it only the low word is sent.
+    if (!(offered & FUSE_INIT_EXT)) flags &= 0xffffffffn;
+    const minor = Math.min(FUSE_KERNEL_MINOR_VERSION, req.minor);
+    const maxReadahead = Math.min(req.maxReadahead, wants.maxReadahead ?? req.maxReadahead);
+    const maxPages = flags & bit('MAX_PAGES') ? this.maxPages : 0;
+    this.setxattrExt = (flags & bit('SETXATTR_EXT')) !== 0n;
+    this.negotiated = {
+      kernelMajor: req.major,
+      kernelMinor: req.minor,
+      kernelFlags: offered,
+      minor,
+      flags,
+      maxWrite: this.maxWrite,
+      maxPages,
+      maxReadahead,
+      famfs: (flags & famfsBit) !== 0n,
+    };
+    if (wants.famfs && !this.negotiated.famfs) this.log(`famfs requested but the kernel did not offer bit ${this.profile.initFlagBit} (${this.profile.name})`);
+    this.options.onInit?.(this.negotiated);
+    return reply.replyInit(unique, this.initOut({ minor, flags, maxReadahead, maxPages }));
+  }
+
+  private initOut(p: { minor: number; flags: bigint; maxReadahead: number; maxPages: number }) {
+    return {
+      major: FUSE_KERNEL_VERSION,
+      minor: p.minor,
+      maxReadahead: p.maxReadahead,
+      flags: Number(p.flags & 0xffffffffn),
+      maxBackground: this.options.maxBackground ?? 0,
+      congestionThreshold: this.options.congestionThreshold ?? 0,
+      maxWrite: this.maxWrite,
+      timeGran: 1,
+      maxPages: p.maxPages,
+      mapAlignment: 0,
+      flags2: Number(p.flags >> 32n),
+      maxStackDepth: 0,
+      requestTimeout: 0,
+      unused: Buffer.alloc(0),
+    };
+  }
+
+  private enosys(unique: bigint): Iovec {
+    this.stats.enosys++;
+    return reply.replyError(unique, Errno.ENOSYS);
+  }
+
+  /** Calls the file system; returns the reply, or null for requests that get none. */
+  private dispatch(req: Request): Iovec | null {
+    const fs = this.fs;
+    const u = req.header.unique;
+    const un = Session.unwrap;
+    switch (req.op) {
+      case 'init':
+        return this.init(req);
+      case 'destroy':
+        fs.destroy?.();
+        this.destroyed = true;
+        return reply.replyOk(u);
+      case 'forget':
+        fs.forget?.(req);
+        return null;
+      case 'batchForget':
+        fs.batchForget?.(req);
+        return null;
+      case 'interrupt':
+        // Every request is answered synchronously before the next is read, so there is nothing to cancel.
+        return null;
+      case 'lookup':
+        return fs.lookup ? reply.replyEntry(u, un(fs.lookup(req))) : this.enosys(u);
+      case 'getattr':
+        return fs.getattr ? reply.replyAttr(u, un(fs.getattr(req))) : this.enosys(u);
+      case 'setattr':
+        return fs.setattr ? reply.replyAttr(u, un(fs.setattr(req))) : this.enosys(u);
+      case 'readlink': {
+        if (!fs.readlink) return this.enosys(u);
+        const t = un(fs.readlink(req));
+        return reply.replyData(u, Buffer.isBuffer(t) ? t : Buffer.from(t, 'utf8'));
+      }
+      case 'symlink':
+        return fs.symlink ? reply.replyEntry(u, un(fs.symlink(req))) : this.enosys(u);
+      case 'mknod':
+        return fs.mknod ? reply.replyEntry(u, un(fs.mknod(req))) : this.enosys(u);
+      case 'mkdir':
+        return fs.mkdir ? reply.replyEntry(u, un(fs.mkdir(req))) : this.enosys(u);
+      case 'link':
+        return fs.link ? reply.replyEntry(u, un(fs.link(req))) : this.enosys(u);
+      case 'unlink':
+        return fs.unlink ? (un(fs.unlink(req)), reply.replyOk(u)) : this.enosys(u);
+      case 'rmdir':
+        return fs.rmdir ? (un(fs.rmdir(req)), reply.replyOk(u)) : this.enosys(u);
+      case 'rename':
+        return fs.rename ? (un(fs.rename(req)), reply.replyOk(u)) : this.enosys(u);
+      case 'open':
+        return fs.open ? reply.replyOpen(u, un(fs.open(req))) : this.enosys(u);
+      case 'opendir':
+        return fs.opendir ? reply.replyOpen(u, un(fs.opendir(req))) : this.enosys(u);
+      case 'read': {
+        if (!fs.read) return this.enosys(u);
+        return reply.replyData(u, clip(un(fs.read(req)), req.size));
+      }
+      case 'write':
+        return fs.write ? reply.replyWrite(u, un(fs.write(req))) : this.enosys(u);
+      case 'flush':
+        return fs.flush ? (un(fs.flush(req)), reply.replyOk(u)) : this.enosys(u);
+      case 'release':
+        return fs.release ? (un(fs.release(req)), reply.replyOk(u)) : reply.replyOk(u);
+      case 'releasedir':
+        return fs.releasedir ? (un(fs.releasedir(req)), reply.replyOk(u)) : reply.replyOk(u);
+      case 'fsync':
+        return fs.fsync ? (un(fs.fsync(req)), reply.replyOk(u)) : this.enosys(u);
+      case 'fsyncdir':
+        return fs.fsyncdir ? (un(fs.fsyncdir(req)), reply.replyOk(u)) : this.enosys(u);
+      case 'readdir':
+        return fs.readdir ? reply.replyData(u, reply.encodeReaddir(req.size, un(fs.readdir(req)))) : this.enosys(u);
+      case 'readdirplus':
+        return fs.readdirplus ? reply.replyData(u, reply.encodeReaddirplus(req.size, un(fs.readdirplus(req)))) : this.enosys(u);
+      case 'statfs': {
+        if (!fs.statfs) return this.enosys(u);
+        const s = un(fs.statfs(req));
+        return reply.replyStatfs(u, {
+          blocks: s.blocks ?? 0,
+          bfree: s.bfree ?? 0,
+          bavail: s.bavail ?? 0,
+          files: s.files ?? 0,
+          ffree: s.ffree ?? 0,
+          bsize: s.bsize ?? 4096,
+          namelen: s.namelen ?? 255,
+          frsize: s.frsize ?? s.bsize ?? 4096,
+          padding: 0,
+          spare: Buffer.alloc(0),
+        });
+      }
+      case 'getxattr': {
+        if (!fs.getxattr) return this.enosys(u);
+        return sized(u, un(fs.getxattr(req)), req.size);
+      }
+      case 'listxattr': {
+        if (!fs.listxattr) return this.enosys(u);
+        return sized(u, reply.encodeXattrList(un(fs.listxattr(req))), req.size);
+      }
+      case 'setxattr':
+        return fs.setxattr ? (un(fs.setxattr(req)), reply.replyOk(u)) : this.enosys(u);
+      case 'removexattr':
+        return fs.removexattr ? (un(fs.removexattr(req)), reply.replyOk(u)) : this.enosys(u);
+      case 'access':
+        return fs.access ? (un(fs.access(req)), reply.replyOk(u)) : this.enosys(u);
+      case 'create': {
+        if (!fs.create) return this.enosys(u);
+        const c = un(fs.create(req));
+        return reply.replyCreate(u, c.entry, c.open);
+      }
+      case 'getlk':
+        return fs.getlk ? reply.replyLk(u, un(fs.getlk(req))) : this.enosys(u);
+      case 'setlk':
+        return fs.setlk ? (un(fs.setlk(req)), reply.replyOk(u)) : this.enosys(u);
+      case 'lseek':
+        return fs.lseek ? reply.replyLseek(u, un(fs.lseek(req))) : this.enosys(u);
+      case 'statx':
+        return fs.statx ? reply.replyStatx(u, un(fs.statx(req))) : this.enosys(u);
+      case 'getFmap': {
+        if (!fs.getFmap) return this.enosys(u);
+        const blob = un(fs.getFmap(req));
+        if (blob.length > this.profile.maxFmapBytes) {
+          throw new Error(`fmap of ${blob.length} bytes exceeds the kernel's ${this.profile.maxFmapBytes}-byte buffer`);
+        }
+        return reply.replyData(u, blob);
+      }
+      case 'getDaxdev': {
+        if (!fs.getDaxdev) return this.enosys(u);
+        const d = un(fs.getDaxdev(req));
+        return reply.replyDaxdev(u, req.index, d.name);
+      }
+      case 'unknown':
+        this.logOnce(`unknown:${req.header.opcode}`, `unknown opcode ${req.header.opcode} (${opcodeName(req.header.opcode)}): ENOSYS`);
+        return this.enosys(u);
+    }
+  }
+}
+
+/** Cuts a data reply to at most `max` bytes (a longer reply would make the kernel fail the read). */
+function clip(data: Buffer | Buffer[], max: number): Buffer[] {
+  const list = Buffer.isBuffer(data) ? [data] : data;
+  const out: Buffer[] = [];
+  let left = max;
+  for (const b of list) {
+    if (left <= 0) break;
+    const part = b.length <= left ? b : b.subarray(0, left);
+    out.push(part);
+    left -= part.length;
+  }
+  return out;
+}
+
+/** GETXATTR/LISTXATTR: size 0 asks for the length; a too-small buffer is ERANGE. */
+function sized(unique: bigint, value: Buffer, size: number): Iovec {
+  if (size === 0) return reply.replyXattrSize(unique, value.length);
+  if (value.length > size) throw new FuseErrno(Errno.ERANGE);
+  return reply.replyData(unique, value);
+}
+
+/** A printable summary of per-opcode counts, famfs opcodes named by the profile. */
+export function describeStats(requests: Map<number, number>, profile: AbiProfile = DEFAULT_PROFILE): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [op, n] of [...requests].sort((a, b) => a[0] - b[0])) {
+    const name = op === profile.getFmapOpcode ? 'GET_FMAP' : op === profile.getDaxdevOpcode ? 'GET_DAXDEV' : opcodeName(op);
+    out[name] = n;
+  }
+  return out;
+}
+
+export { errnoName };

@@ -1,0 +1,150 @@
+/**
+ * Runs a session in a worker thread over a /dev/fuse fd, keeping the calling thread free (it may
+ * touch the mount, e.g. to unmount, without deadlocking against the server).
+ *
+ * The worker runs compiled JavaScript: `worker.js` next to this file when running from dist, and
+ * dist/session/worker.js of this package when this file is the TypeScript source (ts-jest). Tests
+ * that start a worker therefore build the package first (`npx tsc -p tsconfig.json`, which the nx
+ * `test` target does through its dependency on `build`). The file system module must be .js too.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import type { WorkerData, WorkerMessage, WorkerSessionOptions } from './messages';
+import type { NegotiatedInit, SessionEndReason, SessionStats } from './session';
+import { abortConnection, isMounted, mountInfo, unmountFuse } from '../mount/mount';
+
+export interface StartOptions {
+  fd: number;
+  /** Absolute path of a .js module exporting the file system factory. */
+  fsModule: string;
+  fsExport?: string;
+  fsOptions?: unknown;
+  session?: WorkerSessionOptions;
+  /** The mountpoint served, so stop() can unmount it. */
+  mountpoint?: string;
+  /** Close the fd once the worker has exited (default true). */
+  closeFd?: boolean;
+  statsIntervalMs?: number;
+  /** Receives the worker's log lines (default: console.error with a prefix). */
+  log?: (message: string) => void;
+}
+
+export interface SessionExit {
+  reason: SessionEndReason | 'error' | 'terminated';
+  stats: SessionStats | null;
+  error?: string;
+}
+
+export interface SessionHandle {
+  readonly worker: Worker;
+  /** Settles when the worker has exited (never rejects). */
+  readonly exited: Promise<SessionExit>;
+  /** Settles with the INIT outcome, or null if the session ended before INIT. */
+  readonly initialized: Promise<NegotiatedInit | null>;
+  /** The latest stats the worker posted (null before the first). */
+  stats(): SessionStats | null;
+  /**
+   * Ends the session: unmounts (lazily if busy) when a mountpoint was given, waits for the worker
+   * to see ENODEV, then aborts the connection and terminates the worker if it did not exit in time.
+   */
+  stop(options?: { timeoutMs?: number }): Promise<SessionExit>;
+}
+
+/** Path of the compiled worker entry point. */
+export function workerScriptPath(): string {
+  if (__filename.endsWith('.js')) return path.join(__dirname, 'worker.js');
+  const built = path.resolve(__dirname, '../../dist/session/worker.js');
+  if (!fs.existsSync(built)) {
+    throw new Error(`${built} is missing: build @famfs/fused (npx tsc -p tsconfig.json) before starting a session worker`);
+  }
+  return built;
+}
+
+export function startSession(o: StartOptions): SessionHandle {
+  const data: WorkerData = {
+    fd: o.fd,
+    fsModule: o.fsModule,
+    fsExport: o.fsExport,
+    fsOptions: o.fsOptions,
+    session: o.session,
+    statsIntervalMs: o.statsIntervalMs,
+  };
+  const worker = new Worker(workerScriptPath(), { workerData: data });
+  const log = o.log ?? ((m: string) => console.error(`famfs-fused: ${m}`));
+  let latest: SessionStats | null = null;
+  let exitInfo: SessionExit | null = null;
+  let resolveInit!: (v: NegotiatedInit | null) => void;
+  const initialized = new Promise<NegotiatedInit | null>((r) => (resolveInit = r));
+
+  worker.on('message', (m: WorkerMessage) => {
+    switch (m.type) {
+      case 'log':
+        log(m.message);
+        break;
+      case 'init':
+        resolveInit(m.init);
+        break;
+      case 'stats':
+        latest = m.stats;
+        break;
+      case 'exit':
+        latest = m.stats;
+        exitInfo = { reason: m.reason, stats: m.stats };
+        break;
+      case 'error':
+        exitInfo = { reason: 'error', stats: latest, error: m.message };
+        log(`session worker failed: ${m.stack ?? m.message}`);
+        break;
+      default:
+        break;
+    }
+  });
+  const exited = new Promise<SessionExit>((resolve) => {
+    let done = false;
+    const finish = (fallback: SessionExit) => {
+      if (done) return;
+      done = true;
+      resolveInit(null);
+      if (o.closeFd !== false) {
+        try {
+          fs.closeSync(o.fd);
+        } catch {
+          // already closed
+        }
+      }
+      resolve(exitInfo ?? fallback);
+    };
+    worker.on('error', (e) => {
+      exitInfo = exitInfo ?? { reason: 'error', stats: latest, error: e.message };
+    });
+    worker.on('exit', () => finish({ reason: 'terminated', stats: latest }));
+  });
+
+  const stop = async (opts: { timeoutMs?: number } = {}): Promise<SessionExit> => {
+    const timeoutMs = opts.timeoutMs ?? 5000;
+    const mp = o.mountpoint;
+    const minors = mp ? mountInfo(mp).map((m) => m.devMinor) : [];
+    if (mp && isMounted(mp)) {
+      try {
+        unmountFuse(mp);
+      } catch {
+        try {
+          unmountFuse(mp, { lazy: true });
+        } catch {
+          // not mounted any more
+        }
+      }
+    }
+    const timer = (ms: number) => new Promise<null>((r) => setTimeout(() => r(null), ms).unref());
+    let r = await Promise.race([exited, timer(timeoutMs)]);
+    if (r) return r;
+    for (const m of minors) abortConnection(m);
+    r = await Promise.race([exited, timer(1000)]);
+    if (r) return r;
+    await worker.terminate();
+    return exited;
+  };
+
+  return { worker, exited, initialized, stats: () => latest, stop };
+}
