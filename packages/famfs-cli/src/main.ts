@@ -3,10 +3,12 @@ import { CommandSpec, commandHelp, programHelp } from './command';
 import { fsckCommand } from './commands/fsck';
 import { logplayCommand } from './commands/logplay';
 import { mkfsCommand } from './commands/mkfs';
+import { mountCommand } from './commands/mount';
+import { umountCommand } from './commands/umount';
 import { describeError, exitCodeOf } from './errors';
 import { Io, processIo, UsageError } from './io';
 
-export const COMMANDS: CommandSpec[] = [mkfsCommand, fsckCommand, logplayCommand];
+export const COMMANDS: CommandSpec[] = [mkfsCommand, mountCommand, umountCommand, fsckCommand, logplayCommand];
 
 /** Exit codes of the dispatcher itself, as the C famfs uses them. */
 const EXIT_USAGE = 1;

@@ -27,3 +27,4 @@ export * from './shadow/tree';
 export * from './shadow/meta-files';
 export * from './shadow/logplay';
 export * from './shadow/alloc-config';
+export * from './mounted';

@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   famfs::InitFileOps(env, exports);
   famfs::InitMount(env, exports);
   famfs::InitChecksum(env, exports);
+  famfs::InitXattr(env, exports);
   return exports;
 }
 

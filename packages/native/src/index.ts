@@ -47,6 +47,7 @@ interface Binding {
   deviceSize(fd: number): DeviceSize;
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
   umount2(target: string, flags: number): void;
+  getxattr(path: string, name: string): Buffer | null;
   crc32Records(buf: Uint8Array, offset: number, stride: number, span: number, count: number): Uint32Array;
   LOCK_SH: number;
   LOCK_EX: number;
@@ -206,4 +207,9 @@ export function pageSize(): number {
  */
 export function crc32Records(buf: Uint8Array, offset: number, stride: number, span: number, count: number): Uint32Array {
   return native.crc32Records(buf, offset, stride, span, count);
+}
+
+/** getxattr(2): the attribute's value, or null when the file has no such attribute. */
+export function getxattr(path: string, name: string): Buffer | null {
+  return native.getxattr(path, name);
 }

@@ -1,0 +1,156 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import {
+  Device,
+  FamfsError,
+  mapMeta,
+  mountsOfDevice,
+  playIntoShadow,
+  prepareShadowRoot,
+  readMounts,
+  replayLog,
+  roleOf,
+  ShadowTree,
+  SUPERBLOCK_SIZE,
+  tryGetSystemUuid,
+  umountQuietly,
+  writeMetaFiles,
+  writeMountRecord,
+} from '@famfs/libfamfs';
+import { CommandSpec } from '../command';
+import { describeError, exitCodeOf } from '../errors';
+import { UsageError } from '../io';
+import { optString } from '../options';
+import { startDaemon, stopDaemon } from '../daemon';
+import { processAlive, waitFor } from '../wait';
+
+const READY_TIMEOUT_MS = 15000;
+
+/**
+ * `famfs mount`: replay the log into a shadow tree, start famfs_fused on it, and wait until the
+ * mount answers. Any failure leaves nothing mounted, no daemon running and no shadow tree behind.
+ */
+export const mountCommand: CommandSpec = {
+  name: 'mount',
+  args: '<device> <mountpoint>',
+  summary: 'Mount a famfs file system: replay its log into a shadow tree and serve it with famfs_fused',
+  options: [
+    ['-t, --timeout <seconds>', 'FUSE entry and attribute cache timeout (default: the daemon\'s)'],
+    ['-d, --debug', 'Run the daemon with debug logging (to SHADOW/famfs_fused.log)'],
+    ['-S, --shadow <dir>', 'Use this shadow path (it must exist and hold no root/); default a new /tmp/famfs_shadow_*'],
+    ['--abi <name>', 'famfs kernel ABI profile for the DAX path: v10 (default) or rfc'],
+  ],
+  examples: ['famfs mount /dev/dax0.0 /mnt/famfs', 'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs'],
+  run(args, o, io) {
+    const [device, mountpointArg] = args;
+    const timeoutText = optString(o.timeout, '--timeout');
+    const timeout = timeoutText === undefined ? undefined : Number(timeoutText);
+    if (timeout !== undefined && !(timeout >= 0)) throw new UsageError(`--timeout needs a number of seconds >= 0, not '${timeoutText}'`);
+    const abi = optString(o.abi, '--abi') ?? 'v10';
+    try {
+      const r = mountFamfs({ device, mountpoint: mountpointArg, shadow: optString(o.shadow, '--shadow'), timeout, abi, debug: !!o.debug });
+      io.out(`famfs mount: ${r.device} on ${r.mountpoint} as ${r.role}; shadow ${r.shadow}; ${r.summary}\n`);
+      for (const w of r.warnings) io.err(`famfs mount: warning: ${w}\n`);
+      return 0;
+    } catch (e) {
+      io.err(`famfs mount: ${describeError(e)}\n`);
+      return exitCodeOf(e);
+    }
+  },
+};
+
+interface MountRequest {
+  device: string;
+  mountpoint: string;
+  shadow?: string;
+  timeout?: number;
+  abi: string;
+  debug: boolean;
+}
+
+function mountFamfs(req: MountRequest) {
+  if (process.getuid?.() !== 0) throw new FamfsError('EINVAL', 'famfs mount must run as root (it mounts a FUSE file system)');
+  const device = realDirOrFile(req.device, 'device', false);
+  const mountpoint = realDirOrFile(req.mountpoint, 'mount point', true);
+  const onDev = mountsOfDevice(device);
+  if (onDev.length > 0) throw new FamfsError('EBUSY', `${device} is already mounted at ${onDev[0].mountpoint}`, { device });
+  if (readMounts().some((m) => m.mountpoint === mountpoint)) throw new FamfsError('EBUSY', `something is already mounted at ${mountpoint}`);
+
+  const shadowCreated = req.shadow === undefined;
+  const shadow = shadowCreated ? fs.mkdtempSync(path.join(os.tmpdir(), 'famfs_shadow_')) : path.resolve(req.shadow!);
+  if (shadowCreated) fs.chmodSync(shadow, 0o755);
+  else if (fs.existsSync(path.join(shadow, 'root'))) throw new FamfsError('EEXIST', `shadow path ${shadow} already holds a root/ (in use by another mount?)`);
+
+  let pid: number | undefined;
+  try {
+    const root = prepareShadowRoot(shadow);
+    const { role, result } = replayIntoShadow(device, root);
+    pid = startDaemon({ device, mountpoint, shadow, abi: req.abi, timeout: req.timeout, debug: req.debug, logFile: path.join(shadow, 'famfs_fused.log') });
+    const daemonPid = pid;
+    const metaFile = path.join(mountpoint, '.meta', '.superblock');
+    const ready = waitFor(() => !processAlive(daemonPid) || sizeOf(metaFile) === SUPERBLOCK_SIZE, READY_TIMEOUT_MS);
+    if (!ready || !processAlive(daemonPid)) {
+      throw new FamfsError('EIO', `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${lastLines(path.join(shadow, 'famfs_fused.log'))}`);
+    }
+    writeMountRecord({ mountpoint, device, shadow, shadowCreated, pid, abi: req.abi, startedAt: new Date().toISOString() });
+    const warnings = [...result.bad.map((b) => b.reason), ...result.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`)];
+    return {
+      device,
+      mountpoint,
+      shadow,
+      role,
+      warnings,
+      summary: `${result.entries} log entries; ${result.newFiles} files; ${result.newDirs} directories`,
+    };
+  } catch (e) {
+    if (pid !== undefined) {
+      umountQuietly(mountpoint);
+      stopDaemon(pid, 1000);
+    }
+    umountQuietly(mountpoint);
+    fs.rmSync(shadowCreated ? shadow : path.join(shadow, 'root'), { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Writes the .meta files and the replayed tree; the device must hold a valid famfs. */
+function replayIntoShadow(device: string, root: string) {
+  const dev = Device.open(device);
+  try {
+    const meta = mapMeta(dev);
+    const role = roleOf(meta.sb, tryGetSystemUuid());
+    const replay = replayLog(meta.log, meta.sb, device);
+    writeMetaFiles(new ShadowTree(root), meta.sb, role);
+    return { role, result: playIntoShadow(replay, meta.sb, root) };
+  } finally {
+    dev.close();
+  }
+}
+
+function realDirOrFile(p: string, what: string, dir: boolean): string {
+  let real: string;
+  try {
+    real = fs.realpathSync(p);
+  } catch {
+    throw new FamfsError('ENOENT', `${what} ${p} does not exist`, { path: p });
+  }
+  if (dir && !fs.statSync(real).isDirectory()) throw new FamfsError('ENOTDIR', `${what} ${p} is not a directory`, { path: p });
+  return real;
+}
+
+function sizeOf(p: string): number {
+  try {
+    return fs.statSync(p).size;
+  } catch {
+    return -1;
+  }
+}
+
+function lastLines(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ') || 'no output';
+  } catch {
+    return 'no log';
+  }
+}

@@ -1,0 +1,48 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawn } from 'child_process';
+import { processAlive, waitFor } from './wait';
+
+/** The famfs_fused binary: FAMFS_FUSED when set, else the one installed with @famfs/fused. */
+export function daemonBinary(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FAMFS_FUSED) return env.FAMFS_FUSED;
+  return path.join(path.dirname(require.resolve('@famfs/fused/package.json')), 'bin', 'famfs_fused.js');
+}
+
+export interface DaemonArgs {
+  device: string;
+  mountpoint: string;
+  shadow: string;
+  abi: string;
+  timeout?: number;
+  debug?: boolean;
+  logFile: string;
+}
+
+/** Starts famfs_fused in its own session, detached from this process, logging to `logFile`. */
+export function startDaemon(a: DaemonArgs): number {
+  const opts = [`shadow=${a.shadow}`, `daxdev=${a.device}`, `fsname=${a.device}`];
+  if (a.timeout !== undefined) opts.push(`timeout=${a.timeout}`);
+  const argv = [daemonBinary(), '-f', ...(a.debug ? ['-d'] : []), '--abi', a.abi, '-o', opts.join(','), a.mountpoint];
+  const log = fs.openSync(a.logFile, 'a', 0o644);
+  try {
+    const child = spawn(process.execPath, argv, { detached: true, stdio: ['ignore', log, log] });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`could not start ${argv[0]}`);
+    return child.pid;
+  } finally {
+    fs.closeSync(log);
+  }
+}
+
+/** Stops the daemon `pid` (only if it is a famfs_fused): waits, then SIGTERM, then SIGKILL. */
+export function stopDaemon(pid: number, graceMs = 3000): void {
+  const alive = () => processAlive(pid, 'famfs_fused');
+  if (!alive()) return;
+  if (waitFor(() => !alive(), graceMs)) return;
+  process.kill(pid, 'SIGTERM');
+  if (waitFor(() => !alive(), graceMs)) return;
+  process.kill(pid, 'SIGKILL');
+  waitFor(() => !alive(), graceMs);
+}
+
