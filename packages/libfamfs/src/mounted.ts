@@ -16,6 +16,8 @@ export interface MountRecord {
   shadowCreated: boolean;
   pid: number;
   abi: string;
+  /** The system UUID (text) of the "host" that mounted it: one machine may play several hosts. */
+  systemUuid: string;
   startedAt: string;
 }
 

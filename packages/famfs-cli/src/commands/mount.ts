@@ -8,6 +8,7 @@ import {
   mountsOfDevice,
   playIntoShadow,
   prepareShadowRoot,
+  readMountRecord,
   readMounts,
   replayLog,
   roleOf,
@@ -15,6 +16,7 @@ import {
   SUPERBLOCK_SIZE,
   tryGetSystemUuid,
   umountQuietly,
+  uuidToText,
   writeMetaFiles,
   writeMountRecord,
 } from '@famfs/libfamfs';
@@ -73,8 +75,15 @@ function mountFamfs(req: MountRequest) {
   if (process.getuid?.() !== 0) throw new FamfsError('EINVAL', 'famfs mount must run as root (it mounts a FUSE file system)');
   const device = realDirOrFile(req.device, 'device', false);
   const mountpoint = realDirOrFile(req.mountpoint, 'mount point', true);
-  const onDev = mountsOfDevice(device);
-  if (onDev.length > 0) throw new FamfsError('EBUSY', `${device} is already mounted at ${onDev[0].mountpoint}`, { device });
+  // One host mounts a device once. Another "host" on this machine (another system UUID, as
+  // recorded by famfs mount) may mount it too: that is how a master and a client share it here.
+  const me = tryGetSystemUuid();
+  const myUuid = me ? uuidToText(me) : '';
+  const same = mountsOfDevice(device).find((m) => {
+    const rec = readMountRecord(m.mountpoint);
+    return rec === undefined || rec.systemUuid === myUuid;
+  });
+  if (same) throw new FamfsError('EBUSY', `${device} is already mounted at ${same.mountpoint} by this host`, { device });
   if (readMounts().some((m) => m.mountpoint === mountpoint)) throw new FamfsError('EBUSY', `something is already mounted at ${mountpoint}`);
 
   const shadowCreated = req.shadow === undefined;
@@ -93,7 +102,7 @@ function mountFamfs(req: MountRequest) {
     if (!ready || !processAlive(daemonPid)) {
       throw new FamfsError('EIO', `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${lastLines(path.join(shadow, 'famfs_fused.log'))}`);
     }
-    writeMountRecord({ mountpoint, device, shadow, shadowCreated, pid, abi: req.abi, startedAt: new Date().toISOString() });
+    writeMountRecord({ mountpoint, device, shadow, shadowCreated, pid, abi: req.abi, systemUuid: myUuid, startedAt: new Date().toISOString() });
     const warnings = [...result.bad.map((b) => b.reason), ...result.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`)];
     return {
       device,

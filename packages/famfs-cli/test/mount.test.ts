@@ -1,0 +1,203 @@
+/**
+ * famfs mount / umount / logplay MOUNTPOINT on real FUSE mounts, run as a user would: spawned
+ * binaries, a sparse device file, two "hosts" (system UUIDs) on one machine. Needs root and
+ * /dev/fuse; skipped with a printed reason otherwise, unless FAMFS_REQUIRE_MOUNT=1.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { C_MASTER_UUID, famfs, OTHER_UUID, sparseFile, useTempDir } from './run';
+
+const lib = require('../../libfamfs/dist/index.js');
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const MASTER = Buffer.from(C_MASTER_UUID.replace(/-/g, ''), 'hex');
+
+const why = process.getuid?.() !== 0 ? 'not root' : !fs.existsSync('/dev/fuse') ? 'no /dev/fuse' : undefined;
+const required = process.env.FAMFS_REQUIRE_MOUNT === '1';
+if (why && !required) console.log(`famfs-cli mount tests skipped: ${why}`);
+const suite = why && !required ? describe.skip : describe;
+
+const tmp = useTempDir();
+let runDir = '';
+const mounted: string[] = [];
+
+function env(uuid = C_MASTER_UUID): Record<string, string> {
+  return { FAMFS_SYSTEM_UUID: uuid, FAMFS_RUN_DIR: runDir };
+}
+
+/** Mounts through the CLI and remembers the mount point so afterEach always cleans it. */
+function mount(dev: string, mpt: string, uuid = C_MASTER_UUID, extra: string[] = []) {
+  fs.mkdirSync(mpt, { recursive: true });
+  const r = famfs(['mount', ...extra, dev, mpt], env(uuid));
+  if (r.code === 0) mounted.push(mpt);
+  return r;
+}
+
+function fuseMountsUnder(dir: string): string[] {
+  return fs
+    .readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((m) => m && m.startsWith(dir));
+}
+
+function daemonsFor(dir: string): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
+        return cmd.includes('famfs_fused') && cmd.includes(dir);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** A device with a directory and files whose data is a known pattern written straight to the device. */
+function populatedDevice(dir: string) {
+  const dev = sparseFile(dir, 8 * GiB);
+  lib.mkfs(dev, { systemUuid: MASTER });
+  const s = lib.LogSession.open(dev, { systemUuid: MASTER });
+  const files: Record<string, { size: number; offset: number }> = {};
+  try {
+    s.mkdir('dir', { mode: 0o755 });
+    for (const [name, size] of [['dir/small', 1000], ['big', 5 * MiB + 7], ['dir/two-mib', 2 * MiB]] as const) {
+      const e = s.createFile(name, size, { mode: 0o644 });
+      files[name] = { size, offset: e.fmap.extents[0].offset };
+    }
+  } finally {
+    s.close();
+  }
+  const fd = fs.openSync(dev, 'r+');
+  for (const [name, f] of Object.entries(files)) {
+    const data = Buffer.alloc(f.size);
+    for (let i = 0; i < f.size; i++) data[i] = (i * 31 + name.length) & 0xff;
+    fs.writeSync(fd, data, 0, data.length, f.offset);
+  }
+  fs.closeSync(fd);
+  return { dev, files };
+}
+
+function deviceBytes(dev: string, offset: number, size: number): Buffer {
+  const fd = fs.openSync(dev, 'r');
+  const b = Buffer.alloc(size);
+  fs.readSync(fd, b, 0, size, offset);
+  fs.closeSync(fd);
+  return b;
+}
+
+suite('famfs mount on a file-backed device', () => {
+  beforeEach(() => {
+    if (why) throw new Error(`FAMFS_REQUIRE_MOUNT=1 but ${why}`);
+    runDir = path.join(tmp(), 'run');
+  });
+
+  afterEach(() => {
+    // Whatever a test did, leave no mount and no daemon of ours behind.
+    for (const m of mounted.splice(0)) {
+      if (fuseMountsUnder(m).length > 0) famfs(['umount', m], env());
+    }
+    for (const m of fuseMountsUnder(tmp())) {
+      try {
+        execFileSync('umount', ['-l', m]);
+      } catch {
+        // already gone
+      }
+    }
+    for (const pid of daemonsFor(tmp())) process.kill(pid, 'SIGKILL');
+  });
+
+  test('master and client mounts serve the device bytes; writes and logplay cross between them; umount leaves nothing', () => {
+    const { dev, files } = populatedDevice(tmp());
+    const m1 = path.join(tmp(), 'm1');
+    const m2 = path.join(tmp(), 'm2');
+    const r1 = mount(dev, m1);
+    expect(r1.stderr).toBe('');
+    expect(r1.code).toBe(0);
+    expect(r1.stdout).toMatch(/as master; shadow .*; 4 log entries; 3 files; 1 directories/);
+    const shadow1 = /shadow (\S+);/.exec(r1.stdout)![1];
+    expect(fs.existsSync(path.join(shadow1, 'root', 'dir', 'small'))).toBe(true);
+
+    const ls = execFileSync('ls', ['-lRa', m1], { encoding: 'utf8' });
+    expect(ls).toMatch(/\.meta/);
+    expect(ls).toMatch(/two-mib/);
+    for (const [name, f] of Object.entries(files)) {
+      expect(fs.statSync(path.join(m1, name)).size).toBe(f.size);
+      expect(fs.readFileSync(path.join(m1, name)).equals(deviceBytes(dev, f.offset, f.size))).toBe(true);
+    }
+    expect(fs.statSync(path.join(m1, '.meta/.log')).mode & 0o777).toBe(0o644);
+
+    // A second host: another system UUID, the same device.
+    expect(mount(dev, m2, OTHER_UUID).code).toBe(0);
+    expect(fs.statSync(path.join(m2, '.meta/.log')).mode & 0o777).toBe(0o444);
+    const big = path.join('big');
+    expect(fs.readFileSync(path.join(m2, big)).equals(fs.readFileSync(path.join(m1, big)))).toBe(true);
+
+    // A write through the master's mount is seen at once through the client's.
+    const fd = fs.openSync(path.join(m1, 'dir/small'), 'r+');
+    fs.writeSync(fd, Buffer.from('hello from the master'), 0, 21, 100);
+    fs.closeSync(fd);
+    expect(fs.readFileSync(path.join(m2, 'dir/small')).subarray(100, 121).toString()).toBe('hello from the master');
+
+    // The master logs a new file; the client sees it after famfs logplay.
+    const s = lib.LogSession.open(dev, { systemUuid: MASTER });
+    s.createFile('dir/new', 4096);
+    s.close();
+    expect(fs.existsSync(path.join(m2, 'dir/new'))).toBe(false);
+    const lp = famfs(['logplay', m2], env(OTHER_UUID));
+    expect(lp.code).toBe(0);
+    expect(lp.stdout).toMatch(/5 log entries; 1 new files; 0 new directories/);
+    expect(fs.statSync(path.join(m2, 'dir/new')).size).toBe(4096);
+
+    for (const m of [m1, m2]) {
+      const u = famfs(['umount', m], env());
+      expect(u.code).toBe(0);
+    }
+    mounted.length = 0;
+    expect(fuseMountsUnder(tmp())).toEqual([]);
+    expect(daemonsFor(tmp())).toEqual([]);
+    expect(fs.existsSync(shadow1)).toBe(false);
+  });
+
+  test('refusals leave nothing mounted and no daemon: no superblock, mounted twice, used shadow', () => {
+    const { dev } = populatedDevice(tmp());
+    const blank = sparseFile(tmp(), 8 * GiB, 'blank.img');
+    const m1 = path.join(tmp(), 'm1');
+    const nos = mount(blank, m1);
+    expect(nos.code).not.toBe(0);
+    expect(nos.stderr).toMatch(/no valid famfs superblock/);
+    expect(fuseMountsUnder(tmp())).toEqual([]);
+
+    expect(mount(dev, m1).code).toBe(0);
+    const twice = mount(dev, path.join(tmp(), 'm2'));
+    expect(twice.code).toBe(16);
+    expect(twice.stderr).toMatch(/already mounted at .* by this host/);
+
+    const shadow = path.join(tmp(), 'shadow');
+    fs.mkdirSync(path.join(shadow, 'root'), { recursive: true });
+    const used = mount(blank, path.join(tmp(), 'm3'), C_MASTER_UUID, ['-S', shadow]);
+    expect(used.stderr).toMatch(/already holds a root/);
+    expect(fuseMountsUnder(tmp())).toEqual([m1]);
+    expect(daemonsFor(tmp())).toHaveLength(1);
+  });
+
+  test('a SIGKILLed daemon leaves a mount that famfs umount cleans', () => {
+    const { dev } = populatedDevice(tmp());
+    const m1 = path.join(tmp(), 'm1');
+    const shadow = path.join(tmp(), 'sh');
+    fs.mkdirSync(shadow);
+    expect(mount(dev, m1, C_MASTER_UUID, ['-S', shadow]).code).toBe(0);
+    const [pid] = daemonsFor(tmp());
+    process.kill(pid, 'SIGKILL');
+    const u = famfs(['umount', m1], env());
+    expect(u.code).toBe(0);
+    expect(fuseMountsUnder(tmp())).toEqual([]);
+    expect(fs.existsSync(path.join(shadow, 'root'))).toBe(false);
+    // The same shadow path can be used again.
+    expect(mount(dev, m1, C_MASTER_UUID, ['-S', shadow]).code).toBe(0);
+  });
+});

@@ -1,0 +1,226 @@
+/**
+ * famfs_fused startup: parse the command line, check the shadow tree and device, mount, serve the
+ * famfs file system in a session worker, and tear down.
+ *
+ * Lifecycle:
+ * - Always in the foreground (Node cannot fork); `famfs mount` spawns it detached.
+ * - After INIT the pid goes to <shadow>/famfs_fused.pid (removed at exit if still ours).
+ * - SIGTERM / SIGINT / SIGHUP: unmount (lazily if busy), wait for the worker, exit 0.
+ * - Unmounted from outside: the worker reads ENODEV, the session ends, exit 0.
+ * - Any failure after the mount (the file system cannot be built, the worker dies, an exception in
+ *   this thread) unmounts before exiting 1: the daemon never leaves a dead mount behind.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Device, shadowRootOf } from '@famfs/libfamfs';
+import { isMounted, mountFuse, unmountFuse } from '../mount/mount';
+import type { FuseMount } from '../mount/mount';
+import { startSession } from '../session/start';
+import type { SessionExit, SessionHandle } from '../session/start';
+import { initFlagNames } from '../protocol/abi';
+import type { FamfsFsOptions } from '../famfs/famfs-fs';
+import { DaemonOptions, parseArgs, USAGE, UsageError } from './options';
+
+export { parseArgs, USAGE, UsageError } from './options';
+export type { DaemonOptions, ParsedCommand } from './options';
+
+/** The pid file famfs_fused writes in the shadow path. */
+export const PID_FILE = 'famfs_fused.pid';
+
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The compiled file system module the worker loads (dist, also when this file runs as TypeScript). */
+export function famfsFsModulePath(): string {
+  if (__filename.endsWith('.js')) return path.join(__dirname, '..', 'famfs', 'famfs-fs.js');
+  return path.resolve(__dirname, '../../dist/famfs/famfs-fs.js');
+}
+
+function log(message: string): void {
+  process.stderr.write(`famfs_fused[${process.pid}]: ${message}\n`);
+}
+
+/** Checks done before mounting; throws Error with a one-line message. */
+function preflight(o: DaemonOptions): { mountpoint: string; shadowPath: string; shadowRoot: string } {
+  const mountpoint = path.resolve(o.mountpoint);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(mountpoint);
+  } catch (e) {
+    throw new Error(`mount point ${mountpoint}: ${(e as Error).message}`);
+  }
+  if (!st.isDirectory()) throw new Error(`mount point ${mountpoint} is not a directory`);
+  const shadowRoot = shadowRootOf(o.shadow);
+  let rst: fs.Stats;
+  try {
+    rst = fs.lstatSync(shadowRoot);
+  } catch {
+    throw new Error(`bad shadow path ${o.shadow}: ${shadowRoot} does not exist`);
+  }
+  if (!rst.isDirectory()) throw new Error(`bad shadow path ${o.shadow}: ${shadowRoot} is not a directory`);
+  if (o.daxdev) {
+    // Open it once here so that an unusable device fails before anything is mounted.
+    try {
+      Device.open(o.daxdev, { writable: false }).close();
+    } catch (e) {
+      throw new Error(`daxdev ${o.daxdev}: ${(e as Error).message}`);
+    }
+    if (Buffer.byteLength(o.daxdev) > 255) throw new Error(`daxdev path ${o.daxdev} is longer than 255 bytes (GET_DAXDEV cannot carry it)`);
+  }
+  return { mountpoint, shadowPath: path.dirname(shadowRoot), shadowRoot };
+}
+
+/**
+ * Mounts and serves until unmounted or signalled. Resolves with the exit code (0 after a clean
+ * unmount, 1 on failure). Installs signal handlers on the process while it runs.
+ * `internal.fsModule` replaces the file system module (tests).
+ */
+export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string } = {}): Promise<number> {
+  const { mountpoint, shadowPath } = preflight(o);
+  const fsOptions: FamfsFsOptions = {
+    shadow: shadowPath,
+    daxdev: o.daxdev,
+    abi: o.abi,
+    timeout: o.timeout,
+    cache: o.cache,
+    directIo: o.directIo,
+    flock: o.flock,
+    debug: o.debug,
+  };
+
+  let mount: FuseMount;
+  try {
+    mount = mountFuse({
+      mountpoint,
+      fsname: o.fsname,
+      subtype: 'famfs',
+      allowOther: o.allowOther,
+      defaultPermissions: o.defaultPermissions,
+      maxRead: o.maxWrite,
+    });
+  } catch (e) {
+    throw new Error(`cannot mount ${mountpoint}: ${(e as Error).message}`);
+  }
+  if (o.debug) log(`mounted ${o.fsname} at ${mountpoint} (${mount.fstype}, via ${mount.via})`);
+
+  const pidFile = path.join(shadowPath, PID_FILE);
+  let handle: SessionHandle | null = null;
+  let stopping: Promise<SessionExit> | null = null;
+  const emergencyUnmount = () => {
+    if (!isMounted(mountpoint)) return;
+    try {
+      unmountFuse(mountpoint);
+    } catch {
+      try {
+        unmountFuse(mountpoint, { lazy: true });
+      } catch {
+        // nothing more we can do
+      }
+    }
+  };
+  const removePidFile = () => {
+    try {
+      if (fs.readFileSync(pidFile, 'utf8').trim() === String(process.pid)) fs.rmSync(pidFile);
+    } catch {
+      // not there
+    }
+  };
+
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (o.debug) log(`${sig}: unmounting ${mountpoint}`);
+    if (!stopping) stopping = handle ? handle.stop({ timeoutMs: 5000 }) : Promise.resolve({ reason: 'stopped', stats: null } as SessionExit);
+  };
+  const onFatal = (e: unknown) => {
+    log(`fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    emergencyUnmount();
+    removePidFile();
+    process.exit(1);
+  };
+  for (const s of signals) process.on(s, onSignal);
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+
+  try {
+    handle = startSession({
+      fd: mount.fd,
+      fsModule: internal.fsModule ?? famfsFsModulePath(),
+      fsOptions,
+      session: { profile: o.abi, maxWrite: o.maxWrite },
+      mountpoint,
+      statsIntervalMs: 5000,
+      log: (m) => log(m),
+    });
+  } catch (e) {
+    emergencyUnmount();
+    try {
+      fs.closeSync(mount.fd);
+    } catch {
+      // closed
+    }
+    throw e;
+  }
+
+  const init = await Promise.race([handle.initialized, handle.exited.then(() => null)]);
+  let failed = false;
+  if (init) {
+    try {
+      fs.writeFileSync(pidFile, `${process.pid}\n`);
+    } catch (e) {
+      log(`cannot write ${pidFile}: ${(e as Error).message}`);
+    }
+    log(
+      `serving ${shadowPath}/root at ${mountpoint} (${o.fsname}); famfs ${init.famfs ? 'on' : 'off'}` +
+        (o.debug ? `; kernel 7.${init.kernelMinor} offered ${initFlagNames(init.kernelFlags).join(',')}; granted ${initFlagNames(init.flags).join(',')}` : ''),
+    );
+  } else if (!stopping) {
+    failed = true;
+  }
+
+  const exit = await handle.exited;
+  if (stopping) await stopping;
+  if (exit.reason === 'error' || exit.reason === 'terminated') failed = failed || !stopping;
+  if (exit.error) log(`session ended: ${exit.error}`);
+  else if (o.debug) log(`session ended: ${exit.reason}`);
+  emergencyUnmount();
+  removePidFile();
+  for (const s of signals) process.off(s, onSignal);
+  process.off('uncaughtException', onFatal);
+  process.off('unhandledRejection', onFatal);
+  return failed ? 1 : 0;
+}
+
+/** The bin entry: parses argv, runs, and exits with the code. */
+export function runCli(argv: readonly string[] = process.argv.slice(2)): void {
+  let parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`famfs_fused: ${e.message}\n${USAGE}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  if (parsed.kind === 'help') {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (parsed.kind === 'version') {
+    process.stdout.write(`famfs_fused (famfs-ts) ${packageVersion()}\n`);
+    process.exit(0);
+  }
+  runDaemon(parsed.options).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      log(e instanceof Error ? e.message : String(e));
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,219 @@
+/**
+ * famfs_fused command line:
+ *
+ *   famfs_fused [-f] [-d] [-s] [--abi NAME] [-o opt[,opt...]]... MOUNTPOINT
+ *
+ * -o options: shadow=PATH (or source=PATH, required), daxdev=DEV, fsname=NAME (default the
+ * daxdev), timeout=SECONDS, cache=never|auto|always, allow_other, default_permissions,
+ * max_write=N; also accepted for compatibility with the C famfs_fused: flock / no_flock,
+ * readdirplus / no_readdirplus, pass_yaml, debug=N, and direct_io / no_direct_io (stock-kernel
+ * data path: FOPEN_DIRECT_IO, default on). Unknown options are an error.
+ *
+ * Parsing never exits or prints: it returns a parsed command or throws UsageError.
+ */
+import { profileByName } from '../protocol/profiles';
+import type { CacheMode } from '../famfs/famfs-fs';
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface DaemonOptions {
+  mountpoint: string;
+  shadow: string;
+  daxdev?: string;
+  fsname: string;
+  timeout?: number;
+  cache: CacheMode;
+  allowOther: boolean;
+  defaultPermissions: boolean;
+  maxWrite: number;
+  directIo: boolean;
+  flock: boolean;
+  /** -d or -o debug=N (N > 0). */
+  debug: boolean;
+  foreground: boolean;
+  singleThread: boolean;
+  abi: string;
+}
+
+export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: DaemonOptions };
+
+export const USAGE = `usage: famfs_fused [-f] [-d] [-s] [--abi NAME] -o shadow=PATH[,daxdev=DEV][,...] MOUNTPOINT
+
+Serves a famfs shadow tree (<shadow>/root) as a FUSE file system at MOUNTPOINT. Runs in the
+foreground (famfs mount starts it detached); SIGTERM or SIGINT unmounts and exits 0.
+
+options:
+  -f, --foreground        accepted (always foreground)
+  -d, --debug             debug logging to stderr
+  -s                      accepted (the session is single-threaded)
+  --abi NAME              famfs kernel ABI profile (v10, rfc; default v10)
+  -h, --help              this text
+  -V, --version           the version
+  -o shadow=PATH          the shadow path (required; also source=PATH)
+  -o daxdev=DEV           the famfs device (needed for GET_DAXDEV and the stock data path)
+  -o fsname=NAME          mount source shown in /proc/mounts (default: the daxdev)
+  -o timeout=SECONDS      entry/attr cache timeout (default by cache mode: 0 / 1.0 / 86400)
+  -o cache=never|auto|always  (default auto)
+  -o allow_other, -o default_permissions
+  -o max_write=N          largest WRITE in bytes (4096..16777216, default 1048576)
+  -o direct_io|no_direct_io   stock data path with FOPEN_DIRECT_IO (default direct_io)
+  -o flock|no_flock, readdirplus|no_readdirplus, pass_yaml, debug=N  (C famfs_fused compatibility)
+`;
+
+function parseNumber(name: string, value: string, opts: { int?: boolean; min?: number; max?: number } = {}): number {
+  const v = value.trim();
+  const n = opts.int ? (/^\d+$/.test(v) ? Number(v) : NaN) : /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
+  if (!Number.isFinite(n)) throw new UsageError(`-o ${name}=${value}: not a ${opts.int ? 'whole ' : ''}number`);
+  if (opts.min !== undefined && n < opts.min) throw new UsageError(`-o ${name}=${value}: must be at least ${opts.min}`);
+  if (opts.max !== undefined && n > opts.max) throw new UsageError(`-o ${name}=${value}: must be at most ${opts.max}`);
+  return n;
+}
+
+export function parseArgs(argv: readonly string[]): ParsedCommand {
+  const positional: string[] = [];
+  const oList: string[] = [];
+  let foreground = false;
+  let debug = false;
+  let singleThread = false;
+  let abi = 'v10';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = (what: string): string => {
+      if (i + 1 >= argv.length) throw new UsageError(`${a} needs ${what}`);
+      return argv[++i];
+    };
+    if (a === '-h' || a === '--help') return { kind: 'help' };
+    if (a === '-V' || a === '--version') return { kind: 'version' };
+    if (a === '-f' || a === '--foreground') foreground = true;
+    else if (a === '-d' || a === '--debug') {
+      debug = true;
+      foreground = true;
+    } else if (a === '-s') singleThread = true;
+    else if (a === '--abi') abi = next('a profile name');
+    else if (a.startsWith('--abi=')) abi = a.slice('--abi='.length);
+    else if (a === '-o') oList.push(next('options'));
+    else if (a.startsWith('-o')) oList.push(a.slice(2));
+    else if (a === '--') positional.push(...argv.slice(i + 1)), (i = argv.length);
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    else positional.push(a);
+  }
+  try {
+    profileByName(abi);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (positional.length === 0) throw new UsageError('no mount point given');
+  if (positional.length > 1) throw new UsageError(`one mount point expected, got: ${positional.join(' ')}`);
+
+  let shadow: string | undefined;
+  let daxdev: string | undefined;
+  let fsname: string | undefined;
+  let timeout: number | undefined;
+  let cache: CacheMode = 'auto';
+  let allowOther = false;
+  let defaultPermissions = false;
+  let maxWrite = 1 << 20;
+  let directIo = true;
+  let flock = true;
+  for (const group of oList) {
+    for (const raw of group.split(',')) {
+      const opt = raw.trim();
+      if (opt === '') continue;
+      const eq = opt.indexOf('=');
+      const key = eq < 0 ? opt : opt.slice(0, eq);
+      const value = eq < 0 ? undefined : opt.slice(eq + 1);
+      const need = (): string => {
+        if (value === undefined || value === '') throw new UsageError(`-o ${key} needs a value (${key}=...)`);
+        return value;
+      };
+      const flag = (): void => {
+        if (value !== undefined) throw new UsageError(`-o ${key} takes no value`);
+      };
+      switch (key) {
+        case 'shadow':
+        case 'source':
+          shadow = need();
+          break;
+        case 'daxdev':
+          daxdev = need();
+          break;
+        case 'fsname':
+          fsname = need();
+          break;
+        case 'timeout':
+          timeout = parseNumber(key, need(), { min: 0, max: 1e9 });
+          break;
+        case 'cache': {
+          const v = need();
+          if (v !== 'never' && v !== 'auto' && v !== 'always') throw new UsageError(`-o cache=${v}: must be never, auto or always`);
+          cache = v;
+          break;
+        }
+        case 'allow_other':
+          flag();
+          allowOther = true;
+          break;
+        case 'default_permissions':
+          flag();
+          defaultPermissions = true;
+          break;
+        case 'max_write':
+          maxWrite = parseNumber(key, need(), { int: true, min: 4096, max: 16 << 20 });
+          break;
+        case 'direct_io':
+          flag();
+          directIo = true;
+          break;
+        case 'no_direct_io':
+          flag();
+          directIo = false;
+          break;
+        case 'flock':
+          flag();
+          flock = true;
+          break;
+        case 'no_flock':
+          flag();
+          flock = false;
+          break;
+        case 'readdirplus':
+        case 'no_readdirplus':
+        case 'pass_yaml':
+          flag();
+          break;
+        case 'debug':
+          if (parseNumber(key, need(), { int: true, min: 0 }) > 0) debug = true;
+          break;
+        default:
+          throw new UsageError(`unknown -o option "${key}"`);
+      }
+    }
+  }
+  if (!shadow) throw new UsageError('-o shadow=PATH is required');
+  if (fsname !== undefined && /[\s,]/.test(fsname)) throw new UsageError(`-o fsname=${fsname}: no spaces or commas`);
+  return {
+    kind: 'run',
+    options: {
+      mountpoint: positional[0],
+      shadow,
+      daxdev,
+      fsname: fsname ?? daxdev ?? 'famfs',
+      timeout,
+      cache,
+      allowOther,
+      defaultPermissions,
+      maxWrite,
+      directIo,
+      flock,
+      debug,
+      foreground,
+      singleThread,
+      abi,
+    },
+  };
+}

@@ -1,0 +1,856 @@
+/**
+ * The famfs file system served by famfs_fused: the shadow tree (<shadow>/root, one YAML file per
+ * famfs file, real directories) presented as a FUSE file system, following the C famfs_fused
+ * (famfs-userspace §4.3) where it has a behaviour, and adding a stock-kernel data path.
+ *
+ * - Directories pass through with their shadow stat. A regular shadow file is a YAML file
+ *   (at most 16 KiB) that becomes a famfs file: mode fm_mode|S_IFREG, uid, gid and size from the
+ *   YAML, inode number, times and nlink from the shadow file, blocks from the allocation.
+ *   Anything else (symlinks, sockets, bad YAML, an fmap that cannot hold the file) is ENOENT and a
+ *   log line.
+ * - famfs-enabled kernel: FUSE_DAX_FMAP is negotiated and the kernel asks GET_FMAP / GET_DAXDEV;
+ *   no READ or WRITE ever comes.
+ * - Stock kernel: READ and WRITE are served from the device through mmap (data-path.ts), with
+ *   FOPEN_DIRECT_IO by default so that two mounts of one device see each other's writes at once
+ *   (plus FUSE_DIRECT_IO_ALLOW_MMAP so mmap works; without it we fall back to cached I/O).
+ * - Nothing changes the famfs namespace: CREATE is ENOTSUP (as in C); MKDIR, MKNOD, UNLINK, RMDIR,
+ *   RENAME, LINK and SYMLINK are not implemented, so ENOSYS (C registers no handler for them).
+ *   A size change is EINVAL; mode/uid/gid/times changes are kept in memory only.
+ * - flock(2) (FLOCK_LOCKS): one exclusive lock per file system, as the C daemon's mutex, plus
+ *   flock(LOCK_EX) on the device so that libfamfs processes appending directly on the device are
+ *   serialized with those appending through the mount. See setlk() for the blocking rules.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as native from '@famfs/native';
+import {
+  AllocationMap,
+  Device,
+  FileEntry,
+  LOG_OFFSET,
+  parseShadowYaml,
+  parseSuperblock,
+  replayLog,
+  SHADOW_YAML_MAX,
+  shadowRootOf,
+  SUPERBLOCK_SIZE,
+} from '@famfs/libfamfs';
+import type { ConnectionInfo, DaxdevReply, FileSystem, InitWants, StatfsReply } from '../filesystem';
+import { Errno, FuseErrno } from '../errors';
+import {
+  DT_DIR,
+  DT_REG,
+  FATTR_ATIME,
+  FATTR_ATIME_NOW,
+  FATTR_CTIME,
+  FATTR_GID,
+  FATTR_MODE,
+  FATTR_MTIME,
+  FATTR_MTIME_NOW,
+  FATTR_SIZE,
+  FATTR_UID,
+  FOPEN_DIRECT_IO,
+  FOPEN_KEEP_CACHE,
+  FOPEN_PARALLEL_DIRECT_WRITES,
+  FUSE_DIRECT_IO_ALLOW_MMAP,
+  FUSE_RELEASE_FLOCK_UNLOCK,
+  FUSE_ROOT_ID,
+  S_IFDIR,
+  S_IFREG,
+} from '../protocol/abi';
+import type { AttrValue } from '../protocol/abi';
+import { AbiProfile, DEFAULT_PROFILE, profileByName } from '../protocol/profiles';
+import { makeAttr } from '../protocol/reply';
+import type { AttrParam, DirEntry, DirEntryPlus, EntryParam, OpenParam } from '../protocol/reply';
+import type {
+  AccessRequest,
+  BatchForgetRequest,
+  CreateRequest,
+  ForgetRequest,
+  GetattrRequest,
+  GetDaxdevRequest,
+  GetFmapRequest,
+  GetxattrRequest,
+  ListxattrRequest,
+  LookupRequest,
+  OpendirRequest,
+  OpenRequest,
+  ReaddirplusRequest,
+  ReaddirRequest,
+  ReadRequest,
+  ReleasedirRequest,
+  ReleaseRequest,
+  SetattrRequest,
+  SetlkRequest,
+  StatfsRequest,
+  WriteRequest,
+} from '../protocol/request';
+import { checkDaxdevName, encodeFmapReply, interleavedCapacity } from './fmap-reply';
+import { DataPath } from './data-path';
+import { Inode, InodeKind, InodeTable } from './inodes';
+
+export type CacheMode = 'never' | 'auto' | 'always';
+
+export interface FamfsFsOptions {
+  /** The shadow path; the tree served is <shadow>/root (a path ending in /root is taken as the root). */
+  shadow: string;
+  /** The famfs device (devdax, pmem or a regular file): device index 0. Needed for the data path and GET_DAXDEV. */
+  daxdev?: string;
+  /** famfs ABI profile name used for GET_FMAP limits before INIT (INIT's profile wins). Default v10. */
+  abi?: string;
+  /**
+   * Entry and attribute cache lifetime in seconds. Default as the C famfs_fused without
+   * -o timeout: 0 with cache=never, 1.0 with cache=auto, 86400 with cache=always.
+   */
+  timeout?: number;
+  /** C famfs_fused's cache mode (default 'auto'): never = direct I/O, always = keep_cache. */
+  cache?: CacheMode;
+  /** Stock data path: open files with FOPEN_DIRECT_IO (default true). */
+  directIo?: boolean;
+  /** Negotiate FLOCK_LOCKS so flock(2) comes to the daemon (default true; C's -o flock). */
+  flock?: boolean;
+  /** Log every request decision (default false). */
+  debug?: boolean;
+  /**
+   * SETLKW (blocking flock) when another process holds the device lock directly: how long to
+   * poll for it, in ms (default 5000). The session thread serves nothing else meanwhile.
+   */
+  lockWaitMs?: number;
+  /** Window size of the device mappings (default 1 GiB). */
+  windowSize?: number;
+  /** Log sink (default: stderr). Not available through the worker factory (functions do not cross threads). */
+  log?: (message: string) => void;
+}
+
+/** The xattr carrying the shadow path: the famfs CLI's way to find the shadow tree of a mount. */
+export const SHADOW_XATTR = 'user.famfs.shadow';
+
+const F_RDLCK = 0;
+const F_WRLCK = 1;
+const F_UNLCK = 2;
+
+const O_ACCMODE = 3;
+const O_WRONLY = 1;
+const O_RDWR = 2;
+const O_TRUNC = fs.constants.O_TRUNC;
+const O_DIRECT = fs.constants.O_DIRECT ?? 0o40000;
+
+interface DirSnapshotEntry {
+  name: string;
+  kind: InodeKind;
+  ino: number;
+}
+
+interface DirHandle {
+  nodeid: number;
+  entries: DirSnapshotEntry[];
+}
+
+interface FlockState {
+  owner: bigint;
+  nodeid: number;
+  deviceLocked: boolean;
+}
+
+function splitNs(ns: bigint): [number, number] {
+  return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+}
+
+function nowPair(): [number, number] {
+  const ms = Date.now();
+  return [Math.floor(ms / 1000), (ms % 1000) * 1_000_000];
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Attributes of a shadow directory from its stat. */
+function dirAttr(st: fs.BigIntStats): AttrValue {
+  const [atime, atimensec] = splitNs(st.atimeNs);
+  const [mtime, mtimensec] = splitNs(st.mtimeNs);
+  const [ctime, ctimensec] = splitNs(st.ctimeNs);
+  return makeAttr({
+    ino: Number(st.ino),
+    mode: Number(st.mode),
+    nlink: Number(st.nlink),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    size: Number(st.size),
+    blocks: Number(st.blocks),
+    atime,
+    atimensec,
+    mtime,
+    mtimensec,
+    ctime,
+    ctimensec,
+    blksize: 4096,
+  });
+}
+
+/** Bytes of device the file occupies (all its extents or strips). */
+function allocatedBytes(e: FileEntry): number {
+  const exts = e.fmap.kind === 'simple' ? e.fmap.extents : e.fmap.strips;
+  return exts.reduce((s, x) => s + x.len, 0);
+}
+
+/** Attributes of a famfs file: identity and times from the shadow file, the rest from its YAML. */
+function fileAttr(st: fs.BigIntStats, e: FileEntry): AttrValue {
+  const a = dirAttr(st);
+  a.mode = S_IFREG | (e.mode & 0o7777);
+  a.uid = e.uid;
+  a.gid = e.gid;
+  a.size = e.size;
+  a.blocks = Math.ceil(allocatedBytes(e) / 512);
+  return a;
+}
+
+export class FamfsFileSystem implements FileSystem {
+  readonly shadowPath: string;
+  readonly shadowRoot: string;
+  readonly daxdev: string | undefined;
+  readonly cache: CacheMode;
+  readonly timeout: number;
+  readonly inodes: InodeTable;
+  private profile: AbiProfile;
+  private readonly opts: FamfsFsOptions;
+  private readonly logSink: (m: string) => void;
+  private device: Device | null = null;
+  private dataPath: DataPath | null = null;
+  private useDirectIo: boolean;
+  /** FUSE_DAX_FMAP was asked for at INIT (the kernel offered it and we have a daxdev). */
+  famfsMode = false;
+  private nextFh = 1;
+  private readonly openFiles = new Map<number, number>();
+  private readonly dirs = new Map<number, DirHandle>();
+  private flockState: FlockState | null = null;
+  private readonly logged = new Set<string>();
+  private statfsCache: { at: number; value: StatfsReply } | null = null;
+
+  constructor(options: FamfsFsOptions) {
+    if (!options || typeof options.shadow !== 'string' || options.shadow === '') throw new TypeError('FamfsFileSystem: the shadow option is required');
+    this.opts = options;
+    this.logSink = options.log ?? ((m) => process.stderr.write(`famfs_fused[${process.pid}]: ${m}\n`));
+    this.shadowRoot = shadowRootOf(options.shadow);
+    this.shadowPath = path.dirname(this.shadowRoot);
+    this.cache = options.cache ?? 'auto';
+    if (!['never', 'auto', 'always'].includes(this.cache)) throw new RangeError(`cache=${String(this.cache)}: must be never, auto or always`);
+    this.timeout = options.timeout ?? (this.cache === 'never' ? 0 : this.cache === 'always' ? 86400 : 1.0);
+    if (!(this.timeout >= 0) || !Number.isFinite(this.timeout)) throw new RangeError(`timeout ${options.timeout}`);
+    this.useDirectIo = options.directIo ?? true;
+    this.profile = options.abi ? profileByName(options.abi) : DEFAULT_PROFILE;
+
+    let st: fs.BigIntStats;
+    try {
+      st = fs.lstatSync(this.shadowRoot, { bigint: true });
+    } catch (e) {
+      throw new Error(`shadow root ${this.shadowRoot} is missing: ${(e as Error).message}`);
+    }
+    if (!st.isDirectory()) throw new Error(`shadow root ${this.shadowRoot} is not a directory`);
+    this.inodes = new InodeTable(dirAttr(st), Number(st.ino));
+
+    this.daxdev = options.daxdev || undefined;
+    if (this.daxdev) {
+      checkDaxdevName(this.daxdev);
+      try {
+        this.device = Device.open(this.daxdev, { writable: true });
+      } catch {
+        this.device = Device.open(this.daxdev, { writable: false });
+        this.log(`${this.daxdev} opened read-only: writes will fail with EROFS`);
+      }
+      this.dataPath = new DataPath(this.device, { windowSize: options.windowSize });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Helpers
+
+  private log(m: string): void {
+    this.logSink(m);
+  }
+
+  private logOnce(key: string, m: string): void {
+    if (this.logged.has(key)) return;
+    if (this.logged.size > 10000) this.logged.clear();
+    this.logged.add(key);
+    this.log(m);
+  }
+
+  private debug(m: string): void {
+    if (this.opts.debug) this.log(m);
+  }
+
+  private node(nodeid: number): Inode {
+    const n = this.inodes.get(nodeid);
+    if (!n) throw new FuseErrno(Errno.ESTALE, `unknown nodeid ${nodeid}`);
+    return n;
+  }
+
+  private abs(rel: string): string {
+    return rel === '' ? this.shadowRoot : path.join(this.shadowRoot, rel);
+  }
+
+  private attrOf(n: Inode): AttrValue {
+    return this.inodes.effectiveAttr(n);
+  }
+
+  private entryOf(n: Inode): EntryParam {
+    return { nodeid: n.nodeid, generation: 0, entryTimeout: this.timeout, attrTimeout: this.timeout, attr: this.attrOf(n) };
+  }
+
+  /** Reads and checks a shadow YAML file; throws FuseErrno ENOENT (logged) when it is not a usable famfs file. */
+  private loadFile(rel: string, st: fs.BigIntStats): FileEntry {
+    const abs = this.abs(rel);
+    const bad = (why: string): never => {
+      this.logOnce(`bad:${rel}:${st.ino}:${st.mtimeNs}`, `shadow file ${rel}: ${why}; answering ENOENT`);
+      throw new FuseErrno(Errno.ENOENT, why);
+    };
+    if (st.size > BigInt(SHADOW_YAML_MAX)) bad(`${st.size} bytes is larger than the ${SHADOW_YAML_MAX}-byte limit`);
+    let text: Buffer;
+    let fd = -1;
+    try {
+      fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+      const fst = fs.fstatSync(fd, { bigint: true });
+      if (!fst.isFile() || fst.ino !== st.ino) bad('changed while being read');
+      const buf = Buffer.alloc(SHADOW_YAML_MAX + 1);
+      let n = 0;
+      for (;;) {
+        const r = fs.readSync(fd, buf, n, buf.length - n, null);
+        if (r === 0) break;
+        n += r;
+        if (n === buf.length) break;
+      }
+      if (n > SHADOW_YAML_MAX) bad(`larger than the ${SHADOW_YAML_MAX}-byte limit`);
+      text = buf.subarray(0, n);
+    } catch (e) {
+      if (e instanceof FuseErrno) throw e;
+      return bad(`cannot read: ${(e as Error).message}`);
+    } finally {
+      if (fd >= 0) fs.closeSync(fd);
+    }
+    let entry: FileEntry;
+    try {
+      entry = parseShadowYaml(text, rel);
+    } catch (e) {
+      return bad((e as Error).message);
+    }
+    const problem = this.fmapProblem(entry);
+    if (problem) bad(problem);
+    return entry;
+  }
+
+  /** Why this file cannot be served, or undefined. */
+  private fmapProblem(e: FileEntry): string | undefined {
+    if (!Number.isSafeInteger(e.size) || e.size < 0) return `file size ${e.size}`;
+    const f = e.fmap;
+    const exts = f.kind === 'simple' ? f.extents : f.strips;
+    if (exts.length === 0) return 'no extents';
+    for (const x of exts) {
+      if (x.devIndex !== 0) return `extent on device index ${x.devIndex} (only 0 exists)`;
+      if (!Number.isSafeInteger(x.offset) || !Number.isSafeInteger(x.len) || x.offset < 0 || x.len <= 0) return `extent ${x.offset}+${x.len}`;
+      if (this.device && x.offset + x.len > this.device.size) return `extent 0x${x.offset.toString(16)}+0x${x.len.toString(16)} runs past the end of ${this.daxdev} (${this.device.size} bytes)`;
+    }
+    let cap: number;
+    if (f.kind === 'simple') cap = exts.reduce((s, x) => s + x.len, 0);
+    else {
+      if (f.nstrips !== f.strips.length || !(f.chunkSize > 0)) return `bad interleave (${f.nstrips} strips, ${f.strips.length} listed, chunk ${f.chunkSize})`;
+      cap = interleavedCapacity(f.nstrips, f.chunkSize, f.strips);
+    }
+    if (cap < e.size) return `its extents hold ${cap} bytes, less than its size ${e.size}`;
+    return undefined;
+  }
+
+  /** What `name` in directory `dir` is now, as an inode (no reference taken). Throws ENOENT. */
+  private resolveChild(dir: Inode, name: string): Inode {
+    if (dir.kind !== 'dir') throw new FuseErrno(Errno.ENOTDIR);
+    if (name === '.') return dir;
+    if (name === '..') return this.node(dir.parent);
+    const rel = dir.path === '' ? name : `${dir.path}/${name}`;
+    let st: fs.BigIntStats;
+    try {
+      st = fs.lstatSync(this.abs(rel), { bigint: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new FuseErrno(Errno.ENOENT);
+      if (code === 'ENAMETOOLONG') throw new FuseErrno(Errno.ENAMETOOLONG);
+      throw new FuseErrno(Errno.EIO, (e as Error).message);
+    }
+    if (st.isDirectory()) {
+      const n = this.inodes.upsert(rel, dir.nodeid, 'dir', Number(st.ino), () => ({ attr: dirAttr(st) }));
+      n.attr = dirAttr(st);
+      return n;
+    }
+    if (st.isFile()) {
+      return this.inodes.upsert(rel, dir.nodeid, 'file', Number(st.ino), () => {
+        const entry = this.loadFile(rel, st);
+        return { attr: fileAttr(st, entry), entry };
+      });
+    }
+    this.logOnce(`other:${rel}:${st.ino}`, `shadow entry ${rel} is neither a directory nor a regular file; answering ENOENT`);
+    throw new FuseErrno(Errno.ENOENT);
+  }
+
+  /** Live attributes of a directory (pass-through), falling back to the cached ones. */
+  private refreshDir(n: Inode): void {
+    try {
+      const st = fs.lstatSync(this.abs(n.path), { bigint: true });
+      if (st.isDirectory() && Number(st.ino) === n.shadowIno) n.attr = dirAttr(st);
+    } catch {
+      // gone from the shadow tree: keep what we had
+    }
+  }
+
+  private fileOf(nodeid: number): { n: Inode; entry: FileEntry } {
+    const n = this.node(nodeid);
+    if (n.kind !== 'file' || !n.entry) throw new FuseErrno(Errno.EISDIR);
+    return { n, entry: n.entry };
+  }
+
+  /** Permission check for callers other than root (the mount may lack default_permissions). */
+  private permits(a: AttrValue, uid: number, gid: number, mask: number): boolean {
+    if (uid === 0) {
+      if (!(mask & 1)) return true;
+      return (a.mode & S_IFDIR) === S_IFDIR || (a.mode & 0o111) !== 0;
+    }
+    const bits = uid === a.uid ? (a.mode >> 6) & 7 : gid === a.gid ? (a.mode >> 3) & 7 : a.mode & 7;
+    return (bits & mask) === mask;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // INIT / DESTROY
+
+  init(info: ConnectionInfo): InitWants {
+    this.profile = info.profile;
+    this.famfsMode = info.famfsOffered && !!this.daxdev;
+    const allowMmap = (info.kernelFlags & FUSE_DIRECT_IO_ALLOW_MMAP) !== 0n;
+    if (info.famfsOffered && !this.daxdev) this.log('the kernel offers FUSE_DAX_FMAP but no daxdev was given: famfs mode is off');
+    if (this.famfsMode) {
+      this.log(`famfs mode (${info.profile.name}): the kernel maps file data from ${this.daxdev} itself`);
+    } else if (this.useDirectIo && !allowMmap) {
+      this.useDirectIo = false;
+      this.log('the kernel does not offer DIRECT_IO_ALLOW_MMAP: using cached I/O so mmap works; writes through another mount of the device are not seen until the page cache drops them');
+    }
+    if (!this.famfsMode && !this.dataPath) this.log('no daxdev: files can be looked up but reads and writes fail with EIO');
+    return {
+      famfs: this.famfsMode,
+      flockLocks: this.opts.flock !== false,
+      directIoAllowMmap: this.useDirectIo && allowMmap,
+      readdirplus: 'auto',
+    };
+  }
+
+  destroy(): void {
+    this.close();
+  }
+
+  /** Releases the device lock, the mappings and the device. Idempotent. */
+  close(): void {
+    this.releaseFlock();
+    this.dataPath?.close();
+    this.dataPath = null;
+    if (this.device) {
+      try {
+        this.device.close();
+      } catch {
+        // already closed
+      }
+      this.device = null;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Names and attributes
+
+  lookup(req: LookupRequest): EntryParam {
+    const dir = this.node(req.header.nodeid);
+    if (dir.kind !== 'dir') throw new FuseErrno(Errno.ENOTDIR);
+    const n = this.resolveChild(dir, req.name);
+    if (n.kind === 'dir' && n.nodeid === FUSE_ROOT_ID) this.refreshDir(n);
+    this.inodes.ref(n);
+    this.debug(`lookup ${n.path || '/'} -> ${n.nodeid} (nlookup ${n.nlookup})`);
+    return this.entryOf(n);
+  }
+
+  forget(req: ForgetRequest): void {
+    this.inodes.forget(req.header.nodeid, req.nlookup);
+  }
+
+  batchForget(req: BatchForgetRequest): void {
+    for (const f of req.nodes) this.inodes.forget(f.nodeid, f.nlookup);
+  }
+
+  getattr(req: GetattrRequest): AttrParam {
+    const n = this.node(req.header.nodeid);
+    if (n.kind === 'dir') this.refreshDir(n);
+    return { attr: this.attrOf(n), attrTimeout: this.timeout };
+  }
+
+  setattr(req: SetattrRequest): AttrParam {
+    const n = this.node(req.header.nodeid);
+    const a = req.attr;
+    const v = a.valid;
+    const cur = this.attrOf(n);
+    const uid = req.header.uid;
+    if (v & FATTR_SIZE) {
+      const size = n.kind === 'file' ? n.entry!.size : cur.size;
+      if (n.kind !== 'file') throw new FuseErrno(Errno.EISDIR);
+      if (a.size !== size) throw new FuseErrno(Errno.EINVAL, 'famfs files cannot change size');
+    }
+    const o = { ...n.overrides };
+    let changed = false;
+    if (v & FATTR_MODE) {
+      if (uid !== 0 && uid !== cur.uid) throw new FuseErrno(Errno.EPERM);
+      o.mode = a.mode & 0o7777;
+      changed = true;
+    }
+    if (v & FATTR_UID && a.uid !== cur.uid) {
+      if (uid !== 0) throw new FuseErrno(Errno.EPERM);
+      o.uid = a.uid;
+      changed = true;
+    }
+    if (v & FATTR_GID && a.gid !== cur.gid) {
+      if (uid !== 0 && uid !== cur.uid) throw new FuseErrno(Errno.EPERM);
+      o.gid = a.gid;
+      changed = true;
+    }
+    const timesNow = (v & (FATTR_ATIME_NOW | FATTR_MTIME_NOW)) !== 0;
+    if (v & (FATTR_ATIME | FATTR_MTIME)) {
+      const ok = uid === 0 || uid === cur.uid || (timesNow && this.permits(cur, uid, req.header.gid, 2));
+      if (!ok) throw new FuseErrno(Errno.EPERM);
+    }
+    if (v & FATTR_ATIME) {
+      o.atime = v & FATTR_ATIME_NOW ? nowPair() : [a.atime, a.atimensec];
+      changed = true;
+    }
+    if (v & FATTR_MTIME) {
+      o.mtime = v & FATTR_MTIME_NOW ? nowPair() : [a.mtime, a.mtimensec];
+      changed = true;
+    }
+    if (v & FATTR_CTIME) o.ctime = [a.ctime, a.ctimensec];
+    else if (changed) o.ctime = nowPair();
+    n.overrides = o;
+    this.debug(`setattr ${n.path || '/'} valid 0x${v.toString(16)}`);
+    return { attr: this.attrOf(n), attrTimeout: this.timeout };
+  }
+
+  access(req: AccessRequest): void {
+    const n = this.node(req.header.nodeid);
+    const mask = req.mask & 7;
+    if (mask === 0) return;
+    if (mask & 2 && n.kind === 'file' && !this.famfsMode && this.device && !this.device.writable) throw new FuseErrno(Errno.EROFS);
+    if (!this.permits(this.attrOf(n), req.header.uid, req.header.gid, mask)) throw new FuseErrno(Errno.EACCES);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Files
+
+  open(req: OpenRequest): OpenParam {
+    const n = this.node(req.header.nodeid);
+    if (n.kind !== 'file') throw new FuseErrno(Errno.EISDIR);
+    const acc = req.flags & O_ACCMODE;
+    const wantWrite = acc === O_WRONLY || acc === O_RDWR;
+    if (req.flags & O_TRUNC && n.entry!.size > 0) throw new FuseErrno(Errno.EINVAL, 'O_TRUNC would change the size of a famfs file');
+    const mask = (acc === O_WRONLY ? 0 : 4) | (wantWrite ? 2 : 0);
+    if (!this.permits(this.attrOf(n), req.header.uid, req.header.gid, mask)) throw new FuseErrno(Errno.EACCES);
+    if (wantWrite && !this.famfsMode && this.device && !this.device.writable) throw new FuseErrno(Errno.EROFS);
+    const fh = this.nextFh++;
+    this.openFiles.set(fh, n.nodeid);
+    let openFlags = 0;
+    if (!this.famfsMode && (this.useDirectIo || this.cache === 'never' || req.flags & O_DIRECT)) openFlags |= FOPEN_DIRECT_IO | FOPEN_PARALLEL_DIRECT_WRITES;
+    if (this.cache === 'always') openFlags |= FOPEN_KEEP_CACHE;
+    this.debug(`open ${n.path} flags 0o${req.flags.toString(8)} -> fh ${fh} open_flags 0x${openFlags.toString(16)}`);
+    return { fh, openFlags };
+  }
+
+  release(req: ReleaseRequest): void {
+    this.openFiles.delete(req.fh);
+    if (req.releaseFlags & FUSE_RELEASE_FLOCK_UNLOCK && this.flockState && this.flockState.owner === req.lockOwner) {
+      this.debug(`release fh ${req.fh}: dropping the flock of owner ${req.lockOwner}`);
+      this.releaseFlock();
+    }
+  }
+
+  read(req: ReadRequest): Buffer[] {
+    const { entry } = this.fileOf(req.header.nodeid);
+    if (!this.dataPath) throw new FuseErrno(Errno.EIO, 'no daxdev');
+    return this.dataPath.read(entry, req.offset, req.size);
+  }
+
+  write(req: WriteRequest): number {
+    const { entry } = this.fileOf(req.header.nodeid);
+    if (!this.dataPath) throw new FuseErrno(Errno.EIO, 'no daxdev');
+    return this.dataPath.write(entry, req.offset, req.data);
+  }
+
+  /** CREATE: famfs files are created by the famfs CLI through the log, never through the mount (C: ENOTSUP). */
+  create(_req: CreateRequest): never {
+    throw new FuseErrno(Errno.ENOTSUP);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Directories
+
+  private snapshot(dir: Inode): DirSnapshotEntry[] {
+    const abs = this.abs(dir.path);
+    let names: Buffer[];
+    try {
+      names = fs.readdirSync(abs, { encoding: 'buffer' });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new FuseErrno(code === 'ENOENT' ? Errno.ENOENT : code === 'ENOTDIR' ? Errno.ENOTDIR : Errno.EIO);
+    }
+    const out: DirSnapshotEntry[] = [];
+    const self = this.inodes.effectiveAttr(dir);
+    const parent = this.inodes.get(dir.parent) ?? dir;
+    out.push({ name: '.', kind: 'dir', ino: self.ino });
+    out.push({ name: '..', kind: 'dir', ino: parent.attr.ino });
+    const sorted = names.map((b) => ({ b, s: b.toString('utf8') })).sort((x, y) => (x.s < y.s ? -1 : x.s > y.s ? 1 : 0));
+    for (const { b, s } of sorted) {
+      if (!Buffer.from(s, 'utf8').equals(b)) {
+        this.logOnce(`utf8:${dir.path}/${s}`, `shadow entry ${JSON.stringify(s)} in ${dir.path || '/'} is not valid UTF-8; not listed`);
+        continue;
+      }
+      let st: fs.BigIntStats;
+      try {
+        st = fs.lstatSync(path.join(abs, s), { bigint: true });
+      } catch {
+        continue;
+      }
+      const kind: InodeKind | null = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : null;
+      if (!kind) continue;
+      out.push({ name: s, kind, ino: Number(st.ino) });
+    }
+    return out;
+  }
+
+  opendir(req: OpendirRequest): OpenParam {
+    const n = this.node(req.header.nodeid);
+    if (n.kind !== 'dir') throw new FuseErrno(Errno.ENOTDIR);
+    const fh = this.nextFh++;
+    this.dirs.set(fh, { nodeid: n.nodeid, entries: this.snapshot(n) });
+    return { fh };
+  }
+
+  /** The listing a READDIR(PLUS) reads from: the handle's snapshot, refreshed at offset 0 (rewinddir). */
+  private listing(req: ReaddirRequest | ReaddirplusRequest): { dir: Inode; entries: DirSnapshotEntry[] } {
+    const dir = this.node(req.header.nodeid);
+    if (dir.kind !== 'dir') throw new FuseErrno(Errno.ENOTDIR);
+    let h = this.dirs.get(req.fh);
+    if (!h || h.nodeid !== dir.nodeid) {
+      h = { nodeid: dir.nodeid, entries: this.snapshot(dir) };
+      if (req.fh !== 0) this.dirs.set(req.fh, h);
+    } else if (req.offset === 0) {
+      h.entries = this.snapshot(dir);
+    }
+    return { dir, entries: h.entries };
+  }
+
+  readdir(req: ReaddirRequest): Iterable<DirEntry> {
+    const { entries } = this.listing(req);
+    const start = req.offset;
+    return (function* () {
+      for (let i = start; i < entries.length; i++) {
+        const e = entries[i];
+        yield { name: e.name, ino: e.ino, off: i + 1, type: e.kind === 'dir' ? DT_DIR : DT_REG };
+      }
+    })();
+  }
+
+  readdirplus(req: ReaddirplusRequest): Iterable<DirEntryPlus> {
+    const { dir, entries } = this.listing(req);
+    const start = req.offset;
+    const self = this;
+    return (function* () {
+      for (let i = start; i < entries.length; i++) {
+        const e = entries[i];
+        yield {
+          name: e.name,
+          off: i + 1,
+          entry: (): EntryParam => {
+            if (e.name === '.' || e.name === '..') {
+              // The kernel takes no reference for these: report, do not count.
+              const n = e.name === '.' ? dir : self.node(dir.parent);
+              return self.entryOf(n);
+            }
+            try {
+              const n = self.resolveChild(dir, e.name);
+              self.inodes.ref(n);
+              return self.entryOf(n);
+            } catch (err) {
+              if (!(err instanceof FuseErrno)) throw err;
+              // Listed but not servable (bad YAML, vanished): a name-only record; a LOOKUP gets ENOENT.
+              return { nodeid: 0, entryTimeout: 0, attrTimeout: 0, attr: makeAttr({ ino: e.ino, mode: e.kind === 'dir' ? S_IFDIR : S_IFREG }) };
+            }
+          },
+        };
+      }
+    })();
+  }
+
+  releasedir(req: ReleasedirRequest): void {
+    this.dirs.delete(req.fh);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // File system wide
+
+  /**
+   * Numbers of the famfs device, not of the shadow tmpfs (where C answers): bsize = frsize =
+   * 4096, blocks = device size / 4096, bfree = bavail = unallocated bytes / 4096 (from a replay
+   * of the log: superblock, log and every file extent count as used). files = log slots (each
+   * file or directory takes one log entry, so log slots are famfs' inodes), ffree = free slots.
+   * Without a daxdev or a valid superblock: blocks from the device size (or 0), nothing free,
+   * files = inodes currently known. Cached for one second.
+   */
+  statfs(_req?: StatfsRequest): StatfsReply {
+    const now = Date.now();
+    if (this.statfsCache && now - this.statfsCache.at < 1000) return this.statfsCache.value;
+    const bsize = 4096;
+    let value: StatfsReply = { bsize, frsize: bsize, namelen: 255, blocks: 0, bfree: 0, bavail: 0, files: this.inodes.size, ffree: 0 };
+    const dev = this.device;
+    if (dev) {
+      value.blocks = Math.floor(dev.size / bsize);
+      const maps: Buffer[] = [];
+      try {
+        const sbArea = dev.map(0, SUPERBLOCK_SIZE);
+        maps.push(sbArea);
+        dev.invalidate(sbArea, 0, 4096);
+        const sb = parseSuperblock(sbArea, dev.path, dev.size);
+        const log = dev.map(LOG_OFFSET, sb.logLen);
+        maps.push(log);
+        dev.invalidate(log, 0, log.length);
+        const replay = replayLog(log, sb, dev.path);
+        const alloc = AllocationMap.build(sb, replay);
+        const slots = replay.header.lastIndex + 1;
+        const used = replay.header.nextIndex;
+        value = {
+          ...value,
+          blocks: Math.floor(sb.daxdevSize / bsize),
+          bfree: Math.floor(Math.max(0, alloc.freeBytes) / bsize),
+          bavail: Math.floor(Math.max(0, alloc.freeBytes) / bsize),
+          files: slots,
+          ffree: Math.max(0, slots - used),
+        };
+      } catch (e) {
+        this.logOnce('statfs', `statfs: cannot read the famfs metadata of ${dev.path}: ${(e as Error).message}`);
+      } finally {
+        for (const m of maps) dev.unmap(m);
+      }
+    }
+    this.statfsCache = { at: now, value };
+    return value;
+  }
+
+  getxattr(req: GetxattrRequest): Buffer {
+    this.node(req.header.nodeid);
+    if (req.name === SHADOW_XATTR) return Buffer.from(this.shadowPath, 'utf8');
+    throw new FuseErrno(Errno.ENODATA);
+  }
+
+  listxattr(req: ListxattrRequest): string[] {
+    this.node(req.header.nodeid);
+    return [SHADOW_XATTR];
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // flock
+
+  /**
+   * flock(2) through the mount (FLOCK_LOCKS negotiated, so the kernel sends SETLK/SETLKW with
+   * FUSE_LK_FLOCK and the file as owner). One exclusive lock per file system, as C's mutex:
+   * - LOCK_EX is granted when free, or again to its holder (Linux flock semantics; C answers
+   *   EINVAL there). While held, the device is also flock(LOCK_EX)ed, so libfamfs processes working
+   *   on the device directly wait for it (and we wait for them).
+   * - Held by another owner through this mount: EWOULDBLOCK (= EAGAIN), also for SETLKW. The
+   *   session answers one request at a time, so blocking here could never see the holder's unlock
+   *   (it arrives as a later request): it would deadlock the mount. C blocks a worker thread instead.
+   * - Device lock held by a process outside the mount: LOCK_NB gets EWOULDBLOCK; SETLKW polls it for
+   *   up to lockWaitMs (default 5 s; the mount serves nothing else meanwhile), then EWOULDBLOCK.
+   * - LOCK_UN releases (a no-op for a non-holder); closing the holder's last fd releases too.
+   * - LOCK_SH: EINVAL, as C. POSIX (fcntl) locks are not negotiated, so the kernel keeps them local.
+   */
+  setlk(req: SetlkRequest): void {
+    if (!req.flock) throw new FuseErrno(Errno.EINVAL, 'POSIX locks are not supported');
+    const n = this.node(req.header.nodeid);
+    const type = req.lk.type;
+    const holder = this.flockState;
+    if (type === F_UNLCK) {
+      if (holder && holder.owner === req.owner) this.releaseFlock();
+      return;
+    }
+    if (type === F_RDLCK) throw new FuseErrno(Errno.EINVAL, 'shared flock is not supported (famfs uses LOCK_EX only)');
+    if (type !== F_WRLCK) throw new FuseErrno(Errno.EINVAL);
+    if (holder) {
+      if (holder.owner === req.owner) return;
+      this.debug(`flock ${n.path}: held by owner ${holder.owner}; EWOULDBLOCK`);
+      throw new FuseErrno(Errno.EWOULDBLOCK);
+    }
+    let deviceLocked = false;
+    if (this.device) {
+      const deadline = Date.now() + (req.sleep ? (this.opts.lockWaitMs ?? 5000) : 0);
+      let pause = 5;
+      for (;;) {
+        try {
+          native.flock(this.device.fd, native.LOCK_EX | native.LOCK_NB);
+          deviceLocked = true;
+          break;
+        } catch (e) {
+          const code = (e as { code?: string }).code;
+          if (code !== 'EWOULDBLOCK' && code !== 'EAGAIN') throw new FuseErrno(Errno.EIO, `flock of ${this.daxdev}: ${(e as Error).message}`);
+          if (Date.now() >= deadline) {
+            this.debug(`flock ${n.path}: ${this.daxdev} is locked by another process; EWOULDBLOCK`);
+            throw new FuseErrno(Errno.EWOULDBLOCK);
+          }
+          sleepMs(pause);
+          pause = Math.min(100, pause * 2);
+        }
+      }
+    }
+    this.flockState = { owner: req.owner, nodeid: n.nodeid, deviceLocked };
+    this.debug(`flock ${n.path}: granted to owner ${req.owner}`);
+  }
+
+  /** The current flock holder (for tests and diagnostics). */
+  get flockHolder(): { owner: bigint; nodeid: number } | null {
+    return this.flockState ? { owner: this.flockState.owner, nodeid: this.flockState.nodeid } : null;
+  }
+
+  private releaseFlock(): void {
+    const s = this.flockState;
+    if (!s) return;
+    this.flockState = null;
+    if (s.deviceLocked && this.device) {
+      try {
+        native.flock(this.device.fd, native.LOCK_UN);
+      } catch (e) {
+        this.log(`unlock of ${this.daxdev} failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // famfs
+
+  getFmap(req: GetFmapRequest): Buffer {
+    const n = this.inodes.get(req.header.nodeid);
+    if (!n) throw new FuseErrno(Errno.EINVAL, `GET_FMAP for unknown nodeid ${req.header.nodeid}`);
+    if (n.kind !== 'file' || !n.entry) throw new FuseErrno(Errno.ENOENT, `GET_FMAP for a directory (${n.path || '/'})`);
+    try {
+      return encodeFmapReply(n.entry, this.profile);
+    } catch (e) {
+      this.logOnce(`fmap:${n.nodeid}`, `GET_FMAP ${n.path}: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  getDaxdev(req: GetDaxdevRequest): DaxdevReply {
+    if (req.index !== 0) throw new FuseErrno(Errno.EINVAL, `daxdev index ${req.index} (only 0 exists)`);
+    if (!this.daxdev) throw new FuseErrno(Errno.EOPNOTSUPP, 'no daxdev');
+    return { name: this.daxdev };
+  }
+}
+
+/** The factory the session worker loads (fsOptions are structured-cloned, so no log function). */
+export function createFileSystem(options: unknown): FamfsFileSystem {
+  return new FamfsFileSystem(options as FamfsFsOptions);
+}

@@ -1,0 +1,370 @@
+/**
+ * Real mounts through the famfs_fused binary (bin/famfs_fused.js, run from dist): a device made
+ * with libfamfs, file contents written straight into the device at their extents, the log
+ * replayed into a shadow tree, then the daemon started in the foreground as a child process.
+ *
+ * Needs root and /dev/fuse; otherwise skipped with a printed reason (FAMFS_REQUIRE_MOUNT=1 makes
+ * that a failure). Every test unmounts in finally and stops only the daemon it started, by PID.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
+import * as native from '@famfs/native';
+import { LogSession, logplayDevice, mkfs } from '@famfs/libfamfs';
+import type { FileEntry } from '@famfs/libfamfs';
+import { isMounted, mountInfo, unmountFuse } from '../src/mount/mount';
+import { parseArgs, runDaemon } from '../src/daemon/main';
+import { cleanupTempDirs, tempDir } from './helpers';
+
+afterAll(cleanupTempDirs);
+
+const PKG = path.resolve(__dirname, '..');
+const BIN = path.join(PKG, 'bin/famfs_fused.js');
+const MiB = 1 << 20;
+const GiB = 1 << 30;
+const MASTER = Buffer.from('303132333435363738393a3b3c3d3e3f', 'hex');
+
+function mountUnavailable(): string | null {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not running as root';
+  if (!fs.existsSync('/dev/fuse')) return '/dev/fuse is missing';
+  return null;
+}
+const reason = mountUnavailable();
+const required = process.env.FAMFS_REQUIRE_MOUNT === '1';
+if (reason && !required) console.log(`famfs-mount.test.ts skipped: ${reason}`);
+const maybe = reason && !required ? describe.skip : describe;
+
+function pattern(len: number, seed: number): Buffer {
+  const b = Buffer.alloc(len);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < len; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
+function devRead(dev: string, offset: number, len: number): Buffer {
+  const fd = fs.openSync(dev, 'r');
+  try {
+    const b = Buffer.alloc(len);
+    fs.readSync(fd, b, 0, len, offset);
+    return b;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function devWrite(dev: string, offset: number, data: Buffer): void {
+  const fd = fs.openSync(dev, 'r+');
+  try {
+    fs.writeSync(fd, data, 0, data.length, offset);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+interface World {
+  dir: string;
+  dev: string;
+  shadow: string;
+  mnt: string;
+  /** Expected contents by path. */
+  content: Record<string, Buffer>;
+  entries: Record<string, FileEntry>;
+}
+
+function makeWorld(): World {
+  const dir = tempDir('famfs-mnt-');
+  const dev = path.join(dir, 'dev.img');
+  fs.writeFileSync(dev, '');
+  fs.truncateSync(dev, 8 * GiB);
+  mkfs(dev, { systemUuid: MASTER });
+  const entries: Record<string, FileEntry> = {};
+  const s = LogSession.open(dev, { systemUuid: MASTER });
+  try {
+    s.mkdir('a', { mode: 0o755, uid: 1000, gid: 1000 });
+    s.mkdir('a/b');
+    entries['a/f1'] = s.createFile('a/f1', MiB, { mode: 0o644, uid: 1000, gid: 1001 });
+    entries['top'] = s.createFile('top', 3_000_000);
+    entries['a/b/deep'] = s.createFile('a/b/deep', 4 * MiB + 1, { mode: 0o600 });
+    const striped: FileEntry = {
+      type: 'file',
+      path: 'striped',
+      size: 7 * MiB,
+      flags: 2,
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      fmap: { kind: 'interleaved', nstrips: 2, chunkSize: 2 * MiB, strips: [{ devIndex: 0, offset: 5 * GiB, len: 4 * MiB }, { devIndex: 0, offset: 4 * GiB, len: 4 * MiB }] },
+    };
+    s.appendRaw(striped);
+    entries['striped'] = striped;
+  } finally {
+    s.close();
+  }
+  const content: Record<string, Buffer> = {};
+  let seed = 11;
+  for (const [p, e] of Object.entries(entries)) {
+    if (e.fmap.kind !== 'simple') continue;
+    content[p] = pattern(e.size, seed++);
+    devWrite(dev, e.fmap.extents[0].offset, content[p]);
+  }
+  // striped: chunk 0 -> strip 0 @0, chunk 1 -> strip 1 @0, chunk 2 -> strip 0 @2M, chunk 3 -> strip 1 @2M.
+  const chunks = [0, 1, 2, 3].map((k) => pattern(2 * MiB, 100 + k));
+  devWrite(dev, 5 * GiB, chunks[0]);
+  devWrite(dev, 4 * GiB, chunks[1]);
+  devWrite(dev, 5 * GiB + 2 * MiB, chunks[2]);
+  devWrite(dev, 4 * GiB + 2 * MiB, chunks[3]);
+  content['striped'] = Buffer.concat(chunks).subarray(0, 7 * MiB);
+
+  const shadow = path.join(dir, 'shadow');
+  fs.mkdirSync(shadow);
+  // logplay writes .meta/.superblock and .meta/.log too (writeMetaFiles), the log 0644 on the master.
+  const r = logplayDevice(dev, shadow, { systemUuid: MASTER });
+  expect(r.problems).toEqual([]);
+  content['.meta/.superblock'] = devRead(dev, 0, 2 * MiB);
+  content['.meta/.log'] = devRead(dev, 2 * MiB, 8 * MiB);
+  const mnt = path.join(dir, 'mnt');
+  fs.mkdirSync(mnt);
+  return { dir, dev, shadow, mnt, content, entries };
+}
+
+interface Daemon {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startDaemon(args: string[]): Daemon {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, stderr: () => err, exited };
+}
+
+async function waitFor(what: string, cond: () => boolean, ms = 15000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Unmounts if still mounted and kills the daemon we started if it still runs. */
+async function cleanup(w: World, d: Daemon | null): Promise<void> {
+  if (isMounted(w.mnt)) {
+    try {
+      unmountFuse(w.mnt);
+    } catch {
+      try {
+        unmountFuse(w.mnt, { lazy: true });
+      } catch {
+        // gone
+      }
+    }
+  }
+  if (d && d.child.exitCode === null && d.child.signalCode === null && d.child.pid) {
+    process.kill(d.child.pid, 'SIGKILL');
+    await d.exited;
+  }
+}
+
+function sh(cmd: string, args: string[]): { status: number | null; out: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return { status: r.status, out: (r.stdout ?? '') + (r.stderr ?? '') };
+}
+
+maybe('famfs_fused binary: real mount', () => {
+  beforeAll(() => {
+    if (reason) throw new Error(`FAMFS_REQUIRE_MOUNT=1 but ${reason}`);
+    const tsc = require.resolve('typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: path.resolve(PKG, '../libfamfs'), stdio: 'pipe' });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: PKG, stdio: 'pipe' });
+  });
+
+  test('--help and --version exit 0; bad command lines exit 1 and mount nothing', async () => {
+    const help = sh(process.execPath, [BIN, '--help']);
+    expect(help.status).toBe(0);
+    expect(help.out).toMatch(/usage: famfs_fused/);
+    const ver = sh(process.execPath, [BIN, '--version']);
+    expect(ver.status).toBe(0);
+    expect(ver.out).toMatch(/famfs_fused .*0\.1\.0/);
+    const dir = tempDir('famfs-mnt-bad-');
+    const mnt = path.join(dir, 'mnt');
+    fs.mkdirSync(mnt);
+    fs.mkdirSync(path.join(dir, 'shadow'));
+    const unknown = sh(process.execPath, [BIN, '-f', '-o', `shadow=${dir},bogus=1`, mnt]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.out).toMatch(/unknown -o option "bogus"/);
+    expect(sh(process.execPath, [BIN, '-f', mnt]).out).toMatch(/shadow=PATH is required/);
+    const noRoot = sh(process.execPath, [BIN, '-f', '-o', `shadow=${path.join(dir, 'shadow')}`, mnt]);
+    expect(noRoot.status).toBe(1);
+    expect(noRoot.out).toMatch(/does not exist/);
+    expect(sh(process.execPath, [BIN, '-f', '-o', `shadow=${dir},cache=sometimes`, mnt]).status).toBe(1);
+    expect(isMounted(mnt)).toBe(false);
+  });
+
+  test('a device that cannot be opened: exit 1 and no mount left behind', async () => {
+    const dir = tempDir('famfs-mnt-nodev-');
+    const mnt = path.join(dir, 'mnt');
+    fs.mkdirSync(mnt);
+    fs.mkdirSync(path.join(dir, 'shadow/root'), { recursive: true });
+    // A directory exists (so the command line passes) but is no device: the file system cannot be built.
+    const d = startDaemon(['-f', '-o', `shadow=${path.join(dir, 'shadow')},daxdev=${dir}`, mnt]);
+    const r = await d.exited;
+    expect(r.code).toBe(1);
+    expect(d.stderr()).toMatch(/not a usable famfs device/);
+    expect(isMounted(mnt)).toBe(false);
+    expect(d.stderr()).not.toMatch(/serving/);
+  });
+
+  test('the file system fails to start after the mount: unmounted, exit code 1', async () => {
+    const dir = tempDir('famfs-mnt-boom-');
+    const mnt = path.join(dir, 'mnt');
+    fs.mkdirSync(mnt);
+    fs.mkdirSync(path.join(dir, 'shadow/root'), { recursive: true });
+    const boom = path.join(dir, 'boom.js');
+    fs.writeFileSync(boom, "exports.createFileSystem = () => { throw new Error('boom'); };\n");
+    const parsed = parseArgs(['-f', '-o', `shadow=${path.join(dir, 'shadow')}`, mnt]);
+    if (parsed.kind !== 'run') throw new Error('parse');
+    try {
+      expect(await runDaemon(parsed.options, { fsModule: boom })).toBe(1);
+      expect(isMounted(mnt)).toBe(false);
+    } finally {
+      if (isMounted(mnt)) unmountFuse(mnt, { lazy: true });
+    }
+  });
+
+  test('ls, stat, read, mmap, write, refused ops, xattr, statfs, flock; SIGTERM unmounts and exits 0', async () => {
+    const w = makeWorld();
+    let d: Daemon | null = null;
+    try {
+      d = startDaemon(['-f', '-o', `shadow=${w.shadow},daxdev=${w.dev},fsname=${w.dev}`, w.mnt]);
+      const pidFile = path.join(w.shadow, 'famfs_fused.pid');
+      await waitFor('the mount and pid file', () => fs.existsSync(pidFile) || d!.child.exitCode !== null);
+      expect(d.child.exitCode).toBeNull();
+      expect(fs.readFileSync(pidFile, 'utf8').trim()).toBe(String(d.child.pid));
+      const info = mountInfo(w.mnt);
+      expect(info).toHaveLength(1);
+      expect(info[0].source).toBe(w.dev);
+      expect(info[0].fstype).toBe('fuse.famfs');
+
+      // ls -lR, stat
+      const ls = sh('ls', ['-lRa', w.mnt]);
+      expect(ls.status).toBe(0);
+      for (const n of ['.meta', 'a', 'striped', 'top', 'f1', 'b', 'deep', '.log', '.superblock']) expect(ls.out).toContain(n);
+      expect(sh('stat', ['-c', '%s %a %u %g %F', path.join(w.mnt, 'a/f1')]).out.trim()).toBe(`${MiB} 644 1000 1001 regular file`);
+      expect(sh('stat', ['-c', '%s %a', path.join(w.mnt, 'a/b/deep')]).out.trim()).toBe(`${4 * MiB + 1} 600`);
+      expect(sh('stat', ['-c', '%a %u', path.join(w.mnt, 'a')]).out.trim()).toBe('755 1000');
+      expect(sh('stat', ['-c', '%s %a', path.join(w.mnt, '.meta/.log')]).out.trim()).toBe(`${8 * MiB} 644`);
+
+      // Every file reads back as the device bytes.
+      for (const [p, want] of Object.entries(w.content)) {
+        const got = fs.readFileSync(path.join(w.mnt, p));
+        expect({ p, len: got.length }).toEqual({ p, len: want.length });
+        expect({ p, same: got.equals(want) }).toEqual({ p, same: true });
+      }
+
+      // xattr and statfs
+      expect(native.getxattr(w.mnt, 'user.famfs.shadow')?.toString()).toBe(w.shadow);
+      const df = sh('stat', ['-f', '-c', '%S %b %f', w.mnt]).out.trim().split(' ').map(Number);
+      expect(df[0]).toBe(4096);
+      expect(df[1]).toBe((8 * GiB) / 4096);
+      expect(df[2]).toBeLessThan(df[1]);
+
+      // mmap through the mount (direct I/O files with DIRECT_IO_ALLOW_MMAP).
+      const topPath = path.join(w.mnt, 'top');
+      const fd = fs.openSync(topPath, 'r+');
+      try {
+        const map = native.mmap(fd, 3_000_000, 0, true);
+        try {
+          expect(map.subarray(0, 3_000_000).equals(w.content['top'])).toBe(true);
+          map.write('MMAPPED!', 4096);
+          native.msync(map, 0, 8192, true);
+        } finally {
+          native.unmap(map);
+        }
+        const topOff = w.entries['top'].fmap.kind === 'simple' ? w.entries['top'].fmap.extents[0].offset : -1;
+        expect(devRead(w.dev, topOff + 4096, 8).toString()).toBe('MMAPPED!');
+
+        // write(2) through the mount lands on the device at once; past EOF is EFBIG.
+        const data = Buffer.from('written through famfs_fused');
+        expect(fs.writeSync(fd, data, 0, data.length, 1_000_000)).toBe(data.length);
+        expect(devRead(w.dev, topOff + 1_000_000, data.length)).toEqual(data);
+        expect(fs.writeSync(fd, Buffer.alloc(100, 1), 0, 100, 3_000_000 - 10)).toBe(10);
+        expect(() => fs.writeSync(fd, Buffer.alloc(10, 1), 0, 10, 3_000_000)).toThrow(expect.objectContaining({ code: 'EFBIG' }));
+        expect(fs.fstatSync(fd).size).toBe(3_000_000);
+      } finally {
+        fs.closeSync(fd);
+      }
+      // Writes to the device are seen through the mount at once (direct I/O).
+      devWrite(w.dev, (w.entries['a/f1'].fmap as { extents: { offset: number }[] }).extents[0].offset, Buffer.from('FROM THE DEVICE'));
+      expect(fs.readFileSync(path.join(w.mnt, 'a/f1')).subarray(0, 15).toString()).toBe('FROM THE DEVICE');
+
+      // Namespace changes and size changes are refused.
+      expect(sh('truncate', ['-s', '0', topPath]).status).not.toBe(0);
+      expect(sh('mkdir', [path.join(w.mnt, 'newdir')]).status).not.toBe(0);
+      expect(sh('rm', ['-f', topPath]).status).not.toBe(0);
+      expect(sh('rmdir', [path.join(w.mnt, 'a/b')]).status).not.toBe(0);
+      expect(sh('ln', [topPath, path.join(w.mnt, 'hard')]).status).not.toBe(0);
+      expect(sh('ln', ['-s', 'top', path.join(w.mnt, 'soft')]).status).not.toBe(0);
+      expect(sh('mv', [topPath, path.join(w.mnt, 'moved')]).status).not.toBe(0);
+      expect(sh('mknod', [path.join(w.mnt, 'fifo'), 'p']).status).not.toBe(0);
+      const touch = sh('touch', [path.join(w.mnt, 'newfile')]);
+      expect(touch.status).not.toBe(0);
+      expect(touch.out).toMatch(/not supported/i);
+      expect(fs.statSync(topPath).size).toBe(3_000_000);
+      expect(fs.readdirSync(w.mnt).sort()).toEqual(['.meta', 'a', 'striped', 'top']);
+      // chmod is kept in memory (C famfs_fused does the same).
+      fs.chmodSync(topPath, 0o600);
+      expect(fs.statSync(topPath).mode & 0o777).toBe(0o600);
+
+      // flock through the mount: exclusive, and held against direct users of the device.
+      const logPath = path.join(w.mnt, '.meta/.log');
+      const held = sh('flock', ['-x', '-n', logPath, '-c', `flock -x -n ${logPath} true; echo inner=$?; flock -x -n ${w.dev} true; echo dev=$?`]);
+      expect(held.status).toBe(0);
+      expect(held.out).toContain('inner=1');
+      expect(held.out).toContain('dev=1');
+      expect(sh('flock', ['-x', '-n', logPath, 'true']).status).toBe(0);
+
+      // SIGTERM: unmounted, exit 0, pid file gone.
+      process.kill(d.child.pid!, 'SIGTERM');
+      const r = await d.exited;
+      expect(r).toEqual({ code: 0, signal: null });
+      expect(isMounted(w.mnt)).toBe(false);
+      expect(fs.existsSync(pidFile)).toBe(false);
+    } catch (e) {
+      if (d) console.log(`daemon output:\n${d.stderr()}`);
+      throw e;
+    } finally {
+      await cleanup(w, d);
+    }
+  });
+
+  test('unmounted from outside: the daemon exits 0', async () => {
+    const w = makeWorld();
+    let d: Daemon | null = null;
+    try {
+      d = startDaemon(['-f', '-d', '-o', `shadow=${w.shadow},daxdev=${w.dev},cache=always,timeout=5`, w.mnt]);
+      await waitFor('the mount', () => fs.existsSync(path.join(w.shadow, 'famfs_fused.pid')) || d!.child.exitCode !== null);
+      expect(fs.readFileSync(path.join(w.mnt, 'top')).equals(w.content['top'])).toBe(true);
+      expect(mountInfo(w.mnt)[0].source).toBe(w.dev);
+      unmountFuse(w.mnt);
+      const r = await d.exited;
+      expect(r).toEqual({ code: 0, signal: null });
+      expect(d.stderr()).toMatch(/serving/);
+    } catch (e) {
+      if (d) console.log(`daemon output:\n${d.stderr()}`);
+      throw e;
+    } finally {
+      await cleanup(w, d);
+    }
+  });
+});
