@@ -28,3 +28,4 @@ export * from './shadow/meta-files';
 export * from './shadow/logplay';
 export * from './shadow/alloc-config';
 export * from './mounted';
+export * from './prng';
