@@ -15,8 +15,6 @@ export type { MemFsOptions, MemFileSpec } from './memfs/memfs';
 export { FamfsFileSystem, createFileSystem as createFamfsFileSystem, SHADOW_XATTR } from './famfs/famfs-fs';
 export type { FamfsFsOptions, CacheMode } from './famfs/famfs-fs';
 export { encodeFmapReply, encodeDaxdevReply, checkDaxdevName, fmapReplySize, interleavedCapacity, FmapReplyError, FAMFS_PMD_SIZE } from './famfs/fmap-reply';
-export { DataPath, resolveRange, DEFAULT_WINDOW_SIZE } from './famfs/data-path';
-export type { DeviceRange, DataPathOptions } from './famfs/data-path';
 export { InodeTable } from './famfs/inodes';
 export type { Inode, InodeKind, AttrOverrides } from './famfs/inodes';
 export { parseArgs as parseFamfsFusedArgs, runDaemon as runFamfsFused, UsageError as FamfsFusedUsageError, PID_FILE as FAMFS_FUSED_PID_FILE } from './daemon/main';

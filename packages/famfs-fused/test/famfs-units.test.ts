@@ -9,7 +9,7 @@ import { execFileSync } from 'child_process';
 import { parseShadowYaml } from '@famfs/libfamfs';
 import type { Extent, FileEntry, Fmap } from '@famfs/libfamfs';
 import { encodeDaxdevReply, encodeFmapReply, FmapReplyError } from '../src/famfs/fmap-reply';
-import { DataPath, MappableDevice, resolveRange } from '../src/famfs/data-path';
+import { DataPath, isFamfsError, MappableDevice, resolveRange } from '@famfs/libfamfs';
 import { InodeTable } from '../src/famfs/inodes';
 import { FuseErrno, Errno } from '../src/errors';
 import { rfc, v10 } from '../src/protocol/profiles';
@@ -36,6 +36,7 @@ function errnoOf(fn: () => unknown): number | 'ok' {
     return 'ok';
   } catch (e) {
     if (e instanceof FuseErrno) return e.errno;
+    if (isFamfsError(e)) return e.errno;
     throw e;
   }
 }

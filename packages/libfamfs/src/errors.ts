@@ -17,6 +17,8 @@ export type FamfsErrorCode =
   | 'EINVAL' // an argument is out of range or malformed
   | 'EBUSY' // the device is mounted or in use
   | 'ESYMLINK' // a symlink where famfs never places one (shadow tree, mount path)
+  | 'EFBIG' // a write past the end of a file (famfs files never grow)
+  | 'EROFS' // a write through a read-only device
   | 'EIO'; // the device could not be read or written
 
 /** Maps library codes to the errno a CLI or daemon reports. */
@@ -35,6 +37,8 @@ export const ERRNO_OF: Record<FamfsErrorCode, number> = {
   EINVAL: 22,
   EBUSY: 16,
   ESYMLINK: 40,
+  EFBIG: 27,
+  EROFS: 30,
   EIO: 5,
 };
 

@@ -29,3 +29,4 @@ export * from './shadow/logplay';
 export * from './shadow/alloc-config';
 export * from './mounted';
 export * from './prng';
+export * from './file-data';

@@ -25,6 +25,8 @@ import * as path from 'path';
 import * as native from '@famfs/native';
 import {
   AllocationMap,
+  DataPath,
+  isFamfsError,
   Device,
   FileEntry,
   LOG_OFFSET,
@@ -86,7 +88,6 @@ import type {
   WriteRequest,
 } from '../protocol/request';
 import { checkDaxdevName, encodeFmapReply, interleavedCapacity } from './fmap-reply';
-import { DataPath } from './data-path';
 import { Inode, InodeKind, InodeTable } from './inodes';
 
 export type CacheMode = 'never' | 'auto' | 'always';
@@ -573,13 +574,13 @@ export class FamfsFileSystem implements FileSystem {
   read(req: ReadRequest): Buffer[] {
     const { entry } = this.fileOf(req.header.nodeid);
     if (!this.dataPath) throw new FuseErrno(Errno.EIO, 'no daxdev');
-    return this.dataPath.read(entry, req.offset, req.size);
+    return asFuseErrno(() => this.dataPath!.read(entry, req.offset, req.size));
   }
 
   write(req: WriteRequest): number {
     const { entry } = this.fileOf(req.header.nodeid);
     if (!this.dataPath) throw new FuseErrno(Errno.EIO, 'no daxdev');
-    return this.dataPath.write(entry, req.offset, req.data);
+    return asFuseErrno(() => this.dataPath!.write(entry, req.offset, req.data));
   }
 
   /** CREATE: famfs files are created by the famfs CLI through the log, never through the mount (C: ENOTSUP). */
@@ -853,4 +854,14 @@ export class FamfsFileSystem implements FileSystem {
 /** The factory the session worker loads (fsOptions are structured-cloned, so no log function). */
 export function createFileSystem(options: unknown): FamfsFileSystem {
   return new FamfsFileSystem(options as FamfsFsOptions);
+}
+
+/** Runs a libfamfs call, answering its typed errors with their errno. */
+function asFuseErrno<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (isFamfsError(e)) throw new FuseErrno(e.errno, e.message);
+    throw e;
+  }
 }

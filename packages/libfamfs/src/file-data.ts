@@ -1,5 +1,6 @@
 /**
- * The stock-kernel data path: READ and WRITE served from the device through mmap.
+ * File data on the device, through mmap: what the daemon's stock-kernel READ/WRITE path serves
+ * and what the CLI writes and verifies (cp, creat -r, verify) without a round trip through FUSE.
  *
  * A file byte range is resolved to device ranges exactly as the famfs kernel does it
  * (fuse-famfs-abi §2.2 for simple extents, §2.3 for interleaved ones: chunk k lives in strip
@@ -15,8 +16,10 @@
  * - CPU cache maintenance runs only on real memory devices (devdax, pmem): invalidate before
  *   reading, flush after writing. A regular file is coherent through the page cache.
  */
-import { Device, Fmap, FileEntry } from '@famfs/libfamfs';
-import { Errno, FuseErrno } from '../errors';
+import { Device } from './device';
+import { FamfsError } from './errors';
+import { Fmap } from './format/fmap';
+import { FileEntry } from './format/log-entry';
 
 /** One contiguous piece of a file range on the device. */
 export interface DeviceRange {
@@ -31,16 +34,16 @@ export interface DeviceRange {
 export const DEFAULT_WINDOW_SIZE = 1 << 30;
 
 const eio = (why: string): never => {
-  throw new FuseErrno(Errno.EIO, why);
+  throw new FamfsError('EIO', why);
 };
 
 /**
  * The device ranges holding file bytes [offset, offset + len), clipped at `fileSize`, in file
- * order. Pure arithmetic, no I/O. Throws FuseErrno EIO when the fmap does not cover the range.
+ * order. Pure arithmetic, no I/O. Throws EIO when the fmap does not cover the range.
  */
 export function resolveRange(fmap: Fmap, fileSize: number, offset: number, len: number): DeviceRange[] {
   if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(len) || len < 0) {
-    throw new FuseErrno(Errno.EINVAL, `range ${offset}+${len}`);
+    throw new FamfsError('EINVAL', `invalid file range ${offset}+${len}`);
   }
   const end = Math.min(fileSize, offset + len);
   const out: DeviceRange[] = [];
@@ -154,8 +157,8 @@ export class DataPath {
   /** Copies data into the file at offset, clipped at EOF; returns the bytes written. */
   write(entry: FileEntry, offset: number, data: Buffer): number {
     if (data.length === 0) return 0;
-    if (!this.device.writable) throw new FuseErrno(Errno.EROFS, `${this.device.path} is open read-only`);
-    if (offset >= entry.size) throw new FuseErrno(Errno.EFBIG, `write at ${offset} is at or past the end of ${entry.path} (${entry.size} bytes); famfs files never grow`);
+    if (!this.device.writable) throw new FamfsError('EROFS', `${this.device.path} is open read-only`);
+    if (offset >= entry.size) throw new FamfsError('EFBIG', `write at ${offset} is at or past the end of ${entry.path} (${entry.size} bytes); famfs files never grow`);
     let src = 0;
     for (const r of resolveRange(entry.fmap, entry.size, offset, data.length)) {
       this.pieces(r, (buf, at, n) => {
