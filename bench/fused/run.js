@@ -1,0 +1,485 @@
+#!/usr/bin/env node
+// bench/fused: FUSE request rate and read bandwidth of famfs-fused's daemon (a Node worker
+// speaking the kernel protocol on /dev/fuse) against a C libfuse3 low-level server, measured in
+// the same run on the same machine. See README.md.
+//
+//   node bench/fused/run.js [--size BYTES] [--stats N] [--trials N] [--passes N]
+//                           [--only c|node|floor] [--no-floor] [--no-build] [--json FILE]
+//
+// Needs root, /dev/fuse, gcc, and fuse3 + libfuse3-dev + pkg-config (Debian packages).
+// Exit status: 0 when every measurement ran (whatever the ratios), 1 when the bench failed,
+// 130/143 when interrupted. Every mount it made is unmounted on every path.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawn, spawnSync } = require('child_process');
+
+const HERE = __dirname;
+const ROOT = path.resolve(HERE, '../..');
+const BUILD = path.join(HERE, 'build');
+
+// ---------------------------------------------------------------------------------------------
+// options
+
+const argv = process.argv.slice(2);
+function opt(name, dflt) {
+  const i = argv.indexOf(name);
+  if (i < 0) return dflt;
+  if (i + 1 >= argv.length) fail(`${name} needs a value`);
+  return argv[i + 1];
+}
+const flag = (name) => argv.includes(name);
+if (flag('--help') || flag('-h')) {
+  console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(4, 7).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  process.exit(0);
+}
+const SIZE = Number(opt('--size', String(1 << 30))) & ~3;
+const STATS = Number(opt('--stats', '50000'));
+const TRIALS = Number(opt('--trials', '5'));
+const PASSES = Number(opt('--passes', '3'));
+const ONLY = opt('--only', null);
+const JSON_OUT = opt('--json', null);
+const SEED = 1234;
+const BS = 1 << 20;
+const GOAL = { stat: 0.75, read: 0.9 };
+
+function fail(msg) {
+  console.error(`bench/fused: ${msg}`);
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// process bookkeeping: only processes started here are ever signalled, by pid
+
+const children = new Set(); // ChildProcess objects still running
+const mounts = new Set(); // mountpoints that may be mounted by us
+let interrupted = false;
+let baseDir = null; // the temporary directory holding the mountpoints
+
+function log(msg) {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+/** Runs a command to completion; rejects on non-zero exit or timeout (the child is killed by pid). */
+function run(cmd, args, { timeoutMs = 120000, env } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    children.add(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      children.delete(child);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.join(' ')}: ${signal ? `killed by ${signal}` : `exit ${code}`} ${err.trim()}`));
+    });
+  });
+}
+
+function runSync(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}\n${(r.stderr || '') + (r.stdout || '')}`);
+  return r.stdout;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// mounts (read from /proc/self/mountinfo only: this process never touches a FUSE mount itself,
+// so a stuck server can never hang it)
+
+function mountEntries(mnt) {
+  const out = [];
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 10) continue;
+    const p = f[4].replace(/\\([0-7]{3})/g, (_m, o) => String.fromCharCode(parseInt(o, 8)));
+    if (p !== mnt) continue;
+    const sep = f.indexOf('-');
+    out.push({ dev: f[2], fstype: f[sep + 1] });
+  }
+  return out;
+}
+
+/** Unmounts everything at mnt: umount, then lazy umount, then aborting the connection. */
+function ensureUnmounted(mnt) {
+  for (let i = 0; i < 4 && mountEntries(mnt).length; i++) {
+    const devs = mountEntries(mnt).map((e) => e.dev);
+    const lazy = i >= 1;
+    const r = spawnSync('umount', lazy ? ['-i', '-l', mnt] : ['-i', mnt], { encoding: 'utf8', timeout: 10000 });
+    if (r.status !== 0 && i >= 2) {
+      // Last resort: abort the FUSE connection so nothing can stay blocked on it.
+      for (const d of devs) {
+        try {
+          fs.writeFileSync(`/sys/fs/fuse/connections/${d.split(':')[1]}/abort`, '1');
+        } catch {
+          // fusectl not mounted
+        }
+      }
+    }
+  }
+  if (mountEntries(mnt).length) log(`WARNING: ${mnt} is still mounted`);
+  else mounts.delete(mnt);
+}
+
+// ---------------------------------------------------------------------------------------------
+// servers
+
+/**
+ * Starts a server process that prints a line starting with "ready" once it serves MNT.
+ * Returns { child, pid, ready (the rest of that line), stderr() }.
+ */
+async function startServer(cmd, args, mnt, env) {
+  mounts.add(mnt);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  children.add(child);
+  let err = '';
+  let out = '';
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise((resolve) =>
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  const ready = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${cmd}: not ready after 180 s`)), 180000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /^ready ?(.*)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} exited (${signal ?? code}) before it was ready: ${err.trim()}`));
+    });
+  });
+  return { child, pid: child.pid, ready, exited, stderr: () => err };
+}
+
+/** SIGTERM (the server unmounts itself), then SIGKILL after a grace period; then make sure. */
+async function stopServer(srv, mnt) {
+  if (srv && srv.child.exitCode === null && srv.child.signalCode === null) {
+    try {
+      process.kill(srv.pid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+    const done = await Promise.race([srv.exited, sleep(10000).then(() => null)]);
+    if (!done) {
+      log(`server ${srv.pid} did not exit after SIGTERM; unmounting and killing it`);
+      ensureUnmounted(mnt);
+      try {
+        process.kill(srv.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      await Promise.race([srv.exited, sleep(5000)]);
+    }
+  }
+  ensureUnmounted(mnt);
+}
+
+function setAffinity(pid, mask) {
+  runSync('taskset', ['-a', '-p', mask, String(pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// ---------------------------------------------------------------------------------------------
+// measurement
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function client(pinned, bin, args) {
+  return pinned ? ['taskset', ['-c', '0', bin, ...args]] : [bin, args];
+}
+
+async function statTrials(file, pinned) {
+  const rates = [];
+  for (let t = 0; t < TRIALS; t++) {
+    const [cmd, args] = client(pinned, path.join(BUILD, 'statloop'), [file, String(STATS)]);
+    const r = JSON.parse(await run(cmd, args, { timeoutMs: 600000 }));
+    if (r.size !== SIZE) throw new Error(`stat saw size ${r.size}, expected ${SIZE}`);
+    rates.push(r.per_sec);
+  }
+  return { median: median(rates), min: Math.min(...rates), max: Math.max(...rates), all: rates };
+}
+
+async function readBest(file, mode, pinned) {
+  const [cmd, args] = client(pinned, path.join(BUILD, 'readloop'), [file, mode, String(BS), String(PASSES)]);
+  const r = JSON.parse(await run(cmd, args, { timeoutMs: 600000 }));
+  if (r.bytes !== SIZE) throw new Error(`read ${r.bytes} bytes, expected ${SIZE}`);
+  return { best: r.best, all: r.gbps };
+}
+
+async function measure(impl, mnt) {
+  const file = path.join(mnt, 'big');
+  const res = { impl: impl.name };
+  let srv = null;
+  try {
+    log(`${impl.name}: starting server`);
+    srv = await startServer(impl.cmd, impl.args(mnt), mnt, impl.env);
+    res.ready = srv.ready;
+    const ent = mountEntries(mnt);
+    if (!ent.length) throw new Error(`${impl.name}: nothing mounted at ${mnt} after "ready"`);
+    res.fstype = ent[ent.length - 1].fstype;
+    res.loadavgBefore = loadavg();
+
+    // Warm-up: stats, and one verified O_DIRECT pass (both servers must serve the same bytes).
+    log(`${impl.name}: warm-up`);
+    await run(path.join(BUILD, 'statloop'), [file, '5000']);
+    // Raise this mount's readahead so buffered reads arrive as 1 MiB requests. Only now: INIT is
+    // surely answered (a stat went through), and the kernel clamps the readahead to the INIT
+    // reply's max_readahead when it processes that reply, which would undo an earlier write.
+    const bdi = `/sys/class/bdi/${ent[ent.length - 1].dev}/read_ahead_kb`;
+    fs.writeFileSync(bdi, '1024');
+    res.readAheadKb = Number(fs.readFileSync(bdi, 'utf8').trim());
+    await run(path.join(BUILD, 'readloop'), [file, 'direct', String(BS), '1', String(SEED)]);
+    await run(path.join(BUILD, 'readloop'), [file, 'buffered', String(BS), '1']);
+
+    for (const pinned of [false, true]) {
+      const tag = pinned ? 'pinned' : 'unpinned';
+      if (pinned) setAffinity(srv.pid, '1');
+      log(`${impl.name}: ${tag}: stat x ${TRIALS} x ${STATS}`);
+      res[`stat_${tag}`] = await statTrials(file, pinned);
+      log(`${impl.name}: ${tag}: O_DIRECT 1 MiB reads, best of ${PASSES}`);
+      res[`direct_${tag}`] = await readBest(file, 'direct', pinned);
+      log(`${impl.name}: ${tag}: buffered reads (readahead ${res.readAheadKb} KiB), best of ${PASSES}`);
+      res[`buffered_${tag}`] = await readBest(file, 'buffered', pinned);
+      if (pinned) setAffinity(srv.pid, allCpusMask());
+    }
+    res.loadavgAfter = loadavg();
+  } finally {
+    await stopServer(srv, mnt);
+  }
+  // Request counts the server printed at exit (its last JSON line on stderr).
+  const line = srv
+    .stderr()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{"counts"'));
+  res.counts = line ? JSON.parse(line).counts : null;
+  if (mountEntries(mnt).length) throw new Error(`${mnt} is still mounted`);
+  return res;
+}
+
+/** 1-minute load average: other work on this small VM skews every number. */
+function loadavg() {
+  return Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+function allCpusMask() {
+  return (2 ** os.cpus().length - 1).toString(16);
+}
+
+// ---------------------------------------------------------------------------------------------
+// build
+
+function build() {
+  fs.mkdirSync(BUILD, { recursive: true });
+  let cflags;
+  try {
+    cflags = runSync('pkg-config', ['fuse3', '--cflags', '--libs']).trim().split(/\s+/);
+  } catch (e) {
+    throw new Error(`pkg-config fuse3 failed (apt-get install -y fuse3 libfuse3-dev pkg-config): ${e.message}`);
+  }
+  for (const [name, libs] of [
+    ['ll_server', cflags],
+    ['statloop', []],
+    ['readloop', []],
+  ]) {
+    runSync('gcc', ['-O2', '-Wall', path.join(HERE, 'c', `${name}.c`), ...libs, '-o', path.join(BUILD, name)]);
+  }
+  if (flag('--no-build')) return;
+  // The daemon worker runs compiled JS: build libfamfs (which it imports) and famfs-fused.
+  const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
+  for (const pkg of ['libfamfs', 'famfs-fused']) {
+    const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: path.join(ROOT, 'packages', pkg), encoding: 'utf8' });
+    if (r.status !== 0) {
+      const dist = path.join(ROOT, 'packages', pkg, 'dist');
+      if (!fs.existsSync(dist)) throw new Error(`tsc in packages/${pkg} failed:\n${r.stdout}${r.stderr}`);
+      log(`WARNING: tsc in packages/${pkg} reported errors; using the emitted dist:\n${(r.stdout + r.stderr).trim()}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// report
+
+function machine() {
+  const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) || [])[1] || os.cpus()[0]?.model || '?';
+  let libfuse = '?';
+  try {
+    libfuse = runSync('pkg-config', ['fuse3', '--modversion']).trim();
+  } catch {
+    // reported as ?
+  }
+  return { nproc: os.cpus().length, cpu, kernel: os.release(), node: process.version, libfuse3: libfuse };
+}
+
+function table(results, m) {
+  const by = Object.fromEntries(results.map((r) => [r.impl, r]));
+  const C = by.c;
+  const N = by.node;
+  const F = by.floor;
+  const k = (x) => (x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
+  const statFmt = (s) => `${k(s.median)} (${k(s.min)}-${k(s.max)})`;
+  const gbFmt = (s) => `${s.best.toFixed(2)} GB/s`;
+  const rows = [];
+  const metrics = [];
+  for (const tag of ['unpinned', 'pinned']) metrics.push([`stat/s ${tag}, median (min-max)`, `stat_${tag}`, statFmt, (s) => s.median, GOAL.stat, tag === 'unpinned']);
+  for (const tag of ['unpinned', 'pinned']) {
+    metrics.push([`read O_DIRECT 1 MiB ${tag}, best of ${PASSES}`, `direct_${tag}`, gbFmt, (s) => s.best, GOAL.read, false]);
+    metrics.push([`read buffered RA 1 MiB ${tag}, best of ${PASSES}`, `buffered_${tag}`, gbFmt, (s) => s.best, GOAL.read, false]);
+  }
+  for (const [label, key, fmt, val, goal, noisy] of metrics) {
+    const ratio = (X) => (C && X ? val(X[key]) / val(C[key]) : null);
+    const rN = ratio(N);
+    const rF = ratio(F);
+    rows.push([
+      label,
+      C ? fmt(C[key]) : '-',
+      N ? fmt(N[key]) : '-',
+      rN === null ? '-' : `${rN.toFixed(2)}x`,
+      rN === null ? '-' : goalMark(rN, goal) + (noisy ? ' (noisy)' : ''),
+      ...(F ? [fmt(F[key]), rF === null ? '-' : `${rF.toFixed(2)}x`] : []),
+    ]);
+  }
+  const head = ['measurement', 'C libfuse3 ll (1 thread)', 'Node famfs-fused (worker)', 'Node/C', 'goal', ...(F ? ['Node floor (reference)', 'floor/C'] : [])];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) => `| ${r.map((c, i) => String(c).padEnd(w[i])).join(' | ')} |`;
+  const out = [];
+  out.push(`machine: ${m.nproc} vCPU, ${m.cpu}, kernel ${m.kernel}, node ${m.node}, libfuse3 ${m.libfuse3}`);
+  out.push(`file: ${SIZE} bytes; stat: ${TRIALS} trials x ${STATS} stat() (entry/attr timeout 0); reads: ${BS >> 20} MiB requests`);
+  out.push(line(head));
+  out.push(`|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`);
+  for (const r of rows) out.push(line(r));
+  for (const r of results) {
+    const cnt = r.counts || {};
+    const statCalls = 5000 + 2 * TRIALS * STATS;
+    out.push(
+      `${r.impl}: ${r.fstype} ${r.ready || ''}; loadavg ${r.loadavgBefore} -> ${r.loadavgAfter}; requests: ${JSON.stringify(cnt)}; ` +
+        `(LOOKUP+GETATTR)/stat() = ${(((cnt.LOOKUP || 0) + (cnt.GETATTR || 0)) / statCalls).toFixed(2)}; READ/pass ~ ${((cnt.READ || 0) / (2 + 4 * PASSES)).toFixed(0)}`,
+    );
+  }
+  return out.join('\n');
+}
+
+function goalMark(ratio, goal) {
+  return ratio >= goal ? `>= ${goal} ok` : `< ${goal} MISS`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// main
+
+async function cleanupAll() {
+  for (const c of children) {
+    try {
+      process.kill(c.pid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+  }
+  await sleep(1500);
+  for (const mnt of mounts) ensureUnmounted(mnt);
+  for (const c of children) {
+    try {
+      process.kill(c.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  removeBase();
+}
+
+/** Removes the (empty) mountpoints and their directory, never recursing into a mount. */
+function removeBase() {
+  if (!baseDir || mounts.size !== 0) return;
+  try {
+    for (const d of fs.readdirSync(baseDir)) if (!mountEntries(path.join(baseDir, d)).length) fs.rmdirSync(path.join(baseDir, d));
+    fs.rmdirSync(baseDir);
+    baseDir = null;
+  } catch (e) {
+    log(`could not remove ${baseDir}: ${e.message}`);
+  }
+}
+
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
+  process.on(sig, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${sig}: stopping servers and unmounting`);
+    cleanupAll().finally(() => process.exit(code));
+  });
+}
+
+async function main() {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new Error('must run as root (mount(2), /sys/class/bdi)');
+  if (!fs.existsSync('/dev/fuse')) throw new Error('/dev/fuse is missing');
+  const m = machine();
+  log(`building (C servers/clients into ${path.relative(ROOT, BUILD)}, TypeScript dists)`);
+  build();
+
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'famfs-bench-fused-'));
+  baseDir = base;
+  const impls = [
+    { name: 'c', cmd: path.join(BUILD, 'll_server'), args: (mnt) => [mnt], env: { LL_SIZE: String(SIZE), LL_SEED: String(SEED), LL_TIMEOUT: '0' } },
+    { name: 'node', cmd: process.execPath, args: (mnt) => [path.join(HERE, 'node_server.js'), mnt, String(SIZE), String(SEED), '0'], env: {} },
+    // Reference only: a hand-written Node responder on the same transport (see floor_server.js).
+    { name: 'floor', cmd: process.execPath, args: (mnt) => [path.join(HERE, 'floor_server.js'), mnt, String(SIZE), String(SEED)], env: {} },
+  ].filter((i) => (ONLY ? i.name === ONLY : i.name !== 'floor' || !flag('--no-floor')));
+  const results = [];
+  try {
+    for (const impl of impls) {
+      const mnt = path.join(base, impl.name);
+      fs.mkdirSync(mnt);
+      results.push(await measure(impl, mnt));
+      if (interrupted) return;
+    }
+  } finally {
+    for (const mnt of mounts) ensureUnmounted(mnt);
+    if (!interrupted) removeBase();
+  }
+  const report = table(results, m);
+  console.log(report);
+  if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify({ machine: m, size: SIZE, stats: STATS, trials: TRIALS, passes: PASSES, results }, null, 2) + '\n');
+}
+
+main().then(
+  () => process.exit(0),
+  async (e) => {
+    if (interrupted) return;
+    console.error(`bench/fused failed: ${e && e.stack ? e.stack : e}`);
+    await cleanupAll();
+    process.exit(1);
+  },
+);
