@@ -30,3 +30,5 @@ export * from './shadow/alloc-config';
 export * from './mounted';
 export * from './prng';
 export * from './file-data';
+export * from './interleave';
+export * from './master';

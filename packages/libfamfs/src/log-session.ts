@@ -2,7 +2,8 @@ import { FamfsError } from './errors';
 import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE } from './format/constants';
 import { encodeLogEntry, fileEntry, FileEntry, LogEntry, MkdirEntry } from './format/log-entry';
 import { LogHeaderLayout } from './format/log-header';
-import { fmapExtents } from './format/fmap';
+import { Fmap, fmapExtents } from './format/fmap';
+import { allocateInterleaved, checkInterleave, InterleaveParams, isInterleaved } from './interleave';
 import { checkRelpath } from './format/relpath';
 import { uuidToText } from './format/uuid';
 import { ContiguousAllocator } from './allocator';
@@ -10,12 +11,20 @@ import { AllocationMap } from './bitmap';
 import { Device, mapMeta, MetaMapping } from './device';
 import { entryOffset, Replay, replayLog } from './replay';
 import { getSystemUuid, roleOf } from './system-uuid';
+import { LOG_META, META_DIR, SUPERBLOCK_META } from './shadow/meta-files';
 
 export interface OwnerOptions {
   /** Permission bits; defaults 0644 for files and 0755 for directories. */
   mode?: number;
   uid?: number;
   gid?: number;
+}
+
+export interface FileOptions extends OwnerOptions {
+  /** Interleave the file over buckets of the device (all zero or absent: one contiguous extent). */
+  interleave?: InterleaveParams;
+  /** Source of randoms for the bucket order (default Math.random). */
+  random?: () => number;
 }
 
 export interface LogSessionOptions {
@@ -88,13 +97,18 @@ export class LogSession {
   }
 
   /** Allocates and logs a file of `size` bytes (size > 0, fixed forever). */
-  createFile(path: string, size: number, opts: OwnerOptions = {}): FileEntry {
+  createFile(path: string, size: number, opts: FileOptions = {}): FileEntry {
     this.checkNewPath(path);
     if (!Number.isSafeInteger(size) || size <= 0) throw new FamfsError('EINVAL', `cannot create '${path}' with size ${size}: famfs files need a size > 0`);
     this.checkLogSpace();
     const index = this.nextIndex;
-    const extent = this.allocator.allocate(size, index, this.device.path);
-    const entry = fileEntry(path, size, opts.mode ?? 0o644, opts.uid ?? 0, opts.gid ?? 0, { kind: 'simple', extents: [extent] });
+    let fmap: Fmap | undefined;
+    if (isInterleaved(opts.interleave)) {
+      checkInterleave(opts.interleave, this.allocation.capacityBytes, this.allocation.unitSize);
+      fmap = allocateInterleaved(this.allocation, size, opts.interleave, index, this.device.path, opts.random);
+    }
+    fmap ??= { kind: 'simple', extents: [this.allocator.allocate(size, index, this.device.path)] };
+    const entry = fileEntry(path, size, opts.mode ?? 0o644, opts.uid ?? 0, opts.gid ?? 0, fmap);
     this.append(entry);
     this.allocation.fileBytes += size;
     this.replay.files.set(path, index);
@@ -129,9 +143,11 @@ export class LogSession {
 
   private checkNewPath(path: string): void {
     checkRelpath(path);
+    if (path === META_DIR || path === SUPERBLOCK_META || path === LOG_META) throw new FamfsError('EEXIST', `'${path}' is reserved for famfs metadata`, { path });
     if (this.replay.files.has(path) || this.replay.dirs.has(path)) throw new FamfsError('EEXIST', `'${path}' already exists`, { path });
     const slash = path.lastIndexOf('/');
-    if (slash > 0) {
+    // .meta is there in every famfs without being logged; files such as .meta/.alloc.cfg go in it.
+    if (slash > 0 && path.slice(0, slash) !== META_DIR) {
       const parent = path.slice(0, slash);
       if (this.replay.files.has(parent)) throw new FamfsError('ENOTDIR', `cannot create '${path}': '${parent}' is a file`, { path });
       if (!this.replay.dirs.has(parent)) throw new FamfsError('ENOENT', `cannot create '${path}': directory '${parent}' does not exist`, { path });

@@ -5,6 +5,7 @@ import { FileEntry, LogEntry, MkdirEntry, readLogEntry } from './format/log-entr
 import { LogHeader, parseLogHeader } from './format/log-header';
 import { fmapProblem, FmapGeometry } from './format/fmap';
 import { Superblock } from './format/superblock';
+import { META_DIR } from './shadow/meta-files';
 
 export interface BadEntry {
   index: number;
@@ -119,7 +120,7 @@ export class PathTree {
     const path = entry.path;
     const conflict = (reason: string) => this.conflicts.push({ index, path, reason });
     const parent = parentOf(path);
-    if (parent !== '' && !this.dirs.has(parent)) {
+    if (parent !== '' && parent !== META_DIR && !this.dirs.has(parent)) {
       conflict(this.files.has(parent) ? `parent '${parent}' is a file` : `parent directory '${parent}' does not exist`);
       return;
     }
