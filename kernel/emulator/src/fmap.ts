@@ -1,0 +1,327 @@
+/**
+ * The kernel's side of a GET_FMAP reply: parsing and validating the blob the way
+ * famfs_fuse_meta_alloc() does (ABI note §1.10), in the same order and with the same errno, and
+ * resolving a file offset to a device offset the way famfs_fileofs_to_daxofs() and
+ * famfs_interleave_fileofs_to_daxofs() do (§2.2, §2.3).
+ *
+ * Every 64-bit quantity is a bigint here: the blob is untrusted and the kernel's arithmetic is on
+ * u64/s64, so wrap-around is reproduced rather than lost to double rounding.
+ */
+import { Errno, FamfsExtType, FamfsFmapHeader, FamfsIext, FamfsSimpleExt } from '@famfs/fused';
+
+/** PMD_SIZE on x86_64 (and arm64 with 4 KiB pages): every extent, strip and chunk is a multiple. */
+export const PMD_SIZE = 2 * 1024 * 1024;
+const PMD = BigInt(PMD_SIZE);
+/** Slots in the kernel's per-connection daxdev table (MAX_DAXDEVS in famfs_kfmap.h). */
+export const MAX_DAXDEVS = 24;
+
+const U64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+const S64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+
+export interface KSimpleExt {
+  devIndex: number;
+  offset: bigint;
+  len: bigint;
+}
+
+export interface KInterleavedExt {
+  nstrips: number;
+  chunkSize: bigint;
+  nbytes: bigint;
+  strips: KSimpleExt[];
+}
+
+interface KFmapBase {
+  /** fuse_famfs_fmap_header.file_type (stored, not enforced by the kernel). */
+  fileType: number;
+  fmapVersion: number;
+  /** Becomes i_size. */
+  fileSize: bigint;
+  /** Device indices referenced (the kernel's dev_bitmap), ascending. */
+  devices: number[];
+  /** Bytes of reply the declared structures used; the rest of the reply was ignored. */
+  usedBytes: number;
+  replyBytes: number;
+}
+export interface KSimpleFmap extends KFmapBase {
+  extType: 'simple';
+  extents: KSimpleExt[];
+}
+export interface KInterleavedFmap extends KFmapBase {
+  extType: 'interleave';
+  iexts: KInterleavedExt[];
+}
+/** The in-kernel fmap (struct famfs_file_meta) after a successful parse. */
+export type KernelFmap = KSimpleFmap | KInterleavedFmap;
+
+/** Which §1.10 rule refused a blob. */
+export type FmapRule =
+  | 'short-header'
+  | 'nextents-range'
+  | 'simple-past-end'
+  | 'iext-past-end'
+  | 'chunk-alignment'
+  | 'nbytes-zero'
+  | 'strips-past-end'
+  | 'nstrips-range'
+  | 'devindex'
+  | 'extent-alignment'
+  | 'interleave-short'
+  | 'ext-type'
+  | 'total-short';
+
+/** A blob the kernel would refuse: open(2) fails with `errno`. */
+export class FmapRejected extends Error {
+  constructor(
+    readonly rule: FmapRule,
+    readonly errno: number,
+    message: string,
+    /** Every per-extent problem counted into the kernel's `errs` (reported once, as one EINVAL). */
+    readonly problems: string[] = [],
+  ) {
+    super(message);
+    this.name = 'FmapRejected';
+  }
+}
+
+export interface FmapLimits {
+  /** FUSE_FAMFS_MAX_EXTENTS of the ABI profile. */
+  maxExtents: number;
+  /** FUSE_FAMFS_MAX_STRIPS of the ABI profile. */
+  maxStrips: number;
+  /**
+   * Accept device indices other than 0 (below MAX_DAXDEVS). The V10 kernel does not: any
+   * dev_index != 0 counts as an alignment error (EINVAL). Default false.
+   */
+  multiDevice?: boolean;
+}
+
+const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
+
+/**
+ * Parses and validates one GET_FMAP reply payload (without the out header). Throws FmapRejected.
+ * The order of checks is the kernel's, so a blob with several faults fails with the errno the
+ * kernel would give.
+ */
+export function parseFmap(blob: Buffer, limits: FmapLimits): KernelFmap {
+  let next = FamfsFmapHeader.size;
+  if (next > blob.length) {
+    throw new FmapRejected('short-header', Errno.EINVAL, `GET_FMAP reply of ${blob.length} bytes is shorter than the ${FamfsFmapHeader.size}-byte fmap header`);
+  }
+  const h = FamfsFmapHeader.decode(blob, 0);
+  const fileSize = blob.readBigUInt64LE(FamfsFmapHeader.offsetOf('fileSize'));
+  if (h.nextents < 1 || h.nextents > limits.maxExtents) {
+    throw new FmapRejected('nextents-range', Errno.ERANGE, `nextents ${h.nextents} outside 1..${limits.maxExtents}`);
+  }
+  const problems: string[] = [];
+  const devices = new Set<number>();
+  let extentTotal = 0n;
+  const readExt = (at: number, what: string): KSimpleExt => {
+    const e: KSimpleExt = {
+      devIndex: FamfsSimpleExt.get(blob, 'seDevindex', at),
+      offset: blob.readBigUInt64LE(at + FamfsSimpleExt.offsetOf('seOffset')),
+      len: blob.readBigUInt64LE(at + FamfsSimpleExt.offsetOf('seLen')),
+    };
+    devices.add(e.devIndex);
+    // famfs_check_ext_alignment(): each fault counts once into errs.
+    const devOk = limits.multiDevice ? e.devIndex < MAX_DAXDEVS : e.devIndex === 0;
+    if (!devOk) problems.push(`${what}: device index ${e.devIndex} (${limits.multiDevice ? `must be < ${MAX_DAXDEVS}` : 'only 0 is accepted'})`);
+    if (e.offset % PMD !== 0n) problems.push(`${what}: offset ${hex(e.offset)} not a multiple of 2 MiB`);
+    if (e.len % PMD !== 0n) problems.push(`${what}: length ${hex(e.len)} not a multiple of 2 MiB`);
+    extentTotal = U64(extentTotal + e.len);
+    return e;
+  };
+  const base = { fileType: h.fileType, fmapVersion: h.fmapVersion, fileSize, replyBytes: blob.length };
+  const finish = <T extends KernelFmap>(fmap: Omit<T, 'devices' | 'usedBytes'>): T => {
+    if (problems.length > 0) {
+      const rule: FmapRule = problems.some((p) => /strips \(/.test(p)) ? 'nstrips-range' : problems.some((p) => /device index/.test(p)) ? 'devindex' : 'extent-alignment';
+      throw new FmapRejected(rule, Errno.EINVAL, `${problems.length} extent error(s): ${problems.join('; ')}`, problems);
+    }
+    if (extentTotal < fileSize) {
+      throw new FmapRejected('total-short', Errno.EINVAL, `file size ${fileSize} is larger than the ${extentTotal} bytes of its extents`);
+    }
+    return { ...fmap, devices: [...devices].sort((a, b) => a - b), usedBytes: next } as T;
+  };
+
+  if (h.extType === FamfsExtType.SIMPLE) {
+    const at = next;
+    next += h.nextents * FamfsSimpleExt.size;
+    if (next > blob.length) {
+      throw new FmapRejected('simple-past-end', Errno.EINVAL, `${h.nextents} simple extents need ${next} bytes, the reply has ${blob.length}`);
+    }
+    const extents: KSimpleExt[] = [];
+    for (let i = 0; i < h.nextents; i++) extents.push(readExt(at + i * FamfsSimpleExt.size, `extent ${i}`));
+    return finish<KSimpleFmap>({ ...base, extType: 'simple', extents });
+  }
+
+  if (h.extType === FamfsExtType.INTERLEAVE) {
+    let remainder = S64(fileSize);
+    const iexts: KInterleavedExt[] = [];
+    for (let i = 0; i < h.nextents; i++) {
+      const at = next;
+      next += FamfsIext.size;
+      if (next > blob.length) {
+        throw new FmapRejected('iext-past-end', Errno.EINVAL, `interleaved extent ${i} header runs past the ${blob.length}-byte reply`);
+      }
+      const ie = FamfsIext.decode(blob, at);
+      const nbytes = blob.readBigUInt64LE(at + FamfsIext.offsetOf('ieNbytes'));
+      const chunkSize = BigInt(ie.ieChunkSize);
+      if (chunkSize % PMD !== 0n) {
+        throw new FmapRejected('chunk-alignment', Errno.EINVAL, `interleaved extent ${i}: chunk size ${ie.ieChunkSize} not a multiple of 2 MiB`);
+      }
+      if (nbytes === 0n) throw new FmapRejected('nbytes-zero', Errno.EINVAL, `interleaved extent ${i}: ie_nbytes is 0`);
+      const stripsAt = next;
+      // next_offset is a size_t; nstrips is a u32, so this cannot wrap in practice.
+      next += ie.ieNstrips * FamfsSimpleExt.size;
+      if (next > blob.length) {
+        throw new FmapRejected('strips-past-end', Errno.EINVAL, `interleaved extent ${i}: ${ie.ieNstrips} strips run past the ${blob.length}-byte reply`);
+      }
+      if (ie.ieNstrips < 1 || ie.ieNstrips > limits.maxStrips) problems.push(`interleaved extent ${i}: ${ie.ieNstrips} strips (1..${limits.maxStrips})`);
+      const strips: KSimpleExt[] = [];
+      for (let j = 0; j < ie.ieNstrips; j++) {
+        const s = readExt(stripsAt + j * FamfsSimpleExt.size, `interleaved extent ${i} strip ${j}`);
+        remainder = S64(remainder - s.len);
+        strips.push(s);
+      }
+      iexts.push({ nstrips: ie.ieNstrips, chunkSize, nbytes, strips });
+    }
+    if (remainder > 0n) {
+      throw new FmapRejected('interleave-short', Errno.EINVAL, `strips hold ${remainder} bytes less than the file size ${fileSize}`);
+    }
+    return finish<KInterleavedFmap>({ ...base, extType: 'interleave', iexts });
+  }
+
+  throw new FmapRejected('ext-type', Errno.EINVAL, `ext_type ${h.extType} is neither simple (0) nor interleave (1)`);
+}
+
+/** One piece of a file range resolved to device memory. */
+export interface DaxMapping {
+  devIndex: number;
+  /** Byte offset inside the device. */
+  devOffset: bigint;
+  /** Bytes valid from there (never more than asked). */
+  length: bigint;
+}
+
+/**
+ * Resolves `fileOffset` (asking for `len` bytes) to a device range, or null where the kernel
+ * returns -EIO (offset past the extent list, a zero chunk size, an empty interleaved extent).
+ */
+export function fileOffsetToDax(fmap: KernelFmap, fileOffset: bigint, len: bigint): DaxMapping | null {
+  let local = fileOffset;
+  if (fmap.extType === 'simple') {
+    for (const e of fmap.extents) {
+      if (local < e.len) return { devIndex: e.devIndex, devOffset: e.offset + local, length: min(len, e.len - local) };
+      local -= e.len;
+    }
+    return null;
+  }
+  for (const ie of fmap.iexts) {
+    const extSize = min(ie.nbytes, fmap.fileSize);
+    // The kernel re-checks the chunk size at every iomap (a zero chunk would divide by zero).
+    if (extSize === 0n || ie.chunkSize === 0n || ie.chunkSize % PMD !== 0n || ie.nstrips === 0) return null;
+    if (local < extSize) {
+      const chunkNum = local / ie.chunkSize;
+      const chunkOffset = local % ie.chunkSize;
+      const chunkRemainder = ie.chunkSize - chunkOffset;
+      const stripeNum = chunkNum / BigInt(ie.nstrips);
+      const stripNum = Number(chunkNum % BigInt(ie.nstrips));
+      const stripOffset = chunkOffset + stripeNum * ie.chunkSize;
+      const s = ie.strips[stripNum];
+      return { devIndex: s.devIndex, devOffset: s.offset + stripOffset, length: min(len, chunkRemainder) };
+    }
+    local -= extSize;
+  }
+  return null;
+}
+
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+/**
+ * Things the kernel accepts but a correct daemon should never send (§1.10 "Not validated"):
+ * strips too short for the bytes the interleave maps onto them, overlapping extents, extents past
+ * the device, odd file types and versions. Returned as sentences; empty when the fmap is clean.
+ */
+export function fmapLint(fmap: KernelFmap, deviceSize?: bigint): string[] {
+  const out: string[] = [];
+  if (fmap.fmapVersion !== 1) out.push(`fmap_version ${fmap.fmapVersion} (expected 1)`);
+  if (fmap.fileType > 2) out.push(`file_type ${fmap.fileType} is not REG/SUPERBLOCK/LOG`);
+  if (fmap.usedBytes !== fmap.replyBytes) out.push(`${fmap.replyBytes - fmap.usedBytes} trailing bytes after the declared extents`);
+  const all = fmap.extType === 'simple' ? fmap.extents : fmap.iexts.flatMap((ie) => ie.strips);
+  if (fmap.extType === 'interleave') {
+    if (fmap.iexts.length > 1) out.push(`${fmap.iexts.length} interleaved extents: each maps min(nbytes, file_size) bytes, so only one is meaningful`);
+    fmap.iexts.forEach((ie, i) => {
+      if (ie.chunkSize === 0n) out.push(`interleaved extent ${i}: chunk size 0 (every access fails with EIO)`);
+      if (ie.nbytes < fmap.fileSize && fmap.iexts.length === 1) out.push(`interleaved extent ${i}: ie_nbytes ${ie.nbytes} < file size ${fmap.fileSize} (the tail is unreachable)`);
+      const shortest = ie.strips.reduce((m, s) => min(m, s.len), ie.strips[0]?.len ?? 0n);
+      const mapped = min(ie.nbytes, fmap.fileSize);
+      if (ie.chunkSize > 0n && ie.nstrips > 0) {
+        const chunks = (mapped + ie.chunkSize - 1n) / ie.chunkSize;
+        const perStrip = ((chunks + BigInt(ie.nstrips) - 1n) / BigInt(ie.nstrips)) * ie.chunkSize;
+        if (perStrip > shortest) out.push(`interleaved extent ${i}: ${mapped} bytes need ${perStrip} bytes per strip but the shortest strip is ${shortest} (mappings would run past a strip)`);
+      }
+    });
+  }
+  const sorted = [...all].filter((e) => e.len > 0n).sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+  for (let i = 1; i < sorted.length; i++) {
+    const p = sorted[i - 1];
+    if (p.devIndex === sorted[i].devIndex && p.offset + p.len > sorted[i].offset) out.push(`extents at ${hex(p.offset)} and ${hex(sorted[i].offset)} overlap`);
+  }
+  if (deviceSize !== undefined) {
+    for (const e of all) if (e.offset + e.len > deviceSize) out.push(`extent ${hex(e.offset)}+${hex(e.len)} runs past the device end ${hex(deviceSize)}`);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building blobs (for fake file systems in tests, and for the fuzzer)
+
+export interface SimpleExtSpec {
+  devIndex?: number;
+  offset: number | bigint;
+  len: number | bigint;
+}
+export interface FmapSpec {
+  fileSize: number | bigint;
+  fileType?: number;
+  fmapVersion?: number;
+  /** Overrides the ext_type written (default from the shape below). */
+  extType?: number;
+  /** Overrides the nextents written (default: the number of extents given). */
+  nextents?: number;
+  simple?: SimpleExtSpec[];
+  interleaved?: { nstrips?: number; chunkSize: number; nbytes: number | bigint; strips: SimpleExtSpec[] }[];
+}
+
+/** Encodes a GET_FMAP payload (fmap header and extents, kernel layouts of §1.5). */
+export function buildFmapBlob(spec: FmapSpec): Buffer {
+  const parts: Buffer[] = [];
+  const ext = (e: SimpleExtSpec): Buffer => {
+    const b = Buffer.alloc(FamfsSimpleExt.size);
+    FamfsSimpleExt.set(b, 'seDevindex', e.devIndex ?? 0);
+    b.writeBigUInt64LE(BigInt(e.offset), FamfsSimpleExt.offsetOf('seOffset'));
+    b.writeBigUInt64LE(BigInt(e.len), FamfsSimpleExt.offsetOf('seLen'));
+    return b;
+  };
+  const inter = spec.interleaved !== undefined;
+  const count = inter ? spec.interleaved!.length : (spec.simple ?? []).length;
+  const h = Buffer.alloc(FamfsFmapHeader.size);
+  FamfsFmapHeader.set(h, 'fileType', spec.fileType ?? 0);
+  FamfsFmapHeader.set(h, 'fmapVersion', spec.fmapVersion ?? 1);
+  FamfsFmapHeader.set(h, 'extType', spec.extType ?? (inter ? FamfsExtType.INTERLEAVE : FamfsExtType.SIMPLE));
+  FamfsFmapHeader.set(h, 'nextents', spec.nextents ?? count);
+  h.writeBigUInt64LE(BigInt(spec.fileSize), FamfsFmapHeader.offsetOf('fileSize'));
+  parts.push(h);
+  if (inter) {
+    for (const ie of spec.interleaved!) {
+      const b = Buffer.alloc(FamfsIext.size);
+      FamfsIext.set(b, 'ieNstrips', ie.nstrips ?? ie.strips.length);
+      FamfsIext.set(b, 'ieChunkSize', ie.chunkSize);
+      b.writeBigUInt64LE(BigInt(ie.nbytes), FamfsIext.offsetOf('ieNbytes'));
+      parts.push(b, ...ie.strips.map(ext));
+    }
+  } else {
+    parts.push(...(spec.simple ?? []).map(ext));
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,9 @@
+/**
+ * @famfs/kernel-emulator: a stand-in for a famfs-enabled FUSE kernel, for testing famfs_fused
+ * where the running kernel lacks the famfs series.
+ */
+export * from './fmap';
+export * from './wire';
+export * from './kernel';
+export * from './fuzz';
+export * from './prng';
