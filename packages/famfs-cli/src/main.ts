@@ -4,11 +4,14 @@ import { fsckCommand } from './commands/fsck';
 import { logplayCommand } from './commands/logplay';
 import { mkfsCommand } from './commands/mkfs';
 import { mountCommand } from './commands/mount';
+import { creatCommand } from './commands/creat';
+import { verifyCommand } from './commands/verify';
+import { mkdirCommand } from './commands/mkdir';
 import { umountCommand } from './commands/umount';
 import { describeError, exitCodeOf } from './errors';
 import { Io, processIo, UsageError } from './io';
 
-export const COMMANDS: CommandSpec[] = [mkfsCommand, mountCommand, umountCommand, fsckCommand, logplayCommand];
+export const COMMANDS: CommandSpec[] = [mkfsCommand, mountCommand, umountCommand, fsckCommand, logplayCommand, creatCommand, verifyCommand, mkdirCommand];
 
 /** Exit codes of the dispatcher itself, as the C famfs uses them. */
 const EXIT_USAGE = 1;

@@ -22,3 +22,15 @@ export function optInt(v: unknown, name: string, min: number, max: number): numb
   if (n < min || n > max) throw new UsageError(`option ${name} must be between ${min} and ${max}`);
   return n;
 }
+
+/** A repeatable option as a list of strings (cac gives one value or an array). */
+export function listOption(v: unknown): string[] {
+  if (v === undefined || v === false) return [];
+  return (Array.isArray(v) ? v : [v]).map(String);
+}
+
+/** A PRNG seed: a decimal or 0x-hex integer (the stream uses its low 32 bits). */
+export function parseSeed(text: string): bigint {
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw new UsageError(`seed '${text}' is not a non-negative integer`);
+  return BigInt(text);
+}

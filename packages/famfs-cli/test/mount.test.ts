@@ -6,6 +6,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { daemonsFor, fuseMountsUnder, mountSuite, TestMounts } from './mounts';
 import { C_MASTER_UUID, famfs, OTHER_UUID, sparseFile, useTempDir } from './run';
 
 const lib = require('../../libfamfs/dist/index.js');
@@ -13,49 +14,10 @@ const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const MASTER = Buffer.from(C_MASTER_UUID.replace(/-/g, ''), 'hex');
 
-const why = process.getuid?.() !== 0 ? 'not root' : !fs.existsSync('/dev/fuse') ? 'no /dev/fuse' : undefined;
-const required = process.env.FAMFS_REQUIRE_MOUNT === '1';
-if (why && !required) console.log(`famfs-cli mount tests skipped: ${why}`);
-const suite = why && !required ? describe.skip : describe;
-
 const tmp = useTempDir();
-let runDir = '';
-const mounted: string[] = [];
-
-function env(uuid = C_MASTER_UUID): Record<string, string> {
-  return { FAMFS_SYSTEM_UUID: uuid, FAMFS_RUN_DIR: runDir };
-}
-
-/** Mounts through the CLI and remembers the mount point so afterEach always cleans it. */
-function mount(dev: string, mpt: string, uuid = C_MASTER_UUID, extra: string[] = []) {
-  fs.mkdirSync(mpt, { recursive: true });
-  const r = famfs(['mount', ...extra, dev, mpt], env(uuid));
-  if (r.code === 0) mounted.push(mpt);
-  return r;
-}
-
-function fuseMountsUnder(dir: string): string[] {
-  return fs
-    .readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1])
-    .filter((m) => m && m.startsWith(dir));
-}
-
-function daemonsFor(dir: string): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
-        return cmd.includes('famfs_fused') && cmd.includes(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+const mounts = new TestMounts(tmp);
+const env = (uuid?: string) => mounts.env(uuid);
+const mount = (dev: string, mpt: string, uuid?: string, extra?: string[]) => mounts.mount(dev, mpt, uuid, extra);
 
 /** A device with a directory and files whose data is a known pattern written straight to the device. */
 function populatedDevice(dir: string) {
@@ -90,26 +52,8 @@ function deviceBytes(dev: string, offset: number, size: number): Buffer {
   return b;
 }
 
-suite('famfs mount on a file-backed device', () => {
-  beforeEach(() => {
-    if (why) throw new Error(`FAMFS_REQUIRE_MOUNT=1 but ${why}`);
-    runDir = path.join(tmp(), 'run');
-  });
-
-  afterEach(() => {
-    // Whatever a test did, leave no mount and no daemon of ours behind.
-    for (const m of mounted.splice(0)) {
-      if (fuseMountsUnder(m).length > 0) famfs(['umount', m], env());
-    }
-    for (const m of fuseMountsUnder(tmp())) {
-      try {
-        execFileSync('umount', ['-l', m]);
-      } catch {
-        // already gone
-      }
-    }
-    for (const pid of daemonsFor(tmp())) process.kill(pid, 'SIGKILL');
-  });
+mountSuite('famfs mount tests')('famfs mount on a file-backed device', () => {
+  afterEach(() => mounts.cleanup());
 
   test('master and client mounts serve the device bytes; writes and logplay cross between them; umount leaves nothing', () => {
     const { dev, files } = populatedDevice(tmp());
@@ -157,7 +101,7 @@ suite('famfs mount on a file-backed device', () => {
       const u = famfs(['umount', m], env());
       expect(u.code).toBe(0);
     }
-    mounted.length = 0;
+    mounts.forget();
     expect(fuseMountsUnder(tmp())).toEqual([]);
     expect(daemonsFor(tmp())).toEqual([]);
     expect(fs.existsSync(shadow1)).toBe(false);

@@ -32,3 +32,4 @@ export * from './prng';
 export * from './file-data';
 export * from './interleave';
 export * from './master';
+export * from './famfs-file';

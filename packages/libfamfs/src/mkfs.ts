@@ -35,6 +35,8 @@ export interface MkfsOptions {
   devUuid?: Buffer;
   /** The name recorded in the superblock; defaults to the device's real path (truncated to 64 bytes). */
   deviceName?: string;
+  /** Smallest device accepted; default 4 GiB as `famfs mkfs` requires (tests make smaller ones). */
+  minDeviceSize?: number;
 }
 
 export type MkfsResult = { action: 'created'; superblock: Superblock } | { action: 'killed' };
@@ -83,8 +85,9 @@ export function mkfs(path: string, opts: MkfsOptions = {}): MkfsResult {
       dev.flush(area, 0, 8);
       return { action: 'killed' };
     }
-    if (dev.size < MIN_DEVICE_SIZE) {
-      throw new FamfsError('EINVAL', `${path}: device of ${dev.size} bytes is smaller than the 4 GiB famfs minimum`, { device: path, size: dev.size });
+    const min = opts.minDeviceSize ?? MIN_DEVICE_SIZE;
+    if (dev.size < min) {
+      throw new FamfsError('EINVAL', `${path}: device of ${dev.size} bytes is smaller than the ${min / 1024 ** 3} GiB famfs minimum`, { device: path, size: dev.size });
     }
     if (LOG_OFFSET + logLen + ALLOC_UNIT > dev.size) {
       throw new FamfsError('EINVAL', `${path}: a ${logLen}-byte log leaves no room for data on a ${dev.size}-byte device`, { device: path });

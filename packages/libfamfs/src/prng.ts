@@ -1,3 +1,5 @@
+import { FileEntry } from './format/log-entry';
+
 /**
  * The C famfs test-data stream, byte for byte: the seed is truncated to 32 bits, splitmix64 turns
  * it into the two words of xoroshiro128+ (the original 55/14/36 variant), and each output
@@ -112,4 +114,40 @@ export class FamfsPrng {
     }
     return -1;
   }
+}
+
+/** Bytes handled per step when filling or verifying a file (bounded memory, large I/O). */
+const STEP = 16 * 1024 * 1024;
+
+/** Something that reads and writes file bytes: a DataPath. */
+interface FileBytes {
+  read(entry: FileEntry, offset: number, size: number): Buffer[];
+  write(entry: FileEntry, offset: number, data: Buffer): number;
+}
+
+/** Fills a famfs file with the test-data stream of `seed` (what `famfs creat -r` writes). */
+export function randomizeFile(data: FileBytes, entry: FileEntry, seed: number | bigint): void {
+  const prng = new FamfsPrng(seed);
+  const buf = Buffer.allocUnsafe(Math.min(STEP, entry.size));
+  for (let off = 0; off < entry.size; off += buf.length) {
+    const piece = buf.subarray(0, Math.min(buf.length, entry.size - off));
+    prng.fill(piece);
+    data.write(entry, off, piece);
+  }
+}
+
+/**
+ * Compares a famfs file with the stream of `seed` (what `famfs verify` checks); returns the file
+ * offset of the first byte that differs, or -1 when the whole file matches.
+ */
+export function verifyFile(data: FileBytes, entry: FileEntry, seed: number | bigint): number {
+  const prng = new FamfsPrng(seed);
+  for (let off = 0; off < entry.size; ) {
+    for (const view of data.read(entry, off, Math.min(STEP, entry.size - off))) {
+      const bad = prng.compare(view);
+      if (bad >= 0) return off + bad;
+      off += view.length;
+    }
+  }
+  return -1;
 }
