@@ -10,7 +10,8 @@
         "csrc/fileops.cc",
         "csrc/mount.cc",
         "csrc/checksum.cc",
-        "csrc/xattr.cc"
+        "csrc/xattr.cc",
+        "csrc/prng.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=9", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],

@@ -35,3 +35,13 @@ test('compare finds the first differing byte, or -1', () => {
   buf[777777] ^= 0x10;
   expect(new FamfsPrng(3).compare(buf)).toBe(777777);
 });
+
+test('a partial last word: fill and compare agree, and a bad tail byte is found', () => {
+  for (const len of [1, 2, 3, 5, 6, 7]) {
+    const b = Buffer.alloc(len);
+    new FamfsPrng(77).fill(b);
+    expect(new FamfsPrng(77).compare(b)).toBe(-1);
+    b[len - 1] ^= 0x80;
+    expect(new FamfsPrng(77).compare(b)).toBe(len - 1);
+  }
+});

@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   famfs::InitMount(env, exports);
   famfs::InitChecksum(env, exports);
   famfs::InitXattr(env, exports);
+  famfs::InitPrng(env, exports);
   return exports;
 }
 

@@ -61,5 +61,6 @@ void InitFileOps(Napi::Env env, Napi::Object exports);
 void InitMount(Napi::Env env, Napi::Object exports);
 void InitChecksum(Napi::Env env, Napi::Object exports);
 void InitXattr(Napi::Env env, Napi::Object exports);
+void InitPrng(Napi::Env env, Napi::Object exports);
 
 }  // namespace famfs

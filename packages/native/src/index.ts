@@ -48,6 +48,8 @@ interface Binding {
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
   umount2(target: string, flags: number): void;
   getxattr(path: string, name: string): Buffer | null;
+  prngFill(state: Int32Array, buf: Uint8Array): void;
+  prngCompare(state: Int32Array, buf: Uint8Array): number;
   crc32Records(buf: Uint8Array, offset: number, stride: number, span: number, count: number): Uint32Array;
   LOCK_SH: number;
   LOCK_EX: number;
@@ -212,4 +214,18 @@ export function crc32Records(buf: Uint8Array, offset: number, stride: number, sp
 /** getxattr(2): the attribute's value, or null when the file has no such attribute. */
 export function getxattr(path: string, name: string): Buffer | null {
   return native.getxattr(path, name);
+}
+
+/**
+ * The famfs test-data stream (xoroshiro128+ 55/14/36, low 32 bits of each output as a
+ * little-endian word) continued from `state` (s0 high, s0 low, s1 high, s1 low), which is
+ * updated: fills `buf` with the next bytes.
+ */
+export function prngFill(state: Int32Array, buf: Uint8Array): void {
+  native.prngFill(state, buf);
+}
+
+/** Like prngFill, but compares: the offset of the first byte of `buf` that differs, or -1. */
+export function prngCompare(state: Int32Array, buf: Uint8Array): number {
+  return native.prngCompare(state, buf);
 }
