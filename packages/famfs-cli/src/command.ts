@@ -3,7 +3,7 @@ import { Io } from './io';
 /** One famfs subcommand: its command line, its help text and what it does. */
 export interface CommandSpec {
   name: string;
-  /** Positional arguments in cac syntax: `<required>`, `[optional]`, `<many...>`. */
+  /** Positional arguments in cac syntax: `<required>`, `[optional]`, `<...many>` (at least one). */
   args: string;
   summary: string;
   /** [flags in cac syntax, description]. */

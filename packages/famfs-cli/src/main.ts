@@ -8,10 +8,17 @@ import { creatCommand } from './commands/creat';
 import { verifyCommand } from './commands/verify';
 import { mkdirCommand } from './commands/mkdir';
 import { umountCommand } from './commands/umount';
+import { getmapCommand } from './commands/getmap';
+import { flushCommand } from './commands/flush';
+import { chkreadCommand } from './commands/chkread';
+import { cloneCommand } from './commands/clone';
+import { checkCommand } from './commands/check';
+import { mkmetaCommand } from './commands/mkmeta';
+import { cpCommand } from './commands/cp';
 import { describeError, exitCodeOf } from './errors';
 import { Io, processIo, UsageError } from './io';
 
-export const COMMANDS: CommandSpec[] = [mkfsCommand, mountCommand, umountCommand, fsckCommand, logplayCommand, creatCommand, verifyCommand, mkdirCommand];
+export const COMMANDS: CommandSpec[] = [mkfsCommand, mountCommand, umountCommand, fsckCommand, logplayCommand, creatCommand, verifyCommand, mkdirCommand, getmapCommand, flushCommand, chkreadCommand, cloneCommand, checkCommand, mkmetaCommand, cpCommand];
 
 /** Exit codes of the dispatcher itself, as the C famfs uses them. */
 const EXIT_USAGE = 1;
@@ -57,6 +64,10 @@ export function runCommand(spec: CommandSpec, rest: string[], io: Io, prog: stri
     if (cli.options.help) {
       io.out(commandHelp(prog, spec));
       return 0;
+    }
+    const declared = cmd.args.length;
+    if (!cmd.args.some((a) => a.variadic) && cli.args.length > declared) {
+      throw new UsageError(`unexpected argument '${cli.args[declared]}'`);
     }
     cli.runMatchedCommand();
     return code;

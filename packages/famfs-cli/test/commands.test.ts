@@ -38,6 +38,12 @@ describe('dispatch', () => {
     expect(r.stderr).toMatch(/Usage: famfs logplay/);
   });
 
+  test('an extra argument is a usage error', () => {
+    const r = famfs(['fsck', 'a', 'b']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unexpected argument 'b'/);
+  });
+
   test('a missing argument is a usage error', () => {
     const r = famfs(['fsck']);
     expect(r.code).toBe(1);

@@ -33,3 +33,4 @@ export * from './file-data';
 export * from './interleave';
 export * from './master';
 export * from './famfs-file';
+export * from './inspect';

@@ -1,4 +1,5 @@
-import { fsckDevice, isFamfsError } from '@famfs/libfamfs';
+import * as fs from 'fs';
+import { FamfsMount, findFamfsMount, fsckDevice, isFamfsError } from '@famfs/libfamfs';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf, exitVal } from '../errors';
 import { formatFsck } from '../fsck-text';
@@ -7,10 +8,14 @@ import { optInt } from '../options';
 /**
  * `famfs fsck`: exit code = number of allocation collisions (capped at 127); 1 when the
  * superblock or log header is invalid; 16 (EBUSY) for a mounted device.
+ *
+ * The argument is a device (checked only when it is not mounted), or any path inside a mounted
+ * famfs: that file system is then checked from the device it is mounted from, and the report is
+ * preceded by the mount's header (mount point, type, backing device, shadow path).
  */
 export const fsckCommand: CommandSpec = {
   name: 'fsck',
-  args: '<device>',
+  args: '<device-or-path>',
   summary: 'Check a famfs file system: superblock, log entries, allocation collisions and capacity',
   helpShort: false,
   options: [
@@ -19,13 +24,19 @@ export const fsckCommand: CommandSpec = {
     ['-B, --nbuckets <n>', 'Add usage statistics for n equal buckets of the device'],
     ['--json', 'Print the report as one JSON object'],
   ],
-  examples: ['famfs fsck /dev/dax0.0', 'famfs fsck -h -B 8 ./famfs.img', 'famfs fsck --json ./famfs.img'],
+  examples: ['famfs fsck /dev/dax0.0', 'famfs fsck -h -B 8 ./famfs.img', 'famfs fsck /mnt/famfs', 'famfs fsck --json ./famfs.img'],
   run(args, o, io) {
-    const device = args[0];
+    const target = args[0];
     const nbuckets = optInt(o.nbuckets, '--nbuckets', 1, 1 << 20);
     try {
-      const report = fsckDevice(device, { nbuckets });
-      io.out(o.json ? JSON.stringify(report, (_k, v) => (v === Infinity ? null : v), 2) + '\n' : formatFsck(report, { human: !!o.human, verbose: !!o.verbose }));
+      const mount = mountedPath(target);
+      const report = mount ? fsckDevice(mount.device, { nbuckets, allowMounted: true }) : fsckDevice(target, { nbuckets });
+      if (o.json) {
+        const json = mount ? { mount: { mountpoint: mount.mountpoint, type: mount.mount.fstype, device: mount.device, shadow: mount.shadow }, ...report } : report;
+        io.out(JSON.stringify(json, (_k, v) => (v === Infinity ? null : v), 2) + '\n');
+      } else {
+        io.out((mount ? mountHeader(mount) : '') + formatFsck(report, { human: !!o.human, verbose: !!o.verbose }));
+      }
       return exitVal(report.collisionCount);
     } catch (e) {
       io.err(`famfs fsck: ${describeError(e)}\n`);
@@ -34,3 +45,37 @@ export const fsckCommand: CommandSpec = {
     }
   },
 };
+
+/**
+ * The mounted famfs `p` is in, when `p` names a path inside one (a file, a directory, the mount
+ * point). A device (character, block, or an image file outside any famfs) gives undefined.
+ */
+function mountedPath(p: string): FamfsMount | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+  if (st.isCharacterDevice() || st.isBlockDevice()) return undefined;
+  const mount = findFamfsMount(p);
+  if (!mount) return undefined;
+  // An image file that is itself a mounted device is checked as a device (and refused as mounted).
+  try {
+    if (fs.realpathSync(p) === fs.realpathSync(mount.device)) return undefined;
+  } catch {
+    // the device path does not resolve: p is not it
+  }
+  return mount;
+}
+
+/** The header the C famfs prints before the report of a mounted file system. */
+function mountHeader(m: FamfsMount): string {
+  return [
+    `famfs_fsck: mount point:    ${m.mountpoint}`,
+    `famfs_fsck: mount type:     ${m.mount.fstype === 'fuse' || m.mount.fstype.startsWith('fuse.') ? 'fuse' : m.mount.fstype}`,
+    `famfs_fsck: backing device: ${m.device}`,
+    `famfs_fsck: shadow path:    ${m.shadow}`,
+    '',
+  ].join('\n') + '\n';
+}

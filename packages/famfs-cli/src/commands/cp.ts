@@ -1,0 +1,144 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { checkInterleave, FamfsMaster, isFamfsError } from '@famfs/libfamfs';
+import { CommandSpec } from '../command';
+import { CopyEngine, CopyReport, scanTotals } from '../copy/engine';
+import { formatBytes, Progress, ProgressSink } from '../copy/progress';
+import { INTERLEAVE_FLAGS, OWNER_FLAGS, currentUmask, interleaveFor, parseInterleaveFlags, parseOwner } from '../create-options';
+import { describeError, exitCodeOf, exitVal } from '../errors';
+import { Io, processIo, UsageError } from '../io';
+import { optInt } from '../options';
+
+const PROG = 'famfs cp';
+
+/**
+ * `famfs cp [-r] [-c] [-m MODE] [-u UID] [-g GID] [-N -B -C] [-q] [-v] SRC... DEST`: copy files
+ * and directories into a mounted famfs. One log session covers the whole copy.
+ *
+ * Exit status: 0 when everything was copied (or, with -c, is identical); 1 when some sources
+ * were skipped or differ, or the destination is unusable; the errno of the cause when the copy
+ * was aborted (28 out of space, 12 log full, 22 a source that is not a regular file or
+ * directory, or bad interleave parameters).
+ */
+export const cpCommand: CommandSpec = {
+  name: 'cp',
+  args: '<...paths>',
+  summary: 'Copy files and directories into famfs (restartable: a same-size famfs file is rewritten in place)',
+  options: [
+    ['-r, --recursive', 'Copy directories and their contents (DEST is created if missing)'],
+    ...OWNER_FLAGS.map(([f, d]): [string, string] => (f.startsWith('-m') ? [f, 'Mode of new files, octal (default: the source\'s mode; the umask applies)'] : [f, d])),
+    ...INTERLEAVE_FLAGS,
+    ['-c, --compare', 'Compare the sources with existing famfs files instead of copying (exit 1 on a difference)'],
+    ['-t, --threadct <n>', 'Accepted for compatibility with the C famfs; copies run in one thread'],
+    ['-q, --quiet', 'No progress bar and no output but errors'],
+    ['-v, --verbose', 'Name each file and directory copied, and print a summary'],
+  ],
+  examples: [
+    'famfs cp ./data.bin /mnt/famfs/data.bin',
+    'famfs cp /data/*.bin /mnt/famfs/dir',
+    'famfs cp -r /data/set /mnt/famfs/set       # set/ becomes a copy of /data/set',
+    'famfs cp -r /data/set/. /mnt/famfs/set     # the contents of /data/set into set/ (rerun to restart)',
+    'famfs cp -N 4 -B 8 big.bin /mnt/famfs/big.bin',
+    'famfs cp -c -r /data/set/. /mnt/famfs/set  # compare only',
+  ],
+  run(args, o, io) {
+    if (args.length < 2) throw new UsageError('cp needs at least one source and a destination');
+    const sources = args.slice(0, -1);
+    const dest = args[args.length - 1];
+    const owner = parseOwner(o);
+    const flags = parseInterleaveFlags(o);
+    optInt(o.threadct, '--threadct', 0, 256);
+    const quiet = !!o.quiet;
+    const verbose = !!o.verbose && !quiet;
+
+    let master: FamfsMaster;
+    try {
+      master = FamfsMaster.open(nearestExisting(dest));
+    } catch (e) {
+      io.err(`${PROG}: ${describeError(e)}\n`);
+      return exitCodeOf(e);
+    }
+    try {
+      let interleave;
+      if (!o.compare) {
+        try {
+          if (flags) checkInterleave(flags, master.session.allocation.capacityBytes, master.session.allocation.unitSize);
+          interleave = interleaveFor(master, flags, io, PROG);
+        } catch (e) {
+          io.err(`${PROG}: ${describeError(e)}\n`);
+          return exitCodeOf(e);
+        }
+      }
+      const sink = !quiet ? terminalSink(io) : undefined;
+      // FAMFS_PROGRESS_DELAY_MS (a test hook): how long a copy runs before the bar appears.
+      const delay = Number(process.env.FAMFS_PROGRESS_DELAY_MS);
+      const progress = new Progress(sink, Number.isFinite(delay) && delay >= 0 ? { delayMs: delay } : {});
+      if (sink) {
+        const totals = scanTotals(sources, !!o.recursive);
+        if (totals) progress.setTotals(totals.files, totals.bytes);
+      }
+      const started = performance.now();
+      const engine = new CopyEngine(
+        master,
+        {
+          recursive: !!o.recursive,
+          compare: !!o.compare,
+          mode: owner.mode === undefined ? undefined : owner.mode & ~currentUmask() & 0o777,
+          uid: owner.uid,
+          gid: owner.gid,
+          interleave,
+          verbose,
+          quiet,
+        },
+        io,
+        progress,
+      );
+      const report = engine.run(sources, dest);
+      const seconds = (performance.now() - started) / 1000;
+      if (report.aborted) {
+        io.err(`${PROG}: aborting: ${report.aborted.message}\n`);
+        io.err(`${PROG}: ${summary(report, seconds, !!o.compare)} before the abort; each of those files is complete, the failed one was not logged\n`);
+        return exitVal(report.aborted.errno);
+      }
+      if (verbose) io.out(`${PROG}: ${summary(report, seconds, !!o.compare)}\n`);
+      return report.errors > 0 ? 1 : 0;
+    } catch (e) {
+      io.err(`${PROG}: ${describeError(e)}\n`);
+      return isFamfsError(e) ? exitCodeOf(e) : 1;
+    } finally {
+      master.close();
+    }
+  },
+};
+
+function summary(r: CopyReport, seconds: number, compare: boolean): string {
+  const rate = seconds > 0 ? `, ${formatBytes(Math.round(r.bytesCopied / seconds))}/s` : '';
+  const parts = compare
+    ? [`${r.filesCompared} files compared`]
+    : [
+        `${r.filesCopied} files copied`,
+        ...(r.filesRewritten ? [`${r.filesRewritten} rewritten in place`] : []),
+        `${r.dirsCreated} directories created`,
+        `${formatBytes(r.bytesCopied)} in ${seconds.toFixed(2)} s${rate}`,
+      ];
+  if (r.errors) parts.push(`${r.errors} ${compare ? 'differences or errors' : 'errors'}`);
+  if (r.warnings) parts.push(`${r.warnings} warnings`);
+  return parts.join(', ');
+}
+
+/** Progress goes to the terminal only: stderr of this process, when it is a TTY. */
+function terminalSink(io: Io): ProgressSink | undefined {
+  if (io !== processIo || !process.stderr.isTTY) return undefined;
+  return { write: (t) => process.stderr.write(t), columns: () => process.stderr.columns || 80 };
+}
+
+/** The longest existing prefix of `p` (the destination may not exist yet). */
+function nearestExisting(p: string): string {
+  let cur = path.resolve(p);
+  for (;;) {
+    if (fs.existsSync(cur)) return cur;
+    const parent = path.dirname(cur);
+    if (parent === cur) return cur;
+    cur = parent;
+  }
+}
