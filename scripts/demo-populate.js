@@ -1,20 +1,22 @@
-// Demo helper: puts the repo's own top-level docs and sources on a famfs device as files
-// (sizes only: file data needs a mount, which comes with famfs mount), in one log session.
+// Demo helper for machines without mounts: logs the repo's own docs and sources as famfs files
+// (their data written straight to the device), in one log session.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const lib = require('../packages/libfamfs/dist/index.js');
 
 const dev = process.argv[2];
+const systemUuid = process.argv[3] ? Buffer.from(process.argv[3].replace(/-/g, ''), 'hex') : undefined;
 const repo = path.resolve(__dirname, '..');
 let s;
 try {
-  s = lib.LogSession.open(dev);
+  s = lib.LogSession.open(dev, { systemUuid });
 } catch (e) {
   console.error(`refused: ${e.message}`);
   process.exit(1);
 }
 try {
+  const data = new lib.DataPath(s.device);
   s.mkdir('docs');
   s.mkdir('src', { mode: 0o750 });
   const files = [['README.md', 'docs/README.md']];
@@ -24,6 +26,7 @@ try {
   for (const [src, dst] of files) {
     const size = fs.statSync(path.join(repo, src)).size;
     const e = s.createFile(dst, size, { mode: 0o644 });
+    data.write(e, 0, fs.readFileSync(path.join(repo, src)));
     const x = e.fmap.extents[0];
     console.log(`  ${dst.padEnd(28)} ${String(size).padStart(7)} bytes at 0x${x.offset.toString(16)}`);
   }
