@@ -33,8 +33,8 @@ step "device $dev: a sparse 8 GiB file ($(du -h "$dev" | cut -f1) on disk); mast
 step "famfs mkfs"
 as_master famfs mkfs "$dev" | sed -n '1,6p;14,16p'
 
-if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ]; then
-  why=$([ "$(id -u)" != 0 ] && echo "not running as root" || echo "/dev/fuse is missing")
+if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ] || [ -n "${FAMFS_DEMO_NO_MOUNT:-}" ]; then
+  why=$([ "$(id -u)" != 0 ] && echo "not running as root" || { [ -c /dev/fuse ] && echo "FAMFS_DEMO_NO_MOUNT is set" || echo "/dev/fuse is missing"; })
   step "no mounts in this demo: $why; showing what works without them"
   node scripts/demo-populate.js "$dev" "$master_uuid"
   as_master famfs fsck -h "$dev"
