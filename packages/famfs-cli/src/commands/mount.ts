@@ -53,6 +53,7 @@ export const mountCommand: CommandSpec = {
     try {
       const r = mountFamfs({ device, mountpoint: mountpointArg, shadow: optString(o.shadow, '--shadow'), timeout, abi, debug: !!o.debug });
       io.out(`famfs mount: ${r.device} on ${r.mountpoint} as ${r.role}; shadow ${r.shadow}; ${r.summary}\n`);
+      io.out(`famfs mount: data path: ${r.dataPath}\n`);
       for (const w of r.warnings) io.err(`famfs mount: warning: ${w}\n`);
       return 0;
     } catch (e) {
@@ -110,6 +111,7 @@ function mountFamfs(req: MountRequest) {
       shadow,
       role,
       warnings,
+      dataPath: dataPathOf(path.join(shadow, 'famfs_fused.log')),
       summary: `${result.entries} log entries; ${result.newFiles} files; ${result.newDirs} directories`,
     };
   } catch (e) {
@@ -162,4 +164,19 @@ function lastLines(file: string): string {
   } catch {
     return 'no log';
   }
+}
+
+/** What the daemon negotiated, from its log: the kernel maps files itself (DAX), or the daemon serves them. */
+function dataPathOf(logFile: string): string {
+  let text = '';
+  try {
+    text = fs.readFileSync(logFile, 'utf8');
+  } catch {
+    // no log: say so below
+  }
+  const m = /famfs (on|off)/.exec(text.split('\n').reverse().join('\n'));
+  if (!m) return 'unknown (no word from famfs_fused yet)';
+  return m[1] === 'on'
+    ? 'DAX: the kernel offered FUSE_DAX_FMAP and maps file data from the device itself'
+    : 'stock: the kernel has no famfs DAX support, so famfs_fused serves reads and writes from the device';
 }
