@@ -170,6 +170,25 @@ export class DataPath {
     return src;
   }
 
+  /**
+   * Lets `fill` write file bytes [offset, offset + size) in place, one mapping view at a time in
+   * file order (no intermediate buffer), then flushes them. Clipped at EOF; returns the bytes given.
+   */
+  writeInPlace(entry: FileEntry, offset: number, size: number, fill: (view: Buffer) => void): number {
+    if (size <= 0 || offset >= entry.size) return 0;
+    if (!this.device.writable) throw new FamfsError('EROFS', `${this.device.path} is open read-only`);
+    let done = 0;
+    for (const r of resolveRange(entry.fmap, entry.size, offset, size)) {
+      this.pieces(r, (buf, at, n) => {
+        const view = buf.subarray(at, at + n);
+        fill(view);
+        this.device.flush(buf, at, n);
+        done += n;
+      });
+    }
+    return done;
+  }
+
   /** Unmaps every window. */
   close(): void {
     for (const w of this.windows.values()) {

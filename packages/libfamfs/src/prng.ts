@@ -51,18 +51,13 @@ const STEP = 16 * 1024 * 1024;
 /** Something that reads and writes file bytes: a DataPath. */
 interface FileBytes {
   read(entry: FileEntry, offset: number, size: number): Buffer[];
-  write(entry: FileEntry, offset: number, data: Buffer): number;
+  writeInPlace(entry: FileEntry, offset: number, size: number, fill: (view: Buffer) => void): number;
 }
 
-/** Fills a famfs file with the test-data stream of `seed` (what `famfs creat -r` writes). */
+/** Fills a famfs file with the test-data stream of `seed` (what `famfs creat -r` writes), in place. */
 export function randomizeFile(data: FileBytes, entry: FileEntry, seed: number | bigint): void {
   const prng = new FamfsPrng(seed);
-  const buf = Buffer.allocUnsafe(Math.min(STEP, entry.size));
-  for (let off = 0; off < entry.size; off += buf.length) {
-    const piece = buf.subarray(0, Math.min(buf.length, entry.size - off));
-    prng.fill(piece);
-    data.write(entry, off, piece);
-  }
+  for (let off = 0; off < entry.size; off += STEP) data.writeInPlace(entry, off, Math.min(STEP, entry.size - off), (view) => prng.fill(view));
 }
 
 /**
