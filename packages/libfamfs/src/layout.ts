@@ -75,6 +75,20 @@ const U64BIG: FieldCodec<bigint> = {
   write: (b, at, v) => b.writeBigUInt64LE(v, at),
 };
 
+/** The built-in codecs, which the compiled decoder and encoder inline (see compileDecoder/compileEncoder). */
+const BUILTIN = new Map<FieldCodec<unknown>, 'u8' | 'u16' | 'u32' | 'i32' | 'u64' | 'u64big'>([
+  [U8 as FieldCodec<unknown>, 'u8'],
+  [U16 as FieldCodec<unknown>, 'u16'],
+  [U32 as FieldCodec<unknown>, 'u32'],
+  [I32 as FieldCodec<unknown>, 'i32'],
+  [U64 as FieldCodec<unknown>, 'u64'],
+  [U64BIG as FieldCodec<unknown>, 'u64big'],
+]);
+/** Codecs whose write fills their whole span (bytes, cstring): the encoder need not zero it first. */
+const SELF_FILLING = new WeakSet<object>();
+/** The inner layout of each struct() codec, so nested structs are compiled inline. */
+const STRUCT_OF = new WeakMap<object, Layout<FieldMap>>();
+
 export const u8 = (offset: number): Field<number> => ({ offset, codec: U8 });
 export const u16 = (offset: number): Field<number> => ({ offset, codec: U16 });
 export const u32 = (offset: number): Field<number> => ({ offset, codec: U32 });
@@ -85,18 +99,17 @@ export const u64big = (offset: number): Field<bigint> => ({ offset, codec: U64BI
 
 /** Raw bytes; decoding copies them out of the source buffer. */
 export function bytes(offset: number, size: number): Field<Buffer> {
-  return {
-    offset,
-    codec: {
-      size,
-      read: (b, at) => Buffer.from(b.subarray(at, at + size)),
-      write: (b, at, v) => {
-        if (v.length > size) throw new RangeError(`bytes field of ${size} given ${v.length} bytes`);
-        b.fill(0, at, at + size);
-        v.copy(b, at);
-      },
+  const codec: FieldCodec<Buffer> = {
+    size,
+    read: (b, at) => Buffer.from(b.subarray(at, at + size)),
+    write: (b, at, v) => {
+      if (v.length > size) throw new RangeError(`bytes field of ${size} given ${v.length} bytes`);
+      b.fill(0, at, at + size);
+      v.copy(b, at);
     },
   };
+  SELF_FILLING.add(codec);
+  return { offset, codec };
 }
 
 /**
@@ -105,30 +118,28 @@ export function bytes(offset: number, size: number): Field<Buffer> {
  */
 export function cstring(offset: number, size: number, terminated = true): Field<string> {
   const max = terminated ? size - 1 : size;
-  return {
-    offset,
-    codec: {
-      size,
-      read: (b, at) => {
-        const end = b.indexOf(0, at);
-        return b.toString('utf8', at, end < 0 || end > at + size ? at + size : end);
-      },
-      write: (b, at, v) => {
-        const len = Buffer.byteLength(v, 'utf8');
-        if (len > max) throw new RangeError(`string of ${len} bytes does not fit a ${size}-byte field`);
-        b.fill(0, at, at + size);
-        b.write(v, at, 'utf8');
-      },
+  const codec: FieldCodec<string> = {
+    size,
+    read: (b, at) => {
+      const end = b.indexOf(0, at);
+      return b.toString('utf8', at, end < 0 || end > at + size ? at + size : end);
+    },
+    write: (b, at, v) => {
+      const len = Buffer.byteLength(v, 'utf8');
+      if (len > max) throw new RangeError(`string of ${len} bytes does not fit a ${size}-byte field`);
+      b.fill(0, at, at + size);
+      b.write(v, at, 'utf8');
     },
   };
+  SELF_FILLING.add(codec);
+  return { offset, codec };
 }
 
 /** A nested struct. */
 export function struct<F extends FieldMap>(offset: number, inner: Layout<F>): Field<ValueOf<F>> {
-  return {
-    offset,
-    codec: { size: inner.size, read: (b, at) => inner.decode(b, at), write: (b, at, v) => void inner.encodeInto(v, b, at) },
-  };
+  const codec: FieldCodec<ValueOf<F>> = { size: inner.size, read: (b, at) => inner.decode(b, at), write: (b, at, v) => void inner.encodeInto(v, b, at) };
+  STRUCT_OF.set(codec, inner as unknown as Layout<FieldMap>);
+  return { offset, codec };
 }
 
 export interface FieldInfo {
@@ -141,6 +152,7 @@ export class Layout<F extends FieldMap> {
   readonly fieldInfo: readonly FieldInfo[];
   private readonly entries: ReadonlyArray<readonly [string, Field<unknown>]>;
   private readonly decodeAt: (buf: Buffer, at: number) => ValueOf<F>;
+  private readonly encodeAt: (value: ValueOf<F>, buf: Buffer, at: number) => void;
 
   constructor(
     readonly name: string,
@@ -157,12 +169,13 @@ export class Layout<F extends FieldMap> {
       if (end > size) throw new Error(`layout ${name}: field ${fname} ends at ${end}, past size ${size}`);
     }
     this.fieldInfo = this.entries.map(([n, f]) => ({ name: n, offset: f.offset, size: f.codec.size }));
-    this.decodeAt = compileDecoder(this.entries);
+    this.decodeAt = compileDecoder(this.entries, size);
+    this.encodeAt = compileEncoder(this.entries, size);
   }
 
   /** Decodes the struct at `at`; the caller guarantees (or we check) that size bytes are there. */
   decode(buf: Buffer, at = 0): ValueOf<F> {
-    if (at < 0 || at + this.size > buf.length) {
+    if (!(at >= 0 && at + this.size <= buf.length && Math.floor(at) === at)) {
       throw new RangeError(`${this.name}: need ${this.size} bytes at ${at}, buffer has ${buf.length}`);
     }
     return this.decodeAt(buf, at);
@@ -180,18 +193,24 @@ export class Layout<F extends FieldMap> {
     f.codec.write(buf, at + f.offset, value);
   }
 
-  /** Encodes into `buf` at `at`: the whole struct span is zeroed first, so padding is always zero. */
+  /**
+   * Encodes into `buf` at `at`. Every byte of the struct span is written: the fields, and zeros in
+   * the padding between them (so padding is always zero, whatever the buffer held). A value out of
+   * its field's range throws RangeError (the span may then be partly written).
+   */
   encodeInto(value: ValueOf<F>, buf: Buffer, at = 0): Buffer {
-    if (at < 0 || at + this.size > buf.length) {
+    if (!(at >= 0 && at + this.size <= buf.length && Math.floor(at) === at)) {
       throw new RangeError(`${this.name}: need ${this.size} bytes at ${at}, buffer has ${buf.length}`);
     }
-    buf.fill(0, at, at + this.size);
-    for (const [fname, f] of this.entries) f.codec.write(buf, at + f.offset, (value as Record<string, unknown>)[fname]);
+    this.encodeAt(value, buf, at);
     return buf;
   }
 
   encode(value: ValueOf<F>): Buffer {
-    return this.encodeInto(value, Buffer.alloc(this.size), 0);
+    // Not zeroed here: the compiled encoder writes every byte of the span. Unpooled, as alloc's buffers.
+    const buf = Buffer.allocUnsafeSlow(this.size);
+    this.encodeAt(value, buf, 0);
+    return buf;
   }
 
   /** Decodes `count` consecutive structs starting at `at`. */
@@ -206,16 +225,156 @@ export class Layout<F extends FieldMap> {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Compiled codecs. Both are generated from the same sorted field list as everything else: names
+// are JSON-quoted keys, nested structs are inlined, the built-in integer codecs become
+// straight-line byte loads/stores (the same arithmetic Buffer's readUInt32LE/writeUInt32LE do,
+// minus their per-call argument checks: decode/encodeInto check the span once), and any other
+// codec (bytes, cstring, custom fields) is called through its own read/write.
+
+type Entries = ReadonlyArray<readonly [string, Field<unknown>]>;
+
+/** The sorted field list of a nested layout (private to Layout, shared with the compilers here). */
+const entriesOf = (l: Layout<FieldMap>): Entries => (l as unknown as { entries: Entries }).entries;
+
+/** Throws the RangeError of an unsigned field given a bad value (same message as checkInt). */
+function badUnsigned(value: unknown, max: number, what: string): never {
+  throw new RangeError(`${what}: ${String(value)} is not an integer in [0, ${max}]`);
+}
+function badI32(value: number): never {
+  throw new RangeError(`i32: ${value} is not in [-2147483648, 2147483647]`);
+}
+
+const u32Expr = (at: number): string => `((b[at + ${at}] | b[at + ${at + 1}] << 8 | b[at + ${at + 2}] << 16) + b[at + ${at + 3}] * 16777216)`;
+
+function readExpr(kind: string, at: number): string {
+  switch (kind) {
+    case 'u8':
+      return `b[at + ${at}]`;
+    case 'u16':
+      return `(b[at + ${at}] | b[at + ${at + 1}] << 8)`;
+    case 'u32':
+      return u32Expr(at);
+    case 'i32':
+      return `(b[at + ${at}] | b[at + ${at + 1}] << 8 | b[at + ${at + 2}] << 16 | b[at + ${at + 3}] << 24)`;
+    case 'u64':
+      return `(${u32Expr(at)} + ${u32Expr(at + 4)} * 4294967296)`;
+    default:
+      return `b.readBigUInt64LE(at + ${at})`;
+  }
+}
+
+/** Source of an object literal decoding `entries` at `base` (relative to the struct start). */
+function decodeSource(entries: Entries, base: number, readers: FieldCodec<unknown>['read'][]): string {
+  const props = entries.map(([name, f]) => {
+    const at = base + f.offset;
+    const inner = STRUCT_OF.get(f.codec);
+    const kind = BUILTIN.get(f.codec);
+    let expr: string;
+    if (inner) expr = decodeSource(entriesOf(inner), at, readers);
+    else if (kind) expr = readExpr(kind, at);
+    else {
+      expr = `r[${readers.length}](b, at + ${at})`;
+      readers.push(f.codec.read);
+    }
+    return `${JSON.stringify(name)}: ${expr}`;
+  });
+  return `{ ${props.join(', ')} }`;
+}
+
 /**
  * Builds the decoder of a layout as one function returning an object literal, so every decoded
  * value has the same shape and no per-field loop runs on hot paths (log replay, FUSE requests).
- * It is generated from the same field list as everything else: names are JSON-quoted keys and
- * each value is read by the field's own codec.
+ * The caller (Layout.decode) has checked that the whole span is inside the buffer.
  */
-function compileDecoder<F extends FieldMap>(entries: ReadonlyArray<readonly [string, Field<unknown>]>): (buf: Buffer, at: number) => ValueOf<F> {
-  const readers = entries.map(([, f]) => f.codec.read);
-  const props = entries.map(([name, f], i) => `${JSON.stringify(name)}: r[${i}](b, at + ${f.offset})`).join(', ');
-  return new Function('r', `return function decode(b, at) { return { ${props} }; };`)(readers);
+function compileDecoder<F extends FieldMap>(entries: Entries, _size: number): (buf: Buffer, at: number) => ValueOf<F> {
+  const readers: FieldCodec<unknown>['read'][] = [];
+  const src = decodeSource(entries, 0, readers);
+  return new Function('r', `return function decode(b, at) { return ${src}; };`)(readers);
+}
+
+interface EncodeGen {
+  /** Spans to zero: padding, and the spans of codecs that may not write all their bytes. */
+  zero: [number, number][];
+  body: string[];
+  writers: FieldCodec<unknown>['write'][];
+  structs: number;
+}
+
+function storeBytes(n: number, v: string): string {
+  const s = ['b[o] = ' + v + ';'];
+  for (let i = 1; i < n; i++) s.push(`b[o + ${i}] = ${v} >>> ${8 * i};`);
+  return s.join(' ');
+}
+
+function writeSource(kind: string, at: number, val: string, g: EncodeGen): string {
+  switch (kind) {
+    case 'u8':
+      return `x = ${val}; if (typeof x !== 'number' || (x & 255) !== x) bad(x, 255, 'u8'); b[at + ${at}] = x;`;
+    case 'u16':
+      return `x = ${val}; if (typeof x !== 'number' || (x & 65535) !== x) bad(x, 65535, 'u16'); o = at + ${at}; ${storeBytes(2, 'x')}`;
+    case 'u32':
+      return `x = ${val}; if (typeof x !== 'number' || (x >>> 0) !== x) bad(x, 4294967295, 'u32'); o = at + ${at}; ${storeBytes(4, 'x')}`;
+    case 'i32':
+      // As Buffer.writeInt32LE: coerced with unary +, range-checked, fractions truncated.
+      return `x = +${val}; if (x > 2147483647 || x < -2147483648) badI32(x); o = at + ${at}; ${storeBytes(4, 'x')}`;
+    case 'u64':
+      return (
+        `x = ${val}; if (typeof x !== 'number' || !(x >= 0 && x <= 9007199254740991) || Math.floor(x) !== x) bad(x, 9007199254740991, 'u64'); ` +
+        `lo = x >>> 0; hi = (x - lo) / 4294967296; o = at + ${at}; ${storeBytes(4, 'lo')} o += 4; ${storeBytes(4, 'hi')}`
+      );
+    default:
+      void g;
+      return `b.writeBigUInt64LE(${val}, at + ${at});`;
+  }
+}
+
+function encodeSource(entries: Entries, size: number, base: number, value: string, g: EncodeGen): void {
+  let cursor = 0;
+  for (const [name, f] of entries) {
+    const at = base + f.offset;
+    if (f.offset > cursor) g.zero.push([base + cursor, at]);
+    const val = `${value}[${JSON.stringify(name)}]`;
+    const inner = STRUCT_OF.get(f.codec);
+    const kind = BUILTIN.get(f.codec);
+    if (inner) {
+      const s = `s${g.structs++}`;
+      g.body.push(`const ${s} = ${val};`);
+      encodeSource(entriesOf(inner), inner.size, at, s, g);
+    } else if (kind) {
+      g.body.push(writeSource(kind, at, val, g));
+    } else {
+      if (!SELF_FILLING.has(f.codec)) g.zero.push([at, at + f.codec.size]);
+      g.body.push(`w[${g.writers.length}](b, at + ${at}, ${val});`);
+      g.writers.push(f.codec.write);
+    }
+    cursor = f.offset + f.codec.size;
+  }
+  if (size > cursor) g.zero.push([base + cursor, base + size]);
+}
+
+/**
+ * Builds the encoder of a layout: straight-line range checks and stores for every field in offset
+ * order, after zeroing exactly the bytes no field writes. Equivalent to zeroing the whole span and
+ * then writing each field through its codec, which is what the generic encoder did.
+ */
+function compileEncoder<F extends FieldMap>(entries: Entries, size: number): (value: ValueOf<F>, buf: Buffer, at: number) => void {
+  const g: EncodeGen = { zero: [], body: [], writers: [], structs: 0 };
+  encodeSource(entries, size, 0, 'v', g);
+  const merged: [number, number][] = [];
+  for (const [s, e] of [...g.zero].sort((a, b) => a[0] - b[0])) {
+    const last = merged[merged.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else merged.push([s, e]);
+  }
+  const zero = merged.map(([s, e]) => {
+    if (e - s > 8) return `b.fill(0, at + ${s}, at + ${e});`;
+    const z: string[] = [];
+    for (let i = s; i < e; i++) z.push(`b[at + ${i}] = 0;`);
+    return z.join(' ');
+  });
+  const src = `return function encode(v, b, at) { let x, lo, hi, o; ${zero.join(' ')} ${g.body.join(' ')} };`;
+  return new Function('w', 'bad', 'badI32', src)(g.writers, badUnsigned, badI32);
 }
 
 export function defineLayout<F extends FieldMap>(name: string, size: number, fields: F): Layout<F> {

@@ -89,6 +89,7 @@ import type {
 } from '../protocol/request';
 import { checkDaxdevName, encodeFmapReply, interleavedCapacity } from './fmap-reply';
 import { Inode, InodeKind, InodeTable } from './inodes';
+import type { AttrOverrides } from './inodes';
 
 export type CacheMode = 'never' | 'auto' | 'always';
 
@@ -213,6 +214,8 @@ export class FamfsFileSystem implements FileSystem {
   readonly cache: CacheMode;
   readonly timeout: number;
   readonly inodes: InodeTable;
+  /** attrOf's cache: the reported attributes of an inode and the attr/overrides they were made from. */
+  private readonly attrCache = new WeakMap<Inode, { attr: AttrValue; overrides: AttrOverrides; value: AttrValue }>();
   private profile: AbiProfile;
   private readonly opts: FamfsFsOptions;
   private readonly logSink: (m: string) => void;
@@ -291,8 +294,18 @@ export class FamfsFileSystem implements FileSystem {
     return rel === '' ? this.shadowRoot : path.join(this.shadowRoot, rel);
   }
 
+  /**
+   * The attributes to report (the shadow-derived ones with SETATTR overrides applied), computed
+   * once per (n.attr, n.overrides) pair. Both are replaced, never mutated in place (refreshDir and
+   * resolveChild assign a new attr, setattr assigns a new overrides object), so a cached result is
+   * current exactly while both references are unchanged. The result is frozen: callers only read it.
+   */
   private attrOf(n: Inode): AttrValue {
-    return this.inodes.effectiveAttr(n);
+    const c = this.attrCache.get(n);
+    if (c !== undefined && c.attr === n.attr && c.overrides === n.overrides) return c.value;
+    const value = Object.freeze(this.inodes.effectiveAttr(n));
+    this.attrCache.set(n, { attr: n.attr, overrides: n.overrides, value });
+    return value;
   }
 
   private entryOf(n: Inode): EntryParam {

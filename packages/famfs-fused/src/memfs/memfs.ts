@@ -8,6 +8,7 @@ import { Errno, FuseErrno } from '../errors';
 import { DT_DIR, DT_REG, FOPEN_KEEP_CACHE, FUSE_ROOT_ID, S_IFDIR, S_IFREG } from '../protocol/abi';
 import { makeAttr } from '../protocol/reply';
 import type { AttrParam, DirEntry, DirEntryPlus, EntryParam, OpenParam } from '../protocol/reply';
+import type { AttrValue } from '../protocol/abi';
 import type {
   BatchForgetRequest,
   ForgetRequest,
@@ -61,6 +62,8 @@ interface Node {
   data: Buffer;
   children: Map<string, number>;
   nlookup: number;
+  /** The attributes, built on first use (the tree is fixed once constructed, so they never change). */
+  attr?: Readonly<AttrValue>;
 }
 
 export class MemFs implements FileSystem {
@@ -111,7 +114,12 @@ export class MemFs implements FileSystem {
     return n;
   }
 
-  private attr(n: Node) {
+  /** A node's attributes: one frozen object per node, shared by every reply (nothing here mutates them). */
+  private attr(n: Node): AttrValue {
+    return (n.attr ??= Object.freeze(this.makeAttr(n)));
+  }
+
+  private makeAttr(n: Node): AttrValue {
     return makeAttr({
       ino: n.id,
       mode: n.dir ? S_IFDIR | 0o755 : S_IFREG | 0o644,

@@ -8,6 +8,7 @@
  * at most the size the kernel asked for.
  */
 import {
+  Attr,
   AttrOut,
   AttrValue,
   DaxdevOut,
@@ -167,6 +168,204 @@ export function replyStatx(unique: bigint, s: StatxParam): Iovec {
 /** GET_DAXDEV: the 280-byte fuse_daxdev_out naming the device (NUL-terminated within 256 bytes). */
 export function replyDaxdev(unique: bigint, index: number, name: string): Iovec {
   return withPayload(unique, [DaxdevOut.encode({ index, reserved: 0, reserved2: 0, reserved3: 0, reserved4: 0, name })]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session-owned reply buffers
+
+/** The two 32-bit halves of a request's unique, as DecodedHeader carries them. */
+export interface UniqueHalves {
+  readonly uniqueLo: number;
+  readonly uniqueHi: number;
+}
+
+const MAX_U64 = Number.MAX_SAFE_INTEGER;
+const OUT = OutHeader.size;
+
+function badU(what: string, value: unknown, max: number): never {
+  throw new RangeError(`${what}: ${String(value)} is not an integer in [0, ${max}]`);
+}
+
+/** Stores a u32 (no check: callers pass values they checked or built). */
+function put32(b: Buffer, o: number, v: number): void {
+  b[o] = v;
+  b[o + 1] = v >>> 8;
+  b[o + 2] = v >>> 16;
+  b[o + 3] = v >>> 24;
+}
+/** A u32 field, checked as the layout engine checks it. */
+function putU32(b: Buffer, o: number, v: number, what: string): void {
+  if (typeof v !== 'number' || v >>> 0 !== v) badU(what, v, 0xffff_ffff);
+  put32(b, o, v);
+}
+/** A u64 field holding a JS number: a safe non-negative integer, as the layout engine checks it. */
+function putU64(b: Buffer, o: number, v: number, what: string): void {
+  if (typeof v !== 'number' || !(v >= 0 && v <= MAX_U64) || Math.floor(v) !== v) badU(what, v, MAX_U64);
+  const lo = v >>> 0;
+  put32(b, o, lo);
+  put32(b, o + 4, (v - lo) / 0x1_0000_0000);
+}
+
+/** splitTimeout with a one-entry memo (a file system nearly always uses one lifetime). */
+class TimeoutSplit {
+  private seconds = 1;
+  private sec = 1;
+  private nsec = 0;
+  /** Writes the split lifetime: u64 seconds at `secAt`, u32 nanoseconds at `nsecAt`. */
+  put(b: Buffer, secAt: number, nsecAt: number, seconds: number): void {
+    if (seconds !== this.seconds) {
+      const t = splitTimeout(seconds);
+      this.seconds = seconds;
+      this.sec = t.sec;
+      this.nsec = t.nsec;
+    }
+    putU64(b, secAt, this.sec, 'timeout');
+    put32(b, nsecAt, this.nsec);
+  }
+}
+
+// Field offsets, taken from the layouts (these replies are written field by field, without
+// building a value object per reply). Every byte of each struct is a field, so nothing is left to zero.
+const EO = {
+  nodeid: EntryOut.offsetOf('nodeid'),
+  generation: EntryOut.offsetOf('generation'),
+  entryValid: EntryOut.offsetOf('entryValid'),
+  attrValid: EntryOut.offsetOf('attrValid'),
+  entryValidNsec: EntryOut.offsetOf('entryValidNsec'),
+  attrValidNsec: EntryOut.offsetOf('attrValidNsec'),
+  attr: EntryOut.offsetOf('attr'),
+};
+const AO = { attrValid: AttrOut.offsetOf('attrValid'), attrValidNsec: AttrOut.offsetOf('attrValidNsec'), dummy: AttrOut.offsetOf('dummy'), attr: AttrOut.offsetOf('attr') };
+const OO = { fh: OpenOut.offsetOf('fh'), openFlags: OpenOut.offsetOf('openFlags'), backingId: OpenOut.offsetOf('backingId') };
+const WO = { size: WriteOut.offsetOf('size'), padding: WriteOut.offsetOf('padding') };
+const OH = { len: OutHeader.offsetOf('len'), error: OutHeader.offsetOf('error'), unique: OutHeader.offsetOf('unique') };
+
+/** A reply buffer of one fixed size with its header's len (and error 0) written once. */
+function fixedReply(payload: number): Buffer[] {
+  const b = Buffer.alloc(OUT + payload);
+  put32(b, OH.len, b.length);
+  return [b];
+}
+
+/**
+ * The replies a session sends most, encoded into buffers it owns and reuses for every request
+ * instead of allocating a header and a payload per reply. Each method fills its buffer in place
+ * and returns the iovec to write; the buffer (and that iovec array) stays valid only until the
+ * next call of the same kind, so the iovec must be written before the next request is handled
+ * (the session writes each reply before reading the next request; transports copy or write
+ * synchronously). Data payloads are never copied: data() puts a reused header in front of the
+ * caller's buffers.
+ */
+export class ReplyWriter {
+  private readonly headerOnly = fixedReply(0);
+  private readonly entryOut = fixedReply(EntryOut.size);
+  private readonly attrOut = fixedReply(AttrOut.size);
+  private readonly openOut = fixedReply(OpenOut.size);
+  private readonly writeOut = fixedReply(WriteOut.size);
+  private readonly dataHeader = Buffer.alloc(OUT);
+  private readonly entryTimeout = new TimeoutSplit();
+  private readonly attrTimeout = new TimeoutSplit();
+
+  private static unique(b: Buffer, h: UniqueHalves): void {
+    put32(b, OH.unique, h.uniqueLo);
+    put32(b, OH.unique + 4, h.uniqueHi);
+  }
+
+  /** Header-only error reply; errno is positive (ENOENT = 2) and becomes -errno on the wire. */
+  error(h: UniqueHalves, errno: number): Iovec {
+    if (!Number.isInteger(errno) || errno < 1 || errno > FUSE_MAX_ERRNO) throw new RangeError(`errno ${errno} out of [1, ${FUSE_MAX_ERRNO}]`);
+    const b = this.headerOnly[0];
+    put32(b, OH.error, -errno);
+    ReplyWriter.unique(b, h);
+    return this.headerOnly;
+  }
+
+  /** Success with no payload. */
+  ok(h: UniqueHalves): Iovec {
+    const b = this.headerOnly[0];
+    put32(b, OH.error, 0);
+    ReplyWriter.unique(b, h);
+    return this.headerOnly;
+  }
+
+  /** fuse_entry_out (LOOKUP, MKNOD, MKDIR, SYMLINK, LINK). */
+  entry(h: UniqueHalves, e: EntryParam): Iovec {
+    const b = this.entryOut[0];
+    this.putEntry(b, OUT, e);
+    ReplyWriter.unique(b, h);
+    return this.entryOut;
+  }
+
+  private putEntry(b: Buffer, at: number, e: EntryParam): void {
+    putU64(b, at + EO.nodeid, e.nodeid, 'nodeid');
+    putU64(b, at + EO.generation, e.generation ?? 0, 'generation');
+    this.entryTimeout.put(b, at + EO.entryValid, at + EO.entryValidNsec, e.entryTimeout ?? 1);
+    this.attrTimeout.put(b, at + EO.attrValid, at + EO.attrValidNsec, e.attrTimeout ?? 1);
+    Attr.encodeInto(e.attr, b, at + EO.attr);
+  }
+
+  /** fuse_attr_out (GETATTR, SETATTR). */
+  attr(h: UniqueHalves, a: AttrParam): Iovec {
+    const b = this.attrOut[0];
+    this.attrTimeout.put(b, OUT + AO.attrValid, OUT + AO.attrValidNsec, a.attrTimeout ?? 1);
+    put32(b, OUT + AO.dummy, 0);
+    Attr.encodeInto(a.attr, b, OUT + AO.attr);
+    ReplyWriter.unique(b, h);
+    return this.attrOut;
+  }
+
+  /** fuse_open_out (OPEN, OPENDIR). */
+  open(h: UniqueHalves, o: OpenParam): Iovec {
+    const b = this.openOut[0];
+    putU64(b, OUT + OO.fh, o.fh ?? 0, 'fh');
+    putU32(b, OUT + OO.openFlags, o.openFlags ?? 0, 'openFlags');
+    const backingId = +(o.backingId ?? 0);
+    if (backingId > 0x7fff_ffff || backingId < -0x8000_0000) throw new RangeError(`backingId ${backingId} is not an int32`);
+    put32(b, OUT + OO.backingId, backingId);
+    ReplyWriter.unique(b, h);
+    return this.openOut;
+  }
+
+  /** fuse_write_out. */
+  write(h: UniqueHalves, size: number): Iovec {
+    const b = this.writeOut[0];
+    putU32(b, OUT + WO.size, size, 'size');
+    put32(b, OUT + WO.padding, 0);
+    ReplyWriter.unique(b, h);
+    return this.writeOut;
+  }
+
+  /**
+   * A data reply (READ, READDIR, READLINK, GETXATTR, LISTXATTR, GET_FMAP): the header, then the
+   * buffers themselves (not copied), cut to at most `max` bytes in all.
+   */
+  data(h: UniqueHalves, data: Buffer | readonly Buffer[], max = Infinity): Iovec {
+    const hdr = this.dataHeader;
+    let iov: Buffer[];
+    let n = 0;
+    if (Buffer.isBuffer(data)) {
+      if (max <= 0) iov = [hdr];
+      else {
+        const part = data.length <= max ? data : data.subarray(0, max);
+        iov = [hdr, part];
+        n = part.length;
+      }
+    } else {
+      iov = [hdr];
+      let left = max;
+      for (const b of data) {
+        if (left <= 0) break;
+        const part = b.length <= left ? b : b.subarray(0, left);
+        iov.push(part);
+        left -= part.length;
+        n += part.length;
+      }
+    }
+    putU32(hdr, OH.len, OUT + n, 'len');
+    put32(hdr, OH.error, 0);
+    ReplyWriter.unique(hdr, h);
+    return iov;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

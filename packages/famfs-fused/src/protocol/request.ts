@@ -297,13 +297,44 @@ export interface DecodeContext {
 
 /** Ops that never get a reply: a malformed one is dropped. */
 const NO_REPLY = new Set<number>([Opcode.FORGET, Opcode.BATCH_FORGET, Opcode.INTERRUPT]);
-/** Ops whose header nodeid is not an inode (so 0 is fine). */
-const NODELESS = new Set<number>([Opcode.INIT, Opcode.DESTROY, Opcode.INTERRUPT, Opcode.BATCH_FORGET, Opcode.NOTIFY_REPLY]);
 
 /** The largest xattr name the kernel passes (XATTR_NAME_MAX). */
 const XATTR_NAME_MAX = 255;
 /** The largest symlink target the kernel passes (PATH_MAX incl. NUL). */
 const PATH_MAX = 4096;
+/** Where the arguments start: right after fuse_in_header. */
+const ARGS = InHeader.size;
+const SLASH = 0x2f;
+
+/**
+ * The header as decodeRequest produces it. The unique is kept as its two 32-bit halves, so no
+ * BigInt is made per request: the session copies the halves into the reply, and `unique` builds
+ * the BigInt only when someone asks (logs, errors, INIT).
+ */
+export class DecodedHeader implements RequestHeader {
+  constructor(
+    readonly len: number,
+    readonly opcode: number,
+    readonly nodeid: number,
+    readonly uid: number,
+    readonly gid: number,
+    readonly pid: number,
+    readonly totalExtlen: number,
+    /** Bits 0..31 of the unique. */
+    readonly uniqueLo: number,
+    /** Bits 32..63 of the unique. */
+    readonly uniqueHi: number,
+  ) {}
+
+  get unique(): bigint {
+    return (BigInt(this.uniqueHi) << 32n) | BigInt(this.uniqueLo);
+  }
+}
+
+// Little-endian loads for the fixed header fields (the caller checked the bytes are there).
+const rd16 = (b: Buffer, o: number): number => b[o] | (b[o + 1] << 8);
+const rd32 = (b: Buffer, o: number): number => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
+const rd64 = (b: Buffer, o: number): number => rd32(b, o) + rd32(b, o + 4) * 0x1_0000_0000;
 
 /** Decodes only the header, for callers that need the unique of a message they cannot decode. */
 export function decodeHeader(buf: Buffer): RequestHeader | null {
@@ -312,67 +343,139 @@ export function decodeHeader(buf: Buffer): RequestHeader | null {
   return h;
 }
 
-/**
- * Decodes one request. `buf` must be exactly the bytes of one read. Throws RequestError.
- * Payload views (write data, xattr values) alias `buf`.
- */
-export function decodeRequest(buf: Buffer, ctx: DecodeContext): Request {
-  if (buf.length < InHeader.size) {
-    throw new RequestError(`message of ${buf.length} bytes is shorter than fuse_in_header`, null, Errno.EIO, null);
-  }
-  const header: RequestHeader = InHeader.decode(buf, 0);
-  const op = header.opcode;
-  const fail = (why: string, errno: number = Errno.EINVAL): never => {
-    throw new RequestError(`opcode ${op} unique ${header.unique}: ${why}`, NO_REPLY.has(op) ? null : header.unique, errno, op);
-  };
-  if (header.len !== buf.length) fail(`header len ${header.len} but ${buf.length} bytes were read`, Errno.EIO);
-  const extBytes = header.totalExtlen * 8;
-  if (InHeader.size + extBytes > buf.length) fail(`total_extlen ${header.totalExtlen} runs past the message`);
-  const body = buf.subarray(InHeader.size, buf.length - extBytes);
-  const needNode = !NODELESS.has(op) && !(op === ctx.profile.getDaxdevOpcode && ctx.profile.daxdevIndexIn === 'nodeid');
-  if (needNode && header.nodeid === 0) fail('nodeid 0');
+// The helpers below are module functions rather than per-call closures: decoding runs once per
+// request. They take the header (for the error) and the body's end offset (the body is
+// [ARGS, end) of the message; the extension area after it is not part of any argument).
 
-  const args = <L extends { size: number; decode(b: Buffer, at?: number): unknown }>(layout: L, exact = false) => {
-    if (body.length < layout.size) fail(`${body.length} argument bytes, ${layout.size} needed`);
-    if (exact && body.length !== layout.size) fail(`${body.length} argument bytes, exactly ${layout.size} expected`);
-    return layout.decode(body, 0) as ReturnType<L['decode']>;
-  };
-  /** Reads a NUL-terminated string at `at`; returns it and the offset after its NUL. */
-  const str = (at: number, what: string, max: number): [string, number] => {
-    const end = body.indexOf(0, at);
-    if (end < 0) fail(`${what} is not NUL-terminated`);
-    if (end === at) fail(`${what} is empty`);
-    if (end - at > max) fail(`${what} is ${end - at} bytes (max ${max})`, Errno.ENAMETOOLONG);
-    return [body.toString('utf8', at, end), end + 1];
-  };
-  /** A path component: also no '/', and '.'/'..' only where allowed. */
-  const component = (at: number, what: string, dotsOk = false): [string, number] => {
-    const [s, next] = str(at, what, FUSE_NAME_MAX);
-    if (s.includes('/')) fail(`${what} "${s}" contains '/'`);
-    if (!dotsOk && (s === '.' || s === '..')) fail(`${what} is "${s}"`);
-    return [s, next];
-  };
-  const end = (at: number): void => {
-    if (at !== body.length) fail(`${body.length - at} unexpected trailing bytes`);
-  };
-  /** One name filling the whole body after `at`. */
-  const onlyName = (at: number, dotsOk = false): string => {
-    const [name, next] = component(at, 'name', dotsOk);
-    end(next);
-    return name;
-  };
+function fail(h: DecodedHeader, why: string, errno: number = Errno.EINVAL): never {
+  const op = h.opcode;
+  const unique = h.unique;
+  throw new RequestError(`opcode ${op} unique ${unique}: ${why}`, NO_REPLY.has(op) ? null : unique, errno, op);
+}
+
+/** Checks that the body holds `size` argument bytes (exactly, when `exact`). */
+function need(h: DecodedHeader, end: number, size: number, exact = false): void {
+  const n = end - ARGS;
+  if (n < size) fail(h, `${n} argument bytes, ${size} needed`);
+  if (exact && n !== size) fail(h, `${n} argument bytes, exactly ${size} expected`);
+}
+
+/** Decodes the argument struct at the start of the body. */
+function args<V>(h: DecodedHeader, buf: Buffer, end: number, layout: { size: number; decode(b: Buffer, at?: number): V }, exact = false): V {
+  need(h, end, layout.size, exact);
+  return layout.decode(buf, ARGS);
+}
+
+/** The offset after the NUL of the last string read by str() or component(). */
+let after = 0;
+
+/** Reads a NUL-terminated string at `at` (body bytes only); sets `after`. */
+function str(h: DecodedHeader, buf: Buffer, at: number, end: number, what: string, max: number): string {
+  let nul = at;
+  while (nul < end && buf[nul] !== 0) nul++;
+  if (nul >= end) fail(h, `${what} is not NUL-terminated`);
+  if (nul === at) fail(h, `${what} is empty`);
+  if (nul - at > max) fail(h, `${what} is ${nul - at} bytes (max ${max})`, Errno.ENAMETOOLONG);
+  after = nul + 1;
+  return buf.toString('utf8', at, nul);
+}
+
+/** A path component: a string as str() reads it, also without '/', and '.'/'..' only where allowed. */
+function component(h: DecodedHeader, buf: Buffer, at: number, end: number, what: string, dotsOk = false): string {
+  let nul = at;
+  let slash = false;
+  for (; nul < end; nul++) {
+    const c = buf[nul];
+    if (c === 0) break;
+    if (c === SLASH) slash = true;
+  }
+  if (nul >= end) fail(h, `${what} is not NUL-terminated`);
+  if (nul === at) fail(h, `${what} is empty`);
+  if (nul - at > FUSE_NAME_MAX) fail(h, `${what} is ${nul - at} bytes (max ${FUSE_NAME_MAX})`, Errno.ENAMETOOLONG);
+  const s = buf.toString('utf8', at, nul);
+  if (slash) fail(h, `${what} "${s}" contains '/'`);
+  if (!dotsOk && (s === '.' || s === '..')) fail(h, `${what} is "${s}"`);
+  after = nul + 1;
+  return s;
+}
+
+/** Fails unless the body ends at `at`. */
+function endAt(h: DecodedHeader, at: number, end: number): void {
+  if (at !== end) fail(h, `${end - at} unexpected trailing bytes`);
+}
+
+/** One name filling the whole body after `at`. */
+function onlyName(h: DecodedHeader, buf: Buffer, at: number, end: number, dotsOk = false): string {
+  const name = component(h, buf, at, end, 'name', dotsOk);
+  endAt(h, after, end);
+  return name;
+}
+
+/** Whether the op addresses an inode through the header's nodeid (so 0 is invalid). */
+function needsNode(op: number, profile: AbiProfile): boolean {
+  switch (op) {
+    case Opcode.INIT:
+    case Opcode.DESTROY:
+    case Opcode.INTERRUPT:
+    case Opcode.BATCH_FORGET:
+    case Opcode.NOTIFY_REPLY:
+      return false;
+    default:
+      return !(op === profile.getDaxdevOpcode && profile.daxdevIndexIn === 'nodeid');
+  }
+}
+
+/**
+ * Decodes one request. `buf` must hold exactly the bytes of one read: all of it, or its first
+ * `len` bytes when `len` is given (so a session can decode in place in its read buffer). Throws
+ * RequestError. Payload views (write data, xattr values) alias `buf`.
+ */
+export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf.length): Request {
+  if (len > buf.length) throw new RangeError(`decodeRequest: ${len} bytes asked of a ${buf.length}-byte buffer`);
+  if (len < InHeader.size) {
+    throw new RequestError(`message of ${len} bytes is shorter than fuse_in_header`, null, Errno.EIO, null);
+  }
+  const header = new DecodedHeader(rd32(buf, 0), rd32(buf, 4), rd64(buf, 16), rd32(buf, 24), rd32(buf, 28), rd32(buf, 32), rd16(buf, 36), rd32(buf, 8), rd32(buf, 12));
+  const h = header;
+  const op = header.opcode;
+  if (header.len !== len) fail(h, `header len ${header.len} but ${len} bytes were read`, Errno.EIO);
+  const extBytes = header.totalExtlen * 8;
+  if (ARGS + extBytes > len) fail(h, `total_extlen ${header.totalExtlen} runs past the message`);
+  /** End of the body; the body is [ARGS, end). */
+  const end = len - extBytes;
+  const profile = ctx.profile;
+  if (header.nodeid === 0 && needsNode(op, profile)) fail(h, 'nodeid 0');
+
+  switch (op) {
+    // The hot ones first (a stat() with timeouts 0 is one LOOKUP plus one GETATTR).
+    case Opcode.LOOKUP:
+      // '.' and '..' can come from the export path (fuse_get_parent), so they are passed through here.
+      if (op !== profile.getFmapOpcode && op !== profile.getDaxdevOpcode) return { op: 'lookup', header, name: onlyName(h, buf, ARGS, end, true) };
+      break;
+    case Opcode.GETATTR:
+      if (op !== profile.getFmapOpcode && op !== profile.getDaxdevOpcode) {
+        need(h, end, GetattrIn.size);
+        const getattrFlags = rd32(buf, ARGS + GetattrIn.offsetOf('getattrFlags'));
+        return { op: 'getattr', header, fh: getattrFlags & FUSE_GETATTR_FH ? rd64(buf, ARGS + GetattrIn.offsetOf('fh')) : undefined };
+      }
+      break;
+    default:
+      break;
+  }
 
   // famfs opcodes first: under the rfc profile 53 means GET_FMAP, not COPY_FILE_RANGE_64.
-  if (op === ctx.profile.getFmapOpcode) return { op: 'getFmap', header };
-  if (op === ctx.profile.getDaxdevOpcode) {
-    if (ctx.profile.daxdevIndexIn === 'body') return { op: 'getDaxdev', header, index: args(GetDaxdevIn).daxdevNum };
+  if (op === profile.getFmapOpcode) return { op: 'getFmap', header };
+  if (op === profile.getDaxdevOpcode) {
+    if (profile.daxdevIndexIn === 'body') return { op: 'getDaxdev', header, index: args(h, buf, end, GetDaxdevIn).daxdevNum };
     return { op: 'getDaxdev', header, index: header.nodeid };
   }
 
   switch (op) {
     case Opcode.INIT: {
-      if (body.length < FUSE_COMPAT_INIT_IN_SIZE) fail(`${body.length} argument bytes, ${FUSE_COMPAT_INIT_IN_SIZE} needed`);
-      const full = body.length >= InitIn.size ? body : Buffer.concat([body, Buffer.alloc(InitIn.size - body.length)]);
+      const n = end - ARGS;
+      if (n < FUSE_COMPAT_INIT_IN_SIZE) fail(h, `${n} argument bytes, ${FUSE_COMPAT_INIT_IN_SIZE} needed`);
+      const body = buf.subarray(ARGS, end);
+      const full = n >= InitIn.size ? body : Buffer.concat([body, Buffer.alloc(InitIn.size - n)]);
       const a = InitIn.decode(full, 0);
       let flags = BigInt(a.flags);
       if (flags & FUSE_INIT_EXT) flags |= BigInt(a.flags2) << 32n;
@@ -380,73 +483,74 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext): Request {
     }
     case Opcode.DESTROY:
       return { op: 'destroy', header };
-    case Opcode.LOOKUP:
-      // '.' and '..' can come from the export path (fuse_get_parent), so they are passed through here.
-      return { op: 'lookup', header, name: onlyName(0, true) };
     case Opcode.FORGET:
-      return { op: 'forget', header, nlookup: args(ForgetIn).nlookup };
+      return { op: 'forget', header, nlookup: args(h, buf, end, ForgetIn).nlookup };
     case Opcode.BATCH_FORGET: {
-      const { count } = args(BatchForgetIn);
-      const need = BatchForgetIn.size + count * ForgetOne.size;
-      if (body.length < need) fail(`BATCH_FORGET of ${count} needs ${need} bytes, has ${body.length}`);
-      return { op: 'batchForget', header, nodes: ForgetOne.decodeArray(body, BatchForgetIn.size, count) };
-    }
-    case Opcode.GETATTR: {
-      const a = args(GetattrIn);
-      return { op: 'getattr', header, fh: a.getattrFlags & FUSE_GETATTR_FH ? a.fh : undefined };
+      const { count } = args(h, buf, end, BatchForgetIn);
+      const want = BatchForgetIn.size + count * ForgetOne.size;
+      if (end - ARGS < want) fail(h, `BATCH_FORGET of ${count} needs ${want} bytes, has ${end - ARGS}`);
+      return { op: 'batchForget', header, nodes: ForgetOne.decodeArray(buf, ARGS + BatchForgetIn.size, count) };
     }
     case Opcode.SETATTR:
-      return { op: 'setattr', header, attr: args(SetattrIn) };
+      return { op: 'setattr', header, attr: args(h, buf, end, SetattrIn) };
     case Opcode.READLINK:
       return { op: 'readlink', header };
     case Opcode.SYMLINK: {
-      const [name, next] = component(0, 'name');
-      const [target, after] = str(next, 'symlink target', PATH_MAX - 1);
-      end(after);
+      const name = component(h, buf, ARGS, end, 'name');
+      const target = str(h, buf, after, end, 'symlink target', PATH_MAX - 1);
+      endAt(h, after, end);
       return { op: 'symlink', header, name, target };
     }
     case Opcode.MKNOD: {
-      const a = args(MknodIn);
-      return { op: 'mknod', header, mode: a.mode, rdev: a.rdev, umask: a.umask, name: onlyName(MknodIn.size) };
+      const a = args(h, buf, end, MknodIn);
+      return { op: 'mknod', header, mode: a.mode, rdev: a.rdev, umask: a.umask, name: onlyName(h, buf, ARGS + MknodIn.size, end) };
     }
     case Opcode.MKDIR: {
-      const a = args(MkdirIn);
-      return { op: 'mkdir', header, mode: a.mode, umask: a.umask, name: onlyName(MkdirIn.size) };
+      const a = args(h, buf, end, MkdirIn);
+      return { op: 'mkdir', header, mode: a.mode, umask: a.umask, name: onlyName(h, buf, ARGS + MkdirIn.size, end) };
     }
     case Opcode.UNLINK:
-      return { op: 'unlink', header, name: onlyName(0) };
+      return { op: 'unlink', header, name: onlyName(h, buf, ARGS, end) };
     case Opcode.RMDIR:
-      return { op: 'rmdir', header, name: onlyName(0) };
+      return { op: 'rmdir', header, name: onlyName(h, buf, ARGS, end) };
     case Opcode.RENAME:
     case Opcode.RENAME2: {
       const two = op === Opcode.RENAME2;
-      const a = two ? args(Rename2In) : { ...args(RenameIn), flags: 0 };
-      const [name, next] = component(two ? Rename2In.size : RenameIn.size, 'old name');
-      const [newname, after] = component(next, 'new name');
-      end(after);
-      if (a.newdir === 0) fail('rename to nodeid 0');
+      const a = two ? args(h, buf, end, Rename2In) : { ...args(h, buf, end, RenameIn), flags: 0 };
+      const name = component(h, buf, ARGS + (two ? Rename2In.size : RenameIn.size), end, 'old name');
+      const newname = component(h, buf, after, end, 'new name');
+      endAt(h, after, end);
+      if (a.newdir === 0) fail(h, 'rename to nodeid 0');
       return { op: 'rename', header, name, newdir: a.newdir, newname, flags: a.flags };
     }
     case Opcode.LINK: {
-      const a = args(LinkIn);
-      if (a.oldnodeid === 0) fail('link of nodeid 0');
-      return { op: 'link', header, oldnodeid: a.oldnodeid, name: onlyName(LinkIn.size) };
+      const a = args(h, buf, end, LinkIn);
+      if (a.oldnodeid === 0) fail(h, 'link of nodeid 0');
+      return { op: 'link', header, oldnodeid: a.oldnodeid, name: onlyName(h, buf, ARGS + LinkIn.size, end) };
     }
     case Opcode.OPEN:
     case Opcode.OPENDIR: {
-      const a = args(OpenIn);
+      const a = args(h, buf, end, OpenIn);
       return { op: op === Opcode.OPEN ? 'open' : 'opendir', header, flags: a.flags, openFlags: a.openFlags };
     }
     case Opcode.READ:
     case Opcode.READDIR:
     case Opcode.READDIRPLUS: {
-      const a = args(ReadIn);
-      const r: ReadLike = { fh: a.fh, offset: a.offset, size: a.size, readFlags: a.readFlags, lockOwner: a.lockOwner, flags: a.flags };
-      return { op: op === Opcode.READ ? 'read' : op === Opcode.READDIR ? 'readdir' : 'readdirplus', header, ...r };
+      const a = args(h, buf, end, ReadIn);
+      return {
+        op: op === Opcode.READ ? 'read' : op === Opcode.READDIR ? 'readdir' : 'readdirplus',
+        header,
+        fh: a.fh,
+        offset: a.offset,
+        size: a.size,
+        readFlags: a.readFlags,
+        lockOwner: a.lockOwner,
+        flags: a.flags,
+      };
     }
     case Opcode.WRITE: {
-      const a = args(WriteIn);
-      if (body.length - WriteIn.size !== a.size) fail(`WRITE of ${a.size} bytes carries ${body.length - WriteIn.size}`);
+      const a = args(h, buf, end, WriteIn);
+      if (end - ARGS - WriteIn.size !== a.size) fail(h, `WRITE of ${a.size} bytes carries ${end - ARGS - WriteIn.size}`);
       return {
         op: 'write',
         header,
@@ -456,62 +560,60 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext): Request {
         writeFlags: a.writeFlags,
         lockOwner: a.lockOwner,
         flags: a.flags,
-        data: body.subarray(WriteIn.size),
+        data: buf.subarray(ARGS + WriteIn.size, end),
       };
     }
     case Opcode.STATFS:
       return { op: 'statfs', header };
     case Opcode.RELEASE:
     case Opcode.RELEASEDIR: {
-      const a = args(ReleaseIn);
-      const r: ReleaseLike = { fh: a.fh, flags: a.flags, releaseFlags: a.releaseFlags, lockOwner: a.lockOwner };
-      return { op: op === Opcode.RELEASE ? 'release' : 'releasedir', header, ...r };
+      const a = args(h, buf, end, ReleaseIn);
+      return { op: op === Opcode.RELEASE ? 'release' : 'releasedir', header, fh: a.fh, flags: a.flags, releaseFlags: a.releaseFlags, lockOwner: a.lockOwner };
     }
     case Opcode.FSYNC:
     case Opcode.FSYNCDIR: {
-      const a = args(FsyncIn);
-      const r: FsyncLike = { fh: a.fh, datasync: (a.fsyncFlags & FUSE_FSYNC_FDATASYNC) !== 0 };
-      return { op: op === Opcode.FSYNC ? 'fsync' : 'fsyncdir', header, ...r };
+      const a = args(h, buf, end, FsyncIn);
+      return { op: op === Opcode.FSYNC ? 'fsync' : 'fsyncdir', header, fh: a.fh, datasync: (a.fsyncFlags & FUSE_FSYNC_FDATASYNC) !== 0 };
     }
     case Opcode.SETXATTR: {
       const argSize = ctx.setxattrExt ? SetxattrIn.size : FUSE_COMPAT_SETXATTR_IN_SIZE;
-      if (body.length < argSize) fail(`${body.length} argument bytes, ${argSize} needed`);
-      const size = SetxattrIn.get(body, 'size');
-      const flags = SetxattrIn.get(body, 'flags');
-      const setxattrFlags = ctx.setxattrExt ? SetxattrIn.get(body, 'setxattrFlags') : 0;
-      const [name, next] = str(argSize, 'xattr name', XATTR_NAME_MAX);
-      if (body.length - next !== size) fail(`SETXATTR value of ${size} bytes carries ${body.length - next}`);
-      return { op: 'setxattr', header, name, value: body.subarray(next), flags, setxattrFlags };
+      need(h, end, argSize);
+      const size = SetxattrIn.get(buf, 'size', ARGS);
+      const flags = SetxattrIn.get(buf, 'flags', ARGS);
+      const setxattrFlags = ctx.setxattrExt ? SetxattrIn.get(buf, 'setxattrFlags', ARGS) : 0;
+      const name = str(h, buf, ARGS + argSize, end, 'xattr name', XATTR_NAME_MAX);
+      if (end - after !== size) fail(h, `SETXATTR value of ${size} bytes carries ${end - after}`);
+      return { op: 'setxattr', header, name, value: buf.subarray(after, end), flags, setxattrFlags };
     }
     case Opcode.GETXATTR: {
-      const a = args(GetxattrIn);
-      const [name, next] = str(GetxattrIn.size, 'xattr name', XATTR_NAME_MAX);
-      end(next);
+      const a = args(h, buf, end, GetxattrIn);
+      const name = str(h, buf, ARGS + GetxattrIn.size, end, 'xattr name', XATTR_NAME_MAX);
+      endAt(h, after, end);
       return { op: 'getxattr', header, name, size: a.size };
     }
     case Opcode.LISTXATTR:
-      return { op: 'listxattr', header, size: args(GetxattrIn, true).size };
+      return { op: 'listxattr', header, size: args(h, buf, end, GetxattrIn, true).size };
     case Opcode.REMOVEXATTR: {
-      const [name, next] = str(0, 'xattr name', XATTR_NAME_MAX);
-      end(next);
+      const name = str(h, buf, ARGS, end, 'xattr name', XATTR_NAME_MAX);
+      endAt(h, after, end);
       return { op: 'removexattr', header, name };
     }
     case Opcode.FLUSH: {
-      const a = args(FlushIn);
+      const a = args(h, buf, end, FlushIn);
       return { op: 'flush', header, fh: a.fh, lockOwner: a.lockOwner };
     }
     case Opcode.GETLK:
     case Opcode.SETLK:
     case Opcode.SETLKW: {
-      const a = args(LkIn);
+      const a = args(h, buf, end, LkIn);
       const l: LockLike = { fh: a.fh, owner: a.owner, lk: a.lk, lkFlags: a.lkFlags, flock: (a.lkFlags & FUSE_LK_FLOCK) !== 0 };
       if (op === Opcode.GETLK) return { op: 'getlk', header, ...l };
       return { op: 'setlk', header, ...l, sleep: op === Opcode.SETLKW };
     }
     case Opcode.ACCESS:
-      return { op: 'access', header, mask: args(AccessIn).mask };
+      return { op: 'access', header, mask: args(h, buf, end, AccessIn).mask };
     case Opcode.CREATE: {
-      const a = args(CreateIn);
+      const a = args(h, buf, end, CreateIn);
       return {
         op: 'create',
         header,
@@ -519,17 +621,17 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext): Request {
         mode: a.mode,
         umask: a.umask,
         openFlags: a.openFlags,
-        name: onlyName(CreateIn.size),
+        name: onlyName(h, buf, ARGS + CreateIn.size, end),
       };
     }
     case Opcode.INTERRUPT:
-      return { op: 'interrupt', header, target: args(InterruptIn).unique };
+      return { op: 'interrupt', header, target: args(h, buf, end, InterruptIn).unique };
     case Opcode.LSEEK: {
-      const a = args(LseekIn);
+      const a = args(h, buf, end, LseekIn);
       return { op: 'lseek', header, fh: a.fh, offset: a.offset, whence: a.whence };
     }
     case Opcode.STATX: {
-      const a = args(StatxIn);
+      const a = args(h, buf, end, StatxIn);
       return {
         op: 'statx',
         header,

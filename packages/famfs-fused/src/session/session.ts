@@ -20,7 +20,7 @@ import {
   InHeader,
 } from '../protocol/abi';
 import { AbiProfile, DEFAULT_PROFILE, profileByName } from '../protocol/profiles';
-import { decodeRequest, InitRequest, Request, RequestError } from '../protocol/request';
+import { decodeRequest, DecodedHeader, InitRequest, Request, RequestError } from '../protocol/request';
 import * as reply from '../protocol/reply';
 import type { Iovec } from '../protocol/reply';
 import type { Transport } from './transport';
@@ -79,21 +79,23 @@ export interface SessionStats {
 
 const DEFAULT_MAX_WRITE = 1 << 20;
 const DEFAULT_MAX_PAGES = 256;
+/** Opcodes below this are counted in a typed array (every standard and famfs opcode); others in a Map. */
+const COUNTED_OPCODES = 64;
 
 const bit = (name: keyof typeof InitBit): bigint => initFlag(InitBit[name]);
 
 export class Session {
   readonly profile: AbiProfile;
-  readonly stats: SessionStats = {
-    requests: new Map(),
-    malformed: 0,
-    dropped: 0,
-    fsExceptions: 0,
-    interruptedReplies: 0,
-    replyErrors: 0,
-    enosys: 0,
-  };
   negotiated: NegotiatedInit | null = null;
+  /** Requests per opcode below COUNTED_OPCODES (a Float64Array: exact far beyond 2^32 requests). */
+  private readonly opcodeCounts = new Float64Array(COUNTED_OPCODES);
+  /** Requests per opcode for the rest (unknown opcodes). */
+  private readonly otherOpcodeCounts = new Map<number, number>();
+  private readonly counters = { malformed: 0, dropped: 0, fsExceptions: 0, interruptedReplies: 0, replyErrors: 0, enosys: 0 };
+  /** Reply buffers reused for every request (each reply is written before the next request is read). */
+  private readonly out = new reply.ReplyWriter();
+  /** The decode context, kept for the session (setxattrExt changes at INIT). */
+  private readonly decodeContext: { readonly profile: AbiProfile; setxattrExt: boolean };
   private readonly maxWrite: number;
   private readonly maxPages: number;
   private readonly buf: Buffer;
@@ -101,7 +103,6 @@ export class Session {
   private readonly loggedOnce = new Set<string>();
   private stopping = false;
   private destroyed = false;
-  private setxattrExt = false;
 
   constructor(
     readonly fs: FileSystem,
@@ -114,6 +115,19 @@ export class Session {
     if (this.maxWrite < 4096 || this.maxWrite > 0xffffffff) throw new RangeError(`maxWrite ${this.maxWrite}`);
     this.buf = Buffer.allocUnsafe(Session.bufferSizeFor(this.maxWrite));
     this.log = options.log ?? (() => undefined);
+    this.decodeContext = { profile: this.profile, setxattrExt: false };
+  }
+
+  /**
+   * A snapshot of the counters: a new plain object each time (fit for postMessage), which does not
+   * change afterwards. The counters themselves live in a typed array indexed by opcode.
+   */
+  get stats(): SessionStats {
+    const requests = new Map<number, number>();
+    const counts = this.opcodeCounts;
+    for (let op = 0; op < counts.length; op++) if (counts[op] !== 0) requests.set(op, counts[op]);
+    for (const [op, n] of this.otherOpcodeCounts) requests.set(op, n);
+    return { requests, ...this.counters };
   }
 
   /** Read buffer size for a max_write: the kernel refuses reads into less than max(8192, 80 + max_write). */
@@ -136,7 +150,7 @@ export class Session {
       if (this.stopping) return 'stopped';
       const n = this.transport.read(this.buf);
       if (n === 0) return 'closed';
-      const closed = this.handleMessage(this.buf.subarray(0, n));
+      const closed = this.handle(this.buf, n);
       this.options.onMessage?.();
       if (closed) return 'closed';
       if (this.destroyed) return 'destroy';
@@ -148,50 +162,57 @@ export class Session {
    * closed while replying. Exposed for emulators that feed the session one message at a time.
    */
   handleMessage(msg: Buffer): boolean {
+    return this.handle(msg, msg.length);
+  }
+
+  /** Handles the message in the first `len` bytes of `buf` (decoded in place, no copy or view). */
+  private handle(buf: Buffer, len: number): boolean {
     let req: Request;
     try {
-      req = decodeRequest(msg, { profile: this.profile, setxattrExt: this.setxattrExt });
+      req = decodeRequest(buf, this.decodeContext, len);
     } catch (e) {
       if (!(e instanceof RequestError)) throw e;
-      this.stats.malformed++;
+      this.counters.malformed++;
       if (e.opcode !== null) this.count(e.opcode);
       this.logOnce(`malformed:${e.opcode}`, `malformed request: ${e.message}`);
       if (e.unique === null) {
-        this.stats.dropped++;
+        this.counters.dropped++;
         return false;
       }
       return this.send(reply.replyError(e.unique, e.errno));
     }
-    this.count(req.header.opcode);
-    const unique = req.header.unique;
+    // decodeRequest makes every header a DecodedHeader: the unique travels as two u32 halves.
+    const h = req.header as DecodedHeader;
+    this.count(h.opcode);
 
     if (req.op === 'init') return this.send(this.init(req));
     if (!this.negotiated) {
       // Nothing but INIT may come first (libfuse answers EIO the same way).
       if (req.op === 'forget' || req.op === 'batchForget' || req.op === 'interrupt') return false;
-      return this.send(reply.replyError(unique, Errno.EIO));
+      return this.send(this.out.error(h, Errno.EIO));
     }
 
     let iov: Iovec | null;
     try {
-      iov = this.dispatch(req);
+      iov = this.dispatch(req, h);
     } catch (e) {
       if (req.op === 'forget' || req.op === 'batchForget' || req.op === 'interrupt') {
         if (!(e instanceof FuseErrno)) this.fsException(req, e);
         return false;
       }
       if (e instanceof FuseErrno) {
-        iov = reply.replyError(unique, e.errno);
+        iov = this.out.error(h, e.errno);
       } else {
         this.fsException(req, e);
-        iov = reply.replyError(unique, Errno.EIO);
+        iov = this.out.error(h, Errno.EIO);
       }
     }
     return iov ? this.send(iov) : false;
   }
 
   private count(opcode: number): void {
-    this.stats.requests.set(opcode, (this.stats.requests.get(opcode) ?? 0) + 1);
+    if (opcode < COUNTED_OPCODES) this.opcodeCounts[opcode]++;
+    else this.otherOpcodeCounts.set(opcode, (this.otherOpcodeCounts.get(opcode) ?? 0) + 1);
   }
 
   private logOnce(key: string, message: string): void {
@@ -201,7 +222,7 @@ export class Session {
   }
 
   private fsException(req: Request, e: unknown): void {
-    this.stats.fsExceptions++;
+    this.counters.fsExceptions++;
     const what = e instanceof Error ? (e.stack ?? e.message) : String(e);
     this.logOnce(`exc:${req.op}`, `${req.op} (nodeid ${req.header.nodeid}) threw; answering EIO (logged once per op): ${what}`);
   }
@@ -214,11 +235,11 @@ export class Session {
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'ENOENT') {
-        this.stats.interruptedReplies++;
+        this.counters.interruptedReplies++;
         return false;
       }
       if (code === 'ENODEV' || code === 'ECONNABORTED') return true;
-      this.stats.replyErrors++;
+      this.counters.replyErrors++;
       this.logOnce(`write:${code}`, `reply refused by the kernel: ${(e as Error).message}`);
       return false;
     }
@@ -277,7 +298,7 @@ export class Session {
     const minor = Math.min(FUSE_KERNEL_MINOR_VERSION, req.minor);
     const maxReadahead = Math.min(req.maxReadahead, wants.maxReadahead ?? req.maxReadahead);
     const maxPages = flags & bit('MAX_PAGES') ? this.maxPages : 0;
-    this.setxattrExt = (flags & bit('SETXATTR_EXT')) !== 0n;
+    this.decodeContext.setxattrExt = (flags & bit('SETXATTR_EXT')) !== 0n;
     this.negotiated = {
       kernelMajor: req.major,
       kernelMinor: req.minor,
@@ -313,15 +334,18 @@ export class Session {
     };
   }
 
-  private enosys(unique: bigint): Iovec {
-    this.stats.enosys++;
-    return reply.replyError(unique, Errno.ENOSYS);
+  private enosys(h: DecodedHeader): Iovec {
+    this.counters.enosys++;
+    return this.out.error(h, Errno.ENOSYS);
   }
 
-  /** Calls the file system; returns the reply, or null for requests that get none. */
-  private dispatch(req: Request): Iovec | null {
+  /**
+   * Calls the file system; returns the reply, or null for requests that get none. The frequent
+   * replies are encoded into the session's reply buffers (`w`); the rare ones are allocated.
+   */
+  private dispatch(req: Request, u: DecodedHeader): Iovec | null {
     const fs = this.fs;
-    const u = req.header.unique;
+    const w = this.out;
     const un = Session.unwrap;
     switch (req.op) {
       case 'init':
@@ -329,7 +353,7 @@ export class Session {
       case 'destroy':
         fs.destroy?.();
         this.destroyed = true;
-        return reply.replyOk(u);
+        return w.ok(u);
       case 'forget':
         fs.forget?.(req);
         return null;
@@ -340,58 +364,58 @@ export class Session {
         // Every request is answered synchronously before the next is read, so there is nothing to cancel.
         return null;
       case 'lookup':
-        return fs.lookup ? reply.replyEntry(u, un(fs.lookup(req))) : this.enosys(u);
+        return fs.lookup ? w.entry(u, un(fs.lookup(req))) : this.enosys(u);
       case 'getattr':
-        return fs.getattr ? reply.replyAttr(u, un(fs.getattr(req))) : this.enosys(u);
+        return fs.getattr ? w.attr(u, un(fs.getattr(req))) : this.enosys(u);
       case 'setattr':
-        return fs.setattr ? reply.replyAttr(u, un(fs.setattr(req))) : this.enosys(u);
+        return fs.setattr ? w.attr(u, un(fs.setattr(req))) : this.enosys(u);
       case 'readlink': {
         if (!fs.readlink) return this.enosys(u);
         const t = un(fs.readlink(req));
-        return reply.replyData(u, Buffer.isBuffer(t) ? t : Buffer.from(t, 'utf8'));
+        return w.data(u, Buffer.isBuffer(t) ? t : Buffer.from(t, 'utf8'));
       }
       case 'symlink':
-        return fs.symlink ? reply.replyEntry(u, un(fs.symlink(req))) : this.enosys(u);
+        return fs.symlink ? w.entry(u, un(fs.symlink(req))) : this.enosys(u);
       case 'mknod':
-        return fs.mknod ? reply.replyEntry(u, un(fs.mknod(req))) : this.enosys(u);
+        return fs.mknod ? w.entry(u, un(fs.mknod(req))) : this.enosys(u);
       case 'mkdir':
-        return fs.mkdir ? reply.replyEntry(u, un(fs.mkdir(req))) : this.enosys(u);
+        return fs.mkdir ? w.entry(u, un(fs.mkdir(req))) : this.enosys(u);
       case 'link':
-        return fs.link ? reply.replyEntry(u, un(fs.link(req))) : this.enosys(u);
+        return fs.link ? w.entry(u, un(fs.link(req))) : this.enosys(u);
       case 'unlink':
-        return fs.unlink ? (un(fs.unlink(req)), reply.replyOk(u)) : this.enosys(u);
+        return fs.unlink ? (un(fs.unlink(req)), w.ok(u)) : this.enosys(u);
       case 'rmdir':
-        return fs.rmdir ? (un(fs.rmdir(req)), reply.replyOk(u)) : this.enosys(u);
+        return fs.rmdir ? (un(fs.rmdir(req)), w.ok(u)) : this.enosys(u);
       case 'rename':
-        return fs.rename ? (un(fs.rename(req)), reply.replyOk(u)) : this.enosys(u);
+        return fs.rename ? (un(fs.rename(req)), w.ok(u)) : this.enosys(u);
       case 'open':
-        return fs.open ? reply.replyOpen(u, un(fs.open(req))) : this.enosys(u);
+        return fs.open ? w.open(u, un(fs.open(req))) : this.enosys(u);
       case 'opendir':
-        return fs.opendir ? reply.replyOpen(u, un(fs.opendir(req))) : this.enosys(u);
+        return fs.opendir ? w.open(u, un(fs.opendir(req))) : this.enosys(u);
       case 'read': {
         if (!fs.read) return this.enosys(u);
-        return reply.replyData(u, clip(un(fs.read(req)), req.size));
+        return w.data(u, un(fs.read(req)), req.size);
       }
       case 'write':
-        return fs.write ? reply.replyWrite(u, un(fs.write(req))) : this.enosys(u);
+        return fs.write ? w.write(u, un(fs.write(req))) : this.enosys(u);
       case 'flush':
-        return fs.flush ? (un(fs.flush(req)), reply.replyOk(u)) : this.enosys(u);
+        return fs.flush ? (un(fs.flush(req)), w.ok(u)) : this.enosys(u);
       case 'release':
-        return fs.release ? (un(fs.release(req)), reply.replyOk(u)) : reply.replyOk(u);
+        return fs.release ? (un(fs.release(req)), w.ok(u)) : w.ok(u);
       case 'releasedir':
-        return fs.releasedir ? (un(fs.releasedir(req)), reply.replyOk(u)) : reply.replyOk(u);
+        return fs.releasedir ? (un(fs.releasedir(req)), w.ok(u)) : w.ok(u);
       case 'fsync':
-        return fs.fsync ? (un(fs.fsync(req)), reply.replyOk(u)) : this.enosys(u);
+        return fs.fsync ? (un(fs.fsync(req)), w.ok(u)) : this.enosys(u);
       case 'fsyncdir':
-        return fs.fsyncdir ? (un(fs.fsyncdir(req)), reply.replyOk(u)) : this.enosys(u);
+        return fs.fsyncdir ? (un(fs.fsyncdir(req)), w.ok(u)) : this.enosys(u);
       case 'readdir':
-        return fs.readdir ? reply.replyData(u, reply.encodeReaddir(req.size, un(fs.readdir(req)))) : this.enosys(u);
+        return fs.readdir ? w.data(u, reply.encodeReaddir(req.size, un(fs.readdir(req)))) : this.enosys(u);
       case 'readdirplus':
-        return fs.readdirplus ? reply.replyData(u, reply.encodeReaddirplus(req.size, un(fs.readdirplus(req)))) : this.enosys(u);
+        return fs.readdirplus ? w.data(u, reply.encodeReaddirplus(req.size, un(fs.readdirplus(req)))) : this.enosys(u);
       case 'statfs': {
         if (!fs.statfs) return this.enosys(u);
         const s = un(fs.statfs(req));
-        return reply.replyStatfs(u, {
+        return reply.replyStatfs(u.unique, {
           blocks: s.blocks ?? 0,
           bfree: s.bfree ?? 0,
           bavail: s.bavail ?? 0,
@@ -406,43 +430,43 @@ export class Session {
       }
       case 'getxattr': {
         if (!fs.getxattr) return this.enosys(u);
-        return sized(u, un(fs.getxattr(req)), req.size);
+        return sized(w, u, un(fs.getxattr(req)), req.size);
       }
       case 'listxattr': {
         if (!fs.listxattr) return this.enosys(u);
-        return sized(u, reply.encodeXattrList(un(fs.listxattr(req))), req.size);
+        return sized(w, u, reply.encodeXattrList(un(fs.listxattr(req))), req.size);
       }
       case 'setxattr':
-        return fs.setxattr ? (un(fs.setxattr(req)), reply.replyOk(u)) : this.enosys(u);
+        return fs.setxattr ? (un(fs.setxattr(req)), w.ok(u)) : this.enosys(u);
       case 'removexattr':
-        return fs.removexattr ? (un(fs.removexattr(req)), reply.replyOk(u)) : this.enosys(u);
+        return fs.removexattr ? (un(fs.removexattr(req)), w.ok(u)) : this.enosys(u);
       case 'access':
-        return fs.access ? (un(fs.access(req)), reply.replyOk(u)) : this.enosys(u);
+        return fs.access ? (un(fs.access(req)), w.ok(u)) : this.enosys(u);
       case 'create': {
         if (!fs.create) return this.enosys(u);
         const c = un(fs.create(req));
-        return reply.replyCreate(u, c.entry, c.open);
+        return reply.replyCreate(u.unique, c.entry, c.open);
       }
       case 'getlk':
-        return fs.getlk ? reply.replyLk(u, un(fs.getlk(req))) : this.enosys(u);
+        return fs.getlk ? reply.replyLk(u.unique, un(fs.getlk(req))) : this.enosys(u);
       case 'setlk':
-        return fs.setlk ? (un(fs.setlk(req)), reply.replyOk(u)) : this.enosys(u);
+        return fs.setlk ? (un(fs.setlk(req)), w.ok(u)) : this.enosys(u);
       case 'lseek':
-        return fs.lseek ? reply.replyLseek(u, un(fs.lseek(req))) : this.enosys(u);
+        return fs.lseek ? reply.replyLseek(u.unique, un(fs.lseek(req))) : this.enosys(u);
       case 'statx':
-        return fs.statx ? reply.replyStatx(u, un(fs.statx(req))) : this.enosys(u);
+        return fs.statx ? reply.replyStatx(u.unique, un(fs.statx(req))) : this.enosys(u);
       case 'getFmap': {
         if (!fs.getFmap) return this.enosys(u);
         const blob = un(fs.getFmap(req));
         if (blob.length > this.profile.maxFmapBytes) {
           throw new Error(`fmap of ${blob.length} bytes exceeds the kernel's ${this.profile.maxFmapBytes}-byte buffer`);
         }
-        return reply.replyData(u, blob);
+        return w.data(u, blob);
       }
       case 'getDaxdev': {
         if (!fs.getDaxdev) return this.enosys(u);
         const d = un(fs.getDaxdev(req));
-        return reply.replyDaxdev(u, req.index, d.name);
+        return reply.replyDaxdev(u.unique, req.index, d.name);
       }
       case 'unknown':
         this.logOnce(`unknown:${req.header.opcode}`, `unknown opcode ${req.header.opcode} (${opcodeName(req.header.opcode)}): ENOSYS`);
@@ -451,25 +475,11 @@ export class Session {
   }
 }
 
-/** Cuts a data reply to at most `max` bytes (a longer reply would make the kernel fail the read). */
-function clip(data: Buffer | Buffer[], max: number): Buffer[] {
-  const list = Buffer.isBuffer(data) ? [data] : data;
-  const out: Buffer[] = [];
-  let left = max;
-  for (const b of list) {
-    if (left <= 0) break;
-    const part = b.length <= left ? b : b.subarray(0, left);
-    out.push(part);
-    left -= part.length;
-  }
-  return out;
-}
-
 /** GETXATTR/LISTXATTR: size 0 asks for the length; a too-small buffer is ERANGE. */
-function sized(unique: bigint, value: Buffer, size: number): Iovec {
-  if (size === 0) return reply.replyXattrSize(unique, value.length);
+function sized(w: reply.ReplyWriter, h: DecodedHeader, value: Buffer, size: number): Iovec {
+  if (size === 0) return reply.replyXattrSize(h.unique, value.length);
   if (value.length > size) throw new FuseErrno(Errno.ERANGE);
-  return reply.replyData(unique, value);
+  return w.data(h, value);
 }
 
 /** A printable summary of per-opcode counts, famfs opcodes named by the profile. */
