@@ -40,7 +40,7 @@ export const mountCommand: CommandSpec = {
   options: [
     ['-t, --timeout <seconds>', 'FUSE entry and attribute cache timeout (default: the daemon\'s)'],
     ['-d, --debug', 'Run the daemon with debug logging (to SHADOW/famfs_fused.log)'],
-    ['-S, --shadow <dir>', 'Use this shadow path (it must exist and hold no root/); default a new /tmp/famfs_shadow_*'],
+    ['-S, --shadow <dir>', 'Use this shadow path (it must exist and hold no root/); default a new famfs_shadow_* on a tmpfs (/run, /dev/shm or the temp dir)'],
     ['--abi <name>', 'famfs kernel ABI profile for the DAX path: v10 (default) or rfc'],
   ],
   examples: ['famfs mount /dev/dax0.0 /mnt/famfs', 'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs'],
@@ -88,7 +88,7 @@ function mountFamfs(req: MountRequest) {
   if (readMounts().some((m) => m.mountpoint === mountpoint)) throw new FamfsError('EBUSY', `something is already mounted at ${mountpoint}`);
 
   const shadowCreated = req.shadow === undefined;
-  const shadow = shadowCreated ? fs.mkdtempSync(path.join(os.tmpdir(), 'famfs_shadow_')) : path.resolve(req.shadow!);
+  const shadow = shadowCreated ? fs.mkdtempSync(path.join(shadowParent(), 'famfs_shadow_')) : path.resolve(req.shadow!);
   if (shadowCreated) fs.chmodSync(shadow, 0o755);
   else if (fs.existsSync(path.join(shadow, 'root'))) throw new FamfsError('EEXIST', `shadow path ${shadow} already holds a root/ (in use by another mount?)`);
 
@@ -137,6 +137,22 @@ function replayIntoShadow(device: string, root: string) {
   } finally {
     dev.close();
   }
+}
+
+/**
+ * Where new shadow trees go: FAMFS_SHADOW_DIR, else the first of /run, /dev/shm and the temp
+ * directory that is a tmpfs (a shadow tree is rebuilt at every mount and is written once per
+ * created file, so it belongs in memory), else the temp directory.
+ */
+function shadowParent(): string {
+  if (process.env.FAMFS_SHADOW_DIR) return process.env.FAMFS_SHADOW_DIR;
+  const mounts = readMounts();
+  const fsType = (p: string) =>
+    mounts.filter((m) => p === m.mountpoint || p.startsWith(m.mountpoint === '/' ? '/' : m.mountpoint + '/')).sort((a, b) => b.mountpoint.length - a.mountpoint.length)[0]?.fstype;
+  for (const dir of ['/run', '/dev/shm', os.tmpdir()]) {
+    if (fs.existsSync(dir) && fsType(dir) === 'tmpfs') return dir;
+  }
+  return os.tmpdir();
 }
 
 function realDirOrFile(p: string, what: string, dir: boolean): string {

@@ -12,7 +12,8 @@
  * allocator's business.
  */
 import { isUtf8 } from 'buffer';
-import { Document, parseAllDocuments, visit } from 'yaml';
+import type { Document } from 'yaml';
+import { parseAllDocuments, visit } from './yaml-lib';
 import { FamfsError } from '../errors';
 import { parseCUnsigned, SHADOW_YAML_MAX } from './yaml';
 

@@ -8,6 +8,9 @@ import { FamfsError } from '../errors';
  * files are created with O_EXCL|O_NOFOLLOW so nothing is written outside the root.
  */
 export class ShadowTree {
+  /** The process umask, read once: a chmod after create is needed only when it clears mode bits. */
+  private readonly umask = readUmask();
+
   constructor(readonly root: string) {}
 
   /** Absolute path of a validated relative path under the root. */
@@ -54,7 +57,7 @@ export class ShadowTree {
   mkdir(rel: string, mode: number, uid: number, gid: number): void {
     const abs = this.resolve(rel);
     fs.mkdirSync(abs, { mode });
-    fs.chmodSync(abs, mode);
+    if ((mode & this.umask) !== 0 || mode > 0o777) fs.chmodSync(abs, mode);
     chownIfRoot(abs, uid, gid);
   }
 
@@ -64,7 +67,7 @@ export class ShadowTree {
     const fd = fs.openSync(abs, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
     try {
       fs.writeSync(fd, content);
-      fs.fchmodSync(fd, mode);
+      if ((mode & this.umask) !== 0 || mode > 0o777) fs.fchmodSync(fd, mode);
     } finally {
       fs.closeSync(fd);
     }
@@ -75,6 +78,12 @@ export class ShadowTree {
     if (this.kind(rel) === 'file') fs.rmSync(this.resolve(rel));
     this.createFile(rel, content, mode);
   }
+}
+
+function readUmask(): number {
+  const m = process.umask(0o022);
+  process.umask(m);
+  return m;
 }
 
 function chownIfRoot(p: string, uid: number, gid: number): void {

@@ -7,7 +7,8 @@
  * FamfsError 'EBADYAML' whose one-line message names the source and the problem.
  */
 import { isUtf8 } from 'buffer';
-import { Document, isAlias, isMap, isScalar, isSeq, Node, parseAllDocuments, Scalar, YAMLMap } from 'yaml';
+import type { Document, Node, Scalar, YAMLMap } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments } from './yaml-lib';
 import { FamfsError } from '../errors';
 import { MAX_SIMPLE_EXTENTS, MAX_STRIPS } from '../format/constants';
 import { Extent, Fmap } from '../format/fmap';
