@@ -152,6 +152,14 @@ describe('operations on the toy file system', () => {
     expect(small.payload).toHaveLength(32); // only "." fits
   });
 
+  test('a READDIR asking for nearly 4 GiB gets a normal answer (the buffer is capped at max_pages)', () => {
+    const { exchange } = started();
+    const [r] = exchange(readMsg(Opcode.READDIR, 16, 1, 0, 0xfffff000));
+    expect(r.error).toBe(0);
+    expect(r.payload.length).toBeGreaterThan(0);
+    expect(r.payload.length).toBeLessThan(4096);
+  });
+
   test('READDIRPLUS takes a lookup reference for names but not for "." and ".."', () => {
     const fs = new MemFs({ files: FILES });
     const { exchange } = started(fs);

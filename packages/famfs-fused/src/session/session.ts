@@ -334,6 +334,14 @@ export class Session {
     };
   }
 
+  /**
+   * The buffer for a READDIR(PLUS) reply: what the request asks for, but never more than the
+   * max_pages negotiated at INIT (a kernel never asks for more; a hostile peer could ask for 4 GiB).
+   */
+  private dirBufferSize(requested: number): number {
+    return Math.min(requested, this.maxPages * 4096);
+  }
+
   private enosys(h: DecodedHeader): Iovec {
     this.counters.enosys++;
     return this.out.error(h, Errno.ENOSYS);
@@ -409,9 +417,9 @@ export class Session {
       case 'fsyncdir':
         return fs.fsyncdir ? (un(fs.fsyncdir(req)), w.ok(u)) : this.enosys(u);
       case 'readdir':
-        return fs.readdir ? w.data(u, reply.encodeReaddir(req.size, un(fs.readdir(req)))) : this.enosys(u);
+        return fs.readdir ? w.data(u, reply.encodeReaddir(this.dirBufferSize(req.size), un(fs.readdir(req)))) : this.enosys(u);
       case 'readdirplus':
-        return fs.readdirplus ? w.data(u, reply.encodeReaddirplus(req.size, un(fs.readdirplus(req)))) : this.enosys(u);
+        return fs.readdirplus ? w.data(u, reply.encodeReaddirplus(this.dirBufferSize(req.size), un(fs.readdirplus(req)))) : this.enosys(u);
       case 'statfs': {
         if (!fs.statfs) return this.enosys(u);
         const s = un(fs.statfs(req));
