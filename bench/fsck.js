@@ -6,7 +6,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { crc32 } = require('zlib');
-const lib = require('../packages/libfamfs/dist/index.js');
+const lib = require('../packages/libfamfs/dist/internal.js');
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {

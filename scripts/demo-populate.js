@@ -3,7 +3,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const lib = require('../packages/libfamfs/dist/index.js');
+const lib = require('../packages/libfamfs/dist/internal.js');
 
 const dev = process.argv[2];
 const systemUuid = process.argv[3] ? Buffer.from(process.argv[3].replace(/-/g, ''), 'hex') : undefined;

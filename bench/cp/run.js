@@ -63,7 +63,7 @@ if (opts.build) {
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: path.join(ROOT, 'packages', pkg), stdio: 'inherit' });
   }
 }
-const lib = require(path.join(ROOT, 'packages/libfamfs/dist/index.js'));
+const lib = require(path.join(ROOT, 'packages/libfamfs/dist/internal.js'));
 const native = require(path.join(ROOT, 'packages/native/dist/index.js'));
 const data = require(path.join(ROOT, 'packages/famfs-cli/dist/copy/data.js'));
 const { DeviceWindows } = require(path.join(ROOT, 'packages/famfs-cli/dist/copy/windows.js'));

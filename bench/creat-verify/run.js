@@ -7,7 +7,7 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const repo = path.resolve(__dirname, '../..');
-const lib = require(path.join(repo, 'packages/libfamfs/dist/index.js'));
+const lib = require(path.join(repo, 'packages/libfamfs/dist/internal.js'));
 const native = require(path.join(repo, 'packages/native/dist/index.js'));
 
 const args = process.argv.slice(2);

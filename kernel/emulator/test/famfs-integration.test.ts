@@ -17,7 +17,7 @@ import {
   logplayDevice,
   mkfs,
   superblockMetaEntry,
-} from '@famfs/libfamfs';
+} from '@famfs/libfamfs/internal';
 import type { FileSystem } from '@famfs/fused';
 import { emulateMount, fuzzSession, O_RDWR } from '../src';
 import { cleanupTempDirs, expectedFileBytes, fillPattern, Layout, MiB, readAt, tempDir } from './helpers';

@@ -1,4 +1,4 @@
-import { DEFAULT_CHUNK_SIZE, FamfsMaster, InterleaveParams, parseMode } from '@famfs/libfamfs';
+import { DEFAULT_CHUNK_SIZE, FamfsMaster, InterleaveParams, parseMode } from '@famfs/libfamfs/internal';
 import { Io } from './io';
 import { optInt, optSize, optString } from './options';
 

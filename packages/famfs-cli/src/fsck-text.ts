@@ -10,7 +10,7 @@ import {
   MkdirLayout,
   SimpleExtentLayout,
   SuperblockLayout,
-} from '@famfs/libfamfs';
+} from '@famfs/libfamfs/internal';
 
 const ROLE_TEXT = { master: 'Owner', client: 'Client', nosuper: 'Invalid superblock' } as const;
 

@@ -1,4 +1,4 @@
-import { parseSize } from '@famfs/libfamfs';
+import { parseSize } from '@famfs/libfamfs/internal';
 import { UsageError } from './io';
 
 /** cac (through mri) turns numeric-looking values into numbers and repeats into arrays. */

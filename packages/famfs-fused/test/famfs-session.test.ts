@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as native from '@famfs/native';
-import { LogSession, logplayDevice, mkfs, emitShadowYaml } from '@famfs/libfamfs';
-import type { FileEntry } from '@famfs/libfamfs';
+import { LogSession, logplayDevice, mkfs, emitShadowYaml } from '@famfs/libfamfs/internal';
+import type { FileEntry } from '@famfs/libfamfs/internal';
 import * as abi from '../src/protocol/abi';
 import { Opcode } from '../src/protocol/abi';
 import { Session } from '../src/session/session';

@@ -6,10 +6,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { parseShadowYaml } from '@famfs/libfamfs';
-import type { Extent, FileEntry, Fmap } from '@famfs/libfamfs';
+import { parseShadowYaml } from '@famfs/libfamfs/internal';
+import type { Extent, FileEntry, Fmap } from '@famfs/libfamfs/internal';
 import { encodeDaxdevReply, encodeFmapReply, FmapReplyError } from '../src/famfs/fmap-reply';
-import { DataPath, isFamfsError, MappableDevice, resolveRange } from '@famfs/libfamfs';
+import { DataPath, isFamfsError, MappableDevice, resolveRange } from '@famfs/libfamfs/internal';
 import { InodeTable } from '../src/famfs/inodes';
 import { FuseErrno, Errno } from '../src/errors';
 import { rfc, v10 } from '../src/protocol/profiles';

@@ -1,36 +1,61 @@
 /**
- * @famfs/libfamfs: the famfs on-media format and the operations on it.
- * The package root is the public API; modules not re-exported here are internal.
+ * @famfs/libfamfs: the famfs on-media format and the operations on it, for tools that work with
+ * famfs devices and mounts. This is the public, documented surface; the rest of the package is
+ * internal to famfs-ts (`@famfs/libfamfs/internal`).
+ *
+ * Typical uses:
+ * - look at a device: `fsckDevice(dev)` for a structured check, `logplayDevice(dev, shadowDir)` to
+ *   replay it into a shadow tree, `LogSession.open(dev)` (master only) to read its tree and log;
+ * - make one: `mkfs(dev, { logLen })`;
+ * - change one (master only): `LogSession.open(dev).mkdir(...)/createFile(...)` on a device, or
+ *   `FamfsMaster.open(pathInMount)` on a mounted famfs (also updates what the mount shows);
+ * - file data on a mounted famfs, on any host: `FamfsFile.open(path)`.
+ * Every failure is a `FamfsError` with a stable `code`.
  */
-export * from './errors';
-export * from './layout';
-export * from './format/constants';
-export * from './format/crc';
-export * from './format/uuid';
-export * from './format/superblock';
-export * from './format/log-header';
-export * from './format/log-entry';
-export * from './format/fmap';
-export * from './format/relpath';
-export * from './sizes';
-export * from './system-uuid';
-export * from './mounts';
-export * from './device';
-export * from './replay';
-export * from './bitmap';
-export * from './allocator';
-export * from './log-session';
-export * from './mkfs';
-export * from './fsck';
-export * from './shadow/yaml';
-export * from './shadow/tree';
-export * from './shadow/meta-files';
-export * from './shadow/logplay';
-export * from './shadow/alloc-config';
-export * from './mounted';
-export * from './prng';
-export * from './file-data';
-export * from './interleave';
-export * from './master';
-export * from './famfs-file';
-export * from './inspect';
+export { FamfsError, isFamfsError } from './errors';
+export type { FamfsErrorCode } from './errors';
+
+export {
+  ALLOC_UNIT,
+  CURRENT_VERSION,
+  DEFAULT_LOG_LEN,
+  GiB,
+  KiB,
+  LOG_OFFSET,
+  MAX_PATHLEN,
+  MiB,
+  MIN_DEVICE_SIZE,
+  MIN_LOG_LEN,
+  READABLE_VERSIONS,
+  SUPERBLOCK_SIZE,
+  logSlots,
+} from './format/constants';
+export type { Superblock } from './format/superblock';
+export type { LogHeader } from './format/log-header';
+export type { LogEntry, FileEntry, MkdirEntry, AddDaxdevEntry } from './format/log-entry';
+export type { Fmap, SimpleFmap, InterleavedFmap, Extent } from './format/fmap';
+export { fmapExtents, fmapCapacity } from './format/fmap';
+export { uuidToText, uuidToBytes } from './format/uuid';
+
+export { getSystemUuid, roleOf, SYSTEM_UUID_PATH, SYSTEM_UUID_ENV } from './system-uuid';
+export type { Role, SystemUuidOptions } from './system-uuid';
+export { parseSize } from './sizes';
+
+export { mkfs } from './mkfs';
+export type { MkfsOptions, MkfsResult } from './mkfs';
+export { fsckDevice } from './fsck';
+export type { FsckReport, FsckOptions, CollisionReport, BucketStats } from './fsck';
+export type { BadEntry, TreeConflict } from './replay';
+export { logplayDevice } from './shadow/logplay';
+export type { LogplayResult, LogplayOptions, LogplayProblem } from './shadow/logplay';
+export { parseShadowYaml, emitShadowYaml } from './shadow/yaml';
+
+export { LogSession } from './log-session';
+export type { LogSessionOptions, OwnerOptions, FileOptions } from './log-session';
+export type { InterleaveParams } from './interleave';
+export { findFamfsMount } from './mounted';
+export type { FamfsMount } from './mounted';
+export { FamfsMaster } from './master';
+export { FamfsFile } from './famfs-file';
+export { DataPath } from './file-data';
+export { FamfsPrng, randomizeFile, verifyFile } from './prng';

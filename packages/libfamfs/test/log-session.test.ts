@@ -1,6 +1,6 @@
 import { spawn } from 'child_process';
 import * as path from 'path';
-import { fsckDevice, isFamfsError, LogSession, mkfs, MiB, GiB as GIB } from '../src';
+import { fsckDevice, isFamfsError, LogSession, mkfs, MiB, GiB as GIB } from '../src/internal';
 import { MASTER, sparseDevice, useTempDir } from './helpers';
 
 const tmp = useTempDir();

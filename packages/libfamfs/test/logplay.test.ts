@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { crc32 } from 'zlib';
-import { entryOffset, LOG_OFFSET, LogSession, logplayDevice, mkfs, MiB, parseShadowYaml } from '../src';
+import { entryOffset, LOG_OFFSET, LogSession, logplayDevice, mkfs, MiB, parseShadowYaml } from '../src/internal';
 import { MASTER, OTHER, readBytes, sparseDevice, useTempDir, writeBytes } from './helpers';
 
 const tmp = useTempDir();

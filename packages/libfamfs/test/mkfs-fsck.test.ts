@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { fsckDevice, isFamfsError, LogSession, mkfs, MiB, LOG_OFFSET, entryOffset } from '../src';
+import { fsckDevice, isFamfsError, LogSession, mkfs, MiB, LOG_OFFSET, entryOffset } from '../src/internal';
 import { GiB, MASTER, OTHER, readBytes, sparseDevice, useTempDir, writeBytes } from './helpers';
 
 const tmp = useTempDir();

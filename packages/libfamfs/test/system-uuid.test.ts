@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { getSystemUuid, isFamfsError, uuidToText } from '../src';
+import { getSystemUuid, isFamfsError, uuidToText } from '../src/internal';
 import { useTempDir } from './helpers';
 
 const tmp = useTempDir();

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkMountedTree, FamfsError, findFamfsMount, readMountedLog } from '@famfs/libfamfs';
+import { checkMountedTree, FamfsError, findFamfsMount, readMountedLog } from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 

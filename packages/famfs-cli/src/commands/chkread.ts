@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as native from '@famfs/native';
-import { checkSuperblock, LOG_HEADER_SIZE, LogHeaderLayout, parseLogHeader, SuperblockLayout } from '@famfs/libfamfs';
+import { checkSuperblock, LOG_HEADER_SIZE, LogHeaderLayout, parseLogHeader, SuperblockLayout } from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 import { Io } from '../io';

@@ -12,7 +12,7 @@ import {
   requireFamfsMount,
   SUPERBLOCK_META,
   LOG_META,
-} from '@famfs/libfamfs';
+} from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto';
-import { FamfsError, FamfsMaster, FileEntry, randomizeFile } from '@famfs/libfamfs';
+import { FamfsError, FamfsMaster, FileEntry, randomizeFile } from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { currentUmask, interleaveFor, INTERLEAVE_FLAGS, OWNER_FLAGS, parseInterleaveFlags, parseOwner } from '../create-options';
 import { describeError } from '../errors';

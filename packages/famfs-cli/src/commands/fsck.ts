@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { FamfsMount, findFamfsMount, fsckDevice, isFamfsError } from '@famfs/libfamfs';
+import { FamfsMount, findFamfsMount, fsckDevice, isFamfsError } from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf, exitVal } from '../errors';
 import { formatFsck } from '../fsck-text';

@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { FamfsMount, findFamfsMount, MountedFileMap, MountedLog, mountedFileMap, readMountedLog, relpathInMount } from '@famfs/libfamfs';
+import { FamfsMount, findFamfsMount, MountedFileMap, MountedLog, mountedFileMap, readMountedLog, relpathInMount } from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 

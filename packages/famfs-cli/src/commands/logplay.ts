@@ -1,4 +1,4 @@
-import { logplayDevice, logplayErrorCount, requireFamfsMount } from '@famfs/libfamfs';
+import { logplayDevice, logplayErrorCount, requireFamfsMount } from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf, exitVal } from '../errors';
 import { UsageError } from '../io';

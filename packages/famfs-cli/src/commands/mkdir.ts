@@ -1,4 +1,4 @@
-import { FamfsError, FamfsMaster } from '@famfs/libfamfs';
+import { FamfsError, FamfsMaster } from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { currentUmask, OWNER_FLAGS, parseOwner } from '../create-options';
 import { describeError } from '../errors';

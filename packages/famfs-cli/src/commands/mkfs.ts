@@ -1,4 +1,4 @@
-import { DEFAULT_LOG_LEN, fsckDevice, mkfs } from '@famfs/libfamfs';
+import { DEFAULT_LOG_LEN, fsckDevice, mkfs } from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 import { formatFsck } from '../fsck-text';

@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { FamfsError, FamfsMount, findFamfsMount, LOG_META, mountsOfDevice, rewriteMetaFiles, SUPERBLOCK_META } from '@famfs/libfamfs';
+import { FamfsError, FamfsMount, findFamfsMount, LOG_META, mountsOfDevice, rewriteMetaFiles, SUPERBLOCK_META } from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
 

@@ -19,7 +19,7 @@ import {
   uuidToText,
   writeMetaFiles,
   writeMountRecord,
-} from '@famfs/libfamfs';
+} from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
 import { UsageError } from '../io';

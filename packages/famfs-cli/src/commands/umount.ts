@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { FamfsError, findFamfsMount, readMountRecord, removeMountRecord, unmountFamfs } from '@famfs/libfamfs';
+import { FamfsError, findFamfsMount, readMountRecord, removeMountRecord, unmountFamfs } from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
 import { stopDaemon } from '../daemon';

@@ -1,4 +1,4 @@
-import { FamfsFile, verifyFile } from '@famfs/libfamfs';
+import { FamfsFile, verifyFile } from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 import { UsageError } from '../io';

@@ -10,7 +10,7 @@
  * measures these paths against the buffered one (`copyFdBuffered`).
  */
 import * as fs from 'fs';
-import { FileEntry } from '@famfs/libfamfs';
+import { FileEntry } from '@famfs/libfamfs/internal';
 import { DeviceWindows } from './windows';
 
 /** Bytes of the file handled per step: large enough that syscall costs vanish, small enough to report progress often. */

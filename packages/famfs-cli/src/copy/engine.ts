@@ -13,7 +13,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { emitShadowYaml, FamfsError, FamfsMaster, FileEntry, FileOptions, InterleaveParams, isFamfsError, LOG_META, META_DIR, SUPERBLOCK_META } from '@famfs/libfamfs';
+import { emitShadowYaml, FamfsError, FamfsMaster, FileEntry, FileOptions, InterleaveParams, isFamfsError, LOG_META, META_DIR, SUPERBLOCK_META } from '@famfs/libfamfs/internal';
 import { describeError } from '../errors';
 import { compareEntry, compareFd, copyEntry, copyFdDirect, smallFileBuffer, SourceChanged } from './data';
 import { DeviceWindows } from './windows';

@@ -15,7 +15,7 @@
  * Views handed out stay valid until the next trim() or close().
  */
 import * as fs from 'fs';
-import { Device, FamfsError, FileEntry, resolveRange } from '@famfs/libfamfs';
+import { Device, FamfsError, FileEntry, resolveRange } from '@famfs/libfamfs/internal';
 
 export const WINDOW_SIZE = 1024 * 1024 * 1024;
 /** Windows kept mapped across trim(): the current one and the one before it. */

@@ -12,7 +12,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Device, shadowRootOf } from '@famfs/libfamfs';
+import { Device, shadowRootOf } from '@famfs/libfamfs/internal';
 import { isMounted, mountFuse, unmountFuse } from '../mount/mount';
 import type { FuseMount } from '../mount/mount';
 import { startSession } from '../session/start';

@@ -36,7 +36,7 @@ import {
   SHADOW_YAML_MAX,
   shadowRootOf,
   SUPERBLOCK_SIZE,
-} from '@famfs/libfamfs';
+} from '@famfs/libfamfs/internal';
 import type { ConnectionInfo, DaxdevReply, FileSystem, InitWants, StatfsReply } from '../filesystem';
 import { Errno, FuseErrno } from '../errors';
 import {

@@ -32,7 +32,7 @@ import {
   StatxValue,
   WriteOut,
 } from './abi';
-import type { LayoutValue } from '@famfs/libfamfs';
+import type { LayoutValue } from '@famfs/libfamfs/internal';
 
 export type Iovec = Buffer[];
 
