@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { daemonsFor, fuseMountsUnder, mountSuite, mountUnavailable } from './mounts';
 import { C_MASTER_UUID, FAMFS_BIN, OTHER_UUID } from './run';
 import { formatProgress, Progress } from '../src/copy/progress';
 import { isContentsForm, sourceBasename } from '../src/copy/engine';
@@ -18,10 +19,8 @@ const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const MASTER = Buffer.from(C_MASTER_UUID.replace(/-/g, ''), 'hex');
 
-const why = process.getuid?.() !== 0 ? 'not root' : !fs.existsSync('/dev/fuse') ? 'no /dev/fuse' : undefined;
-const required = process.env.FAMFS_REQUIRE_MOUNT === '1';
-if (why && !required) console.log(`famfs cp tests skipped: ${why}`);
-const suite = why && !required ? describe.skip : describe;
+const why = mountUnavailable;
+const suite = mountSuite('famfs cp tests');
 
 /** Devices and sources live in memory when /dev/shm exists (the out-of-space test writes 3 GiB). */
 const TMP_BASE = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
@@ -73,29 +72,6 @@ function newFamfs(opts: { size?: number; uuid?: string; prepare?: (dev: string) 
   if (r.code !== 0) throw new Error(`mount failed: ${r.stderr}`);
   mounted.push(mpt);
   return { dev, mpt };
-}
-
-function fuseMountsUnder(dir: string): string[] {
-  return fs
-    .readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1])
-    .filter((m) => m && m.startsWith(dir + '/'));
-}
-
-function daemonsFor(dir: string): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
-        return cmd.includes('famfs_fused') && cmd.includes(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 /** The log, replayed read-only (no lock: only read between commands). */

@@ -4,9 +4,9 @@
  * mounted file system by path. Needs root and /dev/fuse; skipped with a printed reason
  * otherwise, unless FAMFS_REQUIRE_MOUNT=1.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { mountSuite, TestMounts } from './mounts';
 import { C_MASTER_UUID, famfs, OTHER_UUID, sparseFile, useTempDir } from './run';
 
 const lib = require('../../libfamfs/dist/internal.js');
@@ -14,48 +14,10 @@ const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const MASTER = Buffer.from(C_MASTER_UUID.replace(/-/g, ''), 'hex');
 
-const why = process.getuid?.() !== 0 ? 'not root' : !fs.existsSync('/dev/fuse') ? 'no /dev/fuse' : undefined;
-const required = process.env.FAMFS_REQUIRE_MOUNT === '1';
-if (why && !required) console.log(`famfs-cli inspect tests skipped: ${why}`);
-const suite = why && !required ? describe.skip : describe;
-
 const tmp = useTempDir();
-let runDir = '';
-const mounted: string[] = [];
-
-function env(uuid = C_MASTER_UUID): Record<string, string> {
-  return { FAMFS_SYSTEM_UUID: uuid, FAMFS_RUN_DIR: runDir };
-}
-
-function mount(dev: string, mpt: string, uuid = C_MASTER_UUID) {
-  fs.mkdirSync(mpt, { recursive: true });
-  const r = famfs(['mount', dev, mpt], env(uuid));
-  if (r.code === 0) mounted.push(mpt);
-  return r;
-}
-
-function fuseMountsUnder(dir: string): string[] {
-  return fs
-    .readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1])
-    .filter((m) => m && m.startsWith(dir));
-}
-
-function daemonsFor(dir: string): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
-        return cmd.includes('famfs_fused') && cmd.includes(dir);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+const mounts = new TestMounts(tmp);
+const env = (uuid = C_MASTER_UUID) => mounts.env(uuid);
+const mount = (dev: string, mpt: string, uuid = C_MASTER_UUID) => mounts.mount(dev, mpt, uuid);
 
 interface Extent {
   devIndex: number;
@@ -86,7 +48,7 @@ function mountedFs() {
   const r = mount(dev, mpt);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  const shadow = lib.findFamfsMount(mpt, { ...process.env, FAMFS_RUN_DIR: runDir }).shadow as string;
+  const shadow = lib.findFamfsMount(mpt, { ...process.env, FAMFS_RUN_DIR: mounts.runDir }).shadow as string;
   return { dev, mpt, shadow, small, big, il };
 }
 
@@ -99,25 +61,8 @@ function fill(file: string, size: number, salt: number): void {
   fs.closeSync(fd);
 }
 
-suite('inspection commands on a mounted famfs', () => {
-  beforeEach(() => {
-    if (why) throw new Error(`FAMFS_REQUIRE_MOUNT=1 but ${why}`);
-    runDir = path.join(tmp(), 'run');
-  });
-
-  afterEach(() => {
-    for (const m of mounted.splice(0)) {
-      if (fuseMountsUnder(m).length > 0) famfs(['umount', m], env());
-    }
-    for (const m of fuseMountsUnder(tmp())) {
-      try {
-        execFileSync('umount', ['-l', m]);
-      } catch {
-        // already gone
-      }
-    }
-    for (const pid of daemonsFor(tmp())) process.kill(pid, 'SIGKILL');
-  });
+mountSuite('famfs-cli inspect tests')('inspection commands on a mounted famfs', () => {
+  afterEach(() => mounts.cleanup());
 
   test('getmap prints simple and interleaved maps (text and JSON) and the C exit codes', () => {
     const { mpt, small, big, il } = mountedFs();
@@ -252,7 +197,7 @@ suite('inspection commands on a mounted famfs', () => {
 
     // Unmounted, the device itself is checked with no mount header, and the collision remains.
     expect(famfs(['umount', mpt], env()).code).toBe(0);
-    mounted.length = 0;
+    mounts.forget();
     const byDev = famfs(['fsck', dev], env());
     expect(byDev.code).toBe(1);
     expect(byDev.stdout.startsWith('Famfs Superblock:\n')).toBe(true);
