@@ -14,7 +14,7 @@ import { LogSession, logplayDevice, mkfs } from '@famfs/libfamfs/internal';
 import type { FileEntry } from '@famfs/libfamfs/internal';
 import { isMounted, mountInfo, unmountFuse } from '../src/mount/mount';
 import { parseArgs, runDaemon } from '../src/daemon/main';
-import { cleanupTempDirs, tempDir } from './helpers';
+import { cleanupTempDirs, readDevice, tempDir, writeDevice } from './helpers';
 
 afterAll(cleanupTempDirs);
 
@@ -48,25 +48,7 @@ function pattern(len: number, seed: number): Buffer {
   return b;
 }
 
-function devRead(dev: string, offset: number, len: number): Buffer {
-  const fd = fs.openSync(dev, 'r');
-  try {
-    const b = Buffer.alloc(len);
-    fs.readSync(fd, b, 0, len, offset);
-    return b;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
-function devWrite(dev: string, offset: number, data: Buffer): void {
-  const fd = fs.openSync(dev, 'r+');
-  try {
-    fs.writeSync(fd, data, 0, data.length, offset);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 interface World {
   dir: string;
@@ -112,14 +94,14 @@ function makeWorld(): World {
   for (const [p, e] of Object.entries(entries)) {
     if (e.fmap.kind !== 'simple') continue;
     content[p] = pattern(e.size, seed++);
-    devWrite(dev, e.fmap.extents[0].offset, content[p]);
+    writeDevice(dev, e.fmap.extents[0].offset, content[p]);
   }
   // striped: chunk 0 -> strip 0 @0, chunk 1 -> strip 1 @0, chunk 2 -> strip 0 @2M, chunk 3 -> strip 1 @2M.
   const chunks = [0, 1, 2, 3].map((k) => pattern(2 * MiB, 100 + k));
-  devWrite(dev, 5 * GiB, chunks[0]);
-  devWrite(dev, 4 * GiB, chunks[1]);
-  devWrite(dev, 5 * GiB + 2 * MiB, chunks[2]);
-  devWrite(dev, 4 * GiB + 2 * MiB, chunks[3]);
+  writeDevice(dev, 5 * GiB, chunks[0]);
+  writeDevice(dev, 4 * GiB, chunks[1]);
+  writeDevice(dev, 5 * GiB + 2 * MiB, chunks[2]);
+  writeDevice(dev, 4 * GiB + 2 * MiB, chunks[3]);
   content['striped'] = Buffer.concat(chunks).subarray(0, 7 * MiB);
 
   const shadow = path.join(dir, 'shadow');
@@ -127,8 +109,8 @@ function makeWorld(): World {
   // logplay writes .meta/.superblock and .meta/.log too (writeMetaFiles), the log 0644 on the master.
   const r = logplayDevice(dev, shadow, { systemUuid: MASTER });
   expect(r.problems).toEqual([]);
-  content['.meta/.superblock'] = devRead(dev, 0, 2 * MiB);
-  content['.meta/.log'] = devRead(dev, 2 * MiB, 8 * MiB);
+  content['.meta/.superblock'] = readDevice(dev, 0, 2 * MiB);
+  content['.meta/.log'] = readDevice(dev, 2 * MiB, 8 * MiB);
   const mnt = path.join(dir, 'mnt');
   fs.mkdirSync(mnt);
   return { dir, dev, shadow, mnt, content, entries };
@@ -292,12 +274,12 @@ maybe('famfs_fused binary: real mount', () => {
           native.unmap(map);
         }
         const topOff = w.entries['top'].fmap.kind === 'simple' ? w.entries['top'].fmap.extents[0].offset : -1;
-        expect(devRead(w.dev, topOff + 4096, 8).toString()).toBe('MMAPPED!');
+        expect(readDevice(w.dev, topOff + 4096, 8).toString()).toBe('MMAPPED!');
 
         // write(2) through the mount lands on the device at once; past EOF is EFBIG.
         const data = Buffer.from('written through famfs_fused');
         expect(fs.writeSync(fd, data, 0, data.length, 1_000_000)).toBe(data.length);
-        expect(devRead(w.dev, topOff + 1_000_000, data.length)).toEqual(data);
+        expect(readDevice(w.dev, topOff + 1_000_000, data.length)).toEqual(data);
         expect(fs.writeSync(fd, Buffer.alloc(100, 1), 0, 100, 3_000_000 - 10)).toBe(10);
         expect(() => fs.writeSync(fd, Buffer.alloc(10, 1), 0, 10, 3_000_000)).toThrow(expect.objectContaining({ code: 'EFBIG' }));
         expect(fs.fstatSync(fd).size).toBe(3_000_000);
@@ -305,7 +287,7 @@ maybe('famfs_fused binary: real mount', () => {
         fs.closeSync(fd);
       }
       // Writes to the device are seen through the mount at once (direct I/O).
-      devWrite(w.dev, (w.entries['a/f1'].fmap as { extents: { offset: number }[] }).extents[0].offset, Buffer.from('FROM THE DEVICE'));
+      writeDevice(w.dev, (w.entries['a/f1'].fmap as { extents: { offset: number }[] }).extents[0].offset, Buffer.from('FROM THE DEVICE'));
       expect(fs.readFileSync(path.join(w.mnt, 'a/f1')).subarray(0, 15).toString()).toBe('FROM THE DEVICE');
 
       // Namespace changes and size changes are refused.

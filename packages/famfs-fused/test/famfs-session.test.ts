@@ -16,7 +16,7 @@ import { Errno } from '../src/errors';
 import { v10 } from '../src/protocol/profiles';
 import { FamfsFileSystem, FamfsFsOptions } from '../src/famfs/famfs-fs';
 import { encodeFmapReply } from '../src/famfs/fmap-reply';
-import { cleanupTempDirs, cstr, initMsg, msg, parseReply, readMsg, STOCK_OFFER, tempDir } from './helpers';
+import { cleanupTempDirs, cstr, initMsg, msg, parseReply, readDevice, readMsg, STOCK_OFFER, tempDir, writeDevice } from './helpers';
 
 afterAll(cleanupTempDirs);
 
@@ -114,25 +114,7 @@ function setup(w: World, extra: Partial<FamfsFsOptions> = {}, offer: bigint = ST
   return { fsys, t, s, logs, exchange, one, u, lookup, entry, open, read, write, getxattr, lk, init: abi.InitOut.decode(init.payload) };
 }
 
-function deviceBytes(dev: string, offset: number, len: number): Buffer {
-  const fd = fs.openSync(dev, 'r');
-  try {
-    const b = Buffer.alloc(len);
-    fs.readSync(fd, b, 0, len, offset);
-    return b;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
-function writeDevice(dev: string, offset: number, data: Buffer): void {
-  const fd = fs.openSync(dev, 'r+');
-  try {
-    fs.writeSync(fd, data, 0, data.length, offset);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 function pattern(len: number, seed: number): Buffer {
   const b = Buffer.alloc(len);
@@ -384,8 +366,8 @@ describe('famfs file system over a session', () => {
     const data = pattern(1000, 9);
     const wr = x.write(st.nodeid, 4 * MiB - 500, data);
     expect(abi.WriteOut.decode(wr.payload).size).toBe(1000);
-    expect(deviceBytes(rw.dev, 4 * GiB + 2 * MiB - 500, 500)).toEqual(data.subarray(0, 500));
-    expect(deviceBytes(rw.dev, 5 * GiB + 2 * MiB, 500)).toEqual(data.subarray(500));
+    expect(readDevice(rw.dev, 4 * GiB + 2 * MiB - 500, 500)).toEqual(data.subarray(0, 500));
+    expect(readDevice(rw.dev, 5 * GiB + 2 * MiB, 500)).toEqual(data.subarray(500));
     // Past EOF: short write, then EFBIG.
     expect(abi.WriteOut.decode(x.write(st.nodeid, 7 * MiB - 10, data).payload).size).toBe(10);
     expect(x.write(st.nodeid, 7 * MiB, data).error).toBe(-Errno.EFBIG);
@@ -398,11 +380,11 @@ describe('famfs file system over a session', () => {
     const meta = x.entry(1, '.meta');
     const log = x.entry(meta.nodeid, '.log');
     expect(log.attr.mode).toBe(abi.S_IFREG | 0o644);
-    expect(x.read(log.nodeid, 0, 4096).payload).toEqual(deviceBytes(w.dev, 2 * MiB, 4096));
+    expect(x.read(log.nodeid, 0, 4096).payload).toEqual(readDevice(w.dev, 2 * MiB, 4096));
     const sb = x.entry(meta.nodeid, '.superblock');
     expect(sb.attr.size).toBe(2 * MiB);
     expect(sb.attr.mode).toBe(abi.S_IFREG | 0o444);
-    expect(x.read(sb.nodeid, 0, 512).payload).toEqual(deviceBytes(w.dev, 0, 512));
+    expect(x.read(sb.nodeid, 0, 512).payload).toEqual(readDevice(w.dev, 0, 512));
   });
 
   test('flock: one exclusive holder, EWOULDBLOCK for others, serialized with the device lock', () => {

@@ -64,3 +64,25 @@ export function parseReply(b: Buffer): { len: number; error: number; unique: big
   const h = OutHeader.decode(b, 0);
   return { ...h, payload: b.subarray(OutHeader.size) };
 }
+
+/** Bytes [offset, offset + len) of a device file. */
+export function readDevice(dev: string, offset: number, len: number): Buffer {
+  const fd = fs.openSync(dev, 'r');
+  try {
+    const b = Buffer.alloc(len);
+    fs.readSync(fd, b, 0, len, offset);
+    return b;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Writes `data` into a device file at `offset`. */
+export function writeDevice(dev: string, offset: number, data: Buffer): void {
+  const fd = fs.openSync(dev, 'r+');
+  try {
+    fs.writeSync(fd, data, 0, data.length, offset);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
