@@ -59,3 +59,8 @@ export { FamfsMaster } from './master';
 export { FamfsFile } from './famfs-file';
 export { DataPath } from './file-data';
 export { FamfsPrng, randomizeFile, verifyFile } from './prng';
+
+// Read-only snapshots of a device or a mounted famfs: superblock, log and tree with fmaps.
+export { readFamfs, readMountedFamfs } from './api';
+export type { FamfsSnapshot, MountedFamfsSnapshot, MountInfo, ReadFamfsOptions, SnapshotDirectory, SnapshotFile, SuperblockInfo } from './api';
+export type { DeviceKind } from './device';

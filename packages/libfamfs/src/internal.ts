@@ -35,3 +35,4 @@ export * from './interleave';
 export * from './master';
 export * from './famfs-file';
 export * from './inspect';
+export * from './api';

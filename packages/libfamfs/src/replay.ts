@@ -5,7 +5,7 @@ import { FileEntry, LogEntry, MkdirEntry, readLogEntry } from './format/log-entr
 import { LogHeader, parseLogHeader } from './format/log-header';
 import { fmapProblem, FmapGeometry } from './format/fmap';
 import { Superblock } from './format/superblock';
-import { META_DIR } from './shadow/meta-files';
+import { LOG_META, META_DIR, SUPERBLOCK_META } from './shadow/meta-files';
 
 export interface BadEntry {
   index: number;
@@ -119,6 +119,8 @@ export class PathTree {
     if (entry.type === 'add_daxdev') return;
     const path = entry.path;
     const conflict = (reason: string) => this.conflicts.push({ index, path, reason });
+    // famfs writes these itself at mount; a log entry claiming one (another host's) is refused.
+    if (path === META_DIR || path === SUPERBLOCK_META || path === LOG_META) return void conflict(`'${path}' is reserved for famfs metadata`);
     const parent = parentOf(path);
     if (parent !== '' && parent !== META_DIR && !this.dirs.has(parent)) {
       conflict(this.files.has(parent) ? `parent '${parent}' is a file` : `parent directory '${parent}' does not exist`);

@@ -28,8 +28,12 @@ export const logplayCommand: CommandSpec = {
       // A mount is brought up to date by replaying its device's log into the shadow tree it serves.
       const target = args[0] !== undefined ? requireFamfsMount(args[0]) : { device: daxdev!, shadow: shadow! };
       const r = logplayDevice(target.device, target.shadow, { dryRun: !!o.dryrun });
-      for (const b of r.bad) io.err(`famfs logplay: ${b.reason}${b.torn ? ' (torn last entry, ignored)' : ''}\n`);
-      for (const p of r.problems) io.err(`famfs logplay: log entry ${p.index}: '${p.path}': ${p.reason}\n`);
+      const problems = [
+        ...r.bad.map((b) => `${b.reason}${b.torn ? ' (torn last entry, ignored)' : ''}`),
+        ...r.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`),
+      ];
+      if (o.verbose) for (const line of problems) io.err(`famfs logplay: ${line}\n`);
+      else if (problems.length > 0) io.err(`famfs logplay: ${problems.length} log entries could not be replayed (first: ${problems[0]}); -v lists them all\n`);
       io.out(`famfs_logplay(shadow): ${r.entries} log entries; ${r.newFiles} new files; ${r.newDirs} new directories\n`);
       return exitVal(logplayErrorCount(r));
     } catch (e) {

@@ -10,7 +10,7 @@
  *   log line.
  * - famfs-enabled kernel: FUSE_DAX_FMAP is negotiated and the kernel asks GET_FMAP / GET_DAXDEV;
  *   no READ or WRITE ever comes.
- * - Stock kernel: READ and WRITE are served from the device through mmap (data-path.ts), with
+ * - Stock kernel: READ and WRITE are served from the device through mmap (libfamfs DataPath, file-data.ts), with
  *   FOPEN_DIRECT_IO by default so that two mounts of one device see each other's writes at once
  *   (plus FUSE_DIRECT_IO_ALLOW_MMAP so mmap works; without it we fall back to cached I/O).
  * - Nothing changes the famfs namespace: CREATE is ENOTSUP (as in C); MKDIR, MKNOD, UNLINK, RMDIR,

@@ -61,9 +61,28 @@ export class ShadowTree {
     chownIfRoot(abs, uid, gid);
   }
 
-  /** Creates a new regular file with `content`; fails with EEXIST if anything is there. */
+  /**
+   * Creates a new regular file with `content`; fails with EEXIST if anything is there. The file
+   * appears whole or not at all: the content goes to a temporary file beside the root (in the
+   * shadow path, outside what a mount serves), which is then linked into place. A process killed
+   * in between never leaves an empty shadow file, which a mount cannot serve and logplay keeps.
+   */
   createFile(rel: string, content: string, mode = 0o644): void {
     const abs = this.resolve(rel);
+    const tmp = path.join(path.dirname(this.root), `.famfs-new-${process.pid}-${++tmpSeq}`);
+    this.writeNew(tmp, content, mode);
+    try {
+      fs.linkSync(tmp, abs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw e;
+      this.writeNew(abs, content, mode); // no hard links there: write in place
+    } finally {
+      fs.unlinkSync(tmp);
+    }
+  }
+
+  private writeNew(abs: string, content: string, mode: number): void {
     const fd = fs.openSync(abs, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
     try {
       fs.writeSync(fd, content);
@@ -79,6 +98,9 @@ export class ShadowTree {
     this.createFile(rel, content, mode);
   }
 }
+
+/** Distinguishes the temporary files of one process. */
+let tmpSeq = 0;
 
 function readUmask(): number {
   const m = process.umask(0o022);

@@ -1,0 +1,479 @@
+/**
+ * Crash consistency: real famfs creat / mkdir / cp processes, and processes running the library's
+ * log appends in a tight loop, are SIGKILLed at random moments on a mounted famfs. After every
+ * kill: fsck finds no collision, every complete entry is valid (a torn last entry is the only bad
+ * entry allowed), the next create succeeds, and after a logplay the mount shows every logged
+ * file and directory. Torn entries are also forced byte by byte, to show that replay reports one
+ * as torn and goes on. Full device and full log: nothing half-created, nothing lost, fsck clean,
+ * and the error names the cause.
+ *
+ * Counts: FAMFS_CRASH_RUNS (default 200) CLI kills, FAMFS_CRASH_LIB_RUNS (default 60) library
+ * kills. Each case prints a RELIABILITY line (see reliability-report.ts).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { mountSuite, TestMounts } from './mounts';
+import { famfs, sparseFile, useTempDir } from './run';
+import {
+  CaseContext,
+  createThroughMaster,
+  deviceProblems,
+  famfsAsync,
+  GiB,
+  KiB,
+  lib,
+  LIB_PATH,
+  loggedPaths,
+  MASTER,
+  MiB,
+  mountViewProblems,
+  prng,
+  quantile,
+  reliabilityTest,
+  replayOf,
+  runNode,
+  sourceTree,
+} from './reliability-report';
+
+const CLI_RUNS = Number(process.env.FAMFS_CRASH_RUNS ?? 200);
+const LIB_RUNS = Number(process.env.FAMFS_CRASH_LIB_RUNS ?? 60);
+const SEED = Number(process.env.FAMFS_CRASH_SEED ?? 0x5eed);
+
+const tmp = useTempDir();
+const mounts = new TestMounts(tmp);
+
+function mountedDevice(size: number, logLen?: number): { dev: string; mpt: string; shadow: string } {
+  const dev = sparseFile(tmp(), size);
+  lib.mkfs(dev, { systemUuid: MASTER, minDeviceSize: 0, logLen });
+  const mpt = path.join(tmp(), 'mnt');
+  const r = mounts.mount(dev, mpt);
+  if (r.code !== 0) throw new Error(`mount failed: ${r.stderr}`);
+  const shadow = /shadow (\S+);/.exec(r.stdout)![1];
+  return { dev, mpt, shadow };
+}
+
+/**
+ * The checks done after every kill. Returns the problems found (the caller fails on the first)
+ * and advances `state.from` past the entries checked.
+ */
+function afterKill(c: CaseContext, dev: string, mpt: string, shadow: string, state: { from: number }, next: string, viaCli: boolean, unshadowedKey = 'loggedButNotYetShadowed'): string[] {
+  const { problems, report } = deviceProblems(dev);
+  if (report.badEntries.some((b: { torn: boolean }) => b.torn)) c.count('tornLastEntries');
+  // What the kill left in the log but not (yet) in the mount: a creation killed between its log
+  // append and its shadow write. famfs logplay brings the mount up to date.
+  const fresh = loggedPaths(dev, state.from);
+  const before = mountViewProblems(mpt, fresh.files, fresh.dirs);
+  if (before.length > 0) c.count(unshadowedKey, before.length);
+  const lp = lib.logplayDevice(dev, shadow, { systemUuid: MASTER });
+  for (const p of lp.problems) problems.push(`logplay: entry ${p.index} '${p.path}': ${p.reason}`);
+  problems.push(...mountViewProblems(mpt, fresh.files, fresh.dirs).map((p) => `after logplay: ${p}`));
+  // The next create succeeds (the lock is free, the log and the shadow tree take a new entry).
+  try {
+    if (viaCli) {
+      const r = famfs(['creat', '-s', '4k', path.join(mpt, next)], mounts.env());
+      if (r.code !== 0) throw new Error(`famfs creat exit ${r.code}: ${r.stderr.trim()}`);
+    } else {
+      createThroughMaster(mpt, next, 4096);
+    }
+    if (fs.statSync(path.join(mpt, next)).size !== 4096) throw new Error('wrong size in the mount');
+  } catch (e) {
+    problems.push(`next create of ${next}: ${(e as Error).message}`);
+  }
+  state.from = replayOf(dev).header.nextIndex;
+  return problems;
+}
+
+/** A library writer for the kill loop: FamfsMaster on the mount, or a bare LogSession on the device. */
+const CHILD = `
+const lib = require(process.argv[2]);
+const [mode, target, seedText, sessionsText, tag] = process.argv.slice(3);
+let a = Number(seedText) >>> 0;
+const rnd = () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+const sizes = [4096, 100000, 1 << 20, 2 << 20, (3 << 20) + 5, 5 << 20];
+process.stdout.write('READY\\n');
+const t0 = process.hrtime.bigint();
+let made = 0;
+for (let s = 0; s < Number(sessionsText); s++) {
+  const m = mode === 'master' ? lib.FamfsMaster.open(target) : lib.LogSession.open(target);
+  try {
+    const ops = 1 + Math.floor(rnd() * 4);
+    for (let j = 0; j < ops; j++) {
+      const name = tag + '-' + s + '-' + j;
+      if (rnd() < 0.3) { m.mkdir(name); m.mkdir(name + '/sub'); m.createFile(name + '/sub/f', 8192); made += 3; }
+      else { m.createFile(name, sizes[Math.floor(rnd() * sizes.length)]); made++; }
+    }
+  } finally { m.close(); }
+}
+process.stdout.write('DONE ' + made + ' ' + (Number(process.hrtime.bigint() - t0) / 1e6).toFixed(2) + '\\n');
+`;
+
+/**
+ * A famfs command run in-process with every step that changes state counted: each fs call that
+ * writes (open, write, close, mkdir, chmod, chown, link, unlink, rename, rm) and each log append
+ * stage (the entry encoded into its slot, next_seqnum set, next_index set). The process SIGKILLs
+ * itself just before step K, so K = 1, 2, ... visits every crash point of the command in turn.
+ */
+const STEPPER = `
+const fs = require('fs');
+const path = require('path');
+const [cliMain, libDir, killAtText, ...argv] = process.argv.slice(2);
+const main = require(cliMain);
+const logEntry = require(path.join(libDir, 'format/log-entry.js'));
+const logHeader = require(path.join(libDir, 'format/log-header.js'));
+const K = Number(killAtText);
+const write = fs.writeSync;
+let step = 0;
+const hit = (name) => {
+  step++;
+  if (step === K) { write(2, 'STEP ' + K + ' ' + name + '\\n'); process.kill(process.pid, 'SIGKILL'); }
+};
+for (const name of ['openSync', 'writeSync', 'closeSync', 'fchmodSync', 'chmodSync', 'chownSync', 'fchownSync', 'mkdirSync', 'linkSync', 'unlinkSync', 'renameSync', 'rmSync', 'ftruncateSync']) {
+  const orig = fs[name];
+  fs[name] = function (...a) { if (!(name === 'writeSync' && (a[0] === 1 || a[0] === 2))) hit(name + (typeof a[0] === 'string' ? ' ' + path.basename(a[0]) : '')); return orig.apply(this, a); };
+}
+const encode = logEntry.encodeLogEntry;
+logEntry.encodeLogEntry = function (...a) { if (a[2]) hit('log entry ' + a[1] + ' written'); return encode.apply(this, a); };
+const L = logHeader.LogHeaderLayout;
+const set = L.set;
+L.set = function (...a) { hit('log header ' + a[1]); return set.apply(this, a); };
+const code = main.runFamfs(argv);
+write(1, 'STEPS ' + step + ' EXIT ' + code + '\\n');
+process.exitCode = code;
+`;
+
+mountSuite('famfs crash consistency')('crash consistency', () => {
+  afterEach(() => mounts.cleanup());
+
+  reliabilityTest(
+    'crash.cli-sigkill',
+    'famfs creat / mkdir -p / cp -r processes SIGKILLed at random points on a mounted famfs',
+    async (c) => {
+      const { dev, mpt, shadow } = mountedDevice(64 * GiB);
+      const src = sourceTree(path.join(tmp(), 'src'), 12, SEED);
+      const rnd = prng(SEED);
+      const env = mounts.env();
+      type Op = 'creat' | 'creat-r' | 'mkdir' | 'cp';
+      const argsFor = (op: Op, i: number): { args: string[]; entries: number } => {
+        if (op === 'mkdir') return { args: ['mkdir', '-p', path.join(mpt, `d${i}/a/b/c/d/e/f`)], entries: 7 };
+        if (op === 'cp') return { args: ['cp', '-r', src, path.join(mpt, `cp${i}`)], entries: 14 };
+        const small = op === 'creat-r';
+        const files = Array.from({ length: 12 }, (_, j) => ['-M', `${path.join(mpt, `c${i}-${j}`)},${small ? 1 + ((i * 7 + j * 13) % 256) * KiB : ((j % 4) + 1) * 700 * KiB}`]).flat();
+        return { args: ['creat', ...(small ? ['-r'] : []), ...files], entries: 12 };
+      };
+      // Calibration: how long each command takes unkilled, and how long a famfs process takes to
+      // start doing anything (kills before that point are cheap no-ops, so most land after it).
+      const ops: Op[] = ['creat', 'creat-r', 'mkdir', 'cp'];
+      const boot = (await famfsAsync(['--version'], { env })).ms;
+      const full: Record<string, number> = {};
+      for (const op of ops) {
+        const r = await famfsAsync(argsFor(op, 1_000_000 + ops.indexOf(op)).args, { env });
+        if (r.code !== 0) throw new Error(`calibration ${op}: exit ${r.code}: ${r.stderr}`);
+        full[op] = r.ms;
+      }
+      c.set('bootMs', Math.round(boot));
+      c.set('commandMs', Object.fromEntries(Object.entries(full).map(([k, v]) => [k, Math.round(v)])));
+      const state = { from: replayOf(dev).header.nextIndex };
+      const outcomes = { noEffect: 0, partial: 0, complete: 0 };
+      const delays: number[] = [];
+      for (let i = 0; i < CLI_RUNS; i++) {
+        const op = ops[i % ops.length];
+        const { args, entries } = argsFor(op, i);
+        // A quarter of the kills anywhere in [0, T]; the rest between the end of start-up and T.
+        const lo = i % 4 === 0 ? 0 : boot * 0.9;
+        const delay = lo + rnd() * (full[op] * 1.1 - lo);
+        delays.push(delay);
+        const before = replayOf(dev).header.nextIndex;
+        const r = await famfsAsync(args, { env, killAfterMs: delay });
+        c.runs++;
+        if (r.killed) c.count(`killed.${op}`);
+        else {
+          c.count(`completed.${op}`);
+          if (r.code !== 0) throw new Error(`run ${i} (${op}, not killed): exit ${r.code}: ${r.stderr}`);
+        }
+        const logged = replayOf(dev).header.nextIndex - before;
+        if (logged === 0) outcomes.noEffect++;
+        else if (logged < entries) outcomes.partial++;
+        else outcomes.complete++;
+        const problems = afterKill(c, dev, mpt, shadow, state, `next${i}`, i % 25 === 0);
+        if (problems.length) throw new Error(`run ${i} (${op}, kill at ${delay.toFixed(1)} ms, seed ${SEED}): ${problems.slice(0, 5).join('; ')}`);
+      }
+      c.set('logEffectOfKilledRuns', outcomes);
+      c.set('killDelayMs', { p10: Math.round(quantile(delays, 0.1)), p50: Math.round(quantile(delays, 0.5)), p90: Math.round(quantile(delays, 0.9)) });
+      c.set('seed', SEED);
+      // The whole log, after a remount (a fresh shadow tree from the log alone) and an unmounted fsck.
+      expect(famfs(['umount', mpt], env).code).toBe(0);
+      mounts.forget();
+      const fsck = famfs(['fsck', dev]);
+      expect(fsck.code).toBe(0);
+      expect(mounts.mount(dev, mpt).code).toBe(0);
+      const all = loggedPaths(dev);
+      expect(mountViewProblems(mpt, all.files, all.dirs)).toEqual([]);
+      c.set('finalLog', { entries: all.next, files: all.files.size, dirs: all.dirs.length });
+      // Sanity: the kills did land in the middle of commands, not only before or after them.
+      expect(outcomes.partial).toBeGreaterThan(0);
+    },
+    600_000,
+  );
+
+  reliabilityTest(
+    'crash.library-sigkill',
+    'processes appending through the library (FamfsMaster on the mount, bare LogSession on the device) SIGKILLed mid-loop',
+    async (c) => {
+      const { dev, mpt, shadow } = mountedDevice(64 * GiB);
+      const child = path.join(tmp(), 'writer.js');
+      fs.writeFileSync(child, CHILD);
+      const rnd = prng(SEED + 1);
+      const sessions = 5;
+      const loopMs: Record<string, number> = {};
+      for (const mode of ['master', 'session']) {
+        const r = await runNode([child, LIB_PATH, mode, mode === 'master' ? mpt : dev, '1', String(sessions), `cal-${mode}`]);
+        const m = /DONE (\d+) ([\d.]+)/.exec(r.stdout);
+        if (!m) throw new Error(`calibration ${mode}: ${r.stderr}`);
+        loopMs[mode] = Number(m[2]);
+      }
+      c.set('loopMs', loopMs);
+      const state = { from: replayOf(dev).header.nextIndex };
+      for (let i = 0; i < LIB_RUNS; i++) {
+        const mode = i % 2 === 0 ? 'master' : 'session';
+        const delay = rnd() * loopMs[mode] * 1.2;
+        const r = await runNode([child, LIB_PATH, mode, mode === 'master' ? mpt : dev, String(SEED + i), String(sessions), `k${i}`], { killAfterLine: 'READY', killAfterMs: delay });
+        c.runs++;
+        c.count(r.killed ? `killed.${mode}` : `completed.${mode}`);
+        if (!r.killed && r.code !== 0) throw new Error(`run ${i} (${mode}): exit ${r.code}: ${r.stderr}`);
+        const problems = afterKill(c, dev, mpt, shadow, state, `lnext${i}`, false, mode === 'session' ? 'bareSessionEntriesAwaitingLogplay' : 'loggedButNotYetShadowed');
+        if (problems.length) throw new Error(`run ${i} (${mode}, kill ${delay.toFixed(2)} ms after READY, seed ${SEED + i}): ${problems.slice(0, 5).join('; ')}`);
+      }
+      c.set('seed', SEED + 1);
+      expect(famfs(['umount', mpt], mounts.env()).code).toBe(0);
+      mounts.forget();
+      expect(famfs(['fsck', dev]).code).toBe(0);
+      c.set('finalLog', { entries: replayOf(dev).header.nextIndex });
+    },
+    600_000,
+  );
+
+  reliabilityTest(
+    'crash.every-step',
+    'famfs creat -M / mkdir -p / cp -r killed before each of their state-changing steps in turn (every fs write and log append stage)',
+    async (c) => {
+      const { dev, mpt, shadow } = mountedDevice(8 * GiB);
+      const env = mounts.env();
+      const stepper = path.join(tmp(), 'stepper.js');
+      fs.writeFileSync(stepper, STEPPER);
+      const cliMain = path.resolve(__dirname, '../dist/main.js');
+      const libDir = path.dirname(LIB_PATH);
+      const src = sourceTree(path.join(tmp(), 'src'), 3, SEED);
+      const commands: Record<string, (i: number) => string[]> = {
+        creat: (i) => ['creat', '-M', `${path.join(mpt, `s${i}-a`)},8k`, '-M', `${path.join(mpt, `s${i}-b`)},3m`],
+        mkdir: (i) => ['mkdir', '-p', path.join(mpt, `s${i}/x/y`)],
+        cp: (i) => ['cp', '-r', src, path.join(mpt, `s${i}-cp`)],
+      };
+      const state = { from: replayOf(dev).header.nextIndex };
+      const points: Record<string, number> = {};
+      const sequences: Record<string, string[]> = {};
+      let run = 0;
+      for (const [name, argsOf] of Object.entries(commands)) {
+        for (let k = 1; ; k++) {
+          const i = run++;
+          const r = await runNode([stepper, cliMain, libDir, String(k), ...argsOf(i)], { env });
+          c.runs++;
+          const where = /STEP \d+ (.*)/.exec(r.stderr)?.[1] ?? '(completed)';
+          (sequences[name] ??= []).push(where.replace(/ (\d+) written$/, ' written').replace(/^(\w+Sync) .*/, '$1'));
+          const problems = afterKill(c, dev, mpt, shadow, state, `snext${i}`, false);
+          if (problems.length) throw new Error(`${name} killed before step ${k} (${where}): ${problems.slice(0, 5).join('; ')}`);
+          if (r.signal !== 'SIGKILL') {
+            if (r.code !== 0) throw new Error(`${name} with no kill: exit ${r.code}: ${r.stderr}`);
+            points[name] = k - 1;
+            break;
+          }
+          if (k > 500) throw new Error(`${name}: more than 500 steps`);
+        }
+      }
+      c.set('crashPointsPerCommand', points);
+      c.set('creatSteps', sequences.creat);
+    },
+    300_000,
+  );
+
+  reliabilityTest(
+    'crash.forced-torn-entry',
+    'torn and half-written log tails forced byte by byte: replay reports a torn last entry and ignores it, the next create succeeds',
+    (c) => {
+      const variants: Array<{ name: string; inject: (slot: Buffer, rnd: () => number) => void; bumpHeader: boolean; seqOnly?: boolean }> = [
+        { name: 'body byte flipped', bumpHeader: true, inject: (s, rnd) => (s[8 + Math.floor(rnd() * 500)] ^= 0x5a) },
+        { name: 'second half never written', bumpHeader: true, inject: (s) => s.fill(0, 272) },
+        { name: 'only the first cache line written', bumpHeader: true, inject: (s) => s.fill(0, 64) },
+        { name: 'slot all zeros', bumpHeader: true, inject: (s) => s.fill(0) },
+        { name: 'slot random bytes', bumpHeader: true, inject: (s, rnd) => { for (let k = 0; k < s.length; k++) s[k] = Math.floor(rnd() * 256); } },
+        { name: 'crc field zeroed', bumpHeader: true, inject: (s) => s.fill(0, 536, 544) },
+        { name: 'partial entry past next_index (header not moved)', bumpHeader: false, inject: (s, rnd) => s.fill(Math.floor(rnd() * 255) + 1, 0, 200) },
+        { name: 'next_seqnum moved, next_index not', bumpHeader: false, seqOnly: true, inject: () => undefined },
+      ];
+      const rounds = 3;
+      for (let round = 0; round < rounds; round++) {
+        for (const [vi, v] of variants.entries()) {
+          const rnd = prng(SEED + round * 100 + vi);
+          const dev = sparseFile(tmp(), 4 * GiB, `torn-${round}-${vi}.img`);
+          lib.mkfs(dev, { systemUuid: MASTER, minDeviceSize: 0 });
+          const s = lib.LogSession.open(dev, { systemUuid: MASTER });
+          s.mkdir('dir');
+          for (const f of ['dir/a', 'b', 'c']) s.createFile(f, 3 * MiB);
+          s.close();
+          // The entry an append was writing: a real encoded file entry in slot n, then damaged.
+          const d = lib.Device.open(dev, { writable: true });
+          const meta = lib.mapMeta(d);
+          const n = lib.LogHeaderLayout.get(meta.log, 'nextIndex');
+          const at = lib.entryOffset(n);
+          lib.encodeLogEntry(lib.fileEntry('victim', 2 * MiB, 0o644, 0, 0, { kind: 'simple', extents: [{ devIndex: 0, offset: 2 * GiB, len: 2 * MiB }] }), n, meta.log, at);
+          v.inject(meta.log.subarray(at, at + lib.LOG_ENTRY_SIZE), rnd);
+          if (v.bumpHeader) lib.LogHeaderLayout.set(meta.log, 'nextIndex', n + 1);
+          if (v.bumpHeader || v.seqOnly) lib.LogHeaderLayout.set(meta.log, 'nextSeqnum', n + 1);
+          d.flush(meta.log, 0, meta.log.length);
+          d.close();
+
+          const where = `${v.name} (round ${round})`;
+          const r1 = lib.fsckDevice(dev, { systemUuid: MASTER });
+          expect({ where, collisions: r1.collisionCount, files: r1.files }).toEqual({ where, collisions: 0, files: 3 });
+          if (v.bumpHeader) {
+            expect({ where, bad: r1.badEntries.map((b: { index: number; torn: boolean }) => [b.index, b.torn]) }).toEqual({ where, bad: [[n, true]] });
+            c.count('tornReported');
+          } else {
+            expect({ where, bad: r1.badEntries }).toEqual({ where, bad: [] });
+          }
+          // Replay goes on past it: every other entry is played into a shadow tree.
+          const sh = path.join(tmp(), `sh-${round}-${vi}`);
+          fs.mkdirSync(sh);
+          const lp = lib.logplayDevice(dev, sh, { systemUuid: MASTER });
+          expect({ where, newFiles: lp.newFiles, newDirs: lp.newDirs, problems: lp.problems }).toEqual({ where, newFiles: 3, newDirs: 1, problems: [] });
+          expect(fs.existsSync(path.join(sh, 'root', 'victim'))).toBe(false);
+          if (round === 0) {
+            // The commands say so too (once per variant: they are slower).
+            const fsckText = famfs(['fsck', dev]);
+            expect(fsckText.code).toBe(0);
+            if (v.bumpHeader) expect(fsckText.stdout).toMatch(/torn: the last append did not complete/);
+            const sh2 = path.join(tmp(), `sh2-${vi}`);
+            fs.mkdirSync(sh2);
+            const lpc = famfs(['logplay', '--daxdev', dev, '--shadow', sh2]);
+            if (v.bumpHeader) expect(lpc.stderr).toMatch(/torn last entry, ignored/);
+            expect(lpc.stdout).toMatch(/3 new files; 1 new directories/);
+          }
+          // The next create succeeds, in the next free slot, and never takes space a valid entry holds.
+          const s2 = lib.LogSession.open(dev, { systemUuid: MASTER });
+          const e = s2.createFile('after', 2 * MiB);
+          expect(s2.nextIndex).toBe(v.bumpHeader ? n + 2 : n + 1);
+          s2.close();
+          const r2 = lib.fsckDevice(dev, { systemUuid: MASTER });
+          expect({ where, collisions: r2.collisionCount, files: r2.files, conflicts: r2.treeConflicts }).toEqual({ where, collisions: 0, files: 4, conflicts: [] });
+          // The torn entry stays where it is: no longer the last, it is reported as a bad entry.
+          expect(r2.badEntries.map((b: { index: number; torn: boolean }) => [b.index, b.torn])).toEqual(v.bumpHeader ? [[n, false]] : []);
+          expect(r2.log.nextSeqnum).toBe(r2.log.entriesUsed);
+          expect(e.fmap.extents[0].len).toBe(2 * MiB);
+          c.runs++;
+          fs.rmSync(dev);
+        }
+      }
+      c.set('variants', variants.map((v) => v.name));
+      c.set('rounds', rounds);
+      // And on a mount: a torn tail does not stop famfs mount, and the next creat through it works.
+      const dev = sparseFile(tmp(), 4 * GiB, 'torn-mounted.img');
+      lib.mkfs(dev, { systemUuid: MASTER, minDeviceSize: 0 });
+      const s = lib.LogSession.open(dev, { systemUuid: MASTER });
+      s.createFile('kept', MiB);
+      s.close();
+      const d = lib.Device.open(dev, { writable: true });
+      const meta = lib.mapMeta(d);
+      meta.log.fill(0xee, lib.entryOffset(1), lib.entryOffset(1) + 300);
+      lib.LogHeaderLayout.set(meta.log, 'nextIndex', 2);
+      lib.LogHeaderLayout.set(meta.log, 'nextSeqnum', 2);
+      d.flush(meta.log, 0, meta.log.length);
+      d.close();
+      const mpt = path.join(tmp(), 'mnt');
+      const m = mounts.mount(dev, mpt);
+      expect(m.code).toBe(0);
+      expect(fs.statSync(path.join(mpt, 'kept')).size).toBe(MiB);
+      expect(famfs(['creat', '-s', '1m', path.join(mpt, 'new')], mounts.env()).code).toBe(0);
+      expect(fs.statSync(path.join(mpt, 'new')).size).toBe(MiB);
+      const rep = lib.fsckDevice(dev, { systemUuid: MASTER, allowMounted: true });
+      expect([rep.collisionCount, rep.files, rep.badEntries.map((b: { index: number; torn: boolean }) => [b.index, b.torn])]).toEqual([0, 2, [[1, false]]]);
+      c.runs++;
+    },
+    300_000,
+  );
+
+  reliabilityTest(
+    'full.device-cp',
+    'cp -r into a nearly full device: aborts naming the cause, every logged file complete, nothing half-created, fsck clean',
+    () => {
+      const { dev, mpt } = mountedDevice(1 * GiB);
+      const env = mounts.env();
+      // Leave 24 MiB (12 allocation units) free.
+      const used = lib.fsckDevice(dev, { systemUuid: MASTER, allowMounted: true }).capacity.freeBytes;
+      expect(famfs(['creat', '-s', String(used - 24 * MiB), path.join(mpt, 'filler')], env).code).toBe(0);
+      const src = path.join(tmp(), 'big-src');
+      fs.mkdirSync(src);
+      const rnd = prng(SEED + 7);
+      for (let i = 0; i < 20; i++) {
+        const b = Buffer.alloc(MiB + 4096 * i);
+        for (let k = 0; k < b.length; k += 512) b[k] = Math.floor(rnd() * 256);
+        fs.writeFileSync(path.join(src, `g${String(i).padStart(2, '0')}`), b);
+      }
+      const r = famfs(['cp', '-r', src, path.join(mpt, 'dst')], env);
+      expect(r.code).toBe(28);
+      expect(r.stderr).toMatch(/no contiguous free space/);
+      const logged = loggedPaths(dev);
+      const copied = [...logged.files.keys()].filter((p) => p.startsWith('dst/')).sort();
+      expect(copied.length).toBe(12);
+      for (const p of copied) expect(fs.readFileSync(path.join(mpt, p)).equals(fs.readFileSync(path.join(src, path.basename(p))))).toBe(true);
+      const shown = fs.readdirSync(path.join(mpt, 'dst')).sort();
+      expect(shown).toEqual(copied.map((p) => path.basename(p)));
+      expect(deviceProblems(dev, false).problems).toEqual([]);
+      expect(lib.fsckDevice(dev, { systemUuid: MASTER, allowMounted: true }).capacity.freeBytes).toBe(0);
+      // Directories still fit (they take no space); and a rerun of the same copy is refused the same way.
+      expect(famfs(['mkdir', path.join(mpt, 'still-fits')], env).code).toBe(0);
+      const again = famfs(['cp', '-r', `${src}/.`, path.join(mpt, 'dst')], env);
+      expect(again.code).toBe(28);
+      expect(deviceProblems(dev, false).problems).toEqual([]);
+      expect(loggedPaths(dev).files.size).toBe(logged.files.size);
+    },
+  );
+
+  reliabilityTest(
+    'full.log-mkdir-creat-cp',
+    'filling the log with mkdir -p, creat -M and cp -r: the entries that fit are complete and visible, the rest refused as log full, fsck clean',
+    (c) => {
+      const { dev, mpt } = mountedDevice(8 * GiB);
+      const env = mounts.env();
+      const s = lib.LogSession.open(dev, { systemUuid: MASTER });
+      const total = s.lastIndex + 1;
+      for (let i = s.nextIndex; i < total - 3; i++) s.mkdir(`z${i}`);
+      s.close();
+      // mkdir -p of five levels with three slots left: three made, then "log is full".
+      const mk = famfs(['mkdir', '-p', path.join(mpt, 'p/q/r/s/t')], env);
+      expect(mk.code).toBe(1);
+      expect(mk.stderr).toMatch(/the log is full/);
+      expect(fs.statSync(path.join(mpt, 'p/q/r')).isDirectory()).toBe(true);
+      expect(fs.existsSync(path.join(mpt, 'p/q/r/s'))).toBe(false);
+      c.runs++;
+      const cr = famfs(['creat', '-M', `${path.join(mpt, 'x1')},1m`, '-M', `${path.join(mpt, 'x2')},1m`], env);
+      expect(cr.code).toBe(2);
+      expect(cr.stderr).toMatch(/the log is full/);
+      c.runs++;
+      const src = sourceTree(path.join(tmp(), 'src'), 3, SEED);
+      const cp = famfs(['cp', '-r', src, path.join(mpt, 'p/cp')], env);
+      expect(cp.code).not.toBe(0);
+      expect(cp.stderr).toMatch(/the log is full/);
+      c.runs++;
+      const after = deviceProblems(dev, false);
+      expect(after.problems).toEqual([]);
+      expect(after.report.log.entriesUsed).toBe(total);
+      const all = loggedPaths(dev);
+      expect(mountViewProblems(mpt, all.files, new Array<string>().concat(all.dirs.filter((d) => !d.startsWith('z'))))).toEqual([]);
+      expect(famfs(['umount', mpt], env).code).toBe(0);
+      mounts.forget();
+      expect(famfs(['fsck', dev]).code).toBe(0);
+      expect(mounts.mount(dev, mpt).code).toBe(0);
+      expect(fs.statSync(path.join(mpt, 'p/q/r')).isDirectory()).toBe(true);
+      c.set('logSlots', total);
+    },
+  );
+});

@@ -1,0 +1,107 @@
+/**
+ * docs/cli.md against the CLI itself: every command has a section, every option its CommandSpec
+ * declares is documented there, and the section shows the command's --help text verbatim, so the
+ * help and the documentation cannot drift apart. Also checks that the relative links between the
+ * documents in docs/ lead somewhere.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { COMMANDS } from '../src/main';
+import { commandHelp, programHelp } from '../src/command';
+
+const REPO = path.resolve(__dirname, '../../..');
+const DOCS = path.join(REPO, 'docs');
+const CLI_MD = fs.readFileSync(path.join(DOCS, 'cli.md'), 'utf8');
+
+/** The `## ` sections of a markdown text, by heading (text after the hashes). */
+function sections(md: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let inFence = false;
+  let heading: string | undefined;
+  let body: string[] = [];
+  const flush = () => {
+    if (heading !== undefined) out.set(heading, body.join('\n'));
+  };
+  for (const line of md.split('\n')) {
+    if (line.startsWith('```')) inFence = !inFence;
+    if (!inFence && /^## /.test(line)) {
+      flush();
+      heading = line.slice(3).trim();
+      body = [];
+    } else {
+      body.push(line);
+    }
+  }
+  flush();
+  return out;
+}
+
+/** The individual flags of a cac flags string: '-l, --loglen <len>' -> ['-l', '--loglen']. */
+function flagsOf(spec: string): string[] {
+  return spec
+    .split(',')
+    .map((s) => s.trim().split(/\s+/)[0])
+    .filter((s) => s.startsWith('-'));
+}
+
+const SECTIONS = sections(CLI_MD);
+
+describe('docs/cli.md', () => {
+  test('has one section per command, and none for a command that does not exist', () => {
+    const documented = [...SECTIONS.keys()].filter((h) => h.startsWith('famfs ')).map((h) => h.slice('famfs '.length));
+    expect(documented.sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+  });
+
+  test('shows the program help verbatim', () => {
+    expect(CLI_MD).toContain('```text\n' + programHelp('famfs', COMMANDS) + '```');
+  });
+
+  describe.each(COMMANDS.map((c) => [c.name, c] as const))('famfs %s', (name, spec) => {
+    const section = () => {
+      const s = SECTIONS.get(`famfs ${name}`);
+      if (s === undefined) throw new Error(`docs/cli.md has no "## famfs ${name}" section`);
+      return s;
+    };
+
+    test('the section states the summary and the usage line', () => {
+      expect(section()).toContain(spec.summary);
+      expect(section()).toContain(`Usage: famfs ${name} [options] ${spec.args}`.trimEnd());
+    });
+
+    test('every declared option and each of its flags appears in the section', () => {
+      const missing: string[] = [];
+      for (const [flags, desc] of spec.options) {
+        if (!section().includes(flags)) missing.push(flags);
+        if (!section().includes(desc)) missing.push(`${flags}: ${desc}`);
+        for (const f of flagsOf(flags)) if (!new RegExp(`(^|[\\s\`(])${f.replace(/[-]/g, '\\-')}([\\s\`,=)]|$)`, 'm').test(section())) missing.push(f);
+      }
+      expect(missing).toEqual([]);
+    });
+
+    test('the section shows the --help output verbatim', () => {
+      expect(section()).toContain('```text\n' + commandHelp('famfs', spec) + '```');
+    });
+
+    test('the section documents exit codes', () => {
+      expect(section()).toMatch(/\*\*Exit codes/);
+    });
+  });
+});
+
+describe('docs/', () => {
+  test('every relative link between the documents leads to an existing file', () => {
+    const broken: string[] = [];
+    const mdFiles = fs.readdirSync(DOCS).filter((f) => f.endsWith('.md'));
+    expect(mdFiles).toEqual(expect.arrayContaining(['README.md', 'getting-started.md', 'cli.md', 'format.md', 'architecture.md', 'performance.md']));
+    for (const f of mdFiles) {
+      const text = fs.readFileSync(path.join(DOCS, f), 'utf8');
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = m[1];
+        if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue;
+        const file = target.split('#')[0];
+        if (!fs.existsSync(path.resolve(DOCS, file))) broken.push(`${f}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+});
