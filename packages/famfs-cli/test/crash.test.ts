@@ -173,13 +173,14 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       c.set('bootMs', Math.round(boot));
       c.set('commandMs', Object.fromEntries(Object.entries(full).map(([k, v]) => [k, Math.round(v)])));
       const state = { from: replayOf(dev).header.nextIndex };
-      const outcomes = { noEffect: 0, partial: 0, complete: 0 };
+      const outcomes = { nothingLogged: 0, partlyLogged: 0, allLogged: 0 };
       const delays: number[] = [];
       for (let i = 0; i < CLI_RUNS; i++) {
         const op = ops[i % ops.length];
         const { args, entries } = argsFor(op, i);
-        // A quarter of the kills anywhere in [0, T]; the rest between the end of start-up and T.
-        const lo = i % 4 === 0 ? 0 : boot * 0.9;
+        // A quarter of the kills anywhere in [0, T]; the rest in the last fifth of T, where the
+        // command does its work (the rest of T is Node starting up and loading modules).
+        const lo = i % 4 === 0 ? 0 : Math.max(boot * 0.9, full[op] * 0.8);
         const delay = lo + rnd() * (full[op] * 1.1 - lo);
         delays.push(delay);
         const before = replayOf(dev).header.nextIndex;
@@ -190,10 +191,13 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
           c.count(`completed.${op}`);
           if (r.code !== 0) throw new Error(`run ${i} (${op}, not killed): exit ${r.code}: ${r.stderr}`);
         }
+        // Where the kill landed, as the log tells: before any append, in the middle, or at the end.
         const logged = replayOf(dev).header.nextIndex - before;
-        if (logged === 0) outcomes.noEffect++;
-        else if (logged < entries) outcomes.partial++;
-        else outcomes.complete++;
+        if (r.killed) {
+          if (logged === 0) outcomes.nothingLogged++;
+          else if (logged < entries) outcomes.partlyLogged++;
+          else outcomes.allLogged++;
+        }
         const problems = afterKill(c, dev, mpt, shadow, state, `next${i}`, i % 25 === 0);
         if (problems.length) throw new Error(`run ${i} (${op}, kill at ${delay.toFixed(1)} ms, seed ${SEED}): ${problems.slice(0, 5).join('; ')}`);
       }
@@ -210,7 +214,7 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       expect(mountViewProblems(mpt, all.files, all.dirs)).toEqual([]);
       c.set('finalLog', { entries: all.next, files: all.files.size, dirs: all.dirs.length });
       // Sanity: the kills did land in the middle of commands, not only before or after them.
-      expect(outcomes.partial).toBeGreaterThan(0);
+      expect(outcomes.partlyLogged).toBeGreaterThan(0);
     },
     600_000,
   );
@@ -403,7 +407,7 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
   reliabilityTest(
     'full.device-cp',
     'cp -r into a nearly full device: aborts naming the cause, every logged file complete, nothing half-created, fsck clean',
-    () => {
+    (c) => {
       const { dev, mpt } = mountedDevice(1 * GiB);
       const env = mounts.env();
       // Leave 24 MiB (12 allocation units) free.
@@ -418,6 +422,7 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
         fs.writeFileSync(path.join(src, `g${String(i).padStart(2, '0')}`), b);
       }
       const r = famfs(['cp', '-r', src, path.join(mpt, 'dst')], env);
+      c.runs++;
       expect(r.code).toBe(28);
       expect(r.stderr).toMatch(/no contiguous free space/);
       const logged = loggedPaths(dev);
@@ -431,9 +436,12 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       // Directories still fit (they take no space); and a rerun of the same copy is refused the same way.
       expect(famfs(['mkdir', path.join(mpt, 'still-fits')], env).code).toBe(0);
       const again = famfs(['cp', '-r', `${src}/.`, path.join(mpt, 'dst')], env);
+      c.runs++;
       expect(again.code).toBe(28);
       expect(deviceProblems(dev, false).problems).toEqual([]);
       expect(loggedPaths(dev).files.size).toBe(logged.files.size);
+      c.set('copiedBeforeFull', copied.length);
+      c.set('refusal', r.stderr.split('\n').find((l) => /no contiguous free space/.test(l)));
     },
   );
 
@@ -451,6 +459,7 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       const mk = famfs(['mkdir', '-p', path.join(mpt, 'p/q/r/s/t')], env);
       expect(mk.code).toBe(1);
       expect(mk.stderr).toMatch(/the log is full/);
+      c.set('refusal', mk.stderr.trim());
       expect(fs.statSync(path.join(mpt, 'p/q/r')).isDirectory()).toBe(true);
       expect(fs.existsSync(path.join(mpt, 'p/q/r/s'))).toBe(false);
       c.runs++;

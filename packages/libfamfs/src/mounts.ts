@@ -36,8 +36,24 @@ function realpathOr(p: string): string {
   }
 }
 
-/** Mounts whose source is this device (compared by real path). */
+/** The (device, inode) identity of a path, or undefined when it cannot be stat'ed. */
+function identity(p: string): string | undefined {
+  try {
+    const st = fs.statSync(p);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Mounts whose source is this device: the same path, the same real path, or the same file by
+ * inode (a hard link or a bind-mounted path names the same device under another name).
+ */
 export function mountsOfDevice(device: string, file?: string): MountEntry[] {
   const dev = realpathOr(device);
-  return readMounts(file).filter((m) => m.source === dev || (m.source.startsWith('/') && realpathOr(m.source) === dev));
+  const id = identity(device);
+  return readMounts(file).filter(
+    (m) => m.source === dev || (m.source.startsWith('/') && (realpathOr(m.source) === dev || (id !== undefined && identity(m.source) === id))),
+  );
 }
