@@ -22,6 +22,8 @@ const path = require('path');
 const ROOT = path.resolve(__dirname, '..');
 const TEST_FILES = ['crash', 'concurrency', 'daemon-faults'].map((n) => path.join(ROOT, 'packages/famfs-cli/test', `${n}.test.ts`));
 const LINE = /RELIABILITY (\S+) runs=(\d+) outcome=(pass|fail) ms=(\d+) details=(.*)$/;
+/** What each fuzz target prints: `fuzz <target>: <n> runs, seed <s>, outcomes {...}`. */
+const FUZZ_LINE = /fuzz ([\w-]+): (\d+) runs, seed (\d+), outcomes (\{.*\})\s*$/;
 
 /** The issue's requirements and the cases that show each. */
 const REQUIREMENTS = [
@@ -65,6 +67,23 @@ function declaredCases() {
   return cases;
 }
 
+/** The fuzz targets' own summary lines (the last one printed for each target wins). */
+function parseFuzz(text) {
+  const targets = new Map();
+  for (const raw of text.split('\n')) {
+    const m = FUZZ_LINE.exec(raw.replace(/\x1b\[[0-9;]*m/g, '').trimEnd());
+    if (!m) continue;
+    let outcomes = {};
+    try {
+      outcomes = JSON.parse(m[4]);
+    } catch {
+      continue;
+    }
+    targets.set(m[1], { target: m[1], runs: Number(m[2]), seed: m[3], outcomes });
+  }
+  return targets;
+}
+
 function parseLog(text) {
   const results = new Map();
   for (const raw of text.split('\n')) {
@@ -92,7 +111,26 @@ function fmtValue(v) {
     .join(', ');
 }
 
-function render(declared, results, logs) {
+function renderFuzz(fuzz) {
+  const L = ['## Fuzz targets', ''];
+  if (fuzz.size === 0) return [...L, 'No fuzz target reported in this log.', ''];
+  L.push('Seeded mutations of valid inputs (scripts/fuzz.sh runs them longer with a random seed). The only');
+  L.push('acceptable outcomes are a decoded value (`ok...`) or a typed error; anything else fails the test.');
+  L.push('');
+  L.push('| Target | Runs | Seed | Decoded | Typed errors | Most frequent outcomes |');
+  L.push('|---|---:|---:|---:|---:|---|');
+  for (const f of [...fuzz.values()].sort((a, b) => a.target.localeCompare(b.target))) {
+    const entries = Object.entries(f.outcomes);
+    const ok = entries.filter(([k]) => k.startsWith('ok')).reduce((n, [, v]) => n + v, 0);
+    const errors = entries.reduce((n, [, v]) => n + v, 0) - ok;
+    const top = entries.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k} ${v}`).join(', ');
+    L.push(`| \`${f.target}\` | ${f.runs.toLocaleString('en-US')} | ${f.seed} | ${ok.toLocaleString('en-US')} | ${errors.toLocaleString('en-US')} | ${esc(top)} |`);
+  }
+  L.push('');
+  return L;
+}
+
+function render(declared, results, logs, fuzz) {
   const ids = [...declared.map((c) => c.id), ...[...results.keys()].filter((id) => !declared.some((c) => c.id === id))];
   const rows = ids.map((id) => {
     const d = declared.find((c) => c.id === id);
@@ -135,6 +173,7 @@ function render(declared, results, logs) {
   L.push('one concurrent writer process (or library session cycle), one daemon kill or signal, one reader operation (storm), one');
   L.push('emulator request (fuzz).');
   L.push('');
+  L.push(...renderFuzz(fuzz));
   L.push('## Requirements');
   L.push('');
   L.push('| Requirement | Cases | Outcome |');
@@ -188,12 +227,13 @@ function main() {
   const text = o.logs.length ? o.logs.map((f) => fs.readFileSync(f, 'utf8')).join('\n') : fs.readFileSync(0, 'utf8');
   const results = parseLog(text);
   const declared = declaredCases();
-  const md = render(declared, results, o.logs);
+  const fuzz = parseFuzz(text);
+  const md = render(declared, results, o.logs, fuzz);
   if (o.out) fs.writeFileSync(o.out, md + '\n');
   else process.stdout.write(md + '\n');
   const failed = [...results.values()].filter((r) => r.outcome === 'fail').map((r) => r.id);
   const missing = declared.filter((c) => !results.has(c.id)).map((c) => c.id);
-  process.stderr.write(`reliability report: ${results.size} cases reported, ${failed.length} failed${failed.length ? ` (${failed.join(', ')})` : ''}, ${missing.length} not run${missing.length ? ` (${missing.join(', ')})` : ''}\n`);
+  process.stderr.write(`reliability report: ${results.size} cases and ${fuzz.size} fuzz targets reported, ${failed.length} failed${failed.length ? ` (${failed.join(', ')})` : ''}, ${missing.length} not run${missing.length ? ` (${missing.join(', ')})` : ''}\n`);
   if (failed.length || (missing.length && !o.allowMissing)) process.exitCode = 1;
 }
 
