@@ -107,3 +107,17 @@ test('a duplicate path in the log is a tree conflict; the first entry wins', () 
   expect(r.problems).toEqual([expect.objectContaining({ index: 1, path: 'a', reason: expect.stringMatching(/duplicate file path/) })]);
   expect(parseShadowYaml(fs.readFileSync(path.join(shadow, 'root/a'))).size).toBe(1);
 });
+
+test('an empty shadow file (a creator killed before its write) is rewritten from the log', () => {
+  const dev = device();
+  const s = LogSession.open(dev, { systemUuid: MASTER });
+  const f = s.createFile('f', 5000);
+  s.close();
+  const shadow = path.join(tmp(), 'shadow');
+  fs.mkdirSync(path.join(shadow, 'root'), { recursive: true });
+  fs.writeFileSync(path.join(shadow, 'root', 'f'), '');
+  const r = logplayDevice(dev, shadow);
+  expect(r).toMatchObject({ repairedFiles: 1, existingFiles: 0, problems: [] });
+  expect(parseShadowYaml(fs.readFileSync(path.join(shadow, 'root/f')))).toEqual(f);
+  expect(logplayDevice(dev, shadow)).toMatchObject({ repairedFiles: 0, existingFiles: 1 });
+});

@@ -21,6 +21,8 @@ export interface LogplayResult {
   newDirs: number;
   /** Files already in the shadow tree (left as they are). */
   existingFiles: number;
+  /** Shadow files found empty (a creator killed mid-write) and rewritten from the log. */
+  repairedFiles: number;
   bad: BadEntry[];
   problems: LogplayProblem[];
 }
@@ -57,6 +59,7 @@ export function playIntoShadow(replay: Replay, sb: Superblock, shadowRoot: strin
     newFiles: 0,
     newDirs: 0,
     existingFiles: 0,
+    repairedFiles: 0,
     bad: replay.bad,
     problems: replay.conflicts.map((c) => ({ ...c })),
   };
@@ -75,7 +78,14 @@ export function playIntoShadow(replay: Replay, sb: Superblock, shadowRoot: strin
         result.newDirs++;
       } else {
         if (kind === 'file') {
-          result.existingFiles++;
+          // The log is the truth and the shadow tree its cache: an empty shadow file is a creation
+          // cut short between its create and its write, so it is written again from the entry.
+          if (!opts.dryRun && tree.isEmptyFile(entry.path)) {
+            tree.writeFile(entry.path, emitShadowYaml(entry));
+            result.repairedFiles++;
+          } else {
+            result.existingFiles++;
+          }
           continue;
         }
         if (kind !== undefined) throw new FamfsError('EISDIR', `a directory or special file is in the way`);

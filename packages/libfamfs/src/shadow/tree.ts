@@ -62,27 +62,12 @@ export class ShadowTree {
   }
 
   /**
-   * Creates a new regular file with `content`; fails with EEXIST if anything is there. The file
-   * appears whole or not at all: the content goes to a temporary file beside the root (in the
-   * shadow path, outside what a mount serves), which is then linked into place. A process killed
-   * in between never leaves an empty shadow file, which a mount cannot serve and logplay keeps.
+   * Creates a new regular file with `content` (one write); fails with EEXIST if anything is there.
+   * A writer killed between the create and the write leaves an empty file: the daemon serves no
+   * entry for it and logplay rewrites it from the log (see isEmptyFile).
    */
   createFile(rel: string, content: string, mode = 0o644): void {
     const abs = this.resolve(rel);
-    const tmp = path.join(path.dirname(this.root), `.famfs-new-${process.pid}-${++tmpSeq}`);
-    this.writeNew(tmp, content, mode);
-    try {
-      fs.linkSync(tmp, abs);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP') throw e;
-      this.writeNew(abs, content, mode); // no hard links there: write in place
-    } finally {
-      fs.unlinkSync(tmp);
-    }
-  }
-
-  private writeNew(abs: string, content: string, mode: number): void {
     const fd = fs.openSync(abs, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
     try {
       fs.writeSync(fd, content);
@@ -90,6 +75,12 @@ export class ShadowTree {
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /** Whether `rel` is a regular file of size 0: a creation cut short before its one write. */
+  isEmptyFile(rel: string): boolean {
+    const st = fs.lstatSync(this.resolve(rel));
+    return st.isFile() && st.size === 0;
   }
 
   /** Replaces a regular file's content (the .meta files, rewritten at each mount). */
@@ -100,7 +91,6 @@ export class ShadowTree {
 }
 
 /** Distinguishes the temporary files of one process. */
-let tmpSeq = 0;
 
 function readUmask(): number {
   const m = process.umask(0o022);
