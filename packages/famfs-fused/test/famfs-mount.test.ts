@@ -14,6 +14,7 @@ import { LogSession, logplayDevice, mkfs } from '@famfs/libfamfs/internal';
 import type { FileEntry } from '@famfs/libfamfs/internal';
 import { isMounted, mountInfo, unmountFuse } from '../src/mount/mount';
 import { parseArgs, runDaemon } from '../src/daemon/main';
+import { patternBytes } from '../src/memfs/memfs';
 import { cleanupTempDirs, readDevice, tempDir, writeDevice } from './helpers';
 
 afterAll(cleanupTempDirs);
@@ -34,19 +35,6 @@ const required = process.env.FAMFS_REQUIRE_MOUNT === '1';
 if (reason && !required) console.log(`famfs-mount.test.ts skipped: ${reason}`);
 const maybe = reason && !required ? describe.skip : describe;
 
-function pattern(len: number, seed: number): Buffer {
-  const b = Buffer.alloc(len);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < len; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 
 
@@ -93,11 +81,11 @@ function makeWorld(): World {
   let seed = 11;
   for (const [p, e] of Object.entries(entries)) {
     if (e.fmap.kind !== 'simple') continue;
-    content[p] = pattern(e.size, seed++);
+    content[p] = patternBytes(e.size, seed++);
     writeDevice(dev, e.fmap.extents[0].offset, content[p]);
   }
   // striped: chunk 0 -> strip 0 @0, chunk 1 -> strip 1 @0, chunk 2 -> strip 0 @2M, chunk 3 -> strip 1 @2M.
-  const chunks = [0, 1, 2, 3].map((k) => pattern(2 * MiB, 100 + k));
+  const chunks = [0, 1, 2, 3].map((k) => patternBytes(2 * MiB, 100 + k));
   writeDevice(dev, 5 * GiB, chunks[0]);
   writeDevice(dev, 4 * GiB, chunks[1]);
   writeDevice(dev, 5 * GiB + 2 * MiB, chunks[2]);

@@ -16,6 +16,7 @@ import { Errno } from '../src/errors';
 import { v10 } from '../src/protocol/profiles';
 import { FamfsFileSystem, FamfsFsOptions } from '../src/famfs/famfs-fs';
 import { encodeFmapReply } from '../src/famfs/fmap-reply';
+import { patternBytes } from '../src/memfs/memfs';
 import { cleanupTempDirs, cstr, initMsg, msg, parseReply, readDevice, readMsg, STOCK_OFFER, tempDir, writeDevice } from './helpers';
 
 afterAll(cleanupTempDirs);
@@ -116,19 +117,6 @@ function setup(w: World, extra: Partial<FamfsFsOptions> = {}, offer: bigint = ST
 
 
 
-function pattern(len: number, seed: number): Buffer {
-  const b = Buffer.alloc(len);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < len; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 describe('famfs file system over a session', () => {
   let w: World;
@@ -340,7 +328,7 @@ describe('famfs file system over a session', () => {
     const rw = makeWorld();
     const x = setup(rw);
     const topExt = rw.files['top'].fmap.kind === 'simple' ? rw.files['top'].fmap.extents[0] : null;
-    const topData = pattern(3_000_000, 7);
+    const topData = patternBytes(3_000_000, 7);
     writeDevice(rw.dev, topExt!.offset, topData);
     const top = x.entry(1, 'top');
     const o = x.open(top.nodeid, fs.constants.O_RDWR);
@@ -353,9 +341,9 @@ describe('famfs file system over a session', () => {
 
     // Interleaved: chunk 0 at strip 0 (5 GiB), chunk 1 at strip 1 (4 GiB), chunk 2 at strip 0 + 2 MiB.
     const st = x.entry(1, 'striped');
-    const c0 = pattern(2 * MiB, 1);
-    const c1 = pattern(2 * MiB, 2);
-    const c2 = pattern(2 * MiB, 3);
+    const c0 = patternBytes(2 * MiB, 1);
+    const c1 = patternBytes(2 * MiB, 2);
+    const c2 = patternBytes(2 * MiB, 3);
     writeDevice(rw.dev, 5 * GiB, c0);
     writeDevice(rw.dev, 4 * GiB, c1);
     writeDevice(rw.dev, 5 * GiB + 2 * MiB, c2);
@@ -363,7 +351,7 @@ describe('famfs file system over a session', () => {
     expect(span.payload.equals(Buffer.concat([c0.subarray(2 * MiB - 100), c1, c2.subarray(0, 100)]))).toBe(true);
 
     // Write across the chunk boundary through the file system: lands in both strips.
-    const data = pattern(1000, 9);
+    const data = patternBytes(1000, 9);
     const wr = x.write(st.nodeid, 4 * MiB - 500, data);
     expect(abi.WriteOut.decode(wr.payload).size).toBe(1000);
     expect(readDevice(rw.dev, 4 * GiB + 2 * MiB - 500, 500)).toEqual(data.subarray(0, 500));
