@@ -59,7 +59,7 @@ if (process.getuid() !== 0) {
 }
 
 if (opts.build) {
-  for (const pkg of ['libfamfs', 'famfs-fused', 'famfs-cli']) {
+  for (const pkg of ['struct', 'libfamfs', 'fuse', 'famfs-fused', 'famfs-cli']) {
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: path.join(ROOT, 'packages', pkg), stdio: 'inherit' });
   }
 }

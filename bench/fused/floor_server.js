@@ -13,7 +13,7 @@ const path = require('path');
 const fs = require('fs');
 const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
 
-const PKG = path.resolve(__dirname, '../../packages/famfs-fused/dist');
+const PKG = path.resolve(__dirname, '../../packages/fuse/dist');
 
 // Opcodes and constants of the FUSE protocol (include/uapi/linux/fuse.h).
 const OP = { LOOKUP: 1, FORGET: 2, GETATTR: 3, OPEN: 14, READ: 15, RELEASE: 18, FLUSH: 25, INIT: 26, INTERRUPT: 36, DESTROY: 38, BATCH_FORGET: 42 };
@@ -50,7 +50,7 @@ if (isMainThread) {
   };
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, stop);
 } else {
-  const { patternBytes } = require(path.join(PKG, 'memfs/memfs.js'));
+  const { patternBytes } = require(path.join(PKG, 'testing/memfs.js'));
   const { fd, size, seed } = workerData;
   const data = patternBytes(size, seed);
   const inbuf = Buffer.allocUnsafe((1 << 20) + 4096);

@@ -10,9 +10,9 @@
 'use strict';
 const path = require('path');
 
-const PKG = path.resolve(__dirname, '../../packages/famfs-fused/dist');
+const PKG = path.resolve(__dirname, '../../packages/fuse/dist');
 const { Session } = require(path.join(PKG, 'session/session.js'));
-const { createFileSystem } = require(path.join(PKG, 'memfs/memfs.js'));
+const { createFileSystem } = require(path.join(PKG, 'testing/memfs.js'));
 const abi = require(path.join(PKG, 'protocol/abi.js'));
 
 const i = process.argv.indexOf('--n');

@@ -10,7 +10,7 @@
 'use strict';
 const path = require('path');
 
-const PKG = path.resolve(__dirname, '../../packages/famfs-fused');
+const PKG = path.resolve(__dirname, '../../packages/fuse');
 const { mountFuse, unmountFuse, isMounted } = require(path.join(PKG, 'dist/mount/mount.js'));
 const { startSession } = require(path.join(PKG, 'dist/session/start.js'));
 const { describeStats } = require(path.join(PKG, 'dist/session/session.js'));
@@ -67,7 +67,7 @@ for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, () => void st
   mounted = true;
   handle = startSession({
     fd: m.fd,
-    fsModule: path.join(PKG, 'dist/memfs/memfs.js'),
+    fsModule: path.join(PKG, 'dist/testing/memfs.js'),
     fsOptions: { files: { '/big': { size, seed } }, timeout },
     mountpoint: mnt,
     statsIntervalMs: 0x7fffffff, // no periodic stats messages while measuring

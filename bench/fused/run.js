@@ -318,7 +318,7 @@ function build() {
   if (flag('--no-build')) return;
   // The daemon worker runs compiled JS: build libfamfs (which it imports) and famfs-fused.
   const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
-  for (const pkg of ['libfamfs', 'famfs-fused']) {
+  for (const pkg of ['struct', 'libfamfs', 'fuse', 'famfs-fused']) {
     const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: path.join(ROOT, 'packages', pkg), encoding: 'utf8' });
     if (r.status !== 0) {
       const dist = path.join(ROOT, 'packages', pkg, 'dist');

@@ -7,7 +7,7 @@
  * Every 64-bit quantity is a bigint here: the blob is untrusted and the kernel's arithmetic is on
  * u64/s64, so wrap-around is reproduced rather than lost to double rounding.
  */
-import { Errno, FamfsExtType, FamfsFmapHeader, FamfsIext, FamfsSimpleExt } from '@famfs/fused';
+import { Errno, FamfsExtType, FamfsFmapHeader, FamfsIext, FamfsSimpleExt } from '@famfs/fuse';
 
 /** PMD_SIZE on x86_64 (and arm64 with 4 KiB pages): every extent, strip and chunk is a multiple. */
 export const PMD_SIZE = 2 * 1024 * 1024;

@@ -59,7 +59,7 @@ import {
   StatxIn,
   WriteIn,
   WriteOut,
-} from '@famfs/fused';
+} from '@famfs/fuse';
 import { FmapRejected, parseFmap } from './fmap';
 import { KERNEL_OFFER } from './kernel';
 import { Prng } from './prng';

@@ -51,9 +51,9 @@ import {
   S_IFREG,
   WriteIn,
   WriteOut,
-} from '@famfs/fused';
-import { QueueTransport, Session } from '@famfs/fused';
-import type { FileSystem, SessionOptions } from '@famfs/fused';
+} from '@famfs/fuse';
+import { QueueTransport, Session } from '@famfs/fuse';
+import type { FileSystem, SessionOptions } from '@famfs/fuse';
 import { FmapRejected, fileOffsetToDax, fmapLint, KernelFmap, MAX_DAXDEVS, parseFmap } from './fmap';
 import { buildRequest, cstr, DaemonLink, Exchange, linkTo, opName, parseReply, payloadProblem, payloadRule, SessionLike } from './wire';
 

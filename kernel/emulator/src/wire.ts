@@ -3,8 +3,8 @@
  * comes back, request building, and the checks the kernel's fuse_dev_do_write() and
  * fuse_copy_out_args() apply to every reply (ABI note §4.1, §4.2).
  */
-import { FUSE_MAX_ERRNO, InHeader, Opcode, OutHeader } from '@famfs/fused';
-import type { AbiProfile } from '@famfs/fused';
+import { FUSE_MAX_ERRNO, InHeader, Opcode, OutHeader } from '@famfs/fuse';
+import type { AbiProfile } from '@famfs/fuse';
 
 /** What came back for one request. */
 export interface Exchange {

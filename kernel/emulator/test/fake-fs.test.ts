@@ -15,8 +15,8 @@ import {
   makeAttr,
   S_IFDIR,
   S_IFREG,
-} from '@famfs/fused';
-import type { DirEntry, EntryParam } from '@famfs/fused';
+} from '@famfs/fuse';
+import type { DirEntry, EntryParam } from '@famfs/fuse';
 import { buildFmapBlob, emulateMount, EmulatorProtocolError, errnoOf, FmapSpec, O_RDONLY, O_RDWR, parseFmap, fileOffsetToDax } from '../src';
 import { cleanupTempDirs, expectedFileBytes, fillPattern, Layout, MiB, patternRange, readAt, tempDir } from './helpers';
 

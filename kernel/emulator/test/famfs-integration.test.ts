@@ -18,7 +18,7 @@ import {
   mkfs,
   superblockMetaEntry,
 } from '@famfs/libfamfs/internal';
-import type { FileSystem } from '@famfs/fused';
+import type { FileSystem } from '@famfs/fuse';
 import { emulateMount, fuzzSession, O_RDWR } from '../src';
 import { cleanupTempDirs, expectedFileBytes, fillPattern, Layout, MiB, readAt, tempDir } from './helpers';
 

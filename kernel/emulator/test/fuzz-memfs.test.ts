@@ -2,7 +2,8 @@
  * 10,000 seeded random and malformed requests against a Session serving the toy memfs, then
  * normal requests through the emulator (stock path: READ, since memfs does not do famfs).
  */
-import { Errno, MemFs, patternBytes } from '@famfs/fused';
+import { Errno } from '@famfs/fuse';
+import { MemFs, patternBytes } from '@famfs/fuse/testing';
 import { emulateMount, errnoOf, fuzzSession } from '../src';
 
 const FILES = {

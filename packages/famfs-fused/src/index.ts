@@ -1,17 +1,7 @@
 /**
- * @famfs/fused: the FUSE protocol over /dev/fuse (wire codecs, ABI profiles, session loop,
- * worker, mounting) and the file systems it serves.
+ * @famfs/fused: famfs_fused, the famfs FUSE daemon: the famfs file system served from the shadow
+ * tree and the device (over @famfs/fuse), and the daemon around it.
  */
-export * from './errors';
-export * from './filesystem';
-export * from './protocol';
-export * from './session/transport';
-export * from './session/session';
-export * from './session/messages';
-export * from './session/start';
-export * from './mount';
-export { MemFs, createFileSystem as createMemFs, patternBytes } from './memfs/memfs';
-export type { MemFsOptions, MemFileSpec } from './memfs/memfs';
 export { FamfsFileSystem, createFileSystem as createFamfsFileSystem, SHADOW_XATTR } from './famfs/famfs-fs';
 export type { FamfsFsOptions, CacheMode } from './famfs/famfs-fs';
 export { encodeFmapReply, encodeDaxdevReply, checkDaxdevName, fmapReplySize, interleavedCapacity, FmapReplyError, FAMFS_PMD_SIZE } from './famfs/fmap-reply';

@@ -12,9 +12,9 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as native from '@famfs/native';
 import { LogSession, logplayDevice, mkfs } from '@famfs/libfamfs/internal';
 import type { FileEntry } from '@famfs/libfamfs/internal';
-import { isMounted, mountInfo, unmountFuse } from '../src/mount/mount';
+import { isMounted, mountInfo, unmountFuse } from '@famfs/fuse';
 import { parseArgs, runDaemon } from '../src/daemon/main';
-import { patternBytes } from '../src/memfs/memfs';
+import { patternBytes } from '@famfs/fuse/testing';
 import { cleanupTempDirs, readDevice, tempDir, writeDevice } from './helpers';
 
 afterAll(cleanupTempDirs);

@@ -11,10 +11,10 @@ import type { Extent, FileEntry, Fmap } from '@famfs/libfamfs/internal';
 import { encodeDaxdevReply, encodeFmapReply, FmapReplyError } from '../src/famfs/fmap-reply';
 import { DataPath, isFamfsError, MappableDevice, resolveRange } from '@famfs/libfamfs/internal';
 import { InodeTable } from '../src/famfs/inodes';
-import { FuseErrno, Errno } from '../src/errors';
-import { rfc, v10 } from '../src/protocol/profiles';
-import { makeAttr } from '../src/protocol/reply';
-import { S_IFDIR, S_IFREG } from '../src/protocol/abi';
+import { FuseErrno, Errno } from '@famfs/fuse';
+import { rfc, v10 } from '@famfs/fuse';
+import { makeAttr } from '@famfs/fuse';
+import { S_IFDIR, S_IFREG } from '@famfs/fuse';
 import { cleanupTempDirs, tempDir } from './helpers';
 
 afterAll(cleanupTempDirs);

@@ -10,7 +10,7 @@
  *    decodes back to the entry's size and extents.
  */
 import type { Extent, FileEntry } from '@famfs/libfamfs/internal';
-import { Errno } from '../src/errors';
+import { Errno } from '@famfs/fuse';
 import {
   AccessIn,
   BatchForgetIn,
@@ -40,9 +40,9 @@ import {
   SetxattrIn,
   StatxIn,
   WriteIn,
-} from '../src/protocol/abi';
-import { AbiProfile, rfc, v10 } from '../src/protocol/profiles';
-import { decodeRequest, Request, RequestError } from '../src/protocol/request';
+} from '@famfs/fuse';
+import { AbiProfile, rfc, v10 } from '@famfs/fuse';
+import { decodeRequest, Request, RequestError } from '@famfs/fuse';
 import { encodeFmapReply, fmapReplySize, FmapReplyError } from '../src/famfs/fmap-reply';
 import { fmapLint, FmapRejected, parseFmap } from '../../../kernel/emulator/src/fmap';
 import { fc, fuzz, fuzzTimeout, mutatedInputs, showMutated, showValue, violated } from '../../libfamfs/test/fuzz-helpers';

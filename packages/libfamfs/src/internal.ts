@@ -4,7 +4,6 @@
  * the package root, `@famfs/libfamfs`.
  */
 export * from './errors';
-export * from './layout';
 export * from './format/constants';
 export * from './format/crc';
 export * from './format/uuid';

@@ -13,11 +13,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Device, shadowRootOf } from '@famfs/libfamfs/internal';
-import { isMounted, mountFuse, unmountFuse } from '../mount/mount';
-import type { FuseMount } from '../mount/mount';
-import { startSession } from '../session/start';
-import type { SessionExit, SessionHandle } from '../session/start';
-import { initFlagNames } from '../protocol/abi';
+import { isMounted, mountFuse, unmountFuse } from '@famfs/fuse';
+import type { FuseMount } from '@famfs/fuse';
+import { startSession } from '@famfs/fuse';
+import type { SessionExit, SessionHandle } from '@famfs/fuse';
+import { initFlagNames } from '@famfs/fuse';
 import type { FamfsFsOptions } from '../famfs/famfs-fs';
 import { DaemonOptions, parseArgs, USAGE, UsageError } from './options';
 

@@ -11,7 +11,7 @@
  *
  * Parsing never exits or prints: it returns a parsed command or throws UsageError.
  */
-import { profileByName } from '../protocol/profiles';
+import { profileByName } from '@famfs/fuse';
 import type { CacheMode } from '../famfs/famfs-fs';
 
 export class UsageError extends Error {

@@ -37,8 +37,8 @@ import {
   shadowRootOf,
   SUPERBLOCK_SIZE,
 } from '@famfs/libfamfs/internal';
-import type { ConnectionInfo, DaxdevReply, FileSystem, InitWants, StatfsReply } from '../filesystem';
-import { Errno, FuseErrno } from '../errors';
+import type { ConnectionInfo, DaxdevReply, FileSystem, InitWants, StatfsReply } from '@famfs/fuse';
+import { Errno, FuseErrno } from '@famfs/fuse';
 import {
   DT_DIR,
   DT_REG,
@@ -59,11 +59,11 @@ import {
   FUSE_ROOT_ID,
   S_IFDIR,
   S_IFREG,
-} from '../protocol/abi';
-import type { AttrValue } from '../protocol/abi';
-import { AbiProfile, DEFAULT_PROFILE, profileByName } from '../protocol/profiles';
-import { makeAttr } from '../protocol/reply';
-import type { AttrParam, DirEntry, DirEntryPlus, EntryParam, OpenParam } from '../protocol/reply';
+} from '@famfs/fuse';
+import type { AttrValue } from '@famfs/fuse';
+import { AbiProfile, DEFAULT_PROFILE, profileByName } from '@famfs/fuse';
+import { makeAttr } from '@famfs/fuse';
+import type { AttrParam, DirEntry, DirEntryPlus, EntryParam, OpenParam } from '@famfs/fuse';
 import type {
   AccessRequest,
   BatchForgetRequest,
@@ -86,7 +86,7 @@ import type {
   SetlkRequest,
   StatfsRequest,
   WriteRequest,
-} from '../protocol/request';
+} from '@famfs/fuse';
 import { checkDaxdevName, encodeFmapReply, interleavedCapacity } from './fmap-reply';
 import { Inode, InodeKind, InodeTable } from './inodes';
 import type { AttrOverrides } from './inodes';

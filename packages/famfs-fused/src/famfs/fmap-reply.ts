@@ -12,7 +12,7 @@
  * does not check that; a mapping could reach other memory on the device).
  */
 import type { FileEntry, Extent } from '@famfs/libfamfs/internal';
-import { Errno, FuseErrno } from '../errors';
+import { Errno, FuseErrno } from '@famfs/fuse';
 import {
   DAXDEV_NAME_MAX,
   DaxdevOut,
@@ -22,8 +22,8 @@ import {
   FamfsFmapHeader,
   FamfsIext,
   FamfsSimpleExt,
-} from '../protocol/abi';
-import type { AbiProfile } from '../protocol/profiles';
+} from '@famfs/fuse';
+import type { AbiProfile } from '@famfs/fuse';
 
 /** The kernel's mapping granule (PMD_SIZE on x86_64 and 4K-page arm64). */
 export const FAMFS_PMD_SIZE = 2 * 1024 * 1024;

@@ -14,8 +14,8 @@
  *   they last while the kernel references it, like the C famfs_fused's icache (they are not logged).
  */
 import type { FileEntry } from '@famfs/libfamfs/internal';
-import type { AttrValue } from '../protocol/abi';
-import { FUSE_ROOT_ID, S_IFMT } from '../protocol/abi';
+import type { AttrValue } from '@famfs/fuse';
+import { FUSE_ROOT_ID, S_IFMT } from '@famfs/fuse';
 
 export type InodeKind = 'dir' | 'file';
 

@@ -1,5 +1,5 @@
 import { FamfsError } from '../errors';
-import { defineLayout, LayoutValue, u32, u64 } from '../layout';
+import { defineLayout, LayoutValue, u32, u64 } from '@famfs/struct';
 import { ExtentType, isPowerOfTwo, MAX_INTERLEAVED_EXTENTS, MAX_SIMPLE_EXTENTS, MAX_STRIPS } from './constants';
 
 /** struct famfs_simple_extent (24 bytes). */

@@ -1,5 +1,5 @@
 import { FamfsError } from '../errors';
-import { bytes, defineLayout, LayoutValue, struct, u32, u64 } from '../layout';
+import { bytes, defineLayout, LayoutValue, struct, u32, u64 } from '@famfs/struct';
 import { EntryType, FM_ALL_HOSTS_RW, LOG_ENTRY_CRC_SPAN, LOG_ENTRY_SIZE } from './constants';
 import { crc32Of } from './crc';
 import { decodeFmap, encodeFmap, Fmap, LogFmapLayout } from './fmap';

@@ -1,5 +1,5 @@
 import { FamfsError } from '../errors';
-import { defineLayout, LayoutValue, u64 } from '../layout';
+import { defineLayout, LayoutValue, u64 } from '@famfs/struct';
 import { LOG_HEADER_SIZE, LOG_MAGIC, logSlots } from './constants';
 import { crc32Of } from './crc';
 

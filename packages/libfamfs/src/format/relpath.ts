@@ -1,6 +1,6 @@
 import { isUtf8 } from 'buffer';
 import { FamfsError } from '../errors';
-import { Field } from '../layout';
+import { Field } from '@famfs/struct';
 import { MAX_PATHLEN } from './constants';
 
 /**

@@ -1,5 +1,5 @@
 import { FamfsError } from '../errors';
-import { bytes, cstring, defineLayout, LayoutValue, u32, u64 } from '../layout';
+import { bytes, cstring, defineLayout, LayoutValue, u32, u64 } from '@famfs/struct';
 import {
   DEVNAME_LEN,
   isPowerOfTwo,

@@ -7,8 +7,8 @@
  * The famfs opcodes and INIT bit are NOT here: they moved between revisions of the unmerged
  * series, so they live in an ABI profile (./profiles).
  */
-import { defineLayout, u8, u16, u32, i32, u64, u64big, bytes, cstring, struct } from '@famfs/libfamfs/internal';
-import type { LayoutValue } from '@famfs/libfamfs/internal';
+import { defineLayout, u8, u16, u32, i32, u64, u64big, bytes, cstring, struct } from '@famfs/struct';
+import type { LayoutValue } from '@famfs/struct';
 
 /** Protocol version we speak. We reply min(ours, kernel's) for the minor. */
 export const FUSE_KERNEL_VERSION = 7;

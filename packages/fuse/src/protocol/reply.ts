@@ -32,7 +32,7 @@ import {
   StatxValue,
   WriteOut,
 } from './abi';
-import type { LayoutValue } from '@famfs/libfamfs/internal';
+import type { LayoutValue } from '@famfs/struct';
 
 export type Iovec = Buffer[];
 

@@ -46,7 +46,7 @@ import {
   FUSE_LK_FLOCK,
 } from './abi';
 import type { FileLockValue } from './abi';
-import type { LayoutValue } from '@famfs/libfamfs/internal';
+import type { LayoutValue } from '@famfs/struct';
 import type { AbiProfile } from './profiles';
 
 /** The decoded fuse_in_header. */

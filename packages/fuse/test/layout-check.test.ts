@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync, spawnSync } from 'child_process';
-import { Layout } from '@famfs/libfamfs/internal';
+import { Layout } from '@famfs/struct';
 import * as abi from '../src/protocol/abi';
 import { cleanupTempDirs, tempDir } from './helpers';
 

@@ -11,7 +11,7 @@ import { mountFuse, unmountFuse, isMounted } from '../src/mount/mount';
 import { startSession, SessionHandle } from '../src/session/start';
 import { describeStats } from '../src/session/session';
 import { initFlagNames } from '../src/protocol/abi';
-import { patternBytes } from '../src/memfs/memfs';
+import { patternBytes } from '../src/testing/memfs';
 import { cleanupTempDirs, tempDir } from './helpers';
 
 afterAll(cleanupTempDirs);
@@ -53,7 +53,7 @@ maybe('real FUSE mount of the in-memory file system', () => {
       mounted = true;
       handle = startSession({
         fd: m.fd,
-        fsModule: path.join(PKG, 'dist/memfs/memfs.js'),
+        fsModule: path.join(PKG, 'dist/testing/memfs.js'),
         fsOptions: { files: { '/hello.txt': 'hello world\n', '/data/big.bin': big }, rootXattrs: { 'user.famfs.shadow': '/x' } },
         mountpoint: mnt,
         statsIntervalMs: 0,

@@ -1,0 +1,56 @@
+/**
+ * Request builders and reply parsing for tests and tools that drive a Session without a kernel:
+ * the bytes the kernel would write to /dev/fuse for one request, and the split of a reply.
+ */
+import { InHeader, InitIn, Opcode, OutHeader, ReadIn, FUSE_INIT_EXT, initFlag, InitBit } from '../protocol/abi';
+
+/** One request message: header (len filled in) + body. */
+export function msg(opcode: number, unique: number | bigint, nodeid: number, body: Buffer = Buffer.alloc(0), extra: Partial<{ uid: number; gid: number; pid: number; totalExtlen: number; len: number }> = {}): Buffer {
+  const len = extra.len ?? InHeader.size + body.length;
+  const h = InHeader.encode({
+    len,
+    opcode,
+    unique: BigInt(unique),
+    nodeid,
+    uid: extra.uid ?? 0,
+    gid: extra.gid ?? 0,
+    pid: extra.pid ?? 1234,
+    totalExtlen: extra.totalExtlen ?? 0,
+    padding: 0,
+  });
+  return Buffer.concat([h, body]);
+}
+
+export const cstr = (s: string): Buffer => Buffer.from(s + '\0');
+
+/** The flag set the 6.18 stock kernel offered in our real-mount run (plus optional extra bits). */
+export const STOCK_OFFER: bigint = [
+  'ASYNC_READ', 'POSIX_LOCKS', 'ATOMIC_O_TRUNC', 'EXPORT_SUPPORT', 'BIG_WRITES', 'DONT_MASK', 'SPLICE_WRITE',
+  'SPLICE_MOVE', 'SPLICE_READ', 'FLOCK_LOCKS', 'HAS_IOCTL_DIR', 'AUTO_INVAL_DATA', 'DO_READDIRPLUS',
+  'READDIRPLUS_AUTO', 'ASYNC_DIO', 'WRITEBACK_CACHE', 'NO_OPEN_SUPPORT', 'PARALLEL_DIROPS', 'HANDLE_KILLPRIV',
+  'POSIX_ACL', 'ABORT_ERROR', 'MAX_PAGES', 'CACHE_SYMLINKS', 'NO_OPENDIR_SUPPORT', 'EXPLICIT_INVAL_DATA',
+  'HANDLE_KILLPRIV_V2', 'SETXATTR_EXT', 'INIT_EXT', 'SECURITY_CTX', 'CREATE_SUPP_GROUP', 'HAS_EXPIRE_ONLY',
+  'DIRECT_IO_ALLOW_MMAP', 'PASSTHROUGH', 'NO_EXPORT_SUPPORT', 'HAS_RESEND', 'ALLOW_IDMAP', 'REQUEST_TIMEOUT',
+].reduce((acc, n) => acc | initFlag(InitBit[n as keyof typeof InitBit]), 0n);
+
+export function initMsg(unique: number, flags: bigint = STOCK_OFFER, minor = 45, major = 7): Buffer {
+  const body = InitIn.encode({
+    major,
+    minor,
+    maxReadahead: 131072,
+    flags: Number(flags & 0xffffffffn),
+    flags2: flags & FUSE_INIT_EXT ? Number(flags >> 32n) : 0,
+    unused: Buffer.alloc(0),
+  });
+  return msg(Opcode.INIT, unique, 0, body);
+}
+
+export function readMsg(opcode: number, unique: number, nodeid: number, offset: number, size: number, fh = 0): Buffer {
+  return msg(opcode, unique, nodeid, ReadIn.encode({ fh, offset, size, readFlags: 0, lockOwner: 0n, flags: 0, padding: 0 }));
+}
+
+/** Splits a reply into its out header and payload. */
+export function parseReply(b: Buffer): { len: number; error: number; unique: bigint; payload: Buffer } {
+  const h = OutHeader.decode(b, 0);
+  return { ...h, payload: b.subarray(OutHeader.size) };
+}
