@@ -4,7 +4,7 @@
  */
 export { FamfsFileSystem, createFileSystem as createFamfsFileSystem, SHADOW_XATTR } from './famfs/famfs-fs';
 export type { FamfsFsOptions, CacheMode } from './famfs/famfs-fs';
-export { encodeFmapReply, encodeDaxdevReply, checkDaxdevName, fmapReplySize, interleavedCapacity, FmapReplyError, FAMFS_PMD_SIZE } from './famfs/fmap-reply';
+export { encodeFmapReply, fmapReplySize, interleavedCapacity, FmapReplyError, FAMFS_PMD_SIZE } from './famfs/fmap-reply';
 export { InodeTable } from './famfs/inodes';
 export type { Inode, InodeKind, AttrOverrides } from './famfs/inodes';
 export { parseArgs as parseFamfsFusedArgs, runDaemon as runFamfsFused, UsageError as FamfsFusedUsageError, PID_FILE as FAMFS_FUSED_PID_FILE } from './daemon/main';

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { parseShadowYaml } from '@famfs/libfamfs/internal';
 import type { Extent, FileEntry, Fmap } from '@famfs/libfamfs/internal';
-import { encodeDaxdevReply, encodeFmapReply, FmapReplyError } from '../src/famfs/fmap-reply';
+import { encodeFmapReply, FmapReplyError } from '../src/famfs/fmap-reply';
 import { DataPath, isFamfsError, MappableDevice, resolveRange } from '@famfs/libfamfs/internal';
 import { InodeTable } from '../src/famfs/inodes';
 import { FuseErrno, Errno } from '@famfs/fuse';
@@ -125,19 +125,6 @@ describe('GET_FMAP reply', () => {
     const mismatched = il(2, 2 * MiB);
     (mismatched.fmap as { nstrips: number }).nstrips = 3;
     expect(errnoOf(() => encodeFmapReply(mismatched, v10))).toBe(Errno.EINVAL);
-  });
-
-  test('GET_DAXDEV reply: 280 bytes, index, NUL-terminated name, 255-byte limit', () => {
-    const b = encodeDaxdevReply(0, '/dev/dax0.0');
-    expect(b.length).toBe(280);
-    expect(b.readUInt16LE(0)).toBe(0);
-    expect(b.subarray(2, 24).every((x) => x === 0)).toBe(true);
-    expect(b.toString('utf8', 24, 24 + 11)).toBe('/dev/dax0.0');
-    expect(b.subarray(24 + 11).every((x) => x === 0)).toBe(true);
-    const long = '/' + 'x'.repeat(254);
-    expect(encodeDaxdevReply(0, long)[24 + 255]).toBe(0);
-    expect(() => encodeDaxdevReply(0, long + 'y')).toThrow(FmapReplyError);
-    expect(() => encodeDaxdevReply(0, '')).toThrow(FmapReplyError);
   });
 });
 

@@ -4,11 +4,9 @@ import {
   encodeReaddir,
   encodeReaddirplus,
   makeAttr,
-  replyDaxdev,
-  replyData,
-  replyEntry,
-  replyError,
+  ReplyWriter,
   splitTimeout,
+  uniqueHalves,
 } from '../src/protocol/reply';
 import { profileByName, PROFILES, v10, rfc } from '../src/protocol/profiles';
 import { cleanupTempDirs, tempDir } from './helpers';
@@ -123,6 +121,11 @@ describe('round trips', () => {
 });
 
 describe('reply encoding', () => {
+  const w = new ReplyWriter();
+  const replyError = (u: bigint, errno: number) => w.error(uniqueHalves(u), errno);
+  const replyData = (u: bigint, d: Buffer | Buffer[]) => w.data(uniqueHalves(u), d);
+  const replyEntry = (u: bigint, e: Parameters<ReplyWriter['entry']>[1]) => w.entry(uniqueHalves(u), e);
+  const replyDaxdev = (u: bigint, index: number, name: string) => w.daxdev(uniqueHalves(u), index, name);
   test('error reply is a 16-byte header with -errno', () => {
     const [h, ...rest] = replyError(0x10n, 2);
     expect(rest).toHaveLength(0);
@@ -146,6 +149,23 @@ describe('reply encoding', () => {
     expect(b.readUInt32LE(0)).toBe(296);
     expect(b.subarray(16 + 24, 16 + 24 + 12).toString('latin1')).toBe('/dev/dax0.0\0');
     expect(() => replyDaxdev(8n, 0, 'x'.repeat(256))).toThrow(RangeError);
+  });
+  test('GET_DAXDEV payload: index, zero reserved words, NUL-terminated name, 255-byte limit', () => {
+    const b = Buffer.concat(replyDaxdev(8n, 0, '/dev/dax0.0')).subarray(16);
+    expect(b.length).toBe(280);
+    expect(b.readUInt16LE(0)).toBe(0);
+    expect(b.subarray(2, 24).every((x) => x === 0)).toBe(true);
+    expect(b.toString('utf8', 24, 24 + 11)).toBe('/dev/dax0.0');
+    expect(b.subarray(24 + 11).every((x) => x === 0)).toBe(true);
+    const long = '/' + 'x'.repeat(254);
+    expect(Buffer.concat(replyDaxdev(1n, 0, long))[16 + 24 + 255]).toBe(0);
+    expect(() => replyDaxdev(1n, 0, long + 'y')).toThrow(RangeError);
+    expect(() => replyDaxdev(1n, 0, '')).toThrow(RangeError);
+    expect(() => replyDaxdev(1n, 0x10000, '/dev/dax0.0')).toThrow(RangeError);
+  });
+  test('a unique keeps all 64 bits through its halves', () => {
+    const [h] = w.ok(uniqueHalves(0xfedc_ba98_7654_3210n));
+    expect(h.readBigUInt64LE(8)).toBe(0xfedc_ba98_7654_3210n);
   });
   test('the worked GET_FMAP example of the reference encodes to its 72 bytes', () => {
     const hdr = abi.FamfsFmapHeader.encode({

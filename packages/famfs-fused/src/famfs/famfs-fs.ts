@@ -62,7 +62,7 @@ import {
 } from '@famfs/fuse';
 import type { AttrValue } from '@famfs/fuse';
 import { AbiProfile, DEFAULT_PROFILE, profileByName } from '@famfs/fuse';
-import { makeAttr } from '@famfs/fuse';
+import { checkDaxdevName, makeAttr } from '@famfs/fuse';
 import type { AttrParam, DirEntry, DirEntryPlus, EntryParam, OpenParam } from '@famfs/fuse';
 import type {
   AccessRequest,
@@ -87,7 +87,7 @@ import type {
   StatfsRequest,
   WriteRequest,
 } from '@famfs/fuse';
-import { checkDaxdevName, encodeFmapReply, interleavedCapacity } from './fmap-reply';
+import { encodeFmapReply, FmapReplyError, interleavedCapacity } from './fmap-reply';
 import { Inode, InodeKind, InodeTable } from './inodes';
 import type { AttrOverrides } from './inodes';
 
@@ -255,7 +255,11 @@ export class FamfsFileSystem implements FileSystem {
 
     this.daxdev = options.daxdev || undefined;
     if (this.daxdev) {
-      checkDaxdevName(this.daxdev);
+      try {
+        checkDaxdevName(this.daxdev);
+      } catch (e) {
+        throw new FmapReplyError((e as Error).message);
+      }
       try {
         this.device = Device.open(this.daxdev, { writable: true });
       } catch {

@@ -1,7 +1,7 @@
 /**
- * The two famfs replies a famfs-enabled kernel asks for: the GET_FMAP blob (fuse_famfs_fmap_header
- * followed by simple extents, or by one interleaved extent and its strips; fuse-famfs-abi §1.5-§1.6)
- * and the 280-byte GET_DAXDEV reply.
+ * The GET_FMAP blob a famfs-enabled kernel asks for: fuse_famfs_fmap_header followed by simple
+ * extents, or by one interleaved extent and its strips (fuse-famfs-abi §1.5-§1.6). The GET_DAXDEV
+ * reply is plain protocol (ReplyWriter.daxdev in @famfs/fuse).
  *
  * The encoder refuses what the kernel would refuse (§1.10), so a bad shadow file fails the open
  * here with EINVAL and a message naming the problem, rather than as an opaque EINVAL or EIO from
@@ -14,8 +14,6 @@
 import type { FileEntry, Extent } from '@famfs/libfamfs/internal';
 import { Errno, FuseErrno } from '@famfs/fuse';
 import {
-  DAXDEV_NAME_MAX,
-  DaxdevOut,
   FAMFS_FMAP_VERSION,
   FamfsExtType,
   FamfsFileType,
@@ -117,19 +115,4 @@ export function encodeFmapReply(entry: FileEntry, profile: AbiProfile): Buffer {
   const base = FamfsFmapHeader.size + FamfsIext.size;
   f.strips.forEach((e, i) => FamfsSimpleExt.encodeInto({ seDevindex: e.devIndex, reserved: 0, seOffset: e.offset, seLen: e.len }, out, base + i * FamfsSimpleExt.size));
   return out;
-}
-
-/** Throws FmapReplyError unless `name` fits fuse_daxdev_out.name with its NUL (at most 255 bytes). */
-export function checkDaxdevName(name: string): void {
-  const len = Buffer.byteLength(name, 'utf8');
-  if (len === 0) throw new FmapReplyError('empty daxdev name');
-  if (len > DAXDEV_NAME_MAX - 1) throw new FmapReplyError(`daxdev path of ${len} bytes does not fit the ${DAXDEV_NAME_MAX}-byte name (NUL included)`);
-  if (name.includes('\0')) throw new FmapReplyError('daxdev path contains NUL');
-}
-
-/** The 280-byte fuse_daxdev_out payload of a GET_DAXDEV reply. */
-export function encodeDaxdevReply(index: number, devicePath: string): Buffer {
-  checkDaxdevName(devicePath);
-  if (!Number.isInteger(index) || index < 0 || index > 0xffff) throw new FmapReplyError(`daxdev index ${index}`);
-  return DaxdevOut.encode({ index, reserved: 0, reserved2: 0, reserved3: 0, reserved4: 0, name: devicePath });
 }

@@ -15,8 +15,6 @@ export const FUSE_KERNEL_VERSION = 7;
 export const FUSE_KERNEL_MINOR_VERSION = 45;
 /** Oldest kernel minor we accept: 7.26 has MAX_PAGES, the 64-byte init_out and every struct size used here. */
 export const FUSE_MIN_KERNEL_MINOR = 26;
-/** Kernels below 7.23 expect a 24-byte init_out (compat); we do not go below 7.26, so unused in practice. */
-export const FUSE_COMPAT_22_INIT_OUT_SIZE = 24;
 
 export const FUSE_ROOT_ID = 1;
 /** Longest name the kernel sends once max_pages > 1 (FUSE_NAME_MAX). */
@@ -25,8 +23,6 @@ export const FUSE_NAME_MAX = 1024;
 export const FUSE_MIN_READ_BUFFER = 8192;
 /** Error values in an out header must lie in [-511, 0]. */
 export const FUSE_MAX_ERRNO = 511;
-/** Interrupt requests carry the original unique with this bit set. */
-export const FUSE_INT_REQ_BIT = 1n;
 
 /** Standard opcodes (the famfs ones come from the ABI profile). */
 export const Opcode = {

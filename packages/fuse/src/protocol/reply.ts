@@ -44,27 +44,6 @@ export function splitTimeout(seconds: number): { sec: number; nsec: number } {
   return { sec, nsec };
 }
 
-function header(unique: bigint, payloadLen: number, error = 0): Buffer {
-  return OutHeader.encode({ len: OutHeader.size + payloadLen, error, unique });
-}
-
-function withPayload(unique: bigint, payload: Buffer[]): Iovec {
-  let n = 0;
-  for (const b of payload) n += b.length;
-  return [header(unique, n), ...payload];
-}
-
-/** Header-only error reply; errno is positive (ENOENT = 2) and becomes -errno on the wire. */
-export function replyError(unique: bigint, errno: number): Iovec {
-  if (!Number.isInteger(errno) || errno < 1 || errno > FUSE_MAX_ERRNO) throw new RangeError(`errno ${errno} out of [1, ${FUSE_MAX_ERRNO}]`);
-  return [header(unique, 0, -errno)];
-}
-
-/** Success with no payload (RELEASE, FLUSH, FSYNC, ACCESS, UNLINK, SETXATTR, DESTROY...). */
-export function replyOk(unique: bigint): Iovec {
-  return [header(unique, 0)];
-}
-
 /** What LOOKUP, MKDIR, MKNOD, SYMLINK, LINK, CREATE and READDIRPLUS return per entry. */
 export interface EntryParam {
   /** 0 with entryTimeout > 0 caches a negative entry (LOOKUP only). */
@@ -91,18 +70,9 @@ export function entryOutValue(e: EntryParam): LayoutValue<typeof EntryOut> {
   };
 }
 
-export function replyEntry(unique: bigint, e: EntryParam): Iovec {
-  return withPayload(unique, [EntryOut.encode(entryOutValue(e))]);
-}
-
 export interface AttrParam {
   attr: AttrValue;
   attrTimeout?: number;
-}
-
-export function replyAttr(unique: bigint, a: AttrParam): Iovec {
-  const t = splitTimeout(a.attrTimeout ?? 1);
-  return withPayload(unique, [AttrOut.encode({ attrValid: t.sec, attrValidNsec: t.nsec, dummy: 0, attr: a.attr })]);
 }
 
 export interface OpenParam {
@@ -112,71 +82,36 @@ export interface OpenParam {
   backingId?: number;
 }
 
-function openOut(o: OpenParam): Buffer {
-  return OpenOut.encode({ fh: o.fh ?? 0, openFlags: o.openFlags ?? 0, backingId: o.backingId ?? 0 });
-}
-
-export function replyOpen(unique: bigint, o: OpenParam): Iovec {
-  return withPayload(unique, [openOut(o)]);
-}
-
-export function replyCreate(unique: bigint, e: EntryParam, o: OpenParam): Iovec {
-  return withPayload(unique, [EntryOut.encode(entryOutValue(e)), openOut(o)]);
-}
-
-export function replyInit(unique: bigint, value: LayoutValue<typeof InitOut>, size = InitOut.size): Iovec {
-  return withPayload(unique, [InitOut.encode(value).subarray(0, size)]);
-}
-
-export function replyStatfs(unique: bigint, st: KstatfsValue): Iovec {
-  return withPayload(unique, [StatfsOut.encode({ st })]);
-}
-
-export function replyWrite(unique: bigint, size: number): Iovec {
-  return withPayload(unique, [WriteOut.encode({ size, padding: 0 })]);
-}
-
-/** GETXATTR/LISTXATTR with size 0: the length the value would need. */
-export function replyXattrSize(unique: bigint, size: number): Iovec {
-  return withPayload(unique, [GetxattrOut.encode({ size, padding: 0 })]);
-}
-
-/** READ, READLINK, GETXATTR, LISTXATTR, GET_FMAP: the bytes themselves, not copied. */
-export function replyData(unique: bigint, data: Buffer | readonly Buffer[]): Iovec {
-  return withPayload(unique, Buffer.isBuffer(data) ? [data] : [...data]);
-}
-
-export function replyLk(unique: bigint, lk: FileLockValue): Iovec {
-  return withPayload(unique, [LkOut.encode({ lk })]);
-}
-
-export function replyLseek(unique: bigint, offset: number): Iovec {
-  return withPayload(unique, [LseekOut.encode({ offset })]);
-}
-
 export interface StatxParam {
   stat: StatxValue;
   attrTimeout?: number;
   flags?: number;
 }
 
-export function replyStatx(unique: bigint, s: StatxParam): Iovec {
-  const t = splitTimeout(s.attrTimeout ?? 1);
-  return withPayload(unique, [StatxOut.encode({ attrValid: t.sec, attrValidNsec: t.nsec, flags: s.flags ?? 0, spare: Buffer.alloc(0), stat: s.stat })]);
-}
-
-/** GET_DAXDEV: the 280-byte fuse_daxdev_out naming the device (NUL-terminated within 256 bytes). */
-export function replyDaxdev(unique: bigint, index: number, name: string): Iovec {
-  return withPayload(unique, [DaxdevOut.encode({ index, reserved: 0, reserved2: 0, reserved3: 0, reserved4: 0, name })]);
+/**
+ * Throws RangeError unless `name` fits fuse_daxdev_out.name with its NUL: 1..255 bytes, no NUL.
+ * A file system that serves GET_DAXDEV checks its device name with this when it starts.
+ */
+export function checkDaxdevName(name: string): void {
+  const len = Buffer.byteLength(name, 'utf8');
+  if (len === 0) throw new RangeError('empty daxdev name');
+  const max = DaxdevOut.fields.name.codec.size;
+  if (len > max - 1) throw new RangeError(`daxdev path of ${len} bytes does not fit the ${max}-byte name (NUL included)`);
+  if (name.includes('\0')) throw new RangeError('daxdev path contains NUL');
 }
 
 // ---------------------------------------------------------------------------------------------
 // Session-owned reply buffers
 
-/** The two 32-bit halves of a request's unique, as DecodedHeader carries them. */
+/** The two 32-bit halves of a request's unique, as RequestHeader carries them. */
 export interface UniqueHalves {
   readonly uniqueLo: number;
   readonly uniqueHi: number;
+}
+
+/** The halves of a unique held as a bigint (a RequestError's, a test's). */
+export function uniqueHalves(unique: bigint): UniqueHalves {
+  return { uniqueLo: Number(unique & 0xffff_ffffn), uniqueHi: Number((unique >> 32n) & 0xffff_ffffn) };
 }
 
 const MAX_U64 = Number.MAX_SAFE_INTEGER;
@@ -248,13 +183,18 @@ function fixedReply(payload: number): Buffer[] {
 }
 
 /**
- * The replies a session sends most, encoded into buffers it owns and reuses for every request
- * instead of allocating a header and a payload per reply. Each method fills its buffer in place
- * and returns the iovec to write; the buffer (and that iovec array) stays valid only until the
- * next call of the same kind, so the iovec must be written before the next request is handled
- * (the session writes each reply before reading the next request; transports copy or write
- * synchronously). Data payloads are never copied: data() puts a reused header in front of the
- * caller's buffers.
+ * Every reply a session sends, and the only way to make one. The frequent replies (errors, ok,
+ * entry, attr, open, write, data) are encoded into buffers the writer owns and reuses for every
+ * request instead of allocating a header and a payload per reply: each method fills its buffer in
+ * place and returns the iovec to write, valid only until the next call of the same kind, so the
+ * iovec must be written before the next request is handled (the session writes each reply before
+ * reading the next request; transports copy or write synchronously). Data payloads are never
+ * copied: data() puts a reused header in front of the caller's buffers. The rare replies (INIT,
+ * STATFS, CREATE, LK, LSEEK, STATX, GET_DAXDEV, xattr sizes) are encoded through their layouts
+ * into fresh buffers.
+ *
+ * Kernel rules kept here: an error reply is the header alone with error in [-511, -1]; fixed-size
+ * replies are exactly their struct; variable replies are cut to the size the kernel asked for.
  */
 export class ReplyWriter {
   private readonly headerOnly = fixedReply(0);
@@ -365,6 +305,56 @@ export class ReplyWriter {
     put32(hdr, OH.error, 0);
     ReplyWriter.unique(hdr, h);
     return iov;
+  }
+
+  /** A reply of fixed payload buffers built for this reply alone (the rare kinds below). */
+  private static fresh(h: UniqueHalves, payload: Buffer[]): Iovec {
+    let n = 0;
+    for (const b of payload) n += b.length;
+    const hdr = Buffer.alloc(OUT);
+    putU32(hdr, OH.len, OUT + n, 'len');
+    ReplyWriter.unique(hdr, h);
+    return [hdr, ...payload];
+  }
+
+  /** fuse_init_out, cut to `size` bytes for kernels that expect an older, shorter struct. */
+  init(h: UniqueHalves, value: LayoutValue<typeof InitOut>, size = InitOut.size): Iovec {
+    return ReplyWriter.fresh(h, [InitOut.encode(value).subarray(0, size)]);
+  }
+
+  statfs(h: UniqueHalves, st: KstatfsValue): Iovec {
+    return ReplyWriter.fresh(h, [StatfsOut.encode({ st })]);
+  }
+
+  /** CREATE: fuse_entry_out then fuse_open_out. */
+  create(h: UniqueHalves, e: EntryParam, o: OpenParam): Iovec {
+    const open = OpenOut.encode({ fh: o.fh ?? 0, openFlags: o.openFlags ?? 0, backingId: o.backingId ?? 0 });
+    return ReplyWriter.fresh(h, [EntryOut.encode(entryOutValue(e)), open]);
+  }
+
+  /** GETXATTR/LISTXATTR with size 0: the length the value would need. */
+  xattrSize(h: UniqueHalves, size: number): Iovec {
+    return ReplyWriter.fresh(h, [GetxattrOut.encode({ size, padding: 0 })]);
+  }
+
+  lk(h: UniqueHalves, lk: FileLockValue): Iovec {
+    return ReplyWriter.fresh(h, [LkOut.encode({ lk })]);
+  }
+
+  lseek(h: UniqueHalves, offset: number): Iovec {
+    return ReplyWriter.fresh(h, [LseekOut.encode({ offset })]);
+  }
+
+  statx(h: UniqueHalves, s: StatxParam): Iovec {
+    const t = splitTimeout(s.attrTimeout ?? 1);
+    const out = StatxOut.encode({ attrValid: t.sec, attrValidNsec: t.nsec, flags: s.flags ?? 0, spare: Buffer.alloc(0), stat: s.stat });
+    return ReplyWriter.fresh(h, [out]);
+  }
+
+  /** GET_DAXDEV: the 280-byte fuse_daxdev_out naming the device (NUL-terminated within 256 bytes). */
+  daxdev(h: UniqueHalves, index: number, name: string): Iovec {
+    checkDaxdevName(name);
+    return ReplyWriter.fresh(h, [DaxdevOut.encode({ index, reserved: 0, reserved2: 0, reserved3: 0, reserved4: 0, name })]);
   }
 }
 

@@ -46,20 +46,9 @@ import {
   FUSE_LK_FLOCK,
 } from './abi';
 import type { FileLockValue } from './abi';
+import { Reader } from '@famfs/struct';
 import type { LayoutValue } from '@famfs/struct';
 import type { AbiProfile } from './profiles';
-
-/** The decoded fuse_in_header. */
-export interface RequestHeader {
-  readonly len: number;
-  readonly opcode: number;
-  readonly unique: bigint;
-  readonly nodeid: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly pid: number;
-  readonly totalExtlen: number;
-}
 
 interface Base<K extends string> {
   readonly op: K;
@@ -307,11 +296,11 @@ const ARGS = InHeader.size;
 const SLASH = 0x2f;
 
 /**
- * The header as decodeRequest produces it. The unique is kept as its two 32-bit halves, so no
+ * The decoded fuse_in_header, as decodeRequest produces it. The unique is kept as its two 32-bit halves, so no
  * BigInt is made per request: the session copies the halves into the reply, and `unique` builds
  * the BigInt only when someone asks (logs, errors, INIT).
  */
-export class DecodedHeader implements RequestHeader {
+export class RequestHeader {
   constructor(
     readonly len: number,
     readonly opcode: number,
@@ -336,52 +325,51 @@ const rd16 = (b: Buffer, o: number): number => b[o] | (b[o + 1] << 8);
 const rd32 = (b: Buffer, o: number): number => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
 const rd64 = (b: Buffer, o: number): number => rd32(b, o) + rd32(b, o + 4) * 0x1_0000_0000;
 
-/** Decodes only the header, for callers that need the unique of a message they cannot decode. */
-export function decodeHeader(buf: Buffer): RequestHeader | null {
-  if (buf.length < InHeader.size) return null;
-  const h = InHeader.decode(buf, 0);
-  return h;
-}
-
 // The helpers below are module functions rather than per-call closures: decoding runs once per
 // request. They take the header (for the error) and the body's end offset (the body is
 // [ARGS, end) of the message; the extension area after it is not part of any argument).
 
-function fail(h: DecodedHeader, why: string, errno: number = Errno.EINVAL): never {
+function fail(h: RequestHeader, why: string, errno: number = Errno.EINVAL): never {
   const op = h.opcode;
   const unique = h.unique;
   throw new RequestError(`opcode ${op} unique ${unique}: ${why}`, NO_REPLY.has(op) ? null : unique, errno, op);
 }
 
 /** Checks that the body holds `size` argument bytes (exactly, when `exact`). */
-function need(h: DecodedHeader, end: number, size: number, exact = false): void {
+function need(h: RequestHeader, end: number, size: number, exact = false): void {
   const n = end - ARGS;
   if (n < size) fail(h, `${n} argument bytes, ${size} needed`);
   if (exact && n !== size) fail(h, `${n} argument bytes, exactly ${size} expected`);
 }
 
 /** Decodes the argument struct at the start of the body. */
-function args<V>(h: DecodedHeader, buf: Buffer, end: number, layout: { size: number; decode(b: Buffer, at?: number): V }, exact = false): V {
+function args<V>(h: RequestHeader, buf: Buffer, end: number, layout: { size: number; decode(b: Buffer, at?: number): V }, exact = false): V {
   need(h, end, layout.size, exact);
   return layout.decode(buf, ARGS);
 }
 
-/** The offset after the NUL of the last string read by str() or component(). */
-let after = 0;
+/** Puts the cursor at `offset` (an argument struct's end) and returns it. */
+function from(r: Reader, offset: number): Reader {
+  r.pos = offset;
+  return r;
+}
 
-/** Reads a NUL-terminated string at `at` (body bytes only); sets `after`. */
-function str(h: DecodedHeader, buf: Buffer, at: number, end: number, what: string, max: number): string {
-  let nul = at;
-  while (nul < end && buf[nul] !== 0) nul++;
-  if (nul >= end) fail(h, `${what} is not NUL-terminated`);
+/** Reads the NUL-terminated string at the cursor (body bytes only) and moves past its NUL. */
+function str(h: RequestHeader, r: Reader, what: string, max: number): string {
+  const at = r.pos;
+  const nul = r.findNul();
+  if (nul < 0) fail(h, `${what} is not NUL-terminated`);
   if (nul === at) fail(h, `${what} is empty`);
   if (nul - at > max) fail(h, `${what} is ${nul - at} bytes (max ${max})`, Errno.ENAMETOOLONG);
-  after = nul + 1;
-  return buf.toString('utf8', at, nul);
+  r.skipPast(nul);
+  return r.buf.toString('utf8', at, nul);
 }
 
 /** A path component: a string as str() reads it, also without '/', and '.'/'..' only where allowed. */
-function component(h: DecodedHeader, buf: Buffer, at: number, end: number, what: string, dotsOk = false): string {
+function component(h: RequestHeader, r: Reader, what: string, dotsOk = false): string {
+  const buf = r.buf;
+  const at = r.pos;
+  const end = r.end;
   let nul = at;
   let slash = false;
   for (; nul < end; nul++) {
@@ -395,19 +383,19 @@ function component(h: DecodedHeader, buf: Buffer, at: number, end: number, what:
   const s = buf.toString('utf8', at, nul);
   if (slash) fail(h, `${what} "${s}" contains '/'`);
   if (!dotsOk && (s === '.' || s === '..')) fail(h, `${what} is "${s}"`);
-  after = nul + 1;
+  r.skipPast(nul);
   return s;
 }
 
-/** Fails unless the body ends at `at`. */
-function endAt(h: DecodedHeader, at: number, end: number): void {
-  if (at !== end) fail(h, `${end - at} unexpected trailing bytes`);
+/** Fails unless the cursor is at the end of the body. */
+function endAt(h: RequestHeader, r: Reader): void {
+  if (!r.atEnd) fail(h, `${r.remaining} unexpected trailing bytes`);
 }
 
-/** One name filling the whole body after `at`. */
-function onlyName(h: DecodedHeader, buf: Buffer, at: number, end: number, dotsOk = false): string {
-  const name = component(h, buf, at, end, 'name', dotsOk);
-  endAt(h, after, end);
+/** One name filling the whole body from the cursor. */
+function onlyName(h: RequestHeader, r: Reader, dotsOk = false): string {
+  const name = component(h, r, 'name', dotsOk);
+  endAt(h, r);
   return name;
 }
 
@@ -435,7 +423,7 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
   if (len < InHeader.size) {
     throw new RequestError(`message of ${len} bytes is shorter than fuse_in_header`, null, Errno.EIO, null);
   }
-  const header = new DecodedHeader(rd32(buf, 0), rd32(buf, 4), rd64(buf, 16), rd32(buf, 24), rd32(buf, 28), rd32(buf, 32), rd16(buf, 36), rd32(buf, 8), rd32(buf, 12));
+  const header = new RequestHeader(rd32(buf, 0), rd32(buf, 4), rd64(buf, 16), rd32(buf, 24), rd32(buf, 28), rd32(buf, 32), rd16(buf, 36), rd32(buf, 8), rd32(buf, 12));
   const h = header;
   const op = header.opcode;
   if (header.len !== len) fail(h, `header len ${header.len} but ${len} bytes were read`, Errno.EIO);
@@ -443,6 +431,8 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
   if (ARGS + extBytes > len) fail(h, `total_extlen ${header.totalExtlen} runs past the message`);
   /** End of the body; the body is [ARGS, end). */
   const end = len - extBytes;
+  /** The cursor over the body for names and payloads after the argument struct. */
+  const r = new Reader(buf, ARGS, end);
   const profile = ctx.profile;
   if (header.nodeid === 0 && needsNode(op, profile)) fail(h, 'nodeid 0');
 
@@ -450,7 +440,7 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
     // The hot ones first (a stat() with timeouts 0 is one LOOKUP plus one GETATTR).
     case Opcode.LOOKUP:
       // '.' and '..' can come from the export path (fuse_get_parent), so they are passed through here.
-      if (op !== profile.getFmapOpcode && op !== profile.getDaxdevOpcode) return { op: 'lookup', header, name: onlyName(h, buf, ARGS, end, true) };
+      if (op !== profile.getFmapOpcode && op !== profile.getDaxdevOpcode) return { op: 'lookup', header, name: onlyName(h, from(r, ARGS), true) };
       break;
     case Opcode.GETATTR:
       if (op !== profile.getFmapOpcode && op !== profile.getDaxdevOpcode) {
@@ -496,37 +486,37 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
     case Opcode.READLINK:
       return { op: 'readlink', header };
     case Opcode.SYMLINK: {
-      const name = component(h, buf, ARGS, end, 'name');
-      const target = str(h, buf, after, end, 'symlink target', PATH_MAX - 1);
-      endAt(h, after, end);
+      const name = component(h, from(r, ARGS), 'name');
+      const target = str(h, r, 'symlink target', PATH_MAX - 1);
+      endAt(h, r);
       return { op: 'symlink', header, name, target };
     }
     case Opcode.MKNOD: {
       const a = args(h, buf, end, MknodIn);
-      return { op: 'mknod', header, mode: a.mode, rdev: a.rdev, umask: a.umask, name: onlyName(h, buf, ARGS + MknodIn.size, end) };
+      return { op: 'mknod', header, mode: a.mode, rdev: a.rdev, umask: a.umask, name: onlyName(h, from(r, ARGS + MknodIn.size)) };
     }
     case Opcode.MKDIR: {
       const a = args(h, buf, end, MkdirIn);
-      return { op: 'mkdir', header, mode: a.mode, umask: a.umask, name: onlyName(h, buf, ARGS + MkdirIn.size, end) };
+      return { op: 'mkdir', header, mode: a.mode, umask: a.umask, name: onlyName(h, from(r, ARGS + MkdirIn.size)) };
     }
     case Opcode.UNLINK:
-      return { op: 'unlink', header, name: onlyName(h, buf, ARGS, end) };
+      return { op: 'unlink', header, name: onlyName(h, from(r, ARGS)) };
     case Opcode.RMDIR:
-      return { op: 'rmdir', header, name: onlyName(h, buf, ARGS, end) };
+      return { op: 'rmdir', header, name: onlyName(h, from(r, ARGS)) };
     case Opcode.RENAME:
     case Opcode.RENAME2: {
       const two = op === Opcode.RENAME2;
       const a = two ? args(h, buf, end, Rename2In) : { ...args(h, buf, end, RenameIn), flags: 0 };
-      const name = component(h, buf, ARGS + (two ? Rename2In.size : RenameIn.size), end, 'old name');
-      const newname = component(h, buf, after, end, 'new name');
-      endAt(h, after, end);
+      const name = component(h, from(r, ARGS + (two ? Rename2In.size : RenameIn.size)), 'old name');
+      const newname = component(h, r, 'new name');
+      endAt(h, r);
       if (a.newdir === 0) fail(h, 'rename to nodeid 0');
       return { op: 'rename', header, name, newdir: a.newdir, newname, flags: a.flags };
     }
     case Opcode.LINK: {
       const a = args(h, buf, end, LinkIn);
       if (a.oldnodeid === 0) fail(h, 'link of nodeid 0');
-      return { op: 'link', header, oldnodeid: a.oldnodeid, name: onlyName(h, buf, ARGS + LinkIn.size, end) };
+      return { op: 'link', header, oldnodeid: a.oldnodeid, name: onlyName(h, from(r, ARGS + LinkIn.size)) };
     }
     case Opcode.OPEN:
     case Opcode.OPENDIR: {
@@ -581,21 +571,21 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
       const size = SetxattrIn.get(buf, 'size', ARGS);
       const flags = SetxattrIn.get(buf, 'flags', ARGS);
       const setxattrFlags = ctx.setxattrExt ? SetxattrIn.get(buf, 'setxattrFlags', ARGS) : 0;
-      const name = str(h, buf, ARGS + argSize, end, 'xattr name', XATTR_NAME_MAX);
-      if (end - after !== size) fail(h, `SETXATTR value of ${size} bytes carries ${end - after}`);
-      return { op: 'setxattr', header, name, value: buf.subarray(after, end), flags, setxattrFlags };
+      const name = str(h, from(r, ARGS + argSize), 'xattr name', XATTR_NAME_MAX);
+      if (r.remaining !== size) fail(h, `SETXATTR value of ${size} bytes carries ${r.remaining}`);
+      return { op: 'setxattr', header, name, value: r.take(size), flags, setxattrFlags };
     }
     case Opcode.GETXATTR: {
       const a = args(h, buf, end, GetxattrIn);
-      const name = str(h, buf, ARGS + GetxattrIn.size, end, 'xattr name', XATTR_NAME_MAX);
-      endAt(h, after, end);
+      const name = str(h, from(r, ARGS + GetxattrIn.size), 'xattr name', XATTR_NAME_MAX);
+      endAt(h, r);
       return { op: 'getxattr', header, name, size: a.size };
     }
     case Opcode.LISTXATTR:
       return { op: 'listxattr', header, size: args(h, buf, end, GetxattrIn, true).size };
     case Opcode.REMOVEXATTR: {
-      const name = str(h, buf, ARGS, end, 'xattr name', XATTR_NAME_MAX);
-      endAt(h, after, end);
+      const name = str(h, from(r, ARGS), 'xattr name', XATTR_NAME_MAX);
+      endAt(h, r);
       return { op: 'removexattr', header, name };
     }
     case Opcode.FLUSH: {
@@ -621,7 +611,7 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
         mode: a.mode,
         umask: a.umask,
         openFlags: a.openFlags,
-        name: onlyName(h, buf, ARGS + CreateIn.size, end),
+        name: onlyName(h, from(r, ARGS + CreateIn.size)),
       };
     }
     case Opcode.INTERRUPT:

@@ -6,7 +6,7 @@
  * or when stop() was called (checked between requests).
  */
 import { FileSystem, ConnectionInfo, InitWants } from '../filesystem';
-import { FuseErrno, Errno, errnoName } from '../errors';
+import { FuseErrno, Errno } from '../errors';
 import {
   FUSE_INIT_EXT,
   FUSE_KERNEL_MINOR_VERSION,
@@ -20,8 +20,9 @@ import {
   InHeader,
 } from '../protocol/abi';
 import { AbiProfile, DEFAULT_PROFILE, profileByName } from '../protocol/profiles';
-import { decodeRequest, DecodedHeader, InitRequest, Request, RequestError } from '../protocol/request';
+import { decodeRequest, RequestHeader, InitRequest, Request, RequestError } from '../protocol/request';
 import * as reply from '../protocol/reply';
+import { uniqueHalves } from '../protocol/reply';
 import type { Iovec } from '../protocol/reply';
 import type { Transport } from './transport';
 
@@ -179,10 +180,9 @@ export class Session {
         this.counters.dropped++;
         return false;
       }
-      return this.send(reply.replyError(e.unique, e.errno));
+      return this.send(this.out.error(uniqueHalves(e.unique), e.errno));
     }
-    // decodeRequest makes every header a DecodedHeader: the unique travels as two u32 halves.
-    const h = req.header as DecodedHeader;
+    const h = req.header;
     this.count(h.opcode);
 
     if (req.op === 'init') return this.send(this.init(req));
@@ -252,19 +252,19 @@ export class Session {
   }
 
   private init(req: InitRequest): Iovec {
-    const unique = req.header.unique;
-    if (this.negotiated) return reply.replyError(unique, Errno.EIO);
+    const h = req.header;
+    if (this.negotiated) return this.out.error(h, Errno.EIO);
     if (req.major < FUSE_KERNEL_VERSION) {
       this.log(`kernel speaks FUSE ${req.major}.${req.minor}; we need 7.${FUSE_MIN_KERNEL_MINOR}+`);
-      return reply.replyError(unique, Errno.EPROTO);
+      return this.out.error(h, Errno.EPROTO);
     }
     if (req.major > FUSE_KERNEL_VERSION) {
       // Tell the kernel our major; it is expected to send a new INIT for it.
-      return reply.replyInit(unique, this.initOut({ minor: FUSE_KERNEL_MINOR_VERSION, flags: 0n, maxReadahead: 0, maxPages: 0 }));
+      return this.out.init(h, this.initOut({ minor: FUSE_KERNEL_MINOR_VERSION, flags: 0n, maxReadahead: 0, maxPages: 0 }));
     }
     if (req.minor < FUSE_MIN_KERNEL_MINOR) {
       this.log(`kernel speaks FUSE 7.${req.minor}; we need 7.${FUSE_MIN_KERNEL_MINOR}+`);
-      return reply.replyError(unique, Errno.EPROTO);
+      return this.out.error(h, Errno.EPROTO);
     }
     const offered = req.flags;
     const famfsBit = initFlag(this.profile.initFlagBit);
@@ -312,7 +312,7 @@ export class Session {
     };
     if (wants.famfs && !this.negotiated.famfs) this.log(`famfs requested but the kernel did not offer bit ${this.profile.initFlagBit} (${this.profile.name})`);
     this.options.onInit?.(this.negotiated);
-    return reply.replyInit(unique, this.initOut({ minor, flags, maxReadahead, maxPages }));
+    return this.out.init(h, this.initOut({ minor, flags, maxReadahead, maxPages }));
   }
 
   private initOut(p: { minor: number; flags: bigint; maxReadahead: number; maxPages: number }) {
@@ -342,7 +342,7 @@ export class Session {
     return Math.min(requested, this.maxPages * 4096);
   }
 
-  private enosys(h: DecodedHeader): Iovec {
+  private enosys(h: RequestHeader): Iovec {
     this.counters.enosys++;
     return this.out.error(h, Errno.ENOSYS);
   }
@@ -351,13 +351,11 @@ export class Session {
    * Calls the file system; returns the reply, or null for requests that get none. The frequent
    * replies are encoded into the session's reply buffers (`w`); the rare ones are allocated.
    */
-  private dispatch(req: Request, u: DecodedHeader): Iovec | null {
+  private dispatch(req: Exclude<Request, InitRequest>, u: RequestHeader): Iovec | null {
     const fs = this.fs;
     const w = this.out;
     const un = Session.unwrap;
     switch (req.op) {
-      case 'init':
-        return this.init(req);
       case 'destroy':
         fs.destroy?.();
         this.destroyed = true;
@@ -423,7 +421,7 @@ export class Session {
       case 'statfs': {
         if (!fs.statfs) return this.enosys(u);
         const s = un(fs.statfs(req));
-        return reply.replyStatfs(u.unique, {
+        return w.statfs(u, {
           blocks: s.blocks ?? 0,
           bfree: s.bfree ?? 0,
           bavail: s.bavail ?? 0,
@@ -453,16 +451,16 @@ export class Session {
       case 'create': {
         if (!fs.create) return this.enosys(u);
         const c = un(fs.create(req));
-        return reply.replyCreate(u.unique, c.entry, c.open);
+        return w.create(u, c.entry, c.open);
       }
       case 'getlk':
-        return fs.getlk ? reply.replyLk(u.unique, un(fs.getlk(req))) : this.enosys(u);
+        return fs.getlk ? w.lk(u, un(fs.getlk(req))) : this.enosys(u);
       case 'setlk':
         return fs.setlk ? (un(fs.setlk(req)), w.ok(u)) : this.enosys(u);
       case 'lseek':
-        return fs.lseek ? reply.replyLseek(u.unique, un(fs.lseek(req))) : this.enosys(u);
+        return fs.lseek ? w.lseek(u, un(fs.lseek(req))) : this.enosys(u);
       case 'statx':
-        return fs.statx ? reply.replyStatx(u.unique, un(fs.statx(req))) : this.enosys(u);
+        return fs.statx ? w.statx(u, un(fs.statx(req))) : this.enosys(u);
       case 'getFmap': {
         if (!fs.getFmap) return this.enosys(u);
         const blob = un(fs.getFmap(req));
@@ -474,7 +472,7 @@ export class Session {
       case 'getDaxdev': {
         if (!fs.getDaxdev) return this.enosys(u);
         const d = un(fs.getDaxdev(req));
-        return reply.replyDaxdev(u.unique, req.index, d.name);
+        return w.daxdev(u, req.index, d.name);
       }
       case 'unknown':
         this.logOnce(`unknown:${req.header.opcode}`, `unknown opcode ${req.header.opcode} (${opcodeName(req.header.opcode)}): ENOSYS`);
@@ -484,8 +482,8 @@ export class Session {
 }
 
 /** GETXATTR/LISTXATTR: size 0 asks for the length; a too-small buffer is ERANGE. */
-function sized(w: reply.ReplyWriter, h: DecodedHeader, value: Buffer, size: number): Iovec {
-  if (size === 0) return reply.replyXattrSize(h.unique, value.length);
+function sized(w: reply.ReplyWriter, h: RequestHeader, value: Buffer, size: number): Iovec {
+  if (size === 0) return w.xattrSize(h, value.length);
   if (value.length > size) throw new FuseErrno(Errno.ERANGE);
   return w.data(h, value);
 }
@@ -500,4 +498,3 @@ export function describeStats(requests: Map<number, number>, profile: AbiProfile
   return out;
 }
 
-export { errnoName };
