@@ -1,5 +1,7 @@
 // Shared jest settings: ts-jest over the TypeScript sources, and the workspace packages resolved
-// to their sources so tests never need a prior build of a sibling package.
+// to their sources. Tests that run compiled code on purpose (session worker threads, the famfs and
+// famfs_fused binaries as processes) get a fresh dist/: the global setup rebuilds every package
+// whose sources changed since its last build, so no test needs a manual build first.
 const path = require('path');
 module.exports = (dir) => ({
   rootDir: dir,
@@ -14,6 +16,7 @@ module.exports = (dir) => ({
     '^@famfs/fuse/testing$': path.join(__dirname, 'packages/fuse/src/testing/index.ts'),
     '^@famfs/struct$': path.join(__dirname, 'packages/struct/src/index.ts'),
   },
+  globalSetup: path.join(__dirname, 'scripts/jest-fresh-dist.js'),
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 120000,
 });

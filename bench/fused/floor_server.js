@@ -29,7 +29,7 @@ if (isMainThread) {
   const worker = new Worker(__filename, { workerData: { fd: m.fd, size: Number(sizeArg), seed: Number(seedArg) } });
   let counts = null;
   worker.on('message', (msg) => {
-    if (msg.type === 'ready') process.stdout.write(`ready ${JSON.stringify({ via: m.via, protocol: `7.${msg.minor}` })}\n`);
+    if (msg.type === 'ready') process.stdout.write(`ready ${JSON.stringify({ protocol: `7.${msg.minor}` })}\n`);
     if (msg.type === 'exit') counts = msg.counts;
   });
   worker.on('error', (e) => process.stderr.write(`floor worker: ${e.stack}\n`));

@@ -83,7 +83,6 @@ for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, () => void st
   const init = await handle.initialized;
   if (!init) throw new Error('session ended before INIT');
   const info = {
-    via: m.via,
     protocol: `7.${init.kernelMinor}`,
     replied: `7.${init.minor}`,
     maxWrite: init.maxWrite,

@@ -107,7 +107,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
   } catch (e) {
     throw new Error(`cannot mount ${mountpoint}: ${(e as Error).message}`);
   }
-  if (o.debug) log(`mounted ${o.fsname} at ${mountpoint} (${mount.fstype}, via ${mount.via})`);
+  if (o.debug) log(`mounted ${o.fsname} at ${mountpoint} (${mount.fstype})`);
 
   const pidFile = path.join(shadowPath, PID_FILE);
   let handle: SessionHandle | null = null;

@@ -1,11 +1,10 @@
 /**
  * Mounting and unmounting a FUSE file system as root, without fusermount: open /dev/fuse and call
- * mount(2) with the fd in the data string. mount(2)/umount2 come from the native addon
- * (@famfs/native). While the addon does not export them, the same functions fall back to
- * mount(8)/umount(8) with `-i` (no helper), the /dev/fuse fd handed to mount(8) as its fd 3.
+ * mount(2) with the fd in the data string, as libfuse's fuse_kern_mount does. mount(2) and
+ * umount2 come from the native addon (@famfs/native).
  */
 import * as fs from 'fs';
-import { spawnSync } from 'child_process';
+import * as native from '@famfs/native';
 
 export interface MountOptions {
   mountpoint: string;
@@ -29,35 +28,6 @@ export interface FuseMount {
   fd: number;
   mountpoint: string;
   fstype: string;
-  /** How the mount was made: the native addon's mount(2), or mount(8). */
-  via: 'native' | 'mount(8)';
-}
-
-/** The subset of @famfs/native used here. */
-interface NativeMountApi {
-  mount(source: string, target: string, fstype: string, flags: number, data: string): void;
-  umount2(target: string, flags: number): void;
-  MS_NOSUID: number;
-  MS_NODEV: number;
-  MNT_DETACH: number;
-}
-
-let nativeApi: NativeMountApi | null | undefined;
-/** The addon's mount API when it is built and exports it; null otherwise. */
-export function nativeMountApi(): NativeMountApi | null {
-  if (nativeApi !== undefined) return nativeApi;
-  nativeApi = null;
-  if (process.env.FAMFS_FUSED_NO_NATIVE_MOUNT === '1') return null;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const n = require('@famfs/native') as Partial<NativeMountApi>;
-    if (typeof n.mount === 'function' && typeof n.umount2 === 'function' && typeof n.MS_NOSUID === 'number') {
-      nativeApi = n as NativeMountApi;
-    }
-  } catch {
-    // not built yet: fall back to mount(8)
-  }
-  return nativeApi;
 }
 
 /** The mount(2) data string libfuse would build, with our options. */
@@ -76,21 +46,8 @@ export function mountFuse(o: MountOptions): FuseMount {
   const source = o.fsname ?? 'famfs';
   const fd = fs.openSync('/dev/fuse', fs.constants.O_RDWR);
   try {
-    const native = nativeMountApi();
-    if (native) {
-      native.mount(source, o.mountpoint, fstype, native.MS_NOSUID | native.MS_NODEV, fuseMountData(fd, o));
-      return { fd, mountpoint: o.mountpoint, fstype, via: 'native' };
-    }
-    // mount(8) receives our fd as its fd 3; -i keeps it from running /sbin/mount.fuse*.
-    const r = spawnSync('mount', ['-i', '-t', fstype, '-o', `${fuseMountData(3, o)},nosuid,nodev`, source, o.mountpoint], {
-      stdio: ['ignore', 'pipe', 'pipe', fd],
-      encoding: 'utf8',
-    });
-    if (r.error) throw r.error;
-    if (r.status !== 0) {
-      throw Object.assign(new Error(`mount ${o.mountpoint}: ${(r.stderr || r.stdout || '').trim() || `exit ${r.status}`}`), { code: 'EMOUNT' });
-    }
-    return { fd, mountpoint: o.mountpoint, fstype, via: 'mount(8)' };
+    native.mount(source, o.mountpoint, fstype, native.MS_NOSUID | native.MS_NODEV, fuseMountData(fd, o));
+    return { fd, mountpoint: o.mountpoint, fstype };
   } catch (e) {
     fs.closeSync(fd);
     throw e;
@@ -104,18 +61,7 @@ export interface UnmountOptions {
 
 /** Unmounts; throws an Error with .code (EBUSY, EINVAL when not mounted...). */
 export function unmountFuse(mountpoint: string, o: UnmountOptions = {}): void {
-  const native = nativeMountApi();
-  if (native) {
-    native.umount2(mountpoint, o.lazy ? native.MNT_DETACH : 0);
-    return;
-  }
-  const r = spawnSync('umount', o.lazy ? ['-i', '-l', mountpoint] : ['-i', mountpoint], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  if (r.error) throw r.error;
-  if (r.status !== 0) {
-    const msg = (r.stderr || '').trim();
-    const code = /busy/i.test(msg) ? 'EBUSY' : /not mounted/i.test(msg) ? 'EINVAL' : 'EUMOUNT';
-    throw Object.assign(new Error(`umount ${mountpoint}: ${msg || `exit ${r.status}`}`), { code });
-  }
+  native.umount2(mountpoint, o.lazy ? native.MNT_DETACH : 0);
 }
 
 /** The mount entries from /proc/self/mountinfo at this path (read without touching the mount). */

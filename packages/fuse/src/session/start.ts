@@ -3,9 +3,8 @@
  * touch the mount, e.g. to unmount, without deadlocking against the server).
  *
  * The worker runs compiled JavaScript: `worker.js` next to this file when running from dist, and
- * dist/session/worker.js of this package when this file is the TypeScript source (ts-jest). Tests
- * that start a worker therefore build the package first (`npx tsc -p tsconfig.json`, which the nx
- * `test` target does through its dependency on `build`). The file system module must be .js too.
+ * dist/session/worker.js of this package when this file is the TypeScript source (ts-jest; the
+ * jest global setup keeps dist/ fresh). The file system module must be .js too.
  */
 import * as fs from 'fs';
 import * as path from 'path';
