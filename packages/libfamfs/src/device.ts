@@ -79,6 +79,18 @@ export class Device {
     native.flock(this.fd, native.LOCK_EX);
   }
 
+  /** The same lock without waiting: false when another open file description holds it. */
+  tryLockExclusive(): boolean {
+    try {
+      native.flock(this.fd, native.LOCK_EX | native.LOCK_NB);
+      return true;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'EWOULDBLOCK' || code === 'EAGAIN') return false;
+      throw e;
+    }
+  }
+
   unlock(): void {
     native.flock(this.fd, native.LOCK_UN);
   }

@@ -18,11 +18,10 @@
  *   A size change is EINVAL; mode/uid/gid/times changes are kept in memory only.
  * - flock(2) (FLOCK_LOCKS): one exclusive lock per file system, as the C daemon's mutex, plus
  *   flock(LOCK_EX) on the device so that libfamfs processes appending directly on the device are
- *   serialized with those appending through the mount. See setlk() for the blocking rules.
+ *   serialized with those appending through the mount. flock.ts has the blocking rules.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as native from '@famfs/native';
 import {
   AllocationMap,
   DataPath,
@@ -37,45 +36,47 @@ import {
   shadowRootOf,
   SUPERBLOCK_SIZE,
 } from '@famfs/libfamfs/internal';
-import type { ConnectionInfo, DaxdevReply, FileSystem, InitWants, StatfsReply } from '@famfs/fuse';
-import { Errno, FuseErrno } from '@famfs/fuse';
 import {
+  AbiProfile,
+  checkDaxdevName,
+  DEFAULT_PROFILE,
   DT_DIR,
   DT_REG,
-  FATTR_ATIME,
-  FATTR_ATIME_NOW,
-  FATTR_CTIME,
-  FATTR_GID,
-  FATTR_MODE,
-  FATTR_MTIME,
-  FATTR_MTIME_NOW,
-  FATTR_SIZE,
-  FATTR_UID,
+  Errno,
   FOPEN_DIRECT_IO,
   FOPEN_KEEP_CACHE,
   FOPEN_PARALLEL_DIRECT_WRITES,
   FUSE_DIRECT_IO_ALLOW_MMAP,
   FUSE_RELEASE_FLOCK_UNLOCK,
   FUSE_ROOT_ID,
+  FuseErrno,
+  makeAttr,
+  profileByName,
   S_IFDIR,
   S_IFREG,
 } from '@famfs/fuse';
-import type { AttrValue } from '@famfs/fuse';
-import { AbiProfile, DEFAULT_PROFILE, profileByName } from '@famfs/fuse';
-import { checkDaxdevName, makeAttr } from '@famfs/fuse';
-import type { AttrParam, DirEntry, DirEntryPlus, EntryParam, OpenParam } from '@famfs/fuse';
 import type {
   AccessRequest,
+  AttrParam,
+  AttrValue,
   BatchForgetRequest,
+  ConnectionInfo,
   CreateRequest,
+  DaxdevReply,
+  DirEntry,
+  DirEntryPlus,
+  EntryParam,
+  FileSystem,
   ForgetRequest,
   GetattrRequest,
   GetDaxdevRequest,
   GetFmapRequest,
   GetxattrRequest,
+  InitWants,
   ListxattrRequest,
   LookupRequest,
   OpendirRequest,
+  OpenParam,
   OpenRequest,
   ReaddirplusRequest,
   ReaddirRequest,
@@ -84,11 +85,16 @@ import type {
   ReleaseRequest,
   SetattrRequest,
   SetlkRequest,
+  StatfsReply,
   StatfsRequest,
   WriteRequest,
 } from '@famfs/fuse';
 import { encodeFmapReply, FmapReplyError, interleavedCapacity } from './fmap-reply';
-import { Inode, InodeKind, InodeTable } from './inodes';
+import { Inode, InodeTable } from './inodes';
+import { dirAttr, fileAttr, permits, setattrOverrides } from './attrs';
+import { MountFlock } from './flock';
+import { DirHandles, snapshotDir } from './shadow-dir';
+import type { DirSnapshotEntry } from './shadow-dir';
 import type { AttrOverrides } from './inodes';
 
 export type CacheMode = 'never' | 'auto' | 'always';
@@ -127,85 +133,11 @@ export interface FamfsFsOptions {
 /** The xattr carrying the shadow path: the famfs CLI's way to find the shadow tree of a mount. */
 export const SHADOW_XATTR = 'user.famfs.shadow';
 
-const F_RDLCK = 0;
-const F_WRLCK = 1;
-const F_UNLCK = 2;
-
 const O_ACCMODE = 3;
 const O_WRONLY = 1;
 const O_RDWR = 2;
 const O_TRUNC = fs.constants.O_TRUNC;
 const O_DIRECT = fs.constants.O_DIRECT ?? 0o40000;
-
-interface DirSnapshotEntry {
-  name: string;
-  kind: InodeKind;
-  ino: number;
-}
-
-interface DirHandle {
-  nodeid: number;
-  entries: DirSnapshotEntry[];
-}
-
-interface FlockState {
-  owner: bigint;
-  nodeid: number;
-  deviceLocked: boolean;
-}
-
-function splitNs(ns: bigint): [number, number] {
-  return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
-}
-
-function nowPair(): [number, number] {
-  const ms = Date.now();
-  return [Math.floor(ms / 1000), (ms % 1000) * 1_000_000];
-}
-
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Attributes of a shadow directory from its stat. */
-function dirAttr(st: fs.BigIntStats): AttrValue {
-  const [atime, atimensec] = splitNs(st.atimeNs);
-  const [mtime, mtimensec] = splitNs(st.mtimeNs);
-  const [ctime, ctimensec] = splitNs(st.ctimeNs);
-  return makeAttr({
-    ino: Number(st.ino),
-    mode: Number(st.mode),
-    nlink: Number(st.nlink),
-    uid: Number(st.uid),
-    gid: Number(st.gid),
-    size: Number(st.size),
-    blocks: Number(st.blocks),
-    atime,
-    atimensec,
-    mtime,
-    mtimensec,
-    ctime,
-    ctimensec,
-    blksize: 4096,
-  });
-}
-
-/** Bytes of device the file occupies (all its extents or strips). */
-function allocatedBytes(e: FileEntry): number {
-  const exts = e.fmap.kind === 'simple' ? e.fmap.extents : e.fmap.strips;
-  return exts.reduce((s, x) => s + x.len, 0);
-}
-
-/** Attributes of a famfs file: identity and times from the shadow file, the rest from its YAML. */
-function fileAttr(st: fs.BigIntStats, e: FileEntry): AttrValue {
-  const a = dirAttr(st);
-  a.mode = S_IFREG | (e.mode & 0o7777);
-  a.uid = e.uid;
-  a.gid = e.gid;
-  a.size = e.size;
-  a.blocks = Math.ceil(allocatedBytes(e) / 512);
-  return a;
-}
 
 export class FamfsFileSystem implements FileSystem {
   readonly shadowPath: string;
@@ -226,8 +158,8 @@ export class FamfsFileSystem implements FileSystem {
   famfsMode = false;
   private nextFh = 1;
   private readonly openFiles = new Map<number, number>();
-  private readonly dirs = new Map<number, DirHandle>();
-  private flockState: FlockState | null = null;
+  private readonly dirs = new DirHandles();
+  private readonly flock: MountFlock;
   private readonly logged = new Set<string>();
   private statfsCache: { at: number; value: StatfsReply } | null = null;
 
@@ -268,6 +200,11 @@ export class FamfsFileSystem implements FileSystem {
       }
       this.dataPath = new DataPath(this.device, { windowSize: options.windowSize });
     }
+    this.flock = new MountFlock(this.device, {
+      lockWaitMs: options.lockWaitMs,
+      log: (m) => this.log(m),
+      debug: (m) => this.debug(m),
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -424,16 +361,6 @@ export class FamfsFileSystem implements FileSystem {
     return { n, entry: n.entry };
   }
 
-  /** Permission check for callers other than root (the mount may lack default_permissions). */
-  private permits(a: AttrValue, uid: number, gid: number, mask: number): boolean {
-    if (uid === 0) {
-      if (!(mask & 1)) return true;
-      return (a.mode & S_IFDIR) === S_IFDIR || (a.mode & 0o111) !== 0;
-    }
-    const bits = uid === a.uid ? (a.mode >> 6) & 7 : gid === a.gid ? (a.mode >> 3) & 7 : a.mode & 7;
-    return (bits & mask) === mask;
-  }
-
   // -------------------------------------------------------------------------------------------
   // INIT / DESTROY
 
@@ -463,7 +390,7 @@ export class FamfsFileSystem implements FileSystem {
 
   /** Releases the device lock, the mappings and the device. Idempotent. */
   close(): void {
-    this.releaseFlock();
+    this.flock.release();
     this.dataPath?.close();
     this.dataPath = null;
     if (this.device) {
@@ -505,49 +432,8 @@ export class FamfsFileSystem implements FileSystem {
 
   setattr(req: SetattrRequest): AttrParam {
     const n = this.node(req.header.nodeid);
-    const a = req.attr;
-    const v = a.valid;
-    const cur = this.attrOf(n);
-    const uid = req.header.uid;
-    if (v & FATTR_SIZE) {
-      const size = n.kind === 'file' ? n.entry!.size : cur.size;
-      if (n.kind !== 'file') throw new FuseErrno(Errno.EISDIR);
-      if (a.size !== size) throw new FuseErrno(Errno.EINVAL, 'famfs files cannot change size');
-    }
-    const o = { ...n.overrides };
-    let changed = false;
-    if (v & FATTR_MODE) {
-      if (uid !== 0 && uid !== cur.uid) throw new FuseErrno(Errno.EPERM);
-      o.mode = a.mode & 0o7777;
-      changed = true;
-    }
-    if (v & FATTR_UID && a.uid !== cur.uid) {
-      if (uid !== 0) throw new FuseErrno(Errno.EPERM);
-      o.uid = a.uid;
-      changed = true;
-    }
-    if (v & FATTR_GID && a.gid !== cur.gid) {
-      if (uid !== 0 && uid !== cur.uid) throw new FuseErrno(Errno.EPERM);
-      o.gid = a.gid;
-      changed = true;
-    }
-    const timesNow = (v & (FATTR_ATIME_NOW | FATTR_MTIME_NOW)) !== 0;
-    if (v & (FATTR_ATIME | FATTR_MTIME)) {
-      const ok = uid === 0 || uid === cur.uid || (timesNow && this.permits(cur, uid, req.header.gid, 2));
-      if (!ok) throw new FuseErrno(Errno.EPERM);
-    }
-    if (v & FATTR_ATIME) {
-      o.atime = v & FATTR_ATIME_NOW ? nowPair() : [a.atime, a.atimensec];
-      changed = true;
-    }
-    if (v & FATTR_MTIME) {
-      o.mtime = v & FATTR_MTIME_NOW ? nowPair() : [a.mtime, a.mtimensec];
-      changed = true;
-    }
-    if (v & FATTR_CTIME) o.ctime = [a.ctime, a.ctimensec];
-    else if (changed) o.ctime = nowPair();
-    n.overrides = o;
-    this.debug(`setattr ${n.path || '/'} valid 0x${v.toString(16)}`);
+    n.overrides = setattrOverrides(n, this.attrOf(n), req);
+    this.debug(`setattr ${n.path || '/'} valid 0x${req.attr.valid.toString(16)}`);
     return { attr: this.attrOf(n), attrTimeout: this.timeout };
   }
 
@@ -556,7 +442,7 @@ export class FamfsFileSystem implements FileSystem {
     const mask = req.mask & 7;
     if (mask === 0) return;
     if (mask & 2 && n.kind === 'file' && !this.famfsMode && this.device && !this.device.writable) throw new FuseErrno(Errno.EROFS);
-    if (!this.permits(this.attrOf(n), req.header.uid, req.header.gid, mask)) throw new FuseErrno(Errno.EACCES);
+    if (!permits(this.attrOf(n), req.header.uid, req.header.gid, mask)) throw new FuseErrno(Errno.EACCES);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -569,7 +455,7 @@ export class FamfsFileSystem implements FileSystem {
     const wantWrite = acc === O_WRONLY || acc === O_RDWR;
     if (req.flags & O_TRUNC && n.entry!.size > 0) throw new FuseErrno(Errno.EINVAL, 'O_TRUNC would change the size of a famfs file');
     const mask = (acc === O_WRONLY ? 0 : 4) | (wantWrite ? 2 : 0);
-    if (!this.permits(this.attrOf(n), req.header.uid, req.header.gid, mask)) throw new FuseErrno(Errno.EACCES);
+    if (!permits(this.attrOf(n), req.header.uid, req.header.gid, mask)) throw new FuseErrno(Errno.EACCES);
     if (wantWrite && !this.famfsMode && this.device && !this.device.writable) throw new FuseErrno(Errno.EROFS);
     const fh = this.nextFh++;
     this.openFiles.set(fh, n.nodeid);
@@ -582,9 +468,8 @@ export class FamfsFileSystem implements FileSystem {
 
   release(req: ReleaseRequest): void {
     this.openFiles.delete(req.fh);
-    if (req.releaseFlags & FUSE_RELEASE_FLOCK_UNLOCK && this.flockState && this.flockState.owner === req.lockOwner) {
-      this.debug(`release fh ${req.fh}: dropping the flock of owner ${req.lockOwner}`);
-      this.releaseFlock();
+    if (req.releaseFlags & FUSE_RELEASE_FLOCK_UNLOCK && this.flock.releaseIfOwner(req.lockOwner)) {
+      this.debug(`release fh ${req.fh}: dropped the flock of owner ${req.lockOwner}`);
     }
   }
 
@@ -609,43 +494,17 @@ export class FamfsFileSystem implements FileSystem {
   // Directories
 
   private snapshot(dir: Inode): DirSnapshotEntry[] {
-    const abs = this.abs(dir.path);
-    let names: Buffer[];
-    try {
-      names = fs.readdirSync(abs, { encoding: 'buffer' });
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new FuseErrno(code === 'ENOENT' ? Errno.ENOENT : code === 'ENOTDIR' ? Errno.ENOTDIR : Errno.EIO);
-    }
-    const out: DirSnapshotEntry[] = [];
     const self = this.inodes.effectiveAttr(dir);
     const parent = this.inodes.get(dir.parent) ?? dir;
-    out.push({ name: '.', kind: 'dir', ino: self.ino });
-    out.push({ name: '..', kind: 'dir', ino: parent.attr.ino });
-    const sorted = names.map((b) => ({ b, s: b.toString('utf8') })).sort((x, y) => (x.s < y.s ? -1 : x.s > y.s ? 1 : 0));
-    for (const { b, s } of sorted) {
-      if (!Buffer.from(s, 'utf8').equals(b)) {
-        this.logOnce(`utf8:${dir.path}/${s}`, `shadow entry ${JSON.stringify(s)} in ${dir.path || '/'} is not valid UTF-8; not listed`);
-        continue;
-      }
-      let st: fs.BigIntStats;
-      try {
-        st = fs.lstatSync(path.join(abs, s), { bigint: true });
-      } catch {
-        continue;
-      }
-      const kind: InodeKind | null = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : null;
-      if (!kind) continue;
-      out.push({ name: s, kind, ino: Number(st.ino) });
-    }
-    return out;
+    const dots = { selfIno: self.ino, parentIno: parent.attr.ino };
+    return snapshotDir(this.abs(dir.path), dots, (k, m) => this.logOnce(k, m), dir.path);
   }
 
   opendir(req: OpendirRequest): OpenParam {
     const n = this.node(req.header.nodeid);
     if (n.kind !== 'dir') throw new FuseErrno(Errno.ENOTDIR);
     const fh = this.nextFh++;
-    this.dirs.set(fh, { nodeid: n.nodeid, entries: this.snapshot(n) });
+    this.dirs.open(fh, n.nodeid, this.snapshot(n));
     return { fh };
   }
 
@@ -653,14 +512,8 @@ export class FamfsFileSystem implements FileSystem {
   private listing(req: ReaddirRequest | ReaddirplusRequest): { dir: Inode; entries: DirSnapshotEntry[] } {
     const dir = this.node(req.header.nodeid);
     if (dir.kind !== 'dir') throw new FuseErrno(Errno.ENOTDIR);
-    let h = this.dirs.get(req.fh);
-    if (!h || h.nodeid !== dir.nodeid) {
-      h = { nodeid: dir.nodeid, entries: this.snapshot(dir) };
-      if (req.fh !== 0) this.dirs.set(req.fh, h);
-    } else if (req.offset === 0) {
-      h.entries = this.snapshot(dir);
-    }
-    return { dir, entries: h.entries };
+    const entries = this.dirs.listing(req.fh, dir.nodeid, req.offset, () => this.snapshot(dir));
+    return { dir, entries };
   }
 
   readdir(req: ReaddirRequest): Iterable<DirEntry> {
@@ -706,7 +559,7 @@ export class FamfsFileSystem implements FileSystem {
   }
 
   releasedir(req: ReleasedirRequest): void {
-    this.dirs.delete(req.fh);
+    this.dirs.release(req.fh);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -771,79 +624,16 @@ export class FamfsFileSystem implements FileSystem {
   }
 
   // -------------------------------------------------------------------------------------------
-  // flock
+  // flock (see flock.ts for the rules)
 
-  /**
-   * flock(2) through the mount (FLOCK_LOCKS negotiated, so the kernel sends SETLK/SETLKW with
-   * FUSE_LK_FLOCK and the file as owner). One exclusive lock per file system, as C's mutex:
-   * - LOCK_EX is granted when free, or again to its holder (Linux flock semantics; C answers
-   *   EINVAL there). While held, the device is also flock(LOCK_EX)ed, so libfamfs processes working
-   *   on the device directly wait for it (and we wait for them).
-   * - Held by another owner through this mount: EWOULDBLOCK (= EAGAIN), also for SETLKW. The
-   *   session answers one request at a time, so blocking here could never see the holder's unlock
-   *   (it arrives as a later request): it would deadlock the mount. C blocks a worker thread instead.
-   * - Device lock held by a process outside the mount: LOCK_NB gets EWOULDBLOCK; SETLKW polls it for
-   *   up to lockWaitMs (default 5 s; the mount serves nothing else meanwhile), then EWOULDBLOCK.
-   * - LOCK_UN releases (a no-op for a non-holder); closing the holder's last fd releases too.
-   * - LOCK_SH: EINVAL, as C. POSIX (fcntl) locks are not negotiated, so the kernel keeps them local.
-   */
   setlk(req: SetlkRequest): void {
-    if (!req.flock) throw new FuseErrno(Errno.EINVAL, 'POSIX locks are not supported');
     const n = this.node(req.header.nodeid);
-    const type = req.lk.type;
-    const holder = this.flockState;
-    if (type === F_UNLCK) {
-      if (holder && holder.owner === req.owner) this.releaseFlock();
-      return;
-    }
-    if (type === F_RDLCK) throw new FuseErrno(Errno.EINVAL, 'shared flock is not supported (famfs uses LOCK_EX only)');
-    if (type !== F_WRLCK) throw new FuseErrno(Errno.EINVAL);
-    if (holder) {
-      if (holder.owner === req.owner) return;
-      this.debug(`flock ${n.path}: held by owner ${holder.owner}; EWOULDBLOCK`);
-      throw new FuseErrno(Errno.EWOULDBLOCK);
-    }
-    let deviceLocked = false;
-    if (this.device) {
-      const deadline = Date.now() + (req.sleep ? (this.opts.lockWaitMs ?? 5000) : 0);
-      let pause = 5;
-      for (;;) {
-        try {
-          native.flock(this.device.fd, native.LOCK_EX | native.LOCK_NB);
-          deviceLocked = true;
-          break;
-        } catch (e) {
-          const code = (e as { code?: string }).code;
-          if (code !== 'EWOULDBLOCK' && code !== 'EAGAIN') throw new FuseErrno(Errno.EIO, `flock of ${this.daxdev}: ${(e as Error).message}`);
-          if (Date.now() >= deadline) {
-            this.debug(`flock ${n.path}: ${this.daxdev} is locked by another process; EWOULDBLOCK`);
-            throw new FuseErrno(Errno.EWOULDBLOCK);
-          }
-          sleepMs(pause);
-          pause = Math.min(100, pause * 2);
-        }
-      }
-    }
-    this.flockState = { owner: req.owner, nodeid: n.nodeid, deviceLocked };
-    this.debug(`flock ${n.path}: granted to owner ${req.owner}`);
+    this.flock.setlk(req, n.nodeid, n.path);
   }
 
   /** The current flock holder (for tests and diagnostics). */
   get flockHolder(): { owner: bigint; nodeid: number } | null {
-    return this.flockState ? { owner: this.flockState.owner, nodeid: this.flockState.nodeid } : null;
-  }
-
-  private releaseFlock(): void {
-    const s = this.flockState;
-    if (!s) return;
-    this.flockState = null;
-    if (s.deviceLocked && this.device) {
-      try {
-        native.flock(this.device.fd, native.LOCK_UN);
-      } catch (e) {
-        this.log(`unlock of ${this.daxdev} failed: ${(e as Error).message}`);
-      }
-    }
+    return this.flock.current;
   }
 
   // -------------------------------------------------------------------------------------------
