@@ -52,7 +52,8 @@ import {
   WriteIn,
   WriteOut,
 } from '@famfs/fuse';
-import { QueueTransport, Session } from '@famfs/fuse';
+import { Session } from '@famfs/fuse';
+import { QueueTransport } from '@famfs/fuse/testing';
 import type { FileSystem, SessionOptions } from '@famfs/fuse';
 import { FmapRejected, fileOffsetToDax, fmapLint, KernelFmap, MAX_DAXDEVS, parseFmap } from './fmap';
 import { buildRequest, cstr, DaemonLink, Exchange, linkTo, opName, parseReply, payloadProblem, payloadRule, SessionLike } from './wire';

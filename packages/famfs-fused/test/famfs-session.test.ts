@@ -11,7 +11,7 @@ import type { FileEntry } from '@famfs/libfamfs/internal';
 import * as abi from '@famfs/fuse';
 import { Opcode } from '@famfs/fuse';
 import { Session } from '@famfs/fuse';
-import { QueueTransport } from '@famfs/fuse';
+import { QueueTransport } from '@famfs/fuse/testing';
 import { Errno } from '@famfs/fuse';
 import { v10 } from '@famfs/fuse';
 import { FamfsFileSystem, FamfsFsOptions } from '../src/famfs/famfs-fs';

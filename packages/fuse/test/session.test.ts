@@ -1,7 +1,7 @@
 import * as abi from '../src/protocol/abi';
 import { Opcode } from '../src/protocol/abi';
 import { Session } from '../src/session/session';
-import { QueueTransport } from '../src/session/transport';
+import { QueueTransport } from '../src/testing/queue-transport';
 import { MemFs } from '../src/testing/memfs';
 import { FileSystem } from '../src/filesystem';
 import { FuseErrno, Errno } from '../src/errors';

@@ -3,7 +3,8 @@
  * in-process QueueTransport (strict like the kernel's reply checks), request builders, and MemFs,
  * a small in-memory file system that shows how a FileSystem is written.
  */
-export { QueueTransport } from '../session/transport';
+export { QueueTransport } from './queue-transport';
+export type { QueueTransportOptions } from './queue-transport';
 export { MemFs, createFileSystem as createMemFs, patternBytes } from './memfs';
 export type { MemFsOptions, MemFileSpec } from './memfs';
 export { cstr, initMsg, msg, parseReply, readMsg, STOCK_OFFER } from './requests';

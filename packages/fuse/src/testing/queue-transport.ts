@@ -1,0 +1,83 @@
+/**
+ * QueueTransport: an in-process, single-threaded transport for tests and the kernel emulator. The
+ * caller queues requests, runs the session (or feeds it one message at a time) and collects the
+ * replies. Message boundaries are kept by construction (one queue element = one message), and
+ * replies are checked the way the kernel's fuse_dev_do_write checks them, so a malformed reply
+ * fails in tests exactly where it would fail against the kernel. This was chosen over FIFOs or a
+ * SharedArrayBuffer channel: no threads, no files, nothing to clean up, and deterministic.
+ */
+import { FUSE_MAX_ERRNO, InHeader, Opcode, OutHeader } from '../protocol/abi';
+import { TransportError } from '../session/transport';
+import type { Transport } from '../session/transport';
+
+export interface QueueTransportOptions {
+  /** Check replies like the kernel does (default true): throw TransportError EINVAL / ENOENT. */
+  strict?: boolean;
+}
+
+/** Requests that never get a reply, so are never pending. */
+const UNANSWERED = new Set<number>([Opcode.FORGET, Opcode.BATCH_FORGET, Opcode.INTERRUPT]);
+
+/** An in-process channel: queue requests with push(), collect replies with take(). */
+export class QueueTransport implements Transport {
+  private readonly incoming: Buffer[] = [];
+  private readonly outgoing: Buffer[] = [];
+  private readonly pending = new Set<bigint>();
+  private closed = false;
+  /** Every reply write the strict checks refused, with the reason. */
+  readonly rejected: { reply: Buffer; code: string; message: string }[] = [];
+
+  constructor(private readonly options: QueueTransportOptions = {}) {}
+
+  /** Queues one request message (copied). */
+  push(msg: Buffer): void {
+    this.incoming.push(Buffer.from(msg));
+    if (msg.length >= InHeader.size) {
+      const op = InHeader.get(msg, 'opcode');
+      if (!UNANSWERED.has(op)) this.pending.add(InHeader.get(msg, 'unique'));
+    }
+  }
+
+  /** Replies written so far (each one writev, concatenated), removing them from the transport. */
+  take(): Buffer[] {
+    return this.outgoing.splice(0, this.outgoing.length);
+  }
+
+  get queued(): number {
+    return this.incoming.length;
+  }
+
+  read(buf: Buffer): number {
+    if (this.closed) return 0;
+    const msg = this.incoming.shift();
+    if (!msg) return 0;
+    if (msg.length > buf.length) {
+      // The kernel fails such a request itself and never delivers it; a short buffer is a daemon bug.
+      throw new TransportError('EINVAL', `read buffer of ${buf.length} bytes is smaller than a ${msg.length}-byte message`);
+    }
+    msg.copy(buf, 0);
+    return msg.length;
+  }
+
+  writev(bufs: Buffer[]): void {
+    if (this.closed) throw new TransportError('ENODEV', 'transport closed');
+    const reply = Buffer.concat(bufs);
+    if (this.options.strict !== false) {
+      const refuse = (code: string, message: string): never => {
+        this.rejected.push({ reply, code, message });
+        throw new TransportError(code, message);
+      };
+      if (reply.length < OutHeader.size) refuse('EINVAL', `reply of ${reply.length} bytes`);
+      const h = OutHeader.decode(reply, 0);
+      if (h.len !== reply.length) refuse('EINVAL', `out_header.len ${h.len} but ${reply.length} bytes written`);
+      if (h.error > 0 || h.error < -FUSE_MAX_ERRNO) refuse('EINVAL', `error ${h.error} out of range`);
+      if (h.error !== 0 && h.len !== OutHeader.size) refuse('EINVAL', 'error reply with a payload');
+      if (!this.pending.delete(h.unique)) refuse('ENOENT', `no pending request with unique ${h.unique}`);
+    }
+    this.outgoing.push(reply);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
