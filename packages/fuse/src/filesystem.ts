@@ -105,6 +105,11 @@ type R<T> = T | FuseErrno;
 export interface FileSystem {
   init?(info: ConnectionInfo): InitWants | void;
   destroy?(): void;
+  /**
+   * Called by the session loop after each message has been answered: housekeeping that must run
+   * on the session's thread between requests (the loop is otherwise blocked reading /dev/fuse).
+   */
+  afterRequest?(): void;
 
   lookup?(req: LookupRequest): R<EntryParam>;
   /** No reply is sent, whatever this does. */
@@ -162,4 +167,14 @@ export interface FileSystem {
 }
 
 /** A module loaded by the worker exports a factory building the file system inside the worker. */
-export type FileSystemFactory = (options: unknown) => FileSystem | Promise<FileSystem>;
+/** What a session worker hands the file system it builds. */
+export interface FileSystemContext {
+  /**
+   * Logs a line through the thread that started the worker. Writes to process.stderr from a worker
+   * thread are flushed by its event loop, which a session blocked reading /dev/fuse never runs.
+   * `level` is a syslog level (0 EMERG .. 7 DEBUG); the receiver decides what to show.
+   */
+  log(message: string, level?: number): void;
+}
+
+export type FileSystemFactory = (options: unknown, context: FileSystemContext) => FileSystem | Promise<FileSystem>;

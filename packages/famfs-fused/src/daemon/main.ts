@@ -4,7 +4,8 @@
  *
  * Lifecycle:
  * - Always in the foreground (Node cannot fork); `famfs mount` spawns it detached.
- * - After INIT the pid goes to <shadow>/famfs_fused.pid (removed at exit if still ours).
+ * - After INIT the diagnostics socket comes up at <shadow>/sock (the C daemon's REST endpoints and
+ *   /status), then the pid goes to <shadow>/famfs_fused.pid (both removed at exit).
  * - SIGTERM / SIGINT / SIGHUP: unmount (lazily if busy), wait for the worker, exit 0.
  * - Unmounted from outside: the worker reads ENODEV, the session ends, exit 0.
  * - Any failure after the mount (the file system cannot be built, the worker dies, an exception in
@@ -19,6 +20,13 @@ import { startSession } from '@famfs/fuse';
 import type { SessionExit, SessionHandle } from '@famfs/fuse';
 import { initFlagNames } from '@famfs/fuse';
 import type { FamfsFsOptions } from '../famfs/famfs-fs';
+import { DaemonSharedState } from '../famfs/shared-state';
+import { diagSocketPath } from '../diag/paths';
+import { LOG_LEVEL_DEFAULT } from '../diag/provider';
+import { startDiagnosticsSocket } from '../diag/server';
+import type { DiagnosticsSocket } from '../diag/server';
+import { DaemonDiagnostics } from './diagnostics';
+import type { DaemonFacts } from './diagnostics';
 import { DaemonOptions, parseArgs, USAGE, UsageError } from './options';
 
 export { parseArgs, USAGE, UsageError } from './options';
@@ -42,8 +50,29 @@ export function famfsFsModulePath(): string {
   return path.resolve(__dirname, '../../dist/famfs/famfs-fs.js');
 }
 
+/** Syslog levels the daemon logs at. */
+const LOG_WARNING = 4;
+const LOG_NOTICE = 5;
+const LOG_DEBUG = 7;
+
+/** The run-time log level; raised by -d, changed through the diagnostics socket. */
+let shared = DaemonSharedState.create(LOG_LEVEL_DEFAULT);
+
+function logAt(level: number, message: string): void {
+  if (shared.logs(level)) process.stderr.write(`famfs_fused[${process.pid}]: ${message}\n`);
+}
+
 function log(message: string): void {
-  process.stderr.write(`famfs_fused[${process.pid}]: ${message}\n`);
+  logAt(LOG_NOTICE, message);
+}
+
+/** Removes the socket at `p` if it is one (a synchronous last resort on fatal exits). */
+function removeSocketFile(p: string): void {
+  try {
+    if (fs.lstatSync(p).isSocket()) fs.rmSync(p);
+  } catch {
+    // not there
+  }
 }
 
 /** Checks done before mounting; throws Error with a one-line message. */
@@ -83,6 +112,8 @@ function preflight(o: DaemonOptions): { mountpoint: string; shadowPath: string; 
  */
 export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string } = {}): Promise<number> {
   const { mountpoint, shadowPath } = preflight(o);
+  shared = DaemonSharedState.create(o.debug ? LOG_DEBUG : LOG_LEVEL_DEFAULT);
+  const startedAt = Date.now();
   const fsOptions: FamfsFsOptions = {
     shadow: shadowPath,
     daxdev: o.daxdev,
@@ -92,6 +123,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
     directIo: o.directIo,
     flock: o.flock,
     debug: o.debug,
+    shared: shared.buffer,
   };
 
   let mount: FuseMount;
@@ -110,6 +142,8 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
   if (o.debug) log(`mounted ${o.fsname} at ${mountpoint} (${mount.fstype})`);
 
   const pidFile = path.join(shadowPath, PID_FILE);
+  const sockPath = diagSocketPath(o.shadow);
+  let diag: DiagnosticsSocket | null = null;
   let handle: SessionHandle | null = null;
   let stopping: Promise<SessionExit> | null = null;
   const emergencyUnmount = () => {
@@ -141,6 +175,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
     log(`fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     emergencyUnmount();
     removePidFile();
+    if (diag) removeSocketFile(sockPath);
     process.exit(1);
   };
   for (const s of signals) process.on(s, onSignal);
@@ -154,8 +189,8 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       fsOptions,
       session: { profile: o.abi, maxWrite: o.maxWrite },
       mountpoint,
-      statsIntervalMs: 5000,
-      log: (m) => log(m),
+      statsIntervalMs: 1000,
+      log: (m, level) => logAt(level ?? LOG_WARNING, m),
     });
   } catch (e) {
     emergencyUnmount();
@@ -170,6 +205,20 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
   const init = await Promise.race([handle.initialized, handle.exited.then(() => null)]);
   let failed = false;
   if (init) {
+    const facts = (): DaemonFacts => ({
+      device: o.daxdev,
+      mountpoint,
+      shadow: shadowPath,
+      abiProfile: o.abi,
+      dataPath: init.famfs ? 'dax' : 'stock',
+      startedAt,
+    });
+    const provider = new DaemonDiagnostics(shared, facts, () => handle, logAt);
+    try {
+      diag = await startDiagnosticsSocket(sockPath, provider, { log: (m) => logAt(LOG_WARNING, `diagnostics socket: ${m}`) });
+    } catch (e) {
+      log(`no diagnostics socket at ${sockPath}: ${(e as Error).message}`);
+    }
     try {
       fs.writeFileSync(pidFile, `${process.pid}\n`);
     } catch (e) {
@@ -190,6 +239,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
   else if (o.debug) log(`session ended: ${exit.reason}`);
   emergencyUnmount();
   removePidFile();
+  if (diag) await diag.close();
   for (const s of signals) process.off(s, onSignal);
   process.off('uncaughtException', onFatal);
   process.off('unhandledRejection', onFatal);

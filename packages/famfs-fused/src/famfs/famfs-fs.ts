@@ -67,6 +67,7 @@ import type {
   DirEntryPlus,
   EntryParam,
   FileSystem,
+  FileSystemContext,
   ForgetRequest,
   GetattrRequest,
   GetDaxdevRequest,
@@ -91,6 +92,7 @@ import type {
 } from '@famfs/fuse';
 import { encodeFmapReply, FmapReplyError, interleavedCapacity } from './fmap-reply';
 import { Inode, InodeTable } from './inodes';
+import { DaemonSharedState } from './shared-state';
 import { dirAttr, fileAttr, permits, setattrOverrides } from './attrs';
 import { MountFlock } from './flock';
 import { DirHandles, snapshotDir } from './shadow-dir';
@@ -98,6 +100,10 @@ import type { DirSnapshotEntry } from './shadow-dir';
 import type { AttrOverrides } from './inodes';
 
 export type CacheMode = 'never' | 'auto' | 'always';
+
+/** Syslog's debug level: what -d and `/log_level` 7 turn on. */
+const LOG_DEBUG = 7;
+const LOG_NOTICE = 5;
 
 export interface FamfsFsOptions {
   /** The shadow path; the tree served is <shadow>/root (a path ending in /root is taken as the root). */
@@ -126,8 +132,16 @@ export interface FamfsFsOptions {
   lockWaitMs?: number;
   /** Window size of the device mappings (default 1 GiB). */
   windowSize?: number;
-  /** Log sink (default: stderr). Not available through the worker factory (functions do not cross threads). */
-  log?: (message: string) => void;
+  /**
+   * State shared with the daemon's main thread (DaemonSharedState's buffer): the run-time log
+   * level, dump requests and the lookup-cache counters the diagnostics socket reports.
+   */
+  shared?: SharedArrayBuffer;
+  /**
+   * Log sink, given each line and its syslog level (default: stderr). In a session worker the
+   * factory passes the worker's log, which goes through the daemon's main thread.
+   */
+  log?: (message: string, level: number) => void;
 }
 
 /** The xattr carrying the shadow path: the famfs CLI's way to find the shadow tree of a mount. */
@@ -150,7 +164,8 @@ export class FamfsFileSystem implements FileSystem {
   private readonly attrCache = new WeakMap<Inode, { attr: AttrValue; overrides: AttrOverrides; value: AttrValue }>();
   private profile: AbiProfile;
   private readonly opts: FamfsFsOptions;
-  private readonly logSink: (m: string) => void;
+  private readonly logSink: (m: string, level: number) => void;
+  private readonly shared: DaemonSharedState | null;
   private device: Device | null = null;
   private dataPath: DataPath | null = null;
   private useDirectIo: boolean;
@@ -167,6 +182,7 @@ export class FamfsFileSystem implements FileSystem {
     if (!options || typeof options.shadow !== 'string' || options.shadow === '') throw new TypeError('FamfsFileSystem: the shadow option is required');
     this.opts = options;
     this.logSink = options.log ?? ((m) => process.stderr.write(`famfs_fused[${process.pid}]: ${m}\n`));
+    this.shared = options.shared ? new DaemonSharedState(options.shared) : null;
     this.shadowRoot = shadowRootOf(options.shadow);
     this.shadowPath = path.dirname(this.shadowRoot);
     this.cache = options.cache ?? 'auto';
@@ -210,8 +226,8 @@ export class FamfsFileSystem implements FileSystem {
   // -------------------------------------------------------------------------------------------
   // Helpers
 
-  private log(m: string): void {
-    this.logSink(m);
+  private log(m: string, level = LOG_NOTICE): void {
+    this.logSink(m, level);
   }
 
   private logOnce(key: string, m: string): void {
@@ -222,7 +238,7 @@ export class FamfsFileSystem implements FileSystem {
   }
 
   private debug(m: string): void {
-    if (this.opts.debug) this.log(m);
+    if (this.opts.debug || this.shared?.logs(LOG_DEBUG)) this.log(m, LOG_DEBUG);
   }
 
   private node(nodeid: number): Inode {
@@ -388,6 +404,22 @@ export class FamfsFileSystem implements FileSystem {
     this.close();
   }
 
+  /** Between requests: publish the inode counts, and dump the lookup cache when asked. */
+  afterRequest(): void {
+    const shared = this.shared;
+    if (!shared) return;
+    shared.setInodeCounts(this.inodes.counts.file, this.inodes.counts.dir);
+    if (shared.takeDumpRequest()) this.dumpInodes();
+  }
+
+  /** Logs every inode held: the lookup cache, as /icache_dump asks. */
+  dumpInodes(): void {
+    this.log(`icache: ${this.inodes.size} inodes (${this.inodes.counts.file} files, ${this.inodes.counts.dir} directories)`);
+    for (const n of this.inodes.all()) {
+      this.log(`icache: nodeid ${n.nodeid} ${n.kind} /${n.path} nlookup ${n.nlookup} parent ${n.parent}`);
+    }
+  }
+
   /** Releases the device lock, the mappings and the device. Idempotent. */
   close(): void {
     this.flock.release();
@@ -409,7 +441,14 @@ export class FamfsFileSystem implements FileSystem {
   lookup(req: LookupRequest): EntryParam {
     const dir = this.node(req.header.nodeid);
     if (dir.kind !== 'dir') throw new FuseErrno(Errno.ENOTDIR);
-    const n = this.resolveChild(dir, req.name);
+    let n: Inode;
+    try {
+      n = this.resolveChild(dir, req.name);
+    } catch (e) {
+      this.shared?.countSearch(1, false);
+      throw e;
+    }
+    this.shared?.countSearch(1, true);
     if (n.kind === 'dir' && n.nodeid === FUSE_ROOT_ID) this.refreshDir(n);
     this.inodes.ref(n);
     this.debug(`lookup ${n.path || '/'} -> ${n.nodeid} (nlookup ${n.nlookup})`);
@@ -659,8 +698,9 @@ export class FamfsFileSystem implements FileSystem {
 }
 
 /** The factory the session worker loads (fsOptions are structured-cloned, so no log function). */
-export function createFileSystem(options: unknown): FamfsFileSystem {
-  return new FamfsFileSystem(options as FamfsFsOptions);
+export function createFileSystem(options: unknown, context?: FileSystemContext): FamfsFileSystem {
+  const o = options as FamfsFsOptions;
+  return new FamfsFileSystem(context && !o.log ? { ...o, log: (m, level) => context.log(m, level) } : o);
 }
 
 /** Runs a libfamfs call, answering its typed errors with their errno. */

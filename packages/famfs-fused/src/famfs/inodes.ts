@@ -52,6 +52,8 @@ export class InodeTable {
   private readonly byId = new Map<number, Inode>();
   private readonly byPath = new Map<string, number>();
   private nextId = FUSE_ROOT_ID + 1;
+  /** Inodes held, by kind (root included). */
+  readonly counts = { file: 0, dir: 1 };
 
   constructor(rootAttr: AttrValue, rootShadowIno: number) {
     const root: Inode = { nodeid: FUSE_ROOT_ID, path: '', kind: 'dir', parent: FUSE_ROOT_ID, shadowIno: rootShadowIno, nlookup: 1, attr: rootAttr, overrides: {} };
@@ -73,6 +75,11 @@ export class InodeTable {
     return id === undefined ? undefined : this.byId.get(id);
   }
 
+  /** Every inode held, in nodeid order (for dumps). */
+  all(): IterableIterator<Inode> {
+    return this.byId.values();
+  }
+
   /** Number of inodes held (root included). */
   get size(): number {
     return this.byId.size;
@@ -91,6 +98,7 @@ export class InodeTable {
     const ino: Inode = { nodeid: this.nextId++, path, kind, parent, shadowIno, nlookup: 0, attr, entry, overrides: {} };
     this.byId.set(ino.nodeid, ino);
     this.byPath.set(path, ino.nodeid);
+    this.counts[kind]++;
     return ino;
   }
 
@@ -110,6 +118,7 @@ export class InodeTable {
     if (ino.nlookup > 0) return false;
     this.byId.delete(nodeid);
     if (this.byPath.get(ino.path) === nodeid) this.byPath.delete(ino.path);
+    this.counts[ino.kind]--;
     return true;
   }
 

@@ -27,7 +27,7 @@ export interface WorkerData {
 
 export type WorkerMessage =
   | { type: 'ready' }
-  | { type: 'log'; message: string }
+  | { type: 'log'; message: string; level?: number }
   | { type: 'init'; init: NegotiatedInit }
   | { type: 'stats'; stats: SessionStats }
   | { type: 'exit'; reason: SessionEndReason; stats: SessionStats }

@@ -152,6 +152,7 @@ export class Session {
       const n = this.transport.read(this.buf);
       if (n === 0) return 'closed';
       const closed = this.handle(this.buf, n);
+      this.fs.afterRequest?.();
       this.options.onMessage?.();
       if (closed) return 'closed';
       if (this.destroyed) return 'destroy';

@@ -25,8 +25,11 @@ export interface StartOptions {
   /** Close the fd once the worker has exited (default true). */
   closeFd?: boolean;
   statsIntervalMs?: number;
-  /** Receives the worker's log lines (default: console.error with a prefix). */
-  log?: (message: string) => void;
+  /**
+   * Receives the worker's log lines: the session's own (no level) and the file system's (with the
+   * syslog level it gave). Default: console.error with a prefix.
+   */
+  log?: (message: string, level?: number) => void;
 }
 
 export interface SessionExit {
@@ -79,7 +82,7 @@ export function startSession(o: StartOptions): SessionHandle {
   worker.on('message', (m: WorkerMessage) => {
     switch (m.type) {
       case 'log':
-        log(m.message);
+        log(m.message, m.level);
         break;
       case 'init':
         resolveInit(m.init);

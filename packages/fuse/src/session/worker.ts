@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     const mod = require(data.fsModule) as Record<string, unknown>;
     const factory = (mod[data.fsExport ?? 'createFileSystem'] ?? mod.default) as FileSystemFactory | undefined;
     if (typeof factory !== 'function') throw new Error(`${data.fsModule} exports no file system factory "${data.fsExport ?? 'createFileSystem'}"`);
-    const fs: FileSystem = await factory(data.fsOptions);
+    const fs: FileSystem = await factory(data.fsOptions, { log: (message, level) => post({ type: 'log', message, level }) });
     const interval = data.statsIntervalMs ?? 1000;
     let last = Date.now();
     const transport = new FdTransport(data.fd, { ownsFd: false });
