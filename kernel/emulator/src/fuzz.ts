@@ -61,7 +61,7 @@ import {
   WriteOut,
 } from '@famfs/fuse';
 import { FmapRejected, parseFmap } from './fmap';
-import { KERNEL_OFFER } from './kernel';
+import { KERNEL_OFFER } from './init';
 import { Prng } from './prng';
 import { buildRequest, cstr, DaemonLink, linkTo, opName, parseReply, payloadProblem, payloadRule, SessionLike } from './wire';
 
