@@ -4,7 +4,7 @@
  * every reply (ABI note §4.1, §4.2). Requests are built with @famfs/fuse/testing's msg and its
  * siblings, the same bytes the daemon's own tests send.
  */
-import { FUSE_MAX_ERRNO, InHeader, Opcode, OutHeader } from '@famfs/fuse';
+import { FUSE_MAX_ERRNO, Opcode, OutHeader } from '@famfs/fuse';
 import type { AbiProfile } from '@famfs/fuse';
 import { parseReply as splitReply } from '@famfs/fuse/testing';
 
@@ -79,43 +79,6 @@ export function linkTo(target: SessionLike | DaemonLink): DaemonLink {
     },
   };
 }
-
-export interface HeaderFields {
-  opcode: number;
-  unique: bigint;
-  nodeid: number | bigint;
-  uid?: number;
-  gid?: number;
-  pid?: number;
-  totalExtlen?: number;
-  /** Overrides the len field (default: the real length). */
-  len?: number;
-}
-
-/** One request message: a 40-byte fuse_in_header and the body. nodeid may be any u64. */
-export function buildRequest(h: HeaderFields, body: Buffer = Buffer.alloc(0)): Buffer {
-  const msg = Buffer.alloc(InHeader.size + body.length);
-  InHeader.encodeInto(
-    {
-      len: h.len ?? msg.length,
-      opcode: h.opcode >>> 0,
-      unique: BigInt.asUintN(64, h.unique),
-      nodeid: 0,
-      uid: h.uid ?? 0,
-      gid: h.gid ?? 0,
-      pid: h.pid ?? 1,
-      totalExtlen: h.totalExtlen ?? 0,
-      padding: 0,
-    },
-    msg,
-    0,
-  );
-  msg.writeBigUInt64LE(BigInt.asUintN(64, BigInt(h.nodeid)), InHeader.offsetOf('nodeid'));
-  body.copy(msg, InHeader.size);
-  return msg;
-}
-
-export const cstr = (s: string): Buffer => Buffer.from(s + '\0', 'utf8');
 
 /** A reply split into header and payload. */
 export interface ParsedReply {
