@@ -106,7 +106,8 @@ const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
 export function parseFmap(blob: Buffer, limits: FmapLimits): KernelFmap {
   let next = FamfsFmapHeader.size;
   if (next > blob.length) {
-    throw new FmapRejected('short-header', Errno.EINVAL, `GET_FMAP reply of ${blob.length} bytes is shorter than the ${FamfsFmapHeader.size}-byte fmap header`);
+    const why = `GET_FMAP reply of ${blob.length} bytes is shorter than the ${FamfsFmapHeader.size}-byte fmap header`;
+    throw new FmapRejected('short-header', Errno.EINVAL, why);
   }
   const h = FamfsFmapHeader.decode(blob, 0);
   const fileSize = blob.readBigUInt64LE(FamfsFmapHeader.offsetOf('fileSize'));
@@ -125,7 +126,10 @@ export function parseFmap(blob: Buffer, limits: FmapLimits): KernelFmap {
     devices.add(e.devIndex);
     // famfs_check_ext_alignment(): each fault counts once into errs.
     const devOk = limits.multiDevice ? e.devIndex < MAX_DAXDEVS : e.devIndex === 0;
-    if (!devOk) problems.push(`${what}: device index ${e.devIndex} (${limits.multiDevice ? `must be < ${MAX_DAXDEVS}` : 'only 0 is accepted'})`);
+    if (!devOk) {
+      const rule = limits.multiDevice ? `must be < ${MAX_DAXDEVS}` : 'only 0 is accepted';
+      problems.push(`${what}: device index ${e.devIndex} (${rule})`);
+    }
     if (e.offset % PMD !== 0n) problems.push(`${what}: offset ${hex(e.offset)} not a multiple of 2 MiB`);
     if (e.len % PMD !== 0n) problems.push(`${what}: length ${hex(e.len)} not a multiple of 2 MiB`);
     extentTotal = U64(extentTotal + e.len);
@@ -134,11 +138,17 @@ export function parseFmap(blob: Buffer, limits: FmapLimits): KernelFmap {
   const base = { fileType: h.fileType, fmapVersion: h.fmapVersion, fileSize, replyBytes: blob.length };
   const finish = <T extends KernelFmap>(fmap: Omit<T, 'devices' | 'usedBytes'>): T => {
     if (problems.length > 0) {
-      const rule: FmapRule = problems.some((p) => /strips \(/.test(p)) ? 'nstrips-range' : problems.some((p) => /device index/.test(p)) ? 'devindex' : 'extent-alignment';
-      throw new FmapRejected(rule, Errno.EINVAL, `${problems.length} extent error(s): ${problems.join('; ')}`, problems);
+      const rule: FmapRule = problems.some((p) => /strips \(/.test(p))
+        ? 'nstrips-range'
+        : problems.some((p) => /device index/.test(p))
+          ? 'devindex'
+          : 'extent-alignment';
+      const why = `${problems.length} extent error(s): ${problems.join('; ')}`;
+      throw new FmapRejected(rule, Errno.EINVAL, why, problems);
     }
     if (extentTotal < fileSize) {
-      throw new FmapRejected('total-short', Errno.EINVAL, `file size ${fileSize} is larger than the ${extentTotal} bytes of its extents`);
+      const why = `file size ${fileSize} is larger than the ${extentTotal} bytes of its extents`;
+      throw new FmapRejected('total-short', Errno.EINVAL, why);
     }
     return { ...fmap, devices: [...devices].sort((a, b) => a - b), usedBytes: next } as T;
   };
@@ -147,7 +157,8 @@ export function parseFmap(blob: Buffer, limits: FmapLimits): KernelFmap {
     const at = next;
     next += h.nextents * FamfsSimpleExt.size;
     if (next > blob.length) {
-      throw new FmapRejected('simple-past-end', Errno.EINVAL, `${h.nextents} simple extents need ${next} bytes, the reply has ${blob.length}`);
+      const why = `${h.nextents} simple extents need ${next} bytes, the reply has ${blob.length}`;
+      throw new FmapRejected('simple-past-end', Errno.EINVAL, why);
     }
     const extents: KSimpleExt[] = [];
     for (let i = 0; i < h.nextents; i++) extents.push(readExt(at + i * FamfsSimpleExt.size, `extent ${i}`));
@@ -161,22 +172,29 @@ export function parseFmap(blob: Buffer, limits: FmapLimits): KernelFmap {
       const at = next;
       next += FamfsIext.size;
       if (next > blob.length) {
-        throw new FmapRejected('iext-past-end', Errno.EINVAL, `interleaved extent ${i} header runs past the ${blob.length}-byte reply`);
+        const why = `interleaved extent ${i} header runs past the ${blob.length}-byte reply`;
+        throw new FmapRejected('iext-past-end', Errno.EINVAL, why);
       }
       const ie = FamfsIext.decode(blob, at);
       const nbytes = blob.readBigUInt64LE(at + FamfsIext.offsetOf('ieNbytes'));
       const chunkSize = BigInt(ie.ieChunkSize);
       if (chunkSize % PMD !== 0n) {
-        throw new FmapRejected('chunk-alignment', Errno.EINVAL, `interleaved extent ${i}: chunk size ${ie.ieChunkSize} not a multiple of 2 MiB`);
+        const why = `interleaved extent ${i}: chunk size ${ie.ieChunkSize} not a multiple of 2 MiB`;
+        throw new FmapRejected('chunk-alignment', Errno.EINVAL, why);
       }
-      if (nbytes === 0n) throw new FmapRejected('nbytes-zero', Errno.EINVAL, `interleaved extent ${i}: ie_nbytes is 0`);
+      if (nbytes === 0n) {
+        throw new FmapRejected('nbytes-zero', Errno.EINVAL, `interleaved extent ${i}: ie_nbytes is 0`);
+      }
       const stripsAt = next;
       // next_offset is a size_t; nstrips is a u32, so this cannot wrap in practice.
       next += ie.ieNstrips * FamfsSimpleExt.size;
       if (next > blob.length) {
-        throw new FmapRejected('strips-past-end', Errno.EINVAL, `interleaved extent ${i}: ${ie.ieNstrips} strips run past the ${blob.length}-byte reply`);
+        const why = `interleaved extent ${i}: ${ie.ieNstrips} strips run past the ${blob.length}-byte reply`;
+        throw new FmapRejected('strips-past-end', Errno.EINVAL, why);
       }
-      if (ie.ieNstrips < 1 || ie.ieNstrips > limits.maxStrips) problems.push(`interleaved extent ${i}: ${ie.ieNstrips} strips (1..${limits.maxStrips})`);
+      if (ie.ieNstrips < 1 || ie.ieNstrips > limits.maxStrips) {
+        problems.push(`interleaved extent ${i}: ${ie.ieNstrips} strips (1..${limits.maxStrips})`);
+      }
       const strips: KSimpleExt[] = [];
       for (let j = 0; j < ie.ieNstrips; j++) {
         const s = readExt(stripsAt + j * FamfsSimpleExt.size, `interleaved extent ${i} strip ${j}`);
@@ -186,7 +204,8 @@ export function parseFmap(blob: Buffer, limits: FmapLimits): KernelFmap {
       iexts.push({ nstrips: ie.ieNstrips, chunkSize, nbytes, strips });
     }
     if (remainder > 0n) {
-      throw new FmapRejected('interleave-short', Errno.EINVAL, `strips hold ${remainder} bytes less than the file size ${fileSize}`);
+      const why = `strips hold ${remainder} bytes less than the file size ${fileSize}`;
+      throw new FmapRejected('interleave-short', Errno.EINVAL, why);
     }
     return finish<KInterleavedFmap>({ ...base, extType: 'interleave', iexts });
   }
@@ -246,29 +265,48 @@ export function fmapLint(fmap: KernelFmap, deviceSize?: bigint): string[] {
   const out: string[] = [];
   if (fmap.fmapVersion !== 1) out.push(`fmap_version ${fmap.fmapVersion} (expected 1)`);
   if (fmap.fileType > 2) out.push(`file_type ${fmap.fileType} is not REG/SUPERBLOCK/LOG`);
-  if (fmap.usedBytes !== fmap.replyBytes) out.push(`${fmap.replyBytes - fmap.usedBytes} trailing bytes after the declared extents`);
+  if (fmap.usedBytes !== fmap.replyBytes) {
+    out.push(`${fmap.replyBytes - fmap.usedBytes} trailing bytes after the declared extents`);
+  }
   const all = fmap.extType === 'simple' ? fmap.extents : fmap.iexts.flatMap((ie) => ie.strips);
   if (fmap.extType === 'interleave') {
-    if (fmap.iexts.length > 1) out.push(`${fmap.iexts.length} interleaved extents: each maps min(nbytes, file_size) bytes, so only one is meaningful`);
+    if (fmap.iexts.length > 1) {
+      const n = fmap.iexts.length;
+      out.push(`${n} interleaved extents: each maps min(nbytes, file_size) bytes, so only one is meaningful`);
+    }
     fmap.iexts.forEach((ie, i) => {
       if (ie.chunkSize === 0n) out.push(`interleaved extent ${i}: chunk size 0 (every access fails with EIO)`);
-      if (ie.nbytes < fmap.fileSize && fmap.iexts.length === 1) out.push(`interleaved extent ${i}: ie_nbytes ${ie.nbytes} < file size ${fmap.fileSize} (the tail is unreachable)`);
+      if (ie.nbytes < fmap.fileSize && fmap.iexts.length === 1) {
+        const sizes = `ie_nbytes ${ie.nbytes} < file size ${fmap.fileSize}`;
+        out.push(`interleaved extent ${i}: ${sizes} (the tail is unreachable)`);
+      }
       const shortest = ie.strips.reduce((m, s) => min(m, s.len), ie.strips[0]?.len ?? 0n);
       const mapped = min(ie.nbytes, fmap.fileSize);
       if (ie.chunkSize > 0n && ie.nstrips > 0) {
         const chunks = (mapped + ie.chunkSize - 1n) / ie.chunkSize;
         const perStrip = ((chunks + BigInt(ie.nstrips) - 1n) / BigInt(ie.nstrips)) * ie.chunkSize;
-        if (perStrip > shortest) out.push(`interleaved extent ${i}: ${mapped} bytes need ${perStrip} bytes per strip but the shortest strip is ${shortest} (mappings would run past a strip)`);
+        if (perStrip > shortest) {
+          out.push(
+            `interleaved extent ${i}: ${mapped} bytes need ${perStrip} bytes per strip but the shortest strip is ` +
+              `${shortest} (mappings would run past a strip)`,
+          );
+        }
       }
     });
   }
-  const sorted = [...all].filter((e) => e.len > 0n).sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+  const byOffset = (a: KSimpleExt, b: KSimpleExt): number => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0);
+  const sorted = [...all].filter((e) => e.len > 0n).sort(byOffset);
   for (let i = 1; i < sorted.length; i++) {
     const p = sorted[i - 1];
-    if (p.devIndex === sorted[i].devIndex && p.offset + p.len > sorted[i].offset) out.push(`extents at ${hex(p.offset)} and ${hex(sorted[i].offset)} overlap`);
+    if (p.devIndex === sorted[i].devIndex && p.offset + p.len > sorted[i].offset) {
+      out.push(`extents at ${hex(p.offset)} and ${hex(sorted[i].offset)} overlap`);
+    }
   }
   if (deviceSize !== undefined) {
-    for (const e of all) if (e.offset + e.len > deviceSize) out.push(`extent ${hex(e.offset)}+${hex(e.len)} runs past the device end ${hex(deviceSize)}`);
+    for (const e of all) {
+      if (e.offset + e.len <= deviceSize) continue;
+      out.push(`extent ${hex(e.offset)}+${hex(e.len)} runs past the device end ${hex(deviceSize)}`);
+    }
   }
   return out;
 }

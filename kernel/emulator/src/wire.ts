@@ -1,10 +1,12 @@
 /**
  * The emulator's end of the channel: how one request reaches a daemon session and how its reply
- * comes back, request building, and the checks the kernel's fuse_dev_do_write() and
- * fuse_copy_out_args() apply to every reply (ABI note §4.1, §4.2).
+ * comes back, and the checks the kernel's fuse_dev_do_write() and fuse_copy_out_args() apply to
+ * every reply (ABI note §4.1, §4.2). Requests are built with @famfs/fuse/testing's msg and its
+ * siblings, the same bytes the daemon's own tests send.
  */
-import { FUSE_MAX_ERRNO, InHeader, Opcode, OutHeader } from '@famfs/fuse';
+import { FUSE_MAX_ERRNO, Opcode, OutHeader } from '@famfs/fuse';
 import type { AbiProfile } from '@famfs/fuse';
+import { parseReply as splitReply } from '@famfs/fuse/testing';
 
 /** What came back for one request. */
 export interface Exchange {
@@ -50,7 +52,9 @@ export function linkTo(target: SessionLike | DaemonLink): DaemonLink {
   if (isLink(target)) return target;
   const q = target.transport as QueueLike;
   if (!q || typeof q.take !== 'function') {
-    throw new TypeError('the session transport has no take(): give the emulator a Session over a QueueTransport, or a DaemonLink');
+    throw new TypeError(
+      'the session transport has no take(): give the emulator a Session over a QueueTransport, or a DaemonLink',
+    );
   }
   let scratch = Buffer.alloc(0);
   return {
@@ -58,7 +62,9 @@ export function linkTo(target: SessionLike | DaemonLink): DaemonLink {
       return target.bufferSize;
     },
     exchange(msg: Buffer): Exchange {
-      if (target.bufferSize !== undefined && msg.length > target.bufferSize) return { delivered: false, replies: [], refused: [] };
+      if (target.bufferSize !== undefined && msg.length > target.bufferSize) {
+        return { delivered: false, replies: [], refused: [] };
+      }
       const before = q.rejected?.length ?? 0;
       let m = msg;
       if (q.push && q.read) {
@@ -73,43 +79,6 @@ export function linkTo(target: SessionLike | DaemonLink): DaemonLink {
     },
   };
 }
-
-export interface HeaderFields {
-  opcode: number;
-  unique: bigint;
-  nodeid: number | bigint;
-  uid?: number;
-  gid?: number;
-  pid?: number;
-  totalExtlen?: number;
-  /** Overrides the len field (default: the real length). */
-  len?: number;
-}
-
-/** One request message: a 40-byte fuse_in_header and the body. nodeid may be any u64. */
-export function buildRequest(h: HeaderFields, body: Buffer = Buffer.alloc(0)): Buffer {
-  const msg = Buffer.alloc(InHeader.size + body.length);
-  InHeader.encodeInto(
-    {
-      len: h.len ?? msg.length,
-      opcode: h.opcode >>> 0,
-      unique: BigInt.asUintN(64, h.unique),
-      nodeid: 0,
-      uid: h.uid ?? 0,
-      gid: h.gid ?? 0,
-      pid: h.pid ?? 1,
-      totalExtlen: h.totalExtlen ?? 0,
-      padding: 0,
-    },
-    msg,
-    0,
-  );
-  msg.writeBigUInt64LE(BigInt.asUintN(64, BigInt(h.nodeid)), InHeader.offsetOf('nodeid'));
-  body.copy(msg, InHeader.size);
-  return msg;
-}
-
-export const cstr = (s: string): Buffer => Buffer.from(s + '\0', 'utf8');
 
 /** A reply split into header and payload. */
 export interface ParsedReply {
@@ -126,18 +95,24 @@ export interface ParsedReply {
  */
 export function parseReply(b: Buffer): ParsedReply | string {
   if (b.length < OutHeader.size) return `reply of ${b.length} bytes is shorter than fuse_out_header`;
-  const h = OutHeader.decode(b, 0);
+  const h = splitReply(b);
   if (h.len !== b.length) return `out_header.len ${h.len} but ${b.length} bytes were written`;
   if (h.error > 0 || h.error < -FUSE_MAX_ERRNO) return `error ${h.error} outside [-${FUSE_MAX_ERRNO}, 0]`;
-  if (h.error !== 0 && h.len !== OutHeader.size) return `error reply (${h.error}) carries ${h.len - OutHeader.size} payload bytes`;
-  return { ...h, payload: b.subarray(OutHeader.size) };
+  if (h.error !== 0 && h.len !== OutHeader.size) {
+    return `error reply (${h.error}) carries ${h.len - OutHeader.size} payload bytes`;
+  }
+  return h;
 }
 
 /** The payload a successful reply must have. */
 export type PayloadRule = { exact: number } | { max: number } | { none: true } | { any: true };
 
 /** What the kernel accepts as the payload of a successful reply to each opcode (§4.5). */
-export function payloadRule(opcode: number, profile: AbiProfile, info: { size?: number } = {}): PayloadRule | 'error-only' {
+export function payloadRule(
+  opcode: number,
+  profile: AbiProfile,
+  info: { size?: number } = {},
+): PayloadRule | 'error-only' {
   if (opcode === profile.getFmapOpcode) return { max: profile.maxFmapBytes };
   if (opcode === profile.getDaxdevOpcode) return { exact: 280 };
   switch (opcode) {
@@ -213,8 +188,12 @@ export function payloadRule(opcode: number, profile: AbiProfile, info: { size?: 
 /** Why a successful payload breaks the rule, or undefined when it fits. */
 export function payloadProblem(rule: PayloadRule | 'error-only', payloadLen: number): string | undefined {
   if (rule === 'error-only') return `success reply (${payloadLen} bytes) to a request that can only fail`;
-  if ('exact' in rule && payloadLen !== rule.exact) return `payload of ${payloadLen} bytes, the kernel expects exactly ${rule.exact}`;
-  if ('max' in rule && payloadLen > rule.max) return `payload of ${payloadLen} bytes, the kernel accepts at most ${rule.max}`;
+  if ('exact' in rule && payloadLen !== rule.exact) {
+    return `payload of ${payloadLen} bytes, the kernel expects exactly ${rule.exact}`;
+  }
+  if ('max' in rule && payloadLen > rule.max) {
+    return `payload of ${payloadLen} bytes, the kernel accepts at most ${rule.max}`;
+  }
   if ('none' in rule) return 'a reply to a request that gets none';
   return undefined;
 }

@@ -4,20 +4,35 @@
  */
 import { InHeader, InitIn, Opcode, OutHeader, ReadIn, FUSE_INIT_EXT, initFlag, InitBit } from '../protocol/abi';
 
-/** One request message: header (len filled in) + body. */
-export function msg(opcode: number, unique: number | bigint, nodeid: number, body: Buffer = Buffer.alloc(0), extra: Partial<{ uid: number; gid: number; pid: number; totalExtlen: number; len: number }> = {}): Buffer {
+/** Header fields a request may override; the rest are zero, pid 1234, len the real length. */
+export type HeaderExtra = Partial<{ uid: number; gid: number; pid: number; totalExtlen: number; len: number }>;
+
+/**
+ * One request message: header (len filled in) + body. InHeader's nodeid is a number field (up to
+ * 2^53 - 1); a bigint nodeid (a fuzzer's bogus ones) or a larger number (a u64 decoded from a
+ * hostile reply) is written as its low 64 bits instead.
+ */
+export function msg(
+  opcode: number,
+  unique: number | bigint,
+  nodeid: number | bigint,
+  body: Buffer = Buffer.alloc(0),
+  extra: HeaderExtra = {},
+): Buffer {
   const len = extra.len ?? InHeader.size + body.length;
+  const wide = typeof nodeid === 'bigint' || nodeid > Number.MAX_SAFE_INTEGER;
   const h = InHeader.encode({
     len,
     opcode,
     unique: BigInt(unique),
-    nodeid,
+    nodeid: wide ? 0 : Number(nodeid),
     uid: extra.uid ?? 0,
     gid: extra.gid ?? 0,
     pid: extra.pid ?? 1234,
     totalExtlen: extra.totalExtlen ?? 0,
     padding: 0,
   });
+  if (wide) h.writeBigUInt64LE(BigInt.asUintN(64, BigInt(nodeid)), InHeader.offsetOf('nodeid'));
   return Buffer.concat([h, body]);
 }
 
@@ -33,20 +48,36 @@ export const STOCK_OFFER: bigint = [
   'DIRECT_IO_ALLOW_MMAP', 'PASSTHROUGH', 'NO_EXPORT_SUPPORT', 'HAS_RESEND', 'ALLOW_IDMAP', 'REQUEST_TIMEOUT',
 ].reduce((acc, n) => acc | initFlag(InitBit[n as keyof typeof InitBit]), 0n);
 
-export function initMsg(unique: number, flags: bigint = STOCK_OFFER, minor = 45, major = 7): Buffer {
+export function initMsg(
+  unique: number | bigint,
+  flags: bigint = STOCK_OFFER,
+  minor = 45,
+  major = 7,
+  maxReadahead = 131072,
+  extra: HeaderExtra = {},
+): Buffer {
   const body = InitIn.encode({
     major,
     minor,
-    maxReadahead: 131072,
+    maxReadahead,
     flags: Number(flags & 0xffffffffn),
     flags2: flags & FUSE_INIT_EXT ? Number(flags >> 32n) : 0,
     unused: Buffer.alloc(0),
   });
-  return msg(Opcode.INIT, unique, 0, body);
+  return msg(Opcode.INIT, unique, 0, body, extra);
 }
 
-export function readMsg(opcode: number, unique: number, nodeid: number, offset: number, size: number, fh = 0): Buffer {
-  return msg(opcode, unique, nodeid, ReadIn.encode({ fh, offset, size, readFlags: 0, lockOwner: 0n, flags: 0, padding: 0 }));
+export function readMsg(
+  opcode: number,
+  unique: number | bigint,
+  nodeid: number | bigint,
+  offset: number,
+  size: number,
+  fh = 0,
+  extra: HeaderExtra = {},
+): Buffer {
+  const body = ReadIn.encode({ fh, offset, size, readFlags: 0, lockOwner: 0n, flags: 0, padding: 0 });
+  return msg(opcode, unique, nodeid, body, extra);
 }
 
 /** Splits a reply into its out header and payload. */
