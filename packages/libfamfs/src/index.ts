@@ -41,26 +41,26 @@ export { getSystemUuid, roleOf, SYSTEM_UUID_PATH, SYSTEM_UUID_ENV } from './syst
 export type { Role, SystemUuidOptions } from './system-uuid';
 export { parseSize } from './sizes';
 
-export { mkfs } from './mkfs';
-export type { MkfsOptions, MkfsResult } from './mkfs';
-export { fsckDevice } from './fsck';
-export type { FsckReport, FsckOptions, CollisionReport, BucketStats } from './fsck';
-export type { BadEntry, TreeConflict } from './replay';
+export { mkfs } from './log/mkfs';
+export type { MkfsOptions, MkfsResult } from './log/mkfs';
+export { fsckDevice } from './log/fsck';
+export type { FsckReport, FsckOptions, CollisionReport, BucketStats } from './log/fsck';
+export type { BadEntry, TreeConflict } from './log/replay';
 export { logplayDevice } from './shadow/logplay';
 export type { LogplayResult, LogplayOptions, LogplayProblem } from './shadow/logplay';
 export { parseShadowYaml, emitShadowYaml } from './shadow/yaml';
 
-export { LogSession } from './log-session';
-export type { LogSessionOptions, OwnerOptions, FileOptions } from './log-session';
-export type { InterleaveParams } from './interleave';
-export { findFamfsMount } from './mounted';
-export type { FamfsMount } from './mounted';
-export { FamfsMaster } from './master';
-export { FamfsFile } from './famfs-file';
-export { DataPath } from './file-data';
+export { LogSession } from './log/log-session';
+export type { LogSessionOptions, OwnerOptions, FileOptions } from './log/log-session';
+export type { InterleaveParams } from './alloc/interleave';
+export { findFamfsMount } from './mount/records';
+export type { FamfsMount } from './mount/records';
+export { FamfsMaster } from './mount/master';
+export { FamfsFile } from './mount/famfs-file';
+export { DataPath } from './device/file-data';
 export { FamfsPrng, randomizeFile, verifyFile } from './prng';
 
 // Read-only snapshots of a device or a mounted famfs: superblock, log and tree with fmaps.
-export { readFamfs, readMountedFamfs } from './api';
-export type { FamfsSnapshot, MountedFamfsSnapshot, MountInfo, ReadFamfsOptions, SnapshotDirectory, SnapshotFile, SuperblockInfo } from './api';
-export type { DeviceKind } from './device';
+export { readFamfs, readMountedFamfs } from './snapshot';
+export type { FamfsSnapshot, MountedFamfsSnapshot, MountInfo, ReadFamfsOptions, SnapshotDirectory, SnapshotFile, SuperblockInfo } from './snapshot';
+export type { DeviceKind } from './device/device';

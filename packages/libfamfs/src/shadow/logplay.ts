@@ -1,6 +1,6 @@
 import { FamfsError } from '../errors';
-import { Device, mapMeta } from '../device';
-import { Replay, replayLog, BadEntry } from '../replay';
+import { Device, mapMeta } from '../device/device';
+import { Replay, replayLog, BadEntry } from '../log/replay';
 import { roleOf, tryGetSystemUuid } from '../system-uuid';
 import { Superblock } from '../format/superblock';
 import { emitShadowYaml } from './yaml';

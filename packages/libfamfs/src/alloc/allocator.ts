@@ -1,6 +1,6 @@
-import { FamfsError } from './errors';
-import { Extent } from './format/fmap';
-import { AllocationMap } from './bitmap';
+import { FamfsError } from '../errors';
+import { Extent } from '../format/fmap';
+import { AllocationMap } from './allocation-map';
 
 /**
  * Contiguous first-fit allocation over an AllocationMap. The cursor moves past each allocation

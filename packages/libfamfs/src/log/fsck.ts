@@ -1,13 +1,13 @@
-import { FamfsError } from './errors';
-import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE } from './format/constants';
-import { Superblock } from './format/superblock';
-import { uuidToText } from './format/uuid';
-import { AllocationMap, META_OWNER } from './bitmap';
-import { Device, mapMeta } from './device';
-import { mountsOfDevice } from './mounts';
-import { readLogEntry } from './format/log-entry';
+import { FamfsError } from '../errors';
+import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE } from '../format/constants';
+import { Superblock } from '../format/superblock';
+import { uuidToText } from '../format/uuid';
+import { AllocationMap, META_OWNER } from '../alloc/allocation-map';
+import { Device, mapMeta } from '../device/device';
+import { mountsOfDevice } from '../mount/mount-table';
+import { readLogEntry } from '../format/log-entry';
 import { BadEntry, entryOffset, PathTree, scanLog, TreeConflict } from './replay';
-import { Role, roleOf, tryGetSystemUuid } from './system-uuid';
+import { Role, roleOf, tryGetSystemUuid } from '../system-uuid';
 
 export interface CollisionReport {
   /** Byte offset on the device of the first unit the two share. */

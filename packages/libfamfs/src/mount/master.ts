@@ -1,17 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { FamfsError } from './errors';
-import { FileEntry, MkdirEntry } from './format/log-entry';
-import { DataPath } from './file-data';
-import { FileOptions, LogSession, LogSessionOptions, OwnerOptions } from './log-session';
-import { FamfsMount, requireFamfsMount } from './mounted';
-import { replayedDir, replayedFile } from './replay';
-import { emitShadowYaml } from './shadow/yaml';
-import { ShadowTree, shadowRootOf } from './shadow/tree';
-import { ALLOC_CFG_META } from './shadow/meta-files';
-import { parseAllocConfig } from './shadow/alloc-config';
-import { SHADOW_YAML_MAX } from './shadow/yaml';
-import { InterleaveParams, interleaveProblem } from './interleave';
+import { FamfsError } from '../errors';
+import { FileEntry, MkdirEntry } from '../format/log-entry';
+import { DataPath } from '../device/file-data';
+import { FileOptions, LogSession, LogSessionOptions, OwnerOptions } from '../log/log-session';
+import { FamfsMount, requireFamfsMount } from './records';
+import { replayedDir, replayedFile } from '../log/replay';
+import { emitShadowYaml } from '../shadow/yaml';
+import { ShadowTree, shadowRootOf } from '../shadow/tree';
+import { ALLOC_CFG_META } from '../shadow/meta-files';
+import { parseAllocConfig } from '../shadow/alloc-config';
+import { SHADOW_YAML_MAX } from '../shadow/yaml';
+import { InterleaveParams, interleaveProblem } from '../alloc/interleave';
 
 /**
  * The master's view of a mounted famfs: an exclusive log session on its device (so creations

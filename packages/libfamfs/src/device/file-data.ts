@@ -17,9 +17,9 @@
  *   reading, flush after writing. A regular file is coherent through the page cache.
  */
 import { Device } from './device';
-import { FamfsError } from './errors';
-import { Fmap } from './format/fmap';
-import { FileEntry } from './format/log-entry';
+import { FamfsError } from '../errors';
+import { Fmap } from '../format/fmap';
+import { FileEntry } from '../format/log-entry';
 
 /** One contiguous piece of a file range on the device. */
 export interface DeviceRange {

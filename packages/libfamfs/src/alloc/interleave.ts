@@ -1,7 +1,7 @@
-import { FamfsError } from './errors';
-import { GiB, isPowerOfTwo, MAX_STRIPS } from './format/constants';
-import { Extent, InterleavedFmap } from './format/fmap';
-import { AllocationMap } from './bitmap';
+import { FamfsError } from '../errors';
+import { GiB, isPowerOfTwo, MAX_STRIPS } from '../format/constants';
+import { Extent, InterleavedFmap } from '../format/fmap';
+import { AllocationMap } from './allocation-map';
 
 /** Most buckets the C famfs allows. */
 export const MAX_NBUCKETS = 64;

@@ -1,11 +1,11 @@
-import { FamfsError } from './errors';
+import { FamfsError } from '../errors';
 import { crc32Records } from '@famfs/native';
-import { LOG_ENTRY_CRC_SPAN, LOG_HEADER_SIZE, LOG_ENTRY_SIZE, LOG_OFFSET } from './format/constants';
-import { FileEntry, LogEntry, MkdirEntry, readLogEntry } from './format/log-entry';
-import { LogHeader, parseLogHeader } from './format/log-header';
-import { fmapProblem, FmapGeometry } from './format/fmap';
-import { Superblock } from './format/superblock';
-import { LOG_META, META_DIR, SUPERBLOCK_META } from './shadow/meta-files';
+import { LOG_ENTRY_CRC_SPAN, LOG_HEADER_SIZE, LOG_ENTRY_SIZE, LOG_OFFSET } from '../format/constants';
+import { FileEntry, LogEntry, MkdirEntry, readLogEntry } from '../format/log-entry';
+import { LogHeader, parseLogHeader } from '../format/log-header';
+import { fmapProblem, FmapGeometry } from '../format/fmap';
+import { Superblock } from '../format/superblock';
+import { LOG_META, META_DIR, SUPERBLOCK_META } from '../shadow/meta-files';
 
 export interface BadEntry {
   index: number;

@@ -1,8 +1,8 @@
-import { LOG_OFFSET } from './format/constants';
-import { fmapExtents } from './format/fmap';
-import { Superblock } from './format/superblock';
-import { LogEntry } from './format/log-entry';
-import { Replay } from './replay';
+import { LOG_OFFSET } from '../format/constants';
+import { fmapExtents } from '../format/fmap';
+import { Superblock } from '../format/superblock';
+import { LogEntry } from '../format/log-entry';
+import { Replay } from '../log/replay';
 
 /** Owner value of allocation units that hold the superblock and log. */
 export const META_OWNER = -2;

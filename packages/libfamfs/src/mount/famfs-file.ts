@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Device } from './device';
-import { FamfsError } from './errors';
-import { FileEntry } from './format/log-entry';
-import { DataPath } from './file-data';
-import { FamfsMount, requireFamfsMount } from './mounted';
-import { parseShadowYaml, SHADOW_YAML_MAX } from './shadow/yaml';
-import { shadowRootOf } from './shadow/tree';
+import { Device } from '../device/device';
+import { FamfsError } from '../errors';
+import { FileEntry } from '../format/log-entry';
+import { DataPath } from '../device/file-data';
+import { FamfsMount, requireFamfsMount } from './records';
+import { parseShadowYaml, SHADOW_YAML_MAX } from '../shadow/yaml';
+import { shadowRootOf } from '../shadow/tree';
 
 /**
  * An existing file of a mounted famfs, opened on any host (master or client): its map as the

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as native from '@famfs/native';
-import { FamfsError } from './errors';
-import { LOG_OFFSET, SUPERBLOCK_SIZE } from './format/constants';
-import { checkSuperblock, parseSuperblock, Superblock, SuperblockCheck, SuperblockLayout } from './format/superblock';
+import { FamfsError } from '../errors';
+import { LOG_OFFSET, SUPERBLOCK_SIZE } from '../format/constants';
+import { checkSuperblock, parseSuperblock, Superblock, SuperblockCheck, SuperblockLayout } from '../format/superblock';
 
 export type DeviceKind = 'file' | 'block' | 'chardev';
 

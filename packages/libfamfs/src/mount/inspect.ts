@@ -5,19 +5,19 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Device, mapMeta } from './device';
-import { FamfsError } from './errors';
-import { Extent, Fmap, FmapGeometry, fmapProblem } from './format/fmap';
-import { FileEntry } from './format/log-entry';
-import { Superblock } from './format/superblock';
-import { uuidToBytes } from './format/uuid';
-import { FamfsMount } from './mounted';
-import { geometryOf, Replay, replayedFile, replayLog } from './replay';
-import { LOG_META, logMetaEntry, META_DIR, SUPERBLOCK_META, superblockMetaEntry } from './shadow/meta-files';
-import { writeMetaFiles } from './shadow/logplay';
-import { ShadowTree, shadowRootOf } from './shadow/tree';
-import { parseShadowYaml, SHADOW_YAML_MAX } from './shadow/yaml';
-import { Role, roleOf, tryGetSystemUuid } from './system-uuid';
+import { Device, mapMeta } from '../device/device';
+import { FamfsError } from '../errors';
+import { Extent, Fmap, FmapGeometry, fmapProblem } from '../format/fmap';
+import { FileEntry } from '../format/log-entry';
+import { Superblock } from '../format/superblock';
+import { uuidToBytes } from '../format/uuid';
+import { FamfsMount } from './records';
+import { geometryOf, Replay, replayedFile, replayLog } from '../log/replay';
+import { LOG_META, logMetaEntry, META_DIR, SUPERBLOCK_META, superblockMetaEntry } from '../shadow/meta-files';
+import { writeMetaFiles } from '../shadow/logplay';
+import { ShadowTree, shadowRootOf } from '../shadow/tree';
+import { parseShadowYaml, SHADOW_YAML_MAX } from '../shadow/yaml';
+import { Role, roleOf, tryGetSystemUuid } from '../system-uuid';
 
 /** The log of a mounted famfs, read from its device (read-only, no lock: a snapshot). */
 export interface MountedLog {

@@ -1,17 +1,17 @@
-import { FamfsError } from './errors';
-import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE } from './format/constants';
-import { encodeLogEntry, fileEntry, FileEntry, LogEntry, MkdirEntry } from './format/log-entry';
-import { LogHeaderLayout } from './format/log-header';
-import { Fmap, fmapExtents } from './format/fmap';
-import { allocateInterleaved, checkInterleave, InterleaveParams, isInterleaved } from './interleave';
-import { checkRelpath } from './format/relpath';
-import { uuidToText } from './format/uuid';
-import { ContiguousAllocator } from './allocator';
-import { AllocationMap } from './bitmap';
-import { Device, mapMeta, MetaMapping } from './device';
+import { FamfsError } from '../errors';
+import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE } from '../format/constants';
+import { encodeLogEntry, fileEntry, FileEntry, LogEntry, MkdirEntry } from '../format/log-entry';
+import { LogHeaderLayout } from '../format/log-header';
+import { Fmap, fmapExtents } from '../format/fmap';
+import { allocateInterleaved, checkInterleave, InterleaveParams, isInterleaved } from '../alloc/interleave';
+import { checkRelpath } from '../format/relpath';
+import { uuidToText } from '../format/uuid';
+import { ContiguousAllocator } from '../alloc/allocator';
+import { AllocationMap } from '../alloc/allocation-map';
+import { Device, mapMeta, MetaMapping } from '../device/device';
 import { entryOffset, Replay, replayLog } from './replay';
-import { getSystemUuid, roleOf } from './system-uuid';
-import { LOG_META, META_DIR, SUPERBLOCK_META } from './shadow/meta-files';
+import { getSystemUuid, roleOf } from '../system-uuid';
+import { LOG_META, META_DIR, SUPERBLOCK_META } from '../shadow/meta-files';
 
 export interface OwnerOptions {
   /** Permission bits; defaults 0644 for files and 0755 for directories. */

@@ -5,7 +5,7 @@
  * shadow tree or the system UUID file.
  */
 import * as fs from 'fs';
-import { Device, DeviceKind, mapMeta } from './device';
+import { Device, DeviceKind, mapMeta } from './device/device';
 import { FamfsError } from './errors';
 import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE } from './format/constants';
 import { Fmap } from './format/fmap';
@@ -13,8 +13,8 @@ import { LogEntry } from './format/log-entry';
 import { LogHeader } from './format/log-header';
 import { Superblock } from './format/superblock';
 import { isUuidText, uuidToBytes, uuidToText } from './format/uuid';
-import { findFamfsMount } from './mounted';
-import { BadEntry, replayLog, TreeConflict } from './replay';
+import { findFamfsMount } from './mount/records';
+import { BadEntry, replayLog, TreeConflict } from './log/replay';
 import { Role, roleOf, SYSTEM_UUID_ENV, SYSTEM_UUID_PATH, tryGetSystemUuid } from './system-uuid';
 
 /** The superblock of a famfs, with its UUIDs as text (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { getxattr, umount2 } from '@famfs/native';
-import { FamfsError } from './errors';
-import { readMounts, MountEntry } from './mounts';
+import { FamfsError } from '../errors';
+import { readMounts, MountEntry } from './mount-table';
 
 /** The xattr a famfs FUSE mount answers with its shadow path. */
 export const SHADOW_XATTR = 'user.famfs.shadow';

@@ -1,4 +1,4 @@
-import { FamfsError } from './errors';
+import { FamfsError } from '../errors';
 import {
   ALLOC_UNIT,
   CURRENT_VERSION,
@@ -12,13 +12,13 @@ import {
   OMF_VER_MINOR,
   SUPER_MAGIC,
   SUPERBLOCK_SIZE,
-} from './format/constants';
-import { newLogHeader } from './format/log-header';
-import { encodeSuperblock, Superblock, SuperblockLayout } from './format/superblock';
-import { randomUuidBytes, uuidToText } from './format/uuid';
-import { Device } from './device';
-import { mountsOfDevice } from './mounts';
-import { getSystemUuid, roleOf } from './system-uuid';
+} from '../format/constants';
+import { newLogHeader } from '../format/log-header';
+import { encodeSuperblock, Superblock, SuperblockLayout } from '../format/superblock';
+import { randomUuidBytes, uuidToText } from '../format/uuid';
+import { Device } from '../device/device';
+import { mountsOfDevice } from '../mount/mount-table';
+import { getSystemUuid, roleOf } from '../system-uuid';
 import * as fs from 'fs';
 
 export interface MkfsOptions {
