@@ -48,7 +48,8 @@ export type { FsckReport, FsckOptions, CollisionReport, BucketStats } from './lo
 export type { BadEntry, TreeConflict } from './log/replay';
 export { logplayDevice } from './shadow/logplay';
 export type { LogplayResult, LogplayOptions, LogplayProblem } from './shadow/logplay';
-export { parseShadowYaml, emitShadowYaml } from './shadow/yaml';
+export { parseShadowYaml } from './shadow/yaml-parse';
+export { emitShadowYaml } from './shadow/yaml-emit';
 
 export { LogSession } from './log/log-session';
 export type { LogSessionOptions, OwnerOptions, FileOptions } from './log/log-session';

@@ -6,7 +6,8 @@ import { isFamfsError } from '../src/errors';
 import { Extent, Fmap } from '../src/format/fmap';
 import { FileEntry } from '../src/format/log-entry';
 import { relpathProblem } from '../src/format/relpath';
-import { emitShadowYaml, parseCUnsigned, parseShadowYaml, SHADOW_YAML_MAX } from '../src/shadow/yaml';
+import { emitShadowYaml } from '../src/shadow/yaml-emit';
+import { parseCUnsigned, parseShadowYaml, SHADOW_YAML_MAX } from '../src/shadow/yaml-parse';
 import { VECTOR_DIR } from './vectors';
 
 /** Asserts that parsing `text` fails with EBADYAML and a one-line message matching `why`. */

@@ -2,7 +2,6 @@ import { LOG_OFFSET } from '../format/constants';
 import { fmapExtents } from '../format/fmap';
 import { Superblock } from '../format/superblock';
 import { LogEntry } from '../format/log-entry';
-import { Replay } from '../log/replay';
 
 /** Owner value of allocation units that hold the superblock and log. */
 export const META_OWNER = -2;
@@ -44,7 +43,8 @@ export class AllocationMap {
     return map;
   }
 
-  static build(sb: Superblock, replay: Replay): AllocationMap {
+  /** The map of a replayed log (a log/replay.ts Replay): every valid entry, by slot index. */
+  static build(sb: Superblock, replay: { entries: ReadonlyArray<LogEntry | undefined> }): AllocationMap {
     const map = AllocationMap.forDevice(sb);
     replay.entries.forEach((entry, index) => map.add(index, entry));
     return map;

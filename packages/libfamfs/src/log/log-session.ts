@@ -11,7 +11,7 @@ import { AllocationMap } from '../alloc/allocation-map';
 import { Device, mapMeta, MetaMapping } from '../device/device';
 import { entryOffset, Replay, replayLog } from './replay';
 import { getSystemUuid, roleOf } from '../system-uuid';
-import { LOG_META, META_DIR, SUPERBLOCK_META } from '../shadow/meta-files';
+import { LOG_META, META_DIR, SUPERBLOCK_META } from '../format/meta-paths';
 
 export interface OwnerOptions {
   /** Permission bits; defaults 0644 for files and 0755 for directories. */

@@ -5,7 +5,7 @@ import { FileEntry, LogEntry, MkdirEntry, readLogEntry } from '../format/log-ent
 import { LogHeader, parseLogHeader } from '../format/log-header';
 import { fmapProblem, FmapGeometry } from '../format/fmap';
 import { Superblock } from '../format/superblock';
-import { LOG_META, META_DIR, SUPERBLOCK_META } from '../shadow/meta-files';
+import { LOG_META, META_DIR, SUPERBLOCK_META } from '../format/meta-paths';
 
 export interface BadEntry {
   index: number;

@@ -5,7 +5,7 @@ import { FamfsError } from '../errors';
 import { FileEntry } from '../format/log-entry';
 import { DataPath } from '../device/file-data';
 import { FamfsMount, requireFamfsMount } from './records';
-import { parseShadowYaml, SHADOW_YAML_MAX } from '../shadow/yaml';
+import { parseShadowYaml, SHADOW_YAML_MAX } from '../shadow/yaml-parse';
 import { shadowRootOf } from '../shadow/tree';
 
 /**

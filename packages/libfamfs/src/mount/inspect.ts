@@ -13,10 +13,11 @@ import { Superblock } from '../format/superblock';
 import { uuidToBytes } from '../format/uuid';
 import { FamfsMount } from './records';
 import { geometryOf, Replay, replayedFile, replayLog } from '../log/replay';
-import { LOG_META, logMetaEntry, META_DIR, SUPERBLOCK_META, superblockMetaEntry } from '../shadow/meta-files';
+import { LOG_META, META_DIR, SUPERBLOCK_META } from '../format/meta-paths';
+import { logMetaEntry, superblockMetaEntry } from '../shadow/meta-files';
 import { writeMetaFiles } from '../shadow/logplay';
 import { ShadowTree, shadowRootOf } from '../shadow/tree';
-import { parseShadowYaml, SHADOW_YAML_MAX } from '../shadow/yaml';
+import { parseShadowYaml, SHADOW_YAML_MAX } from '../shadow/yaml-parse';
 import { Role, roleOf, tryGetSystemUuid } from '../system-uuid';
 
 /** The log of a mounted famfs, read from its device (read-only, no lock: a snapshot). */

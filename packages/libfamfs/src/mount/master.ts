@@ -6,11 +6,11 @@ import { DataPath } from '../device/file-data';
 import { FileOptions, LogSession, LogSessionOptions, OwnerOptions } from '../log/log-session';
 import { FamfsMount, requireFamfsMount } from './records';
 import { replayedDir, replayedFile } from '../log/replay';
-import { emitShadowYaml } from '../shadow/yaml';
+import { emitShadowYaml } from '../shadow/yaml-emit';
 import { ShadowTree, shadowRootOf } from '../shadow/tree';
-import { ALLOC_CFG_META } from '../shadow/meta-files';
+import { ALLOC_CFG_META } from '../format/meta-paths';
 import { parseAllocConfig } from '../shadow/alloc-config';
-import { SHADOW_YAML_MAX } from '../shadow/yaml';
+import { SHADOW_YAML_MAX } from '../shadow/yaml-parse';
 import { InterleaveParams, interleaveProblem } from '../alloc/interleave';
 
 /**
