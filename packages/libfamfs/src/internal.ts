@@ -37,3 +37,4 @@ export * from './mount/master';
 export * from './mount/famfs-file';
 export * from './mount/inspect';
 export * from './snapshot';
+export * from './mount/unmount';

@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { FamfsMount, findFamfsMount, fsckDevice, isFamfsError } from '@famfs/libfamfs/internal';
+import { FamfsMount, findFamfsMount, fsckDevice, isFamfsError, isFuseMount } from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf, exitVal } from '../errors';
 import { formatFsck } from '../fsck-text';
@@ -73,7 +73,7 @@ function mountedPath(p: string): FamfsMount | undefined {
 function mountHeader(m: FamfsMount): string {
   return [
     `famfs_fsck: mount point:    ${m.mountpoint}`,
-    `famfs_fsck: mount type:     ${m.mount.fstype === 'fuse' || m.mount.fstype.startsWith('fuse.') ? 'fuse' : m.mount.fstype}`,
+    `famfs_fsck: mount type:     ${isFuseMount(m.mount) ? 'fuse' : m.mount.fstype}`,
     `famfs_fsck: backing device: ${m.device}`,
     `famfs_fsck: shadow path:    ${m.shadow}`,
     '',

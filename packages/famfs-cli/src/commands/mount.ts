@@ -9,7 +9,7 @@ import {
   playIntoShadow,
   prepareShadowRoot,
   readMountRecord,
-  readMounts,
+  isMountpoint,
   replayLog,
   roleOf,
   ShadowTree,
@@ -20,6 +20,7 @@ import {
   writeMetaFiles,
   writeMountRecord,
 } from '@famfs/libfamfs/internal';
+import { mountsHolding, readMountTable } from '@famfs/native';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
 import { UsageError } from '../io';
@@ -89,7 +90,7 @@ function mountFamfs(req: MountRequest) {
     return rec === undefined || rec.systemUuid === myUuid;
   });
   if (same) throw new FamfsError('EBUSY', `${device} is already mounted at ${same.mountpoint} by this host`, { device });
-  if (readMounts().some((m) => m.mountpoint === mountpoint)) throw new FamfsError('EBUSY', `something is already mounted at ${mountpoint}`);
+  if (isMountpoint(mountpoint)) throw new FamfsError('EBUSY', `something is already mounted at ${mountpoint}`);
 
   const shadowCreated = req.shadow === undefined;
   const shadow = shadowCreated ? fs.mkdtempSync(path.join(shadowParent(), 'famfs_shadow_')) : path.resolve(req.shadow!);
@@ -154,11 +155,9 @@ function replayIntoShadow(device: string, root: string) {
  */
 function shadowParent(): string {
   if (process.env.FAMFS_SHADOW_DIR) return process.env.FAMFS_SHADOW_DIR;
-  const mounts = readMounts();
-  const fsType = (p: string) =>
-    mounts.filter((m) => p === m.mountpoint || p.startsWith(m.mountpoint === '/' ? '/' : m.mountpoint + '/')).sort((a, b) => b.mountpoint.length - a.mountpoint.length)[0]?.fstype;
+  const table = readMountTable();
   for (const dir of ['/run', '/dev/shm', os.tmpdir()]) {
-    if (fs.existsSync(dir) && fsType(dir) === 'tmpfs') return dir;
+    if (fs.existsSync(dir) && mountsHolding(dir, table)[0]?.fstype === 'tmpfs') return dir;
   }
   return os.tmpdir();
 }

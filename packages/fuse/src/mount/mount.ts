@@ -6,6 +6,8 @@
  */
 import * as fs from 'fs';
 import { spawnSync } from 'child_process';
+import { mountsAt } from '@famfs/native';
+import type { MountTableEntry } from '@famfs/native';
 
 export interface MountOptions {
   mountpoint: string;
@@ -118,23 +120,12 @@ export function unmountFuse(mountpoint: string, o: UnmountOptions = {}): void {
   }
 }
 
-/** The mount entries from /proc/self/mountinfo at this path (read without touching the mount). */
-export function mountInfo(mountpoint: string): { devMinor: number; fstype: string; source: string }[] {
-  const out: { devMinor: number; fstype: string; source: string }[] = [];
-  let text: string;
-  try {
-    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return out;
-  }
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    if (f.length < 10 || unescape(f[4]) !== mountpoint) continue;
-    const sep = f.indexOf('-');
-    out.push({ devMinor: Number(f[2].split(':')[1]), fstype: f[sep + 1], source: unescape(f[sep + 2]) });
-  }
-  return out;
+/**
+ * The mount entries at this path, from the one mountinfo parser (@famfs/native's mount table):
+ * read without touching the mount, so a dead daemon's mount does not block the caller.
+ */
+export function mountInfo(mountpoint: string): MountTableEntry[] {
+  return mountsAt(mountpoint);
 }
 
 /** True when something is mounted exactly at this path. */

@@ -1,31 +1,28 @@
+/**
+ * famfs' questions to the mount table: which FUSE mounts hold a path, where a device is mounted,
+ * whether anything is mounted at a point. The table itself comes from the one mountinfo parser,
+ * @famfs/native's readMountTable (shared with @famfs/fuse, which cannot depend on libfamfs).
+ * This module imports nothing else of libfamfs, so log/mkfs.ts and log/fsck.ts may use it to
+ * refuse a mounted device.
+ */
 import * as fs from 'fs';
+import { MountTableEntry, mountsAt, mountsHolding, readMountTable } from '@famfs/native';
 
-export interface MountEntry {
-  source: string;
-  mountpoint: string;
-  fstype: string;
-  options: string;
+export type { MountTableEntry } from '@famfs/native';
+
+/** famfs mounts are FUSE mounts ('fuse.famfs' as famfs_fused makes them; 'fuse' for others). */
+export function isFuseMount(m: MountTableEntry): boolean {
+  return m.fstype === 'fuse' || m.fstype.startsWith('fuse.');
 }
 
-/** /proc/mounts escapes space, tab, newline and backslash as octal. */
-function unescapeMountField(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+/** The FUSE mounts whose tree holds the real path `real`, innermost first. */
+export function fuseMountsHolding(real: string, table: MountTableEntry[] = readMountTable()): MountTableEntry[] {
+  return mountsHolding(real, table).filter(isFuseMount);
 }
 
-export function readMounts(file = '/proc/mounts'): MountEntry[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const [source, mountpoint, fstype, options] = l.split(' ');
-      return { source: unescapeMountField(source), mountpoint: unescapeMountField(mountpoint), fstype, options };
-    });
+/** Whether something is mounted exactly at `mountpoint`. */
+export function isMountpoint(mountpoint: string, table: MountTableEntry[] = readMountTable()): boolean {
+  return mountsAt(mountpoint, table).length > 0;
 }
 
 function realpathOr(p: string): string {
@@ -50,10 +47,10 @@ function identity(p: string): string | undefined {
  * Mounts whose source is this device: the same path, the same real path, or the same file by
  * inode (a hard link or a bind-mounted path names the same device under another name).
  */
-export function mountsOfDevice(device: string, file?: string): MountEntry[] {
+export function mountsOfDevice(device: string, table: MountTableEntry[] = readMountTable()): MountTableEntry[] {
   const dev = realpathOr(device);
   const id = identity(device);
-  return readMounts(file).filter(
+  return table.filter(
     (m) => m.source === dev || (m.source.startsWith('/') && (realpathOr(m.source) === dev || (id !== undefined && identity(m.source) === id))),
   );
 }

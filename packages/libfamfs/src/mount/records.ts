@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { getxattr, umount2 } from '@famfs/native';
+import { getxattr } from '@famfs/native';
 import { FamfsError } from '../errors';
-import { readMounts, MountEntry } from './mount-table';
+import { fuseMountsHolding, MountTableEntry } from './mount-table';
 
 /** The xattr a famfs FUSE mount answers with its shadow path. */
 export const SHADOW_XATTR = 'user.famfs.shadow';
@@ -61,12 +61,8 @@ export interface FamfsMount {
   mountpoint: string;
   device: string;
   shadow: string;
-  mount: MountEntry;
+  mount: MountTableEntry;
   record?: MountRecord;
-}
-
-function isFuse(m: MountEntry): boolean {
-  return m.fstype === 'fuse' || m.fstype.startsWith('fuse.');
 }
 
 /** The shadow path of a live famfs mount, asked of its daemon. */
@@ -92,10 +88,7 @@ export function findFamfsMount(p: string, env?: NodeJS.ProcessEnv): FamfsMount |
     // A dead daemon's mount point cannot be resolved; the path itself may still be it.
     real = path.resolve(p);
   }
-  const candidates = readMounts()
-    .filter((m) => isFuse(m) && (real === m.mountpoint || real.startsWith(m.mountpoint === '/' ? '/' : m.mountpoint + '/')))
-    .sort((a, b) => b.mountpoint.length - a.mountpoint.length);
-  for (const m of candidates) {
+  for (const m of fuseMountsHolding(real)) {
     const record = readMountRecord(m.mountpoint, env);
     const shadow = record?.shadow ?? shadowFromXattr(m.mountpoint);
     if (shadow) return { mountpoint: m.mountpoint, device: record?.device ?? m.source, shadow, mount: m, record };
@@ -108,48 +101,4 @@ export function requireFamfsMount(p: string, env?: NodeJS.ProcessEnv): FamfsMoun
   const m = findFamfsMount(p, env);
   if (!m) throw new FamfsError('ENOENT', `${p} is not in a mounted famfs file system`, { path: p });
   return m;
-}
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-/** Blocks the calling thread for `ms` milliseconds. */
-export function sleepMs(ms: number): void {
-  Atomics.wait(sleeper, 0, 0, ms);
-}
-
-/** Whether something is mounted exactly at `mountpoint`. */
-export function isMountpoint(mountpoint: string): boolean {
-  return readMounts().some((m) => m.mountpoint === mountpoint);
-}
-
-/**
- * Unmounts `mountpoint`, retrying while it is busy (10 tries, backing off from 100 ms, as the C
- * famfs does). A mount whose daemon died unmounts like any other. Throws EBUSY when it stays busy.
- */
-export function unmountFamfs(mountpoint: string, tries = 10): void {
-  let delay = 100;
-  for (let i = 1; ; i++) {
-    try {
-      umount2(mountpoint, 0);
-      return;
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'EINVAL' && !isMountpoint(mountpoint)) return;
-      if (code !== 'EBUSY' || i >= tries) {
-        throw new FamfsError(code === 'EBUSY' ? 'EBUSY' : 'EIO', `cannot unmount ${mountpoint}: ${(e as Error).message}`, { mountpoint }, e);
-      }
-    }
-    sleepMs(delay);
-    delay = Math.min(delay * 2, 2000);
-  }
-}
-
-/** unmountFamfs for cleanup paths: never throws; true when nothing is mounted there afterwards. */
-export function umountQuietly(mountpoint: string): boolean {
-  try {
-    if (isMountpoint(mountpoint)) unmountFamfs(mountpoint, 3);
-  } catch {
-    // reported by the caller's own error
-  }
-  return !isMountpoint(mountpoint);
 }
