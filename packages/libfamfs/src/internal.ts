@@ -38,3 +38,4 @@ export * from './mount/famfs-file';
 export * from './mount/inspect';
 export * from './snapshot';
 export * from './mount/unmount';
+export * from './mount/mount-path';

@@ -5,6 +5,7 @@ import { FamfsError } from '../errors';
 import { FileEntry } from '../format/log-entry';
 import { DataPath } from '../device/file-data';
 import { FamfsMount, requireFamfsMount } from './records';
+import { relpathInMount } from './mount-path';
 import { parseShadowYaml, SHADOW_YAML_MAX } from '../shadow/yaml-parse';
 import { shadowRootOf } from '../shadow/tree';
 
@@ -23,7 +24,7 @@ export class FamfsFile {
 
   static open(p: string, opts: { writable?: boolean } = {}): FamfsFile {
     const mount = requireFamfsMount(p);
-    const rel = relativeTo(mount.mountpoint, p);
+    const rel = relpathInMount(mount, p);
     const entry = shadowEntry(mount, rel);
     const device = Device.open(mount.device, { writable: opts.writable ?? false });
     return new FamfsFile(mount, rel, entry, device, new DataPath(device));
@@ -37,14 +38,6 @@ export class FamfsFile {
     this.data.close();
     this.device.close();
   }
-}
-
-/** The famfs-relative path of `p` inside the mount at `mountpoint`. */
-export function relativeTo(mountpoint: string, p: string): string {
-  const abs = fs.realpathSync(p);
-  if (abs === mountpoint) return '';
-  if (!abs.startsWith(mountpoint + '/')) throw new FamfsError('EINVAL', `${p} is not inside ${mountpoint}`, { path: p });
-  return abs.slice(mountpoint.length + 1);
 }
 
 /** The file entry the mount serves for `rel`, from its shadow YAML. */

@@ -94,14 +94,6 @@ export function fileEntryDifferences(served: FileEntry, logged: FileEntry): stri
   return out;
 }
 
-/** The famfs-relative path of an existing path inside `mount` ('' for the mount point). */
-export function relpathInMount(mount: FamfsMount, p: string): string {
-  const real = fs.realpathSync(p);
-  if (real === mount.mountpoint) return '';
-  if (!real.startsWith(mount.mountpoint + '/')) throw new FamfsError('EINVAL', `${p} is not inside the famfs mounted at ${mount.mountpoint}`, { path: p });
-  return real.slice(mount.mountpoint.length + 1);
-}
-
 /** A file's map as the mount serves it, checked against the log and the device. */
 export interface MountedFileMap {
   rel: string;

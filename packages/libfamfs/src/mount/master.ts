@@ -1,10 +1,9 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { FamfsError } from '../errors';
 import { FileEntry, MkdirEntry } from '../format/log-entry';
 import { DataPath } from '../device/file-data';
 import { FileOptions, LogSession, LogSessionOptions, OwnerOptions } from '../log/log-session';
 import { FamfsMount, requireFamfsMount } from './records';
+import { relpathInMount } from './mount-path';
 import { replayedDir, replayedFile } from '../log/replay';
 import { emitShadowYaml } from '../shadow/yaml-emit';
 import { ShadowTree, shadowRootOf } from '../shadow/tree';
@@ -40,10 +39,7 @@ export class FamfsMaster {
 
   /** The famfs-relative path of `p` ('' for the mount point); EINVAL outside the mount. */
   relpath(p: string): string {
-    const abs = resolveLoosely(p);
-    if (abs === this.mount.mountpoint) return '';
-    if (!abs.startsWith(this.mount.mountpoint + '/')) throw new FamfsError('EINVAL', `${p} is not inside the famfs mounted at ${this.mount.mountpoint}`, { path: p });
-    return abs.slice(this.mount.mountpoint.length + 1);
+    return relpathInMount(this.mount, p, { mayNotExist: true });
   }
 
   file(rel: string): FileEntry | undefined {
@@ -112,21 +108,4 @@ export class FamfsMaster {
 function parentOf(rel: string): string {
   const i = rel.lastIndexOf('/');
   return i < 0 ? '' : rel.slice(0, i);
-}
-
-/** realpath of the longest existing prefix, with the rest appended (for paths not created yet). */
-function resolveLoosely(p: string): string {
-  const abs = path.resolve(p);
-  const rest: string[] = [];
-  let cur = abs;
-  for (;;) {
-    try {
-      return path.join(fs.realpathSync(cur), ...rest.reverse());
-    } catch {
-      const parent = path.dirname(cur);
-      if (parent === cur) return abs;
-      rest.push(path.basename(cur));
-      cur = parent;
-    }
-  }
 }
