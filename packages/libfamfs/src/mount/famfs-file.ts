@@ -1,13 +1,10 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { Device } from '../device/device';
 import { FamfsError } from '../errors';
 import { FileEntry } from '../format/log-entry';
 import { DataPath } from '../device/file-data';
 import { FamfsMount, requireFamfsMount } from './records';
 import { relpathInMount } from './mount-path';
-import { parseShadowYaml, SHADOW_YAML_MAX } from '../shadow/yaml-parse';
-import { shadowRootOf } from '../shadow/tree';
+import { ShadowTree, shadowRootOf } from '../shadow/tree';
 
 /**
  * An existing file of a mounted famfs, opened on any host (master or client): its map as the
@@ -40,17 +37,17 @@ export class FamfsFile {
   }
 }
 
-/** The file entry the mount serves for `rel`, from its shadow YAML. */
+/**
+ * The file entry the mount serves for `rel`, from its shadow YAML (read the one hardened way):
+ * ENOENT when there is no such famfs file, EISDIR for a directory, EBADYAML for a file the
+ * daemon would refuse to serve.
+ */
 export function shadowEntry(mount: FamfsMount, rel: string): FileEntry {
-  const file = path.join(shadowRootOf(mount.shadow), rel);
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(file);
-  } catch {
-    throw new FamfsError('ENOENT', `${rel} is not a famfs file of ${mount.mountpoint}`, { path: rel });
-  }
-  if (st.isDirectory()) throw new FamfsError('EISDIR', `${rel} is a directory`, { path: rel });
-  if (!st.isFile()) throw new FamfsError('ENOENT', `${rel} is not a famfs file`, { path: rel });
-  if (st.size > SHADOW_YAML_MAX) throw new FamfsError('EBADYAML', `${file}: shadow file of ${st.size} bytes is larger than ${SHADOW_YAML_MAX}`);
-  return parseShadowYaml(fs.readFileSync(file), file);
+  const read = new ShadowTree(shadowRootOf(mount.shadow)).readEntry(rel);
+  if (read.ok) return read.entry;
+  const { kind, message } = read.problem;
+  if (kind === 'missing') throw new FamfsError('ENOENT', `${rel} is not a famfs file of ${mount.mountpoint}`, { path: rel });
+  if (kind === 'directory') throw new FamfsError('EISDIR', `${rel} is a directory`, { path: rel });
+  if (kind === 'not-a-file' || kind === 'unsafe-path') throw new FamfsError('ENOENT', `${rel} is not a famfs file (its shadow entry ${message})`, { path: rel });
+  throw new FamfsError('EBADYAML', `shadow file of ${rel}: ${message}`, { path: rel, problem: message });
 }

@@ -17,7 +17,6 @@ import { LOG_META, META_DIR, SUPERBLOCK_META } from '../format/meta-paths';
 import { logMetaEntry, superblockMetaEntry } from '../shadow/meta-files';
 import { writeMetaFiles } from '../shadow/logplay';
 import { ShadowTree, shadowRootOf } from '../shadow/tree';
-import { parseShadowYaml, SHADOW_YAML_MAX } from '../shadow/yaml-parse';
 import { Role, roleOf, tryGetSystemUuid } from '../system-uuid';
 
 /** The log of a mounted famfs, read from its device (read-only, no lock: a snapshot). */
@@ -116,25 +115,12 @@ export function mountedFileMap(log: MountedLog, rel: string): MountedFileMap {
   const shadowFile = tree.resolve(rel);
   const logged = loggedFileEntry(log, rel);
   const result: MountedFileMap = { rel, shadowFile, logged, differences: [] };
-  try {
-    const kind = tree.kind(rel);
-    if (kind === undefined) throw new FamfsError('ENOENT', `no shadow file ${shadowFile}`);
-    if (kind !== 'file') throw new FamfsError('EINVAL', `shadow entry ${shadowFile} is not a regular file`);
-    const fd = fs.openSync(shadowFile, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    let text: Buffer;
-    try {
-      const buf = Buffer.alloc(SHADOW_YAML_MAX + 1);
-      const n = fs.readSync(fd, buf, 0, buf.length, 0);
-      if (n > SHADOW_YAML_MAX) throw new FamfsError('EBADYAML', `shadow file ${shadowFile} is larger than ${SHADOW_YAML_MAX} bytes`);
-      text = buf.subarray(0, n);
-    } finally {
-      fs.closeSync(fd);
-    }
-    result.entry = parseShadowYaml(text, shadowFile);
-  } catch (e) {
-    result.problem = e instanceof Error ? e.message : String(e);
+  const read = tree.readEntry(rel);
+  if (!read.ok) {
+    result.problem = `shadow file ${shadowFile}: ${read.problem.message}`;
     return result;
   }
+  result.entry = read.entry;
   const entry = result.entry;
   if (logged) result.differences = fileEntryDifferences(entry, logged);
   if (isMetaFile(rel)) {
