@@ -39,3 +39,4 @@ export * from './mount/inspect';
 export * from './snapshot';
 export * from './mount/unmount';
 export * from './mount/mount-path';
+export * from './log/statfs';

@@ -132,8 +132,20 @@ export function mapMeta(dev: Device): MetaMapping {
     throw new FamfsError('EBADSUPER', `${dev.path}: no valid famfs superblock: device of ${dev.size} bytes is smaller than a superblock`, { device: dev.path });
   }
   const sbArea = dev.map(0, SUPERBLOCK_SIZE);
-  dev.invalidate(sbArea, 0, SuperblockLayout.size);
-  const sb = parseSuperblock(sbArea, dev.path, dev.size);
-  const log = dev.map(LOG_OFFSET, sb.logLen);
-  return { sb, sbArea, log };
+  try {
+    dev.invalidate(sbArea, 0, SuperblockLayout.size);
+    const sb = parseSuperblock(sbArea, dev.path, dev.size);
+    const log = dev.map(LOG_OFFSET, sb.logLen);
+    return { sb, sbArea, log };
+  } catch (e) {
+    // A long-lived caller (the daemon's statfs) keeps its device open: leave nothing mapped.
+    dev.unmap(sbArea);
+    throw e;
+  }
+}
+
+/** Unmaps what mapMeta mapped, for callers that keep the device open. */
+export function unmapMeta(dev: Device, meta: MetaMapping): void {
+  dev.unmap(meta.log);
+  dev.unmap(meta.sbArea);
 }
