@@ -40,3 +40,4 @@ export * from './snapshot';
 export * from './mount/unmount';
 export * from './mount/mount-path';
 export * from './log/statfs';
+export * from './mount/contract';

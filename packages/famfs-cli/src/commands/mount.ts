@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
+  daemonPaths,
+  DAEMON_LOG_FILE,
   Device,
   FamfsError,
   mapMeta,
@@ -12,7 +14,9 @@ import {
   isMountpoint,
   replayLog,
   roleOf,
+  SHADOW_ROOT_NAME,
   ShadowTree,
+  SUPERBLOCK_META,
   SUPERBLOCK_SIZE,
   tryGetSystemUuid,
   umountQuietly,
@@ -40,7 +44,7 @@ export const mountCommand: CommandSpec = {
   summary: 'Mount a famfs file system: replay its log into a shadow tree and serve it with famfs_fused',
   options: [
     ['-t, --timeout <seconds>', 'FUSE entry and attribute cache timeout (default: the daemon\'s)'],
-    ['-d, --debug', 'Run the daemon with debug logging (to SHADOW/famfs_fused.log)'],
+    ['-d, --debug', `Run the daemon with debug logging (to SHADOW/${DAEMON_LOG_FILE})`],
     ['-S, --shadow <dir>', 'Use this shadow path (it must exist and hold no root/); default a new famfs_shadow_* on a tmpfs (/run, /dev/shm or the temp dir)'],
     ['--abi <name>', 'famfs kernel ABI profile for the DAX path: v10 (default) or rfc'],
   ],
@@ -95,18 +99,19 @@ function mountFamfs(req: MountRequest) {
   const shadowCreated = req.shadow === undefined;
   const shadow = shadowCreated ? fs.mkdtempSync(path.join(shadowParent(), 'famfs_shadow_')) : path.resolve(req.shadow!);
   if (shadowCreated) fs.chmodSync(shadow, 0o755);
-  else if (fs.existsSync(path.join(shadow, 'root'))) throw new FamfsError('EEXIST', `shadow path ${shadow} already holds a root/ (in use by another mount?)`);
+  else if (fs.existsSync(path.join(shadow, SHADOW_ROOT_NAME))) throw new FamfsError('EEXIST', `shadow path ${shadow} already holds a root/ (in use by another mount?)`);
 
   let pid: number | undefined;
   try {
     const root = prepareShadowRoot(shadow);
     const { role, result } = replayIntoShadow(device, root);
-    pid = startDaemon({ device, mountpoint, shadow, abi: req.abi, timeout: req.timeout, debug: req.debug, logFile: path.join(shadow, 'famfs_fused.log') });
+    const daemonFiles = daemonPaths(shadow);
+    pid = startDaemon({ device, mountpoint, shadow, abi: req.abi, timeout: req.timeout, debug: req.debug, logFile: daemonFiles.log });
     const daemonPid = pid;
-    const metaFile = path.join(mountpoint, '.meta', '.superblock');
+    const metaFile = path.join(mountpoint, SUPERBLOCK_META);
     const ready = waitFor(() => !processAlive(daemonPid) || sizeOf(metaFile) === SUPERBLOCK_SIZE, READY_TIMEOUT_MS);
     if (!ready || !processAlive(daemonPid)) {
-      throw new FamfsError('EIO', `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${lastLines(path.join(shadow, 'famfs_fused.log'))}`);
+      throw new FamfsError('EIO', `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${lastLines(daemonFiles.log)}`);
     }
     writeMountRecord({ mountpoint, device, shadow, shadowCreated, pid, abi: req.abi, systemUuid: myUuid, startedAt: new Date().toISOString() });
     const warnings = [...result.bad.map((b) => b.reason), ...result.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`)];
@@ -116,7 +121,7 @@ function mountFamfs(req: MountRequest) {
       shadow,
       role,
       warnings,
-      dataPath: dataPathOf(path.join(shadow, 'famfs_fused.log')),
+      dataPath: dataPathOf(daemonFiles.log),
       summary: `${result.entries} log entries; ${result.newFiles} files; ${result.newDirs} directories`,
     };
   } catch (e) {
@@ -126,7 +131,7 @@ function mountFamfs(req: MountRequest) {
     }
     umountQuietly(mountpoint);
     try {
-      fs.rmSync(shadowCreated ? shadow : path.join(shadow, 'root'), { recursive: true, force: true });
+      fs.rmSync(shadowCreated ? shadow : path.join(shadow, SHADOW_ROOT_NAME), { recursive: true, force: true });
     } catch {
       // Nothing to remove (e.g. -S names a file): report the original error, not this one.
     }

@@ -2,10 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { getxattr } from '@famfs/native';
 import { FamfsError } from '../errors';
+import { SHADOW_XATTR } from './contract';
 import { fuseMountsHolding, MountTableEntry } from './mount-table';
-
-/** The xattr a famfs FUSE mount answers with its shadow path. */
-export const SHADOW_XATTR = 'user.famfs.shadow';
 
 /** What `famfs mount` records about each mount it makes, so that umount works even after the daemon died. */
 export interface MountRecord {

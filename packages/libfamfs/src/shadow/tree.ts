@@ -117,10 +117,13 @@ function chownIfRoot(p: string, uid: number, gid: number): void {
   if (process.getuid?.() === 0) fs.chownSync(p, uid, gid);
 }
 
+/** The directory of a shadow path that holds the served tree (beside it: the daemon's files). */
+export const SHADOW_ROOT_NAME = 'root';
+
 /** The shadow root of a shadow path: `<path>/root`, or the path itself when it ends in /root. */
 export function shadowRootOf(shadowPath: string): string {
   const abs = path.resolve(shadowPath);
-  return path.basename(abs) === 'root' ? abs : path.join(abs, 'root');
+  return path.basename(abs) === SHADOW_ROOT_NAME ? abs : path.join(abs, SHADOW_ROOT_NAME);
 }
 
 /**
@@ -129,7 +132,7 @@ export function shadowRootOf(shadowPath: string): string {
  */
 export function prepareShadowRoot(shadowPath: string, create = true): string {
   const abs = path.resolve(shadowPath);
-  const base = path.basename(abs) === 'root' ? path.dirname(abs) : abs;
+  const base = path.basename(abs) === SHADOW_ROOT_NAME ? path.dirname(abs) : abs;
   let st: fs.Stats;
   try {
     st = fs.lstatSync(base);
