@@ -66,7 +66,6 @@ if (opts.build) {
 const lib = require(path.join(ROOT, 'packages/libfamfs/dist/internal.js'));
 const native = require(path.join(ROOT, 'packages/native/dist/index.js'));
 const data = require(path.join(ROOT, 'packages/famfs-cli/dist/copy/data.js'));
-const { DeviceWindows } = require(path.join(ROOT, 'packages/famfs-cli/dist/copy/windows.js'));
 
 const work = fs.mkdtempSync('/dev/shm/famfs-cp-bench-');
 const env = { ...process.env, FAMFS_SYSTEM_UUID: UUID, FAMFS_RUN_DIR: path.join(work, 'run') };
@@ -328,7 +327,7 @@ function methods(srcBuf) {
   ];
   const f = freshFamfs(Math.max(8 * GiB, (variants.length * 2 + 2) * size));
   const master = lib.FamfsMaster.open(f.mpt, { systemUuid: MASTER });
-  const windows = new DeviceWindows(master.session.device);
+  const windows = new lib.DataPath(master.session.device, data.COPY_DATA_PATH);
   try {
     const fd = fs.openSync(src, 'r');
     for (let round = 0; round < 2; round++) {

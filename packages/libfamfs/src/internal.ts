@@ -31,6 +31,7 @@ export * from './shadow/logplay';
 export * from './shadow/alloc-config';
 export * from './mount/records';
 export * from './prng';
+export * from './device/file-ranges';
 export * from './device/file-data';
 export * from './alloc/interleave';
 export * from './mount/master';
