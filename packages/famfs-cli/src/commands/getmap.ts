@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import { FamfsMount, findFamfsMount, MountedFileMap, MountedLog, mountedFileMap, readMountedLog, relpathInMount } from '@famfs/libfamfs/internal';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
@@ -6,8 +7,7 @@ import { describeError } from '../errors';
 /** getmap's exit codes, as the C famfs defines them. */
 const NOT_FAMFS = 1;
 const NO_MAP = 2;
-const EBADF = 9;
-const EISDIR = 21;
+const { EBADF, EISDIR } = os.constants.errno;
 
 interface JsonExtent {
   devIndex: number;
