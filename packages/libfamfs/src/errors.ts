@@ -28,8 +28,7 @@ const E = os.constants.errno;
 /**
  * Maps library codes to the errno a CLI or daemon reports (the system's numbers, by name). Codes
  * with no errno of their own take the nearest: a bad superblock, log, entry or YAML is EINVAL,
- * a full log ENOMEM, a symlink where none belongs ELOOP (what O_NOFOLLOW gives). The numbers are
- * the ones this table always held as literals.
+ * a full log ENOMEM, a symlink where none belongs ELOOP (what O_NOFOLLOW gives).
  */
 export const ERRNO_OF: Record<FamfsErrorCode, number> = {
   EBADSUPER: E.EINVAL,
