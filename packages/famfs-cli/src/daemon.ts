@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawn } from 'child_process';
-import { DAEMON_NAME } from '@famfs/libfamfs/internal';
+import { DAEMON_NAME } from '@famfs/libfamfs/mount';
 import { processAlive, waitFor } from './wait';
 
 /** The famfs_fused binary: FAMFS_FUSED when set, else the one installed with @famfs/fused. */

@@ -6,10 +6,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { parseShadowYaml } from '@famfs/libfamfs/internal';
-import type { Extent, FileEntry, Fmap } from '@famfs/libfamfs/internal';
+import { parseShadowYaml } from '@famfs/libfamfs/shadow';
+import type { Extent, FileEntry, Fmap } from '@famfs/libfamfs/format';
 import { encodeDaxdevReply, encodeFmapReply, FmapReplyError } from '../src/famfs/fmap-reply';
-import { isFamfsError } from '@famfs/libfamfs/internal';
+import { isFamfsError } from '@famfs/libfamfs';
 import { InodeTable } from '../src/famfs/inodes';
 import { FuseErrno, Errno } from '@famfs/fuse';
 import { rfc, v10 } from '@famfs/fuse';

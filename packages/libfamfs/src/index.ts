@@ -1,7 +1,6 @@
 /**
  * @famfs/libfamfs: the famfs on-media format and the operations on it, for tools that work with
- * famfs devices and mounts. This is the public, documented surface; the rest of the package is
- * internal to famfs-ts (`@famfs/libfamfs/internal`).
+ * famfs devices and mounts. This is the public, documented surface.
  *
  * Typical uses:
  * - look at a device: `fsckDevice(dev)` for a structured check, `logplayDevice(dev, shadowDir)` to
@@ -11,6 +10,20 @@
  *   `FamfsMaster.open(pathInMount)` on a mounted famfs (also updates what the mount shows);
  * - file data on a mounted famfs, on any host: `FamfsFile.open(path)`.
  * Every failure is a `FamfsError` with a stable `code`.
+ *
+ * Inside, the source is cut in layers, each importing only the ones before it:
+ *   format/  on-media structs, constants, the fmap rule, reserved metadata paths
+ *   device/  devices (mmap, locks) and file data on them (DataPath)
+ *   alloc/   the allocation map and allocators
+ *   log/     replay, appends (LogSession), mkfs, fsck, statfs
+ *   shadow/  the shadow tree: YAML, the hardened reader, logplay
+ *   mount/   mounts: table, records, contract with the daemon, FamfsMaster, FamfsFile, inspection
+ * (one exception: log/mkfs and log/fsck ask mount/mount-table.ts, a leaf over @famfs/native,
+ * whether a device is mounted). Utilities every layer may use stay at the top: errors.ts,
+ * sizes.ts, system-uuid.ts, prng.ts; snapshot.ts (read-only snapshots) sits above all layers.
+ * The other famfs-ts packages reach a layer through its subpath (`@famfs/libfamfs/format`,
+ * `/device`, `/log`, `/alloc`, `/shadow`, `/mount`), each exporting by name what they use; the
+ * top-level utilities are exported here.
  */
 export { FamfsError, isFamfsError } from './errors';
 export type { FamfsErrorCode } from './errors';
@@ -39,7 +52,8 @@ export { uuidToText, uuidToBytes } from './format/uuid';
 
 export { getSystemUuid, roleOf, SYSTEM_UUID_PATH, SYSTEM_UUID_ENV } from './system-uuid';
 export type { Role, SystemUuidOptions } from './system-uuid';
-export { parseSize } from './sizes';
+export { tryGetSystemUuid } from './system-uuid';
+export { parseMode, parseSize } from './sizes';
 
 export { mkfs } from './log/mkfs';
 export type { MkfsOptions, MkfsResult } from './log/mkfs';

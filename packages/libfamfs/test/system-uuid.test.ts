@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { getSystemUuid, isFamfsError, uuidToText } from '../src/internal';
+import { isFamfsError } from '../src/errors';
+import { uuidToText } from '../src/format/uuid';
+import { getSystemUuid } from '../src/system-uuid';
 import { useTempDir } from './helpers';
 
 const tmp = useTempDir();

@@ -1,5 +1,7 @@
 import * as fs from 'fs';
-import { FamfsMount, findFamfsMount, fsckDevice, isFamfsError, isFuseMount } from '@famfs/libfamfs/internal';
+import { isFamfsError } from '@famfs/libfamfs';
+import { fsckDevice } from '@famfs/libfamfs/log';
+import { FamfsMount, findFamfsMount, isFuseMount } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf, exitVal } from '../errors';
 import { formatFsck } from '../fsck-text';

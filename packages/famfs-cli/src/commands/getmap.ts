@@ -1,6 +1,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
-import { FamfsMount, findFamfsMount, MountedFileMap, MountedLog, mountedFileMap, readMountedLog, relpathInMount } from '@famfs/libfamfs/internal';
+import {
+  FamfsMount,
+  findFamfsMount,
+  MountedFileMap,
+  mountedFileMap,
+  MountedLog,
+  readMountedLog,
+  relpathInMount,
+} from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 

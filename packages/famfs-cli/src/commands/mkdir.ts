@@ -1,5 +1,6 @@
 import * as os from 'os';
-import { FamfsError, FamfsMaster } from '@famfs/libfamfs/internal';
+import { FamfsError } from '@famfs/libfamfs';
+import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { currentUmask, OWNER_FLAGS, parseOwner } from '../create-options';
 import { describeError } from '../errors';

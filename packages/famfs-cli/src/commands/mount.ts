@@ -1,29 +1,26 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { FamfsError, roleOf, tryGetSystemUuid } from '@famfs/libfamfs';
+import { SUPERBLOCK_META, SUPERBLOCK_SIZE, uuidToText } from '@famfs/libfamfs/format';
+import { Device, mapMeta } from '@famfs/libfamfs/device';
+import { replayLog } from '@famfs/libfamfs/log';
 import {
-  daemonPaths,
-  DAEMON_LOG_FILE,
-  Device,
-  FamfsError,
-  mapMeta,
-  mountsOfDevice,
   playIntoShadow,
   prepareShadowRoot,
-  readMountRecord,
-  isMountpoint,
-  replayLog,
-  roleOf,
   SHADOW_ROOT_NAME,
   ShadowTree,
-  SUPERBLOCK_META,
-  SUPERBLOCK_SIZE,
-  tryGetSystemUuid,
-  umountQuietly,
-  uuidToText,
   writeMetaFiles,
+} from '@famfs/libfamfs/shadow';
+import {
+  DAEMON_LOG_FILE,
+  daemonPaths,
+  isMountpoint,
+  mountsOfDevice,
+  readMountRecord,
+  umountQuietly,
   writeMountRecord,
-} from '@famfs/libfamfs/internal';
+} from '@famfs/libfamfs/mount';
 import { mountsHolding, readMountTable } from '@famfs/native';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';

@@ -1,6 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { daemonPaths, FamfsError, findFamfsMount, readMountRecord, removeMountRecord, SHADOW_ROOT_NAME, unmountFamfs } from '@famfs/libfamfs/internal';
+import { FamfsError } from '@famfs/libfamfs';
+import { SHADOW_ROOT_NAME } from '@famfs/libfamfs/shadow';
+import {
+  daemonPaths,
+  findFamfsMount,
+  readMountRecord,
+  removeMountRecord,
+  unmountFamfs,
+} from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
 import { stopDaemon } from '../daemon';

@@ -15,7 +15,8 @@
  * take the pwrite path (DataPath's module comment says why each matters).
  */
 import * as fs from 'fs';
-import { DataPath, DataPathOptions, FileEntry } from '@famfs/libfamfs/internal';
+import { FileEntry } from '@famfs/libfamfs/format';
+import { DataPath, DataPathOptions } from '@famfs/libfamfs/device';
 
 /** How the copy engine maps the device: two windows kept across trim(), pwrite for writes up to 1 MiB. */
 export const COPY_DATA_PATH: DataPathOptions = { windows: { lru: 2 }, pwriteMax: 1024 * 1024 };

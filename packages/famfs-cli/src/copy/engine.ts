@@ -13,7 +13,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { DataPath, emitShadowYaml, FamfsError, FamfsMaster, FileEntry, FileOptions, InterleaveParams, isFamfsError, LOG_META, META_DIR, SUPERBLOCK_META } from '@famfs/libfamfs/internal';
+import { FamfsError, isFamfsError } from '@famfs/libfamfs';
+import { FileEntry, LOG_META, META_DIR, SUPERBLOCK_META } from '@famfs/libfamfs/format';
+import { DataPath } from '@famfs/libfamfs/device';
+import { InterleaveParams } from '@famfs/libfamfs/alloc';
+import { FileOptions } from '@famfs/libfamfs/log';
+import { emitShadowYaml } from '@famfs/libfamfs/shadow';
+import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { describeError } from '../errors';
 import { compareEntry, compareFd, COPY_DATA_PATH, copyEntry, copyFdDirect, smallFileBuffer, SourceChanged } from './data';
 import { Progress } from './progress';

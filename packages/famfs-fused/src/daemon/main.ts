@@ -12,7 +12,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Device, shadowRootOf } from '@famfs/libfamfs/internal';
+import { Device } from '@famfs/libfamfs/device';
+import { shadowRootOf } from '@famfs/libfamfs/shadow';
 import { isMounted, mountFuse, unmountFuse } from '@famfs/fuse';
 import type { FuseMount } from '@famfs/fuse';
 import { startSession } from '@famfs/fuse';

@@ -23,20 +23,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as native from '@famfs/native';
-import {
-  AllocationMap,
-  DataPath,
-  isFamfsError,
-  Device,
-  FileEntry,
-  LOG_OFFSET,
-  parseShadowYaml,
-  parseSuperblock,
-  replayLog,
-  SHADOW_YAML_MAX,
-  shadowRootOf,
-  SUPERBLOCK_SIZE,
-} from '@famfs/libfamfs/internal';
+import { isFamfsError } from '@famfs/libfamfs';
+import { FileEntry, LOG_OFFSET, parseSuperblock, SUPERBLOCK_SIZE } from '@famfs/libfamfs/format';
+import { DataPath, Device } from '@famfs/libfamfs/device';
+import { AllocationMap } from '@famfs/libfamfs/alloc';
+import { replayLog } from '@famfs/libfamfs/log';
+import { parseShadowYaml, SHADOW_YAML_MAX, shadowRootOf } from '@famfs/libfamfs/shadow';
 import type { ConnectionInfo, DaxdevReply, FileSystem, InitWants, StatfsReply } from '@famfs/fuse';
 import { Errno, FuseErrno } from '@famfs/fuse';
 import {

@@ -11,7 +11,7 @@
  * For interleaved files it also refuses an fmap whose chunks would run past a strip (the kernel
  * does not check that; a mapping could reach other memory on the device).
  */
-import type { FileEntry, Extent } from '@famfs/libfamfs/internal';
+import type { Extent, FileEntry } from '@famfs/libfamfs/format';
 import { Errno, FuseErrno } from '@famfs/fuse';
 import {
   DAXDEV_NAME_MAX,

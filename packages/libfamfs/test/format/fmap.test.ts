@@ -1,5 +1,12 @@
 // The one fmap rule (fmapProblem) under each thing known of the device, and the capacity helpers.
-import { allocatedBytes, Extent, Fmap, fmapCapacity, fmapProblem, interleavedCapacity } from '../../src/format/fmap';
+import {
+  allocatedBytes,
+  Extent,
+  Fmap,
+  fmapCapacity,
+  fmapProblem,
+  interleavedCapacity,
+} from '../../src/format/fmap';
 
 const MiB = 1024 * 1024;
 const ext = (offset: number, len: number, devIndex = 0): Extent => ({ devIndex, offset, len });

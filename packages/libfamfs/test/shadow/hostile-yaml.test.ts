@@ -2,7 +2,8 @@
  * Hostile shadow YAML (the issue's list): malformed, oversized, unknown keys, count mismatches.
  * Each is refused with FamfsError EBADYAML and a one-line message naming the file and the problem.
  */
-import { FamfsError, parseShadowYaml, SHADOW_YAML_MAX } from '../src/internal';
+import { FamfsError } from '../../src/errors';
+import { parseShadowYaml, SHADOW_YAML_MAX } from '../../src/shadow/yaml-parse';
 
 const GOOD = `---
 file:

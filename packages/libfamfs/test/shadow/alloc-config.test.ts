@@ -1,5 +1,9 @@
-import { isFamfsError } from '../src/errors';
-import { DEFAULT_ALLOC_CHUNK_SIZE, parseAllocConfig, parseSizeWithSuffix } from '../src/shadow/alloc-config';
+import { isFamfsError } from '../../src/errors';
+import {
+  DEFAULT_ALLOC_CHUNK_SIZE,
+  parseAllocConfig,
+  parseSizeWithSuffix,
+} from '../../src/shadow/alloc-config';
 
 const MiB = 1024 * 1024;
 

@@ -2,13 +2,13 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { isFamfsError } from '../src/errors';
-import { Extent, Fmap } from '../src/format/fmap';
-import { FileEntry } from '../src/format/log-entry';
-import { relpathProblem } from '../src/format/relpath';
-import { emitShadowYaml } from '../src/shadow/yaml-emit';
-import { parseCUnsigned, parseShadowYaml, SHADOW_YAML_MAX } from '../src/shadow/yaml-parse';
-import { VECTOR_DIR } from './vectors';
+import { isFamfsError } from '../../src/errors';
+import { Extent, Fmap } from '../../src/format/fmap';
+import { FileEntry } from '../../src/format/log-entry';
+import { relpathProblem } from '../../src/format/relpath';
+import { emitShadowYaml } from '../../src/shadow/yaml-emit';
+import { parseCUnsigned, parseShadowYaml, SHADOW_YAML_MAX } from '../../src/shadow/yaml-parse';
+import { VECTOR_DIR } from '../vectors';
 
 /** Asserts that parsing `text` fails with EBADYAML and a one-line message matching `why`. */
 function expectRejected(text: string | Buffer, why: RegExp, source = 'test.yaml'): void {

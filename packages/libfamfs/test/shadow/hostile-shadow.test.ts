@@ -7,8 +7,13 @@ import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { FamfsError, LogSession, logplayDevice, MiB, mkfs, prepareShadowRoot } from '../src/internal';
-import { MASTER, readBytes, sparseDevice, useTempDir } from './helpers';
+import { FamfsError } from '../../src/errors';
+import { MiB } from '../../src/format/constants';
+import { LogSession } from '../../src/log/log-session';
+import { mkfs } from '../../src/log/mkfs';
+import { logplayDevice } from '../../src/shadow/logplay';
+import { prepareShadowRoot } from '../../src/shadow/tree';
+import { MASTER, readBytes, sparseDevice, useTempDir } from '../helpers';
 
 const tmp = useTempDir();
 

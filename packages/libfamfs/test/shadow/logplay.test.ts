@@ -1,8 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { crc32 } from 'zlib';
-import { entryOffset, LOG_OFFSET, LogSession, logplayDevice, mkfs, MiB, parseShadowYaml } from '../src/internal';
-import { MASTER, OTHER, readBytes, sparseDevice, useTempDir, writeBytes } from './helpers';
+import { LOG_OFFSET, MiB } from '../../src/format/constants';
+import { LogSession } from '../../src/log/log-session';
+import { mkfs } from '../../src/log/mkfs';
+import { entryOffset } from '../../src/log/replay';
+import { logplayDevice } from '../../src/shadow/logplay';
+import { parseShadowYaml } from '../../src/shadow/yaml-parse';
+import { MASTER, OTHER, readBytes, sparseDevice, useTempDir, writeBytes } from '../helpers';
 
 const tmp = useTempDir();
 

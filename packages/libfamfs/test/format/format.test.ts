@@ -1,9 +1,9 @@
-import { encodeSuperblock, SuperblockLayout, checkSuperblock } from '../src/format/superblock';
-import { LogHeaderLayout, newLogHeader, parseLogHeader } from '../src/format/log-header';
-import { encodeLogEntry, fileEntry, readLogEntry } from '../src/format/log-entry';
-import { GiB, LOG_OFFSET, MiB } from '../src/format/constants';
-import { isFamfsError } from '../src/errors';
-import { vectorMeta, vectorInfo, VECTORS } from './vectors';
+import { encodeSuperblock, SuperblockLayout, checkSuperblock } from '../../src/format/superblock';
+import { LogHeaderLayout, newLogHeader, parseLogHeader } from '../../src/format/log-header';
+import { encodeLogEntry, fileEntry, readLogEntry } from '../../src/format/log-entry';
+import { GiB, LOG_OFFSET, MiB } from '../../src/format/constants';
+import { isFamfsError } from '../../src/errors';
+import { vectorMeta, vectorInfo, VECTORS } from '../vectors';
 
 const seq = (from: number) => Buffer.from(Array.from({ length: 16 }, (_, i) => from + i));
 

@@ -5,47 +5,53 @@
  * or throws FamfsError; an accepted value re-encodes to bytes that parse to the same value.
  */
 import { crc32 } from 'zlib';
+import { FamfsError } from '../../src/errors';
 import {
-  checkSuperblock,
   CURRENT_VERSION,
-  emitShadowYaml,
-  encodeLogEntry,
-  encodeSuperblock,
-  Extent,
-  FamfsError,
-  FILE_FMAP_OFFSET,
-  FileEntry,
-  fmapProblem,
-  FmapGeometry,
   GiB,
   LOG_ENTRY_CRC_SPAN,
   LOG_ENTRY_SIZE,
   LOG_MAGIC,
   LOG_OFFSET,
-  LogEntry,
-  LogHeaderLayout,
   logSlots,
   MiB,
-  newLogHeader,
   OMF_VER_MAJOR,
   OMF_VER_MINOR,
-  parseLogHeader,
-  parseShadowYaml,
-  parseSuperblock,
-  PathTree,
-  readLogEntry,
-  Superblock,
   SUPER_MAGIC,
-  SuperblockLayout,
-  superblockCrc,
-  logHeaderCrc,
+} from '../../src/format/constants';
+import { Extent, fmapProblem, FmapGeometry, FMAP_ARM_OFFSET, STRIPS_OFFSET } from '../../src/format/fmap';
+import {
+  encodeLogEntry,
+  FILE_FMAP_OFFSET,
+  FileEntry,
+  LogEntry,
+  readLogEntry,
   BODY_OFFSET,
-  FMAP_ARM_OFFSET,
-  STRIPS_OFFSET,
   MkdirLayout,
   FileMetaLayout,
-} from '../src/internal';
-import { deepEqual, fc, fuzz, fuzzTimeout, mutatedInputs, showMutated, showValue, violated } from './fuzz-helpers';
+} from '../../src/format/log-entry';
+import { LogHeaderLayout, newLogHeader, parseLogHeader, logHeaderCrc } from '../../src/format/log-header';
+import {
+  checkSuperblock,
+  encodeSuperblock,
+  parseSuperblock,
+  Superblock,
+  SuperblockLayout,
+  superblockCrc,
+} from '../../src/format/superblock';
+import { PathTree } from '../../src/log/replay';
+import { emitShadowYaml } from '../../src/shadow/yaml-emit';
+import { parseShadowYaml } from '../../src/shadow/yaml-parse';
+import {
+  deepEqual,
+  fc,
+  fuzz,
+  fuzzTimeout,
+  mutatedInputs,
+  showMutated,
+  showValue,
+  violated,
+} from '../fuzz-helpers';
 
 /** A FamfsError is the typed outcome; its code is the label. */
 const famfsTyped = (e: unknown): string | undefined => (e instanceof FamfsError ? `FamfsError:${e.code}` : undefined);

@@ -1,7 +1,11 @@
 import { spawn } from 'child_process';
 import * as path from 'path';
-import { fsckDevice, isFamfsError, LogSession, mkfs, MiB, GiB as GIB } from '../src/internal';
-import { MASTER, sparseDevice, useTempDir } from './helpers';
+import { isFamfsError } from '../../src/errors';
+import { MiB, GiB as GIB } from '../../src/format/constants';
+import { fsckDevice } from '../../src/log/fsck';
+import { LogSession } from '../../src/log/log-session';
+import { mkfs } from '../../src/log/mkfs';
+import { MASTER, sparseDevice, useTempDir } from '../helpers';
 
 const tmp = useTempDir();
 
@@ -83,7 +87,7 @@ test('two processes appending at once are serialized by the lock', async () => {
   const dev = sparseDevice(tmp());
   mkfs(dev, { systemUuid: MASTER });
   // Child processes run the built library (dist) so this test needs no TS loader.
-  const lib = path.resolve(__dirname, '..', 'dist', 'index.js');
+  const lib = path.resolve(__dirname, '..', '..', 'dist', 'index.js');
   const child = (tag: string) =>
     new Promise<number>((resolve, reject) => {
       const code = `

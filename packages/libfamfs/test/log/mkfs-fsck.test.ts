@@ -1,6 +1,11 @@
 import * as fs from 'fs';
-import { fsckDevice, isFamfsError, LogSession, mkfs, MiB, LOG_OFFSET, entryOffset } from '../src/internal';
-import { GiB, MASTER, OTHER, readBytes, sparseDevice, useTempDir, writeBytes } from './helpers';
+import { isFamfsError } from '../../src/errors';
+import { MiB, LOG_OFFSET } from '../../src/format/constants';
+import { fsckDevice } from '../../src/log/fsck';
+import { LogSession } from '../../src/log/log-session';
+import { mkfs } from '../../src/log/mkfs';
+import { entryOffset } from '../../src/log/replay';
+import { GiB, MASTER, OTHER, readBytes, sparseDevice, useTempDir, writeBytes } from '../helpers';
 
 const tmp = useTempDir();
 

@@ -9,34 +9,31 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { crc32 } from 'zlib';
+import { Device, mapMeta } from '../../src/device/device';
+import { FamfsError } from '../../src/errors';
 import {
-  BODY_OFFSET,
-  encodeLogEntry,
-  entryOffset,
-  Extent,
-  FamfsError,
-  FILE_FMAP_OFFSET,
-  FileEntry,
-  FMAP_ARM_OFFSET,
-  fsckDevice,
   LOG_ENTRY_CRC_SPAN,
   LOG_ENTRY_SIZE,
   LOG_HEADER_SIZE,
   LOG_OFFSET,
-  LogEntry,
-  LogHeaderLayout,
-  logHeaderCrc,
-  logplayDevice,
   logSlots,
   MiB,
-  mkfs,
-  replayLog,
-  SuperblockLayout,
-  superblockCrc,
-  Device,
-  mapMeta,
-} from '../src/internal';
-import { GiB, MASTER, readBytes, sparseDevice, useTempDir, writeBytes } from './helpers';
+} from '../../src/format/constants';
+import { Extent, FMAP_ARM_OFFSET } from '../../src/format/fmap';
+import {
+  BODY_OFFSET,
+  encodeLogEntry,
+  FILE_FMAP_OFFSET,
+  FileEntry,
+  LogEntry,
+} from '../../src/format/log-entry';
+import { LogHeaderLayout, logHeaderCrc } from '../../src/format/log-header';
+import { SuperblockLayout, superblockCrc } from '../../src/format/superblock';
+import { fsckDevice } from '../../src/log/fsck';
+import { mkfs } from '../../src/log/mkfs';
+import { entryOffset, replayLog } from '../../src/log/replay';
+import { logplayDevice } from '../../src/shadow/logplay';
+import { GiB, MASTER, readBytes, sparseDevice, useTempDir, writeBytes } from '../helpers';
 
 const tmp = useTempDir();
 const DEV_SIZE = 8 * GiB;

@@ -6,8 +6,21 @@
  * to the same entry, and emitting is a fixed point.
  */
 import { isUtf8 } from 'buffer';
-import { emitShadowYaml, Extent, FamfsError, FileEntry, MiB, parseShadowYaml, SHADOW_YAML_MAX } from '../src/internal';
-import { deepEqual, fuzz, fuzzTimeout, mutatedInputs, showMutated, showValue, violated } from './fuzz-helpers';
+import { FamfsError } from '../../src/errors';
+import { MiB } from '../../src/format/constants';
+import { Extent } from '../../src/format/fmap';
+import { FileEntry } from '../../src/format/log-entry';
+import { emitShadowYaml } from '../../src/shadow/yaml-emit';
+import { parseShadowYaml, SHADOW_YAML_MAX } from '../../src/shadow/yaml-parse';
+import {
+  deepEqual,
+  fuzz,
+  fuzzTimeout,
+  mutatedInputs,
+  showMutated,
+  showValue,
+  violated,
+} from '../fuzz-helpers';
 
 const ext = (offset: number, len: number, devIndex = 0): Extent => ({ devIndex, offset, len });
 const file = (path: string, size: number, fmap: FileEntry['fmap'], over: Partial<FileEntry> = {}): FileEntry => ({
