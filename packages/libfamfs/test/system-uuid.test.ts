@@ -3,7 +3,7 @@ import * as path from 'path';
 import { isFamfsError } from '../src/errors';
 import { uuidToText } from '../src/format/uuid';
 import { getSystemUuid } from '../src/system-uuid';
-import { useTempDir } from './helpers';
+import { useTempDir } from './support';
 
 const tmp = useTempDir();
 

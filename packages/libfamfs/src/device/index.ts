@@ -4,5 +4,7 @@
  */
 export { Device, mapMeta, unmapMeta } from './device';
 export type { DeviceKind, MetaMapping } from './device';
+export { resolveRange } from './file-ranges';
+export type { DeviceRange } from './file-ranges';
 export { DataPath } from './file-data';
 export type { DataPathOptions, WindowPolicy } from './file-data';

@@ -19,7 +19,7 @@ export {
 export { checkSuperblock, parseSuperblock, SuperblockLayout } from './superblock';
 export type { Superblock } from './superblock';
 export { LogHeaderLayout, parseLogHeader } from './log-header';
-export { FileMetaLayout, LogEntryLayout, MkdirLayout } from './log-entry';
+export { encodeLogEntry, fileEntry, FileMetaLayout, LogEntryLayout, MkdirLayout } from './log-entry';
 export type { FileEntry, LogEntry, MkdirEntry } from './log-entry';
 export {
   allocatedBytes,

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import { Device } from '../../src/device/device';
 import { DataPath } from '../../src/device/file-data';
-import { readBytes, sparseDevice, useTempDir } from '../helpers';
+import { readBytes, sparseDevice, useTempDir } from '../support';
 import { BufferDevice, codeOf, fileEntry, LAYOUTS, MiB, naiveMap } from './fixtures';
 
 const tmp = useTempDir();

@@ -33,7 +33,7 @@ import { fsckDevice } from '../../src/log/fsck';
 import { mkfs } from '../../src/log/mkfs';
 import { entryOffset, replayLog } from '../../src/log/replay';
 import { logplayDevice } from '../../src/shadow/logplay';
-import { GiB, MASTER, readBytes, sparseDevice, useTempDir, writeBytes } from '../helpers';
+import { GiB, MASTER, readBytes, sparseDevice, useTempDir, writeBytes } from '../support';
 
 const tmp = useTempDir();
 const DEV_SIZE = 8 * GiB;

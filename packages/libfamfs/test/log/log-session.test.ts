@@ -5,7 +5,7 @@ import { MiB, GiB as GIB } from '../../src/format/constants';
 import { fsckDevice } from '../../src/log/fsck';
 import { LogSession } from '../../src/log/log-session';
 import { mkfs } from '../../src/log/mkfs';
-import { MASTER, sparseDevice, useTempDir } from '../helpers';
+import { MASTER, sparseDevice, useTempDir } from '../support';
 
 const tmp = useTempDir();
 

@@ -5,7 +5,7 @@ import { fsckDevice } from '../../src/log/fsck';
 import { LogSession } from '../../src/log/log-session';
 import { mkfs } from '../../src/log/mkfs';
 import { entryOffset } from '../../src/log/replay';
-import { GiB, MASTER, OTHER, readBytes, sparseDevice, useTempDir, writeBytes } from '../helpers';
+import { GiB, MASTER, OTHER, readBytes, sparseDevice, useTempDir, writeBytes } from '../support';
 
 const tmp = useTempDir();
 

@@ -5,7 +5,7 @@ import { DEFAULT_LOG_LEN, GiB, LOG_OFFSET, logSlots, MiB } from '../../src/forma
 import { LogSession } from '../../src/log/log-session';
 import { mkfs } from '../../src/log/mkfs';
 import { STATFS_BLOCK_SIZE, statfsOfDevice } from '../../src/log/statfs';
-import { MASTER, sparseDevice, useTempDir } from '../helpers';
+import { MASTER, sparseDevice, useTempDir } from '../support';
 
 const tmp = useTempDir();
 const mappingsOf = (d: Device) => (d as unknown as { mappings: Buffer[] }).mappings.length;

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DaemonStatus, daemonPaths, readDaemonStatus, writeDaemonStatus } from '../../src/mount/contract';
-import { useTempDir } from '../helpers';
+import { useTempDir } from '../support';
 
 const tmp = useTempDir();
 const STATUS: DaemonStatus = {

@@ -7,7 +7,7 @@ import { readShadowEntryFile, ShadowTree } from '../../src/shadow/tree';
 import { emitShadowYaml } from '../../src/shadow/yaml-emit';
 import { SHADOW_YAML_MAX } from '../../src/shadow/yaml-parse';
 import { FileEntry } from '../../src/format/log-entry';
-import { useTempDir } from '../helpers';
+import { useTempDir } from '../support';
 
 const MiB = 1024 * 1024;
 const tmp = useTempDir();

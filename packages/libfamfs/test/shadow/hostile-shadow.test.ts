@@ -13,7 +13,7 @@ import { LogSession } from '../../src/log/log-session';
 import { mkfs } from '../../src/log/mkfs';
 import { logplayDevice } from '../../src/shadow/logplay';
 import { prepareShadowRoot } from '../../src/shadow/tree';
-import { MASTER, readBytes, sparseDevice, useTempDir } from '../helpers';
+import { MASTER, readBytes, sparseDevice, useTempDir } from '../support';
 
 const tmp = useTempDir();
 

@@ -7,7 +7,7 @@ import { mkfs } from '../../src/log/mkfs';
 import { entryOffset } from '../../src/log/replay';
 import { logplayDevice } from '../../src/shadow/logplay';
 import { parseShadowYaml } from '../../src/shadow/yaml-parse';
-import { MASTER, OTHER, readBytes, sparseDevice, useTempDir, writeBytes } from '../helpers';
+import { MASTER, OTHER, readBytes, sparseDevice, useTempDir, writeBytes } from '../support';
 
 const tmp = useTempDir();
 

@@ -1,3 +1,7 @@
+/**
+ * Test support shared by the libfamfs tests and, through a relative import, the CLI's: temporary
+ * directories, sparse device files, raw device bytes, and the system UUIDs the tests play.
+ */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -6,11 +10,11 @@ export const GiB = 1024 ** 3;
 export const MASTER = Buffer.from('303132333435363738393a3b3c3d3e3f', 'hex');
 export const OTHER = Buffer.from('aaaaaaaabbbbccccddddeeeeeeeeeeee', 'hex');
 
-/** A fresh temporary directory per test, removed afterwards. */
-export function useTempDir(): () => string {
+/** A fresh temporary directory per test (named `<prefix>XXXXXX`), removed afterwards. */
+export function useTempDir(prefix = 'famfs-test-'): () => string {
   let dir = '';
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'famfs-test-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   });
   afterEach(() => {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -26,6 +30,7 @@ export function sparseDevice(dir: string, size = 8 * GiB, name = 'dev.img'): str
   return p;
 }
 
+/** Bytes [offset, offset + length) of a device file. */
 export function readBytes(file: string, offset: number, length: number): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
@@ -37,6 +42,7 @@ export function readBytes(file: string, offset: number, length: number): Buffer 
   }
 }
 
+/** Writes `data` into a device file at `offset`. */
 export function writeBytes(file: string, offset: number, data: Buffer): void {
   const fd = fs.openSync(file, 'r+');
   try {
