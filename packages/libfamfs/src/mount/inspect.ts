@@ -1,7 +1,8 @@
 /**
  * Inspection of a mounted famfs: what the mount serves (the shadow YAML of each file) against
  * what the log says, and whether each map is valid for the device. The CLI's getmap, check,
- * clone and mkmeta use these; nothing here changes the log.
+ * clone and mkmeta use these. Nothing here changes the log; rewriteMetaFiles (mkmeta) rewrites
+ * the .meta files of a mount's shadow tree, which mount writes and the log never holds.
  */
 import * as fs from 'fs';
 import * as path from 'path';
