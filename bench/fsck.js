@@ -6,7 +6,18 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { crc32 } = require('zlib');
-const lib = require('../packages/libfamfs/dist/internal.js');
+const { parseSize } = require('@famfs/libfamfs');
+const {
+  ALLOC_UNIT,
+  LOG_ENTRY_CRC_SPAN,
+  LOG_ENTRY_SIZE,
+  LOG_HEADER_SIZE,
+  LOG_OFFSET,
+  logSlots,
+  MIN_DEVICE_SIZE,
+} = require('@famfs/libfamfs/format');
+const { Device, mapMeta } = require('@famfs/libfamfs/device');
+const { checkLog, entryOffset, fsckDevice, LogSession, mkfs } = require('@famfs/libfamfs/log');
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -31,15 +42,15 @@ function best(fn) {
 
 /** A device whose log is full of one-extent 2 MiB files (the densest real log). */
 function fullDevice(logLen) {
-  const slots = lib.logSlots(logLen);
-  const devSize = lib.LOG_OFFSET + logLen + slots * lib.ALLOC_UNIT;
+  const slots = logSlots(logLen);
+  const devSize = LOG_OFFSET + logLen + slots * ALLOC_UNIT;
   const dev = path.join(base, `full-${logLen >> 20}m.img`);
   fs.writeFileSync(dev, '');
-  fs.truncateSync(dev, Math.max(devSize, lib.MIN_DEVICE_SIZE));
-  lib.mkfs(dev, { systemUuid: MASTER, logLen });
-  const s = lib.LogSession.open(dev, { systemUuid: MASTER });
+  fs.truncateSync(dev, Math.max(devSize, MIN_DEVICE_SIZE));
+  mkfs(dev, { systemUuid: MASTER, logLen });
+  const s = LogSession.open(dev, { systemUuid: MASTER });
   try {
-    for (let i = 0; i < slots; i++) s.createFile(`f${i}`, lib.ALLOC_UNIT);
+    for (let i = 0; i < slots; i++) s.createFile(`f${i}`, ALLOC_UNIT);
   } finally {
     s.close();
   }
@@ -49,25 +60,25 @@ function fullDevice(logLen) {
 const rows = [];
 try {
   for (const l of logs) {
-    const logLen = lib.parseSize(l);
+    const logLen = parseSize(l);
     const t0 = Date.now();
     const { dev, slots } = fullDevice(logLen);
     const buildS = (Date.now() - t0) / 1000;
-    const d = lib.Device.open(dev);
-    const meta = lib.mapMeta(d);
-    const used = lib.LOG_HEADER_SIZE + slots * lib.LOG_ENTRY_SIZE;
+    const d = Device.open(dev);
+    const meta = mapMeta(d);
+    const used = LOG_HEADER_SIZE + slots * LOG_ENTRY_SIZE;
     const bare = best(() => crc32(meta.log.subarray(0, used)));
     const perEntry = best(() => {
       let x = 0;
       for (let i = 0; i < slots; i++) {
-        const at = lib.entryOffset(i);
-        x ^= crc32(meta.log.subarray(at, at + lib.LOG_ENTRY_CRC_SPAN));
+        const at = entryOffset(i);
+        x ^= crc32(meta.log.subarray(at, at + LOG_ENTRY_CRC_SPAN));
       }
       return x;
     });
-    const check = best(() => lib.checkLog(dev, meta.sb, meta.log, { systemUuid: MASTER }));
+    const check = best(() => checkLog(dev, meta.sb, meta.log, { systemUuid: MASTER }));
     d.close();
-    const whole = best(() => lib.fsckDevice(dev, { systemUuid: MASTER }));
+    const whole = best(() => fsckDevice(dev, { systemUuid: MASTER }));
     if (check.result.files !== slots || check.result.collisionCount !== 0 || check.result.badEntries.length !== 0) {
       throw new Error(`fsck of the full ${l} log is wrong: ${JSON.stringify(check.result.log)}`);
     }

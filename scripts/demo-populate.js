@@ -3,20 +3,21 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const lib = require('../packages/libfamfs/dist/internal.js');
+const { DataPath } = require('@famfs/libfamfs/device');
+const { LogSession } = require('@famfs/libfamfs/log');
 
 const dev = process.argv[2];
 const systemUuid = process.argv[3] ? Buffer.from(process.argv[3].replace(/-/g, ''), 'hex') : undefined;
 const repo = path.resolve(__dirname, '..');
 let s;
 try {
-  s = lib.LogSession.open(dev, { systemUuid });
+  s = LogSession.open(dev, { systemUuid });
 } catch (e) {
   console.error(`refused: ${e.message}`);
   process.exit(1);
 }
 try {
-  const data = new lib.DataPath(s.device);
+  const data = new DataPath(s.device);
   s.mkdir('docs');
   s.mkdir('src', { mode: 0o750 });
   const files = [['README.md', 'docs/README.md']];

@@ -59,14 +59,15 @@ if (process.getuid() !== 0) {
 }
 
 if (opts.build) {
-  for (const pkg of ['struct', 'libfamfs', 'fuse', 'famfs-fused', 'famfs-cli']) {
+  for (const pkg of ['native', 'struct', 'libfamfs', 'fuse', 'famfs-fused', 'famfs-cli']) {
     execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: path.join(ROOT, 'packages', pkg), stdio: 'inherit' });
   }
 }
-const lib = require(path.join(ROOT, 'packages/libfamfs/dist/internal.js'));
+const { DataPath } = require('@famfs/libfamfs/device');
+const { mkfs } = require('@famfs/libfamfs/log');
+const { FamfsMaster } = require('@famfs/libfamfs/mount');
 const native = require(path.join(ROOT, 'packages/native/dist/index.js'));
 const data = require(path.join(ROOT, 'packages/famfs-cli/dist/copy/data.js'));
-const { DeviceWindows } = require(path.join(ROOT, 'packages/famfs-cli/dist/copy/windows.js'));
 
 const work = fs.mkdtempSync('/dev/shm/famfs-cp-bench-');
 const env = { ...process.env, FAMFS_SYSTEM_UUID: UUID, FAMFS_RUN_DIR: path.join(work, 'run') };
@@ -141,7 +142,7 @@ function freshFamfs(size, logLen) {
   const dev = path.join(work, `dev${n}.img`);
   fs.writeFileSync(dev, '');
   fs.truncateSync(dev, size);
-  lib.mkfs(dev, { systemUuid: MASTER, logLen });
+  mkfs(dev, { systemUuid: MASTER, logLen });
   const mpt = path.join(work, `mnt${n}`);
   const shadow = path.join(work, `shadow${n}`);
   fs.mkdirSync(mpt);
@@ -327,8 +328,8 @@ function methods(srcBuf) {
     ['read() into a 64 MiB buffer + copy into the mapping', 'buffered', 64 * MiB],
   ];
   const f = freshFamfs(Math.max(8 * GiB, (variants.length * 2 + 2) * size));
-  const master = lib.FamfsMaster.open(f.mpt, { systemUuid: MASTER });
-  const windows = new DeviceWindows(master.session.device);
+  const master = FamfsMaster.open(f.mpt, { systemUuid: MASTER });
+  const windows = new DataPath(master.session.device, data.COPY_DATA_PATH);
   try {
     const fd = fs.openSync(src, 'r');
     for (let round = 0; round < 2; round++) {

@@ -7,12 +7,14 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const repo = path.resolve(__dirname, '../..');
-const lib = require(path.join(repo, 'packages/libfamfs/dist/internal.js'));
+const { parseSize } = require('@famfs/libfamfs');
+const { GiB, MiB } = require('@famfs/libfamfs/format');
+const { mkfs } = require('@famfs/libfamfs/log');
 const native = require(path.join(repo, 'packages/native/dist/index.js'));
 
 const args = process.argv.slice(2);
 const opt = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
-const size = lib.parseSize(opt('--size', '1g'));
+const size = parseSize(opt('--size', '1g'));
 const reps = Number(opt('--reps', '3'));
 const famfsBin = path.join(repo, 'packages/famfs-cli/bin/famfs.js');
 const uuid = '30313233-3435-3637-3839-3a3b3c3d3e3f';
@@ -45,8 +47,8 @@ const rows = [];
 try {
   const dev = path.join(work, 'dev.img');
   fs.writeFileSync(dev, '');
-  fs.truncateSync(dev, Math.max(4 * lib.GiB, size * (reps + 1) + 64 * lib.MiB));
-  lib.mkfs(dev, { systemUuid: Buffer.from(uuid.replace(/-/g, ''), 'hex') });
+  fs.truncateSync(dev, Math.max(4 * GiB, size * (reps + 1) + 64 * MiB));
+  mkfs(dev, { systemUuid: Buffer.from(uuid.replace(/-/g, ''), 'hex') });
   fs.mkdirSync(mpt);
   famfs('mount', dev, mpt);
   mounted = true;

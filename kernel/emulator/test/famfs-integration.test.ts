@@ -10,14 +10,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  FileEntry,
-  LogSession,
-  logMetaEntry,
-  logplayDevice,
-  mkfs,
-  superblockMetaEntry,
-} from '@famfs/libfamfs/internal';
+import { FileEntry } from '@famfs/libfamfs/format';
+import { LogSession, mkfs } from '@famfs/libfamfs/log';
+import { logMetaEntry, logplayDevice, superblockMetaEntry } from '@famfs/libfamfs/shadow';
 import type { FileSystem } from '@famfs/fuse';
 import { emulateMount, fuzzSession, O_RDWR } from '../src';
 import { cleanupTempDirs, expectedFileBytes, fillPattern, Layout, MiB, readAt, tempDir } from './helpers';

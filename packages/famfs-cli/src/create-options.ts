@@ -1,4 +1,6 @@
-import { DEFAULT_CHUNK_SIZE, FamfsMaster, InterleaveParams, parseMode } from '@famfs/libfamfs/internal';
+import { parseMode } from '@famfs/libfamfs';
+import { DEFAULT_CHUNK_SIZE, InterleaveParams } from '@famfs/libfamfs/alloc';
+import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { Io } from './io';
 import { optInt, optSize, optString } from './options';
 

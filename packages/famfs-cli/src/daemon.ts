@@ -1,12 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawn } from 'child_process';
+import { DAEMON_NAME } from '@famfs/libfamfs/mount';
 import { processAlive, waitFor } from './wait';
 
 /** The famfs_fused binary: FAMFS_FUSED when set, else the one installed with @famfs/fused. */
 export function daemonBinary(env: NodeJS.ProcessEnv = process.env): string {
   if (env.FAMFS_FUSED) return env.FAMFS_FUSED;
-  return path.join(path.dirname(require.resolve('@famfs/fused/package.json')), 'bin', 'famfs_fused.js');
+  return path.join(path.dirname(require.resolve('@famfs/fused/package.json')), 'bin', `${DAEMON_NAME}.js`);
 }
 
 export interface DaemonArgs {
@@ -37,7 +38,7 @@ export function startDaemon(a: DaemonArgs): number {
 
 /** Stops the daemon `pid` (only if it is a famfs_fused): waits, then SIGTERM, then SIGKILL. */
 export function stopDaemon(pid: number, graceMs = 3000): void {
-  const alive = () => processAlive(pid, 'famfs_fused');
+  const alive = () => processAlive(pid, DAEMON_NAME);
   if (!alive()) return;
   if (waitFor(() => !alive(), graceMs)) return;
   process.kill(pid, 'SIGTERM');

@@ -1,4 +1,4 @@
-import { isFamfsError } from '@famfs/libfamfs/internal';
+import { isFamfsError } from '@famfs/libfamfs';
 
 /** The C famfs' exit_val: |rc| capped at 127. */
 export function exitVal(rc: number): number {

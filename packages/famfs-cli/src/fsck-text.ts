@@ -1,6 +1,5 @@
 import {
   FileMetaLayout,
-  FsckReport,
   GiB,
   InterleavedExtLayout,
   LOG_HEADER_SIZE,
@@ -10,7 +9,8 @@ import {
   MkdirLayout,
   SimpleExtentLayout,
   SuperblockLayout,
-} from '@famfs/libfamfs/internal';
+} from '@famfs/libfamfs/format';
+import { FsckReport } from '@famfs/libfamfs/log';
 
 const ROLE_TEXT = { master: 'Owner', client: 'Client', nosuper: 'Invalid superblock' } as const;
 

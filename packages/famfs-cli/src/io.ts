@@ -9,12 +9,5 @@ export const processIo: Io = {
   err: (t) => process.stderr.write(t),
 };
 
-/** Thrown by a command to end with a given exit code after it has printed what it needs. */
-export class ExitCode extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
 /** A bad command line: printed with the command's usage, exit 1. */
 export class UsageError extends Error {}

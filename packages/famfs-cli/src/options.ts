@@ -1,4 +1,4 @@
-import { parseSize } from '@famfs/libfamfs/internal';
+import { parseSize } from '@famfs/libfamfs';
 import { UsageError } from './io';
 
 /** cac (through mri) turns numeric-looking values into numbers and repeats into arrays. */

@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { sleepMs } from '@famfs/libfamfs/internal';
+import { sleepMs } from '@famfs/native';
 
 /** Whether `pid` is a live process (not a zombie) whose command line mentions `name`. */
 export function processAlive(pid: number, name?: string): boolean {

@@ -125,7 +125,7 @@ describe('fsck', () => {
   test('collisions: exit code is their count and the files are named', () => {
     const dev = sparseFile(tmp(), 8 * GiB);
     famfs(['mkfs', dev]);
-    const lib = path.resolve(__dirname, '../../libfamfs/dist/internal.js');
+    const lib = path.resolve(__dirname, 'built-libfamfs.js');
     const script = `
       const lib = require(${JSON.stringify(lib)});
       const s = lib.LogSession.open(${JSON.stringify(dev)});

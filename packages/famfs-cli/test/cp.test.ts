@@ -14,7 +14,7 @@ import { C_MASTER_UUID, FAMFS_BIN, OTHER_UUID } from './run';
 import { formatProgress, Progress } from '../src/copy/progress';
 import { isContentsForm, sourceBasename } from '../src/copy/engine';
 
-const lib = require('../../libfamfs/dist/internal.js');
+const lib = require('./built-libfamfs');
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const MASTER = Buffer.from(C_MASTER_UUID.replace(/-/g, ''), 'hex');

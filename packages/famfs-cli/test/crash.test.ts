@@ -22,6 +22,7 @@ import {
   GiB,
   KiB,
   lib,
+  LIB_DIST,
   LIB_PATH,
   loggedPaths,
   MASTER,
@@ -265,7 +266,7 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       const stepper = path.join(tmp(), 'stepper.js');
       fs.writeFileSync(stepper, STEPPER);
       const cliMain = path.resolve(__dirname, '../dist/main.js');
-      const libDir = path.dirname(LIB_PATH);
+      const libDir = LIB_DIST;
       const src = sourceTree(path.join(tmp(), 'src'), 3, SEED);
       const commands: Record<string, (i: number) => string[]> = {
         creat: (i) => ['creat', '-M', `${path.join(mpt, `s${i}-a`)},8k`, '-M', `${path.join(mpt, `s${i}-b`)},3m`],

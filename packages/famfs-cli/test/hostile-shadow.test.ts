@@ -12,7 +12,7 @@ import * as path from 'path';
 import { daemonsFor, fuseMountsUnder, mountSuite, TestMounts } from './mounts';
 import { famfs, sparseFile, useTempDir, C_MASTER_UUID } from './run';
 
-const lib = require('../../libfamfs/dist/internal.js');
+const lib = require('./built-libfamfs');
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const MASTER = Buffer.from(C_MASTER_UUID.replace(/-/g, ''), 'hex');

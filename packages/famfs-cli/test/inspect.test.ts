@@ -9,7 +9,7 @@ import * as path from 'path';
 import { mountSuite, TestMounts } from './mounts';
 import { C_MASTER_UUID, famfs, OTHER_UUID, sparseFile, useTempDir } from './run';
 
-const lib = require('../../libfamfs/dist/internal.js');
+const lib = require('./built-libfamfs');
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const MASTER = Buffer.from(C_MASTER_UUID.replace(/-/g, ''), 'hex');

@@ -7,9 +7,9 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { daemonsFor, fuseMountsUnder, mountSuite, TestMounts } from './mounts';
-import { C_MASTER_UUID, famfs, OTHER_UUID, sparseFile, useTempDir } from './run';
+import { C_MASTER_UUID, famfs, OTHER_UUID, readBytes, sparseFile, useTempDir } from './run';
 
-const lib = require('../../libfamfs/dist/internal.js');
+const lib = require('./built-libfamfs');
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const MASTER = Buffer.from(C_MASTER_UUID.replace(/-/g, ''), 'hex');
@@ -44,14 +44,6 @@ function populatedDevice(dir: string) {
   return { dev, files };
 }
 
-function deviceBytes(dev: string, offset: number, size: number): Buffer {
-  const fd = fs.openSync(dev, 'r');
-  const b = Buffer.alloc(size);
-  fs.readSync(fd, b, 0, size, offset);
-  fs.closeSync(fd);
-  return b;
-}
-
 mountSuite('famfs mount tests')('famfs mount on a file-backed device', () => {
   afterEach(() => mounts.cleanup());
 
@@ -71,7 +63,7 @@ mountSuite('famfs mount tests')('famfs mount on a file-backed device', () => {
     expect(ls).toMatch(/two-mib/);
     for (const [name, f] of Object.entries(files)) {
       expect(fs.statSync(path.join(m1, name)).size).toBe(f.size);
-      expect(fs.readFileSync(path.join(m1, name)).equals(deviceBytes(dev, f.offset, f.size))).toBe(true);
+      expect(fs.readFileSync(path.join(m1, name)).equals(readBytes(dev, f.offset, f.size))).toBe(true);
     }
     expect(fs.statSync(path.join(m1, '.meta/.log')).mode & 0o777).toBe(0o644);
 

@@ -16,12 +16,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { C_MASTER_UUID, FAMFS_BIN } from './run';
 
-export const lib = require('../../libfamfs/dist/internal.js');
+export const lib = require('./built-libfamfs');
 export const MASTER = Buffer.from(C_MASTER_UUID.replace(/-/g, ''), 'hex');
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
-export const LIB_PATH = path.resolve(__dirname, '../../libfamfs/dist/internal.js');
+/** For child processes: `require(LIB_PATH)` is the built libfamfs as one object (built-libfamfs.js). */
+export const LIB_PATH = path.resolve(__dirname, 'built-libfamfs.js');
+/** The built libfamfs' dist directory, whose modules a child may patch (the crash stepper does). */
+export const LIB_DIST: string = lib.LIB_DIST;
 
 export const RESULT_PREFIX = 'RELIABILITY';
 

@@ -1,7 +1,6 @@
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { useTempDir as useSharedTempDir } from '../../libfamfs/test/support';
 
 export const FAMFS_BIN = path.resolve(__dirname, '..', 'bin', 'famfs.js');
 export const MKFS_BIN = path.resolve(__dirname, '..', 'bin', 'mkfs.famfs.js');
@@ -25,18 +24,9 @@ export function famfs(args: string[], env: Record<string, string> = {}, bin = FA
   return { code: r.status ?? 128 + (r.signal ? 1 : 0), stdout: r.stdout, stderr: r.stderr };
 }
 
-export function useTempDir(): () => string {
-  let dir = '';
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'famfs-cli-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return () => dir;
-}
+export { readBytes, sparseDevice as sparseFile } from '../../libfamfs/test/support';
 
-export function sparseFile(dir: string, size: number, name = 'dev.img'): string {
-  const p = path.join(dir, name);
-  fs.writeFileSync(p, '');
-  fs.truncateSync(p, size);
-  return p;
+/** A fresh temporary directory per test, removed afterwards. */
+export function useTempDir(): () => string {
+  return useSharedTempDir('famfs-cli-');
 }

@@ -6,8 +6,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as native from '@famfs/native';
-import { LogSession, logplayDevice, mkfs, emitShadowYaml } from '@famfs/libfamfs/internal';
-import type { FileEntry } from '@famfs/libfamfs/internal';
+import { LogSession, mkfs } from '@famfs/libfamfs/log';
+import { emitShadowYaml, logplayDevice } from '@famfs/libfamfs/shadow';
+import type { FileEntry } from '@famfs/libfamfs/format';
 import * as abi from '@famfs/fuse';
 import { Opcode } from '@famfs/fuse';
 import { Session } from '@famfs/fuse';

@@ -1,15 +1,15 @@
 /**
  * Unit tests of the famfs file system's pieces: GET_FMAP / GET_DAXDEV reply bytes and the limits
- * the kernel would enforce, the data path's offset arithmetic against a naive byte-by-byte model,
- * and the inode table's lookup counts.
+ * the kernel would enforce, and the inode table's lookup counts. (libfamfs' data path has its
+ * tests in packages/libfamfs/test/device.)
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { parseShadowYaml } from '@famfs/libfamfs/internal';
-import type { Extent, FileEntry, Fmap } from '@famfs/libfamfs/internal';
+import { parseShadowYaml } from '@famfs/libfamfs/shadow';
+import type { Extent, FileEntry, Fmap } from '@famfs/libfamfs/format';
 import { encodeFmapReply, FmapReplyError } from '../src/famfs/fmap-reply';
-import { DataPath, isFamfsError, MappableDevice, resolveRange } from '@famfs/libfamfs/internal';
+import { isFamfsError } from '@famfs/libfamfs';
 import { InodeTable } from '../src/famfs/inodes';
 import { FuseErrno, Errno } from '@famfs/fuse';
 import { rfc, v10 } from '@famfs/fuse';
@@ -125,149 +125,6 @@ describe('GET_FMAP reply', () => {
     const mismatched = il(2, 2 * MiB);
     (mismatched.fmap as { nstrips: number }).nstrips = 3;
     expect(errnoOf(() => encodeFmapReply(mismatched, v10))).toBe(Errno.EINVAL);
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-// Data path
-
-/** The device offset of every file byte, built by walking the layout in order (no division). */
-function naiveMap(fmap: Fmap, size: number): number[] {
-  const out: number[] = [];
-  if (fmap.kind === 'simple') {
-    for (const e of fmap.extents) for (let i = 0; i < e.len && out.length < size; i++) out.push(e.offset + i);
-    return out;
-  }
-  const next = fmap.strips.map(() => 0);
-  for (let k = 0; out.length < size; k++) {
-    const s = k % fmap.nstrips;
-    for (let i = 0; i < fmap.chunkSize && out.length < size; i++) out.push(fmap.strips[s].offset + next[s]++);
-  }
-  return out;
-}
-
-/** A device backed by a Buffer, so the data path can be tested without mmap. */
-class BufferDevice implements MappableDevice {
-  readonly path = '<buffer>';
-  readonly maps: Array<[number, number]> = [];
-  constructor(
-    readonly mem: Buffer,
-    readonly writable = true,
-  ) {}
-  get size() {
-    return this.mem.length;
-  }
-  map(offset: number, length: number): Buffer {
-    this.maps.push([offset, length]);
-    return this.mem.subarray(offset, offset + length);
-  }
-  unmap(): void {}
-  invalidate(): void {}
-  flush(): void {}
-}
-
-const LAYOUTS: Array<[string, Fmap, number]> = [
-  [
-    'simple, 3 extents',
-    {
-      kind: 'simple',
-      extents: [
-        { devIndex: 0, offset: 8192, len: 100 },
-        { devIndex: 0, offset: 100, len: 37 },
-        { devIndex: 0, offset: 20000, len: 500 },
-      ],
-    },
-    600,
-  ],
-  [
-    'interleaved, 2 strips, chunk 16',
-    { kind: 'interleaved', nstrips: 2, chunkSize: 16, strips: [{ devIndex: 0, offset: 4090, len: 64 }, { devIndex: 0, offset: 1000, len: 64 }] },
-    120,
-  ],
-  [
-    'interleaved, 3 strips, chunk 32',
-    {
-      kind: 'interleaved',
-      nstrips: 3,
-      chunkSize: 32,
-      strips: [
-        { devIndex: 0, offset: 12000, len: 96 },
-        { devIndex: 0, offset: 4000, len: 96 },
-        { devIndex: 0, offset: 8180, len: 96 },
-      ],
-    },
-    250,
-  ],
-];
-
-describe('data path', () => {
-  test.each(LAYOUTS)('%s: every range resolves like the byte-by-byte model', (_n, fmap, size) => {
-    const model = naiveMap(fmap, size);
-    expect(model.length).toBe(size);
-    for (let off = 0; off <= size + 3; off += 7) {
-      for (const len of [0, 1, 5, 16, 17, 33, 100, 1000]) {
-        const got: number[] = [];
-        for (const r of resolveRange(fmap, size, off, len)) for (let i = 0; i < r.len; i++) got.push(r.offset + i);
-        expect(got).toEqual(model.slice(off, Math.min(size, off + len)));
-      }
-    }
-  });
-
-  test('the fuse-famfs-abi §2.3 worked example (4 strips, 2 MiB chunks)', () => {
-    const strips = [0, 1, 2, 3].map((i) => ({ devIndex: 0, offset: (100 + 10 * i) * MiB, len: 6 * MiB }));
-    const fmap: Fmap = { kind: 'interleaved', nstrips: 4, chunkSize: 2 * MiB, strips };
-    // 15 MiB: chunk 7, strip 3, 3 MiB into the strip.
-    expect(resolveRange(fmap, 24 * MiB, 15 * MiB, 1)).toEqual([{ devIndex: 0, offset: strips[3].offset + 3 * MiB, len: 1 }]);
-    // 4 MiB: chunk 2, strip 2, offset 0.
-    expect(resolveRange(fmap, 24 * MiB, 4 * MiB, 1)).toEqual([{ devIndex: 0, offset: strips[2].offset, len: 1 }]);
-  });
-
-  test('a range the fmap does not cover is EIO; a chunk past its strip is EIO', () => {
-    const simple: Fmap = { kind: 'simple', extents: [{ devIndex: 0, offset: 0, len: 10 }] };
-    expect(errnoOf(() => resolveRange(simple, 20, 5, 10))).toBe(Errno.EIO);
-    const il: Fmap = { kind: 'interleaved', nstrips: 2, chunkSize: 16, strips: [{ devIndex: 0, offset: 0, len: 16 }, { devIndex: 0, offset: 100, len: 16 }] };
-    expect(resolveRange(il, 32, 0, 32).length).toBe(2);
-    expect(errnoOf(() => resolveRange(il, 40, 30, 10))).toBe(Errno.EIO);
-  });
-
-  test.each(LAYOUTS)('%s: read and write through windows match the model, clipped at EOF', (_n, fmap, size) => {
-    const mem = Buffer.alloc(6 * 4096);
-    for (let i = 0; i < mem.length; i++) mem[i] = (i * 7 + 3) & 0xff;
-    const dev = new BufferDevice(mem);
-    const dp = new DataPath(dev, { windowSize: 4096 });
-    const entry = fileEntry(size, fmap);
-    const model = naiveMap(fmap, size);
-    const expectRead = (off: number, len: number) => Buffer.from(model.slice(off, Math.min(size, off + len)).map((o) => mem[o]));
-    for (const [off, len] of [[0, size], [0, 1], [15, 2], [31, 40], [size - 3, 10], [size, 5], [size + 10, 5], [99, 2]] as const) {
-      expect(Buffer.concat(dp.read(entry, off, len))).toEqual(expectRead(off, len));
-    }
-    // Reads are views of the mapping, not copies.
-    const [first] = dp.read(entry, 0, 1);
-    expect(first.buffer).toBe(mem.buffer);
-    // Writes land where the model says, never past EOF.
-    const before = Buffer.from(mem);
-    const data = Buffer.from(Array.from({ length: 50 }, (_, i) => 200 + (i % 50)));
-    expect(dp.write(entry, size - 20, data)).toBe(20);
-    const expected = Buffer.from(before);
-    model.slice(size - 20).forEach((devOff, i) => (expected[devOff] = data[i]));
-    expect(mem.equals(expected)).toBe(true);
-    expect(mem.equals(before)).toBe(false);
-    expect(errnoOf(() => dp.write(entry, size, Buffer.from('x')))).toBe(Errno.EFBIG);
-    expect(dp.write(entry, size + 5, Buffer.alloc(0))).toBe(0);
-    // Windows were mapped lazily, each once.
-    const starts = dev.maps.map(([o]) => o);
-    expect(new Set(starts).size).toBe(starts.length);
-    expect(dp.mappedWindows).toBe(starts.length);
-  });
-
-  test('read-only device: writes are EROFS; extents past the device are EIO', () => {
-    const dev = new BufferDevice(Buffer.alloc(8192), false);
-    const dp = new DataPath(dev, { windowSize: 4096 });
-    const ok = fileEntry(10, { kind: 'simple', extents: [{ devIndex: 0, offset: 4000, len: 200 }] });
-    expect(Buffer.concat(dp.read(ok, 0, 10)).length).toBe(10);
-    expect(errnoOf(() => dp.write(ok, 0, Buffer.from('x')))).toBe(Errno.EROFS);
-    const past = fileEntry(10, { kind: 'simple', extents: [{ devIndex: 0, offset: 8190, len: 200 }] });
-    expect(errnoOf(() => dp.read(past, 0, 10))).toBe(Errno.EIO);
   });
 });
 

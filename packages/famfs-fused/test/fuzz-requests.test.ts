@@ -9,7 +9,7 @@
  *    blob is accepted by the kernel's parser (kernel/emulator parseFmap, the §1.10 rules) and
  *    decodes back to the entry's size and extents.
  */
-import type { Extent, FileEntry } from '@famfs/libfamfs/internal';
+import type { Extent, FileEntry } from '@famfs/libfamfs/format';
 import { Errno } from '@famfs/fuse';
 import {
   AccessIn,

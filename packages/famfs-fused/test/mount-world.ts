@@ -8,8 +8,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { LogSession, logplayDevice, mkfs } from '@famfs/libfamfs/internal';
-import type { FileEntry } from '@famfs/libfamfs/internal';
+import { LogSession, mkfs } from '@famfs/libfamfs/log';
+import { logplayDevice } from '@famfs/libfamfs/shadow';
+import type { FileEntry } from '@famfs/libfamfs/format';
 import { isMounted, unmountFuse } from '@famfs/fuse';
 import { patternBytes } from '@famfs/fuse/testing';
 import { readDevice, tempDir, writeDevice } from './helpers';

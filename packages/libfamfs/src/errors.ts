@@ -1,3 +1,5 @@
+import * as os from 'os';
+
 /**
  * Typed errors of libfamfs. Every failure the library reports is a FamfsError with a stable
  * `code`; the message is one line that names the object (device, path, entry) and what is wrong.
@@ -21,25 +23,31 @@ export type FamfsErrorCode =
   | 'EROFS' // a write through a read-only device
   | 'EIO'; // the device could not be read or written
 
-/** Maps library codes to the errno a CLI or daemon reports. */
+const E = os.constants.errno;
+
+/**
+ * Maps library codes to the errno a CLI or daemon reports (the system's numbers, by name). Codes
+ * with no errno of their own take the nearest: a bad superblock, log, entry or YAML is EINVAL,
+ * a full log ENOMEM, a symlink where none belongs ELOOP (what O_NOFOLLOW gives).
+ */
 export const ERRNO_OF: Record<FamfsErrorCode, number> = {
-  EBADSUPER: 22,
-  EBADLOG: 22,
-  EBADENTRY: 22,
-  EBADYAML: 22,
-  ENOTMASTER: 1,
-  ELOGFULL: 12,
-  ENOSPC: 28,
-  EEXIST: 17,
-  ENOENT: 2,
-  ENOTDIR: 20,
-  EISDIR: 21,
-  EINVAL: 22,
-  EBUSY: 16,
-  ESYMLINK: 40,
-  EFBIG: 27,
-  EROFS: 30,
-  EIO: 5,
+  EBADSUPER: E.EINVAL,
+  EBADLOG: E.EINVAL,
+  EBADENTRY: E.EINVAL,
+  EBADYAML: E.EINVAL,
+  ENOTMASTER: E.EPERM,
+  ELOGFULL: E.ENOMEM,
+  ENOSPC: E.ENOSPC,
+  EEXIST: E.EEXIST,
+  ENOENT: E.ENOENT,
+  ENOTDIR: E.ENOTDIR,
+  EISDIR: E.EISDIR,
+  EINVAL: E.EINVAL,
+  EBUSY: E.EBUSY,
+  ESYMLINK: E.ELOOP,
+  EFBIG: E.EFBIG,
+  EROFS: E.EROFS,
+  EIO: E.EIO,
 };
 
 export class FamfsError extends Error {

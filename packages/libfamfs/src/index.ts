@@ -1,7 +1,6 @@
 /**
  * @famfs/libfamfs: the famfs on-media format and the operations on it, for tools that work with
- * famfs devices and mounts. This is the public, documented surface; the rest of the package is
- * internal to famfs-ts (`@famfs/libfamfs/internal`).
+ * famfs devices and mounts. This is the public, documented surface.
  *
  * Typical uses:
  * - look at a device: `fsckDevice(dev)` for a structured check, `logplayDevice(dev, shadowDir)` to
@@ -11,6 +10,20 @@
  *   `FamfsMaster.open(pathInMount)` on a mounted famfs (also updates what the mount shows);
  * - file data on a mounted famfs, on any host: `FamfsFile.open(path)`.
  * Every failure is a `FamfsError` with a stable `code`.
+ *
+ * Inside, the source is cut in layers, each importing only the ones before it:
+ *   format/  on-media structs, constants, the fmap rule, reserved metadata paths
+ *   device/  devices (mmap, locks) and file data on them (DataPath)
+ *   alloc/   the allocation map and allocators
+ *   log/     replay, appends (LogSession), mkfs, fsck, statfs
+ *   shadow/  the shadow tree: YAML, the hardened reader, logplay
+ *   mount/   mounts: table, records, contract with the daemon, FamfsMaster, FamfsFile, inspection
+ * (one exception: log/mkfs and log/fsck ask mount/mount-table.ts, a leaf over @famfs/native,
+ * whether a device is mounted). Utilities every layer may use stay at the top: errors.ts,
+ * sizes.ts, system-uuid.ts, prng.ts; snapshot.ts (read-only snapshots) sits above all layers.
+ * The other famfs-ts packages reach a layer through its subpath (`@famfs/libfamfs/format`,
+ * `/device`, `/log`, `/alloc`, `/shadow`, `/mount`), each exporting by name what they use; the
+ * top-level utilities are exported here.
  */
 export { FamfsError, isFamfsError } from './errors';
 export type { FamfsErrorCode } from './errors';
@@ -39,28 +52,30 @@ export { uuidToText, uuidToBytes } from './format/uuid';
 
 export { getSystemUuid, roleOf, SYSTEM_UUID_PATH, SYSTEM_UUID_ENV } from './system-uuid';
 export type { Role, SystemUuidOptions } from './system-uuid';
-export { parseSize } from './sizes';
+export { tryGetSystemUuid } from './system-uuid';
+export { parseMode, parseSize } from './sizes';
 
-export { mkfs } from './mkfs';
-export type { MkfsOptions, MkfsResult } from './mkfs';
-export { fsckDevice } from './fsck';
-export type { FsckReport, FsckOptions, CollisionReport, BucketStats } from './fsck';
-export type { BadEntry, TreeConflict } from './replay';
+export { mkfs } from './log/mkfs';
+export type { MkfsOptions, MkfsResult } from './log/mkfs';
+export { fsckDevice } from './log/fsck';
+export type { FsckReport, FsckOptions, CollisionReport, BucketStats } from './log/fsck';
+export type { BadEntry, TreeConflict } from './log/replay';
 export { logplayDevice } from './shadow/logplay';
 export type { LogplayResult, LogplayOptions, LogplayProblem } from './shadow/logplay';
-export { parseShadowYaml, emitShadowYaml } from './shadow/yaml';
+export { parseShadowYaml } from './shadow/yaml-parse';
+export { emitShadowYaml } from './shadow/yaml-emit';
 
-export { LogSession } from './log-session';
-export type { LogSessionOptions, OwnerOptions, FileOptions } from './log-session';
-export type { InterleaveParams } from './interleave';
-export { findFamfsMount } from './mounted';
-export type { FamfsMount } from './mounted';
-export { FamfsMaster } from './master';
-export { FamfsFile } from './famfs-file';
-export { DataPath } from './file-data';
+export { LogSession } from './log/log-session';
+export type { LogSessionOptions, OwnerOptions, FileOptions } from './log/log-session';
+export type { InterleaveParams } from './alloc/interleave';
+export { findFamfsMount } from './mount/records';
+export type { FamfsMount } from './mount/records';
+export { FamfsMaster } from './mount/master';
+export { FamfsFile } from './mount/famfs-file';
+export { DataPath } from './device/file-data';
 export { FamfsPrng, randomizeFile, verifyFile } from './prng';
 
 // Read-only snapshots of a device or a mounted famfs: superblock, log and tree with fmaps.
-export { readFamfs, readMountedFamfs } from './api';
-export type { FamfsSnapshot, MountedFamfsSnapshot, MountInfo, ReadFamfsOptions, SnapshotDirectory, SnapshotFile, SuperblockInfo } from './api';
-export type { DeviceKind } from './device';
+export { readFamfs, readMountedFamfs } from './snapshot';
+export type { FamfsSnapshot, MountedFamfsSnapshot, MountInfo, ReadFamfsOptions, SnapshotDirectory, SnapshotFile, SuperblockInfo } from './snapshot';
+export type { DeviceKind } from './device/device';

@@ -20,7 +20,7 @@ import {
   SnapshotFile,
   uuidToText,
 } from '@famfs/libfamfs';
-import { MASTER, OTHER, sparseDevice, useTempDir, writeBytes } from './helpers';
+import { MASTER, OTHER, sparseDevice, useTempDir, writeBytes } from './support';
 
 const REPO = path.resolve(__dirname, '../../..');
 const LIB = path.join(REPO, 'packages/libfamfs');

@@ -1,4 +1,4 @@
-import { FamfsPrng } from '../src/internal';
+import { FamfsPrng } from '../src/prng';
 
 test('the C famfs stream: seed 1 and seed 42 start as the C famfs documents', () => {
   const a = Buffer.alloc(16);

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { getSystemUuid, isFamfsError, uuidToText } from '../src/internal';
-import { useTempDir } from './helpers';
+import { isFamfsError } from '../src/errors';
+import { uuidToText } from '../src/format/uuid';
+import { getSystemUuid } from '../src/system-uuid';
+import { useTempDir } from './support';
 
 const tmp = useTempDir();
 

@@ -229,3 +229,7 @@ export function prngFill(state: Int32Array, buf: Uint8Array): void {
 export function prngCompare(state: Int32Array, buf: Uint8Array): number {
   return native.prngCompare(state, buf);
 }
+
+export { MOUNTINFO_PATH, mountsAt, mountsHolding, parseMountInfo, readMountTable } from './mount-table';
+export type { MountTableEntry } from './mount-table';
+export { sleepMs } from './sleep';

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkMountedTree, FamfsError, findFamfsMount, readMountedLog } from '@famfs/libfamfs/internal';
+import { FamfsError } from '@famfs/libfamfs';
+import { checkMountedTree, findFamfsMount, readMountedLog } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 

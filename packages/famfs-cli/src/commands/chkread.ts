@@ -1,6 +1,12 @@
 import * as fs from 'fs';
 import * as native from '@famfs/native';
-import { checkSuperblock, LOG_HEADER_SIZE, LogHeaderLayout, parseLogHeader, SuperblockLayout } from '@famfs/libfamfs/internal';
+import {
+  checkSuperblock,
+  LOG_HEADER_SIZE,
+  LogHeaderLayout,
+  parseLogHeader,
+  SuperblockLayout,
+} from '@famfs/libfamfs/format';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 import { Io } from '../io';

@@ -1,18 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  checkRelpath,
-  emitShadowYaml,
-  FamfsError,
-  FamfsMaster,
-  FileEntry,
-  fmapExtents,
-  isMetaFile,
-  relpathInMount,
-  requireFamfsMount,
-  SUPERBLOCK_META,
-  LOG_META,
-} from '@famfs/libfamfs/internal';
+import { FamfsError } from '@famfs/libfamfs';
+import { checkRelpath, FileEntry, fmapExtents, LOG_META, SUPERBLOCK_META } from '@famfs/libfamfs/format';
+import { emitShadowYaml } from '@famfs/libfamfs/shadow';
+import { FamfsMaster, isMetaFile, relpathInMount, requireFamfsMount } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
 

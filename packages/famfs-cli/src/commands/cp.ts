@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkInterleave, FamfsMaster, isFamfsError } from '@famfs/libfamfs/internal';
+import { isFamfsError } from '@famfs/libfamfs';
+import { checkInterleave } from '@famfs/libfamfs/alloc';
+import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { CopyEngine, CopyReport, scanTotals } from '../copy/engine';
 import { formatBytes, Progress, ProgressSink } from '../copy/progress';

@@ -1,5 +1,7 @@
 import { randomBytes } from 'crypto';
-import { FamfsError, FamfsMaster, FileEntry, randomizeFile } from '@famfs/libfamfs/internal';
+import { FamfsError, randomizeFile } from '@famfs/libfamfs';
+import { FileEntry } from '@famfs/libfamfs/format';
+import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { currentUmask, interleaveFor, INTERLEAVE_FLAGS, OWNER_FLAGS, parseInterleaveFlags, parseOwner } from '../create-options';
 import { describeError } from '../errors';

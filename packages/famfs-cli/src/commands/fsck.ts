@@ -1,5 +1,7 @@
 import * as fs from 'fs';
-import { FamfsMount, findFamfsMount, fsckDevice, isFamfsError } from '@famfs/libfamfs/internal';
+import { isFamfsError } from '@famfs/libfamfs';
+import { fsckDevice } from '@famfs/libfamfs/log';
+import { FamfsMount, findFamfsMount, isFuseMount } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf, exitVal } from '../errors';
 import { formatFsck } from '../fsck-text';
@@ -73,7 +75,7 @@ function mountedPath(p: string): FamfsMount | undefined {
 function mountHeader(m: FamfsMount): string {
   return [
     `famfs_fsck: mount point:    ${m.mountpoint}`,
-    `famfs_fsck: mount type:     ${m.mount.fstype === 'fuse' || m.mount.fstype.startsWith('fuse.') ? 'fuse' : m.mount.fstype}`,
+    `famfs_fsck: mount type:     ${isFuseMount(m.mount) ? 'fuse' : m.mount.fstype}`,
     `famfs_fsck: backing device: ${m.device}`,
     `famfs_fsck: shadow path:    ${m.shadow}`,
     '',

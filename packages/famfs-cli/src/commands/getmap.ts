@@ -1,13 +1,21 @@
 import * as fs from 'fs';
-import { FamfsMount, findFamfsMount, MountedFileMap, MountedLog, mountedFileMap, readMountedLog, relpathInMount } from '@famfs/libfamfs/internal';
+import * as os from 'os';
+import {
+  FamfsMount,
+  findFamfsMount,
+  MountedFileMap,
+  mountedFileMap,
+  MountedLog,
+  readMountedLog,
+  relpathInMount,
+} from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 
 /** getmap's exit codes, as the C famfs defines them. */
 const NOT_FAMFS = 1;
 const NO_MAP = 2;
-const EBADF = 9;
-const EISDIR = 21;
+const { EBADF, EISDIR } = os.constants.errno;
 
 interface JsonExtent {
   devIndex: number;

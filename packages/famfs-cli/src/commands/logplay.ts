@@ -1,4 +1,5 @@
-import { logplayDevice, logplayErrorCount, requireFamfsMount } from '@famfs/libfamfs/internal';
+import { logplayDevice, logplayErrorCount } from '@famfs/libfamfs/shadow';
+import { requireFamfsMount } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf, exitVal } from '../errors';
 import { UsageError } from '../io';

@@ -1,9 +1,11 @@
-import { FamfsError, FamfsMaster } from '@famfs/libfamfs/internal';
+import * as os from 'os';
+import { FamfsError } from '@famfs/libfamfs';
+import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { currentUmask, OWNER_FLAGS, parseOwner } from '../create-options';
 import { describeError } from '../errors';
 
-const EALREADY = 114;
+const { EALREADY } = os.constants.errno;
 
 /**
  * `famfs mkdir`: log a directory (master only). Without -p the parent must exist and the path

@@ -1,4 +1,5 @@
-import { DEFAULT_LOG_LEN, fsckDevice, mkfs } from '@famfs/libfamfs/internal';
+import { DEFAULT_LOG_LEN } from '@famfs/libfamfs/format';
+import { fsckDevice, mkfs } from '@famfs/libfamfs/log';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 import { formatFsck } from '../fsck-text';

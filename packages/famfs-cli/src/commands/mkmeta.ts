@@ -1,5 +1,7 @@
 import * as fs from 'fs';
-import { FamfsError, FamfsMount, findFamfsMount, LOG_META, mountsOfDevice, rewriteMetaFiles, SUPERBLOCK_META } from '@famfs/libfamfs/internal';
+import { FamfsError } from '@famfs/libfamfs';
+import { LOG_META, SUPERBLOCK_META } from '@famfs/libfamfs/format';
+import { FamfsMount, findFamfsMount, mountsOfDevice, rewriteMetaFiles } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
 

@@ -1,25 +1,29 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { FamfsError, roleOf, tryGetSystemUuid } from '@famfs/libfamfs';
+import { SUPERBLOCK_META, SUPERBLOCK_SIZE, uuidToText } from '@famfs/libfamfs/format';
+import { Device, mapMeta } from '@famfs/libfamfs/device';
+import { replayLog } from '@famfs/libfamfs/log';
 import {
-  Device,
-  FamfsError,
-  mapMeta,
-  mountsOfDevice,
   playIntoShadow,
   prepareShadowRoot,
-  readMountRecord,
-  readMounts,
-  replayLog,
-  roleOf,
+  SHADOW_ROOT_NAME,
   ShadowTree,
-  SUPERBLOCK_SIZE,
-  tryGetSystemUuid,
-  umountQuietly,
-  uuidToText,
   writeMetaFiles,
+} from '@famfs/libfamfs/shadow';
+import {
+  DAEMON_LOG_FILE,
+  daemonPaths,
+  readDaemonStatus,
+  isMountpoint,
+  mountsOfDevice,
+  readMountRecord,
+  umountQuietly,
   writeMountRecord,
-} from '@famfs/libfamfs/internal';
+} from '@famfs/libfamfs/mount';
+import type { DaemonStatus, DataPathKind } from '@famfs/libfamfs/mount';
+import { mountsHolding, readMountTable } from '@famfs/native';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
 import { UsageError } from '../io';
@@ -39,7 +43,7 @@ export const mountCommand: CommandSpec = {
   summary: 'Mount a famfs file system: replay its log into a shadow tree and serve it with famfs_fused',
   options: [
     ['-t, --timeout <seconds>', 'FUSE entry and attribute cache timeout (default: the daemon\'s)'],
-    ['-d, --debug', 'Run the daemon with debug logging (to SHADOW/famfs_fused.log)'],
+    ['-d, --debug', `Run the daemon with debug logging (to SHADOW/${DAEMON_LOG_FILE})`],
     ['-S, --shadow <dir>', 'Use this shadow path (it must exist and hold no root/); default a new famfs_shadow_* on a tmpfs (/run, /dev/shm or the temp dir)'],
     ['--abi <name>', 'famfs kernel ABI profile for the DAX path: v10 (default) or rfc'],
   ],
@@ -89,23 +93,31 @@ function mountFamfs(req: MountRequest) {
     return rec === undefined || rec.systemUuid === myUuid;
   });
   if (same) throw new FamfsError('EBUSY', `${device} is already mounted at ${same.mountpoint} by this host`, { device });
-  if (readMounts().some((m) => m.mountpoint === mountpoint)) throw new FamfsError('EBUSY', `something is already mounted at ${mountpoint}`);
+  if (isMountpoint(mountpoint)) throw new FamfsError('EBUSY', `something is already mounted at ${mountpoint}`);
 
   const shadowCreated = req.shadow === undefined;
   const shadow = shadowCreated ? fs.mkdtempSync(path.join(shadowParent(), 'famfs_shadow_')) : path.resolve(req.shadow!);
   if (shadowCreated) fs.chmodSync(shadow, 0o755);
-  else if (fs.existsSync(path.join(shadow, 'root'))) throw new FamfsError('EEXIST', `shadow path ${shadow} already holds a root/ (in use by another mount?)`);
+  else if (fs.existsSync(path.join(shadow, SHADOW_ROOT_NAME))) throw new FamfsError('EEXIST', `shadow path ${shadow} already holds a root/ (in use by another mount?)`);
 
   let pid: number | undefined;
   try {
     const root = prepareShadowRoot(shadow);
     const { role, result } = replayIntoShadow(device, root);
-    pid = startDaemon({ device, mountpoint, shadow, abi: req.abi, timeout: req.timeout, debug: req.debug, logFile: path.join(shadow, 'famfs_fused.log') });
+    const daemonFiles = daemonPaths(shadow);
+    pid = startDaemon({ device, mountpoint, shadow, abi: req.abi, timeout: req.timeout, debug: req.debug, logFile: daemonFiles.log });
     const daemonPid = pid;
-    const metaFile = path.join(mountpoint, '.meta', '.superblock');
-    const ready = waitFor(() => !processAlive(daemonPid) || sizeOf(metaFile) === SUPERBLOCK_SIZE, READY_TIMEOUT_MS);
-    if (!ready || !processAlive(daemonPid)) {
-      throw new FamfsError('EIO', `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${lastLines(path.join(shadow, 'famfs_fused.log'))}`);
+    // The daemon writes its status record once it serves the mount and its diagnostics socket is
+    // up; the superblock must then read back whole through the mount, as the C mount checks.
+    const metaFile = path.join(mountpoint, SUPERBLOCK_META);
+    let status: DaemonStatus | undefined;
+    const served = () => {
+      status = readDaemonStatus(shadow);
+      return status !== undefined && status.pid === daemonPid;
+    };
+    const ready = waitFor(() => !processAlive(daemonPid) || (served() && sizeOf(metaFile) === SUPERBLOCK_SIZE), READY_TIMEOUT_MS);
+    if (!ready || !processAlive(daemonPid) || !status) {
+      throw new FamfsError('EIO', `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${lastLines(daemonFiles.log)}`);
     }
     writeMountRecord({ mountpoint, device, shadow, shadowCreated, pid, abi: req.abi, systemUuid: myUuid, startedAt: new Date().toISOString() });
     const warnings = [...result.bad.map((b) => b.reason), ...result.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`)];
@@ -115,7 +127,7 @@ function mountFamfs(req: MountRequest) {
       shadow,
       role,
       warnings,
-      dataPath: dataPathOf(path.join(shadow, 'famfs_fused.log')),
+      dataPath: describeDataPath(status.dataPath),
       summary: `${result.entries} log entries; ${result.newFiles} files; ${result.newDirs} directories`,
     };
   } catch (e) {
@@ -125,7 +137,7 @@ function mountFamfs(req: MountRequest) {
     }
     umountQuietly(mountpoint);
     try {
-      fs.rmSync(shadowCreated ? shadow : path.join(shadow, 'root'), { recursive: true, force: true });
+      fs.rmSync(shadowCreated ? shadow : path.join(shadow, SHADOW_ROOT_NAME), { recursive: true, force: true });
     } catch {
       // Nothing to remove (e.g. -S names a file): report the original error, not this one.
     }
@@ -154,11 +166,9 @@ function replayIntoShadow(device: string, root: string) {
  */
 function shadowParent(): string {
   if (process.env.FAMFS_SHADOW_DIR) return process.env.FAMFS_SHADOW_DIR;
-  const mounts = readMounts();
-  const fsType = (p: string) =>
-    mounts.filter((m) => p === m.mountpoint || p.startsWith(m.mountpoint === '/' ? '/' : m.mountpoint + '/')).sort((a, b) => b.mountpoint.length - a.mountpoint.length)[0]?.fstype;
+  const table = readMountTable();
   for (const dir of ['/run', '/dev/shm', os.tmpdir()]) {
-    if (fs.existsSync(dir) && fsType(dir) === 'tmpfs') return dir;
+    if (fs.existsSync(dir) && mountsHolding(dir, table)[0]?.fstype === 'tmpfs') return dir;
   }
   return os.tmpdir();
 }
@@ -190,17 +200,9 @@ function lastLines(file: string): string {
   }
 }
 
-/** What the daemon negotiated, from its log: the kernel maps files itself (DAX), or the daemon serves them. */
-function dataPathOf(logFile: string): string {
-  let text = '';
-  try {
-    text = fs.readFileSync(logFile, 'utf8');
-  } catch {
-    // no log: say so below
-  }
-  const m = /famfs (on|off)/.exec(text.split('\n').reverse().join('\n'));
-  if (!m) return 'unknown (no word from famfs_fused yet)';
-  return m[1] === 'on'
+/** What the daemon negotiated at INIT, in words: the kernel maps files itself (DAX), or the daemon serves them. */
+function describeDataPath(kind: DataPathKind): string {
+  return kind === 'dax'
     ? 'DAX: the kernel offered FUSE_DAX_FMAP and maps file data from the device itself'
     : 'stock: the kernel has no famfs DAX support, so famfs_fused serves reads and writes from the device';
 }

@@ -1,6 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { FamfsError, findFamfsMount, readMountRecord, removeMountRecord, unmountFamfs } from '@famfs/libfamfs/internal';
+import { FamfsError } from '@famfs/libfamfs';
+import { SHADOW_ROOT_NAME } from '@famfs/libfamfs/shadow';
+import {
+  daemonPaths,
+  findFamfsMount,
+  readMountRecord,
+  removeMountRecord,
+  unmountFamfs,
+} from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
 import { stopDaemon } from '../daemon';
@@ -31,8 +39,10 @@ export const umountCommand: CommandSpec = {
       if (shadow) {
         if (record?.shadowCreated) fs.rmSync(shadow, { recursive: true, force: true });
         else {
-          fs.rmSync(path.join(shadow, 'root'), { recursive: true, force: true });
-          fs.rmSync(path.join(shadow, 'famfs_fused.pid'), { force: true });
+          // A shadow path the user gave (-S) stays; what the mount and its daemon put in it goes.
+          fs.rmSync(path.join(shadow, SHADOW_ROOT_NAME), { recursive: true, force: true });
+          fs.rmSync(daemonPaths(shadow).pid, { force: true });
+          fs.rmSync(daemonPaths(shadow).status, { force: true });
         }
       }
       removeMountRecord(mountpoint);
@@ -48,7 +58,7 @@ export const umountCommand: CommandSpec = {
 function readPid(shadow: string | undefined): number | undefined {
   if (!shadow) return undefined;
   try {
-    const n = Number(fs.readFileSync(path.join(shadow, 'famfs_fused.pid'), 'utf8').trim());
+    const n = Number(fs.readFileSync(daemonPaths(shadow).pid, 'utf8').trim());
     return Number.isInteger(n) && n > 0 ? n : undefined;
   } catch {
     return undefined;

@@ -1,4 +1,5 @@
-import { FamfsFile, verifyFile } from '@famfs/libfamfs/internal';
+import { verifyFile } from '@famfs/libfamfs';
+import { FamfsFile } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 import { UsageError } from '../io';

@@ -8,10 +8,18 @@
  * file is read whole, with one extra byte asked for, in a single pread into a scratch buffer:
  * that one call also proves the source ends where its size said. bench/cp/run.js (part 3)
  * measures these paths against the buffered one (`copyFdBuffered`).
+ *
+ * The device is reached through a libfamfs DataPath with COPY_DATA_PATH's policy: a copy walks
+ * the device window after window, so only the two most recently used windows stay mapped across
+ * trim() (called after each chunk and between files), and small writes to a file-backed device
+ * take the pwrite path (DataPath's module comment says why each matters).
  */
 import * as fs from 'fs';
-import { FileEntry } from '@famfs/libfamfs/internal';
-import { DeviceWindows } from './windows';
+import { FileEntry } from '@famfs/libfamfs/format';
+import { DataPath, DataPathOptions } from '@famfs/libfamfs/device';
+
+/** How the copy engine maps the device: two windows kept across trim(), pwrite for writes up to 1 MiB. */
+export const COPY_DATA_PATH: DataPathOptions = { windows: { lru: 2 }, pwriteMax: 1024 * 1024 };
 
 /** Bytes of the file handled per step: large enough that syscall costs vanish, small enough to report progress often. */
 export const COPY_CHUNK = 64 * 1024 * 1024;
@@ -53,7 +61,7 @@ export function smallFileBuffer(): Buffer {
 }
 
 /** Copies `size` bytes of `fd` into `entry`, reading straight into the device mapping. */
-export function copyFdDirect(data: DeviceWindows, entry: FileEntry, fd: number, size: number, onBytes?: OnBytes, chunk = COPY_CHUNK, scratch?: Buffer): void {
+export function copyFdDirect(data: DataPath, entry: FileEntry, fd: number, size: number, onBytes?: OnBytes, chunk = COPY_CHUNK, scratch?: Buffer): void {
   if (scratch && size < scratch.length) {
     // One pread normally: it returns `size` bytes, short of the size + 1 asked, at EOF.
     let got = fs.readSync(fd, scratch, 0, size + 1, 0);
@@ -85,7 +93,7 @@ export function copyFdDirect(data: DeviceWindows, entry: FileEntry, fd: number, 
 }
 
 /** Same result as copyFdDirect, through a reused buffer and `DataPath.write`. */
-export function copyFdBuffered(data: DeviceWindows, entry: FileEntry, fd: number, size: number, buf: Buffer, onBytes?: OnBytes): void {
+export function copyFdBuffered(data: DataPath, entry: FileEntry, fd: number, size: number, buf: Buffer, onBytes?: OnBytes): void {
   for (let off = 0; off < size; ) {
     const n = Math.min(buf.length, size - off);
     const got = preadFull(fd, buf, 0, n, off);
@@ -116,7 +124,7 @@ function zipViews(a: Buffer[], b: Buffer[], fn: (x: Buffer, y: Buffer) => boolea
 }
 
 /** Copies famfs file `src` into famfs file `dst` of the same size, mapping to mapping. */
-export function copyEntry(data: DeviceWindows, src: FileEntry, dst: FileEntry, onBytes?: OnBytes, chunk = COPY_CHUNK): void {
+export function copyEntry(data: DataPath, src: FileEntry, dst: FileEntry, onBytes?: OnBytes, chunk = COPY_CHUNK): void {
   for (let off = 0; off < dst.size; ) {
     const n = Math.min(chunk, dst.size - off);
     zipViews(data.views(src, off, n, true), data.views(dst, off, n, false), (s, d) => {
@@ -147,7 +155,7 @@ function firstDifference(a: Buffer, b: Buffer): number {
  * Compares `size` bytes of `fd` with famfs file `entry`; returns the file offset of the first
  * difference, or -1 when they are equal (a source of another length differs where it ends).
  */
-export function compareFd(data: DeviceWindows, entry: FileEntry, fd: number, size: number, buf: Buffer, onBytes?: OnBytes): number {
+export function compareFd(data: DataPath, entry: FileEntry, fd: number, size: number, buf: Buffer, onBytes?: OnBytes): number {
   if (entry.size !== size) return Math.min(entry.size, size);
   for (let off = 0; off < size; ) {
     const n = Math.min(buf.length, size - off);
@@ -172,7 +180,7 @@ export function compareFd(data: DeviceWindows, entry: FileEntry, fd: number, siz
 }
 
 /** Compares two famfs files of the device; -1 when equal, else the first differing offset. */
-export function compareEntry(data: DeviceWindows, a: FileEntry, b: FileEntry, onBytes?: OnBytes, chunk = COPY_CHUNK): number {
+export function compareEntry(data: DataPath, a: FileEntry, b: FileEntry, onBytes?: OnBytes, chunk = COPY_CHUNK): number {
   if (a.size !== b.size) return Math.min(a.size, b.size);
   for (let off = 0; off < a.size; ) {
     const n = Math.min(chunk, a.size - off);

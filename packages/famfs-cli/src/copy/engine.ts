@@ -13,10 +13,15 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { emitShadowYaml, FamfsError, FamfsMaster, FileEntry, FileOptions, InterleaveParams, isFamfsError, LOG_META, META_DIR, SUPERBLOCK_META } from '@famfs/libfamfs/internal';
+import { FamfsError, isFamfsError } from '@famfs/libfamfs';
+import { FileEntry, LOG_META, META_DIR, SUPERBLOCK_META } from '@famfs/libfamfs/format';
+import { DataPath } from '@famfs/libfamfs/device';
+import { InterleaveParams } from '@famfs/libfamfs/alloc';
+import { FileOptions } from '@famfs/libfamfs/log';
+import { emitShadowYaml } from '@famfs/libfamfs/shadow';
+import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { describeError } from '../errors';
-import { compareEntry, compareFd, copyEntry, copyFdDirect, smallFileBuffer, SourceChanged } from './data';
-import { DeviceWindows } from './windows';
+import { compareEntry, compareFd, COPY_DATA_PATH, copyEntry, copyFdDirect, smallFileBuffer, SourceChanged } from './data';
 import { Progress } from './progress';
 
 export interface CopyOptions {
@@ -92,7 +97,7 @@ export function sourceBasename(p: string): string {
 
 export class CopyEngine {
   readonly report: CopyReport = { filesCopied: 0, bytesCopied: 0, filesRewritten: 0, filesCompared: 0, dirsCreated: 0, errors: 0, warnings: 0 };
-  private readonly data: DeviceWindows;
+  private readonly data: DataPath;
   private readonly scratch = smallFileBuffer();
   private compareBuf?: Buffer;
   /** Directories known to be present in the shadow tree during this copy. */
@@ -104,7 +109,7 @@ export class CopyEngine {
     private readonly io: Output,
     private readonly progress: Progress,
   ) {
-    this.data = new DeviceWindows(master.session.device);
+    this.data = new DataPath(master.session.device, COPY_DATA_PATH);
   }
 
   /** Copies `sources` to `destArg` by the famfs cp rules; returns the report (never throws an Abort). */

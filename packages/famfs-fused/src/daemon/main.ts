@@ -13,7 +13,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Device, shadowRootOf } from '@famfs/libfamfs/internal';
+import { Device } from '@famfs/libfamfs/device';
+import { shadowRootOf } from '@famfs/libfamfs/shadow';
+import { daemonPaths, writeDaemonStatus } from '@famfs/libfamfs/mount';
+import type { DaemonStatus } from '@famfs/libfamfs/mount';
 import { isMounted, mountFuse, unmountFuse } from '@famfs/fuse';
 import type { FuseMount } from '@famfs/fuse';
 import { startSession } from '@famfs/fuse';
@@ -32,8 +35,6 @@ import { DaemonOptions, parseArgs, USAGE, UsageError } from './options';
 export { parseArgs, USAGE, UsageError } from './options';
 export type { DaemonOptions, ParsedCommand } from './options';
 
-/** The pid file famfs_fused writes in the shadow path. */
-export const PID_FILE = 'famfs_fused.pid';
 
 export function packageVersion(): string {
   try {
@@ -141,7 +142,8 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
   }
   if (o.debug) log(`mounted ${o.fsname} at ${mountpoint} (${mount.fstype})`);
 
-  const pidFile = path.join(shadowPath, PID_FILE);
+  const files = daemonPaths(shadowPath);
+  const pidFile = files.pid;
   const sockPath = diagSocketPath(o.shadow);
   let diag: DiagnosticsSocket | null = null;
   let handle: SessionHandle | null = null;
@@ -158,9 +160,13 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       }
     }
   };
+  /** Removes the pid file and the status record, if they are still this daemon's. */
   const removePidFile = () => {
     try {
-      if (fs.readFileSync(pidFile, 'utf8').trim() === String(process.pid)) fs.rmSync(pidFile);
+      if (fs.readFileSync(pidFile, 'utf8').trim() === String(process.pid)) {
+        fs.rmSync(files.status, { force: true });
+        fs.rmSync(pidFile);
+      }
     } catch {
       // not there
     }
@@ -223,6 +229,25 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       fs.writeFileSync(pidFile, `${process.pid}\n`);
     } catch (e) {
       log(`cannot write ${pidFile}: ${(e as Error).message}`);
+    }
+    // Written last: `famfs mount` takes the record as "served, socket up" and reads the data path from it.
+    const status: DaemonStatus = {
+      schema: 1,
+      pid: process.pid,
+      device: o.daxdev ?? null,
+      mountpoint,
+      shadow: shadowPath,
+      famfs: init.famfs,
+      profile: o.abi,
+      dataPath: init.famfs ? 'dax' : 'stock',
+      startedAt: new Date(startedAt).toISOString(),
+      initAt: new Date().toISOString(),
+      version: packageVersion(),
+    };
+    try {
+      writeDaemonStatus(shadowPath, status);
+    } catch (e) {
+      log(`cannot write ${files.status}: ${(e as Error).message}`);
     }
     log(
       `serving ${shadowPath}/root at ${mountpoint} (${o.fsname}); famfs ${init.famfs ? 'on' : 'off'}` +

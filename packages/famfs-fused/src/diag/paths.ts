@@ -5,9 +5,10 @@
  * path ending in `/root` puts the socket in its parent, `<shadow>/../sock`.
  */
 import * as path from 'path';
+import { DIAGNOSTICS_SOCKET } from '@famfs/libfamfs/mount';
 
-/** The socket file name inside the shadow path. */
-export const DIAG_SOCKET_NAME = 'sock';
+/** The socket file name inside the shadow path (the CLI-daemon contract's name). */
+export const DIAG_SOCKET_NAME = DIAGNOSTICS_SOCKET;
 
 /**
  * sockaddr_un.sun_path is 108 bytes including the terminating NUL. Longer paths are silently

@@ -5,7 +5,8 @@
  * only (a file's size never changes; see inodes.ts for the overrides' lifetime).
  */
 import type * as fs from 'fs';
-import type { FileEntry } from '@famfs/libfamfs/internal';
+import { allocatedBytes } from '@famfs/libfamfs/format';
+import type { FileEntry } from '@famfs/libfamfs/format';
 import {
   Errno,
   FATTR_ATIME,
@@ -62,12 +63,6 @@ export function dirAttr(st: fs.BigIntStats): AttrValue {
   });
 }
 
-/** Bytes of device the file occupies (all its extents or strips). */
-function allocatedBytes(e: FileEntry): number {
-  const exts = e.fmap.kind === 'simple' ? e.fmap.extents : e.fmap.strips;
-  return exts.reduce((s, x) => s + x.len, 0);
-}
-
 /** Attributes of a famfs file: identity and times from the shadow file, the rest from its YAML. */
 export function fileAttr(st: fs.BigIntStats, e: FileEntry): AttrValue {
   const a = dirAttr(st);
@@ -75,7 +70,7 @@ export function fileAttr(st: fs.BigIntStats, e: FileEntry): AttrValue {
   a.uid = e.uid;
   a.gid = e.gid;
   a.size = e.size;
-  a.blocks = Math.ceil(allocatedBytes(e) / 512);
+  a.blocks = Math.ceil(allocatedBytes(e.fmap) / 512);
   return a;
 }
 

@@ -22,20 +22,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  AllocationMap,
-  DataPath,
-  isFamfsError,
-  Device,
-  FileEntry,
-  LOG_OFFSET,
-  parseShadowYaml,
-  parseSuperblock,
-  replayLog,
-  SHADOW_YAML_MAX,
-  shadowRootOf,
-  SUPERBLOCK_SIZE,
-} from '@famfs/libfamfs/internal';
+import { isFamfsError } from '@famfs/libfamfs';
+import type { FileEntry } from '@famfs/libfamfs/format';
+import { DataPath, Device } from '@famfs/libfamfs/device';
+import { STATFS_BLOCK_SIZE, statfsOfDevice } from '@famfs/libfamfs/log';
+import { readShadowEntryFile, shadowRootOf } from '@famfs/libfamfs/shadow';
+import { SHADOW_XATTR } from '@famfs/libfamfs/mount';
 import {
   AbiProfile,
   checkDaxdevName,
@@ -90,7 +82,7 @@ import type {
   StatfsRequest,
   WriteRequest,
 } from '@famfs/fuse';
-import { encodeFmapReply, FmapReplyError, interleavedCapacity } from './fmap-reply';
+import { encodeFmapReply, FmapReplyError } from './fmap-reply';
 import { Inode, InodeTable } from './inodes';
 import { DaemonSharedState } from './shared-state';
 import { dirAttr, fileAttr, permits, setattrOverrides } from './attrs';
@@ -144,8 +136,6 @@ export interface FamfsFsOptions {
   log?: (message: string, level: number) => void;
 }
 
-/** The xattr carrying the shadow path: the famfs CLI's way to find the shadow tree of a mount. */
-export const SHADOW_XATTR = 'user.famfs.shadow';
 
 const O_ACCMODE = 3;
 const O_WRONLY = 1;
@@ -271,64 +261,11 @@ export class FamfsFileSystem implements FileSystem {
 
   /** Reads and checks a shadow YAML file; throws FuseErrno ENOENT (logged) when it is not a usable famfs file. */
   private loadFile(rel: string, st: fs.BigIntStats): FileEntry {
-    const abs = this.abs(rel);
-    const bad = (why: string): never => {
-      this.logOnce(`bad:${rel}:${st.ino}:${st.mtimeNs}`, `shadow file ${rel}: ${why}; answering ENOENT`);
-      throw new FuseErrno(Errno.ENOENT, why);
-    };
-    if (st.size > BigInt(SHADOW_YAML_MAX)) bad(`${st.size} bytes is larger than the ${SHADOW_YAML_MAX}-byte limit`);
-    let text: Buffer;
-    let fd = -1;
-    try {
-      fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-      const fst = fs.fstatSync(fd, { bigint: true });
-      if (!fst.isFile() || fst.ino !== st.ino) bad('changed while being read');
-      const buf = Buffer.alloc(SHADOW_YAML_MAX + 1);
-      let n = 0;
-      for (;;) {
-        const r = fs.readSync(fd, buf, n, buf.length - n, null);
-        if (r === 0) break;
-        n += r;
-        if (n === buf.length) break;
-      }
-      if (n > SHADOW_YAML_MAX) bad(`larger than the ${SHADOW_YAML_MAX}-byte limit`);
-      text = buf.subarray(0, n);
-    } catch (e) {
-      if (e instanceof FuseErrno) throw e;
-      return bad(`cannot read: ${(e as Error).message}`);
-    } finally {
-      if (fd >= 0) fs.closeSync(fd);
-    }
-    let entry: FileEntry;
-    try {
-      entry = parseShadowYaml(text, rel);
-    } catch (e) {
-      return bad((e as Error).message);
-    }
-    const problem = this.fmapProblem(entry);
-    if (problem) bad(problem);
-    return entry;
-  }
-
-  /** Why this file cannot be served, or undefined. */
-  private fmapProblem(e: FileEntry): string | undefined {
-    if (!Number.isSafeInteger(e.size) || e.size < 0) return `file size ${e.size}`;
-    const f = e.fmap;
-    const exts = f.kind === 'simple' ? f.extents : f.strips;
-    if (exts.length === 0) return 'no extents';
-    for (const x of exts) {
-      if (x.devIndex !== 0) return `extent on device index ${x.devIndex} (only 0 exists)`;
-      if (!Number.isSafeInteger(x.offset) || !Number.isSafeInteger(x.len) || x.offset < 0 || x.len <= 0) return `extent ${x.offset}+${x.len}`;
-      if (this.device && x.offset + x.len > this.device.size) return `extent 0x${x.offset.toString(16)}+0x${x.len.toString(16)} runs past the end of ${this.daxdev} (${this.device.size} bytes)`;
-    }
-    let cap: number;
-    if (f.kind === 'simple') cap = exts.reduce((s, x) => s + x.len, 0);
-    else {
-      if (f.nstrips !== f.strips.length || !(f.chunkSize > 0)) return `bad interleave (${f.nstrips} strips, ${f.strips.length} listed, chunk ${f.chunkSize})`;
-      cap = interleavedCapacity(f.nstrips, f.chunkSize, f.strips);
-    }
-    if (cap < e.size) return `its extents hold ${cap} bytes, less than its size ${e.size}`;
-    return undefined;
+    const checkFmap = this.device ? { devSize: this.device.size } : {};
+    const r = readShadowEntryFile(this.abs(rel), { expectIno: st.ino, checkFmap });
+    if (r.ok) return r.entry;
+    this.logOnce(`bad:${rel}:${st.ino}:${st.mtimeNs}`, `shadow file ${rel}: ${r.problem.message}; answering ENOENT`);
+    throw new FuseErrno(Errno.ENOENT, r.problem.message);
   }
 
   /** What `name` in directory `dir` is now, as an inode (no reference taken). Throws ENOENT. */
@@ -615,36 +552,15 @@ export class FamfsFileSystem implements FileSystem {
   statfs(_req?: StatfsRequest): StatfsReply {
     const now = Date.now();
     if (this.statfsCache && now - this.statfsCache.at < 1000) return this.statfsCache.value;
-    const bsize = 4096;
+    const bsize = STATFS_BLOCK_SIZE;
     let value: StatfsReply = { bsize, frsize: bsize, namelen: 255, blocks: 0, bfree: 0, bavail: 0, files: this.inodes.size, ffree: 0 };
     const dev = this.device;
     if (dev) {
       value.blocks = Math.floor(dev.size / bsize);
-      const maps: Buffer[] = [];
       try {
-        const sbArea = dev.map(0, SUPERBLOCK_SIZE);
-        maps.push(sbArea);
-        dev.invalidate(sbArea, 0, 4096);
-        const sb = parseSuperblock(sbArea, dev.path, dev.size);
-        const log = dev.map(LOG_OFFSET, sb.logLen);
-        maps.push(log);
-        dev.invalidate(log, 0, log.length);
-        const replay = replayLog(log, sb, dev.path);
-        const alloc = AllocationMap.build(sb, replay);
-        const slots = replay.header.lastIndex + 1;
-        const used = replay.header.nextIndex;
-        value = {
-          ...value,
-          blocks: Math.floor(sb.daxdevSize / bsize),
-          bfree: Math.floor(Math.max(0, alloc.freeBytes) / bsize),
-          bavail: Math.floor(Math.max(0, alloc.freeBytes) / bsize),
-          files: slots,
-          ffree: Math.max(0, slots - used),
-        };
+        value = { ...statfsOfDevice(dev), namelen: 255 };
       } catch (e) {
         this.logOnce('statfs', `statfs: cannot read the famfs metadata of ${dev.path}: ${(e as Error).message}`);
-      } finally {
-        for (const m of maps) dev.unmap(m);
       }
     }
     this.statfsCache = { at: now, value };

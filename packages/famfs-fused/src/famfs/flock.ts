@@ -13,8 +13,8 @@
  * - LOCK_UN releases (a no-op for a non-holder); closing the holder's last fd releases too.
  * - LOCK_SH: EINVAL, as C. POSIX (fcntl) locks are not negotiated, so the kernel keeps them local.
  */
-import { sleepMs } from '@famfs/libfamfs/internal';
-import type { Device } from '@famfs/libfamfs/internal';
+import { sleepMs } from '@famfs/native';
+import type { Device } from '@famfs/libfamfs/device';
 import { Errno, FuseErrno } from '@famfs/fuse';
 import type { SetlkRequest } from '@famfs/fuse';
 

@@ -11,7 +11,8 @@
  * For interleaved files it also refuses an fmap whose chunks would run past a strip (the kernel
  * does not check that; a mapping could reach other memory on the device).
  */
-import type { FileEntry, Extent } from '@famfs/libfamfs/internal';
+import { interleavedCapacity } from '@famfs/libfamfs/format';
+import type { Extent, FileEntry } from '@famfs/libfamfs/format';
 import { Errno, FuseErrno } from '@famfs/fuse';
 import {
   FAMFS_FMAP_VERSION,
@@ -48,13 +49,6 @@ function checkExtent(e: Extent, what: string, path: string): void {
   if (e.offset % FAMFS_PMD_SIZE !== 0 || e.len % FAMFS_PMD_SIZE !== 0) {
     fail(`(offset ${hex(e.offset)}, length ${hex(e.len)}) is not a multiple of 2 MiB`);
   }
-}
-
-/** Bytes of file data an interleaved fmap can hold without any chunk running past its strip. */
-export function interleavedCapacity(nstrips: number, chunkSize: number, strips: readonly Extent[]): number {
-  if (chunkSize <= 0 || strips.length === 0) return 0;
-  const shortest = Math.min(...strips.map((s) => s.len));
-  return nstrips * (shortest - (shortest % chunkSize));
 }
 
 /** Size of the GET_FMAP payload for this entry (without checking it). */

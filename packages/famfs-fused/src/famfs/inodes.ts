@@ -13,7 +13,7 @@
  * - SETATTR changes (mode, uid, gid, atime, mtime) are kept in memory as overrides on the inode:
  *   they last while the kernel references it, like the C famfs_fused's icache (they are not logged).
  */
-import type { FileEntry } from '@famfs/libfamfs/internal';
+import type { FileEntry } from '@famfs/libfamfs/format';
 import type { AttrValue } from '@famfs/fuse';
 import { FUSE_ROOT_ID, S_IFMT } from '@famfs/fuse';
 

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as native from '@famfs/native';
+import type { MountTableEntry } from '@famfs/native';
 
 export interface MountOptions {
   mountpoint: string;
@@ -64,23 +65,12 @@ export function unmountFuse(mountpoint: string, o: UnmountOptions = {}): void {
   native.umount2(mountpoint, o.lazy ? native.MNT_DETACH : 0);
 }
 
-/** The mount entries from /proc/self/mountinfo at this path (read without touching the mount). */
-export function mountInfo(mountpoint: string): { devMinor: number; fstype: string; source: string }[] {
-  const out: { devMinor: number; fstype: string; source: string }[] = [];
-  let text: string;
-  try {
-    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return out;
-  }
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-  for (const line of text.split('\n')) {
-    const f = line.split(' ');
-    if (f.length < 10 || unescape(f[4]) !== mountpoint) continue;
-    const sep = f.indexOf('-');
-    out.push({ devMinor: Number(f[2].split(':')[1]), fstype: f[sep + 1], source: unescape(f[sep + 2]) });
-  }
-  return out;
+/**
+ * The mount entries at this path, from the one mountinfo parser (@famfs/native's mount table):
+ * read without touching the mount, so a dead daemon's mount does not block the caller.
+ */
+export function mountInfo(mountpoint: string): MountTableEntry[] {
+  return native.mountsAt(mountpoint);
 }
 
 /** True when something is mounted exactly at this path. */

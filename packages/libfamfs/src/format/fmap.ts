@@ -85,12 +85,26 @@ export function fmapExtents(fmap: Fmap): Extent[] {
   return fmap.kind === 'simple' ? fmap.extents : fmap.strips;
 }
 
+/** Bytes of device the fmap occupies: all its extents or strips (what st_blocks reports). */
+export function allocatedBytes(fmap: Fmap): number {
+  return fmapExtents(fmap).reduce((s, e) => s + e.len, 0);
+}
+
+/**
+ * Bytes of file data an interleaved fmap can hold without any chunk running past its strip:
+ * whole chunks of the shortest strip, times the strips (fuse-famfs-abi §2.3). The famfs kernel
+ * does not check this itself, so the GET_FMAP encoder refuses a map that holds less than its file.
+ */
+export function interleavedCapacity(nstrips: number, chunkSize: number, strips: readonly Extent[]): number {
+  if (!(chunkSize > 0) || strips.length === 0) return 0;
+  const shortest = Math.min(...strips.map((s) => s.len));
+  return nstrips * (shortest - (shortest % chunkSize));
+}
+
 /** Bytes of file data the fmap can hold. */
 export function fmapCapacity(fmap: Fmap): number {
-  if (fmap.kind === 'simple') return fmap.extents.reduce((s, e) => s + e.len, 0);
-  if (fmap.chunkSize <= 0) return 0;
-  const shortest = Math.min(...fmap.strips.map((s) => s.len));
-  return fmap.nstrips * (shortest - (shortest % fmap.chunkSize));
+  if (fmap.kind === 'simple') return allocatedBytes(fmap);
+  return interleavedCapacity(fmap.nstrips, fmap.chunkSize, fmap.strips);
 }
 
 export interface FmapGeometry {
@@ -102,28 +116,57 @@ export interface FmapGeometry {
 }
 
 /**
- * Why an fmap cannot describe a file of `size` bytes on this device, or undefined when it can:
- * every extent on device 0, AU-aligned, non-empty, inside the device and clear of the superblock
- * and log; interleave chunks a power of two and a multiple of the AU; capacity >= size.
+ * What is known of the device an fmap is checked against: the whole geometry for a log entry
+ * (from the superblock), only the device size for a shadow file that the daemon serves without
+ * reading the superblock, nothing when there is no device at all.
  */
-export function fmapProblem(fmap: Fmap, size: number, g: FmapGeometry): string | undefined {
+export type FmapBounds = Partial<FmapGeometry>;
+
+/**
+ * Why an fmap cannot describe a file of `size` bytes, or undefined when it can. The one rule,
+ * for the log (replay, fsck), the mounts (inspect) and the daemon (shadow files it serves):
+ * - always: at least one extent, every extent on device 0, non-empty, a byte range that a
+ *   JavaScript number holds exactly; an interleaved map lists nstrips strips and has a positive
+ *   chunk; its capacity is at least the size, a non-negative integer;
+ * - with `allocUnit`: extents AU-aligned, interleave chunks a power of 2 multiple of the AU;
+ * - with `dataStart`: extents clear of the superblock and log;
+ * - with `devSize`: extents inside the device.
+ */
+export function fmapProblem(fmap: Fmap, size: number, g: FmapBounds = {}): string | undefined {
   const exts = fmapExtents(fmap);
+  if (exts.length === 0) return 'no extents';
   for (let i = 0; i < exts.length; i++) {
-    const e = exts[i];
-    const name = fmap.kind === 'simple' ? `extent ${i}` : `strip ${i}`;
-    if (e.devIndex !== 0) return `${name} is on device index ${e.devIndex} (only 0 is supported)`;
-    if (e.len === 0) return `${name} has length 0`;
-    if (e.offset % g.allocUnit !== 0 || e.len % g.allocUnit !== 0) {
-      return `${name} (offset 0x${e.offset.toString(16)}, length 0x${e.len.toString(16)}) is not aligned to the allocation unit`;
-    }
-    if (e.offset < g.dataStart) return `${name} at 0x${e.offset.toString(16)} overlaps the superblock or log`;
-    if (e.offset + e.len > g.devSize) return `${name} (0x${e.offset.toString(16)} + 0x${e.len.toString(16)}) runs past the device end 0x${g.devSize.toString(16)}`;
+    const p = extentProblem(exts[i], fmap.kind === 'simple' ? `extent ${i}` : `strip ${i}`, g);
+    if (p) return p;
   }
   if (fmap.kind === 'interleaved') {
     const c = fmap.chunkSize;
-    if (!isPowerOfTwo(c) || c % g.allocUnit !== 0) return `interleave chunk size ${c} is not a power of 2 multiple of the allocation unit`;
+    if (fmap.nstrips !== fmap.strips.length) return `interleave of ${fmap.nstrips} strips lists ${fmap.strips.length}`;
+    if (g.allocUnit !== undefined) {
+      if (!isPowerOfTwo(c) || c % g.allocUnit !== 0) return `interleave chunk size ${c} is not a power of 2 multiple of the allocation unit`;
+    } else if (!Number.isSafeInteger(c) || c <= 0) {
+      return `interleave chunk size ${c} is not a positive integer`;
+    }
   }
   const cap = fmapCapacity(fmap);
   if (size > cap) return `file size ${size} exceeds the ${cap} bytes its extents hold`;
+  if (!Number.isSafeInteger(size) || size < 0) return `file size ${size} is not a byte count`;
+  return undefined;
+}
+
+function extentProblem(e: Extent, name: string, g: FmapBounds): string | undefined {
+  const at = `0x${e.offset.toString(16)}`;
+  const len = `0x${e.len.toString(16)}`;
+  if (e.devIndex !== 0) return `${name} is on device index ${e.devIndex} (only 0 is supported)`;
+  if (e.len === 0) return `${name} has length 0`;
+  if (g.allocUnit !== undefined && (e.offset % g.allocUnit !== 0 || e.len % g.allocUnit !== 0)) {
+    return `${name} (offset ${at}, length ${len}) is not aligned to the allocation unit`;
+  }
+  if (g.dataStart !== undefined && e.offset < g.dataStart) return `${name} at ${at} overlaps the superblock or log`;
+  if (g.devSize !== undefined && e.offset + e.len > g.devSize) return `${name} (${at} + ${len}) runs past the device end 0x${g.devSize.toString(16)}`;
+  // Checked last: with a geometry, a huge value has already been refused above as what it means.
+  if (!Number.isSafeInteger(e.offset) || !Number.isSafeInteger(e.len) || e.offset < 0 || e.len < 0) {
+    return `${name} (offset ${e.offset}, length ${e.len}) is not a byte range`;
+  }
   return undefined;
 }

@@ -15,7 +15,7 @@ import { isUtf8 } from 'buffer';
 import type { Document } from 'yaml';
 import { parseAllDocuments, visit } from './yaml-lib';
 import { FamfsError } from '../errors';
-import { parseCUnsigned, SHADOW_YAML_MAX } from './yaml';
+import { parseCUnsigned, SHADOW_YAML_MAX } from './yaml-parse';
 
 export interface AllocConfig {
   nbuckets: number;

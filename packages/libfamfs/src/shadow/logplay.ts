@@ -1,10 +1,11 @@
 import { FamfsError } from '../errors';
-import { Device, mapMeta } from '../device';
-import { Replay, replayLog, BadEntry } from '../replay';
+import { Device, mapMeta } from '../device/device';
+import { Replay, replayLog, BadEntry } from '../log/replay';
 import { roleOf, tryGetSystemUuid } from '../system-uuid';
 import { Superblock } from '../format/superblock';
-import { emitShadowYaml } from './yaml';
-import { logMetaEntry, META_DIR, superblockMetaEntry } from './meta-files';
+import { emitShadowYaml } from './yaml-emit';
+import { META_DIR } from '../format/meta-paths';
+import { logMetaEntry, superblockMetaEntry } from './meta-files';
 import { prepareShadowRoot, ShadowTree } from './tree';
 
 export interface LogplayProblem {

@@ -1,11 +1,7 @@
 import { FileEntry } from '../format/log-entry';
 import { LOG_OFFSET, SUPERBLOCK_SIZE } from '../format/constants';
+import { LOG_META, SUPERBLOCK_META } from '../format/meta-paths';
 import { Role } from '../system-uuid';
-
-export const META_DIR = '.meta';
-export const SUPERBLOCK_META = '.meta/.superblock';
-export const LOG_META = '.meta/.log';
-export const ALLOC_CFG_META = '.meta/.alloc.cfg';
 
 /** The .meta/.superblock file: the 2 MiB superblock area, read-only for everyone. */
 export function superblockMetaEntry(): FileEntry {

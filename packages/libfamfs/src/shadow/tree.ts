@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FamfsError } from '../errors';
+import { FmapBounds, fmapProblem } from '../format/fmap';
+import { FileEntry } from '../format/log-entry';
+import { parseShadowYaml, SHADOW_YAML_MAX } from './yaml-parse';
 
 /**
  * Safe creation inside a shadow root. Log paths come from another host, so every component is
@@ -34,6 +37,20 @@ export class ShadowTree {
     }
     if (st.isSymbolicLink()) throw new FamfsError('ESYMLINK', `shadow path '${rel}' is a symlink; refusing to follow it`, { path: rel });
     return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+  }
+
+  /**
+   * Reads the shadow YAML file at `rel` with readShadowEntryFile, after checking that no
+   * directory on the way is a symlink (a problem of kind 'unsafe-path' when one is).
+   */
+  readEntry(rel: string, opts: ReadShadowEntryOptions = {}): ShadowEntryRead {
+    try {
+      this.checkParents(rel);
+    } catch (e) {
+      if (e instanceof FamfsError) return { ok: false, problem: { kind: 'unsafe-path', message: e.message } };
+      throw e;
+    }
+    return readShadowEntryFile(this.resolve(rel), opts);
   }
 
   /** Every existing ancestor of `rel` must be a real directory. */
@@ -90,8 +107,6 @@ export class ShadowTree {
   }
 }
 
-/** Distinguishes the temporary files of one process. */
-
 function readUmask(): number {
   const m = process.umask(0o022);
   process.umask(m);
@@ -102,10 +117,13 @@ function chownIfRoot(p: string, uid: number, gid: number): void {
   if (process.getuid?.() === 0) fs.chownSync(p, uid, gid);
 }
 
+/** The directory of a shadow path that holds the served tree (beside it: the daemon's files). */
+export const SHADOW_ROOT_NAME = 'root';
+
 /** The shadow root of a shadow path: `<path>/root`, or the path itself when it ends in /root. */
 export function shadowRootOf(shadowPath: string): string {
   const abs = path.resolve(shadowPath);
-  return path.basename(abs) === 'root' ? abs : path.join(abs, 'root');
+  return path.basename(abs) === SHADOW_ROOT_NAME ? abs : path.join(abs, SHADOW_ROOT_NAME);
 }
 
 /**
@@ -114,7 +132,7 @@ export function shadowRootOf(shadowPath: string): string {
  */
 export function prepareShadowRoot(shadowPath: string, create = true): string {
   const abs = path.resolve(shadowPath);
-  const base = path.basename(abs) === 'root' ? path.dirname(abs) : abs;
+  const base = path.basename(abs) === SHADOW_ROOT_NAME ? path.dirname(abs) : abs;
   let st: fs.Stats;
   try {
     st = fs.lstatSync(base);
@@ -139,4 +157,92 @@ export function prepareShadowRoot(shadowPath: string, create = true): string {
   const rst = fs.lstatSync(root);
   if (rst.isSymbolicLink() || !rst.isDirectory()) throw new FamfsError('ENOTDIR', `shadow root ${root} is not a real directory`, { path: root });
   return root;
+}
+
+/** Why a shadow entry file is not a famfs file that can be served. */
+export type ShadowEntryProblemKind =
+  | 'missing'
+  | 'directory'
+  /** A symlink, fifo, socket or device: never followed or opened for reading. */
+  | 'not-a-file'
+  /** A directory on the way is a symlink or not a directory (ShadowTree.readEntry only). */
+  | 'unsafe-path'
+  | 'too-large'
+  /** Not the file the caller stat'ed (opts.expectIno): it was replaced in between. */
+  | 'changed'
+  | 'unreadable'
+  | 'bad-yaml'
+  /** The YAML parsed but its map cannot describe the file (opts.checkFmap). */
+  | 'bad-fmap';
+
+export interface ShadowEntryProblem {
+  kind: ShadowEntryProblemKind;
+  /** One line, without the file name (callers say which file). */
+  message: string;
+}
+
+export type ShadowEntryRead = { ok: true; entry: FileEntry } | { ok: false; problem: ShadowEntryProblem };
+
+export interface ReadShadowEntryOptions {
+  /** The inode the caller found at the path (lstat): anything else there now is 'changed'. */
+  expectIno?: number | bigint;
+  /** Also check the map with fmapProblem against what is known of the device ('bad-fmap'). */
+  checkFmap?: FmapBounds;
+}
+
+/**
+ * Reads one shadow YAML file, the one hardened way (the daemon serves files from these, and
+ * anyone who can write the shadow tree, or a log another host wrote, decides what is in them):
+ * - opened O_NOFOLLOW (a symlink is refused, never followed) and O_NONBLOCK (a fifo swapped in
+ *   cannot hang the reader), then fstat'ed: only a regular file is read, and with `expectIno`
+ *   only the file the caller saw;
+ * - at most SHADOW_YAML_MAX bytes: larger is refused by its size and again by what a read loop
+ *   gets (a file growing meanwhile), and short reads are continued;
+ * - parsed strictly (parseShadowYaml), then the map checked when `checkFmap` is given.
+ * Never throws for what is in the file system: every refusal is a typed problem.
+ */
+export function readShadowEntryFile(file: string, opts: ReadShadowEntryOptions = {}): ShadowEntryRead {
+  const fail = (kind: ShadowEntryProblemKind, message: string): ShadowEntryRead => ({ ok: false, problem: { kind, message } });
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return fail('missing', 'does not exist');
+    if (code === 'ELOOP') return fail('not-a-file', 'is a symlink');
+    return fail('unreadable', `cannot open: ${(e as Error).message}`);
+  }
+  let text: Buffer;
+  try {
+    const st = fs.fstatSync(fd, { bigint: true });
+    if (st.isDirectory()) return fail('directory', 'is a directory');
+    if (!st.isFile()) return fail('not-a-file', 'is not a regular file');
+    if (opts.expectIno !== undefined && st.ino !== BigInt(opts.expectIno)) return fail('changed', 'changed while being read');
+    if (st.size > BigInt(SHADOW_YAML_MAX)) return fail('too-large', `${st.size} bytes is larger than the ${SHADOW_YAML_MAX}-byte limit`);
+    const buf = Buffer.alloc(SHADOW_YAML_MAX + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const got = fs.readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    if (n > SHADOW_YAML_MAX) return fail('too-large', `larger than the ${SHADOW_YAML_MAX}-byte limit`);
+    text = buf.subarray(0, n);
+  } catch (e) {
+    return fail('unreadable', `cannot read: ${(e as Error).message}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  let entry: FileEntry;
+  try {
+    entry = parseShadowYaml(text, file);
+  } catch (e) {
+    if (!(e instanceof FamfsError)) throw e;
+    return fail('bad-yaml', typeof e.details.problem === 'string' ? e.details.problem : e.message);
+  }
+  if (opts.checkFmap) {
+    const why = fmapProblem(entry.fmap, entry.size, opts.checkFmap);
+    if (why) return fail('bad-fmap', why);
+  }
+  return { ok: true, entry };
 }

@@ -1,0 +1,93 @@
+import { LOG_OFFSET } from '../format/constants';
+import { fmapExtents } from '../format/fmap';
+import { Superblock } from '../format/superblock';
+import { LogEntry } from '../format/log-entry';
+
+/** Owner value of allocation units that hold the superblock and log. */
+export const META_OWNER = -2;
+const FREE = -1;
+
+export interface Collision {
+  /** Allocation unit index where two files meet. */
+  unit: number;
+  /** Log index of the entry that claimed the unit first, or META_OWNER. */
+  first: number;
+  /** Log index of the entry that claimed it again. */
+  second: number;
+}
+
+/**
+ * Which allocation unit belongs to whom, rebuilt from the log (famfs keeps no persistent bitmap).
+ * Every valid file entry is marked, including files whose path conflicts in the tree: their
+ * space was allocated all the same and must never be handed out twice.
+ */
+export class AllocationMap {
+  readonly owner: Int32Array;
+  readonly collisions: Collision[] = [];
+  /** Bytes in use, each unit counted once, superblock and log included. */
+  allocatedBytes = 0;
+  /** Sum of the logged file sizes. */
+  fileBytes = 0;
+
+  constructor(
+    readonly unitSize: number,
+    readonly units: number,
+  ) {
+    this.owner = new Int32Array(units).fill(FREE);
+  }
+
+  /** An empty map of the device with the superblock and log claimed. */
+  static forDevice(sb: Superblock): AllocationMap {
+    const map = new AllocationMap(sb.allocUnit, Math.floor(sb.daxdevSize / sb.allocUnit));
+    map.claim(0, LOG_OFFSET + sb.logLen, META_OWNER);
+    return map;
+  }
+
+  /** The map of a replayed log (a log/replay.ts Replay): every valid entry, by slot index. */
+  static build(sb: Superblock, replay: { entries: ReadonlyArray<LogEntry | undefined> }): AllocationMap {
+    const map = AllocationMap.forDevice(sb);
+    replay.entries.forEach((entry, index) => map.add(index, entry));
+    return map;
+  }
+
+  /** Accounts for one valid log entry: a file's extents are claimed for its slot index. */
+  add(index: number, entry: LogEntry | undefined): void {
+    if (entry === undefined || entry.type !== 'file') return;
+    this.fileBytes += entry.size;
+    for (const e of fmapExtents(entry.fmap)) this.claim(e.offset, e.len, index);
+  }
+
+  get capacityBytes(): number {
+    return this.units * this.unitSize;
+  }
+
+  get freeBytes(): number {
+    return this.capacityBytes - this.allocatedBytes;
+  }
+
+  isFree(unit: number): boolean {
+    return this.owner[unit] === FREE;
+  }
+
+  /** Marks [offset, offset+len) as owned by `who`; units already owned are recorded as collisions. */
+  claim(offset: number, len: number, who: number): void {
+    const first = Math.floor(offset / this.unitSize);
+    const end = Math.min(this.units, Math.ceil((offset + len) / this.unitSize));
+    for (let u = first; u < end; u++) {
+      const prev = this.owner[u];
+      if (prev === FREE) {
+        this.owner[u] = who;
+        this.allocatedBytes += this.unitSize;
+      } else {
+        this.collisions.push({ unit: u, first: prev, second: who });
+      }
+    }
+  }
+
+  /** Length of the free run starting at `unit`, stopping at `limit`. */
+  freeRun(unit: number, limit = this.units): number {
+    let u = unit;
+    while (u < limit && this.owner[u] === FREE) u++;
+    return u - unit;
+  }
+}

@@ -1,0 +1,210 @@
+import { FamfsError } from '../errors';
+import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE } from '../format/constants';
+import { Superblock } from '../format/superblock';
+import { uuidToText } from '../format/uuid';
+import { AllocationMap, META_OWNER } from '../alloc/allocation-map';
+import { Device, mapMeta } from '../device/device';
+import { mountsOfDevice } from '../mount/mount-table';
+import { readLogEntry } from '../format/log-entry';
+import { BadEntry, entryOffset, PathTree, scanLog, TreeConflict } from './replay';
+import { Role, roleOf, tryGetSystemUuid } from '../system-uuid';
+
+export interface CollisionReport {
+  /** Byte offset on the device of the first unit the two share. */
+  offset: number;
+  /** Allocation units the two share. */
+  units: number;
+  first: string;
+  second: string;
+}
+
+export interface BucketStats {
+  index: number;
+  startOffset: number;
+  bytes: number;
+  usedBytes: number;
+  freeBytes: number;
+  largestFreeRun: number;
+}
+
+/** Everything fsck learns about a device, as data: the CLI prints it, tools read it. */
+export interface FsckReport {
+  device: string;
+  superblock: {
+    version: number;
+    fsUuid: string;
+    devUuid: string;
+    systemUuid: string;
+    role: Role;
+    allocUnit: number;
+    omfMajor: number;
+    omfMinor: number;
+    logOffset: number;
+    logLen: number;
+    daxdevName: string;
+    daxdevSize: number;
+  };
+  log: {
+    entriesUsed: number;
+    entriesTotal: number;
+    lastIndex: number;
+    bytesInUse: number;
+    nextSeqnum: number;
+  };
+  files: number;
+  directories: number;
+  badEntries: BadEntry[];
+  treeConflicts: TreeConflict[];
+  /** Allocation units claimed twice (the C famfs' "allocation collisions"). */
+  collisionCount: number;
+  collisions: CollisionReport[];
+  capacity: {
+    deviceBytes: number;
+    bitmapBytes: number;
+    fileBytes: number;
+    allocatedBytes: number;
+    freeBytes: number;
+    /** allocated / sum of file sizes; Infinity for an empty file system. */
+    amplification: number;
+    percentUsed: number;
+  };
+  buckets?: BucketStats[];
+}
+
+export interface FsckOptions {
+  systemUuid?: Buffer;
+  /** Also report per-bucket statistics over this many equal buckets. */
+  nbuckets?: number;
+  /** Check even though the device is mounted (a mounted fs changes under the check). */
+  allowMounted?: boolean;
+}
+
+/**
+ * Checks the famfs on a device without changing it. Throws EBADSUPER or EBADLOG when the
+ * superblock or log header is unusable; everything else (bad entries, collisions) is reported.
+ */
+export function fsckDevice(path: string, opts: FsckOptions = {}): FsckReport {
+  if (!opts.allowMounted) {
+    const m = mountsOfDevice(path);
+    if (m.length > 0) throw new FamfsError('EBUSY', `${path} is mounted at ${m[0].mountpoint}; check the mounted file system by its path instead`, { device: path });
+  }
+  const dev = Device.open(path, { writable: false });
+  try {
+    const meta = mapMeta(dev);
+    dev.invalidate(meta.log, 0, meta.log.length);
+    return checkLog(path, meta.sb, meta.log, opts);
+  } finally {
+    dev.close();
+  }
+}
+
+
+/**
+ * Checks a mapped log: one streaming pass validates every entry, marks the allocation map,
+ * counts files and directories and builds the path tree (paths only), so a full 256 MiB log
+ * never holds half a million decoded entries in memory.
+ */
+export function checkLog(device: string, sb: Superblock, log: Buffer, opts: FsckOptions = {}): FsckReport {
+  const map = AllocationMap.forDevice(sb);
+  const tree = new PathTree();
+  let files = 0;
+  let directories = 0;
+  const { header, bad } = scanLog(log, sb, device, (index, entry) => {
+    if (entry.type === 'file') files++;
+    else if (entry.type === 'mkdir') directories++;
+    map.add(index, entry);
+    tree.place(entry, index);
+  });
+  const me = opts.systemUuid ?? tryGetSystemUuid();
+  return {
+    device,
+    superblock: {
+      version: sb.version,
+      fsUuid: uuidToText(sb.uuid),
+      devUuid: uuidToText(sb.devUuid),
+      systemUuid: uuidToText(sb.systemUuid),
+      role: roleOf(sb, me),
+      allocUnit: sb.allocUnit,
+      omfMajor: sb.omfMajor,
+      omfMinor: sb.omfMinor,
+      logOffset: sb.logOffset,
+      logLen: sb.logLen,
+      daxdevName: sb.daxdevName,
+      daxdevSize: sb.daxdevSize,
+    },
+    log: {
+      entriesUsed: header.nextIndex,
+      entriesTotal: header.lastIndex + 1,
+      lastIndex: header.lastIndex,
+      bytesInUse: LOG_HEADER_SIZE + header.nextIndex * LOG_ENTRY_SIZE,
+      nextSeqnum: header.nextSeqnum,
+    },
+    files,
+    directories,
+    badEntries: bad,
+    treeConflicts: tree.conflicts,
+    collisionCount: map.collisions.length,
+    collisions: groupCollisions(map, log),
+    capacity: {
+      deviceBytes: sb.daxdevSize,
+      bitmapBytes: map.capacityBytes,
+      fileBytes: map.fileBytes,
+      allocatedBytes: map.allocatedBytes,
+      freeBytes: map.freeBytes,
+      amplification: map.fileBytes === 0 ? Infinity : map.allocatedBytes / map.fileBytes,
+      percentUsed: (100 * map.allocatedBytes) / map.capacityBytes,
+    },
+    buckets: opts.nbuckets ? bucketStats(map, opts.nbuckets) : undefined,
+  };
+}
+
+/** One line per pair of entries that share units, with the first shared offset. */
+function groupCollisions(map: AllocationMap, log: Buffer): CollisionReport[] {
+  const pairs = new Map<string, CollisionReport>();
+  // Colliding entries were valid when scanned, so they are read again by slot rather than kept.
+  const nameOf = (index: number): string => {
+    if (index === META_OWNER) return '(superblock and log)';
+    const e = readLogEntry(log, entryOffset(index), index);
+    return e.type !== 'add_daxdev' ? `${e.path} (entry ${index})` : `entry ${index}`;
+  };
+  for (const c of map.collisions) {
+    const key = `${c.first}:${c.second}`;
+    const seen = pairs.get(key);
+    if (seen) seen.units++;
+    else pairs.set(key, { offset: c.unit * map.unitSize, units: 1, first: nameOf(c.first), second: nameOf(c.second) });
+  }
+  return [...pairs.values()];
+}
+
+/** Usage of `n` equal buckets of the device (the last takes the remainder). */
+export function bucketStats(map: AllocationMap, n: number): BucketStats[] {
+  if (!Number.isInteger(n) || n < 1 || n > map.units) throw new FamfsError('EINVAL', `number of buckets ${n} must be between 1 and ${map.units}`);
+  const per = Math.floor(map.units / n);
+  const out: BucketStats[] = [];
+  for (let b = 0; b < n; b++) {
+    const start = b * per;
+    const end = b === n - 1 ? map.units : start + per;
+    let used = 0;
+    let largest = 0;
+    for (let u = start; u < end; ) {
+      if (!map.isFree(u)) {
+        used++;
+        u++;
+        continue;
+      }
+      const run = map.freeRun(u, end);
+      largest = Math.max(largest, run);
+      u += run;
+    }
+    const units = end - start;
+    out.push({
+      index: b,
+      startOffset: start * map.unitSize,
+      bytes: units * map.unitSize,
+      usedBytes: used * map.unitSize,
+      freeBytes: (units - used) * map.unitSize,
+      largestFreeRun: largest * map.unitSize,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,123 @@
+/**
+ * The contract between the famfs CLI and the famfs_fused daemon: every name one of them writes
+ * and the other reads. The daemon is reached only as a process (its argv) and through these, so a
+ * name changed here changes for both, and nothing is learnt by reading the daemon's log text.
+ *
+ * In the shadow path (the directory `famfs mount -S` names; the served tree is its `root/`,
+ * SHADOW_ROOT_NAME of shadow/tree.ts):
+ * - DAEMON_PID_FILE: the daemon's pid, written after INIT, removed at exit;
+ * - DAEMON_LOG_FILE: its stdout and stderr (the CLI opens it for the daemon);
+ * - DAEMON_STATUS_FILE: a DaemonStatus record (JSON), replaced atomically as the daemon's state
+ *   changes; what `famfs mount` and `umount` may rely on;
+ * - DIAGNOSTICS_SOCKET: the daemon's diagnostics socket.
+ * On the mount itself: SHADOW_XATTR, answered with the shadow path. Under the mount: the
+ * .meta files (format/meta-paths.ts), whose presence at full size means the mount is served.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Role } from '../system-uuid';
+
+/** The xattr a famfs mount answers (on any of its inodes) with its shadow path. */
+export const SHADOW_XATTR = 'user.famfs.shadow';
+/** The daemon's name: its bin (`bin/famfs_fused.js`), and what its command line holds (the CLI checks a pid by it). */
+export const DAEMON_NAME = 'famfs_fused';
+export const DAEMON_PID_FILE = `${DAEMON_NAME}.pid`;
+export const DAEMON_LOG_FILE = `${DAEMON_NAME}.log`;
+export const DAEMON_STATUS_FILE = `${DAEMON_NAME}.status.json`;
+export const DIAGNOSTICS_SOCKET = 'sock';
+
+/** Where the daemon's files of a shadow path are. */
+export interface DaemonPaths {
+  pid: string;
+  log: string;
+  status: string;
+  socket: string;
+}
+
+export function daemonPaths(shadowDir: string): DaemonPaths {
+  return {
+    pid: path.join(shadowDir, DAEMON_PID_FILE),
+    log: path.join(shadowDir, DAEMON_LOG_FILE),
+    status: path.join(shadowDir, DAEMON_STATUS_FILE),
+    socket: path.join(shadowDir, DIAGNOSTICS_SOCKET),
+  };
+}
+
+/** Which way file data flows, as negotiated at INIT. */
+export type DataPathKind =
+  /** FUSE_DAX_FMAP: the kernel maps file data from the device itself (GET_FMAP/GET_DAXDEV). */
+  | 'dax'
+  /** A stock kernel: the daemon serves READ and WRITE from the device. */
+  | 'stock';
+
+/** What the daemon says about itself in DAEMON_STATUS_FILE. */
+export interface DaemonStatus {
+  /** The record's layout; readers refuse others. */
+  schema: 1;
+  pid: number;
+  /** The famfs device (daxdev), or null when the daemon serves only names. */
+  device: string | null;
+  mountpoint: string;
+  /** The shadow path (the directory holding root/ and these files). */
+  shadow: string;
+  /** The role of the host that mounted, when the daemon knows it. */
+  role?: Role;
+  /** FUSE_DAX_FMAP was negotiated: the DAX data path is on. */
+  famfs: boolean;
+  /** The famfs ABI profile in use ('v10', 'rfc'). */
+  profile: string;
+  dataPath: DataPathKind;
+  /** When the daemon started (ISO 8601). */
+  startedAt: string;
+  /** When INIT was answered (ISO 8601): the mount is served from then on. */
+  initAt?: string;
+  /** The daemon's package version. */
+  version?: string;
+}
+
+/** The status record of the daemon serving `shadowDir`; undefined when there is none or it is not a valid one. */
+export function readDaemonStatus(shadowDir: string): DaemonStatus | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(path.join(shadowDir, DAEMON_STATUS_FILE), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  return isDaemonStatus(value) ? value : undefined;
+}
+
+/**
+ * Writes the status record: to a temporary file of this process, then renamed over the record,
+ * so a reader sees the old record or the new one, never a part.
+ */
+export function writeDaemonStatus(shadowDir: string, status: DaemonStatus): void {
+  const file = path.join(shadowDir, DAEMON_STATUS_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(status, null, 2) + '\n', { mode: 0o644 });
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+function isDaemonStatus(v: unknown): v is DaemonStatus {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  const optString = (k: string) => s[k] === undefined || typeof s[k] === 'string';
+  return (
+    s.schema === 1 &&
+    Number.isInteger(s.pid) &&
+    (s.device === null || typeof s.device === 'string') &&
+    typeof s.mountpoint === 'string' &&
+    typeof s.shadow === 'string' &&
+    (s.role === undefined || s.role === 'master' || s.role === 'client' || s.role === 'nosuper') &&
+    typeof s.famfs === 'boolean' &&
+    typeof s.profile === 'string' &&
+    (s.dataPath === 'dax' || s.dataPath === 'stock') &&
+    typeof s.startedAt === 'string' &&
+    optString('initAt') &&
+    optString('version')
+  );
+}

@@ -1,0 +1,26 @@
+/**
+ * @famfs/libfamfs/mount: famfs mounts as a tool sees them (finding, recording, unmounting,
+ * inspecting, creating files on the master, file data on any host) and the CLI-daemon contract.
+ * Named exports only.
+ */
+export { isFuseMount, isMountpoint, mountsOfDevice } from './mount-table';
+export { findFamfsMount, readMountRecord, removeMountRecord, requireFamfsMount, writeMountRecord } from './records';
+export type { FamfsMount, MountRecord } from './records';
+export { relpathInMount } from './mount-path';
+export { umountQuietly, unmountFamfs } from './unmount';
+export { FamfsMaster } from './master';
+export { FamfsFile } from './famfs-file';
+export { checkMountedTree, isMetaFile, mountedFileMap, readMountedLog, rewriteMetaFiles } from './inspect';
+export type { MountedFileMap, MountedLog, TreeCheckReport } from './inspect';
+export {
+  DAEMON_LOG_FILE,
+  DAEMON_NAME,
+  DAEMON_PID_FILE,
+  DAEMON_STATUS_FILE,
+  daemonPaths,
+  DIAGNOSTICS_SOCKET,
+  readDaemonStatus,
+  SHADOW_XATTR,
+  writeDaemonStatus,
+} from './contract';
+export type { DaemonPaths, DaemonStatus, DataPathKind } from './contract';
