@@ -308,7 +308,7 @@ describe('famfs file system over a session', () => {
     const x = setup(bad);
     for (const name of ['broken', 'toolarge', 'short', 'link']) expect(x.lookup(1, name).error).toBe(-Errno.ENOENT);
     expect(x.logs.some((l) => l.includes('broken'))).toBe(true);
-    expect(x.logs.some((l) => l.includes('short') && l.includes('less than its size'))).toBe(true);
+    expect(x.logs.some((l) => l.includes('short') && l.includes('bytes its extents hold'))).toBe(true);
     expect(x.entry(1, 'top').attr.size).toBe(3_000_000);
     // READDIRPLUS lists the bad files name-only (no node), and skips the symlink.
     const r = x.one(readMsg(Opcode.READDIRPLUS, x.u(), 1, 0, 8192));
