@@ -105,11 +105,25 @@ function checkMaps(fd: number, p: string, e: FileEntry): void {
   }
 }
 
-async function mounted(w: World, opts: string): Promise<Daemon> {
-  const d = startDaemon(['-f', '-d', '-o', `shadow=${w.shadow},daxdev=${w.dev}${opts}`, w.mnt]);
-  await waitFor('the mount', () => fs.existsSync(path.join(w.shadow, 'famfs_fused.pid')) || d.child.exitCode !== null);
-  expect(d.child.exitCode).toBeNull();
-  return d;
+/** Mounts a fresh world with -d and `opts`, runs `body`, shows the daemon's log on failure, cleans up. */
+async function withMount(opts: string, body: (w: World, d: Daemon) => Promise<void>): Promise<void> {
+  const w = makeWorld();
+  let d: Daemon | null = null;
+  try {
+    d = startDaemon(['-f', '-d', '-o', `shadow=${w.shadow},daxdev=${w.dev}${opts}`, w.mnt]);
+    const started = d;
+    await waitFor(
+      'the mount',
+      () => fs.existsSync(path.join(w.shadow, 'famfs_fused.pid')) || started.child.exitCode !== null,
+    );
+    expect(d.child.exitCode).toBeNull();
+    await body(w, d);
+  } catch (e) {
+    if (d) console.log(`daemon output:\n${d.stderr()}`);
+    throw e;
+  } finally {
+    await cleanup(w, d);
+  }
 }
 
 /** Waits until the daemon has logged `re` (its log reaches stderr through its main thread). */
@@ -122,13 +136,11 @@ maybe('famfs v1 ioctls on a real mount', () => {
     if (reason) throw new Error(`FAMFS_REQUIRE_MOUNT=1 but ${reason}`);
   });
 
-  test('NOP, MAP_GET, MAP_GETEXT, MAP_GET_V2 on simple, interleaved and .meta files return their maps', async () => {
-    const w = makeWorld();
-    let d: Daemon | null = null;
-    try {
-      d = await mounted(w, '');
-      for (const p of [...SIMPLE, 'striped'])
+  test('NOP, MAP_GET, MAP_GETEXT, MAP_GET_V2 on simple, interleaved and .meta files return their maps', () =>
+    withMount('', async (w, d) => {
+      for (const p of [...SIMPLE, 'striped']) {
         onFile(path.join(w.mnt, p), (fd) => checkMaps(fd, p, expectedEntry(w, p)));
+      }
 
       // What the kernel sent: the restricted protocol, sizes from _IOC_SIZE/_IOC_DIR of the command.
       await logged(d, /ioctl 0x81c07555 on \/striped /);
@@ -139,19 +151,10 @@ maybe('famfs v1 ioctls on a real mount', () => {
       expect(err).toMatch(/ioctl 0x81c07555 on \/\.meta\/\.log fh \d+ flags 0x0 in 0 out 448\n/);
       // The files were opened with FOPEN_DIRECT_IO (the default stock data path).
       expect(err).toMatch(/open a\/f1 flags 0o\d+ -> fh \d+ open_flags 0x41\n/);
-    } catch (e) {
-      if (d) console.log(`daemon output:\n${d.stderr()}`);
-      throw e;
-    } finally {
-      await cleanup(w, d);
-    }
-  });
+    }));
 
-  test('directories, unknown commands, a bad pointer and lsattr are refused; the daemon keeps serving', async () => {
-    const w = makeWorld();
-    let d: Daemon | null = null;
-    try {
-      d = await mounted(w, '');
+  test('directories, unknown commands, a bad pointer and lsattr are refused; the daemon keeps serving', () =>
+    withMount('', async (w, d) => {
       const top = path.join(w.mnt, 'top');
       const dir = path.join(w.mnt, 'a');
       // A directory: the kernel sends FUSE_IOCTL with FUSE_IOCTL_DIR (0x10); not a famfs file.
@@ -181,28 +184,14 @@ maybe('famfs v1 ioctls on a real mount', () => {
       expect(fs.readFileSync(top).equals(w.content['top'])).toBe(true);
       onFile(path.join(w.mnt, 'striped'), (fd) => checkMaps(fd, 'striped', expectedEntry(w, 'striped')));
       expect(d.child.exitCode).toBeNull();
-    } catch (e) {
-      if (d) console.log(`daemon output:\n${d.stderr()}`);
-      throw e;
-    } finally {
-      await cleanup(w, d);
-    }
-  });
+    }));
 
-  test('files opened without FOPEN_DIRECT_IO (cached I/O) get the same answers', async () => {
-    const w = makeWorld();
-    let d: Daemon | null = null;
-    try {
-      d = await mounted(w, ',no_direct_io');
-      for (const p of ['top', 'striped', '.meta/.log'])
+  test('files opened without FOPEN_DIRECT_IO (cached I/O) get the same answers', () =>
+    withMount(',no_direct_io', async (w, d) => {
+      for (const p of ['top', 'striped', '.meta/.log']) {
         onFile(path.join(w.mnt, p), (fd) => checkMaps(fd, p, expectedEntry(w, p)));
+      }
       await logged(d, /ioctl 0x81c07555 on \/\.meta\/\.log /);
       expect(d.stderr()).toMatch(/open top flags 0o\d+ -> fh \d+ open_flags 0x0\n/);
-    } catch (e) {
-      if (d) console.log(`daemon output:\n${d.stderr()}`);
-      throw e;
-    } finally {
-      await cleanup(w, d);
-    }
-  });
+    }));
 });

@@ -131,28 +131,21 @@ export function mapGetext(entry: FileEntry, outSize: number): Buffer {
 /** famfs_ioc_get_fmap (448 bytes): the simple or the interleaved arm of its union. */
 export function mapGetV2(entry: FileEntry, type: number): Buffer {
   const f = entry.fmap;
-  if (f.kind === 'simple') {
-    const n = f.extents.length;
-    if (n > FAMFS_IOC_MAX_EXTENTS) throw new FuseErrno(Errno.E2BIG, `${n} extents do not fit famfs_ioc_get_fmap`);
-    const iocmap = {
-      fiocFileSize: entry.size,
-      fiocFileType: type,
-      fiocExtType: FamfsIocExtType.SIMPLE,
-      fiocNextents: n,
-      kse: 0,
-    };
-    return FamfsIocGetFmapSimple.encode({ iocmap, ikse: simpleExtents(f.extents) });
+  const simple = f.kind === 'simple';
+  const list = simple ? f.extents : f.strips;
+  const max = simple ? FAMFS_IOC_MAX_EXTENTS : FAMFS_IOC_MAX_STRIPS;
+  if (list.length > max) {
+    throw new FuseErrno(Errno.E2BIG, `${list.length} ${simple ? 'extents' : 'strips'} do not fit famfs_ioc_get_fmap`);
   }
-  const ns = f.strips.length;
-  if (ns > FAMFS_IOC_MAX_STRIPS) throw new FuseErrno(Errno.E2BIG, `${ns} strips do not fit famfs_ioc_get_fmap`);
-  // One interleaved extent covering the whole file, as the module reports it (fioc_niext 1).
+  // An interleaved map is one interleaved extent covering the whole file (fioc_niext 1), as the module has it.
   const iocmap = {
     fiocFileSize: entry.size,
     fiocFileType: type,
-    fiocExtType: FamfsIocExtType.INTERLEAVE,
-    fiocNextents: 1,
+    fiocExtType: simple ? FamfsIocExtType.SIMPLE : FamfsIocExtType.INTERLEAVE,
+    fiocNextents: simple ? list.length : 1,
     kse: 0,
   };
-  const ikie = { ieNstrips: ns, ieChunkSize: f.chunkSize, ieNbytes: entry.size, ieStrips: 0 };
-  return FamfsIocGetFmapInterleaved.encode({ iocmap, ikie, kieStrips: simpleExtents(f.strips) });
+  if (simple) return FamfsIocGetFmapSimple.encode({ iocmap, ikse: simpleExtents(list) });
+  const ikie = { ieNstrips: list.length, ieChunkSize: f.chunkSize, ieNbytes: entry.size, ieStrips: 0 };
+  return FamfsIocGetFmapInterleaved.encode({ iocmap, ikie, kieStrips: simpleExtents(list) });
 }
