@@ -348,6 +348,40 @@ struct fuse_lseek_out {
 };
 
 /* ---------------------------------------------------------------------------------------------
+ * IOCTL. A request is fuse_ioctl_in then in_size bytes of input; a reply is fuse_ioctl_out then
+ * at most out_size bytes of output. For a FUSE file (never UNRESTRICTED) the kernel takes both
+ * sizes from _IOC_SIZE/_IOC_DIR of cmd, except the fileattr ioctls it issues itself.
+ */
+#define FUSE_IOCTL_COMPAT	(1 << 0)
+#define FUSE_IOCTL_UNRESTRICTED	(1 << 1)	/* CUSE only */
+#define FUSE_IOCTL_RETRY	(1 << 2)	/* reply flag; refused unless UNRESTRICTED */
+#define FUSE_IOCTL_32BIT	(1 << 3)
+#define FUSE_IOCTL_DIR		(1 << 4)
+#define FUSE_IOCTL_COMPAT_X32	(1 << 5)
+#define FUSE_IOCTL_MAX_IOV	256
+
+struct fuse_ioctl_in {
+	uint64_t	fh;
+	uint32_t	flags;
+	uint32_t	cmd;
+	uint64_t	arg;		/* the caller's argument, usually a user pointer */
+	uint32_t	in_size;
+	uint32_t	out_size;
+};
+
+struct fuse_ioctl_iovec {
+	uint64_t	base;
+	uint64_t	len;
+};
+
+struct fuse_ioctl_out {
+	int32_t		result;		/* ioctl(2)'s return value */
+	uint32_t	flags;
+	uint32_t	in_iovs;
+	uint32_t	out_iovs;
+};
+
+/* ---------------------------------------------------------------------------------------------
  * Forget and interrupt (no replies)
  */
 struct fuse_forget_in {

@@ -8,6 +8,10 @@
  *    device index, sizes, chunk sizes, unsafe numbers). The oracle: a blob or FmapReplyError; every
  *    blob is accepted by the kernel's parser (kernel/emulator parseFmap, the §1.10 rules) and
  *    decodes back to the entry's size and extents.
+ *  - famfs-ioctl: answerIoctl over IOCTL requests (the answered commands, the refused ones, any
+ *    u32; restricted sizes or arbitrary ones; any flags; files with valid maps of every shape,
+ *    and directories). The oracle: exactly out_size bytes to a 64-bit caller on a file asking with
+ *    no input, or a FuseErrno ENOTTY, EINVAL or E2BIG; never another exception.
  */
 import type { Extent, FileEntry } from '@famfs/libfamfs/format';
 import { Errno } from '@famfs/fuse';
@@ -47,6 +51,12 @@ import { encodeFmapReply, fmapReplySize, FmapReplyError } from '../src/famfs/fma
 import { fmapLint, FmapRejected, parseFmap } from '../../../kernel/emulator/src/fmap';
 import { fc, fuzz, fuzzTimeout, mutatedInputs, showMutated, showValue, violated } from '../../libfamfs/test/fuzz-helpers';
 import { cstr, initMsg, msg } from './helpers';
+import { ioctlMsg } from '@famfs/fuse/testing';
+import { errnoName, FuseErrno } from '@famfs/fuse';
+import { FUSE_IOCTL_32BIT, FUSE_IOCTL_COMPAT, FUSE_IOCTL_COMPAT_X32, FUSE_IOCTL_DIR } from '@famfs/fuse';
+import type { IoctlReply, IoctlRequest } from '@famfs/fuse';
+import { answerIoctl, IoctlTarget } from '../src/famfs/ioctl';
+import { FamfsIoc } from '../src/famfs/ioctl-abi';
 
 // ---------------------------------------------------------------------------------------------
 // FUSE requests
@@ -132,6 +142,8 @@ function seedMessages(): Buffer[] {
       return b;
     })(),
     msg(Opcode.LOOKUP, u(48), NODE, cstr('n'.repeat(255))),
+    ioctlMsg(u(49), NODE, { fh: 1, cmd: 0xc0047501, arg: 0x7ffd0000n, outSize: 4, data: Buffer.from('abcd') }),
+    ioctlMsg(u(50), 1, { fh: 2, cmd: 0x81c07555, flags: 0x10, outSize: 448 }),
   ];
   return seeds;
 }
@@ -164,6 +176,9 @@ function checkRequest(r: Request, len: number, profile: AbiProfile): void {
   if (r.op === 'setxattr' && r.value.length > len) violated('SETXATTR value longer than the message');
   if (r.op === 'batchForget' && r.nodes.length * ForgetOne.size > len) violated('BATCH_FORGET decoded more nodes than the message holds');
   if (r.op === 'getFmap' && r.header.opcode !== profile.getFmapOpcode) violated('getFmap from another opcode');
+  if (r.op === 'ioctl' && (r.data.length !== r.inSize || r.data.length > len)) {
+    violated(`IOCTL in_size ${r.inSize} with ${r.data.length} bytes`);
+  }
 }
 
 describe('fuzz: FUSE request decoding', () => {
@@ -314,6 +329,69 @@ describe('fuzz: GET_FMAP reply encoder', () => {
         },
         (err) => (err instanceof FmapReplyError ? `FmapReplyError:${err.message.replace(/^[^:]*: /, '').replace(/\b0x[0-9a-f]+\b|-?\d+(\.\d+)?(e[+-]?\d+)?|NaN|-?Infinity/g, 'N').replace(/\(.*\)/, '').slice(0, 40).trim()}` : undefined),
         { show: ([x, profile]) => `profile ${profile.name}, base #${x.base}, mutations ${JSON.stringify(x.muts)}, entry ${showValue(x.entry)}` },
+      );
+    },
+    fuzzTimeout(),
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// famfs v1 ioctls
+
+/** The answered commands, the creation ones (refused), and whatever else a caller may ask. */
+const IOCTL_CMDS = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...Object.values(FamfsIoc)) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xffff_ffff }) },
+);
+/** Counts only: the ioctl answers served entries, whose numbers famfs-fs.ts has already checked. */
+const countMutation = fmapMutation.filter((m) => m.op === 'dup' || m.op === 'drop' || m.op === 'flip-kind');
+
+describe('fuzz: famfs v1 ioctl answers', () => {
+  test(
+    'answerIoctl gives at most out_size bytes only to a 64-bit file caller, or refuses with ENOTTY/EINVAL/E2BIG',
+    () => {
+      const arb = fc.record({
+        base: fc.nat({ max: FMAP_BASES.length - 1 }),
+        muts: fc.array(countMutation, { maxLength: 4 }),
+        dir: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+        cmd: IOCTL_CMDS,
+        flags: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat({ max: 63 }) }),
+        // Mostly the sizes the kernel derives from cmd for a restricted ioctl, else anything.
+        sizes: fc.oneof(
+          { weight: 3, arbitrary: fc.constant(null) },
+          { weight: 1, arbitrary: fc.record({ inSize: fc.nat({ max: 600 }), outSize: fc.nat({ max: 1024 }) }) },
+        ),
+        path: fc.constantFrom('f', '.meta/.log', '.meta/.superblock'),
+      });
+      const refusals = new Set<number>([Errno.ENOTTY, Errno.EINVAL, Errno.E2BIG]);
+      fuzz(
+        'famfs-ioctl',
+        arb,
+        (x) => {
+          const e = mutateEntry(FMAP_BASES[x.base], x.muts);
+          const target: IoctlTarget = x.dir ? { kind: 'dir', path: 'd' } : { kind: 'file', path: x.path, entry: e };
+          const size = (x.cmd >>> 16) & 0x3fff;
+          const inSize = x.sizes?.inSize ?? (x.cmd & 0x4000_0000 ? size : 0);
+          const outSize = x.sizes?.outSize ?? (x.cmd & 0x8000_0000 ? size : 0);
+          const m = ioctlMsg(7, NODE, { cmd: x.cmd, flags: x.flags, outSize, data: Buffer.alloc(inSize, 0x5a) });
+          const req = decodeRequest(m, { profile: v10 }) as IoctlRequest;
+          let a: IoctlReply;
+          try {
+            a = answerIoctl(req, target);
+          } catch (err) {
+            if (err instanceof FuseErrno && refusals.has(err.errno)) return `refused:${errnoName(err.errno)}`;
+            throw err;
+          }
+          const n = a.data?.length ?? 0;
+          if (a.result !== 0 || n !== outSize) violated(`result ${a.result} with ${n} bytes for out_size ${outSize}`);
+          if (x.dir || x.flags & (FUSE_IOCTL_DIR | FUSE_IOCTL_32BIT | FUSE_IOCTL_COMPAT | FUSE_IOCTL_COMPAT_X32)) {
+            violated(`answered a directory or non-64-bit caller (flags 0x${x.flags.toString(16)})`);
+          }
+          if (inSize !== 0) violated('answered a read ioctl that carried input');
+          return `ok:0x${x.cmd.toString(16)}`;
+        },
+        () => undefined,
+        { show: (x) => showValue(x) },
       );
     },
     fuzzTimeout(),

@@ -23,6 +23,7 @@ import type {
   GetFmapRequest,
   GetlkRequest,
   GetxattrRequest,
+  IoctlRequest,
   LinkRequest,
   ListxattrRequest,
   LookupRequest,
@@ -95,6 +96,14 @@ export interface CreateReply {
   open: OpenParam;
 }
 
+/** An IOCTL answer: what ioctl(2) returns, and the bytes copied back to the caller's buffer. */
+export interface IoctlReply {
+  /** The ioctl's return value (an int32, normally 0 or positive; fail with a FuseErrno instead). */
+  result: number;
+  /** Output for the caller's buffer: at most req.outSize bytes (more is a file system bug: EIO). */
+  data?: Buffer;
+}
+
 export interface DaxdevReply {
   /** Path of the device, e.g. /dev/dax0.0 (at most 255 bytes). */
   name: string;
@@ -159,6 +168,12 @@ export interface FileSystem {
   setlk?(req: SetlkRequest): R<void>;
   lseek?(req: LseekRequest): R<number>;
   statx?(req: StatxRequest): R<StatxParam>;
+  /**
+   * IOCTL (restricted: the sizes come from cmd, no RETRY). Not implemented, or failing with
+   * ENOSYS, reaches the caller as ENOTTY (the kernel translates it), as does UNRESTRICTED, which
+   * the session refuses before calling this.
+   */
+  ioctl?(req: IoctlRequest): R<IoctlReply>;
 
   /** famfs GET_FMAP: the fmap blob (fuse_famfs_fmap_header + extents), at most profile.maxFmapBytes. */
   getFmap?(req: GetFmapRequest): R<Buffer>;

@@ -66,6 +66,8 @@ import type {
   GetFmapRequest,
   GetxattrRequest,
   InitWants,
+  IoctlReply,
+  IoctlRequest,
   ListxattrRequest,
   LookupRequest,
   OpendirRequest,
@@ -83,6 +85,7 @@ import type {
   WriteRequest,
 } from '@famfs/fuse';
 import { encodeFmapReply, FmapReplyError } from './fmap-reply';
+import { answerIoctl } from './ioctl';
 import { Inode, InodeTable } from './inodes';
 import { DaemonSharedState } from './shared-state';
 import { dirAttr, fileAttr, permits, setattrOverrides } from './attrs';
@@ -604,6 +607,14 @@ export class FamfsFileSystem implements FileSystem {
       this.logOnce(`fmap:${n.nodeid}`, `GET_FMAP ${n.path}: ${(e as Error).message}`);
       throw e;
     }
+  }
+
+  /** The famfs v1 ioctls (NOP, MAP_GET, MAP_GETEXT, MAP_GET_V2) from the file's map: ioctl.ts. */
+  ioctl(req: IoctlRequest): IoctlReply {
+    const n = this.node(req.header.nodeid);
+    const sizes = `in ${req.inSize} out ${req.outSize}`;
+    this.debug(`ioctl 0x${req.cmd.toString(16)} on /${n.path} fh ${req.fh} flags 0x${req.flags.toString(16)} ${sizes}`);
+    return answerIoctl(req, n);
   }
 
   getDaxdev(req: GetDaxdevRequest): DaxdevReply {

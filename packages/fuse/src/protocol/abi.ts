@@ -408,6 +408,47 @@ export const LseekOut = defineLayout('fuse_lseek_out', 8, {
 });
 
 // ---------------------------------------------------------------------------------------------
+// IOCTL
+
+/**
+ * fuse_ioctl_in.flags. The kernel sets COMPAT (fileattr ioctls of a compat task), 32BIT (a 32-bit
+ * task on a 64-bit kernel, or a 32-bit kernel), COMPAT_X32 and DIR (the fd is a directory);
+ * UNRESTRICTED only comes from CUSE. RETRY is a reply flag, meaningful only when unrestricted.
+ */
+export const FUSE_IOCTL_COMPAT = 1 << 0;
+export const FUSE_IOCTL_UNRESTRICTED = 1 << 1;
+export const FUSE_IOCTL_RETRY = 1 << 2;
+export const FUSE_IOCTL_32BIT = 1 << 3;
+export const FUSE_IOCTL_DIR = 1 << 4;
+export const FUSE_IOCTL_COMPAT_X32 = 1 << 5;
+/** Most iovecs an unrestricted RETRY reply may carry. */
+export const FUSE_IOCTL_MAX_IOV = 256;
+
+export const IoctlIn = defineLayout('fuse_ioctl_in', 32, {
+  fh: u64(0),
+  flags: u32(8),
+  cmd: u32(12),
+  /** The caller's third ioctl argument (usually a user pointer), kept exact. */
+  arg: u64big(16),
+  inSize: u32(24),
+  outSize: u32(28),
+});
+
+export const IoctlOut = defineLayout('fuse_ioctl_out', 16, {
+  /** What ioctl(2) returns; negative values are -errno. */
+  result: i32(0),
+  flags: u32(4),
+  inIovs: u32(8),
+  outIovs: u32(12),
+});
+
+/** One user buffer of an unrestricted RETRY reply (declared for the layout check; never sent by us). */
+export const IoctlIovec = defineLayout('fuse_ioctl_iovec', 16, {
+  base: u64big(0),
+  len: u64big(8),
+});
+
+// ---------------------------------------------------------------------------------------------
 // Forget, interrupt
 
 export const ForgetIn = defineLayout('fuse_forget_in', 8, {

@@ -22,6 +22,7 @@ import {
   FUSE_NAME_MAX,
   GetxattrOut,
   InitOut,
+  IoctlOut,
   KstatfsValue,
   LkOut,
   LseekOut,
@@ -349,6 +350,19 @@ export class ReplyWriter {
     const t = splitTimeout(s.attrTimeout ?? 1);
     const out = StatxOut.encode({ attrValid: t.sec, attrValidNsec: t.nsec, flags: s.flags ?? 0, spare: Buffer.alloc(0), stat: s.stat });
     return ReplyWriter.fresh(h, [out]);
+  }
+
+  /**
+   * IOCTL: fuse_ioctl_out carrying `result` (what ioctl(2) returns; an int32) with no RETRY and no
+   * iovecs, then the output bytes (not copied). The caller keeps `data` within the request's
+   * out_size: the kernel fails a longer reply with EIO.
+   */
+  ioctl(h: UniqueHalves, result: number, data?: Buffer): Iovec {
+    if (!Number.isInteger(result) || result < -0x8000_0000 || result > 0x7fff_ffff) {
+      throw new RangeError(`ioctl result ${result} is not an int32`);
+    }
+    const out = IoctlOut.encode({ result, flags: 0, inIovs: 0, outIovs: 0 });
+    return ReplyWriter.fresh(h, data && data.length > 0 ? [out, data] : [out]);
   }
 
   /** GET_DAXDEV: the 280-byte fuse_daxdev_out naming the device (NUL-terminated within 256 bytes). */

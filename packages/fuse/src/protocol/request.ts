@@ -28,6 +28,7 @@ import {
   InHeader,
   InitIn,
   InterruptIn,
+  IoctlIn,
   LinkIn,
   LkIn,
   LseekIn,
@@ -205,6 +206,27 @@ export interface StatxRequest extends Base<'statx'> {
   readonly sxFlags: number;
   readonly sxMask: number;
 }
+/**
+ * IOCTL on an open file or directory. For a FUSE file the kernel speaks the restricted protocol:
+ * in_size/out_size come from the _IOC size and direction encoded in cmd (or, for the fileattr
+ * ioctls the kernel issues itself, the size of its own buffer), and the reply may carry at most
+ * out_size bytes. The decoder does not tie the sizes to cmd for that reason; a file system checks
+ * them against the struct it expects.
+ */
+export interface IoctlRequest extends Base<'ioctl'> {
+  readonly fh: number;
+  /** FUSE_IOCTL_* bits (DIR, COMPAT, 32BIT, UNRESTRICTED...). */
+  readonly flags: number;
+  /** The ioctl number as the caller passed it, as a u32. */
+  readonly cmd: number;
+  /** The caller's argument (usually a user pointer): informative only, never dereferenceable here. */
+  readonly arg: bigint;
+  readonly inSize: number;
+  /** The most bytes the reply's data may carry. */
+  readonly outSize: number;
+  /** The in_size bytes of input: a view into the session's read buffer, valid only during the call. */
+  readonly data: Buffer;
+}
 export type GetFmapRequest = Base<'getFmap'>;
 export interface GetDaxdevRequest extends Base<'getDaxdev'> {
   /** The daxdev index (V10: carried in the header's nodeid). */
@@ -252,6 +274,7 @@ export type Request =
   | InterruptRequest
   | LseekRequest
   | StatxRequest
+  | IoctlRequest
   | GetFmapRequest
   | GetDaxdevRequest
   | UnknownRequest;
@@ -629,6 +652,22 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
         fh: a.getattrFlags & FUSE_GETATTR_FH ? a.fh : undefined,
         sxFlags: a.sxFlags,
         sxMask: a.sxMask,
+      };
+    }
+    case Opcode.IOCTL: {
+      const a = args(h, buf, end, IoctlIn);
+      const carried = end - ARGS - IoctlIn.size;
+      if (carried !== a.inSize) fail(h, `IOCTL in_size ${a.inSize} carries ${carried} bytes`);
+      return {
+        op: 'ioctl',
+        header,
+        fh: a.fh,
+        flags: a.flags,
+        cmd: a.cmd,
+        arg: a.arg,
+        inSize: a.inSize,
+        outSize: a.outSize,
+        data: buf.subarray(ARGS + IoctlIn.size, end),
       };
     }
     default:

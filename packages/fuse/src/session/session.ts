@@ -9,6 +9,7 @@ import { FileSystem, ConnectionInfo, InitWants } from '../filesystem';
 import { FuseErrno, Errno } from '../errors';
 import {
   FUSE_INIT_EXT,
+  FUSE_IOCTL_UNRESTRICTED,
   FUSE_KERNEL_MINOR_VERSION,
   FUSE_KERNEL_VERSION,
   FUSE_MIN_KERNEL_MINOR,
@@ -20,7 +21,7 @@ import {
   InHeader,
 } from '../protocol/abi';
 import { AbiProfile, DEFAULT_PROFILE, profileByName } from '../protocol/profiles';
-import { decodeRequest, RequestHeader, InitRequest, Request, RequestError } from '../protocol/request';
+import { decodeRequest, RequestHeader, InitRequest, IoctlRequest, Request, RequestError } from '../protocol/request';
 import * as reply from '../protocol/reply';
 import { uniqueHalves } from '../protocol/reply';
 import type { Iovec } from '../protocol/reply';
@@ -349,6 +350,26 @@ export class Session {
   }
 
   /**
+   * IOCTL. UNRESTRICTED (CUSE's protocol, never sent for a FUSE file) would need RETRY and iovecs,
+   * which a FileSystem cannot express: ENOTTY. Output longer than out_size would fail the
+   * caller's ioctl with EIO in the kernel; here it is a file system bug, answered EIO and logged.
+   */
+  private ioctl(req: IoctlRequest, u: RequestHeader): Iovec {
+    const fs = this.fs;
+    if (!fs.ioctl) return this.enosys(u);
+    if (req.flags & FUSE_IOCTL_UNRESTRICTED) {
+      this.logOnce('ioctl:unrestricted', `IOCTL 0x${req.cmd.toString(16)} with FUSE_IOCTL_UNRESTRICTED: ENOTTY`);
+      return this.out.error(u, Errno.ENOTTY);
+    }
+    const r = Session.unwrap(fs.ioctl(req));
+    const n = r.data?.length ?? 0;
+    if (n > req.outSize) {
+      throw new Error(`ioctl 0x${req.cmd.toString(16)} answered ${n} bytes, out_size is ${req.outSize}`);
+    }
+    return this.out.ioctl(u, r.result, r.data);
+  }
+
+  /**
    * Calls the file system; returns the reply, or null for requests that get none. The frequent
    * replies are encoded into the session's reply buffers (`w`); the rare ones are allocated.
    */
@@ -462,6 +483,8 @@ export class Session {
         return fs.lseek ? w.lseek(u, un(fs.lseek(req))) : this.enosys(u);
       case 'statx':
         return fs.statx ? w.statx(u, un(fs.statx(req))) : this.enosys(u);
+      case 'ioctl':
+        return this.ioctl(req, u);
       case 'getFmap': {
         if (!fs.getFmap) return this.enosys(u);
         const blob = un(fs.getFmap(req));

@@ -2,7 +2,17 @@
  * Request builders and reply parsing for tests and tools that drive a Session without a kernel:
  * the bytes the kernel would write to /dev/fuse for one request, and the split of a reply.
  */
-import { InHeader, InitIn, Opcode, OutHeader, ReadIn, FUSE_INIT_EXT, initFlag, InitBit } from '../protocol/abi';
+import {
+  InHeader,
+  InitIn,
+  IoctlIn,
+  Opcode,
+  OutHeader,
+  ReadIn,
+  FUSE_INIT_EXT,
+  initFlag,
+  InitBit,
+} from '../protocol/abi';
 
 /** Header fields a request may override; the rest are zero, pid 1234, len the real length. */
 export type HeaderExtra = Partial<{ uid: number; gid: number; pid: number; totalExtlen: number; len: number }>;
@@ -78,6 +88,37 @@ export function readMsg(
 ): Buffer {
   const body = ReadIn.encode({ fh, offset, size, readFlags: 0, lockOwner: 0n, flags: 0, padding: 0 });
   return msg(opcode, unique, nodeid, body, extra);
+}
+
+/** What an IOCTL request carries besides its header; unset sizes follow `data` (in) and 0 (out). */
+export interface IoctlArgs {
+  cmd: number;
+  fh?: number;
+  flags?: number;
+  arg?: bigint;
+  inSize?: number;
+  outSize?: number;
+  /** The input bytes the kernel copied from the caller. */
+  data?: Buffer;
+}
+
+/** An IOCTL request: fuse_ioctl_in then the input bytes. */
+export function ioctlMsg(
+  unique: number | bigint,
+  nodeid: number | bigint,
+  a: IoctlArgs,
+  extra: HeaderExtra = {},
+): Buffer {
+  const data = a.data ?? Buffer.alloc(0);
+  const body = IoctlIn.encode({
+    fh: a.fh ?? 0,
+    flags: a.flags ?? 0,
+    cmd: a.cmd >>> 0,
+    arg: a.arg ?? 0n,
+    inSize: a.inSize ?? data.length,
+    outSize: a.outSize ?? 0,
+  });
+  return msg(Opcode.IOCTL, unique, nodeid, Buffer.concat([body, data]), extra);
 }
 
 /** Splits a reply into its out header and payload. */
