@@ -67,13 +67,19 @@ function declaredCases() {
   return cases;
 }
 
+/** A line of jest output without its terminal colour codes (ESC [ ... m). */
+function stripColours(line) {
+  // eslint-disable-next-line no-control-regex -- ESC is exactly what is being removed
+  return line.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
 /** The fuzz targets' own summary lines (the last one printed for each target wins). */
 function parseFuzz(text) {
   const targets = new Map();
   for (const raw of text.split('\n')) {
-    const m = FUZZ_LINE.exec(raw.replace(/\x1b\[[0-9;]*m/g, '').trimEnd());
+    const m = FUZZ_LINE.exec(stripColours(raw).trimEnd());
     if (!m) continue;
-    let outcomes = {};
+    let outcomes;
     try {
       outcomes = JSON.parse(m[4]);
     } catch {
@@ -87,9 +93,9 @@ function parseFuzz(text) {
 function parseLog(text) {
   const results = new Map();
   for (const raw of text.split('\n')) {
-    const m = LINE.exec(raw.replace(/\x1b\[[0-9;]*m/g, '').trimEnd());
+    const m = LINE.exec(stripColours(raw).trimEnd());
     if (!m) continue;
-    let details = {};
+    let details;
     try {
       details = JSON.parse(m[5]);
     } catch {

@@ -105,10 +105,9 @@ if (isMainThread) {
     send(errReply);
   };
 
-  let n;
   for (;;) {
     try {
-      n = fs.readSync(fd, inbuf, 0, inbuf.length, null);
+      fs.readSync(fd, inbuf, 0, inbuf.length, null);
     } catch (e) {
       if (e.code === 'ENODEV' || e.code === 'ECONNABORTED') break;
       if (e.code === 'EINTR' || e.code === 'EAGAIN' || e.code === 'ENOENT') continue;

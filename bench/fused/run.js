@@ -306,7 +306,7 @@ function build() {
   try {
     cflags = runSync('pkg-config', ['fuse3', '--cflags', '--libs']).trim().split(/\s+/);
   } catch (e) {
-    throw new Error(`pkg-config fuse3 failed (apt-get install -y fuse3 libfuse3-dev pkg-config): ${e.message}`);
+    throw new Error(`pkg-config fuse3 failed (apt-get install -y fuse3 libfuse3-dev pkg-config): ${e.message}`, { cause: e });
   }
   for (const [name, libs] of [
     ['ll_server', cflags],

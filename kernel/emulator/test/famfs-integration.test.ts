@@ -39,7 +39,6 @@ function loadFamfs(): { ctor?: FamfsCtor; reason?: string } {
 
 const loaded = loadFamfs();
 if (!loaded.ctor) {
-  // eslint-disable-next-line no-console
   console.log(`SKIPPED famfs integration: ${loaded.reason}`);
 }
 const maybe = loaded.ctor ? describe : describe.skip;
@@ -131,7 +130,6 @@ maybe('FamfsFileSystem behind the emulated famfs kernel', () => {
     expect(kernel.count('WRITE')).toBe(0);
     expect(kernel.protocolErrors).toEqual([]);
     expect(kernel.warnings).toEqual([]);
-    // eslint-disable-next-line no-console
     console.log(`famfs emulated requests: ${JSON.stringify(kernel.counts())}`);
   });
 
@@ -157,7 +155,6 @@ maybe('FamfsFileSystem behind the emulated famfs kernel', () => {
     const { kernel, session } = mount();
     readEverything(kernel);
     const r = fuzzSession(session, { count: 10_000, seed: 0xfa4f5 });
-    // eslint-disable-next-line no-console
     console.log(`famfs fuzz: ${JSON.stringify({ famfs: r.famfs, outcomes: r.outcomes, probes: r.probes, baseline: r.baseline.entries, errnos: r.errnos, violations: r.violations.slice(0, 10) })}`);
     expect(r.famfs).toBe(true);
     expect(r.violations).toEqual([]);

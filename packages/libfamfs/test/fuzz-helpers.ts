@@ -85,7 +85,7 @@ export function fuzz<T>(target: string, arb: fc.Arbitrary<T>, body: (input: T) =
         const err = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
         const shown = opts.show ? `\ninput: ${opts.show(input)}` : '';
         // A plain Error with the whole story, so fast-check's report carries it.
-        throw new Error(`fuzz ${target}: ${err}${shown}`);
+        throw new Error(`fuzz ${target}: ${err}${shown}`, { cause: e });
       }
       label = t;
     }

@@ -65,7 +65,8 @@ interface Binding {
   UMOUNT_NOFOLLOW: number;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// A .node addon can only be loaded with require().
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const native: Binding = require(path.join(__dirname, '..', 'build', 'Release', 'famfs_native.node'));
 
 /** True if `e` is a {@link NativeError} (optionally with the given code). Realm-independent. */

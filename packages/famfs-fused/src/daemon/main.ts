@@ -83,7 +83,7 @@ function preflight(o: DaemonOptions): { mountpoint: string; shadowPath: string; 
   try {
     st = fs.statSync(mountpoint);
   } catch (e) {
-    throw new Error(`mount point ${mountpoint}: ${(e as Error).message}`);
+    throw new Error(`mount point ${mountpoint}: ${(e as Error).message}`, { cause: e });
   }
   if (!st.isDirectory()) throw new Error(`mount point ${mountpoint} is not a directory`);
   const shadowRoot = shadowRootOf(o.shadow);
@@ -99,7 +99,7 @@ function preflight(o: DaemonOptions): { mountpoint: string; shadowPath: string; 
     try {
       Device.open(o.daxdev, { writable: false }).close();
     } catch (e) {
-      throw new Error(`daxdev ${o.daxdev}: ${(e as Error).message}`);
+      throw new Error(`daxdev ${o.daxdev}: ${(e as Error).message}`, { cause: e });
     }
     if (Buffer.byteLength(o.daxdev) > 255) throw new Error(`daxdev path ${o.daxdev} is longer than 255 bytes (GET_DAXDEV cannot carry it)`);
   }
@@ -138,7 +138,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       maxRead: o.maxWrite,
     });
   } catch (e) {
-    throw new Error(`cannot mount ${mountpoint}: ${(e as Error).message}`);
+    throw new Error(`cannot mount ${mountpoint}: ${(e as Error).message}`, { cause: e });
   }
   if (o.debug) log(`mounted ${o.fsname} at ${mountpoint} (${mount.fstype})`);
 

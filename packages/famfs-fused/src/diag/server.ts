@@ -326,7 +326,7 @@ export async function startDiagnosticsSocket(
   try {
     await listen(server, bindPath);
   } catch (e) {
-    throw new Error(`diagnostics socket ${target}: cannot listen: ${errorText(e)}`);
+    throw new Error(`diagnostics socket ${target}: cannot listen: ${errorText(e)}`, { cause: e });
   }
   // From here on a server error is logged, never thrown.
   server.on('error', (e) => s.log(`diagnostics socket ${target}: ${errorText(e)}`));
@@ -343,7 +343,7 @@ export async function startDiagnosticsSocket(
   } catch (e) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     unlinkQuietly(bindPath);
-    throw new Error(`diagnostics socket ${target}: ${errorText(e)}`);
+    throw new Error(`diagnostics socket ${target}: ${errorText(e)}`, { cause: e });
   }
 
   let closing: Promise<void> | null = null;

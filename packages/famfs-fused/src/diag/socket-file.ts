@@ -30,7 +30,7 @@ export function checkReplaceable(p: string): boolean {
     st = fs.lstatSync(p);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new Error(`diagnostics socket ${p}: ${(e as Error).message}`);
+    throw new Error(`diagnostics socket ${p}: ${(e as Error).message}`, { cause: e });
   }
   if (!st.isSocket()) {
     throw new Error(`diagnostics socket ${p}: refusing to replace an existing file that is not a socket`);

@@ -224,14 +224,11 @@ export class MemFs implements FileSystem {
 
   readdirplus(req: ReaddirplusRequest): Iterable<DirEntryPlus> {
     const list = this.listing(req.header.nodeid);
-    const self = this;
-    return (function* () {
-      for (let i = req.offset; i < list.length; i++) {
-        const { name, node } = list[i];
-        const dots = name === '.' || name === '..';
-        yield { name, off: i + 1, entry: () => self.entry(node, !dots) };
-      }
-    })();
+    // Entries are made lazily: entry() runs only for records that fit in the reply.
+    return list.slice(req.offset).map(({ name, node }, k) => {
+      const dots = name === '.' || name === '..';
+      return { name, off: req.offset + k + 1, entry: () => this.entry(node, !dots) };
+    });
   }
 
   statfs(): StatfsReply {

@@ -136,7 +136,7 @@ describe('shadow paths', () => {
   });
 
   test('a shadow path given as DIR/root where DIR is a symlink', () => {
-    const { dev, outside } = setup();
+    const { outside } = setup();
     const link = path.join(tmp(), 'link');
     fs.symlinkSync(outside, link);
     expectFamfsError(() => prepareShadowRoot(path.join(link, 'root')), 'ESYMLINK', /is a symlink/);

@@ -1,3 +1,4 @@
+import * as YAML from 'yaml';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -196,7 +197,6 @@ describe('emitShadowYaml', () => {
     expect(text).toBe(EXAMPLE_SIMPLE.replace('  path: dir1/file0', lines));
     // The yaml package reads it back to the same string (whether famfs would accept the path
     // is another matter, so this bypasses parseShadowYaml's path rules).
-    const YAML = require('yaml') as typeof import('yaml');
     expect(YAML.parse(text, { schema: 'failsafe' }).file.path).toBe(p);
   });
 });
