@@ -7,4 +7,4 @@ export { QueueTransport } from './queue-transport';
 export type { QueueTransportOptions } from './queue-transport';
 export { MemFs, createFileSystem as createMemFs, patternBytes } from './memfs';
 export type { MemFsOptions, MemFileSpec } from './memfs';
-export { cstr, initMsg, msg, parseReply, readMsg, STOCK_OFFER } from './requests';
+export { cstr, getFmapMsg, initMsg, msg, parseReply, readMsg, STOCK_OFFER } from './requests';

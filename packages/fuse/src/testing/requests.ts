@@ -2,7 +2,18 @@
  * Request builders and reply parsing for tests and tools that drive a Session without a kernel:
  * the bytes the kernel would write to /dev/fuse for one request, and the split of a reply.
  */
-import { InHeader, InitIn, Opcode, OutHeader, ReadIn, FUSE_INIT_EXT, initFlag, InitBit } from '../protocol/abi';
+import {
+  GetxattrIn,
+  InHeader,
+  InitIn,
+  Opcode,
+  OutHeader,
+  ReadIn,
+  FUSE_INIT_EXT,
+  initFlag,
+  InitBit,
+} from '../protocol/abi';
+import type { AbiProfile } from '../protocol/profiles';
 
 /** Header fields a request may override; the rest are zero, pid 1234, len the real length. */
 export type HeaderExtra = Partial<{ uid: number; gid: number; pid: number; totalExtlen: number; len: number }>;
@@ -78,6 +89,22 @@ export function readMsg(
 ): Buffer {
   const body = ReadIn.encode({ fh, offset, size, readFlags: 0, lockOwner: 0n, flags: 0, padding: 0 });
   return msg(opcode, unique, nodeid, body, extra);
+}
+
+/**
+ * A GET_FMAP request as the profile's kernel sends it: no argument, or (profiles that size
+ * replies) fuse_getxattr_in carrying the reply buffer, by default the kernel's first one.
+ */
+export function getFmapMsg(
+  profile: AbiProfile,
+  unique: number | bigint,
+  nodeid: number | bigint,
+  bufferSize?: number,
+  extra: HeaderExtra = {},
+): Buffer {
+  const sizing = profile.fmapSizing;
+  const body = sizing ? GetxattrIn.encode({ size: bufferSize ?? sizing.firstBuffer, padding: 0 }) : Buffer.alloc(0);
+  return msg(profile.getFmapOpcode, unique, nodeid, body, extra);
 }
 
 /** Splits a reply into its out header and payload. */
