@@ -101,7 +101,8 @@ maybe('FamfsFileSystem behind the emulated famfs kernel', () => {
 
   function mount() {
     const famfs = new loaded.ctor!({ shadow, daxdev: dev, abi: 'v10', log: () => undefined });
-    const m = emulateMount(famfs, { profile: 'v10' });
+    // The device is an image file: the emulated kernel is told to take one.
+    const m = emulateMount(famfs, { profile: 'v10', kernel: { allowFileDaxdev: true } });
     m.kernel.init();
     return m;
   }

@@ -49,6 +49,11 @@ export class QueueTransport implements Transport {
     return this.outgoing.splice(0, this.outgoing.length);
   }
 
+  /** Replies written so far, left in place (what a kernel has already received mid-request). */
+  peek(): readonly Buffer[] {
+    return [...this.outgoing];
+  }
+
   get queued(): number {
     return this.incoming.length;
   }
