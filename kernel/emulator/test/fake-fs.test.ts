@@ -75,7 +75,10 @@ const BAD: Record<string, [Buffer | (() => never), number]> = {
 };
 
 /** Accepted by V10 (0 is a multiple of 2 MiB), then divided by at the first access. */
-const CHUNK_ZERO = buildFmapBlob({ fileSize: 4 * MiB, interleaved: [{ chunkSize: 0, nbytes: 4 * MiB, strips: [ok, { offset: 8 * MiB, len: 2 * MiB }] }] });
+const CHUNK_ZERO = buildFmapBlob({
+  fileSize: 4 * MiB,
+  interleaved: [{ chunkSize: 0, nbytes: 4 * MiB, strips: [ok, { offset: 8 * MiB, len: 2 * MiB }] }],
+});
 
 interface Node {
   id: number;
@@ -388,7 +391,8 @@ describe('malformed replies: pending for good at the header, EIO (a protocol err
       return orig([b]);
     };
     expect(() => kernel.lookupPath('/simple.bin')).toThrow(KernelHang);
-    expect(kernel.hangs).toEqual([{ opcode: 1, unique: 4n, why: expect.stringMatching(/refused at its header.*ENOENT no pending request/) }]);
+    const why = expect.stringMatching(/refused at its header.*ENOENT no pending request/);
+    expect(kernel.hangs).toEqual([{ opcode: 1, unique: 4n, why }]);
     expect(kernel.protocolErrors).toEqual([]);
   });
 
@@ -400,7 +404,8 @@ describe('malformed replies: pending for good at the header, EIO (a protocol err
       b.writeInt32LE(5, 4);
       return orig([b]);
     };
-    expect(() => kernel.lookupPath('/simple.bin')).toThrow(/never completed: every reply was refused at its header \(EINVAL error 5 out of range\)/);
+    const message = /never completed: every reply was refused at its header \(EINVAL error 5 out of range\)/;
+    expect(() => kernel.lookupPath('/simple.bin')).toThrow(message);
     expect(kernel.hangs[0].why).toMatch(/error 5 out of range/);
   });
 

@@ -178,6 +178,27 @@ maybe('FamfsFileSystem behind the emulated famfs kernel', () => {
     expect(kernel.count('READ')).toBe(0);
     expect(kernel.count('WRITE')).toBe(0);
   });
+
+  test('push: auto finds it; every file reads right without GET_DAXDEV; 5,000 fuzz requests find nothing', () => {
+    const famfs = new loaded.ctor!({ shadow, daxdev: dev, abi: 'auto', log: () => undefined });
+    const kernel = { profile: 'push', allowFileDaxdev: true } as const;
+    const m = emulateMount(famfs, { session: { profile: 'auto' }, kernel });
+    m.kernel.init();
+    expect(m.session.profile.name).toBe('push');
+    readEverything(m.kernel);
+    expect(m.kernel.count('GET_DAXDEV')).toBe(0);
+    expect(m.kernel.daxdevPushes.map((p) => p.answer)).toEqual(['EBADF', 'OK']); // the probe, then daxdev 0
+    const r = fuzzSession(m.session, { count: 5_000, seed: 0x9054, profile: 'push' });
+    const summary = { outcomes: r.outcomes, errnos: r.errnos, violations: r.violations.slice(0, 10) };
+    // eslint-disable-next-line no-console
+    console.log(`push fuzz: ${JSON.stringify(summary)}`);
+    expect(r.famfs).toBe(true);
+    expect(r.violations).toEqual([]);
+    expect(r.generators.getFmapSized).toBeGreaterThan(50);
+    readEverything(m.kernel);
+    expect(m.kernel.warnings).toEqual([]);
+    expect(m.kernel.hangs).toEqual([]);
+  });
 });
 
 test('integration prerequisites are reported', () => {
