@@ -287,7 +287,9 @@ const same = (a: bigint, b: number) => a === BigInt(b);
  * size kept, and sampled offsets reaching the device byte the interleave arithmetic names
  * (chunk c on strip c mod n, floor(c / n) chunks into it).
  */
-function unrolledMatches(k: KernelFmap, e: FileEntry, f: { nstrips: number; chunkSize: number; strips: Extent[] }): string {
+type Striped = { nstrips: number; chunkSize: number; strips: Extent[] };
+
+function unrolledMatches(k: KernelFmap, e: FileEntry, f: Striped): string {
   if (k.extType !== 'simple') violated(`ext type ${k.extType} from a simple-only profile`);
   if (!same(k.fileSize, e.size)) violated(`file size ${k.fileSize} for ${e.size}`);
   for (const off of [0, 1, e.size - 1, Math.floor(e.size / 2), f.chunkSize, f.chunkSize * f.nstrips + 7]) {
@@ -296,7 +298,9 @@ function unrolledMatches(k: KernelFmap, e: FileEntry, f: { nstrips: number; chun
     const strip = f.strips[c % f.nstrips];
     const want = strip.offset + Math.floor(c / f.nstrips) * f.chunkSize + (off % f.chunkSize);
     const got = fileOffsetToDax(k, BigInt(off), 1n);
-    if (!got || got.devIndex !== strip.devIndex || !same(got.devOffset, want)) violated(`offset ${off} maps to ${showValue(got)}, not ${want}`);
+    if (!got || got.devIndex !== strip.devIndex || !same(got.devOffset, want)) {
+      violated(`offset ${off} maps to ${showValue(got)}, not ${want}`);
+    }
   }
   return 'ok:unrolled';
 }
@@ -315,7 +319,8 @@ describe('fuzz: GET_FMAP reply encoder', () => {
         ([{ entry: e }, profile]) => {
           const blob = encodeFmapReply(e, profile);
           const unrolled = e.fmap.kind === 'interleaved' && !profile.acceptsInterleave;
-          if (blob.length !== fmapReplySize(e, unrolled) || blob.length > profile.maxFmapBytes) violated(`blob of ${blob.length} bytes`);
+          const expected = fmapReplySize(e, unrolled);
+          if (blob.length !== expected || blob.length > profile.maxFmapBytes) violated(`blob of ${blob.length} bytes`);
           let k;
           try {
             k = parseFmap(blob, fmapLimits(profile));
