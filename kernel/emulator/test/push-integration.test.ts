@@ -16,32 +16,22 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { emitShadowYaml } from '@famfs/libfamfs/internal';
-import type { Extent, FileEntry } from '@famfs/libfamfs/internal';
+import type { FileEntry } from '@famfs/libfamfs/internal';
 import { encodeFmapReply, FamfsFileSystem } from '@famfs/fused';
 import type { FamfsFsOptions } from '@famfs/fused';
 import { Errno, v10 } from '@famfs/fuse';
 import { emulateMount, errnoOf, fileOffsetToDax, fmapLimits, parseFmap } from '../src';
 import type { EmulatorOptions, KSimpleFmap } from '../src';
 import { cleanupTempDirs, devOffsetOf, expectedFileBytes, fillPattern, Layout, MiB, tempDir } from './helpers';
+import { fileEntry, stripsAt, writeShadowTree } from '../../../packages/famfs-fused/test/entries';
 
 afterAll(cleanupTempDirs);
 
 const GiB = 1024 * MiB;
 const TiB = 1024 * GiB;
 
-const strips = (n: number, at: number, len: number): Extent[] =>
-  Array.from({ length: n }, (_, i) => ({ devIndex: 0, offset: at + i * len, len }));
-const file = (p: string, size: number, fmap: FileEntry['fmap']): FileEntry => ({
-  type: 'file',
-  path: p,
-  size,
-  flags: 2,
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  fmap,
-});
+const strips = stripsAt;
+const file = fileEntry;
 
 /** The files of the world: path -> entry. */
 const FILES: FileEntry[] = [
@@ -89,11 +79,7 @@ beforeAll(() => {
   fs.writeFileSync(dev, '');
   fs.truncateSync(dev, 4 * TiB);
   shadow = path.join(dir, 'shadow');
-  for (const e of FILES) {
-    const p = path.join(shadow, 'root', e.path);
-    fs.mkdirSync(path.dirname(p), { recursive: true });
-    fs.writeFileSync(p, emitShadowYaml(e));
-  }
+  writeShadowTree(shadow, FILES);
   for (const e of FILES.slice(0, 3)) {
     for (const x of e.fmap.kind === 'simple' ? e.fmap.extents : e.fmap.strips)
       fillPattern(dev, x.offset, x.offset + x.len);
@@ -161,7 +147,7 @@ test('auto finds the push generation; daxdev 0 is pushed at the first regular-fi
   kernel.close();
 });
 
-test('striped files unrolled: chunk-sized extents, the last shorter, uniform, the interleaved map\'s bytes', () => {
+test("striped files unrolled: chunk-sized extents, the last shorter, uniform, the interleaved map's bytes", () => {
   const { kernel } = mount();
   for (const p of ['sub/inter.bin', 'odd.bin']) readsRight(kernel, p);
   const h = kernel.open('/odd.bin');

@@ -8,8 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { emitShadowYaml } from '@famfs/libfamfs/internal';
-import type { Extent, FileEntry } from '@famfs/libfamfs/internal';
+import type { FileEntry } from '@famfs/libfamfs/internal';
 import * as abi from '@famfs/fuse';
 import { Errno, FuseErrno, Opcode, push, rfc, Session, TransportError, v10 } from '@famfs/fuse';
 import type { AbiProfile, Connection } from '@famfs/fuse';
@@ -24,6 +23,7 @@ import { describeGeneration } from '../src/daemon/generation';
 import { fileOffsetToDax, fmapLimits, parseFmap } from '../../../kernel/emulator/src/fmap';
 import { payloadProblem, payloadRule } from '../../../kernel/emulator/src/wire';
 import { cleanupTempDirs, cstr, initMsg, msg, parseReply, STOCK_OFFER, tempDir } from './helpers';
+import { fileEntry, stripedEntry, stripsAt, writeShadowTree } from './entries';
 
 afterAll(cleanupTempDirs);
 
@@ -31,20 +31,9 @@ const MiB = 1 << 20;
 const GiB = 1 << 30;
 const TiB = 1024 * GiB;
 
-const strips = (n: number, at: number, len: number): Extent[] =>
-  Array.from({ length: n }, (_, i) => ({ devIndex: 0, offset: at + i * len, len }));
-const file = (p: string, size: number, fmap: FileEntry['fmap']): FileEntry => ({
-  type: 'file',
-  path: p,
-  size,
-  flags: 2,
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  fmap,
-});
-const striped = (p: string, size: number, n: number, chunk: number, at: number, len: number): FileEntry =>
-  file(p, size, { kind: 'interleaved', nstrips: n, chunkSize: chunk, strips: strips(n, at, len) });
+const strips = stripsAt;
+const file = fileEntry;
+const striped = stripedEntry;
 
 const errnoOf = (fn: () => unknown): number | 'ok' => {
   try {
@@ -187,8 +176,8 @@ function world(files: FileEntry[], devSize = 8 * GiB): World {
   fs.writeFileSync(dev, '');
   fs.truncateSync(dev, devSize);
   const shadow = path.join(dir, 'shadow');
+  writeShadowTree(shadow, files);
   fs.mkdirSync(path.join(shadow, 'root', 'sub'), { recursive: true });
-  for (const e of files) fs.writeFileSync(path.join(shadow, 'root', e.path), emitShadowYaml(e));
   return { shadow, dev, files };
 }
 
