@@ -312,5 +312,9 @@ int main(void)
 	F(fuse_daxdev_out, reserved3);
 	F(fuse_daxdev_out, reserved4);
 	F(fuse_daxdev_out, name);
+	S(fuse_backing_map);
+	F(fuse_backing_map, fd);
+	F(fuse_backing_map, flags);
+	F(fuse_backing_map, daxdev_index);
 	return 0;
 }

@@ -599,7 +599,7 @@ struct fuse_famfs_fmap_header {
 	uint16_t	fmap_version;
 	uint32_t	ext_type;	/* enum famfs_ext_type */
 	uint32_t	nextents;	/* 1..FUSE_FAMFS_MAX_EXTENTS */
-	uint32_t	reserved0;
+	uint32_t	reserved0;	/* push generation: fmap_size, the whole fmap's bytes */
 	uint64_t	file_size;	/* must equal the size every attribute reply reports */
 	uint64_t	reserved1;
 };
@@ -633,6 +633,21 @@ struct fuse_daxdev_out {
 	uint64_t	reserved3;
 	uint64_t	reserved4;
 	char		name[DAXDEV_NAME_MAX];
+};
+
+/*
+ * FUSE_DEV_IOC_BACKING_OPEN's argument (passthrough); the famfs push generation reuses it for
+ * DAXDEV_OPEN with the union member as the daxdev index. The DAXDEV_OPEN ioctl number is not
+ * public yet: famfs-ts assumes _IOW(FUSE_DEV_IOC_MAGIC, 4, struct fuse_backing_map).
+ */
+#define FUSE_DEV_IOC_MAGIC		229
+struct fuse_backing_map {
+	int32_t		fd;
+	uint32_t	flags;
+	union {
+		uint64_t	padding;
+		uint64_t	daxdev_index;
+	};
 };
 
 #endif /* FAMFS_FUSE_H */

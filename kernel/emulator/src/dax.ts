@@ -1,11 +1,16 @@
 /**
  * The famfs data path of the kernel series (fs/fuse/famfs.c): claiming the device a GET_DAXDEV
- * names, the per-access famfs_file_bad() check, and I/O through the fmap straight on the device
- * (dax_iomap_rw with famfs_fileofs_to_daxofs(), §2.2/§2.3). No request is sent from here.
+ * names or a DAXDEV_OPEN pushes, the per-access famfs_file_bad() check, and I/O through the fmap
+ * straight on the device (dax_iomap_rw with famfs_fileofs_to_daxofs(), §2.2/§2.3). No request is
+ * sent from here.
+ *
+ * A daxdev must be a character device, as the kernel checks (S_ISCHR). Tests that back the device
+ * with an image file opt in with `allowFile`; a real kernel would leave such a slot invalid.
  */
 import * as nodefs from 'fs';
-import { Errno } from '@famfs/fuse';
+import { BackingMap, Errno } from '@famfs/fuse';
 import { KernelErrno } from './errors';
+import { MAX_DAXDEVS } from './fmap';
 import { fileOffsetToDax } from './fmap';
 import type { DaxdevSlot, EmulatedInode } from './records';
 
@@ -25,11 +30,22 @@ export function claimDaxdev(index: number, name: string, allowFile: boolean): Da
   } catch (err) {
     return `GET_DAXDEV ${index}: "${name}": ${(err as NodeJS.ErrnoException).code ?? err}; slot left invalid`;
   }
-  if (!(st.isCharacterDevice() || (allowFile && st.isFile()))) {
-    const kinds = allowFile ? 'a character device or a regular file' : 'a character device';
-    return `GET_DAXDEV ${index}: "${name}" is not ${kinds} (EINVAL); slot left invalid`;
+  if (!isDaxdevKind(st, allowFile)) {
+    return `GET_DAXDEV ${index}: "${name}" is not ${kindsAccepted(allowFile)} (EINVAL); slot left invalid`;
   }
-  // fs_dax_get(): claiming can fail; then the slot is valid but every access is EIO.
+  return openSlot(index, name, st);
+}
+
+/** S_ISCHR, or a regular file where a test allows one. */
+function isDaxdevKind(st: nodefs.Stats, allowFile: boolean): boolean {
+  return st.isCharacterDevice() || (allowFile && st.isFile());
+}
+
+const kindsAccepted = (allowFile: boolean): string =>
+  allowFile ? 'a character device or a regular file' : 'a character device';
+
+/** The slot of a verified device: fs_dax_get() can fail, then the slot is valid but every access is EIO. */
+function openSlot(index: number, name: string, st: nodefs.Stats): DaxdevSlot {
   let fd: number | null = null;
   let writable = true;
   try {
@@ -45,6 +61,41 @@ export function claimDaxdev(index: number, name: string, allowFile: boolean): Da
   let size = BigInt(st.size);
   if (fd !== null && st.isCharacterDevice()) size = 1n << 62n; // a devdax size is not in stat; trust the device
   return { index, name, daxErr: fd === null, fd, size, writable };
+}
+
+/**
+ * famfs_daxdev_open(), the push generation's DAXDEV_OPEN, on an argument that is a
+ * fuse_backing_map, in the kernel's order: famfs not negotiated EOPNOTSUPP, a bad fd EBADF, not a
+ * character device EINVAL, an index past the table EINVAL, an installed slot 0 (idempotent), a
+ * slot whose claim failed before EIO. Otherwise the device behind the fd is claimed (reopened
+ * through /proc/self/fd: the kernel keeps its own reference, so the daemon may close its fd) and
+ * installed; a device that cannot be claimed marks the slot failed for good (EIO). Returns the
+ * new slot, or throws KernelErrno.
+ */
+export function pushDaxdevSlot(
+  arg: Buffer,
+  table: ReadonlyMap<number, DaxdevSlot>,
+  o: { famfs: boolean; allowFile: boolean },
+): DaxdevSlot | null {
+  if (arg.length < BackingMap.size) throw new KernelErrno(Errno.EFAULT, `argument of ${arg.length} bytes`);
+  const { fd, daxdevIndex: index } = BackingMap.decode(arg);
+  if (!o.famfs) throw new KernelErrno(Errno.EOPNOTSUPP, 'the connection is not in famfs mode');
+  let st: nodefs.Stats;
+  let name: string;
+  try {
+    st = nodefs.fstatSync(fd);
+    name = nodefs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    throw new KernelErrno(Errno.EBADF, `fd ${fd}`);
+  }
+  if (!isDaxdevKind(st, o.allowFile)) {
+    throw new KernelErrno(Errno.EINVAL, `"${name}" is not ${kindsAccepted(o.allowFile)}`);
+  }
+  if (index >= MAX_DAXDEVS) throw new KernelErrno(Errno.EINVAL, `daxdev index ${index} >= ${MAX_DAXDEVS}`);
+  const slot = table.get(index);
+  if (slot && !slot.daxErr) return null;
+  if (slot) throw new KernelErrno(Errno.EIO, `daxdev ${index} could not be claimed before`);
+  return openSlot(index, name, st);
 }
 
 /** famfs_file_bad(): a missing fmap or a past error is EIO; an i_size that moved is ENXIO once, then EIO. */

@@ -8,6 +8,8 @@
  * u64/s64, so wrap-around is reproduced rather than lost to double rounding.
  */
 import { Errno, FamfsExtType, FamfsFmapHeader, FamfsIext, FamfsSimpleExt } from '@famfs/fuse';
+import type { AbiProfile } from '@famfs/fuse';
+import { KernelOops } from './errors';
 
 /** PMD_SIZE on x86_64 (and arm64 with 4 KiB pages): every extent, strip and chunk is a multiple. */
 export const PMD_SIZE = 2 * 1024 * 1024;
@@ -46,6 +48,12 @@ interface KFmapBase {
 export interface KSimpleFmap extends KFmapBase {
   extType: 'simple';
   extents: KSimpleExt[];
+  /**
+   * The simple-only kernel's uniform fast path: log2 of the extent size when there are several
+   * extents, the first a power of two, every middle one the same and the last no larger; then a
+   * file offset finds its extent by a shift. 0: the list is walked (and always so in V10).
+   */
+  extShift: number;
 }
 export interface KInterleavedFmap extends KFmapBase {
   extType: 'interleave';
@@ -94,6 +102,30 @@ export interface FmapLimits {
    * dev_index != 0 counts as an alignment error (EINVAL). Default false.
    */
   multiDevice?: boolean;
+  /** Interleaved extents are accepted (default true); the simple-only kernel refuses them (EINVAL). */
+  acceptsInterleave?: boolean;
+  /** Detect the uniform extent size (KSimpleFmap.extShift), as the simple-only kernel does. Default false. */
+  uniformShift?: boolean;
+}
+
+/**
+ * The parser of the kernel a profile describes. The simple-only kernel (the push generation,
+ * acceptsInterleave false) is also the one with the uniform fast path: both came in one revision.
+ */
+export function fmapLimits(profile: AbiProfile, multiDevice = false): FmapLimits {
+  const simpleOnly = !profile.acceptsInterleave;
+  const { maxExtents, maxStrips } = profile;
+  return { maxExtents, maxStrips, multiDevice, acceptsInterleave: !simpleOnly, uniformShift: simpleOnly };
+}
+
+/** famfs_fuse_meta_alloc()'s uniform check: log2(size) of a uniform list, else 0. */
+function uniformShift(extents: readonly KSimpleExt[]): number {
+  if (extents.length < 2) return 0;
+  const size = extents[0].len;
+  if (size === 0n || (size & (size - 1n)) !== 0n) return 0;
+  for (let i = 1; i < extents.length - 1; i++) if (extents[i].len !== size) return 0;
+  if (extents[extents.length - 1].len > size) return 0;
+  return size.toString(2).length - 1;
 }
 
 const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
@@ -162,10 +194,11 @@ export function parseFmap(blob: Buffer, limits: FmapLimits): KernelFmap {
     }
     const extents: KSimpleExt[] = [];
     for (let i = 0; i < h.nextents; i++) extents.push(readExt(at + i * FamfsSimpleExt.size, `extent ${i}`));
-    return finish<KSimpleFmap>({ ...base, extType: 'simple', extents });
+    const extShift = limits.uniformShift ? uniformShift(extents) : 0;
+    return finish<KSimpleFmap>({ ...base, extType: 'simple', extents, extShift });
   }
 
-  if (h.extType === FamfsExtType.INTERLEAVE) {
+  if (h.extType === FamfsExtType.INTERLEAVE && limits.acceptsInterleave !== false) {
     let remainder = S64(fileSize);
     const iexts: KInterleavedExt[] = [];
     for (let i = 0; i < h.nextents; i++) {
@@ -210,7 +243,9 @@ export function parseFmap(blob: Buffer, limits: FmapLimits): KernelFmap {
     return finish<KInterleavedFmap>({ ...base, extType: 'interleave', iexts });
   }
 
-  throw new FmapRejected('ext-type', Errno.EINVAL, `ext_type ${h.extType} is neither simple (0) nor interleave (1)`);
+  const simpleOnly = limits.acceptsInterleave === false;
+  const known = simpleOnly ? 'simple (0), the only type this kernel takes' : 'simple (0) nor interleave (1)';
+  throw new FmapRejected('ext-type', Errno.EINVAL, `ext_type ${h.extType} is neither ${known}`);
 }
 
 /** One piece of a file range resolved to device memory. */
@@ -224,11 +259,21 @@ export interface DaxMapping {
 
 /**
  * Resolves `fileOffset` (asking for `len` bytes) to a device range, or null where the kernel
- * returns -EIO (offset past the extent list, a zero chunk size, an empty interleaved extent).
+ * returns -EIO (offset past the extent list, a chunk size that is not a 2 MiB multiple). An
+ * interleaved extent with chunk size 0 passes both of V10's checks (0 is a multiple of 2 MiB) and
+ * the kernel then divides by it: that is thrown as KernelOops.
  */
 export function fileOffsetToDax(fmap: KernelFmap, fileOffset: bigint, len: bigint): DaxMapping | null {
   let local = fileOffset;
   if (fmap.extType === 'simple') {
+    if (fmap.extShift > 0) {
+      // famfs_fileofs_to_daxofs()'s fast path: the extent index is a shift of the offset.
+      const i = fileOffset >> BigInt(fmap.extShift);
+      local = fileOffset & ((1n << BigInt(fmap.extShift)) - 1n);
+      const e = i < BigInt(fmap.extents.length) ? fmap.extents[Number(i)] : undefined;
+      if (!e || local >= e.len) return null;
+      return { devIndex: e.devIndex, devOffset: e.offset + local, length: min(len, e.len - local) };
+    }
     for (const e of fmap.extents) {
       if (local < e.len) return { devIndex: e.devIndex, devOffset: e.offset + local, length: min(len, e.len - local) };
       local -= e.len;
@@ -237,9 +282,14 @@ export function fileOffsetToDax(fmap: KernelFmap, fileOffset: bigint, len: bigin
   }
   for (const ie of fmap.iexts) {
     const extSize = min(ie.nbytes, fmap.fileSize);
-    // The kernel re-checks the chunk size at every iomap (a zero chunk would divide by zero).
-    if (extSize === 0n || ie.chunkSize === 0n || ie.chunkSize % PMD !== 0n || ie.nstrips === 0) return null;
+    // The kernel re-checks the chunk size at every iomap, for alignment only.
+    if (ie.chunkSize % PMD !== 0n || ie.nstrips === 0) return null;
     if (local < extSize) {
+      if (ie.chunkSize === 0n) {
+        throw new KernelOops(
+          `divide error in famfs_interleave_fileofs_to_daxofs(): file offset ${fileOffset} / ie_chunk_size 0`,
+        );
+      }
       const chunkNum = local / ie.chunkSize;
       const chunkOffset = local % ie.chunkSize;
       const chunkRemainder = ie.chunkSize - chunkOffset;
@@ -275,7 +325,9 @@ export function fmapLint(fmap: KernelFmap, deviceSize?: bigint): string[] {
       out.push(`${n} interleaved extents: each maps min(nbytes, file_size) bytes, so only one is meaningful`);
     }
     fmap.iexts.forEach((ie, i) => {
-      if (ie.chunkSize === 0n) out.push(`interleaved extent ${i}: chunk size 0 (every access fails with EIO)`);
+      if (ie.chunkSize === 0n) {
+        out.push(`interleaved extent ${i}: chunk size 0 (accepted; the first access divides by zero: a kernel oops)`);
+      }
       if (ie.nbytes < fmap.fileSize && fmap.iexts.length === 1) {
         const sizes = `ie_nbytes ${ie.nbytes} < file size ${fmap.fileSize}`;
         out.push(`interleaved extent ${i}: ${sizes} (the tail is unreachable)`);

@@ -14,8 +14,22 @@
  *    §2.2/§2.3, clipped to i_size, never growing it; no READ/WRITE request is sent (dax.ts).
  *    Without famfs mode they are sent as READ/WRITE (the stock path).
  *
- * Errors a process would see are thrown as KernelErrno; replies the kernel itself would refuse
- * (bad length, unknown unique, error out of range, wrong payload size) are EmulatorProtocolError.
+ * The push generation (a profile with fmapSizing and daxdevPush; c-famfs-interop §4): GET_FMAP
+ * carries the buffer size, PAGE_SIZE first; a header-only reply whose fmap_size is larger gets one
+ * retry with exactly that size (more than 16 MiB: EFBIG; too big again: EINVAL; under 32 bytes:
+ * EIO). Only simple extents are accepted, and a uniform extent size is detected (ext_shift). No
+ * GET_DAXDEV is ever sent: the daemon pushes devices with the DAXDEV_OPEN ioctl on its channel
+ * (ioctl(); any other ioctl is ENOTTY, as on a kernel without it), and an fmap naming an index
+ * nobody pushed fails famfs_check_daxdev_table() with ENODEV: the open succeeds, the file's
+ * metadata is marked bad and every access is EIO.
+ *
+ * Errors a process would see are thrown as KernelErrno. A reply the kernel refuses at the header
+ * (out_header.len not the bytes written, an error out of range, a unique no request has) or no
+ * reply at all leaves the request pending: the caller would block forever, thrown as KernelHang
+ * and kept in `hangs`. A reply that matched its request but broke a payload rule (wrong size, an
+ * error with a payload) ends the request with EIO in the kernel; here it is EmulatorProtocolError
+ * by default, so a test sees the daemon bug (onMalformedReply 'eio' gives the kernel's EIO).
+ * Where the kernel itself would crash (V10 dividing by a chunk size of 0), KernelOops.
  */
 import * as nodefs from 'fs';
 import {
@@ -45,18 +59,19 @@ import {
   WriteIn,
   WriteOut,
 } from '@famfs/fuse';
-import { Session } from '@famfs/fuse';
+import { AUTO_PROFILE, FamfsFmapHeader, Session } from '@famfs/fuse';
 import { QueueTransport } from '@famfs/fuse/testing';
 import type { FileSystem, SessionOptions } from '@famfs/fuse';
-import { cstr, msg, readMsg } from '@famfs/fuse/testing';
-import { claimDaxdev, daxRw, famfsFileBad } from './dax';
-import { EmulatorProtocolError, KernelErrno } from './errors';
-import { FmapRejected, fmapLint, KernelFmap, MAX_DAXDEVS, parseFmap } from './fmap';
+import { cstr, getFmapMsg, msg, readMsg } from '@famfs/fuse/testing';
+import { claimDaxdev, daxRw, famfsFileBad, pushDaxdevSlot } from './dax';
+import { EmulatorProtocolError, KernelErrno, KernelHang, KernelOops } from './errors';
+import { FmapRejected, fmapLimits, fmapLint, KernelFmap, MAX_DAXDEVS, parseFmap } from './fmap';
 import { initOffer, initRequest, PAGE_SIZE, readInitReply } from './init';
-import type { NegotiatedConnection, OfferOptions, RequestCreds } from './init';
+import type { InitOffer, NegotiatedConnection, OfferOptions, RequestCreds } from './init';
 import { pageDirectory } from './readdir';
 import type { DaxdevSlot, EmulatedInode, EntryInfo, FileHandle } from './records';
-import { DaemonLink, Exchange, linkTo, opName, parseReply, payloadProblem, payloadRule, SessionLike } from './wire';
+import { DaemonLink, Exchange, headerFault, linkTo, opName, parseReply, payloadProblem, payloadRule } from './wire';
+import type { SessionLike } from './wire';
 
 export const O_RDONLY = 0;
 export const O_WRONLY = 1;
@@ -78,11 +93,15 @@ export interface EmulatorOptions extends OfferOptions {
   requireFamfs?: boolean;
   /** Accept fmaps on device indices other than 0 (< 24). The V10 kernel refuses them (default false). */
   multiDevice?: boolean;
-  /** Accept a regular file as the daxdev named by GET_DAXDEV (default true: the embedded device here). */
+  /**
+   * Accept a regular file as a daxdev (named by GET_DAXDEV or pushed by DAXDEV_OPEN). Default
+   * false, as the kernel: a device must be a character device. Tests on image files opt in.
+   */
   allowFileDaxdev?: boolean;
   /**
-   * What a malformed reply does: throw EmulatorProtocolError (default) or fail the request with
-   * EIO as the kernel does.
+   * What a reply that matched its request but broke a payload rule does: throw
+   * EmulatorProtocolError (default) or fail the request with EIO as the kernel does. Header
+   * faults and missing replies always leave the request pending (KernelHang).
    */
   onMalformedReply?: 'throw' | 'eio';
   /** Credentials put in request headers (default 0, 0, process.pid). */
@@ -109,6 +128,14 @@ export class FamfsKernelEmulator {
   readonly fmapRequests = new Map<number, number>();
   /** GET_DAXDEV requests sent, per device index. */
   readonly daxdevRequests = new Map<number, number>();
+  /** The reply buffer of each GET_FMAP sent, per nodeid (two entries: the retry of a sizing profile). */
+  readonly fmapBuffers = new Map<number, number[]>();
+  /** DAXDEV_OPEN ioctls the daemon made: the index and what the kernel answered ('OK' or an errno name). */
+  readonly daxdevPushes: { index: number; answer: string }[] = [];
+  /** Requests left pending for good (the caller blocks forever), with why. */
+  readonly hangs: { opcode: number; unique: bigint; why: string }[] = [];
+  /** Where the kernel itself would have crashed. */
+  readonly oopses: string[] = [];
   /** Things a correct daemon should not do but the kernel tolerates (also passed to options.log). */
   readonly warnings: string[] = [];
   /** Malformed replies seen (in 'eio' mode they do not throw). */
@@ -118,6 +145,8 @@ export class FamfsKernelEmulator {
   private readonly daxdevs = new Map<number, DaxdevSlot>();
   private readonly handles = new Map<number, FileHandle>();
   private nextUnique = 2n;
+  /** The INIT offer while its exchange is under way. */
+  private initInFlight: InitOffer | null = null;
   private nextHandle = 1;
   private readonly opts: EmulatorOptions;
 
@@ -126,6 +155,7 @@ export class FamfsKernelEmulator {
     this.profile =
       typeof options.profile === 'string' ? profileByName(options.profile) : (options.profile ?? DEFAULT_PROFILE);
     this.link = linkTo(target);
+    this.link.setIoctl?.((request, arg) => this.ioctl(request, arg));
     this.inodes.set(FUSE_ROOT_ID, {
       nodeid: FUSE_ROOT_ID, generation: 0, mode: S_IFDIR | 0o755, size: 0n, nlookup: 1, metaError: false, opens: 0,
     });
@@ -141,6 +171,13 @@ export class FamfsKernelEmulator {
   private warn(message: string): void {
     this.warnings.push(message);
     this.opts.log?.(message);
+  }
+
+  /** The request stays pending: the task that made the syscall blocks forever. */
+  private hang(op: number, unique: bigint, why: string): never {
+    const name = opName(op, this.profile);
+    this.hangs.push({ opcode: op, unique, why });
+    throw new KernelHang(unique, `${name} (unique ${unique}) is never completed: ${why}; the caller blocks forever`);
   }
 
   private malformed(op: number, message: string): never {
@@ -180,17 +217,25 @@ export class FamfsKernelEmulator {
       if (answers > 0) this.malformed(opcode, `${answers} reply(ies) to a request that gets none`);
       return Buffer.alloc(0);
     }
-    if (x.refused.length > 0) {
-      const why = x.refused.map((r) => `${r.code} ${r.message}`).join('; ');
-      this.malformed(opcode, `the transport refused the reply: ${why}`);
+    const refused = x.refused.map((r) => `${r.code} ${r.message}`).join('; ');
+    const ended = x.refused.find((r) => r.ended);
+    // The kernel found the request and ended it with EIO: a payload rule, not the header.
+    if (ended && x.replies.length === 0) this.malformed(opcode, `the transport refused the reply: ${refused}`);
+    if (x.replies.length === 0) {
+      this.hang(opcode, unique, refused ? `every reply was refused at its header (${refused})` : 'no reply');
     }
-    if (x.replies.length === 0) this.malformed(opcode, `no reply to unique ${unique}`);
     if (x.replies.length > 1) this.malformed(opcode, `${x.replies.length} replies to unique ${unique}`);
-    const r = parseReply(x.replies[0]);
-    if (typeof r === 'string') this.malformed(opcode, r);
-    if (r.unique !== unique) {
-      this.malformed(opcode, `reply carries unique ${r.unique}, no request with it is pending (sent ${unique})`);
+    // A transport that does not check (a DaemonLink of its own): the kernel's checks, in its order.
+    const reply = x.replies[0];
+    const fault = headerFault(reply);
+    if (fault) this.hang(opcode, unique, `the kernel refuses the reply at its header: ${fault}`);
+    const replyUnique = reply.readBigUInt64LE(8);
+    if (replyUnique !== unique) {
+      this.hang(opcode, unique, `the reply carries unique ${replyUnique}, which nothing waits for`);
     }
+    const r = parseReply(reply);
+    if (typeof r === 'string') this.malformed(opcode, r);
+    if (refused) this.warn(`${name}: the kernel refused a stray reply besides the answer: ${refused}`);
     if (r.error !== 0) throw new KernelErrno(-r.error, `${name} answered ${errnoName(-r.error)}`);
     const problem = payloadProblem(payloadRule(opcode, this.profile, { size: ex.size }), r.payload.length);
     if (problem) this.malformed(opcode, problem);
@@ -222,6 +267,7 @@ export class FamfsKernelEmulator {
     if (this.negotiated) throw new EmulatorProtocolError('INIT was already sent on this connection');
     const offer = initOffer(this.profile, this.opts);
     let p: Buffer;
+    this.initInFlight = offer;
     try {
       p = this.send(Opcode.INIT, (unique) => initRequest(offer, unique, this.creds));
     } catch (e) {
@@ -229,6 +275,8 @@ export class FamfsKernelEmulator {
         throw new EmulatorProtocolError(`daemon refused INIT with ${e.code}: the connection is dead (conn_error)`);
       }
       throw e;
+    } finally {
+      this.initInFlight = null;
     }
     const reply = readInitReply(p, offer);
     if (typeof reply === 'string') this.malformed(Opcode.INIT, reply);
@@ -426,18 +474,26 @@ export class FamfsKernelEmulator {
   /** GET_FMAP, validation, daxdev table update, publication on the inode (§1.7 b-e). */
   private installFmap(ino: EmulatedInode): void {
     this.fmapRequests.set(ino.nodeid, (this.fmapRequests.get(ino.nodeid) ?? 0) + 1);
-    const blob = this.request(this.profile.getFmapOpcode, ino.nodeid);
+    const blob = this.fetchFmap(ino.nodeid);
     let fmap: KernelFmap;
     try {
-      const { maxExtents, maxStrips } = this.profile;
-      fmap = parseFmap(blob, { maxExtents, maxStrips, multiDevice: this.opts.multiDevice });
+      fmap = parseFmap(blob, fmapLimits(this.profile, this.opts.multiDevice));
     } catch (err) {
       if (err instanceof FmapRejected) {
         throw new KernelErrno(err.errno, `GET_FMAP of nodeid ${ino.nodeid} refused (${err.rule}): ${err.message}`);
       }
       throw err;
     }
-    for (const index of fmap.devices) this.updateDaxdev(index);
+    // Pull (GET_DAXDEV per missing index), or in the push generation famfs_check_daxdev_table().
+    let missing: number[] = [];
+    if (this.profile.daxdevPush) missing = this.unpushed(fmap);
+    else for (const index of fmap.devices) this.updateDaxdev(index);
+    if (missing.length > 0) {
+      this.warn(
+        `fmap of nodeid ${ino.nodeid} names daxdev(s) ${missing.join(', ')} that were never pushed: ` +
+          'famfs_check_daxdev_table() ENODEV; the open succeeds, every access to the file is EIO',
+      );
+    }
     const slot = this.daxdevs.get(0);
     for (const w of fmapLint(fmap, slot?.fd !== null && slot ? slot.size : undefined)) {
       this.warn(`fmap of nodeid ${ino.nodeid}: ${w}`);
@@ -450,7 +506,86 @@ export class FamfsKernelEmulator {
     }
     ino.fmap = fmap;
     ino.size = fmap.fileSize;
-    ino.metaError = false;
+    ino.metaError = missing.length > 0;
+  }
+
+  /** Indices the fmap references that are neither installed nor known to have failed (push generation). */
+  private unpushed(fmap: KernelFmap): number[] {
+    return fmap.devices.filter((i) => !this.daxdevs.has(i));
+  }
+
+  /**
+   * fuse_get_fmap(): one GET_FMAP, or in a sizing profile the kernel's buffer loop: PAGE_SIZE
+   * first; a reply whose fmap_size says it did not fit gets one retry with exactly that size.
+   */
+  private fetchFmap(nodeid: number): Buffer {
+    const op = this.profile.getFmapOpcode;
+    const sizing = this.profile.fmapSizing;
+    const buffers = this.fmapBuffers.get(nodeid) ?? [];
+    this.fmapBuffers.set(nodeid, buffers);
+    if (!sizing) {
+      buffers.push(this.profile.maxFmapBytes);
+      return this.request(op, nodeid, Buffer.alloc(0), { size: this.profile.maxFmapBytes });
+    }
+    let size = sizing.firstBuffer;
+    for (let attempt = 0; ; attempt++) {
+      buffers.push(size);
+      const bufferSize = size;
+      const p = this.send(op, (u) => getFmapMsg(this.profile, u, nodeid, bufferSize, this.creds), { size: bufferSize });
+      if (p.length < FamfsFmapHeader.size) {
+        throw new KernelErrno(Errno.EIO, `short GET_FMAP reply of ${p.length} bytes`);
+      }
+      const required = p.readUInt32LE(sizing.sizeFieldOffset);
+      if (required <= size) return p;
+      if (required > this.profile.maxFmapBytes) {
+        throw new KernelErrno(Errno.EFBIG, `fmap_size ${required} exceeds ${this.profile.maxFmapBytes}`);
+      }
+      if (attempt >= sizing.retries) {
+        throw new KernelErrno(Errno.EINVAL, `fmap grew ${size} -> ${required} across GET_FMAP retries (server bug)`);
+      }
+      size = required;
+    }
+  }
+
+  /**
+   * Whether the connection is in famfs mode at this instant: negotiated, or set by an INIT reply
+   * the daemon has written in the exchange under way (as process_init_reply() runs in its write).
+   */
+  private famfsNow(): boolean {
+    if (this.negotiated) return this.negotiated.famfs;
+    const offer = this.initInFlight;
+    if (!offer) return false;
+    for (const w of this.link.written?.() ?? []) {
+      const r = parseReply(w);
+      if (typeof r === 'string' || r.error !== 0) continue;
+      const init = readInitReply(r.payload, offer);
+      if (typeof init !== 'string') return init.conn.famfs;
+    }
+    return false;
+  }
+
+  /**
+   * An ioctl the daemon makes on its channel. The push generation's DAXDEV_OPEN (pushDaxdevSlot
+   * in dax.ts); anything else, and everything on a kernel without push, is ENOTTY. Returns 0 or
+   * throws KernelErrno (its `code` is the errno name the daemon sees).
+   */
+  ioctl(request: number, arg: Buffer): number {
+    const push = this.profile.daxdevPush;
+    if (!push || request !== push.ioctl) throw new KernelErrno(Errno.ENOTTY, `ioctl 0x${request.toString(16)}`);
+    const index = arg.length >= 16 ? Number(arg.readBigUInt64LE(8)) : -1;
+    const allowFile = this.opts.allowFileDaxdev ?? false;
+    try {
+      const slot = pushDaxdevSlot(arg, this.daxdevs, { famfs: this.famfsNow(), allowFile });
+      if (slot) this.daxdevs.set(slot.index, slot);
+      if (slot?.daxErr) throw new KernelErrno(Errno.EIO, `daxdev ${slot.index} (${slot.name}) could not be claimed`);
+      const flags = arg.readUInt32LE(4);
+      if (flags !== 0) this.warn(`DAXDEV_OPEN of daxdev ${index} with flags 0x${flags.toString(16)} (reserved: 0)`);
+    } catch (e) {
+      if (e instanceof KernelErrno) this.daxdevPushes.push({ index, answer: e.code });
+      throw e;
+    }
+    this.daxdevPushes.push({ index, answer: 'OK' });
+    return 0;
   }
 
   /** famfs_update_daxdev_table() for one index: GET_DAXDEV unless the slot is valid. Errors are logged only. */
@@ -484,7 +619,7 @@ export class FamfsKernelEmulator {
     const name = nameField.toString('utf8', 0, nul);
     const outIndex = DaxdevOut.get(p, 'index');
     if (outIndex !== index) this.warn(`GET_DAXDEV ${index} answered with index field ${outIndex}`);
-    const slot = claimDaxdev(index, name, this.opts.allowFileDaxdev ?? true);
+    const slot = claimDaxdev(index, name, this.opts.allowFileDaxdev ?? false);
     if (typeof slot === 'string') this.warn(slot);
     else this.daxdevs.set(index, slot);
   }
@@ -566,11 +701,23 @@ export class FamfsKernelEmulator {
     famfsFileBad(ino);
     const left = ino.fmap!.fileSize - BigInt(offset);
     const buf = Buffer.alloc(left <= 0n ? 0 : left < BigInt(length) ? Number(left) : length);
-    const n = daxRw(ino, this.daxdevs, offset, buf.length, (slot, devOffset, at, cnt) => {
-      const got = nodefs.readSync(slot.fd!, buf, at, cnt, devOffset);
-      if (got < cnt) buf.fill(0, at + got, at + cnt); // a sparse device file past its end reads as zeros
-    });
+    const n = this.dax(() =>
+      daxRw(ino, this.daxdevs, offset, buf.length, (slot, devOffset, at, cnt) => {
+        const got = nodefs.readSync(slot.fd!, buf, at, cnt, devOffset);
+        if (got < cnt) buf.fill(0, at + got, at + cnt); // a sparse device file past its end reads as zeros
+      }),
+    );
     return buf.subarray(0, n);
+  }
+
+  /** dax I/O, where a kernel crash is recorded before it reaches the caller. */
+  private dax(io: () => number): number {
+    try {
+      return io();
+    } catch (e) {
+      if (e instanceof KernelOops) this.oopses.push(e.message);
+      throw e;
+    }
   }
 
   /** write(2) at an offset: never past i_size (a write at or beyond EOF writes 0 bytes). */
@@ -580,10 +727,12 @@ export class FamfsKernelEmulator {
     if (!Number.isSafeInteger(offset) || offset < 0) throw new KernelErrno(Errno.EINVAL);
     if (!h.famfs) return this.stockWrite(h, offset, data);
     famfsFileBad(ino);
-    return daxRw(ino, this.daxdevs, offset, data.length, (slot, devOffset, at, cnt) => {
-      if (!slot.writable) throw new KernelErrno(Errno.EIO, `device ${slot.name} is read-only here`);
-      nodefs.writeSync(slot.fd!, data, at, cnt, devOffset);
-    });
+    return this.dax(() =>
+      daxRw(ino, this.daxdevs, offset, data.length, (slot, devOffset, at, cnt) => {
+        if (!slot.writable) throw new KernelErrno(Errno.EIO, `device ${slot.name} is read-only here`);
+        nodefs.writeSync(slot.fd!, data, at, cnt, devOffset);
+      }),
+    );
   }
 
   /** The stock path: READ requests of at most max_pages pages until a short one. */
@@ -631,15 +780,19 @@ export interface EmulatedMount {
 
 /**
  * Wires a FileSystem into a Session (strict QueueTransport: replies checked as the kernel checks
- * them) and puts a FamfsKernelEmulator in front. INIT is not sent: call kernel.init().
+ * them, ioctls answered by the emulator) and puts a FamfsKernelEmulator in front. INIT is not
+ * sent: call kernel.init(). `profile` is both sides'; `session.profile` (e.g. "auto") and
+ * `kernel.profile` set one side each.
  */
 export function emulateMount(
   fs: FileSystem,
   options: { profile?: AbiProfile | string; session?: SessionOptions; kernel?: EmulatorOptions } = {},
 ): EmulatedMount {
   const transport = new QueueTransport();
-  const profile = options.profile ?? options.kernel?.profile;
-  const session = new Session(fs, transport, { ...options.session, profile: profile ?? options.session?.profile });
-  const kernel = new FamfsKernelEmulator(session, { ...options.kernel, profile: session.profile });
+  const daemonSide = options.session?.profile ?? options.profile ?? options.kernel?.profile;
+  const session = new Session(fs, transport, { ...options.session, profile: daemonSide });
+  const sessionSide = daemonSide === AUTO_PROFILE ? undefined : session.profile;
+  const kernelSide = options.kernel?.profile ?? options.profile ?? sessionSide;
+  const kernel = new FamfsKernelEmulator(session, { ...options.kernel, profile: kernelSide });
   return { session, transport, kernel };
 }

@@ -14,8 +14,11 @@ export interface Exchange {
   delivered: boolean;
   /** Every reply the daemon wrote while handling the request (normally 0 or 1). */
   replies: Buffer[];
-  /** Reply writes the transport refused as the kernel would (EINVAL, ENOENT), with the reason. */
-  refused: { code: string; message: string }[];
+  /**
+   * Reply writes the transport refused as the kernel would (EINVAL, ENOENT), with the reason and
+   * whether the kernel ended the request with EIO (`ended`) or could not tell which it was for.
+   */
+  refused: { code: string; message: string; ended: boolean }[];
 }
 
 /** A way to hand one message to a daemon and collect what it wrote back, synchronously. */
@@ -23,6 +26,14 @@ export interface DaemonLink {
   exchange(msg: Buffer): Exchange;
   /** The daemon's read buffer size, when known: the kernel never delivers a larger request. */
   readonly bufferSize?: number;
+  /** Routes the daemon's ioctls on its channel (/dev/fuse) to `handler`, where the channel has ioctls. */
+  setIoctl?(handler: (request: number, arg: Buffer) => number): void;
+  /**
+   * Replies the daemon has written so far in the exchange under way: the kernel acts on a reply
+   * as it is written (INIT's sets famfs mode before the daemon's next syscall), not when the
+   * exchange returns.
+   */
+  written?(): readonly Buffer[];
 }
 
 /** Anything shaped like famfs-fused's Session over a QueueTransport. */
@@ -36,7 +47,9 @@ interface QueueLike {
   take(): Buffer[];
   push?(msg: Buffer): void;
   read?(buf: Buffer): number;
-  rejected?: ReadonlyArray<{ code: string; message: string }>;
+  rejected?: ReadonlyArray<{ code: string; message: string; ended?: boolean }>;
+  peek?(): readonly Buffer[];
+  ioctlHandler?: ((request: number, arg: Buffer) => number) | null;
 }
 
 function isLink(t: SessionLike | DaemonLink): t is DaemonLink {
@@ -61,6 +74,12 @@ export function linkTo(target: SessionLike | DaemonLink): DaemonLink {
     get bufferSize() {
       return target.bufferSize;
     },
+    setIoctl(handler) {
+      if ('ioctlHandler' in q) q.ioctlHandler = handler;
+    },
+    written() {
+      return q.peek?.() ?? [];
+    },
     exchange(msg: Buffer): Exchange {
       if (target.bufferSize !== undefined && msg.length > target.bufferSize) {
         return { delivered: false, replies: [], refused: [] };
@@ -74,7 +93,9 @@ export function linkTo(target: SessionLike | DaemonLink): DaemonLink {
         m = scratch.subarray(0, n);
       }
       target.handleMessage(m);
-      const refused = q.rejected ? q.rejected.slice(before).map((r) => ({ code: r.code, message: r.message })) : [];
+      const refused = (q.rejected ?? [])
+        .slice(before)
+        .map((r) => ({ code: r.code, message: r.message, ended: !!r.ended }));
       return { delivered: true, replies: q.take(), refused };
     },
   };
@@ -89,15 +110,27 @@ export interface ParsedReply {
 }
 
 /**
- * Checks one written reply the way fuse_dev_do_write() does: a whole header, out.len equal to the
- * bytes written, error in [-511, 0], header-only when error != 0. Returns the reason it fails, or
- * the parsed reply.
+ * The checks fuse_dev_do_write() makes before it looks the request up: a whole header, out.len
+ * equal to the bytes written, error in [-511, 0]. A reply failing them completes nothing (the
+ * request stays pending). Returns the reason, or undefined.
  */
-export function parseReply(b: Buffer): ParsedReply | string {
+export function headerFault(b: Buffer): string | undefined {
   if (b.length < OutHeader.size) return `reply of ${b.length} bytes is shorter than fuse_out_header`;
   const h = splitReply(b);
   if (h.len !== b.length) return `out_header.len ${h.len} but ${b.length} bytes were written`;
   if (h.error > 0 || h.error < -FUSE_MAX_ERRNO) return `error ${h.error} outside [-${FUSE_MAX_ERRNO}, 0]`;
+  return undefined;
+}
+
+/**
+ * Checks one written reply the way fuse_dev_do_write() does: the header checks, then header-only
+ * when error != 0 (that one after the request was found: the kernel ends it with EIO). Returns
+ * the reason it fails, or the parsed reply.
+ */
+export function parseReply(b: Buffer): ParsedReply | string {
+  const fault = headerFault(b);
+  if (fault) return fault;
+  const h = splitReply(b);
   if (h.error !== 0 && h.len !== OutHeader.size) {
     return `error reply (${h.error}) carries ${h.len - OutHeader.size} payload bytes`;
   }
@@ -113,7 +146,8 @@ export function payloadRule(
   profile: AbiProfile,
   info: { size?: number } = {},
 ): PayloadRule | 'error-only' {
-  if (opcode === profile.getFmapOpcode) return { max: profile.maxFmapBytes };
+  // GET_FMAP: at most the buffer the request offered (a sizing profile's in-argument).
+  if (opcode === profile.getFmapOpcode) return { max: info.size ?? profile.maxFmapBytes };
   if (opcode === profile.getDaxdevOpcode) return { exact: 280 };
   switch (opcode) {
     case Opcode.LOOKUP:

@@ -18,6 +18,7 @@ import {
 } from '@famfs/fuse';
 import type { DirEntry, EntryParam } from '@famfs/fuse';
 import { buildFmapBlob, emulateMount, EmulatorProtocolError, errnoOf, FmapSpec, O_RDONLY, O_RDWR, parseFmap, fileOffsetToDax } from '../src';
+import { KernelHang, KernelOops } from '../src';
 import { cleanupTempDirs, expectedFileBytes, fillPattern, Layout, MiB, patternRange, readAt, tempDir } from './helpers';
 
 afterAll(cleanupTempDirs);
@@ -73,6 +74,12 @@ const BAD: Record<string, [Buffer | (() => never), number]> = {
   'daemon-enodata': [() => { throw new FuseErrno(Errno.ENODATA); }, Errno.ENODATA],
 };
 
+/** Accepted by V10 (0 is a multiple of 2 MiB), then divided by at the first access. */
+const CHUNK_ZERO = buildFmapBlob({
+  fileSize: 4 * MiB,
+  interleaved: [{ chunkSize: 0, nbytes: 4 * MiB, strips: [ok, { offset: 8 * MiB, len: 2 * MiB }] }],
+});
+
 interface Node {
   id: number;
   parent: number;
@@ -96,6 +103,7 @@ class FakeFamfs implements FileSystem {
     this.add(FUSE_ROOT_ID, 'simple.bin', false, SIMPLE.size, buildFmapBlob(specOf(SIMPLE)));
     this.add(sub.id, 'inter.bin', false, INTER.size, buildFmapBlob(specOf(INTER)));
     for (const [name, [blob]] of Object.entries(BAD)) this.add(bad.id, name, false, 2 * MiB, blob);
+    this.add(FUSE_ROOT_ID, 'chunk-zero', false, 4 * MiB, CHUNK_ZERO);
   }
   private add(parent: number, name: string, dir: boolean, size: number, fmap?: Buffer | (() => never)): Node {
     const n: Node = { id: this.nodes.size + 1, parent, name, dir, size, fmap, children: new Map() };
@@ -157,12 +165,13 @@ beforeAll(() => {
   fillPattern(template, 0, DEV_SIZE);
 });
 
+/** A mount of the fake daemon; its daxdev is an image file, which these tests opt in to. */
 function setup(fake?: FakeFamfs, opts: Parameters<typeof emulateMount>[1] = {}) {
   const dir = tempDir();
   const dev = path.join(dir, 'dax.img');
   fs.copyFileSync(template, dev);
   const fsys = fake ?? new FakeFamfs(dev);
-  const m = emulateMount(fsys, opts);
+  const m = emulateMount(fsys, { ...opts, kernel: { allowFileDaxdev: true, ...opts.kernel } });
   m.kernel.init();
   return { ...m, dev, fsys };
 }
@@ -311,7 +320,7 @@ describe('bad fmaps fail open(2) with the kernel errno (§1.10) and release the 
     expect(errnoOf(() => kernel.open('/bad/devindex-out-of-table'))).toBe(Errno.EINVAL);
   });
 
-  test('a reply larger than one page: the session answers EIO, so does open', () => {
+  test('a reply larger than one page: the session answers EFBIG, so does open', () => {
     const dir = tempDir();
     const dev = path.join(dir, 'd');
     fs.writeFileSync(dev, Buffer.alloc(4096));
@@ -319,11 +328,45 @@ describe('bad fmaps fail open(2) with the kernel errno (§1.10) and release the 
     const n = [...fake.nodes.values()].find((x) => x.name === 'simple.bin')!;
     n.fmap = Buffer.concat([buildFmapBlob(specOf(SIMPLE)), Buffer.alloc(4096)]);
     const { kernel } = setup(fake);
-    expect(errnoOf(() => kernel.open('/simple.bin'))).toBe(Errno.EIO);
+    expect(errnoOf(() => kernel.open('/simple.bin'))).toBe(Errno.EFBIG);
   });
 });
 
-describe('malformed replies are emulator errors', () => {
+describe('kernel fidelity', () => {
+  test('V10 accepts an interleaved chunk size of 0, then oopses dividing by it at the first access', () => {
+    const { kernel } = setup();
+    const h = kernel.open('/chunk-zero', O_RDWR);
+    expect(kernel.warnings.join('\n')).toMatch(/chunk size 0 \(accepted; the first access divides by zero/);
+    expect(() => kernel.read(h, 0, 10)).toThrow(KernelOops);
+    expect(() => kernel.write(h, 4096, Buffer.from('x'))).toThrow(/divide error in famfs_interleave_fileofs_to_daxofs/);
+    expect(kernel.oopses).toHaveLength(2);
+    // At or past EOF nothing is computed, so nothing divides.
+    expect(kernel.read(h, 4 * MiB, 10)).toHaveLength(0);
+  });
+
+  test('by default a daxdev must be a character device: an image file leaves the slot invalid, I/O is EIO', () => {
+    const dir = tempDir();
+    const dev = path.join(dir, 'dax.img');
+    fs.copyFileSync(template, dev);
+    const m = emulateMount(new FakeFamfs(dev));
+    m.kernel.init();
+    const h = m.kernel.open('/simple.bin');
+    expect(m.kernel.daxdev(0)).toBeUndefined();
+    expect(m.kernel.warnings.join('\n')).toMatch(/is not a character device \(EINVAL\); slot left invalid/);
+    expect(errnoOf(() => m.kernel.read(h, 0, 10))).toBe(Errno.EIO);
+  });
+
+  test('a character device is a daxdev by default (/dev/zero reads as zeros)', () => {
+    const m = emulateMount(new FakeFamfs('/dev/zero'));
+    m.kernel.init();
+    const h = m.kernel.open('/simple.bin');
+    expect(m.kernel.daxdev(0)).toMatchObject({ name: '/dev/zero', daxErr: false });
+    expect(m.kernel.read(h, 0, 100).equals(Buffer.alloc(100))).toBe(true);
+    m.kernel.close();
+  });
+});
+
+describe('malformed replies: pending for good at the header, EIO (a protocol error here) past it', () => {
   test('a daemon writing a wrong-sized LOOKUP reply', () => {
     const dir = tempDir();
     const fake = new FakeFamfs(path.join(dir, 'x'));
@@ -347,7 +390,10 @@ describe('malformed replies are emulator errors', () => {
       b.writeBigUInt64LE(b.readBigUInt64LE(8) + 2n, 8);
       return orig([b]);
     };
-    expect(() => kernel.lookupPath('/simple.bin')).toThrow(/transport refused the reply: ENOENT/);
+    expect(() => kernel.lookupPath('/simple.bin')).toThrow(KernelHang);
+    const why = expect.stringMatching(/refused at its header.*ENOENT no pending request/);
+    expect(kernel.hangs).toEqual([{ opcode: 1, unique: 4n, why }]);
+    expect(kernel.protocolErrors).toEqual([]);
   });
 
   test('an error value out of range', () => {
@@ -358,16 +404,44 @@ describe('malformed replies are emulator errors', () => {
       b.writeInt32LE(5, 4);
       return orig([b]);
     };
-    expect(() => kernel.lookupPath('/simple.bin')).toThrow(/transport refused the reply: EINVAL error 5 out of range/);
+    const message = /never completed: every reply was refused at its header \(EINVAL error 5 out of range\)/;
+    expect(() => kernel.lookupPath('/simple.bin')).toThrow(message);
+    expect(kernel.hangs[0].why).toMatch(/error 5 out of range/);
   });
 
-  test('a reply the kernel would refuse outright: in eio mode the request fails with EIO instead', () => {
+  test('out_header.len not the bytes written: pending for good', () => {
+    const { kernel, transport } = setup();
+    const orig = transport.writev.bind(transport);
+    transport.writev = (bufs: Buffer[]) => {
+      const b = Buffer.concat(bufs);
+      b.writeUInt32LE(b.length - 8, 0);
+      return orig([b]);
+    };
+    expect(() => kernel.lookupPath('/simple.bin')).toThrow(KernelHang);
+    expect(kernel.hangs[0].why).toMatch(/out_header.len 136 but 144 bytes written/);
+  });
+
+  test('no reply at all: pending for good, whatever onMalformedReply says', () => {
     const { kernel, session } = setup(undefined, { kernel: { onMalformedReply: 'eio' } });
     (session.transport as { writev(b: Buffer[]): void }).writev = function (this: unknown) {
       throw Object.assign(new Error('x'), { code: 'EINVAL' });
     };
+    expect(() => kernel.lookupPath('/simple.bin')).toThrow(KernelHang);
+    expect(kernel.hangs[0].why).toBe('no reply');
+    expect(kernel.protocolErrors).toEqual([]);
+  });
+
+  test('an error reply with a payload matches its request, which the kernel ends with EIO', () => {
+    const { kernel, transport } = setup(undefined, { kernel: { onMalformedReply: 'eio' } });
+    const orig = transport.writev.bind(transport);
+    transport.writev = (bufs: Buffer[]) => {
+      const b = Buffer.concat(bufs);
+      b.writeInt32LE(-2, 4);
+      return orig([b]);
+    };
     expect(errnoOf(() => kernel.lookupPath('/simple.bin'))).toBe(Errno.EIO);
-    expect(kernel.protocolErrors[0]).toMatch(/no reply/);
+    expect(kernel.protocolErrors[0]).toMatch(/error reply with a payload/);
+    expect(kernel.hangs).toEqual([]);
   });
 
   test('init fails when the daemon does not accept FUSE_DAX_FMAP', () => {

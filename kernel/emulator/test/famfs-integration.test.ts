@@ -95,7 +95,8 @@ maybe('FamfsFileSystem behind the emulated famfs kernel', () => {
 
   function mount() {
     const famfs = new loaded.ctor!({ shadow, daxdev: dev, abi: 'v10', log: () => undefined });
-    const m = emulateMount(famfs, { profile: 'v10' });
+    // The device is an image file: the emulated kernel is told to take one.
+    const m = emulateMount(famfs, { profile: 'v10', kernel: { allowFileDaxdev: true } });
     m.kernel.init();
     return m;
   }
@@ -168,6 +169,27 @@ maybe('FamfsFileSystem behind the emulated famfs kernel', () => {
     expect(kernel.count('GET_DAXDEV')).toBe(1);
     expect(kernel.count('READ')).toBe(0);
     expect(kernel.count('WRITE')).toBe(0);
+  });
+
+  test('push: auto finds it; every file reads right without GET_DAXDEV; 5,000 fuzz requests find nothing', () => {
+    const famfs = new loaded.ctor!({ shadow, daxdev: dev, abi: 'auto', log: () => undefined });
+    const kernel = { profile: 'push', allowFileDaxdev: true } as const;
+    const m = emulateMount(famfs, { session: { profile: 'auto' }, kernel });
+    m.kernel.init();
+    expect(m.session.profile.name).toBe('push');
+    readEverything(m.kernel);
+    expect(m.kernel.count('GET_DAXDEV')).toBe(0);
+    expect(m.kernel.daxdevPushes.map((p) => p.answer)).toEqual(['EBADF', 'OK']); // the probe, then daxdev 0
+    const r = fuzzSession(m.session, { count: 5_000, seed: 0x9054, profile: 'push' });
+    const summary = { outcomes: r.outcomes, errnos: r.errnos, violations: r.violations.slice(0, 10) };
+    // eslint-disable-next-line no-console
+    console.log(`push fuzz: ${JSON.stringify(summary)}`);
+    expect(r.famfs).toBe(true);
+    expect(r.violations).toEqual([]);
+    expect(r.generators.getFmapSized).toBeGreaterThan(50);
+    readEverything(m.kernel);
+    expect(m.kernel.warnings).toEqual([]);
+    expect(m.kernel.hangs).toEqual([]);
   });
 });
 

@@ -93,6 +93,9 @@ maybe('famfs_fused binary: real mount', () => {
       expect(info).toHaveLength(1);
       expect(info[0].source).toBe(w.dev);
       expect(info[0].fstype).toBe('fuse.famfs');
+      // --abi auto (the default) probed the push generation's ioctl on the real /dev/fuse: ENOTTY, so V10.
+      const generation = /famfs kernel ABI v10 \(DAXDEV_OPEN \(ioctl 0x4010e504\) answered ENOTTY: no push/;
+      await waitFor('the generation log line', () => generation.test(d!.stderr()));
 
       // ls -lR, stat
       const ls = sh('ls', ['-lRa', w.mnt]);

@@ -2,12 +2,13 @@
  * Fuzz targets of the daemon's wire side (seeded; see libfamfs/test/fuzz-helpers.ts):
  *
  *  - fuse-request: decodeRequest over valid messages of every opcode, mutated (header fields,
- *    lengths, names, extension area), under both ABI profiles. The oracle: a Request or a
+ *    lengths, names, extension area), under every ABI profile. The oracle: a Request or a
  *    RequestError, never another exception; a decoded request keeps the promises of its type.
  *  - get-fmap: encodeFmapReply over file entries made by mutating valid ones (counts, alignment,
- *    device index, sizes, chunk sizes, unsafe numbers). The oracle: a blob or FmapReplyError; every
- *    blob is accepted by the kernel's parser (kernel/emulator parseFmap, the §1.10 rules) and
- *    decodes back to the entry's size and extents.
+ *    device index, sizes, chunk sizes, unsafe numbers), under every profile. The oracle: a blob or
+ *    FmapReplyError; every blob is accepted by the kernel's parser (kernel/emulator parseFmap, the
+ *    §1.10 rules, simple-only for push) and decodes back to the entry's size and extents, or, where
+ *    the profile made it unroll a striped file, resolves offsets as the interleave does.
  *  - famfs-ioctl: answerIoctl over IOCTL requests (the answered commands, the refused ones, any
  *    u32; restricted sizes or arbitrary ones; any flags; files with valid maps of every shape,
  *    and directories). The oracle: exactly out_size bytes to a 64-bit caller on a file asking with
@@ -45,10 +46,11 @@ import {
   StatxIn,
   WriteIn,
 } from '@famfs/fuse';
-import { AbiProfile, rfc, v10 } from '@famfs/fuse';
+import { AbiProfile, push, rfc, v10 } from '@famfs/fuse';
 import { decodeRequest, Request, RequestError } from '@famfs/fuse';
 import { encodeFmapReply, fmapReplySize, FmapReplyError } from '../src/famfs/fmap-reply';
-import { fmapLint, FmapRejected, parseFmap } from '../../../kernel/emulator/src/fmap';
+import { fileOffsetToDax, fmapLimits, fmapLint, FmapRejected, parseFmap } from '../../../kernel/emulator/src/fmap';
+import type { KernelFmap } from '../../../kernel/emulator/src/fmap';
 import { fc, fuzz, fuzzTimeout, mutatedInputs, showMutated, showValue, violated } from '../../libfamfs/test/fuzz-helpers';
 import { cstr, initMsg, msg } from './helpers';
 import { ioctlMsg } from '@famfs/fuse/testing';
@@ -133,6 +135,7 @@ function seedMessages(): Buffer[] {
     msg(v10.getFmapOpcode, u(42), NODE),
     msg(v10.getDaxdevOpcode, u(43), 0),
     msg(rfc.getFmapOpcode, u(44), NODE),
+    msg(push.getFmapOpcode, u(49), NODE, GetxattrIn.encode({ size: 4096, padding: 0 })),
     msg(Opcode.COPY_FILE_RANGE, u(45), NODE, zeros(48)),
     msg(Opcode.LOOKUP, u(46), NODE, cstr('x'), { totalExtlen: 0 }),
     // With an extension area (total_extlen counts 8-byte units after the body).
@@ -179,15 +182,19 @@ function checkRequest(r: Request, len: number, profile: AbiProfile): void {
   if (r.op === 'ioctl' && (r.data.length !== r.inSize || r.data.length > len)) {
     violated(`IOCTL in_size ${r.inSize} with ${r.data.length} bytes`);
   }
+  // The buffer is the kernel's: the fixed one, or (push) an in-argument that can hold the fmap header.
+  if (r.op === 'getFmap' && !(profile.fmapSizing ? r.bufferSize >= 32 : r.bufferSize === profile.maxFmapBytes)) {
+    violated(`GET_FMAP buffer ${r.bufferSize} under ${profile.name}`);
+  }
 }
 
 describe('fuzz: FUSE request decoding', () => {
   test(
-    'decodeRequest returns a request or throws RequestError, under both profiles',
+    'decodeRequest returns a request or throws RequestError, under every profile',
     () => {
       const arb = fc.tuple(
         mutatedInputs(seedMessages(), fixLen, { hot: REQUEST_HOT, dictionary: NAME_TOKENS, resizable: true, maxLength: 8192, maxMutations: 5 }),
-        fc.constantFrom(v10, rfc),
+        fc.constantFrom(v10, rfc, push),
         fc.boolean(),
         fc.nat({ max: 16 }),
       );
@@ -290,27 +297,53 @@ function mutateEntry(base: FileEntry, muts: FmapMutation[]): FileEntry {
 
 const same = (a: bigint, b: number) => a === BigInt(b);
 
+/**
+ * An unrolled fmap (simple-only profiles) against the interleave it came from: simple, the file
+ * size kept, and sampled offsets reaching the device byte the interleave arithmetic names
+ * (chunk c on strip c mod n, floor(c / n) chunks into it).
+ */
+type Striped = { nstrips: number; chunkSize: number; strips: Extent[] };
+
+function unrolledMatches(k: KernelFmap, e: FileEntry, f: Striped): string {
+  if (k.extType !== 'simple') violated(`ext type ${k.extType} from a simple-only profile`);
+  if (!same(k.fileSize, e.size)) violated(`file size ${k.fileSize} for ${e.size}`);
+  for (const off of [0, 1, e.size - 1, Math.floor(e.size / 2), f.chunkSize, f.chunkSize * f.nstrips + 7]) {
+    if (off < 0 || off >= e.size) continue;
+    const c = Math.floor(off / f.chunkSize);
+    const strip = f.strips[c % f.nstrips];
+    const want = strip.offset + Math.floor(c / f.nstrips) * f.chunkSize + (off % f.chunkSize);
+    const got = fileOffsetToDax(k, BigInt(off), 1n);
+    if (!got || got.devIndex !== strip.devIndex || !same(got.devOffset, want)) {
+      violated(`offset ${off} maps to ${showValue(got)}, not ${want}`);
+    }
+  }
+  return 'ok:unrolled';
+}
+
 describe('fuzz: GET_FMAP reply encoder', () => {
   test(
     'encodeFmapReply returns a blob the kernel parser accepts and that decodes to the entry, or FmapReplyError',
     () => {
       const arb = fc.tuple(
         fc.record({ base: fc.nat({ max: FMAP_BASES.length - 1 }), muts: fc.array(fmapMutation, { maxLength: 5 }) }).map(({ base, muts }) => ({ base, muts, entry: mutateEntry(FMAP_BASES[base], muts) })),
-        fc.constantFrom(v10, rfc),
+        fc.constantFrom(v10, rfc, push),
       );
       fuzz(
         'get-fmap',
         arb,
         ([{ entry: e }, profile]) => {
           const blob = encodeFmapReply(e, profile);
-          if (blob.length !== fmapReplySize(e) || blob.length > profile.maxFmapBytes) violated(`blob of ${blob.length} bytes`);
+          const unrolled = e.fmap.kind === 'interleaved' && !profile.acceptsInterleave;
+          const expected = fmapReplySize(e, unrolled);
+          if (blob.length !== expected || blob.length > profile.maxFmapBytes) violated(`blob of ${blob.length} bytes`);
           let k;
           try {
-            k = parseFmap(blob, { maxExtents: profile.maxExtents, maxStrips: profile.maxStrips });
+            k = parseFmap(blob, fmapLimits(profile));
           } catch (err) {
             if (err instanceof FmapRejected) violated(`the kernel would refuse what the encoder sent: ${err.rule}: ${err.message}`);
             throw err;
           }
+          if (unrolled && e.fmap.kind === 'interleaved') return unrolledMatches(k, e, e.fmap);
           const lint = fmapLint(k).filter((l) => !/overlap/.test(l));
           if (lint.length > 0) violated(`the kernel would accept but the blob is wrong: ${lint.join('; ')}`);
           if (!same(k.fileSize, e.size)) violated(`file size ${k.fileSize} for ${e.size}`);

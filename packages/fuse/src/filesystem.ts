@@ -52,6 +52,7 @@ import type {
 } from './protocol/request';
 import type { AttrParam, DirEntry, DirEntryPlus, EntryParam, OpenParam, StatxParam } from './protocol/reply';
 import type { FuseErrno } from './errors';
+import type { DaxdevProbe } from './session/daxdev-push';
 
 /** What the kernel offered at INIT, given to FileSystem.init. */
 export interface ConnectionInfo {
@@ -64,6 +65,22 @@ export interface ConnectionInfo {
   readonly profile: AbiProfile;
   /** The kernel offered the profile's FUSE_DAX_FMAP bit. */
   readonly famfsOffered: boolean;
+}
+
+/** The connection once INIT has been answered and the kernel's famfs generation is settled. */
+export interface Connection {
+  /** The profile in force from now on (under "auto", the one the probes found). */
+  readonly profile: AbiProfile;
+  /** FUSE_DAX_FMAP was negotiated. */
+  readonly famfs: boolean;
+  /** What each probe answered when the profile was chosen by probing ("auto"); empty otherwise. */
+  readonly probes: readonly DaxdevProbe[];
+  /**
+   * Registers a backing device with the kernel by the profile's daxdev push ioctl: `fd` is an open
+   * fd of the device (close it afterwards: the kernel keeps its own reference), `index` its daxdev
+   * index. Throws DaxdevPushError (`.code` the errno name). Null when the profile has no push.
+   */
+  readonly pushDaxdev: ((fd: number, index: number) => void) | null;
 }
 
 /** What the file system asks for at INIT; each capability is granted only if the kernel offered it. */
@@ -113,6 +130,11 @@ type R<T> = T | FuseErrno;
 
 export interface FileSystem {
   init?(info: ConnectionInfo): InitWants | void;
+  /**
+   * Called once INIT has been answered (and, under "auto", the profile probed for), before the
+   * next request is read. A famfs file system learns the final profile and its push here.
+   */
+  connected?(conn: Connection): void;
   destroy?(): void;
   /**
    * Called by the session loop after each message has been answered: housekeeping that must run
@@ -175,7 +197,11 @@ export interface FileSystem {
    */
   ioctl?(req: IoctlRequest): R<IoctlReply>;
 
-  /** famfs GET_FMAP: the fmap blob (fuse_famfs_fmap_header + extents), at most profile.maxFmapBytes. */
+  /**
+   * famfs GET_FMAP: the whole fmap blob (fuse_famfs_fmap_header + extents). The session sends it
+   * whole when it fits req.bufferSize, else its header alone with fmap_size (profiles that size
+   * replies), and answers EFBIG when it is larger than profile.maxFmapBytes.
+   */
   getFmap?(req: GetFmapRequest): R<Buffer>;
   /** famfs GET_DAXDEV: the device behind index req.index. */
   getDaxdev?(req: GetDaxdevRequest): R<DaxdevReply>;

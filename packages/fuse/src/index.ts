@@ -11,4 +11,5 @@ export * from './session/transport';
 export * from './session/session';
 export * from './session/messages';
 export * from './session/start';
+export * from './session/daxdev-push';
 export * from './mount';

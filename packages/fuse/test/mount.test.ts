@@ -42,7 +42,7 @@ maybe('real FUSE mount of the in-memory file system', () => {
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: PKG, stdio: 'pipe' });
   });
 
-  test('ls, stat, cat, 4 MiB read in 1 MiB chunks, unmount ends the worker cleanly', async () => {
+  test('ls, stat, cat, 4 MiB read in 1 MiB chunks, unmount ends the worker; auto probe: ENOTTY', async () => {
     const mnt = path.join(dir, 'mnt');
     fs.mkdirSync(mnt);
     const big = { size: 4 << 20, seed: 1234 };
@@ -55,12 +55,18 @@ maybe('real FUSE mount of the in-memory file system', () => {
         fd: m.fd,
         fsModule: path.join(PKG, 'dist/testing/memfs.js'),
         fsOptions: { files: { '/hello.txt': 'hello world\n', '/data/big.bin': big }, rootXattrs: { 'user.famfs.shadow': '/x' } },
+        // "auto": after INIT the session probes the push generation's DAXDEV_OPEN on the real /dev/fuse.
+        session: { profile: 'auto' },
         mountpoint: mnt,
         statsIntervalMs: 0,
         log: (l) => console.log(`worker: ${l}`),
       });
       const init = await handle.initialized;
       expect(init).not.toBeNull();
+      // A stock kernel has no DAXDEV_OPEN: ENOTTY, so the session stays on v10.
+      console.log(`DAXDEV_OPEN probe on a real /dev/fuse: ${JSON.stringify(init!.probes)}`);
+      expect(init!.probes).toEqual([{ profile: 'push', ioctl: 0x4010e504, answer: 'ENOTTY', present: false }]);
+      expect(init!.profile).toBe('v10');
       console.log(
         `mounted; kernel 7.${init!.kernelMinor} offered ${initFlagNames(init!.kernelFlags).join(',')}; ` +
           `we replied 7.${init!.minor} ${initFlagNames(init!.flags).join(',')}`,

@@ -18,7 +18,7 @@ import {
   S_IFMT,
   S_IFREG,
 } from '@famfs/fuse';
-import { cstr } from '@famfs/fuse/testing';
+import { cstr, getFmapMsg } from '@famfs/fuse/testing';
 import { O_RDONLY } from '../kernel';
 import { pageDirectory } from '../readdir';
 import type { Answer, FuzzChannel } from './channel';
@@ -68,7 +68,11 @@ function listDir(ch: FuzzChannel, nodeid: number, maxNames: number): string[] {
 
 /** GET_FMAP, then OPEN, the first page of READ and RELEASE of a regular file. */
 function fileFacts(ch: FuzzChannel, path: string, nodeid: number, facts: Map<string, string>): void {
-  facts.set(`${path} fmap`, fact(ch.call(ch.profile.getFmapOpcode, nodeid), 'raw'));
+  const { profile } = ch;
+  const size = profile.fmapSizing?.firstBuffer ?? profile.maxFmapBytes;
+  const build = (u: bigint, pid: number): Buffer => getFmapMsg(profile, u, nodeid, size, { pid });
+  const fmap = ch.callWith(profile.getFmapOpcode, nodeid, build, size);
+  facts.set(`${path} fmap`, fact(fmap, 'raw'));
   const o = ch.call(Opcode.OPEN, nodeid, OpenIn.encode({ flags: O_RDONLY, openFlags: 0 }));
   facts.set(`${path} open`, o ? (o.error ? errnoName(-o.error) : 'ok') : 'violation');
   if (!o || o.error !== 0) return;

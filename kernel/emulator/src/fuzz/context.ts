@@ -4,7 +4,7 @@
  * page edges, odd offsets, names). Every draw comes from the one PRNG, in a fixed order, so a run
  * is reproducible from its seed.
  */
-import { FUSE_ROOT_ID, S_IFDIR, S_IFMT, S_IFREG } from '@famfs/fuse';
+import { FUSE_ROOT_ID, GetxattrIn, S_IFDIR, S_IFMT, S_IFREG } from '@famfs/fuse';
 import { msg, readMsg } from '@famfs/fuse/testing';
 import type { Prng } from '../prng';
 import type { FuzzChannel } from './channel';
@@ -109,6 +109,17 @@ export class FuzzContext {
       len: extra.len,
       totalExtlen: extra.totalExtlen,
     });
+  }
+
+  /** The reply buffer a kernel of this profile offers a GET_FMAP first. */
+  get fmapBuffer(): number {
+    const { profile } = this.ch;
+    return profile.fmapSizing?.firstBuffer ?? profile.maxFmapBytes;
+  }
+
+  /** A GET_FMAP body as the profile's kernel sends it (none, or fuse_getxattr_in); no draw. */
+  fmapBody(size = this.fmapBuffer): Buffer {
+    return this.ch.profile.fmapSizing ? GetxattrIn.encode({ size, padding: 0 }) : Buffer.alloc(0);
   }
 
   /** A READ, READDIR or READDIRPLUS with the next unique. */

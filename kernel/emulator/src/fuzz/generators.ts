@@ -38,6 +38,7 @@ import {
   WriteIn,
   WriteOut,
 } from '@famfs/fuse';
+import type { AbiProfile } from '@famfs/fuse';
 import { cstr, msg } from '@famfs/fuse/testing';
 import { O_RDONLY, O_RDWR, O_WRONLY } from '../kernel';
 import { FuzzContext, PLAIN } from './context';
@@ -140,11 +141,13 @@ const FAMFS: Record<string, Generator> = {
   getFmapFile: [6, (c) => {
     const f = c.aFile();
     const op = c.ch.profile.getFmapOpcode;
-    if (!f) return refused(c.req(op, c.bogusNodeid()));
-    return sent(c.req(op, f.nodeid), { check: fmapCheck(c.ch.profile, c.ch.result.famfs, f.path) });
+    if (!f) return refused(c.req(op, c.bogusNodeid(), c.fmapBody()));
+    const size = c.fmapBuffer;
+    const check = fmapCheck(c.ch.profile, c.ch.result.famfs, f.path, size);
+    return sent(c.req(op, f.nodeid, c.fmapBody()), { size, check });
   }],
-  getFmapDir: [3, (c) => refused(c.req(c.ch.profile.getFmapOpcode, c.aDir()))],
-  getFmapBogus: [3, (c) => refused(c.req(c.ch.profile.getFmapOpcode, c.bogusNodeid()))],
+  getFmapDir: [3, (c) => refused(c.req(c.ch.profile.getFmapOpcode, c.aDir(), c.fmapBody()))],
+  getFmapBogus: [3, (c) => refused(c.req(c.ch.profile.getFmapOpcode, c.bogusNodeid(), c.fmapBody()))],
   getDaxdev: [3, (c) => sent(c.req(c.ch.profile.getDaxdevOpcode, 0), { check: daxdevCheck })],
   getDaxdevOther: [2, (c) => sent(c.req(c.ch.profile.getDaxdevOpcode, 1 + c.rng.int(23)), { check: daxdevCheck })],
   getDaxdevBad: [3, (c) => {
@@ -404,6 +407,19 @@ const MALFORMED: Record<string, Generator> = {
   }],
 };
 
+/** Only where the profile sizes GET_FMAP replies: every buffer size, the header-only answer and the retry. */
+const SIZED: Record<string, Generator> = {
+  getFmapSized: [4, (c) => {
+    const f = c.aFile();
+    const op = c.ch.profile.getFmapOpcode;
+    const size = c.rng.pick([0, 8, 31, 32, 33, 56, 4095, 4096, 4097, 65536, 16 << 20, 0xffff_ffff]);
+    const m = c.req(op, f ? f.nodeid : c.anyKnown(), c.fmapBody(size));
+    // A buffer that cannot hold the fmap header is one no kernel offers.
+    if (size < 32) return malformed(m);
+    return sent(m, { size, check: f ? fmapCheck(c.ch.profile, c.ch.result.famfs, f.path, size) : undefined });
+  }],
+};
+
 /** Every generator, in the order weighted picks walk them. */
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   ...NAMES,
@@ -414,8 +430,18 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   ...MUTATIONS,
   ...CONTROL,
   ...MALFORMED,
+  ...SIZED,
 };
 
 export const GENERATOR_WEIGHTS: Readonly<Record<string, number>> = Object.fromEntries(
   Object.entries(GENERATORS).map(([k, [w]]) => [k, w]),
 );
+
+/**
+ * The weights a run under `profile` picks by: the sized generators only where the profile sizes
+ * GET_FMAP, so a run of another profile draws exactly as it did before they existed.
+ */
+export function generatorWeights(profile: AbiProfile): Readonly<Record<string, number>> {
+  if (profile.fmapSizing) return GENERATOR_WEIGHTS;
+  return Object.fromEntries(Object.entries(GENERATOR_WEIGHTS).filter(([k]) => !(k in SIZED)));
+}

@@ -16,7 +16,7 @@ import { DaemonLink, linkTo, SessionLike } from '../wire';
 import { baselineChanges, takeBaseline } from './baseline';
 import { FuzzChannel } from './channel';
 import { FuzzContext } from './context';
-import { GENERATOR_WEIGHTS, GENERATORS } from './generators';
+import { generatorWeights, GENERATORS } from './generators';
 import { judge, probe } from './oracle';
 import type { FuzzOptions, FuzzResult } from './types';
 
@@ -65,9 +65,10 @@ export function fuzzSession(target: SessionLike | DaemonLink, options: FuzzOptio
   result.baseline.entries = before.entries.length;
   const ctx = new FuzzContext(ch, rng, before.entries, options.hostileSizes ?? false);
   const probeEvery = options.probeEvery ?? 50;
+  const weights = generatorWeights(profile);
   for (let i = 0; i < options.count; i++) {
     if (probeEvery > 0 && i > 0 && i % probeEvery === 0) probe(ch, rng, before);
-    const name = rng.weighted(GENERATOR_WEIGHTS);
+    const name = rng.weighted(weights);
     result.generators[name] = (result.generators[name] ?? 0) + 1;
     const g = GENERATORS[name][1](ctx);
     result.sent++;

@@ -7,6 +7,7 @@
 import {
   DaxdevOut,
   DAXDEV_NAME_MAX,
+  FamfsFmapHeader,
   EntryOut,
   errnoName,
   FUSE_ROOT_ID,
@@ -18,7 +19,7 @@ import {
 } from '@famfs/fuse';
 import type { AbiProfile } from '@famfs/fuse';
 import { cstr } from '@famfs/fuse/testing';
-import { FmapRejected, parseFmap } from '../fmap';
+import { fmapLimits, FmapRejected, parseFmap } from '../fmap';
 import { VALID_FILE_TYPES } from '../kernel';
 import type { Prng } from '../prng';
 import { opName, parseReply, payloadProblem, payloadRule } from '../wire';
@@ -39,12 +40,28 @@ export function entryCheck(payload: Buffer): string | undefined {
   return undefined;
 }
 
-/** On a famfs connection, a GET_FMAP answer must pass the kernel's own parser (fmap.ts). */
-export function fmapCheck(profile: AbiProfile, famfs: boolean, what: string) {
+/**
+ * On a famfs connection, a GET_FMAP answer to a request offering `bufferSize` bytes must pass the
+ * kernel's own parser (fmap.ts). Where the profile sizes replies, one that did not fit is the
+ * header alone with fmap_size larger than the buffer, and a whole one says its own size (or 0,
+ * which the kernel reads as "it fits").
+ */
+export function fmapCheck(profile: AbiProfile, famfs: boolean, what: string, bufferSize: number) {
   return (payload: Buffer): string | undefined => {
     if (!famfs) return undefined;
+    const sizing = profile.fmapSizing;
+    if (sizing && payload.length >= FamfsFmapHeader.size) {
+      const total = payload.readUInt32LE(sizing.sizeFieldOffset);
+      if (total > bufferSize) {
+        if (payload.length === FamfsFmapHeader.size) return undefined;
+        return `GET_FMAP of ${what}: fmap_size ${total} > buffer ${bufferSize} but ${payload.length} bytes sent`;
+      }
+      if (total !== 0 && total !== payload.length) {
+        return `GET_FMAP of ${what}: fmap_size ${total} but the reply carries ${payload.length} bytes`;
+      }
+    }
     try {
-      parseFmap(payload, { maxExtents: profile.maxExtents, maxStrips: profile.maxStrips });
+      parseFmap(payload, fmapLimits(profile));
       return undefined;
     } catch (e) {
       if (!(e instanceof FmapRejected)) throw e;

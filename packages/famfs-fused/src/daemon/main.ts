@@ -31,6 +31,7 @@ import type { DiagnosticsSocket } from '../diag/server';
 import { DaemonDiagnostics } from './diagnostics';
 import type { DaemonFacts } from './diagnostics';
 import { DaemonOptions, parseArgs, USAGE, UsageError } from './options';
+import { describeGeneration } from './generation';
 
 export { parseArgs, USAGE, UsageError } from './options';
 export type { DaemonOptions, ParsedCommand } from './options';
@@ -119,6 +120,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
     shadow: shadowPath,
     daxdev: o.daxdev,
     abi: o.abi,
+    simpleFmaps: o.simpleFmaps,
     timeout: o.timeout,
     cache: o.cache,
     directIo: o.directIo,
@@ -193,7 +195,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       fd: mount.fd,
       fsModule: internal.fsModule ?? famfsFsModulePath(),
       fsOptions,
-      session: { profile: o.abi, maxWrite: o.maxWrite },
+      session: { profile: o.abi, maxWrite: o.maxWrite, daxdevIoctl: o.daxdevIoctl },
       mountpoint,
       statsIntervalMs: 1000,
       log: (m, level) => logAt(level ?? LOG_WARNING, m),
@@ -215,10 +217,11 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       device: o.daxdev,
       mountpoint,
       shadow: shadowPath,
-      abiProfile: o.abi,
+      abiProfile: init.profile,
       dataPath: init.famfs ? 'dax' : 'stock',
       startedAt,
     });
+    log(describeGeneration(init, o.abi));
     const provider = new DaemonDiagnostics(shared, facts, () => handle, logAt);
     try {
       diag = await startDiagnosticsSocket(sockPath, provider, { log: (m) => logAt(LOG_WARNING, `diagnostics socket: ${m}`) });

@@ -1,17 +1,18 @@
 /**
  * famfs_fused command line:
  *
- *   famfs_fused [-f] [-d] [-s] [--abi NAME] [-o opt[,opt...]]... MOUNTPOINT
+ *   famfs_fused [-f] [-d] [-s] [--abi NAME] [--simple-fmaps] [-o opt[,opt...]]... MOUNTPOINT
  *
  * -o options: shadow=PATH (or source=PATH, required), daxdev=DEV, fsname=NAME (default the
  * daxdev), timeout=SECONDS, cache=never|auto|always, allow_other, default_permissions,
- * max_write=N; also accepted for compatibility with the C famfs_fused: flock / no_flock,
- * readdirplus / no_readdirplus, pass_yaml, debug=N, and direct_io / no_direct_io (stock-kernel
- * data path: FOPEN_DIRECT_IO, default on). Unknown options are an error.
+ * max_write=N, simple_fmaps, daxdev_ioctl=N (the push generation's ioctl number); also accepted
+ * for compatibility with the C famfs_fused: flock / no_flock, readdirplus / no_readdirplus,
+ * pass_yaml, debug=N, and direct_io / no_direct_io (stock-kernel data path: FOPEN_DIRECT_IO,
+ * default on). Unknown options are an error.
  *
  * Parsing never exits or prints: it returns a parsed command or throws UsageError.
  */
-import { profileByName } from '@famfs/fuse';
+import { AUTO_PROFILE, profileByName, push } from '@famfs/fuse';
 import type { CacheMode } from '../famfs/famfs-fs';
 
 export class UsageError extends Error {
@@ -37,8 +38,15 @@ export interface DaemonOptions {
   debug: boolean;
   foreground: boolean;
   singleThread: boolean;
+  /** A profile name, or "auto" (the default): probe for the push generation after INIT. */
   abi: string;
+  /** Send interleaved files unrolled into simple extents on every kernel (push kernels need it anyway). */
+  simpleFmaps: boolean;
+  /** Replaces the push generation's DAXDEV_OPEN ioctl number (not public yet). */
+  daxdevIoctl?: number;
 }
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
 
 export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: DaemonOptions };
 
@@ -51,7 +59,9 @@ options:
   -f, --foreground        accepted (always foreground)
   -d, --debug             debug logging to stderr
   -s                      accepted (the session is single-threaded)
-  --abi NAME              famfs kernel ABI profile (v10, rfc; default v10)
+  --abi NAME              famfs kernel ABI profile: auto (default: v10 unless the push
+                          generation's ioctl answers), v10, rfc or push
+  --simple-fmaps          send striped files as simple extents on every kernel (also -o simple_fmaps)
   -h, --help              this text
   -V, --version           the version
   -o shadow=PATH          the shadow path (required; also source=PATH)
@@ -62,8 +72,18 @@ options:
   -o allow_other, -o default_permissions
   -o max_write=N          largest WRITE in bytes (4096..16777216, default 1048576)
   -o direct_io|no_direct_io   stock data path with FOPEN_DIRECT_IO (default direct_io)
+  -o daxdev_ioctl=N       the push generation's DAXDEV_OPEN ioctl number (not public yet;
+                          default ${hex(push.daxdevPush!.ioctl)})
   -o flock|no_flock, readdirplus|no_readdirplus, pass_yaml, debug=N  (C famfs_fused compatibility)
 `;
+
+/** An ioctl number, decimal or 0x-hex, as a u32. */
+function parseIoctl(name: string, value: string): number {
+  const v = value.trim();
+  const n = /^0x[0-9a-f]{1,8}$/i.test(v) ? parseInt(v, 16) : /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n > 0xffff_ffff) throw new UsageError(`${name}=${value}: not a 32-bit ioctl number`);
+  return n;
+}
 
 function parseNumber(name: string, value: string, opts: { int?: boolean; min?: number; max?: number } = {}): number {
   const v = value.trim();
@@ -80,7 +100,9 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   let foreground = false;
   let debug = false;
   let singleThread = false;
-  let abi = 'v10';
+  let abi = AUTO_PROFILE;
+  let simpleFmaps = false;
+  let daxdevIoctl: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (what: string): string => {
@@ -96,6 +118,8 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     } else if (a === '-s') singleThread = true;
     else if (a === '--abi') abi = next('a profile name');
     else if (a.startsWith('--abi=')) abi = a.slice('--abi='.length);
+    else if (a === '--simple-fmaps') simpleFmaps = true;
+    else if (a === '--daxdev-ioctl') daxdevIoctl = parseIoctl(a, next('an ioctl number'));
     else if (a === '-o') oList.push(next('options'));
     else if (a.startsWith('-o')) oList.push(a.slice(2));
     else if (a === '--') positional.push(...argv.slice(i + 1)), (i = argv.length);
@@ -103,9 +127,9 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     else positional.push(a);
   }
   try {
-    profileByName(abi);
+    if (abi !== AUTO_PROFILE) profileByName(abi);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(`${(e as Error).message.replace(/\)$/, '')}, or ${AUTO_PROFILE})`);
   }
   if (positional.length === 0) throw new UsageError('no mount point given');
   if (positional.length > 1) throw new UsageError(`one mount point expected, got: ${positional.join(' ')}`);
@@ -181,6 +205,13 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
           flag();
           flock = false;
           break;
+        case 'simple_fmaps':
+          flag();
+          simpleFmaps = true;
+          break;
+        case 'daxdev_ioctl':
+          daxdevIoctl = parseIoctl(`-o ${key}`, need());
+          break;
         case 'readdirplus':
         case 'no_readdirplus':
         case 'pass_yaml':
@@ -214,6 +245,8 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       foreground,
       singleThread,
       abi,
+      simpleFmaps,
+      daxdevIoctl,
     },
   };
 }

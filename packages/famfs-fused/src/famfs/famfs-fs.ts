@@ -29,9 +29,7 @@ import { STATFS_BLOCK_SIZE, statfsOfDevice } from '@famfs/libfamfs/log';
 import { readShadowEntryFile, shadowRootOf } from '@famfs/libfamfs/shadow';
 import { SHADOW_XATTR } from '@famfs/libfamfs/mount';
 import {
-  AbiProfile,
   checkDaxdevName,
-  DEFAULT_PROFILE,
   DT_DIR,
   DT_REG,
   Errno,
@@ -43,7 +41,6 @@ import {
   FUSE_ROOT_ID,
   FuseErrno,
   makeAttr,
-  profileByName,
   S_IFDIR,
   S_IFREG,
 } from '@famfs/fuse';
@@ -52,6 +49,7 @@ import type {
   AttrParam,
   AttrValue,
   BatchForgetRequest,
+  Connection,
   ConnectionInfo,
   CreateRequest,
   DaxdevReply,
@@ -84,8 +82,9 @@ import type {
   StatfsRequest,
   WriteRequest,
 } from '@famfs/fuse';
-import { encodeFmapReply, FmapReplyError } from './fmap-reply';
+import { FmapReplyError } from './fmap-reply';
 import { answerIoctl } from './ioctl';
+import { KernelAbi } from './kernel-abi';
 import { Inode, InodeTable } from './inodes';
 import { DaemonSharedState } from './shared-state';
 import { dirAttr, fileAttr, permits, setattrOverrides } from './attrs';
@@ -105,8 +104,10 @@ export interface FamfsFsOptions {
   shadow: string;
   /** The famfs device (devdax, pmem or a regular file): device index 0. Needed for the data path and GET_DAXDEV. */
   daxdev?: string;
-  /** famfs ABI profile name used for GET_FMAP limits before INIT (INIT's profile wins). Default v10. */
+  /** famfs ABI profile name (or "auto") used for GET_FMAP limits before INIT (the session's profile wins). */
   abi?: string;
+  /** Send interleaved files as simple extents on every kernel, not only simple-only ones (--simple-fmaps). */
+  simpleFmaps?: boolean;
   /**
    * Entry and attribute cache lifetime in seconds. Default as the C famfs_fused without
    * -o timeout: 0 with cache=never, 1.0 with cache=auto, 86400 with cache=always.
@@ -155,7 +156,8 @@ export class FamfsFileSystem implements FileSystem {
   readonly inodes: InodeTable;
   /** attrOf's cache: the reported attributes of an inode and the attr/overrides they were made from. */
   private readonly attrCache = new WeakMap<Inode, { attr: AttrValue; overrides: AttrOverrides; value: AttrValue }>();
-  private profile: AbiProfile;
+  /** The kernel ABI generation: fmap form, daxdev push. */
+  readonly abi: KernelAbi;
   private readonly opts: FamfsFsOptions;
   private readonly logSink: (m: string, level: number) => void;
   private readonly shared: DaemonSharedState | null;
@@ -183,7 +185,6 @@ export class FamfsFileSystem implements FileSystem {
     this.timeout = options.timeout ?? (this.cache === 'never' ? 0 : this.cache === 'always' ? 86400 : 1.0);
     if (!(this.timeout >= 0) || !Number.isFinite(this.timeout)) throw new RangeError(`timeout ${options.timeout}`);
     this.useDirectIo = options.directIo ?? true;
-    this.profile = options.abi ? profileByName(options.abi) : DEFAULT_PROFILE;
 
     let st: fs.BigIntStats;
     try {
@@ -195,6 +196,8 @@ export class FamfsFileSystem implements FileSystem {
     this.inodes = new InodeTable(dirAttr(st), Number(st.ino));
 
     this.daxdev = options.daxdev || undefined;
+    const { abi, simpleFmaps } = options;
+    this.abi = new KernelAbi({ abi, simpleFmaps, daxdev: this.daxdev, log: (m) => this.log(m) });
     if (this.daxdev) {
       try {
         checkDaxdevName(this.daxdev);
@@ -321,12 +324,12 @@ export class FamfsFileSystem implements FileSystem {
   // INIT / DESTROY
 
   init(info: ConnectionInfo): InitWants {
-    this.profile = info.profile;
+    this.abi.init(info);
     this.famfsMode = info.famfsOffered && !!this.daxdev;
     const allowMmap = (info.kernelFlags & FUSE_DIRECT_IO_ALLOW_MMAP) !== 0n;
     if (info.famfsOffered && !this.daxdev) this.log('the kernel offers FUSE_DAX_FMAP but no daxdev was given: famfs mode is off');
     if (this.famfsMode) {
-      this.log(`famfs mode (${info.profile.name}): the kernel maps file data from ${this.daxdev} itself`);
+      this.log(`famfs mode: the kernel maps file data from ${this.daxdev} itself`);
     } else if (this.useDirectIo && !allowMmap) {
       this.useDirectIo = false;
       this.log('the kernel does not offer DIRECT_IO_ALLOW_MMAP: using cached I/O so mmap works; writes through another mount of the device are not seen until the page cache drops them');
@@ -338,6 +341,10 @@ export class FamfsFileSystem implements FileSystem {
       directIoAllowMmap: this.useDirectIo && allowMmap,
       readdirplus: 'auto',
     };
+  }
+
+  connected(conn: Connection): void {
+    this.abi.connected(conn, this.famfsMode);
   }
 
   destroy(): void {
@@ -390,6 +397,7 @@ export class FamfsFileSystem implements FileSystem {
     }
     this.shared?.countSearch(1, true);
     if (n.kind === 'dir' && n.nodeid === FUSE_ROOT_ID) this.refreshDir(n);
+    if (n.entry) this.abi.lookedUp(n.entry);
     this.inodes.ref(n);
     this.debug(`lookup ${n.path || '/'} -> ${n.nodeid} (nlookup ${n.nlookup})`);
     return this.entryOf(n);
@@ -525,6 +533,7 @@ export class FamfsFileSystem implements FileSystem {
             try {
               const n = self.resolveChild(dir, e.name);
               self.inodes.ref(n);
+              if (n.entry) self.abi.lookedUp(n.entry);
               return self.entryOf(n);
             } catch (err) {
               if (!(err instanceof FuseErrno)) throw err;
@@ -602,7 +611,7 @@ export class FamfsFileSystem implements FileSystem {
     if (!n) throw new FuseErrno(Errno.EINVAL, `GET_FMAP for unknown nodeid ${req.header.nodeid}`);
     if (n.kind !== 'file' || !n.entry) throw new FuseErrno(Errno.ENOENT, `GET_FMAP for a directory (${n.path || '/'})`);
     try {
-      return encodeFmapReply(n.entry, this.profile);
+      return this.abi.fmap(n.nodeid, n.entry, req.bufferSize);
     } catch (e) {
       this.logOnce(`fmap:${n.nodeid}`, `GET_FMAP ${n.path}: ${(e as Error).message}`);
       throw e;

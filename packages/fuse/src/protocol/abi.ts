@@ -494,6 +494,7 @@ export const StatfsOut = defineLayout('fuse_statfs_out', 80, {
 // ---------------------------------------------------------------------------------------------
 // Extended attributes, access
 
+/** Also the push generation's GET_FMAP in-argument, where `size` is the kernel's reply buffer. */
 export const GetxattrIn = defineLayout('fuse_getxattr_in', 8, {
   size: u32(0),
   padding: u32(4),
@@ -657,6 +658,7 @@ export const FamfsFmapHeader = defineLayout('fuse_famfs_fmap_header', 32, {
   fmapVersion: u16(2),
   extType: u32(4),
   nextents: u32(8),
+  /** Not checked by V10; the push generation's fmap_size (whole fmap bytes, this header included). */
   reserved0: u32(12),
   fileSize: u64(16),
   reserved1: u64(24),
@@ -690,3 +692,31 @@ export const DaxdevOut = defineLayout('fuse_daxdev_out', 280, {
   /** NUL-terminated device path; the kernel kstrdup()s it without forcing a terminator. */
   name: cstring(24, DAXDEV_NAME_MAX, true),
 });
+
+// ---------------------------------------------------------------------------------------------
+// /dev/fuse ioctls
+
+/** The ioctl type ('magic') of /dev/fuse. */
+export const FUSE_DEV_IOC_MAGIC = 229;
+
+/** _IOW(type, nr, size): an ioctl number whose argument the kernel reads (asm-generic encoding). */
+export function ioctlWrite(type: number, nr: number, size: number): number {
+  // dir WRITE (1) in bits 30-31, size in 16-29, type in 8-15, nr in 0-7; >>> 0 keeps it unsigned.
+  return ((1 << 30) | (size << 16) | (type << 8) | nr) >>> 0;
+}
+
+/**
+ * struct fuse_backing_map: the argument of FUSE_DEV_IOC_BACKING_OPEN (passthrough), reused by the
+ * famfs push generation's DAXDEV_OPEN, where the union member after flags is the daxdev index.
+ */
+export const BackingMap = defineLayout('fuse_backing_map', 16, {
+  /** An open fd of the backing file or device (the kernel takes its own reference). */
+  fd: i32(0),
+  /** Reserved: 0. */
+  flags: u32(4),
+  /** `padding` upstream; famfs: the cluster-invariant daxdev index (0 = primary). */
+  daxdevIndex: u64(8),
+});
+
+/** FUSE_DEV_IOC_BACKING_OPEN, for reference: the passthrough ioctl whose argument famfs reuses. */
+export const FUSE_DEV_IOC_BACKING_OPEN = ioctlWrite(FUSE_DEV_IOC_MAGIC, 1, BackingMap.size);

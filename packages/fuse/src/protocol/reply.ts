@@ -17,6 +17,7 @@ import {
   direntplusSize,
   direntSize,
   EntryOut,
+  FamfsFmapHeader,
   FileLockValue,
   FUSE_MAX_ERRNO,
   FUSE_NAME_MAX,
@@ -363,6 +364,22 @@ export class ReplyWriter {
     }
     const out = IoctlOut.encode({ result, flags: 0, inIovs: 0, outIovs: 0 });
     return ReplyWriter.fresh(h, data && data.length > 0 ? [out, data] : [out]);
+  }
+
+  /**
+   * GET_FMAP: the fmap, or only its header (`headerOnly`), with the u32 at `sizeAt` (fmap_size in
+   * profiles that size replies; null leaves the blob as it is) set to the whole fmap's length.
+   * The header is copied, so the file system's buffer is never written to.
+   */
+  fmap(h: UniqueHalves, fmap: Buffer, headerOnly: boolean, sizeAt: number | null): Iovec {
+    const n = FamfsFmapHeader.size;
+    if (sizeAt === null || fmap.length < n) {
+      if (headerOnly) throw new RangeError('a header-only GET_FMAP reply needs a profile with fmap_size');
+      return this.data(h, fmap);
+    }
+    const head = Buffer.from(fmap.subarray(0, n));
+    putU32(head, sizeAt, fmap.length, 'fmap_size');
+    return ReplyWriter.fresh(h, headerOnly ? [head] : [head, fmap.subarray(n)]);
   }
 
   /** GET_DAXDEV: the 280-byte fuse_daxdev_out naming the device (NUL-terminated within 256 bytes). */

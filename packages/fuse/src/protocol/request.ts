@@ -12,6 +12,7 @@ import {
   AccessIn,
   BatchForgetIn,
   CreateIn,
+  FamfsFmapHeader,
   FlushIn,
   ForgetIn,
   ForgetOne,
@@ -227,7 +228,13 @@ export interface IoctlRequest extends Base<'ioctl'> {
   /** The in_size bytes of input: a view into the session's read buffer, valid only during the call. */
   readonly data: Buffer;
 }
-export type GetFmapRequest = Base<'getFmap'>;
+export interface GetFmapRequest extends Base<'getFmap'> {
+  /**
+   * The kernel's reply buffer: the in-argument's size where the profile sizes GET_FMAP (push),
+   * else the profile's one fixed buffer (maxFmapBytes).
+   */
+  readonly bufferSize: number;
+}
 export interface GetDaxdevRequest extends Base<'getDaxdev'> {
   /** The daxdev index (V10: carried in the header's nodeid). */
   readonly index: number;
@@ -436,6 +443,15 @@ function needsNode(op: number, profile: AbiProfile): boolean {
   }
 }
 
+/** GET_FMAP's reply buffer: its fuse_getxattr_in where the profile sizes replies, else the fixed one. */
+function fmapBuffer(h: RequestHeader, buf: Buffer, end: number, profile: AbiProfile): number {
+  // V10 sends no argument (a body, if any, is ignored as the kernel would never send one).
+  if (!profile.fmapSizing) return profile.maxFmapBytes;
+  const { size } = args(h, buf, end, GetxattrIn, true);
+  if (size < FamfsFmapHeader.size) fail(h, `GET_FMAP buffer of ${size} bytes cannot hold the fmap header`);
+  return size;
+}
+
 /**
  * Decodes one request. `buf` must hold exactly the bytes of one read: all of it, or its first
  * `len` bytes when `len` is given (so a session can decode in place in its read buffer). Throws
@@ -477,7 +493,7 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
   }
 
   // famfs opcodes first: under the rfc profile 53 means GET_FMAP, not COPY_FILE_RANGE_64.
-  if (op === profile.getFmapOpcode) return { op: 'getFmap', header };
+  if (op === profile.getFmapOpcode) return { op: 'getFmap', header, bufferSize: fmapBuffer(h, buf, end, profile) };
   if (op === profile.getDaxdevOpcode) {
     if (profile.daxdevIndexIn === 'body') return { op: 'getDaxdev', header, index: args(h, buf, end, GetDaxdevIn).daxdevNum };
     return { op: 'getDaxdev', header, index: header.nodeid };

@@ -3,8 +3,10 @@ import type { NegotiatedInit, SessionEndReason, SessionStats } from './session';
 
 /** Session options that cross the thread boundary (plain data). */
 export interface WorkerSessionOptions {
-  /** famfs ABI profile name (default "v10"). */
+  /** famfs ABI profile name, or "auto" (default "v10"). */
   profile?: string;
+  /** Replaces the DAXDEV_OPEN ioctl number of push profiles. */
+  daxdevIoctl?: number;
   maxWrite?: number;
   maxPages?: number;
   maxBackground?: number;

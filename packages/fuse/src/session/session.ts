@@ -5,8 +5,8 @@
  * kernel refuses are counted. It ends when the channel closes (ENODEV after unmount), on DESTROY,
  * or when stop() was called (checked between requests).
  */
-import { FileSystem, ConnectionInfo, InitWants } from '../filesystem';
-import { FuseErrno, Errno } from '../errors';
+import { FileSystem, Connection, ConnectionInfo, InitWants } from '../filesystem';
+import { FuseErrno, Errno, errnoName } from '../errors';
 import {
   FUSE_INIT_EXT,
   FUSE_IOCTL_UNRESTRICTED,
@@ -20,7 +20,9 @@ import {
   WriteIn,
   InHeader,
 } from '../protocol/abi';
-import { AbiProfile, DEFAULT_PROFILE, profileByName } from '../protocol/profiles';
+import { AbiProfile, chooseProfile, DEFAULT_PROFILE } from '../protocol/profiles';
+import { planFmapReply } from '../protocol/fmap-sizing';
+import { DaxdevProbe, probeDaxdevPush, pushDaxdev } from './daxdev-push';
 import { decodeRequest, RequestHeader, InitRequest, IoctlRequest, Request, RequestError } from '../protocol/request';
 import * as reply from '../protocol/reply';
 import { uniqueHalves } from '../protocol/reply';
@@ -28,8 +30,13 @@ import type { Iovec } from '../protocol/reply';
 import type { Transport } from './transport';
 
 export interface SessionOptions {
-  /** famfs ABI profile, or its name (default v10). */
+  /**
+   * famfs ABI profile, or its name (default v10), or "auto": INIT as v10, then probe the push
+   * generation's DAXDEV_OPEN ioctl and switch to it where the kernel has it (profiles AUTO_DETECT).
+   */
   profile?: AbiProfile | string;
+  /** Replaces the DAXDEV_OPEN ioctl number of push profiles (the number is not public yet). */
+  daxdevIoctl?: number;
   /** max_write to negotiate (default 1 MiB). The read buffer is max(8192, maxWrite + 4096). */
   maxWrite?: number;
   /** max_pages to negotiate (default 256, the kernel's usual limit). */
@@ -39,7 +46,7 @@ export interface SessionOptions {
   congestionThreshold?: number;
   /** Diagnostics sink (default: none). */
   log?: (message: string) => void;
-  /** Called once INIT has been answered. */
+  /** Called once INIT has been answered and the profile settled (after the probes of "auto"). */
   onInit?: (info: NegotiatedInit) => void;
   /** Called after each message (for periodic stats). */
   onMessage?: () => void;
@@ -58,6 +65,10 @@ export interface NegotiatedInit {
   maxPages: number;
   maxReadahead: number;
   famfs: boolean;
+  /** Name of the profile in force after INIT (under "auto": what the probes found). */
+  profile: string;
+  /** What each probe answered (only under "auto"). */
+  probes: DaxdevProbe[];
 }
 
 export type SessionEndReason = 'closed' | 'destroy' | 'stopped';
@@ -87,7 +98,6 @@ const COUNTED_OPCODES = 64;
 const bit = (name: keyof typeof InitBit): bigint => initFlag(InitBit[name]);
 
 export class Session {
-  readonly profile: AbiProfile;
   negotiated: NegotiatedInit | null = null;
   /** Requests per opcode below COUNTED_OPCODES (a Float64Array: exact far beyond 2^32 requests). */
   private readonly opcodeCounts = new Float64Array(COUNTED_OPCODES);
@@ -96,8 +106,10 @@ export class Session {
   private readonly counters = { malformed: 0, dropped: 0, fsExceptions: 0, interruptedReplies: 0, replyErrors: 0, enosys: 0 };
   /** Reply buffers reused for every request (each reply is written before the next request is read). */
   private readonly out = new reply.ReplyWriter();
-  /** The decode context, kept for the session (setxattrExt changes at INIT). */
-  private readonly decodeContext: { readonly profile: AbiProfile; setxattrExt: boolean };
+  /** The decode context, kept for the session (setxattrExt changes at INIT, the profile after its probes). */
+  private readonly decodeContext: { profile: AbiProfile; setxattrExt: boolean };
+  /** Profiles to probe for once INIT is answered ("auto"), emptied once done. */
+  private probeFor: readonly AbiProfile[];
   private readonly maxWrite: number;
   private readonly maxPages: number;
   private readonly buf: Buffer;
@@ -111,13 +123,19 @@ export class Session {
     readonly transport: Transport,
     private readonly options: SessionOptions = {},
   ) {
-    this.profile = typeof options.profile === 'string' ? profileByName(options.profile) : (options.profile ?? DEFAULT_PROFILE);
+    const choice = chooseProfile(options.profile, options.daxdevIoctl);
+    this.probeFor = choice.probe;
     this.maxWrite = options.maxWrite ?? DEFAULT_MAX_WRITE;
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
     if (this.maxWrite < 4096 || this.maxWrite > 0xffffffff) throw new RangeError(`maxWrite ${this.maxWrite}`);
     this.buf = Buffer.allocUnsafe(Session.bufferSizeFor(this.maxWrite));
     this.log = options.log ?? (() => undefined);
-    this.decodeContext = { profile: this.profile, setxattrExt: false };
+    this.decodeContext = { profile: choice.initial, setxattrExt: false };
+  }
+
+  /** The famfs ABI profile in force (under "auto" it may change once, right after INIT). */
+  get profile(): AbiProfile {
+    return this.decodeContext.profile;
   }
 
   /**
@@ -187,7 +205,12 @@ export class Session {
     const h = req.header;
     this.count(h.opcode);
 
-    if (req.op === 'init') return this.send(this.init(req));
+    if (req.op === 'init') {
+      const wasNegotiated = this.negotiated !== null;
+      const closed = this.send(this.init(req));
+      if (!closed && !wasNegotiated && this.negotiated) this.connect(this.negotiated);
+      return closed;
+    }
     if (!this.negotiated) {
       // Nothing but INIT may come first (libfuse answers EIO the same way).
       if (req.op === 'forget' || req.op === 'batchForget' || req.op === 'interrupt') return false;
@@ -311,10 +334,44 @@ export class Session {
       maxPages,
       maxReadahead,
       famfs: (flags & famfsBit) !== 0n,
+      profile: this.profile.name,
+      probes: [],
     };
     if (wants.famfs && !this.negotiated.famfs) this.log(`famfs requested but the kernel did not offer bit ${this.profile.initFlagBit} (${this.profile.name})`);
-    this.options.onInit?.(this.negotiated);
     return this.out.init(h, this.initOut({ minor, flags, maxReadahead, maxPages }));
+  }
+
+  /**
+   * Right after the INIT reply went out: the probes of "auto" (the kernel answers them only once
+   * INIT is done), the profile they settle, then FileSystem.connected and onInit.
+   */
+  private connect(negotiated: NegotiatedInit): void {
+    const probes: DaxdevProbe[] = [];
+    for (const p of this.probeFor) {
+      const probe = probeDaxdevPush(this.transport, p.name, p.daxdevPush!);
+      probes.push(probe);
+      if (!probe.present) continue;
+      this.decodeContext.profile = p;
+      break;
+    }
+    this.probeFor = [];
+    const profile = this.profile;
+    negotiated.profile = profile.name;
+    negotiated.probes = probes;
+    const push = profile.daxdevPush;
+    const conn: Connection = {
+      profile,
+      famfs: negotiated.famfs,
+      probes,
+      pushDaxdev: push ? (fd, index) => pushDaxdev(this.transport, push, fd, index) : null,
+    };
+    try {
+      this.fs.connected?.(conn);
+    } catch (e) {
+      this.counters.fsExceptions++;
+      this.log(`connected() threw: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+    this.options.onInit?.(negotiated);
   }
 
   private initOut(p: { minor: number; flags: bigint; maxReadahead: number; maxPages: number }) {
@@ -487,11 +544,15 @@ export class Session {
         return this.ioctl(req, u);
       case 'getFmap': {
         if (!fs.getFmap) return this.enosys(u);
-        const blob = un(fs.getFmap(req));
-        if (blob.length > this.profile.maxFmapBytes) {
-          throw new Error(`fmap of ${blob.length} bytes exceeds the kernel's ${this.profile.maxFmapBytes}-byte buffer`);
+        const fmap = un(fs.getFmap(req));
+        const plan = planFmapReply(fmap.length, req.bufferSize, this.profile);
+        if (plan.send === 'none') {
+          const answer = errnoName(plan.errno);
+          this.logOnce(`fmap:${u.nodeid}`, `GET_FMAP of nodeid ${u.nodeid}: ${plan.why}; answering ${answer}`);
+          return w.error(u, plan.errno);
         }
-        return w.data(u, blob);
+        const sizeAt = this.profile.fmapSizing?.sizeFieldOffset ?? null;
+        return w.fmap(u, fmap, plan.send === 'header-only', sizeAt);
       }
       case 'getDaxdev': {
         if (!fs.getDaxdev) return this.enosys(u);

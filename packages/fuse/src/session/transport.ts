@@ -7,6 +7,7 @@
  */
 // Named imports: a namespace import would reach each function through an interop getter per call.
 import { closeSync, readSync, writeSync, writevSync } from 'fs';
+import { ioctl } from '@famfs/native';
 
 export interface Transport {
   /** Reads one whole message into buf and returns its length; 0 means the channel is closed. */
@@ -14,6 +15,11 @@ export interface Transport {
   /** Writes one whole reply. Throws an Error with `.code` (ENOENT: request no longer pending). */
   writev(bufs: Buffer[]): void;
   close(): void;
+  /**
+   * An ioctl on the channel (/dev/fuse): returns the kernel's non-negative result, throws an Error
+   * with `.code` (ENOTTY: no such ioctl). Absent where the channel has none (taken as ENOTTY).
+   */
+  ioctl?(request: number, arg: Buffer): number;
 }
 
 /** An Error carrying an errno code, as Node's fs errors do. */
@@ -73,6 +79,10 @@ export class FdTransport implements Transport {
         throw e;
       }
     }
+  }
+
+  ioctl(request: number, arg: Buffer): number {
+    return ioctl(this.fd, request, arg);
   }
 
   close(): void {

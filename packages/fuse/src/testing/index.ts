@@ -7,5 +7,5 @@ export { QueueTransport } from './queue-transport';
 export type { QueueTransportOptions } from './queue-transport';
 export { MemFs, createFileSystem as createMemFs, patternBytes } from './memfs';
 export type { MemFsOptions, MemFileSpec } from './memfs';
-export { cstr, initMsg, ioctlMsg, msg, parseReply, readMsg, STOCK_OFFER } from './requests';
+export { cstr, getFmapMsg, initMsg, ioctlMsg, msg, parseReply, readMsg, STOCK_OFFER } from './requests';
 export type { IoctlArgs } from './requests';

@@ -24,8 +24,14 @@ export class QueueTransport implements Transport {
   private readonly outgoing: Buffer[] = [];
   private readonly pending = new Set<bigint>();
   private closed = false;
-  /** Every reply write the strict checks refused, with the reason. */
-  readonly rejected: { reply: Buffer; code: string; message: string }[] = [];
+  /**
+   * Every reply write the strict checks refused, with the reason and whether the kernel ended the
+   * request (with EIO: the reply matched a pending request but broke a rule) or left it pending
+   * (a fault in the out header itself: the kernel cannot tell which request it was for).
+   */
+  readonly rejected: { reply: Buffer; code: string; message: string; ended: boolean }[] = [];
+  /** What an ioctl on this channel does (the kernel emulator's /dev/fuse ioctls); none: ENOTTY. */
+  ioctlHandler: ((request: number, arg: Buffer) => number) | null = null;
 
   constructor(private readonly options: QueueTransportOptions = {}) {}
 
@@ -41,6 +47,11 @@ export class QueueTransport implements Transport {
   /** Replies written so far (each one writev, concatenated), removing them from the transport. */
   take(): Buffer[] {
     return this.outgoing.splice(0, this.outgoing.length);
+  }
+
+  /** Replies written so far, left in place (what a kernel has already received mid-request). */
+  peek(): readonly Buffer[] {
+    return [...this.outgoing];
   }
 
   get queued(): number {
@@ -63,18 +74,24 @@ export class QueueTransport implements Transport {
     if (this.closed) throw new TransportError('ENODEV', 'transport closed');
     const reply = Buffer.concat(bufs);
     if (this.options.strict !== false) {
-      const refuse = (code: string, message: string): never => {
-        this.rejected.push({ reply, code, message });
+      const refuse = (code: string, message: string, ended = false): never => {
+        this.rejected.push({ reply, code, message, ended });
         throw new TransportError(code, message);
       };
+      // In fuse_dev_do_write()'s order: the header checks come before the request is looked up.
       if (reply.length < OutHeader.size) refuse('EINVAL', `reply of ${reply.length} bytes`);
       const h = OutHeader.decode(reply, 0);
       if (h.len !== reply.length) refuse('EINVAL', `out_header.len ${h.len} but ${reply.length} bytes written`);
       if (h.error > 0 || h.error < -FUSE_MAX_ERRNO) refuse('EINVAL', `error ${h.error} out of range`);
-      if (h.error !== 0 && h.len !== OutHeader.size) refuse('EINVAL', 'error reply with a payload');
       if (!this.pending.delete(h.unique)) refuse('ENOENT', `no pending request with unique ${h.unique}`);
+      if (h.error !== 0 && h.len !== OutHeader.size) refuse('EINVAL', 'error reply with a payload', true);
     }
     this.outgoing.push(reply);
+  }
+
+  ioctl(request: number, arg: Buffer): number {
+    if (!this.ioctlHandler) throw new TransportError('ENOTTY', `ioctl 0x${request.toString(16)} on a queue`);
+    return this.ioctlHandler(request, arg);
   }
 
   close(): void {

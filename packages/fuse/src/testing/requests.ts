@@ -3,6 +3,7 @@
  * the bytes the kernel would write to /dev/fuse for one request, and the split of a reply.
  */
 import {
+  GetxattrIn,
   InHeader,
   InitIn,
   IoctlIn,
@@ -13,6 +14,7 @@ import {
   initFlag,
   InitBit,
 } from '../protocol/abi';
+import type { AbiProfile } from '../protocol/profiles';
 
 /** Header fields a request may override; the rest are zero, pid 1234, len the real length. */
 export type HeaderExtra = Partial<{ uid: number; gid: number; pid: number; totalExtlen: number; len: number }>;
@@ -119,6 +121,22 @@ export function ioctlMsg(
     outSize: a.outSize ?? 0,
   });
   return msg(Opcode.IOCTL, unique, nodeid, Buffer.concat([body, data]), extra);
+}
+
+/**
+ * A GET_FMAP request as the profile's kernel sends it: no argument, or (profiles that size
+ * replies) fuse_getxattr_in carrying the reply buffer, by default the kernel's first one.
+ */
+export function getFmapMsg(
+  profile: AbiProfile,
+  unique: number | bigint,
+  nodeid: number | bigint,
+  bufferSize?: number,
+  extra: HeaderExtra = {},
+): Buffer {
+  const sizing = profile.fmapSizing;
+  const body = sizing ? GetxattrIn.encode({ size: bufferSize ?? sizing.firstBuffer, padding: 0 }) : Buffer.alloc(0);
+  return msg(profile.getFmapOpcode, unique, nodeid, body, extra);
 }
 
 /** Splits a reply into its out header and payload. */

@@ -15,4 +15,7 @@ export const rfc: AbiProfile = {
   maxStrips: 16,
   maxFmapBytes: 4096,
   daxdevIndexIn: 'nodeid',
+  acceptsInterleave: true,
+  fmapSizing: null,
+  daxdevPush: null,
 };

@@ -11,4 +11,7 @@ export const v10: AbiProfile = {
   maxStrips: 32,
   maxFmapBytes: 4096,
   daxdevIndexIn: 'nodeid',
+  acceptsInterleave: true,
+  fmapSizing: null,
+  daxdevPush: null,
 };
