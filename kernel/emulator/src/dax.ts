@@ -46,7 +46,7 @@ const kindsAccepted = (allowFile: boolean): string =>
 
 /** The slot of a verified device: fs_dax_get() can fail, then the slot is valid but every access is EIO. */
 function openSlot(index: number, name: string, st: nodefs.Stats): DaxdevSlot {
-  let fd: number | null = null;
+  let fd: number | null;
   let writable = true;
   try {
     fd = nodefs.openSync(name, 'r+');

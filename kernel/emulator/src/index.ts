@@ -10,5 +10,7 @@ export * from './readdir';
 export * from './records';
 export * from './dax';
 export * from './kernel';
+export * from './emulate-mount';
+export * from './daxdev-table';
 export * from './fuzz';
 export * from './prng';

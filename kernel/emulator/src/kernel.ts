@@ -36,8 +36,6 @@ import {
   AbiProfile,
   AttrOut,
   AttrValue,
-  DaxdevOut,
-  DAXDEV_NAME_MAX,
   DEFAULT_PROFILE,
   EntryOut,
   Errno,
@@ -59,13 +57,12 @@ import {
   WriteIn,
   WriteOut,
 } from '@famfs/fuse';
-import { AUTO_PROFILE, FamfsFmapHeader, Session } from '@famfs/fuse';
-import { QueueTransport } from '@famfs/fuse/testing';
-import type { FileSystem, SessionOptions } from '@famfs/fuse';
 import { cstr, getFmapMsg, msg, readMsg } from '@famfs/fuse/testing';
-import { claimDaxdev, daxRw, famfsFileBad, pushDaxdevSlot } from './dax';
+import { daxRw, famfsFileBad } from './dax';
+import { DaxdevTable } from './daxdev-table';
+import { fetchFmapBlob } from './fmap-fetch';
 import { EmulatorProtocolError, KernelErrno, KernelHang, KernelOops } from './errors';
-import { FmapRejected, fmapLimits, fmapLint, KernelFmap, MAX_DAXDEVS, parseFmap } from './fmap';
+import { FmapRejected, fmapLimits, fmapLint, KernelFmap, parseFmap } from './fmap';
 import { initOffer, initRequest, PAGE_SIZE, readInitReply } from './init';
 import type { InitOffer, NegotiatedConnection, OfferOptions, RequestCreds } from './init';
 import { pageDirectory } from './readdir';
@@ -73,18 +70,9 @@ import type { DaxdevSlot, EmulatedInode, EntryInfo, FileHandle } from './records
 import { DaemonLink, Exchange, headerFault, linkTo, opName, parseReply, payloadProblem, payloadRule } from './wire';
 import type { SessionLike } from './wire';
 
-export const O_RDONLY = 0;
-export const O_WRONLY = 1;
-export const O_RDWR = 2;
-const O_ACCMODE = 3;
-const O_CREAT = 0o100;
-const O_EXCL = 0o200;
-const O_NOCTTY = 0o400;
-const LLONG_MAX = (1n << 63n) - 1n;
-/** The file types fuse_invalid_attr() accepts in an attribute's mode. */
-export const VALID_FILE_TYPES: ReadonlySet<number> = new Set([
-  0o010000, 0o020000, 0o040000, 0o060000, 0o100000, 0o120000, 0o140000,
-]);
+import { LLONG_MAX, O_ACCMODE, O_CREAT, O_EXCL, O_NOCTTY, O_RDONLY, O_WRONLY, VALID_FILE_TYPES } from './constants';
+
+export { O_RDONLY, O_RDWR, O_WRONLY, VALID_FILE_TYPES } from './constants';
 
 export interface EmulatorOptions extends OfferOptions {
   /** famfs ABI profile or its name (default v10). */
@@ -126,12 +114,8 @@ export class FamfsKernelEmulator {
   readonly sent = new Map<number, number>();
   /** GET_FMAP requests sent, per nodeid. */
   readonly fmapRequests = new Map<number, number>();
-  /** GET_DAXDEV requests sent, per device index. */
-  readonly daxdevRequests = new Map<number, number>();
   /** The reply buffer of each GET_FMAP sent, per nodeid (two entries: the retry of a sizing profile). */
   readonly fmapBuffers = new Map<number, number[]>();
-  /** DAXDEV_OPEN ioctls the daemon made: the index and what the kernel answered ('OK' or an errno name). */
-  readonly daxdevPushes: { index: number; answer: string }[] = [];
   /** Requests left pending for good (the caller blocks forever), with why. */
   readonly hangs: { opcode: number; unique: bigint; why: string }[] = [];
   /** Where the kernel itself would have crashed. */
@@ -142,7 +126,8 @@ export class FamfsKernelEmulator {
   readonly protocolErrors: string[] = [];
   negotiated: NegotiatedConnection | null = null;
   private readonly inodes = new Map<number, EmulatedInode>();
-  private readonly daxdevs = new Map<number, DaxdevSlot>();
+  /** The connection's daxdev table (famfs_update_daxdev_table(), DAXDEV_OPEN). */
+  private readonly table: DaxdevTable;
   private readonly handles = new Map<number, FileHandle>();
   private nextUnique = 2n;
   /** The INIT offer while its exchange is under way. */
@@ -155,6 +140,13 @@ export class FamfsKernelEmulator {
     this.profile =
       typeof options.profile === 'string' ? profileByName(options.profile) : (options.profile ?? DEFAULT_PROFILE);
     this.link = linkTo(target);
+    this.table = new DaxdevTable(this.profile, {
+      allowFile: options.allowFileDaxdev ?? false,
+      famfsNow: () => this.famfsNow(),
+      getDaxdev: (index) => this.request(this.profile.getDaxdevOpcode, index),
+      warn: (m) => this.warn(m),
+      malformed: (m) => this.malformed(this.profile.getDaxdevOpcode, m),
+    });
     this.link.setIoctl?.((request, arg) => this.ioctl(request, arg));
     this.inodes.set(FUSE_ROOT_ID, {
       nodeid: FUSE_ROOT_ID, generation: 0, mode: S_IFDIR | 0o755, size: 0n, nlookup: 1, metaError: false, opens: 0,
@@ -313,7 +305,7 @@ export class FamfsKernelEmulator {
 
   /** The connection's daxdev table slot for an index. */
   daxdev(index: number): DaxdevSlot | undefined {
-    return this.daxdevs.get(index);
+    return this.table.slots.get(index);
   }
 
   /** fuse_invalid_attr(): a mode type the kernel does not know, or a size above LLONG_MAX, is EIO. */
@@ -486,15 +478,15 @@ export class FamfsKernelEmulator {
     }
     // Pull (GET_DAXDEV per missing index), or in the push generation famfs_check_daxdev_table().
     let missing: number[] = [];
-    if (this.profile.daxdevPush) missing = this.unpushed(fmap);
-    else for (const index of fmap.devices) this.updateDaxdev(index);
+    if (this.profile.daxdevPush) missing = this.table.unpushed(fmap);
+    else for (const index of fmap.devices) this.table.update(index);
     if (missing.length > 0) {
       this.warn(
         `fmap of nodeid ${ino.nodeid} names daxdev(s) ${missing.join(', ')} that were never pushed: ` +
           'famfs_check_daxdev_table() ENODEV; the open succeeds, every access to the file is EIO',
       );
     }
-    const slot = this.daxdevs.get(0);
+    const slot = this.table.slots.get(0);
     for (const w of fmapLint(fmap, slot?.fd !== null && slot ? slot.size : undefined)) {
       this.warn(`fmap of nodeid ${ino.nodeid}: ${w}`);
     }
@@ -509,42 +501,37 @@ export class FamfsKernelEmulator {
     ino.metaError = missing.length > 0;
   }
 
-  /** Indices the fmap references that are neither installed nor known to have failed (push generation). */
-  private unpushed(fmap: KernelFmap): number[] {
-    return fmap.devices.filter((i) => !this.daxdevs.has(i));
-  }
-
   /**
    * fuse_get_fmap(): one GET_FMAP, or in a sizing profile the kernel's buffer loop: PAGE_SIZE
    * first; a reply whose fmap_size says it did not fit gets one retry with exactly that size.
    */
   private fetchFmap(nodeid: number): Buffer {
     const op = this.profile.getFmapOpcode;
-    const sizing = this.profile.fmapSizing;
     const buffers = this.fmapBuffers.get(nodeid) ?? [];
     this.fmapBuffers.set(nodeid, buffers);
-    if (!sizing) {
-      buffers.push(this.profile.maxFmapBytes);
-      return this.request(op, nodeid, Buffer.alloc(0), { size: this.profile.maxFmapBytes });
-    }
-    let size = sizing.firstBuffer;
-    for (let attempt = 0; ; attempt++) {
-      buffers.push(size);
-      const bufferSize = size;
-      const p = this.send(op, (u) => getFmapMsg(this.profile, u, nodeid, bufferSize, this.creds), { size: bufferSize });
-      if (p.length < FamfsFmapHeader.size) {
-        throw new KernelErrno(Errno.EIO, `short GET_FMAP reply of ${p.length} bytes`);
-      }
-      const required = p.readUInt32LE(sizing.sizeFieldOffset);
-      if (required <= size) return p;
-      if (required > this.profile.maxFmapBytes) {
-        throw new KernelErrno(Errno.EFBIG, `fmap_size ${required} exceeds ${this.profile.maxFmapBytes}`);
-      }
-      if (attempt >= sizing.retries) {
-        throw new KernelErrno(Errno.EINVAL, `fmap grew ${size} -> ${required} across GET_FMAP retries (server bug)`);
-      }
-      size = required;
-    }
+    return fetchFmapBlob(this.profile, buffers, (size) =>
+      this.profile.fmapSizing
+        ? this.send(op, (u) => getFmapMsg(this.profile, u, nodeid, size, this.creds), { size })
+        : this.request(op, nodeid, Buffer.alloc(0), { size }),
+    );
+  }
+
+  /** GET_DAXDEV requests sent, per device index. */
+  get daxdevRequests(): Map<number, number> {
+    return this.table.requests;
+  }
+
+  /** DAXDEV_OPEN ioctls the daemon made: the index and what the kernel answered ('OK' or an errno name). */
+  get daxdevPushes(): { index: number; answer: string }[] {
+    return this.table.pushes;
+  }
+
+  /**
+   * An ioctl the daemon makes on its channel: the push generation's DAXDEV_OPEN; anything else,
+   * and everything on a kernel without push, is ENOTTY. Returns 0 or throws KernelErrno.
+   */
+  ioctl(request: number, arg: Buffer): number {
+    return this.table.ioctl(request, arg);
   }
 
   /**
@@ -562,66 +549,6 @@ export class FamfsKernelEmulator {
       if (typeof init !== 'string') return init.conn.famfs;
     }
     return false;
-  }
-
-  /**
-   * An ioctl the daemon makes on its channel. The push generation's DAXDEV_OPEN (pushDaxdevSlot
-   * in dax.ts); anything else, and everything on a kernel without push, is ENOTTY. Returns 0 or
-   * throws KernelErrno (its `code` is the errno name the daemon sees).
-   */
-  ioctl(request: number, arg: Buffer): number {
-    const push = this.profile.daxdevPush;
-    if (!push || request !== push.ioctl) throw new KernelErrno(Errno.ENOTTY, `ioctl 0x${request.toString(16)}`);
-    const index = arg.length >= 16 ? Number(arg.readBigUInt64LE(8)) : -1;
-    const allowFile = this.opts.allowFileDaxdev ?? false;
-    try {
-      const slot = pushDaxdevSlot(arg, this.daxdevs, { famfs: this.famfsNow(), allowFile });
-      if (slot) this.daxdevs.set(slot.index, slot);
-      if (slot?.daxErr) throw new KernelErrno(Errno.EIO, `daxdev ${slot.index} (${slot.name}) could not be claimed`);
-      const flags = arg.readUInt32LE(4);
-      if (flags !== 0) this.warn(`DAXDEV_OPEN of daxdev ${index} with flags 0x${flags.toString(16)} (reserved: 0)`);
-    } catch (e) {
-      if (e instanceof KernelErrno) this.daxdevPushes.push({ index, answer: e.code });
-      throw e;
-    }
-    this.daxdevPushes.push({ index, answer: 'OK' });
-    return 0;
-  }
-
-  /** famfs_update_daxdev_table() for one index: GET_DAXDEV unless the slot is valid. Errors are logged only. */
-  private updateDaxdev(index: number): void {
-    if (this.daxdevs.has(index)) return;
-    if (index >= MAX_DAXDEVS) {
-      this.warn(`device index ${index} >= ${MAX_DAXDEVS}: no GET_DAXDEV sent`);
-      return;
-    }
-    this.daxdevRequests.set(index, (this.daxdevRequests.get(index) ?? 0) + 1);
-    let p: Buffer;
-    try {
-      p = this.request(this.profile.getDaxdevOpcode, index);
-    } catch (err) {
-      if (err instanceof KernelErrno) {
-        this.warn(
-          `GET_DAXDEV ${index} failed (${err.code}); the open goes on, I/O on device ${index} will fail with EIO`,
-        );
-        return;
-      }
-      throw err;
-    }
-    const nameField = p.subarray(DaxdevOut.offsetOf('name'), DaxdevOut.offsetOf('name') + DAXDEV_NAME_MAX);
-    const nul = nameField.indexOf(0);
-    if (nul < 0) {
-      this.malformed(
-        this.profile.getDaxdevOpcode,
-        `daxdev name is not NUL-terminated within ${DAXDEV_NAME_MAX} bytes (the kernel kstrdup()s past it)`,
-      );
-    }
-    const name = nameField.toString('utf8', 0, nul);
-    const outIndex = DaxdevOut.get(p, 'index');
-    if (outIndex !== index) this.warn(`GET_DAXDEV ${index} answered with index field ${outIndex}`);
-    const slot = claimDaxdev(index, name, this.opts.allowFileDaxdev ?? false);
-    if (typeof slot === 'string') this.warn(slot);
-    else this.daxdevs.set(index, slot);
   }
 
   private sendRelease(nodeid: number, fh: number, flags: number, dir: boolean): void {
@@ -675,8 +602,7 @@ export class FamfsKernelEmulator {
   /** Closes the device files. Open handles are released first. */
   close(): void {
     for (const h of [...this.handles.values()]) this.release(h);
-    for (const s of this.daxdevs.values()) if (s.fd !== null) nodefs.closeSync(s.fd);
-    this.daxdevs.clear();
+    this.table.close();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -702,7 +628,7 @@ export class FamfsKernelEmulator {
     const left = ino.fmap!.fileSize - BigInt(offset);
     const buf = Buffer.alloc(left <= 0n ? 0 : left < BigInt(length) ? Number(left) : length);
     const n = this.dax(() =>
-      daxRw(ino, this.daxdevs, offset, buf.length, (slot, devOffset, at, cnt) => {
+      daxRw(ino, this.table.slots, offset, buf.length, (slot, devOffset, at, cnt) => {
         const got = nodefs.readSync(slot.fd!, buf, at, cnt, devOffset);
         if (got < cnt) buf.fill(0, at + got, at + cnt); // a sparse device file past its end reads as zeros
       }),
@@ -728,7 +654,7 @@ export class FamfsKernelEmulator {
     if (!h.famfs) return this.stockWrite(h, offset, data);
     famfsFileBad(ino);
     return this.dax(() =>
-      daxRw(ino, this.daxdevs, offset, data.length, (slot, devOffset, at, cnt) => {
+      daxRw(ino, this.table.slots, offset, data.length, (slot, devOffset, at, cnt) => {
         if (!slot.writable) throw new KernelErrno(Errno.EIO, `device ${slot.name} is read-only here`);
         nodefs.writeSync(slot.fd!, data, at, cnt, devOffset);
       }),
@@ -769,30 +695,4 @@ export class FamfsKernelEmulator {
     }
     return done;
   }
-}
-
-/** A daemon session over an in-process strict QueueTransport, with an emulated kernel in front of it. */
-export interface EmulatedMount {
-  session: Session;
-  transport: QueueTransport;
-  kernel: FamfsKernelEmulator;
-}
-
-/**
- * Wires a FileSystem into a Session (strict QueueTransport: replies checked as the kernel checks
- * them, ioctls answered by the emulator) and puts a FamfsKernelEmulator in front. INIT is not
- * sent: call kernel.init(). `profile` is both sides'; `session.profile` (e.g. "auto") and
- * `kernel.profile` set one side each.
- */
-export function emulateMount(
-  fs: FileSystem,
-  options: { profile?: AbiProfile | string; session?: SessionOptions; kernel?: EmulatorOptions } = {},
-): EmulatedMount {
-  const transport = new QueueTransport();
-  const daemonSide = options.session?.profile ?? options.profile ?? options.kernel?.profile;
-  const session = new Session(fs, transport, { ...options.session, profile: daemonSide });
-  const sessionSide = daemonSide === AUTO_PROFILE ? undefined : session.profile;
-  const kernelSide = options.kernel?.profile ?? options.profile ?? sessionSide;
-  const kernel = new FamfsKernelEmulator(session, { ...options.kernel, profile: kernelSide });
-  return { session, transport, kernel };
 }
