@@ -40,15 +40,13 @@ function cmd(name: string, args: string[], env: Record<string, string> = {}) {
 }
 
 describe('the tarballs', () => {
-  test('are the six published packages', () => {
-    expect(packed.map((p) => p.name).sort()).toEqual([
-      '@famfs/cli',
-      '@famfs/fuse',
-      '@famfs/fused',
-      '@famfs/libfamfs',
-      '@famfs/native',
-      '@famfs/struct',
-    ]);
+  test('one per published package (tools/repo-checks holds which those are)', () => {
+    expect(packed.map((p) => p.name).sort()).toEqual(
+      publishedPackages()
+        .map((p) => p.name)
+        .sort(),
+    );
+    expect(packed.map((p) => p.name)).toContain('@famfs/cli');
   });
 
   test('carry what runs, a README and the LICENSE; no tests, sources, maps or tsconfig', () => {
