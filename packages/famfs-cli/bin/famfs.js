@@ -1,3 +1,11 @@
 #!/usr/bin/env node
 'use strict';
-process.exitCode = require('../dist/main.js').runFamfs(process.argv.slice(2));
+// package.json maps every command name of this package to this one file, because that is what lets
+// `npx @famfs/cli` run famfs (npx wants one bin, or all bins aliases of one file). The name it was
+// called by picks the command: npm and yarn link bins as symlinks, which keep it in argv[1].
+const path = require('path');
+const { runFamfs } = require('../dist/main.js');
+
+const args = process.argv.slice(2);
+const calledAs = path.basename(process.argv[1] || '');
+process.exitCode = calledAs === 'mkfs.famfs' ? runFamfs(['mkfs', ...args], undefined, 'mkfs.famfs') : runFamfs(args);

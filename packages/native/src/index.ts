@@ -8,7 +8,7 @@
  * {@link isNativeError} or check `name`/`code` rather than `instanceof`.
  */
 import { constants as bufferConstants } from 'buffer';
-import * as path from 'path';
+import { loadAddon } from './addon';
 
 /** Error thrown for a failed system call, e.g. message "mmap: Invalid argument". */
 export interface NativeError extends Error {
@@ -65,9 +65,21 @@ interface Binding {
   UMOUNT_NOFOLLOW: number;
 }
 
-// A .node addon can only be loaded with require().
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const native: Binding = require(path.join(__dirname, '..', 'build', 'Release', 'famfs_native.node'));
+const addon = loadAddon<Binding>();
+const native: Binding = addon.binding;
+
+/**
+ * Why the addon could not be loaded (the one-line message every call then throws, an
+ * {@link AddonUnavailableError}), or undefined when it loaded.
+ */
+export function addonProblem(): string | undefined {
+  return addon.problem;
+}
+
+/** The addon file in use (a local build or the prebuilt binary), or undefined when none loads. */
+export function addonFile(): string | undefined {
+  return addon.file;
+}
 
 /** True if `e` is a {@link NativeError} (optionally with the given code). Realm-independent. */
 export function isNativeError(e: unknown, code?: string): e is NativeError {
@@ -231,6 +243,7 @@ export function prngCompare(state: Int32Array, buf: Uint8Array): number {
   return native.prngCompare(state, buf);
 }
 
+export { AddonUnavailableError, rebuildCommand } from './addon';
 export { MOUNTINFO_PATH, mountsAt, mountsHolding, parseMountInfo, readMountTable } from './mount-table';
 export type { MountTableEntry } from './mount-table';
 export { sleepMs } from './sleep';

@@ -2,10 +2,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { isNativeError, NativeError } from '../src';
+import { addonFile, isNativeError, NativeError } from '../src';
 
-/** Path of the compiled addon, for child-process scripts that load it directly. */
-export const ADDON_PATH = path.join(__dirname, '..', 'build', 'Release', 'famfs_native.node');
+/** Path of the addon in use (local build or prebuild), for child-process scripts that load it directly. */
+export const ADDON_PATH = addonFile() ?? 'the addon did not load';
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
