@@ -1,4 +1,5 @@
 export * from './abi';
 export * from './request';
 export * from './reply';
+export * from './notify';
 export * from './profiles';
