@@ -36,6 +36,7 @@ export class LogReader {
   private readonly keep: number;
   /** Mapped windows by number, least recently used first. */
   private readonly windows = new Map<number, Buffer>();
+  private closed = false;
 
   private constructor(
     readonly device: Device,
@@ -128,8 +129,10 @@ export class LogReader {
     this.windows.clear();
   }
 
-  /** Unmaps everything this reader mapped; the device stays open (it is the caller's). */
+  /** Unmaps everything this reader mapped; the device stays open (it is the caller's). Idempotent. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.dropWindows();
     this.device.unmap(this.headerPage);
     this.device.unmap(this.sbPage);
