@@ -753,10 +753,12 @@ export class FamfsFileSystem implements FileSystem {
   }
 }
 
-/** The factory the session worker loads (fsOptions are structured-cloned, so no log function). */
+/** The factory the session worker loads (fsOptions are structured-cloned, so no functions: the context gives them). */
 export function createFileSystem(options: unknown, context?: FileSystemContext): FamfsFileSystem {
-  const o = options as FamfsFsOptions;
-  return new FamfsFileSystem(context && !o.log ? { ...o, log: (m, level) => context.log(m, level) } : o);
+  const o = { ...(options as FamfsFsOptions) };
+  if (context && !o.log) o.log = (m, level) => context.log(m, level);
+  if (context?.post && !o.post) o.post = (value, transfer) => context.post!(value, transfer);
+  return new FamfsFileSystem(o);
 }
 
 /** Runs a libfamfs call, answering its typed errors with their errno. */
