@@ -6,7 +6,7 @@
  * - with entry and attribute timeouts of 10 s, a file the master creates is listed by `ls` on the
  *   client within 200 ms, and a new directory shows in its parent's link count (the kernel was
  *   told to drop the parent's cached attributes);
- * - the master's own creations show at once on its own mount, even with -F 0 (no following).
+ * - the master's own creations show at once on its own mount, even with --follow 0.
  *
  * The two bounds are the issue's; they are the only times asserted. They are multiplied by
  * FAMFS_TIME_SLACK when set, else by the machine's load per CPU when above 1 (the development VM
@@ -183,10 +183,10 @@ mountSuite('following the log')('clients follow the master without famfs logplay
     expect(nlinkMs).toBeLessThanOrEqual(200 * SLACK);
   });
 
-  test("the master's own creations show at once on its mount, also with -F 0 (no following); the client with -F 0 waits for famfs logplay", () => {
+  test("the master's own creations show at once on its mount, also with --follow 0 (no following); the client with --follow 0 waits for famfs logplay", () => {
     const dev = device();
-    const master = mounted(dev, 'master', C_MASTER_UUID, ['-F', '0']);
-    const client = mounted(dev, 'client', OTHER_UUID, ['-F', '0']);
+    const master = mounted(dev, 'master', C_MASTER_UUID, ['--follow', '0']);
+    const client = mounted(dev, 'client', OTHER_UUID, ['--follow', '0']);
     const env = mounts.env();
     expect(famfs(['creat', '-s', '1m', path.join(master, 'mine')], env).code).toBe(0);
     expect(fs.statSync(path.join(master, 'mine')).size).toBe(1 << 20);

@@ -25,7 +25,10 @@ import { optString } from '../options';
 import { startDaemon, stopDaemon } from '../daemon';
 import { processAlive, waitFor } from '../wait';
 
-const READY_TIMEOUT_MS = 15000;
+/** The daemon reads the whole log before it answers: a full 256 MiB log takes seconds, more on a loaded machine. */
+const READY_TIMEOUT_MS = 60_000;
+/** How often readiness is checked (the mount's first answer is what `famfs mount` waits for). */
+const READY_POLL_MS = 10;
 
 /**
  * `famfs mount`: check the device, start famfs_fused on it (the daemon reads the log, serves the
@@ -35,15 +38,15 @@ const READY_TIMEOUT_MS = 15000;
 export const mountCommand: CommandSpec = {
   name: 'mount',
   args: '<device> <mountpoint>',
-  summary: 'Mount a famfs file system: famfs_fused serves it from its log and follows the log as it grows',
+  summary: 'Mount a famfs file system (famfs_fused serves it from the log, and follows the log)',
   options: [
     ['-t, --timeout <seconds>', 'FUSE entry and attribute cache timeout (default: the daemon\'s)'],
-    ['-F, --follow <ms>', 'How often the daemon looks for new log entries, in ms (default 100; 0: only at mount and famfs logplay)'],
+    ['--follow <ms>', 'How often the daemon looks for new log entries, in ms (default 100; 0: only at mount and famfs logplay)'],
     ['-d, --debug', `Run the daemon with debug logging (to SHADOW/${DAEMON_LOG_FILE})`],
     ['-S, --shadow <dir>', 'Use this shadow path (it must exist and hold no root/); default a new famfs_shadow_* on a tmpfs (/run, /dev/shm or the temp dir)'],
     ['--abi <name>', 'famfs kernel ABI profile for the DAX path: v10 (default) or rfc'],
   ],
-  examples: ['famfs mount /dev/dax0.0 /mnt/famfs', 'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs'],
+  examples: ['famfs mount /dev/dax0.0 /mnt/famfs', 'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs', 'famfs mount --follow 0 /dev/dax0.0 /mnt/famfs'],
   run(args, o, io) {
     const [device, mountpointArg] = args;
     const timeoutText = optString(o.timeout, '--timeout');
@@ -115,7 +118,7 @@ function mountFamfs(req: MountRequest) {
       status = readDaemonStatus(shadow);
       return status !== undefined && status.pid === daemonPid;
     };
-    const ready = waitFor(() => !processAlive(daemonPid) || (served() && sizeOf(metaFile) === SUPERBLOCK_SIZE), READY_TIMEOUT_MS);
+    const ready = waitFor(() => !processAlive(daemonPid) || (served() && sizeOf(metaFile) === SUPERBLOCK_SIZE), READY_TIMEOUT_MS, READY_POLL_MS);
     if (!ready || !processAlive(daemonPid) || !status) {
       throw new FamfsError('EIO', `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${lastLines(daemonFiles.log)}`);
     }

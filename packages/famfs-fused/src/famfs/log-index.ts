@@ -78,6 +78,9 @@ export class LogIndex implements TreeView {
   /** When each entry placed after the first catch-up was placed (ms); the rest were placed at `builtAt`. */
   private readonly placedAt = new Map<number, number>();
   private sealed = false;
+  /** dirAt's memo. */
+  private lastPath = '';
+  private lastDir: IndexDir | undefined;
   readonly counts = { files: 0, dirs: 0 };
   readonly conflicts: TreeConflict[] = [];
   conflictCount = 0;
@@ -130,10 +133,24 @@ export class LogIndex implements TreeView {
     this.sealed = true;
   }
 
+  /**
+   * The directory at `path`, remembering the last one asked for: a log's entries mostly come
+   * directory by directory, so placing one asks for the same parent several times.
+   */
+  private dirAt(path: string): IndexDir | undefined {
+    if (path === this.lastPath && this.lastDir) return this.lastDir;
+    const d = this.byPath.get(path);
+    if (d) {
+      this.lastPath = path;
+      this.lastDir = d;
+    }
+    return d;
+  }
+
   // TreeView: the logged tree only, as replay's PathTree sees it (.meta's own objects are not logged).
 
   fileIndex(path: string): number | undefined {
-    const slot = this.byPath.get(parentPathOf(path))?.children.get(nameOf(path));
+    const slot = this.dirAt(parentPathOf(path))?.children.get(nameOf(path));
     return slot !== undefined && slot >= 0 && this.kinds[slot] === SlotKind.File ? slot : undefined;
   }
 
@@ -155,7 +172,7 @@ export class LogIndex implements TreeView {
       if (this.conflicts.length < this.maxConflicts) this.conflicts.push(c);
       return c;
     }
-    const parent = this.byPath.get(parentPathOf(entry.path))!;
+    const parent = this.dirAt(parentPathOf(entry.path))!;
     const name = nameOf(entry.path);
     const isDir = entry.type === 'mkdir';
     if (isDir) this.addDir(slot, entry.path, entry.mode, entry.uid, entry.gid).changedAt = this.sealed ? now : this.builtAt;
