@@ -165,6 +165,14 @@ int main(void)
 	F(fuse_lseek_in, padding);
 	S(fuse_lseek_out);
 	F(fuse_lseek_out, offset);
+	S(fuse_notify_inval_inode_out);
+	F(fuse_notify_inval_inode_out, ino);
+	F(fuse_notify_inval_inode_out, off);
+	F(fuse_notify_inval_inode_out, len);
+	S(fuse_notify_inval_entry_out);
+	F(fuse_notify_inval_entry_out, parent);
+	F(fuse_notify_inval_entry_out, namelen);
+	F(fuse_notify_inval_entry_out, flags);
 	S(fuse_ioctl_in);
 	F(fuse_ioctl_in, fh);
 	F(fuse_ioctl_in, flags);

@@ -348,6 +348,33 @@ struct fuse_lseek_out {
 };
 
 /* ---------------------------------------------------------------------------------------------
+ * Notifications: messages the daemon writes unasked, with unique 0 and the notify code in the
+ * out header's error field (positive). INVAL_INODE drops an inode's cached attributes and, when
+ * off >= 0, its page cache from off for len bytes (len <= 0: to the end); INVAL_ENTRY drops the
+ * dentry `name` of directory `parent` (the name follows, NUL-terminated, namelen not counting it).
+ */
+enum fuse_notify_code {
+	FUSE_NOTIFY_POLL	= 1,
+	FUSE_NOTIFY_INVAL_INODE	= 2,
+	FUSE_NOTIFY_INVAL_ENTRY	= 3,
+	FUSE_NOTIFY_STORE	= 4,
+	FUSE_NOTIFY_RETRIEVE	= 5,
+	FUSE_NOTIFY_DELETE	= 6,
+};
+
+struct fuse_notify_inval_inode_out {
+	uint64_t	ino;
+	int64_t		off;
+	int64_t		len;
+};
+
+struct fuse_notify_inval_entry_out {
+	uint64_t	parent;
+	uint32_t	namelen;
+	uint32_t	flags;		/* FUSE_EXPIRE_ONLY */
+};
+
+/* ---------------------------------------------------------------------------------------------
  * IOCTL. A request is fuse_ioctl_in then in_size bytes of input; a reply is fuse_ioctl_out then
  * at most out_size bytes of output. For a FUSE file (never UNRESTRICTED) the kernel takes both
  * sizes from _IOC_SIZE/_IOC_DIR of cmd, except the fileattr ioctls it issues itself.

@@ -16,6 +16,8 @@ export interface DaemonArgs {
   shadow: string;
   abi: string;
   timeout?: number;
+  /** -o follow=MS (the daemon's default when absent). */
+  follow?: number;
   debug?: boolean;
   logFile: string;
 }
@@ -24,6 +26,7 @@ export interface DaemonArgs {
 export function startDaemon(a: DaemonArgs): number {
   const opts = [`shadow=${a.shadow}`, `daxdev=${a.device}`, `fsname=${a.device}`];
   if (a.timeout !== undefined) opts.push(`timeout=${a.timeout}`);
+  if (a.follow !== undefined) opts.push(`follow=${a.follow}`);
   const argv = [daemonBinary(), '-f', ...(a.debug ? ['-d'] : []), '--abi', a.abi, '-o', opts.join(','), a.mountpoint];
   const log = fs.openSync(a.logFile, 'a', 0o644);
   try {

@@ -5,15 +5,20 @@
  * entry allowed), the next create succeeds, and after a logplay the mount shows every logged
  * file and directory. Torn entries are also forced byte by byte, to show that replay reports one
  * as torn and goes on. Full device and full log: nothing half-created, nothing lost, fsck clean,
- * and the error names the cause.
+ * and the error names the cause. With clients following the master's log (no logplay on them):
+ * after every kill no client shows a file or directory that is not validly in the log, no client
+ * daemon dies, and once the kills stop every client converges to the master's tree.
  *
  * Counts: FAMFS_CRASH_RUNS (default 200) CLI kills, FAMFS_CRASH_LIB_RUNS (default 60) library
- * kills. Each case prints a RELIABILITY line (see reliability-report.ts).
+ * kills, FAMFS_CRASH_FOLLOW_RUNS (default 80) kills with following clients. Each case prints a
+ * RELIABILITY line (see reliability-report.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { mountSuite, TestMounts } from './mounts';
-import { famfs, sparseFile, useTempDir } from './run';
+import { famfs, OTHER_UUID, sparseFile, useTempDir } from './run';
+import { daemonsFor } from './mounts';
+import { processAlive } from '../src/wait';
 import {
   CaseContext,
   createThroughMaster,
@@ -39,6 +44,7 @@ import {
 const CLI_RUNS = Number(process.env.FAMFS_CRASH_RUNS ?? 200);
 const LIB_RUNS = Number(process.env.FAMFS_CRASH_LIB_RUNS ?? 60);
 const SEED = Number(process.env.FAMFS_CRASH_SEED ?? 0x5eed);
+const FOLLOW_RUNS = Number(process.env.FAMFS_CRASH_FOLLOW_RUNS ?? 80);
 
 const tmp = useTempDir();
 const mounts = new TestMounts(tmp);
@@ -57,16 +63,18 @@ function mountedDevice(size: number, logLen?: number): { dev: string; mpt: strin
  * The checks done after every kill. Returns the problems found (the caller fails on the first)
  * and advances `state.from` past the entries checked.
  */
-function afterKill(c: CaseContext, dev: string, mpt: string, shadow: string, state: { from: number }, next: string, viaCli: boolean, unshadowedKey = 'loggedButNotYetShadowed'): string[] {
+function afterKill(c: CaseContext, dev: string, mpt: string, state: { from: number }, next: string, viaCli: boolean, unshadowedKey = 'loggedButNotYetShadowed'): string[] {
   const { problems, report } = deviceProblems(dev);
   if (report.badEntries.some((b: { torn: boolean }) => b.torn)) c.count('tornLastEntries');
-  // What the kill left in the log but not (yet) in the mount: a creation killed between its log
-  // append and its shadow write. famfs logplay brings the mount up to date.
+  // What the kill left in the log but not (yet) in the mount: the mount follows the log, so this
+  // is only what it has not read yet. famfs logplay (the daemon reads the log to its end) brings
+  // the mount up to date.
   const fresh = loggedPaths(dev, state.from);
   const before = mountViewProblems(mpt, fresh.files, fresh.dirs);
   if (before.length > 0) c.count(unshadowedKey, before.length);
-  const lp = lib.logplayDevice(dev, shadow, { systemUuid: MASTER });
-  for (const p of lp.problems) problems.push(`logplay: entry ${p.index} '${p.path}': ${p.reason}`);
+  const lp = lib.logplayMount(mpt);
+  if (!lp) problems.push('logplay: the daemon does not serve the log');
+  else if (lp.follow !== 'following') problems.push(`logplay: the mount is ${lp.follow}: ${lp.stopReason}`);
   problems.push(...mountViewProblems(mpt, fresh.files, fresh.dirs).map((p) => `after logplay: ${p}`));
   // The next create succeeds (the lock is free, the log and the shadow tree take a new entry).
   try {
@@ -142,14 +150,141 @@ write(1, 'STEPS ' + step + ' EXIT ' + code + '\\n');
 process.exitCode = code;
 `;
 
+/** Every file (with its size) and directory a mount shows, walked through the mount. */
+function shownTree(mpt: string): { files: Map<string, number>; dirs: string[] } {
+  const files = new Map<string, number>();
+  const dirs: string[] = [];
+  const walk = (rel: string) => {
+    let names: string[];
+    try {
+      names = fs.readdirSync(path.join(mpt, rel));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const child = rel === '' ? name : `${rel}/${name}`;
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(path.join(mpt, child));
+      } catch {
+        continue; // listed, then not served: never a file the log does not hold
+      }
+      if (st.isDirectory()) {
+        dirs.push(child);
+        walk(child);
+      } else files.set(child, st.size);
+    }
+  };
+  walk('');
+  return { files, dirs };
+}
+
+/** What a mount shows that the log does not validly hold (the log read after the walk: it only grows). */
+function notInLog(mpt: string, dev: string): string[] {
+  const shown = shownTree(mpt);
+  const r = replayOf(dev);
+  const out: string[] = [];
+  for (const [p, size] of shown.files) {
+    if (p === '.meta/.superblock' || p === '.meta/.log') continue;
+    const i = r.files.get(p);
+    if (i === undefined) out.push(`${p}: shown, not a file in the log`);
+    else if (r.entries[i].size !== size) out.push(`${p}: size ${size} shown, ${r.entries[i].size} logged`);
+  }
+  for (const d of shown.dirs) if (d !== '.meta' && !r.dirs.has(d)) out.push(`${d}/: shown, not a directory in the log`);
+  return out;
+}
+
 mountSuite('famfs crash consistency')('crash consistency', () => {
   afterEach(() => mounts.cleanup());
+
+  reliabilityTest(
+    'crash.following-clients',
+    'famfs creat / mkdir -p / cp -r SIGKILLed on the master while two clients follow the log (one with 10 s cache timeouts): no client shows what the log does not hold, none dies, all converge',
+    async (c) => {
+      const { dev, mpt } = mountedDevice(64 * GiB);
+      const clients = [path.join(tmp(), 'client1'), path.join(tmp(), 'client2')];
+      const m1 = mounts.mount(dev, clients[0], OTHER_UUID);
+      const m2 = mounts.mount(dev, clients[1], 'bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee', ['-t', '10']);
+      expect([m1.code, m2.code]).toEqual([0, 0]);
+      const clientLogs = [m1, m2].map((m) => path.join(/shadow (\S+);/.exec(m.stdout)![1], 'famfs_fused.log'));
+      const pids = daemonsFor(tmp());
+      expect(pids).toHaveLength(3);
+      const src = sourceTree(path.join(tmp(), 'src'), 12, SEED + 3);
+      const rnd = prng(SEED + 3);
+      const env = mounts.env();
+      const ops = ['creat', 'mkdir', 'cp'] as const;
+      const argsFor = (op: (typeof ops)[number], i: number): string[] => {
+        if (op === 'mkdir') return ['mkdir', '-p', path.join(mpt, `fd${i}/a/b/c`)];
+        if (op === 'cp') return ['cp', '-r', src, path.join(mpt, `fcp${i}`)];
+        return ['creat', ...Array.from({ length: 8 }, (_, j) => ['-M', `${path.join(mpt, `fc${i}-${j}`)},${(j + 1) * 300 * KiB}`]).flat()];
+      };
+      const full: Record<string, number> = {};
+      for (const op of ops) full[op] = (await famfsAsync(argsFor(op, 1_000_000 + ops.indexOf(op)), { env })).ms;
+      for (let i = 0; i < FOLLOW_RUNS; i++) {
+        const op = ops[i % ops.length];
+        const r = await famfsAsync(argsFor(op, i), { env, killAfterMs: rnd() * full[op] * 1.1 });
+        c.runs++;
+        c.count(r.killed ? `killed.${op}` : `completed.${op}`);
+        if (!r.killed && r.code !== 0) throw new Error(`run ${i} (${op}, not killed): exit ${r.code}: ${r.stderr}`);
+        if (deviceProblems(dev).report.badEntries.some((b: { torn: boolean }) => b.torn)) c.count('tornLastEntries');
+        for (const cm of clients) {
+          const wrong = notInLog(cm, dev);
+          if (wrong.length) throw new Error(`run ${i} (${op}): ${path.basename(cm)} shows ${wrong.slice(0, 5).join('; ')}`);
+        }
+        const dead = pids.filter((p) => !processAlive(p));
+        if (dead.length) throw new Error(`run ${i} (${op}): daemons ${dead.join(', ')} died`);
+      }
+      // Converged: each client shows every logged file and directory, and nothing else, by
+      // following alone (no logplay), within a few seconds of the last kill.
+      const all = loggedPaths(dev);
+      const t0 = Date.now();
+      for (const cm of clients) {
+        let left: string[] = [];
+        while (Date.now() - t0 < 30_000) {
+          left = mountViewProblems(cm, all.files, all.dirs);
+          if (left.length === 0) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect({ client: cm, left: left.slice(0, 5) }).toEqual({ client: cm, left: [] });
+        expect(notInLog(cm, dev)).toEqual([]);
+        expect(shownTree(cm).files.size).toBe(shownTree(mpt).files.size);
+      }
+      c.set('convergedMs', Date.now() - t0);
+      // A torn entry forced at the end of the log, then a good one after it: each client skips the
+      // torn one, says so once in its log, never shows it, and shows the good one.
+      const d = lib.Device.open(dev, { writable: true });
+      const meta = lib.mapMeta(d);
+      const n = lib.LogHeaderLayout.get(meta.log, 'nextIndex');
+      const at = lib.entryOffset(n);
+      lib.encodeLogEntry(lib.fileEntry('torn-victim', 2 * MiB, 0o644, 0, 0, { kind: 'simple', extents: [{ devIndex: 0, offset: 60 * GiB, len: 2 * MiB }] }), n, meta.log, at);
+      meta.log.fill(0xee, at + 300, at + 400);
+      lib.LogHeaderLayout.set(meta.log, 'nextIndex', n + 1);
+      lib.LogHeaderLayout.set(meta.log, 'nextSeqnum', n + 1);
+      d.close();
+      await new Promise((r) => setTimeout(r, 300));
+      createThroughMaster(mpt, 'after-torn', 4096);
+      for (const [k, cm] of clients.entries()) {
+        const t1 = Date.now();
+        while (!fs.existsSync(path.join(cm, 'after-torn')) && Date.now() - t1 < 30_000) await new Promise((r) => setTimeout(r, 50));
+        expect(fs.statSync(path.join(cm, 'after-torn')).size).toBe(4096);
+        expect(fs.existsSync(path.join(cm, 'torn-victim'))).toBe(false);
+        expect(notInLog(cm, dev)).toEqual([]);
+        const lines = fs.readFileSync(clientLogs[k], 'utf8').split('\n').filter((l) => l.includes(`log entry ${n}:`));
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/CRC mismatch/);
+      }
+      expect(pids.filter((p) => !processAlive(p))).toEqual([]);
+      c.set('finalLog', { entries: all.next, files: all.files.size, dirs: all.dirs.length });
+      c.set('seed', SEED + 3);
+    },
+    600_000,
+  );
 
   reliabilityTest(
     'crash.cli-sigkill',
     'famfs creat / mkdir -p / cp -r processes SIGKILLed at random points on a mounted famfs',
     async (c) => {
-      const { dev, mpt, shadow } = mountedDevice(64 * GiB);
+      const { dev, mpt } = mountedDevice(64 * GiB);
       const src = sourceTree(path.join(tmp(), 'src'), 12, SEED);
       const rnd = prng(SEED);
       const env = mounts.env();
@@ -199,7 +334,7 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
           else if (logged < entries) outcomes.partlyLogged++;
           else outcomes.allLogged++;
         }
-        const problems = afterKill(c, dev, mpt, shadow, state, `next${i}`, i % 25 === 0);
+        const problems = afterKill(c, dev, mpt, state, `next${i}`, i % 25 === 0);
         if (problems.length) throw new Error(`run ${i} (${op}, kill at ${delay.toFixed(1)} ms, seed ${SEED}): ${problems.slice(0, 5).join('; ')}`);
       }
       c.set('logEffectOfKilledRuns', outcomes);
@@ -224,7 +359,7 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
     'crash.library-sigkill',
     'processes appending through the library (FamfsMaster on the mount, bare LogSession on the device) SIGKILLed mid-loop',
     async (c) => {
-      const { dev, mpt, shadow } = mountedDevice(64 * GiB);
+      const { dev, mpt } = mountedDevice(64 * GiB);
       const child = path.join(tmp(), 'writer.js');
       fs.writeFileSync(child, CHILD);
       const rnd = prng(SEED + 1);
@@ -245,7 +380,7 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
         c.runs++;
         c.count(r.killed ? `killed.${mode}` : `completed.${mode}`);
         if (!r.killed && r.code !== 0) throw new Error(`run ${i} (${mode}): exit ${r.code}: ${r.stderr}`);
-        const problems = afterKill(c, dev, mpt, shadow, state, `lnext${i}`, false, mode === 'session' ? 'bareSessionEntriesAwaitingLogplay' : 'loggedButNotYetShadowed');
+        const problems = afterKill(c, dev, mpt, state, `lnext${i}`, false, mode === 'session' ? 'bareSessionEntriesAwaitingLogplay' : 'loggedButNotYetShadowed');
         if (problems.length) throw new Error(`run ${i} (${mode}, kill ${delay.toFixed(2)} ms after READY, seed ${SEED + i}): ${problems.slice(0, 5).join('; ')}`);
       }
       c.set('seed', SEED + 1);
@@ -261,7 +396,7 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
     'crash.every-step',
     'famfs creat -M / mkdir -p / cp -r killed before each of their state-changing steps in turn (every fs write and log append stage)',
     async (c) => {
-      const { dev, mpt, shadow } = mountedDevice(8 * GiB);
+      const { dev, mpt } = mountedDevice(8 * GiB);
       const env = mounts.env();
       const stepper = path.join(tmp(), 'stepper.js');
       fs.writeFileSync(stepper, STEPPER);
@@ -284,7 +419,7 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
           c.runs++;
           const where = /STEP \d+ (.*)/.exec(r.stderr)?.[1] ?? '(completed)';
           (sequences[name] ??= []).push(where.replace(/ (\d+) written$/, ' written').replace(/^(\w+Sync) .*/, '$1'));
-          const problems = afterKill(c, dev, mpt, shadow, state, `snext${i}`, false);
+          const problems = afterKill(c, dev, mpt, state, `snext${i}`, false);
           if (problems.length) throw new Error(`${name} killed before step ${k} (${where}): ${problems.slice(0, 5).join('; ')}`);
           if (r.signal !== 'SIGKILL') {
             if (r.code !== 0) throw new Error(`${name} with no kill: exit ${r.code}: ${r.stderr}`);

@@ -85,7 +85,7 @@ afterEach(() => {
 
 function setup(w: World, extra: Partial<FamfsFsOptions> = {}, offer: bigint = STOCK_OFFER) {
   const logs: string[] = [];
-  const fsys = new FamfsFileSystem({ shadow: w.shadow, daxdev: w.dev, log: (m) => logs.push(m), ...extra });
+  const fsys = new FamfsFileSystem({ shadow: w.shadow, daxdev: w.dev, systemUuid: MASTER, log: (m) => logs.push(m), ...extra });
   opened.push(fsys);
   const t = new QueueTransport();
   const s = new Session(fsys, t, { profile: v10 });
@@ -145,8 +145,8 @@ describe('famfs file system over a session', () => {
     expect((BigInt(y.init.flags2) << 32n) & abi.initFlag(v10.initFlagBit)).toBe(0n);
   });
 
-  test('LOOKUP and GETATTR: directories pass through, files take their attributes from the YAML', () => {
-    const x = setup(w);
+  test('shadow source: LOOKUP and GETATTR: directories pass through, files take their attributes from the YAML', () => {
+    const x = setup(w, { serve: 'shadow' });
     const a = x.entry(1, 'a');
     const ast = fs.statSync(path.join(w.shadow, 'root/a'));
     expect(a.attr.mode).toBe(ast.mode);
@@ -182,8 +182,8 @@ describe('famfs file system over a session', () => {
     expect(x.fsys.inodes.get(f1.nodeid)).toBeUndefined();
   });
 
-  test('READDIRPLUS and READDIR list the shadow directory with stable offsets', () => {
-    const x = setup(w);
+  test('shadow source: READDIRPLUS and READDIR list the shadow directory by name with stable offsets', () => {
+    const x = setup(w, { serve: 'shadow' });
     const od = x.one(msg(Opcode.OPENDIR, x.u(), 1, abi.OpenIn.encode({ flags: 0, openFlags: 0 })));
     expect(od.error).toBe(0);
     const fh = abi.OpenOut.decode(od.payload).fh;
@@ -298,14 +298,14 @@ describe('famfs file system over a session', () => {
     expect(x.open(a.nodeid).error).toBe(-Errno.EISDIR);
   });
 
-  test('a malformed shadow YAML file is ENOENT (logged) while the rest serves', () => {
+  test('shadow source: a malformed shadow YAML file is ENOENT (logged) while the rest serves', () => {
     const bad = makeWorld();
     fs.writeFileSync(path.join(bad.shadow, 'root/broken'), '---\nfile:\n  path: broken\n  size: lots\n...\n');
     fs.writeFileSync(path.join(bad.shadow, 'root/toolarge'), 'x'.repeat(20000));
     const shortFmap: FileEntry = { ...bad.files['top'], path: 'short', size: 100 * MiB };
     fs.writeFileSync(path.join(bad.shadow, 'root/short'), emitShadowYaml(shortFmap));
     fs.symlinkSync('top', path.join(bad.shadow, 'root/link'));
-    const x = setup(bad);
+    const x = setup(bad, { serve: 'shadow' });
     for (const name of ['broken', 'toolarge', 'short', 'link']) expect(x.lookup(1, name).error).toBe(-Errno.ENOENT);
     expect(x.logs.some((l) => l.includes('broken'))).toBe(true);
     expect(x.logs.some((l) => l.includes('short') && l.includes('bytes its extents hold'))).toBe(true);

@@ -100,8 +100,14 @@ export interface Daemon {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startDaemon(args: string[]): Daemon {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** MASTER as text: the daemon's system UUID, so a world's mount is the master's. */
+export const MASTER_UUID_TEXT = '30313233-3435-3637-3839-3a3b3c3d3e3f';
+
+export function startDaemon(args: string[], env: Record<string, string> = {}): Daemon {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FAMFS_SYSTEM_UUID: MASTER_UUID_TEXT, ...env },
+  });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout!.on('data', (d: Buffer) => (err += d.toString()));

@@ -65,6 +65,23 @@ export interface ConnectionInfo {
   readonly profile: AbiProfile;
   /** The kernel offered the profile's FUSE_DAX_FMAP bit. */
   readonly famfsOffered: boolean;
+  /** Sends cache invalidations to the kernel, from INIT on (see Notifier). */
+  readonly notifier: Notifier;
+}
+
+/**
+ * Cache invalidations the file system may send at any time after INIT, for changes the kernel
+ * cannot know of (another host changed what the file system serves). Each call queues one
+ * notification and returns at once: it is written by a thread that does not answer requests
+ * (in a session worker, the thread that started it), because the kernel may hold a directory's
+ * lock while it waits for an answer from this thread, and INVAL_ENTRY takes that lock. The kernel
+ * answers ENOENT for what it does not cache; that is not an error and is not reported.
+ */
+export interface Notifier {
+  /** Drop `nodeid`'s cached attributes (and its cached pages from `off` for `len` bytes when off >= 0; len 0: all). */
+  invalInode(nodeid: number, off?: number, len?: number): void;
+  /** Drop the cached name `name` in directory `parent` (positive or negative). */
+  invalEntry(parent: number, name: string): void;
 }
 
 /** The connection once INIT has been answered and the kernel's famfs generation is settled. */
@@ -216,6 +233,12 @@ export interface FileSystemContext {
    * `level` is a syslog level (0 EMERG .. 7 DEBUG); the receiver decides what to show.
    */
   log(message: string, level?: number): void;
+  /**
+   * Hands a structured-cloneable value to the thread that started the worker (its
+   * StartOptions.onFsMessage): work the file system leaves to a thread that is not blocked reading
+   * /dev/fuse. Absent when the session runs in the caller's thread.
+   */
+  post?(value: unknown, transfer?: ArrayBuffer[]): void;
 }
 
 export type FileSystemFactory = (options: unknown, context: FileSystemContext) => FileSystem | Promise<FileSystem>;

@@ -3,15 +3,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { FamfsError, roleOf, tryGetSystemUuid } from '@famfs/libfamfs';
 import { SUPERBLOCK_META, SUPERBLOCK_SIZE, uuidToText } from '@famfs/libfamfs/format';
-import { Device, mapMeta } from '@famfs/libfamfs/device';
-import { replayLog } from '@famfs/libfamfs/log';
-import {
-  playIntoShadow,
-  prepareShadowRoot,
-  SHADOW_ROOT_NAME,
-  ShadowTree,
-  writeMetaFiles,
-} from '@famfs/libfamfs/shadow';
+import { Device } from '@famfs/libfamfs/device';
+import { LogReader } from '@famfs/libfamfs/log';
+import { prepareShadowRoot, SHADOW_ROOT_NAME } from '@famfs/libfamfs/shadow';
 import {
   DAEMON_LOG_FILE,
   daemonPaths,
@@ -31,31 +25,39 @@ import { optString } from '../options';
 import { startDaemon, stopDaemon } from '../daemon';
 import { processAlive, waitFor } from '../wait';
 
-const READY_TIMEOUT_MS = 15000;
+/** The daemon reads the whole log before it answers: a full 256 MiB log takes seconds, more on a loaded machine. */
+const READY_TIMEOUT_MS = 60_000;
+/** How often readiness is checked (the mount's first answer is what `famfs mount` waits for). */
+const READY_POLL_MS = 10;
 
 /**
- * `famfs mount`: replay the log into a shadow tree, start famfs_fused on it, and wait until the
+ * `famfs mount`: check the device, start famfs_fused on it (the daemon reads the log, serves the
+ * tree from it, follows it, and writes the shadow tree in the background), and wait until the
  * mount answers. Any failure leaves nothing mounted, no daemon running and no shadow tree behind.
  */
 export const mountCommand: CommandSpec = {
   name: 'mount',
   args: '<device> <mountpoint>',
-  summary: 'Mount a famfs file system: replay its log into a shadow tree and serve it with famfs_fused',
+  summary: 'Mount a famfs file system (famfs_fused serves it from the log, and follows the log)',
   options: [
     ['-t, --timeout <seconds>', 'FUSE entry and attribute cache timeout (default: the daemon\'s)'],
+    ['--follow <ms>', 'How often the daemon looks for new log entries, in ms (default 100; 0: only at mount and famfs logplay)'],
     ['-d, --debug', `Run the daemon with debug logging (to SHADOW/${DAEMON_LOG_FILE})`],
     ['-S, --shadow <dir>', 'Use this shadow path (it must exist and hold no root/); default a new famfs_shadow_* on a tmpfs (/run, /dev/shm or the temp dir)'],
     ['--abi <name>', 'famfs kernel ABI profile for the DAX path: v10 (default) or rfc'],
   ],
-  examples: ['famfs mount /dev/dax0.0 /mnt/famfs', 'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs'],
+  examples: ['famfs mount /dev/dax0.0 /mnt/famfs', 'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs', 'famfs mount --follow 0 /dev/dax0.0 /mnt/famfs'],
   run(args, o, io) {
     const [device, mountpointArg] = args;
     const timeoutText = optString(o.timeout, '--timeout');
     const timeout = timeoutText === undefined ? undefined : Number(timeoutText);
     if (timeout !== undefined && !(timeout >= 0)) throw new UsageError(`--timeout needs a number of seconds >= 0, not '${timeoutText}'`);
     const abi = optString(o.abi, '--abi') ?? 'v10';
+    const followText = optString(o.follow, '--follow');
+    const follow = followText === undefined ? undefined : Number(followText);
+    if (follow !== undefined && !(Number.isSafeInteger(follow) && follow >= 0)) throw new UsageError(`--follow needs a whole number of ms >= 0, not '${followText}'`);
     try {
-      const r = mountFamfs({ device, mountpoint: mountpointArg, shadow: optString(o.shadow, '--shadow'), timeout, abi, debug: !!o.debug });
+      const r = mountFamfs({ device, mountpoint: mountpointArg, shadow: optString(o.shadow, '--shadow'), timeout, follow, abi, debug: !!o.debug });
       io.out(`famfs mount: ${r.device} on ${r.mountpoint} as ${r.role}; shadow ${r.shadow}; ${r.summary}\n`);
       io.out(`famfs mount: data path: ${r.dataPath}\n`);
       for (const w of r.warnings) io.err(`famfs mount: warning: ${w}\n`);
@@ -72,6 +74,7 @@ interface MountRequest {
   mountpoint: string;
   shadow?: string;
   timeout?: number;
+  follow?: number;
   abi: string;
   debug: boolean;
 }
@@ -102,10 +105,10 @@ function mountFamfs(req: MountRequest) {
 
   let pid: number | undefined;
   try {
-    const root = prepareShadowRoot(shadow);
-    const { role, result } = replayIntoShadow(device, root);
+    prepareShadowRoot(shadow);
+    const role = deviceRole(device);
     const daemonFiles = daemonPaths(shadow);
-    pid = startDaemon({ device, mountpoint, shadow, abi: req.abi, timeout: req.timeout, debug: req.debug, logFile: daemonFiles.log });
+    pid = startDaemon({ device, mountpoint, shadow, abi: req.abi, timeout: req.timeout, follow: req.follow, debug: req.debug, logFile: daemonFiles.log });
     const daemonPid = pid;
     // The daemon writes its status record once it serves the mount and its diagnostics socket is
     // up; the superblock must then read back whole through the mount, as the C mount checks.
@@ -115,20 +118,23 @@ function mountFamfs(req: MountRequest) {
       status = readDaemonStatus(shadow);
       return status !== undefined && status.pid === daemonPid;
     };
-    const ready = waitFor(() => !processAlive(daemonPid) || (served() && sizeOf(metaFile) === SUPERBLOCK_SIZE), READY_TIMEOUT_MS);
+    const ready = waitFor(() => !processAlive(daemonPid) || (served() && sizeOf(metaFile) === SUPERBLOCK_SIZE), READY_TIMEOUT_MS, READY_POLL_MS);
     if (!ready || !processAlive(daemonPid) || !status) {
       throw new FamfsError('EIO', `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${lastLines(daemonFiles.log)}`);
     }
     writeMountRecord({ mountpoint, device, shadow, shadowCreated, pid, abi: req.abi, systemUuid: myUuid, startedAt: new Date().toISOString() });
-    const warnings = [...result.bad.map((b) => b.reason), ...result.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`)];
+    const log = status.log;
+    const warnings = log ? [...log.problems] : [];
+    const more = log ? log.badCount + log.conflictCount - log.problems.length : 0;
+    if (more > 0) warnings.push(`and ${more} more log entries that could not be replayed (famfs logplay -v ${mountpoint} lists them)`);
     return {
       device,
       mountpoint,
       shadow,
-      role,
+      role: status.role ?? role,
       warnings,
       dataPath: describeDataPath(status.dataPath),
-      summary: `${result.entries} log entries; ${result.newFiles} files; ${result.newDirs} directories`,
+      summary: log ? `${log.entries} log entries; ${log.files} files; ${log.directories} directories` : 'served from the shadow tree',
     };
   } catch (e) {
     if (pid !== undefined) {
@@ -145,15 +151,16 @@ function mountFamfs(req: MountRequest) {
   }
 }
 
-/** Writes the .meta files and the replayed tree; the device must hold a valid famfs. */
-function replayIntoShadow(device: string, root: string) {
+/**
+ * This host's role on the device, after checking its superblock and log header (EBADSUPER,
+ * EBADLOG: nothing is started then). The log itself is the daemon's to read.
+ */
+function deviceRole(device: string) {
   const dev = Device.open(device);
   try {
-    const meta = mapMeta(dev);
-    const role = roleOf(meta.sb, tryGetSystemUuid());
-    const replay = replayLog(meta.log, meta.sb, device);
-    writeMetaFiles(new ShadowTree(root), meta.sb, role);
-    return { role, result: playIntoShadow(replay, meta.sb, root) };
+    const reader = LogReader.open(dev);
+    reader.header();
+    return roleOf(reader.sb, tryGetSystemUuid());
   } finally {
     dev.close();
   }

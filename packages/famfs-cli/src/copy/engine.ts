@@ -369,12 +369,14 @@ export class CopyEngine {
   }
 
   /**
-   * FamfsMaster.createFile (log entry, then shadow file), minus its per-file check that every
-   * directory above the file is present in the shadow tree: that check (an lstat per path
-   * component) is done once per directory here, and a directory whose shadow entry is missing
-   * goes through FamfsMaster.createFile, which repairs it.
+   * FamfsMaster.createFile (log entry, then, for a daemon serving the shadow tree, the shadow
+   * file), minus its per-file check that every directory above the file is present in the shadow
+   * tree: that check (an lstat per path component) is done once per directory here, and a
+   * directory whose shadow entry is missing goes through FamfsMaster.createFile, which repairs it.
    */
   private createFile(rel: string, size: number, opts: FileOptions): FileEntry {
+    // A daemon serving the log writes the shadow tree itself: nothing to check or write here.
+    if (this.master.daemonServesLog) return this.master.createFile(rel, size, opts);
     const slash = rel.lastIndexOf('/');
     const parent = slash < 0 ? '' : rel.slice(0, slash);
     if (!this.shadowDirs.has(parent)) {

@@ -1,6 +1,7 @@
 /**
  * famfs_fused startup: parse the command line, check the shadow tree and device, mount, serve the
- * famfs file system in a session worker, and tear down.
+ * famfs file system in a session worker, and tear down. Serving the log, this thread also writes
+ * the shadow tree in the background and watches the log for the worker.
  *
  * Lifecycle:
  * - Always in the foreground (Node cannot fork); `famfs mount` spawns it detached.
@@ -16,7 +17,8 @@ import * as path from 'path';
 import { Device } from '@famfs/libfamfs/device';
 import { shadowRootOf } from '@famfs/libfamfs/shadow';
 import { daemonPaths, writeDaemonStatus } from '@famfs/libfamfs/mount';
-import type { DaemonStatus } from '@famfs/libfamfs/mount';
+import type { DaemonStatus, LogplayReply } from '@famfs/libfamfs/mount';
+import { tryGetSystemUuid } from '@famfs/libfamfs';
 import { isMounted, mountFuse, unmountFuse } from '@famfs/fuse';
 import type { FuseMount } from '@famfs/fuse';
 import { startSession } from '@famfs/fuse';
@@ -29,7 +31,10 @@ import { LOG_LEVEL_DEFAULT } from '../diag/provider';
 import { startDiagnosticsSocket } from '../diag/server';
 import type { DiagnosticsSocket } from '../diag/server';
 import { DaemonDiagnostics } from './diagnostics';
-import type { DaemonFacts } from './diagnostics';
+import type { DaemonFacts, FollowFacts } from './diagnostics';
+import { isPlacedMessage } from '../famfs/log-messages';
+import { LogWatch } from './log-watch';
+import { ShadowWriter } from './shadow-writer';
 import { DaemonOptions, parseArgs, USAGE, UsageError } from './options';
 import { describeGeneration } from './generation';
 
@@ -113,12 +118,14 @@ function preflight(o: DaemonOptions): { mountpoint: string; shadowPath: string; 
  * `internal.fsModule` replaces the file system module (tests).
  */
 export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string } = {}): Promise<number> {
-  const { mountpoint, shadowPath } = preflight(o);
+  const { mountpoint, shadowPath, shadowRoot } = preflight(o);
   shared = DaemonSharedState.create(o.debug ? LOG_DEBUG : LOG_LEVEL_DEFAULT);
   const startedAt = Date.now();
   const fsOptions: FamfsFsOptions = {
     shadow: shadowPath,
     daxdev: o.daxdev,
+    serve: o.serve,
+    followMs: o.followMs,
     abi: o.abi,
     simpleFmaps: o.simpleFmaps,
     timeout: o.timeout,
@@ -190,6 +197,34 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
 
+  // Serving the log: the main thread writes the shadow tree from what the worker places, and
+  // watches the log for the worker (see shadow-writer.ts, log-watch.ts).
+  let writer: ShadowWriter | null = null;
+  let watch: LogWatch | null = null;
+  let logSummary: LogplayReply | undefined;
+  const closeLogHelpers = () => {
+    watch?.close();
+    watch = null;
+    writer?.close();
+    writer = null;
+  };
+  if (o.serve === 'log' && o.daxdev) {
+    try {
+      writer = new ShadowWriter({ device: o.daxdev, shadowRoot, systemUuid: tryGetSystemUuid(), log: (m) => logAt(LOG_WARNING, m) });
+      if (o.followMs > 0) watch = new LogWatch({ device: o.daxdev, mountpoint, intervalMs: o.followMs, shared, log: (m) => logAt(LOG_WARNING, m) });
+    } catch (e) {
+      closeLogHelpers();
+      emergencyUnmount();
+      fs.closeSync(mount.fd);
+      throw new Error(`daxdev ${o.daxdev}: ${(e as Error).message}`);
+    }
+  }
+  const onFsMessage = (m: unknown) => {
+    if (!isPlacedMessage(m)) return;
+    if (m.summary) logSummary = m.summary;
+    writer?.enqueue(m);
+  };
+
   try {
     handle = startSession({
       fd: mount.fd,
@@ -199,8 +234,10 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       mountpoint,
       statsIntervalMs: 1000,
       log: (m, level) => logAt(level ?? LOG_WARNING, m),
+      onFsMessage,
     });
   } catch (e) {
+    closeLogHelpers();
     emergencyUnmount();
     try {
       fs.closeSync(mount.fd);
@@ -222,7 +259,8 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       startedAt,
     });
     log(describeGeneration(init, o.abi));
-    const provider = new DaemonDiagnostics(shared, facts, () => handle, logAt);
+    const follow = (): FollowFacts => ({ intervalMs: o.serve === 'log' ? o.followMs : 0, wakes: watch?.wakes ?? 0, shadow: writer?.status() });
+    const provider = new DaemonDiagnostics(shared, facts, () => handle, logAt, follow);
     try {
       diag = await startDiagnosticsSocket(sockPath, provider, { log: (m) => logAt(LOG_WARNING, `diagnostics socket: ${m}`) });
     } catch (e) {
@@ -246,14 +284,19 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       startedAt: new Date(startedAt).toISOString(),
       initAt: new Date().toISOString(),
       version: packageVersion(),
+      source: o.serve,
     };
+    if (writer) status.role = writer.role;
+    if (logSummary) status.log = logSummary;
     try {
       writeDaemonStatus(shadowPath, status);
     } catch (e) {
       log(`cannot write ${files.status}: ${(e as Error).message}`);
     }
+    watch?.start();
+    const what = o.serve === 'log' ? `the log of ${o.daxdev} (${o.followMs > 0 ? `following every ${o.followMs} ms` : 'not following'})` : `${shadowPath}/root`;
     log(
-      `serving ${shadowPath}/root at ${mountpoint} (${o.fsname}); famfs ${init.famfs ? 'on' : 'off'}` +
+      `serving ${what} at ${mountpoint} (${o.fsname}); famfs ${init.famfs ? 'on' : 'off'}` +
         (o.debug ? `; kernel 7.${init.kernelMinor} offered ${initFlagNames(init.kernelFlags).join(',')}; granted ${initFlagNames(init.flags).join(',')}` : ''),
     );
   } else if (!stopping) {
@@ -265,6 +308,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
   if (exit.reason === 'error' || exit.reason === 'terminated') failed = failed || !stopping;
   if (exit.error) log(`session ended: ${exit.error}`);
   else if (o.debug) log(`session ended: ${exit.reason}`);
+  closeLogHelpers();
   emergencyUnmount();
   removePidFile();
   if (diag) await diag.close();

@@ -3,10 +3,11 @@
  *
  *   famfs_fused [-f] [-d] [-s] [--abi NAME] [--simple-fmaps] [-o opt[,opt...]]... MOUNTPOINT
  *
- * -o options: shadow=PATH (or source=PATH, required), daxdev=DEV, fsname=NAME (default the
- * daxdev), timeout=SECONDS, cache=never|auto|always, allow_other, default_permissions,
- * max_write=N, simple_fmaps, daxdev_ioctl=N (the push generation's ioctl number); also accepted
- * for compatibility with the C famfs_fused: flock / no_flock, readdirplus / no_readdirplus,
+ * -o options: shadow=PATH (required; source=PATH too, as in C), daxdev=DEV, fsname=NAME (default
+ * the daxdev), serve=log|shadow (default log with a daxdev), follow=MS (default 100, 0 = off),
+ * timeout=SECONDS, cache=never|auto|always, allow_other, default_permissions, max_write=N,
+ * simple_fmaps, daxdev_ioctl=N (the push generation's ioctl number); also accepted for
+ * compatibility with the C famfs_fused: flock / no_flock, readdirplus / no_readdirplus,
  * pass_yaml, debug=N, and direct_io / no_direct_io (stock-kernel data path: FOPEN_DIRECT_IO,
  * default on). Unknown options are an error.
  *
@@ -26,6 +27,10 @@ export interface DaemonOptions {
   mountpoint: string;
   shadow: string;
   daxdev?: string;
+  /** What to serve: the device's log (default with a daxdev) or the shadow tree (without one). */
+  serve: 'log' | 'shadow';
+  /** Log: how often to look for new entries, in ms (0: only at start and `famfs logplay`). */
+  followMs: number;
   fsname: string;
   timeout?: number;
   cache: CacheMode;
@@ -52,8 +57,9 @@ export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'ru
 
 export const USAGE = `usage: famfs_fused [-f] [-d] [-s] [--abi NAME] -o shadow=PATH[,daxdev=DEV][,...] MOUNTPOINT
 
-Serves a famfs shadow tree (<shadow>/root) as a FUSE file system at MOUNTPOINT. Runs in the
-foreground (famfs mount starts it detached); SIGTERM or SIGINT unmounts and exits 0.
+Serves a famfs file system at MOUNTPOINT: the device's log (following it as it grows, and
+writing the shadow tree <shadow>/root in the background), or the shadow tree itself. Runs in
+the foreground (famfs mount starts it detached); SIGTERM or SIGINT unmounts and exits 0.
 
 options:
   -f, --foreground        accepted (always foreground)
@@ -65,7 +71,10 @@ options:
   -h, --help              this text
   -V, --version           the version
   -o shadow=PATH          the shadow path (required; also source=PATH)
-  -o daxdev=DEV           the famfs device (needed for GET_DAXDEV and the stock data path)
+  -o daxdev=DEV           the famfs device (needed for the log, GET_DAXDEV and the stock data path)
+  -o serve=log|shadow     serve the device's log (default with a daxdev) or the shadow tree
+  -o follow=MS            read the log again every MS ms and show new files at once
+                          (default 100; 0: only at start and at famfs logplay)
   -o fsname=NAME          mount source shown in /proc/mounts (default: the daxdev)
   -o timeout=SECONDS      entry/attr cache timeout (default by cache mode: 0 / 1.0 / 86400)
   -o cache=never|auto|always  (default auto)
@@ -137,6 +146,8 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   let shadow: string | undefined;
   let daxdev: string | undefined;
   let fsname: string | undefined;
+  let serve: 'log' | 'shadow' | undefined;
+  let followMs = 100;
   let timeout: number | undefined;
   let cache: CacheMode = 'auto';
   let allowOther = false;
@@ -168,6 +179,15 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
           break;
         case 'fsname':
           fsname = need();
+          break;
+        case 'serve': {
+          const v = need();
+          if (v !== 'log' && v !== 'shadow') throw new UsageError(`-o serve=${v}: must be log or shadow`);
+          serve = v;
+          break;
+        }
+        case 'follow':
+          followMs = parseNumber(key, need(), { int: true, min: 0, max: 3_600_000 });
           break;
         case 'timeout':
           timeout = parseNumber(key, need(), { min: 0, max: 1e9 });
@@ -226,6 +246,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     }
   }
   if (!shadow) throw new UsageError('-o shadow=PATH is required');
+  if (serve === 'log' && !daxdev) throw new UsageError('-o serve=log needs -o daxdev=DEV');
   if (fsname !== undefined && /[\s,]/.test(fsname)) throw new UsageError(`-o fsname=${fsname}: no spaces or commas`);
   return {
     kind: 'run',
@@ -233,6 +254,8 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       mountpoint: positional[0],
       shadow,
       daxdev,
+      serve: serve ?? (daxdev ? 'log' : 'shadow'),
+      followMs,
       fsname: fsname ?? daxdev ?? 'famfs',
       timeout,
       cache,

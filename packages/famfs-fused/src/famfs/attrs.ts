@@ -1,8 +1,10 @@
 /**
- * Attributes of what the famfs daemon serves: directories pass their shadow stat through, famfs
- * files take identity and times from their shadow file and mode, owner, size and blocks from the
- * YAML; permission checks for callers other than root; and SETATTR, which famfs keeps in memory
- * only (a file's size never changes; see inodes.ts for the overrides' lifetime).
+ * Attributes of what the famfs daemon serves. From a shadow tree: directories pass their shadow
+ * stat through, famfs files take identity and times from their shadow file and mode, owner, size
+ * and blocks from the YAML. From the log: mode, owner and size from the entry, the inode number
+ * from the slot, times from when the mount read the entry. Also permission checks for callers
+ * other than root; and SETATTR, which famfs keeps in memory only (a file's size never changes;
+ * see inodes.ts for the overrides' lifetime).
  */
 import type * as fs from 'fs';
 import { allocatedBytes } from '@famfs/libfamfs/format';
@@ -72,6 +74,24 @@ export function fileAttr(st: fs.BigIntStats, e: FileEntry): AttrValue {
   a.size = e.size;
   a.blocks = Math.ceil(allocatedBytes(e.fmap) / 512);
   return a;
+}
+
+/** Seconds and nanoseconds of a time in ms since the epoch, for every time field. */
+function timesOf(ms: number) {
+  const sec = Math.floor(ms / 1000);
+  const nsec = Math.round((ms - sec * 1000) * 1e6);
+  return { atime: sec, atimensec: nsec, mtime: sec, mtimensec: nsec, ctime: sec, ctimensec: nsec };
+}
+
+/** A directory of the log: owner and mode from its MKDIR entry, times from when it last changed. */
+export function logDirAttr(ino: number, d: { mode: number; uid: number; gid: number; subdirs: number }, ms: number): AttrValue {
+  return makeAttr({ ino, mode: S_IFDIR | (d.mode & 0o7777), nlink: 2 + d.subdirs, uid: d.uid, gid: d.gid, size: 4096, blocks: 8, blksize: 4096, ...timesOf(ms) });
+}
+
+/** A file of the log: everything from its FILE entry, times from when the mount read it. */
+export function logFileAttr(ino: number, e: FileEntry, ms: number): AttrValue {
+  const blocks = Math.ceil(allocatedBytes(e.fmap) / 512);
+  return makeAttr({ ino, mode: S_IFREG | (e.mode & 0o7777), nlink: 1, uid: e.uid, gid: e.gid, size: e.size, blocks, blksize: 4096, ...timesOf(ms) });
 }
 
 /** Permission check for callers other than root (the mount may lack default_permissions). */

@@ -1,18 +1,24 @@
 /**
- * The famfs file system served by famfs_fused: the shadow tree (<shadow>/root, one YAML file per
- * famfs file, real directories) presented as a FUSE file system, following the C famfs_fused
- * (famfs-userspace §4.3) where it has a behaviour, and adding a stock-kernel data path.
+ * The famfs file system served by famfs_fused, following the C famfs_fused (famfs-userspace §4.3)
+ * where it has a behaviour, and adding a stock-kernel data path and a tree that follows the log.
  *
- * - Directories pass through with their shadow stat. A regular shadow file is a YAML file
- *   (at most 16 KiB) that becomes a famfs file: mode fm_mode|S_IFREG, uid, gid and size from the
- *   YAML, inode number, times and nlink from the shadow file, blocks from the allocation.
- *   Anything else (symlinks, sockets, bad YAML, an fmap that cannot hold the file) is ENOENT and a
- *   log line.
+ * - What is served comes from a Namespace (namespace.ts): by default the device's log, read into
+ *   an in-memory index at start and followed as it grows (log-namespace.ts); or a shadow tree of
+ *   YAML files, as the C daemon serves (shadow-namespace.ts: `serve: 'shadow'`, or no daxdev).
+ * - Following (log source, followMs > 0): the log header is read again, cheaply, at the start of
+ *   LOOKUP, READDIR, OPENDIR and GETATTR once followMs has passed since the last read, and always
+ *   before a LOOKUP answers ENOENT and at OPENDIR (a name the caller expects may just have been
+ *   logged: the master's own creations show at once); the daemon's main thread also polls the
+ *   header and wakes this thread when it changed (DaemonSharedState.requestFollow, served in
+ *   afterRequest). New entries are placed as logplay places them; the kernel is told to drop
+ *   what it caches of the directories that changed (FUSE_NOTIFY_INVAL_INODE, and INVAL_ENTRY per
+ *   new name), and the new slots are posted to the main thread, which writes the shadow tree.
  * - famfs-enabled kernel: FUSE_DAX_FMAP is negotiated and the kernel asks GET_FMAP / GET_DAXDEV;
  *   no READ or WRITE ever comes.
- * - Stock kernel: READ and WRITE are served from the device through mmap (libfamfs DataPath, file-data.ts), with
- *   FOPEN_DIRECT_IO by default so that two mounts of one device see each other's writes at once
- *   (plus FUSE_DIRECT_IO_ALLOW_MMAP so mmap works; without it we fall back to cached I/O).
+ * - Stock kernel: READ and WRITE are served from the device through mmap (libfamfs DataPath,
+ *   file-data.ts), with FOPEN_DIRECT_IO by default so that two mounts of one device see each
+ *   other's writes at once (plus FUSE_DIRECT_IO_ALLOW_MMAP so mmap works; without it we fall
+ *   back to cached I/O).
  * - Nothing changes the famfs namespace: CREATE is ENOTSUP (as in C); MKDIR, MKNOD, UNLINK, RMDIR,
  *   RENAME, LINK and SYMLINK are not implemented, so ENOSYS (C registers no handler for them).
  *   A size change is EINVAL; mode/uid/gid/times changes are kept in memory only.
@@ -22,12 +28,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { isFamfsError } from '@famfs/libfamfs';
+import { isFamfsError, tryGetSystemUuid } from '@famfs/libfamfs';
 import type { FileEntry } from '@famfs/libfamfs/format';
 import { DataPath, Device } from '@famfs/libfamfs/device';
 import { STATFS_BLOCK_SIZE, statfsOfDevice } from '@famfs/libfamfs/log';
-import { readShadowEntryFile, shadowRootOf } from '@famfs/libfamfs/shadow';
-import { SHADOW_XATTR } from '@famfs/libfamfs/mount';
+import { shadowRootOf } from '@famfs/libfamfs/shadow';
+import { LOGPLAY_XATTR, SHADOW_XATTR } from '@famfs/libfamfs/mount';
 import {
   checkDaxdevName,
   DT_DIR,
@@ -68,6 +74,7 @@ import type {
   IoctlRequest,
   ListxattrRequest,
   LookupRequest,
+  Notifier,
   OpendirRequest,
   OpenParam,
   OpenRequest,
@@ -86,11 +93,16 @@ import { FmapReplyError } from './fmap-reply';
 import { answerIoctl } from './ioctl';
 import { KernelAbi } from './kernel-abi';
 import { Inode, InodeTable } from './inodes';
-import { DaemonSharedState } from './shared-state';
-import { dirAttr, fileAttr, permits, setattrOverrides } from './attrs';
+import { DaemonSharedState, FollowState } from './shared-state';
+import { permits, setattrOverrides } from './attrs';
 import { MountFlock } from './flock';
-import { DirHandles, snapshotDir } from './shadow-dir';
-import type { DirSnapshotEntry } from './shadow-dir';
+import { DirHandles } from './shadow-dir';
+import type { DirListing, Namespace } from './namespace';
+import { ShadowNamespace } from './shadow-namespace';
+import { LogNamespace } from './log-namespace';
+import type { CatchUp } from './log-follower';
+import { logplayReply, placedMessage } from './log-messages';
+import type { PlacedMessage } from './log-messages';
 import type { AttrOverrides } from './inodes';
 
 export type CacheMode = 'never' | 'auto' | 'always';
@@ -99,11 +111,20 @@ export type CacheMode = 'never' | 'auto' | 'always';
 const LOG_DEBUG = 7;
 const LOG_NOTICE = 5;
 
+/** How often the log is read again by default, in ms (`-o follow=MS`). */
+export const DEFAULT_FOLLOW_MS = 100;
+
 export interface FamfsFsOptions {
-  /** The shadow path; the tree served is <shadow>/root (a path ending in /root is taken as the root). */
+  /** The shadow path; <shadow>/root is the shadow tree (a path ending in /root is taken as the root). */
   shadow: string;
-  /** The famfs device (devdax, pmem or a regular file): device index 0. Needed for the data path and GET_DAXDEV. */
+  /** The famfs device (devdax, pmem or a regular file): device index 0. Needed for the log, the data path and GET_DAXDEV. */
   daxdev?: string;
+  /** Serve the device's log (default with a daxdev) or the shadow tree (default without one). */
+  serve?: 'log' | 'shadow';
+  /** Log source: read the log again at most this often, in ms, while serving (0: only at start and on request). Default 100. */
+  followMs?: number;
+  /** Log source: the reader's window size (tests use small ones). */
+  logWindowBytes?: number;
   /** famfs ABI profile name (or "auto") used for GET_FMAP limits before INIT (the session's profile wins). */
   abi?: string;
   /** Send interleaved files as simple extents on every kernel, not only simple-only ones (--simple-fmaps). */
@@ -138,6 +159,10 @@ export interface FamfsFsOptions {
    * factory passes the worker's log, which goes through the daemon's main thread.
    */
   log?: (message: string, level: number) => void;
+  /** This host's system UUID (default: tryGetSystemUuid()): the master's mount may write .meta/.log. */
+  systemUuid?: Buffer;
+  /** Hands a value to the daemon's main thread (FileSystemContext.post): the log source's new slots go there. */
+  post?: (value: unknown, transfer?: ArrayBuffer[]) => void;
 }
 
 
@@ -154,6 +179,12 @@ export class FamfsFileSystem implements FileSystem {
   readonly cache: CacheMode;
   readonly timeout: number;
   readonly inodes: InodeTable;
+  /** What is served: the log's index, or the shadow tree. */
+  readonly ns: Namespace;
+  /** The log source (null when serving a shadow tree). */
+  readonly logNs: LogNamespace | null = null;
+  /** Log source: read the log again at most this often while serving (0: only when asked). */
+  readonly followMs: number;
   /** attrOf's cache: the reported attributes of an inode and the attr/overrides they were made from. */
   private readonly attrCache = new WeakMap<Inode, { attr: AttrValue; overrides: AttrOverrides; value: AttrValue }>();
   /** The kernel ABI generation: fmap form, daxdev push. */
@@ -172,6 +203,13 @@ export class FamfsFileSystem implements FileSystem {
   private readonly flock: MountFlock;
   private readonly logged = new Set<string>();
   private statfsCache: { at: number; value: StatfsReply } | null = null;
+  /** Given at INIT: cache invalidations for what following the log changes. */
+  private notifier: Notifier | null = null;
+  /** When the log was last read (ms), and the main thread's follow requests served so far. */
+  private followedAt = 0;
+  private followRequestsSeen = 0;
+  /** What the index held at the last LOGPLAY_XATTR answer (its "new" counts are since then). */
+  private logplaySince = { files: 0, dirs: 0 };
 
   constructor(options: FamfsFsOptions) {
     if (!options || typeof options.shadow !== 'string' || options.shadow === '') throw new TypeError('FamfsFileSystem: the shadow option is required');
@@ -184,20 +222,15 @@ export class FamfsFileSystem implements FileSystem {
     if (!['never', 'auto', 'always'].includes(this.cache)) throw new RangeError(`cache=${String(this.cache)}: must be never, auto or always`);
     this.timeout = options.timeout ?? (this.cache === 'never' ? 0 : this.cache === 'always' ? 86400 : 1.0);
     if (!(this.timeout >= 0) || !Number.isFinite(this.timeout)) throw new RangeError(`timeout ${options.timeout}`);
+    this.followMs = options.followMs ?? DEFAULT_FOLLOW_MS;
+    if (!(this.followMs >= 0) || !Number.isFinite(this.followMs)) throw new RangeError(`followMs ${options.followMs}`);
     this.useDirectIo = options.directIo ?? true;
-
-    let st: fs.BigIntStats;
-    try {
-      st = fs.lstatSync(this.shadowRoot, { bigint: true });
-    } catch (e) {
-      throw new Error(`shadow root ${this.shadowRoot} is missing: ${(e as Error).message}`);
-    }
-    if (!st.isDirectory()) throw new Error(`shadow root ${this.shadowRoot} is not a directory`);
-    this.inodes = new InodeTable(dirAttr(st), Number(st.ino));
 
     this.daxdev = options.daxdev || undefined;
     const { abi, simpleFmaps } = options;
     this.abi = new KernelAbi({ abi, simpleFmaps, daxdev: this.daxdev, log: (m) => this.log(m) });
+    const serve = options.serve ?? (this.daxdev ? 'log' : 'shadow');
+    if (serve === 'log' && !this.daxdev) throw new Error('serving the log needs a daxdev');
     if (this.daxdev) {
       try {
         checkDaxdevName(this.daxdev);
@@ -212,11 +245,31 @@ export class FamfsFileSystem implements FileSystem {
       }
       this.dataPath = new DataPath(this.device, { windowSize: options.windowSize });
     }
+    const logOnce = (k: string, m: string) => this.logOnce(k, m);
+    try {
+      if (serve === 'log') {
+        this.logNs = new LogNamespace(this.device!, {
+          systemUuid: options.systemUuid ?? tryGetSystemUuid(),
+          log: (m, level) => this.log(m, level),
+          logOnce,
+          windowBytes: options.logWindowBytes,
+        });
+        this.ns = this.logNs;
+      } else {
+        this.ns = new ShadowNamespace(this.shadowRoot, { devSize: this.device?.size, logOnce });
+      }
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+    const root = this.ns.root();
+    this.inodes = new InodeTable(root.attr, root.ino);
     this.flock = new MountFlock(this.device, {
       lockWaitMs: options.lockWaitMs,
       log: (m) => this.log(m),
       debug: (m) => this.debug(m),
     });
+    if (this.logNs) this.readWholeLog();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -243,13 +296,9 @@ export class FamfsFileSystem implements FileSystem {
     return n;
   }
 
-  private abs(rel: string): string {
-    return rel === '' ? this.shadowRoot : path.join(this.shadowRoot, rel);
-  }
-
   /**
-   * The attributes to report (the shadow-derived ones with SETATTR overrides applied), computed
-   * once per (n.attr, n.overrides) pair. Both are replaced, never mutated in place (refreshDir and
+   * The attributes to report (the source's with SETATTR overrides applied), computed once per
+   * (n.attr, n.overrides) pair. Both are replaced, never mutated in place (refreshDir and
    * resolveChild assign a new attr, setattr assigns a new overrides object), so a cached result is
    * current exactly while both references are unchanged. The result is frozen: callers only read it.
    */
@@ -265,53 +314,24 @@ export class FamfsFileSystem implements FileSystem {
     return { nodeid: n.nodeid, generation: 0, entryTimeout: this.timeout, attrTimeout: this.timeout, attr: this.attrOf(n) };
   }
 
-  /** Reads and checks a shadow YAML file; throws FuseErrno ENOENT (logged) when it is not a usable famfs file. */
-  private loadFile(rel: string, st: fs.BigIntStats): FileEntry {
-    const checkFmap = this.device ? { devSize: this.device.size } : {};
-    const r = readShadowEntryFile(this.abs(rel), { expectIno: st.ino, checkFmap });
-    if (r.ok) return r.entry;
-    this.logOnce(`bad:${rel}:${st.ino}:${st.mtimeNs}`, `shadow file ${rel}: ${r.problem.message}; answering ENOENT`);
-    throw new FuseErrno(Errno.ENOENT, r.problem.message);
-  }
-
-  /** What `name` in directory `dir` is now, as an inode (no reference taken). Throws ENOENT. */
-  private resolveChild(dir: Inode, name: string): Inode {
+  /** What `name` in directory `dir` is now, as an inode (no reference taken); undefined when nothing is there. */
+  private resolveChild(dir: Inode, name: string): Inode | undefined {
     if (dir.kind !== 'dir') throw new FuseErrno(Errno.ENOTDIR);
     if (name === '.') return dir;
     if (name === '..') return this.node(dir.parent);
+    const obj = this.ns.child(dir.path, name);
+    if (!obj) return undefined;
     const rel = dir.path === '' ? name : `${dir.path}/${name}`;
-    let st: fs.BigIntStats;
-    try {
-      st = fs.lstatSync(this.abs(rel), { bigint: true });
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw new FuseErrno(Errno.ENOENT);
-      if (code === 'ENAMETOOLONG') throw new FuseErrno(Errno.ENAMETOOLONG);
-      throw new FuseErrno(Errno.EIO, (e as Error).message);
-    }
-    if (st.isDirectory()) {
-      const n = this.inodes.upsert(rel, dir.nodeid, 'dir', Number(st.ino), () => ({ attr: dirAttr(st) }));
-      n.attr = dirAttr(st);
-      return n;
-    }
-    if (st.isFile()) {
-      return this.inodes.upsert(rel, dir.nodeid, 'file', Number(st.ino), () => {
-        const entry = this.loadFile(rel, st);
-        return { attr: fileAttr(st, entry), entry };
-      });
-    }
-    this.logOnce(`other:${rel}:${st.ino}`, `shadow entry ${rel} is neither a directory nor a regular file; answering ENOENT`);
-    throw new FuseErrno(Errno.ENOENT);
+    const n = this.inodes.upsert(rel, dir.nodeid, obj.kind, obj.ino, () => this.ns.load(rel, obj));
+    // A directory's attributes change as children come (the log) or pass through (a shadow tree).
+    if (n.kind === 'dir') n.attr = this.ns.load(rel, obj).attr;
+    return n;
   }
 
-  /** Live attributes of a directory (pass-through), falling back to the cached ones. */
+  /** Live attributes of a directory, falling back to the cached ones. */
   private refreshDir(n: Inode): void {
-    try {
-      const st = fs.lstatSync(this.abs(n.path), { bigint: true });
-      if (st.isDirectory() && Number(st.ino) === n.shadowIno) n.attr = dirAttr(st);
-    } catch {
-      // gone from the shadow tree: keep what we had
-    }
+    const a = this.ns.dirAttr(n.path, n.ident);
+    if (a) n.attr = a;
   }
 
   private fileOf(nodeid: number): { n: Inode; entry: FileEntry } {
@@ -321,10 +341,90 @@ export class FamfsFileSystem implements FileSystem {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Following the log
+
+  /** The first read of the log, before anything is served: everything in it goes to the index. */
+  private readWholeLog(): void {
+    const ns = this.logNs!;
+    const t0 = Date.now();
+    const c = ns.build();
+    this.followedAt = Date.now();
+    this.log(`log: ${ns.follower.applied} entries read in ${this.followedAt - t0} ms: ${ns.index.counts.files} files, ${ns.index.counts.dirs} directories`);
+    const summary = logplayReply(ns, { files: 0, dirs: 0 }, this.followMs);
+    this.logplaySince = { files: ns.index.counts.files, dirs: ns.index.counts.dirs };
+    this.post(placedMessage(c ? c.placed.map((p) => p.slot) : [], true, summary));
+    this.publishLogStatus();
+  }
+
+  /**
+   * Reads the log again when following is on and `force` is set or followMs has passed since the
+   * last read; returns true when it changed what is served.
+   */
+  private follow(force: boolean): boolean {
+    if (!this.logNs || this.followMs === 0) return false;
+    const now = Date.now();
+    if (!force && now - this.followedAt < this.followMs) return false;
+    return this.catchUp(now) !== null;
+  }
+
+  /** Reads the log up to its end now (whether following or not), and tells the kernel and the main thread what changed. */
+  private catchUp(now = Date.now()): CatchUp | null {
+    const ns = this.logNs;
+    if (!ns) return null;
+    this.followedAt = now;
+    const c = ns.catchUp(now);
+    if (c) this.announce(c);
+    this.publishLogStatus();
+    return c;
+  }
+
+  /** After a catch-up: invalidations for the directories that gained names, new slots to the main thread. */
+  private announce(c: CatchUp): void {
+    if (c.placed.length > 0) this.debug(`log: slots ${c.from}..${c.to - 1}: ${c.placed.length} new files and directories`);
+    const notifier = this.notifier;
+    if (notifier) {
+      const dirs = new Set<number>();
+      for (const p of c.placed) {
+        // Only directories the kernel has been told of can have anything cached.
+        const parent = this.inodes.atPath(p.dir.path);
+        if (!parent) continue;
+        dirs.add(parent.nodeid);
+        notifier.invalEntry(parent.nodeid, p.name);
+      }
+      for (const nodeid of dirs) notifier.invalInode(nodeid, 0, 0);
+    }
+    if (c.placed.length > 0) this.post(placedMessage(c.placed.map((p) => p.slot), false));
+  }
+
+  private post(message: PlacedMessage): void {
+    this.opts.post?.(message, [message.slots.buffer as ArrayBuffer]);
+  }
+
+  private publishLogStatus(): void {
+    const ns = this.logNs;
+    if (!ns || !this.shared) return;
+    const f = ns.follower;
+    const state = f.stopped ? FollowState.Stopped : this.followMs > 0 ? FollowState.Following : FollowState.Off;
+    this.shared.setLogStatus({
+      followState: state,
+      stopCode: f.stopCode,
+      applied: f.applied,
+      logNext: f.logNext,
+      badEntries: f.badCount,
+      conflicts: ns.index.conflictCount,
+      files: ns.index.counts.files,
+      directories: ns.index.counts.dirs,
+      catchUps: f.catchUps,
+      lastCatchUpAt: this.followedAt,
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
   // INIT / DESTROY
 
   init(info: ConnectionInfo): InitWants {
     this.abi.init(info);
+    this.notifier = info.notifier ?? null;
     this.famfsMode = info.famfsOffered && !!this.daxdev;
     const allowMmap = (info.kernelFlags & FUSE_DIRECT_IO_ALLOW_MMAP) !== 0n;
     if (info.famfsOffered && !this.daxdev) this.log('the kernel offers FUSE_DAX_FMAP but no daxdev was given: famfs mode is off');
@@ -351,10 +451,15 @@ export class FamfsFileSystem implements FileSystem {
     this.close();
   }
 
-  /** Between requests: publish the inode counts, and dump the lookup cache when asked. */
+  /** Between requests: read the log when the main thread saw it change; publish the counts; dump the lookup cache when asked. */
   afterRequest(): void {
     const shared = this.shared;
     if (!shared) return;
+    const requests = shared.followRequests;
+    if (requests !== this.followRequestsSeen) {
+      this.followRequestsSeen = requests;
+      this.follow(true);
+    }
     shared.setInodeCounts(this.inodes.counts.file, this.inodes.counts.dir);
     if (shared.takeDumpRequest()) this.dumpInodes();
   }
@@ -369,7 +474,8 @@ export class FamfsFileSystem implements FileSystem {
 
   /** Releases the device lock, the mappings and the device. Idempotent. */
   close(): void {
-    this.flock.release();
+    this.flock?.release();
+    this.logNs?.close();
     this.dataPath?.close();
     this.dataPath = null;
     if (this.device) {
@@ -388,14 +494,12 @@ export class FamfsFileSystem implements FileSystem {
   lookup(req: LookupRequest): EntryParam {
     const dir = this.node(req.header.nodeid);
     if (dir.kind !== 'dir') throw new FuseErrno(Errno.ENOTDIR);
-    let n: Inode;
-    try {
-      n = this.resolveChild(dir, req.name);
-    } catch (e) {
-      this.shared?.countSearch(1, false);
-      throw e;
-    }
-    this.shared?.countSearch(1, true);
+    this.follow(false);
+    let n = this.resolveChild(dir, req.name);
+    // Not there: the log may have it now (a creation that just returned, on this host or another).
+    if (!n && this.follow(true)) n = this.resolveChild(dir, req.name);
+    this.shared?.countSearch(1, n !== undefined);
+    if (!n) throw new FuseErrno(Errno.ENOENT);
     if (n.kind === 'dir' && n.nodeid === FUSE_ROOT_ID) this.refreshDir(n);
     if (n.entry) this.abi.lookedUp(n.entry);
     this.inodes.ref(n);
@@ -413,7 +517,10 @@ export class FamfsFileSystem implements FileSystem {
 
   getattr(req: GetattrRequest): AttrParam {
     const n = this.node(req.header.nodeid);
-    if (n.kind === 'dir') this.refreshDir(n);
+    if (n.kind === 'dir') {
+      this.follow(false);
+      this.refreshDir(n);
+    }
     return { attr: this.attrOf(n), attrTimeout: this.timeout };
   }
 
@@ -480,50 +587,56 @@ export class FamfsFileSystem implements FileSystem {
   // -------------------------------------------------------------------------------------------
   // Directories
 
-  private snapshot(dir: Inode): DirSnapshotEntry[] {
-    const self = this.inodes.effectiveAttr(dir);
-    const parent = this.inodes.get(dir.parent) ?? dir;
-    const dots = { selfIno: self.ino, parentIno: parent.attr.ino };
-    return snapshotDir(this.abs(dir.path), dots, (k, m) => this.logOnce(k, m), dir.path);
-  }
-
   opendir(req: OpendirRequest): OpenParam {
     const n = this.node(req.header.nodeid);
     if (n.kind !== 'dir') throw new FuseErrno(Errno.ENOTDIR);
+    // A listing is where new names are looked for: read the log first (cheap when it did not grow).
+    this.follow(true);
     const fh = this.nextFh++;
-    this.dirs.open(fh, n.nodeid, this.snapshot(n));
+    this.dirs.open(fh, n.nodeid, this.ns.list(n.path));
     return { fh };
   }
 
-  /** The listing a READDIR(PLUS) reads from: the handle's snapshot, refreshed at offset 0 (rewinddir). */
-  private listing(req: ReaddirRequest | ReaddirplusRequest): { dir: Inode; entries: DirSnapshotEntry[] } {
+  /** The listing a READDIR(PLUS) reads from: the handle's, taken again at offset 0 (rewinddir). */
+  private listing(req: ReaddirRequest | ReaddirplusRequest): { dir: Inode; list: DirListing } {
     const dir = this.node(req.header.nodeid);
     if (dir.kind !== 'dir') throw new FuseErrno(Errno.ENOTDIR);
-    const entries = this.dirs.listing(req.fh, dir.nodeid, req.offset, () => this.snapshot(dir));
-    return { dir, entries };
+    if (req.offset === 0) this.follow(true);
+    else this.follow(false);
+    const list = this.dirs.listing(req.fh, dir.nodeid, req.offset, () => this.ns.list(dir.path));
+    return { dir, list };
+  }
+
+  /** '.' and '..' at offsets 0 and 1, then the listing's children; each entry's off is the next one's offset. */
+  private *entries(dir: Inode, list: DirListing, start: number): Generator<{ i: number; name: string; kind: 'dir' | 'file'; ino: number }> {
+    for (let i = start; ; i++) {
+      if (i < 2) {
+        const n = i === 0 ? dir : (this.inodes.get(dir.parent) ?? dir);
+        yield { i, name: i === 0 ? '.' : '..', kind: 'dir', ino: this.inodes.effectiveAttr(n).ino };
+        continue;
+      }
+      const e = list.at(i - 2);
+      if (!e) return;
+      yield { i, name: e.name, kind: e.kind, ino: e.ino };
+    }
   }
 
   readdir(req: ReaddirRequest): Iterable<DirEntry> {
-    const { entries } = this.listing(req);
-    const start = req.offset;
+    const { dir, list } = this.listing(req);
+    const self = this;
     return (function* () {
-      for (let i = start; i < entries.length; i++) {
-        const e = entries[i];
-        yield { name: e.name, ino: e.ino, off: i + 1, type: e.kind === 'dir' ? DT_DIR : DT_REG };
-      }
+      for (const e of self.entries(dir, list, req.offset)) yield { name: e.name, ino: e.ino, off: e.i + 1, type: e.kind === 'dir' ? DT_DIR : DT_REG };
     })();
   }
 
   readdirplus(req: ReaddirplusRequest): Iterable<DirEntryPlus> {
-    const { dir, entries } = this.listing(req);
-    const start = req.offset;
+    const { dir, list } = this.listing(req);
     const self = this;
     return (function* () {
-      for (let i = start; i < entries.length; i++) {
-        const e = entries[i];
+      for (const e of self.entries(dir, list, req.offset)) {
         yield {
           name: e.name,
-          off: i + 1,
+          off: e.i + 1,
           entry: (): EntryParam => {
             if (e.name === '.' || e.name === '..') {
               // The kernel takes no reference for these: report, do not count.
@@ -532,14 +645,16 @@ export class FamfsFileSystem implements FileSystem {
             }
             try {
               const n = self.resolveChild(dir, e.name);
-              self.inodes.ref(n);
-              if (n.entry) self.abi.lookedUp(n.entry);
-              return self.entryOf(n);
+              if (n) {
+                self.inodes.ref(n);
+                if (n.entry) self.abi.lookedUp(n.entry);
+                return self.entryOf(n);
+              }
             } catch (err) {
               if (!(err instanceof FuseErrno)) throw err;
-              // Listed but not servable (bad YAML, vanished): a name-only record; a LOOKUP gets ENOENT.
-              return { nodeid: 0, entryTimeout: 0, attrTimeout: 0, attr: makeAttr({ ino: e.ino, mode: e.kind === 'dir' ? S_IFDIR : S_IFREG }) };
             }
+            // Listed but not servable (bad YAML, vanished, a rewritten slot): a name-only record; a LOOKUP gets ENOENT.
+            return { nodeid: 0, entryTimeout: 0, attrTimeout: 0, attr: makeAttr({ ino: e.ino, mode: e.kind === 'dir' ? S_IFDIR : S_IFREG }) };
           },
         };
       }
@@ -582,7 +697,21 @@ export class FamfsFileSystem implements FileSystem {
   getxattr(req: GetxattrRequest): Buffer {
     this.node(req.header.nodeid);
     if (req.name === SHADOW_XATTR) return Buffer.from(this.shadowPath, 'utf8');
+    if (req.name === LOGPLAY_XATTR && this.logNs) return this.logplay(req.size === 0);
     throw new FuseErrno(Errno.ENODATA);
+  }
+
+  /**
+   * LOGPLAY_XATTR: read the log to its end now (following or not), and answer what the mount
+   * gained since the previous answer. A size probe (getxattr(2) asks the size first) does not
+   * start a new "since", so the read that follows it reports the same gains.
+   */
+  private logplay(probe: boolean): Buffer {
+    const ns = this.logNs!;
+    this.catchUp();
+    const reply = logplayReply(ns, this.logplaySince, this.followMs);
+    if (!probe) this.logplaySince = { files: ns.index.counts.files, dirs: ns.index.counts.dirs };
+    return Buffer.from(JSON.stringify(reply), 'utf8');
   }
 
   listxattr(req: ListxattrRequest): string[] {
@@ -633,10 +762,12 @@ export class FamfsFileSystem implements FileSystem {
   }
 }
 
-/** The factory the session worker loads (fsOptions are structured-cloned, so no log function). */
+/** The factory the session worker loads (fsOptions are structured-cloned, so no functions: the context gives them). */
 export function createFileSystem(options: unknown, context?: FileSystemContext): FamfsFileSystem {
-  const o = options as FamfsFsOptions;
-  return new FamfsFileSystem(context && !o.log ? { ...o, log: (m, level) => context.log(m, level) } : o);
+  const o = { ...(options as FamfsFsOptions) };
+  if (context && !o.log) o.log = (m, level) => context.log(m, level);
+  if (context?.post && !o.post) o.post = (value, transfer) => context.post!(value, transfer);
+  return new FamfsFileSystem(o);
 }
 
 /** Runs a libfamfs call, answering its typed errors with their errno. */

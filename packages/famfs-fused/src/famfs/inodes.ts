@@ -1,15 +1,15 @@
 /**
- * The inode table of the famfs daemon: which nodeid stands for which shadow path, how many
+ * The inode table of the famfs daemon: which nodeid stands for which famfs path, how many
  * references the kernel holds on it (fuse-famfs-abi §4.7), and what we know about it (its
- * attributes and, for a file, the parsed shadow YAML).
+ * attributes and, for a file, its entry).
  *
  * - nodeids are never reused (a counter), so (nodeid, generation 0) is unique for the life of
  *   the mount; the root is nodeid 1 and is never forgotten.
  * - Every successful LOOKUP / READDIRPLUS entry (not "." or "..") takes one reference with ref();
  *   FORGET / BATCH_FORGET give them back with forget(). At zero the inode is dropped.
- * - A path maps to one live inode. When the object behind a path changes (another shadow inode
- *   number, or file <-> directory), a new inode is made for the path; the old one stays reachable
- *   by nodeid until the kernel forgets it.
+ * - A path maps to one live inode. When the object behind a path changes (another identity, or
+ *   file <-> directory: possible in a shadow tree, never in a log), a new inode is made for the
+ *   path; the old one stays reachable by nodeid until the kernel forgets it.
  * - SETATTR changes (mode, uid, gid, atime, mtime) are kept in memory as overrides on the inode:
  *   they last while the kernel references it, like the C famfs_fused's icache (they are not logged).
  */
@@ -32,18 +32,18 @@ export interface AttrOverrides {
 
 export interface Inode {
   readonly nodeid: number;
-  /** Path relative to the shadow root, '' for the root. */
+  /** Path relative to the mount's root, '' for the root. */
   readonly path: string;
   readonly kind: InodeKind;
   /** nodeid of the parent directory (the root is its own parent). */
   readonly parent: number;
-  /** st_ino of the shadow object (identity check). */
-  readonly shadowIno: number;
+  /** Identity of the object behind the path (its st_ino: the shadow file's, or the log slot's). */
+  readonly ident: number;
   /** References the kernel holds (lookups not yet forgotten). */
   nlookup: number;
-  /** Attributes as last derived from the shadow tree (before overrides). */
+  /** Attributes as last derived from the source (before overrides). */
   attr: AttrValue;
-  /** The parsed shadow YAML (files only). */
+  /** The file's entry (files only): from its log slot, or its parsed shadow YAML. */
   entry?: FileEntry;
   overrides: AttrOverrides;
 }
@@ -55,8 +55,8 @@ export class InodeTable {
   /** Inodes held, by kind (root included). */
   readonly counts = { file: 0, dir: 1 };
 
-  constructor(rootAttr: AttrValue, rootShadowIno: number) {
-    const root: Inode = { nodeid: FUSE_ROOT_ID, path: '', kind: 'dir', parent: FUSE_ROOT_ID, shadowIno: rootShadowIno, nlookup: 1, attr: rootAttr, overrides: {} };
+  constructor(rootAttr: AttrValue, rootIdent: number) {
+    const root: Inode = { nodeid: FUSE_ROOT_ID, path: '', kind: 'dir', parent: FUSE_ROOT_ID, ident: rootIdent, nlookup: 1, attr: rootAttr, overrides: {} };
     this.byId.set(FUSE_ROOT_ID, root);
     this.byPath.set('', FUSE_ROOT_ID);
   }
@@ -86,16 +86,16 @@ export class InodeTable {
   }
 
   /**
-   * The inode for `path` as found now in the shadow tree: the existing one when the same shadow
-   * object (inode number and kind) is still there, else a new inode (taking over the path).
+   * The inode for `path` as found now: the existing one when the same object (identity and kind)
+   * is still there, else a new inode (taking over the path).
    * Takes no reference: call ref() when the kernel is told about it.
    */
-  upsert(path: string, parent: number, kind: InodeKind, shadowIno: number, make: () => { attr: AttrValue; entry?: FileEntry }): Inode {
+  upsert(path: string, parent: number, kind: InodeKind, ident: number, make: () => { attr: AttrValue; entry?: FileEntry }): Inode {
     const cur = this.atPath(path);
-    if (cur && cur.kind === kind && cur.shadowIno === shadowIno) return cur;
+    if (cur && cur.kind === kind && cur.ident === ident) return cur;
     if (path === '' && cur) return cur;
     const { attr, entry } = make();
-    const ino: Inode = { nodeid: this.nextId++, path, kind, parent, shadowIno, nlookup: 0, attr, entry, overrides: {} };
+    const ino: Inode = { nodeid: this.nextId++, path, kind, parent, ident, nlookup: 0, attr, entry, overrides: {} };
     this.byId.set(ino.nodeid, ino);
     this.byPath.set(path, ino.nodeid);
     this.counts[kind]++;

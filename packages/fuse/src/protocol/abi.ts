@@ -408,6 +408,35 @@ export const LseekOut = defineLayout('fuse_lseek_out', 8, {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Notifications (daemon to kernel, unasked: unique 0, the code in fuse_out_header.error)
+
+export const NotifyCode = {
+  POLL: 1,
+  INVAL_INODE: 2,
+  INVAL_ENTRY: 3,
+  STORE: 4,
+  RETRIEVE: 5,
+  DELETE: 6,
+} as const;
+
+/** fuse_notify_inval_entry_out.flags: only expire the dentry (it stays usable until revalidated). */
+export const FUSE_EXPIRE_ONLY = 1 << 0;
+
+/** off and len are s64 in C; as u64big here, -1 is 2^64 - 1 (see encodeNotify* in reply.ts). */
+export const NotifyInvalInodeOut = defineLayout('fuse_notify_inval_inode_out', 24, {
+  ino: u64(0),
+  off: u64big(8),
+  len: u64big(16),
+});
+
+/** Followed by the name and a NUL; namelen does not count the NUL. */
+export const NotifyInvalEntryOut = defineLayout('fuse_notify_inval_entry_out', 16, {
+  parent: u64(0),
+  namelen: u32(8),
+  flags: u32(12),
+});
+
+// ---------------------------------------------------------------------------------------------
 // IOCTL
 
 /**

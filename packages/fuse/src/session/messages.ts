@@ -33,4 +33,8 @@ export type WorkerMessage =
   | { type: 'init'; init: NegotiatedInit }
   | { type: 'stats'; stats: SessionStats }
   | { type: 'exit'; reason: SessionEndReason; stats: SessionStats }
-  | { type: 'error'; message: string; stack?: string };
+  | { type: 'error'; message: string; stack?: string }
+  /** A notification for the parent to write to the fd (never from the worker: see Notifier). */
+  | { type: 'notify'; message: Uint8Array }
+  /** A value the file system posted (FileSystemContext.post). */
+  | { type: 'fs'; value: unknown };

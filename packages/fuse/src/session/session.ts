@@ -5,7 +5,7 @@
  * kernel refuses are counted. It ends when the channel closes (ENODEV after unmount), on DESTROY,
  * or when stop() was called (checked between requests).
  */
-import { FileSystem, Connection, ConnectionInfo, InitWants } from '../filesystem';
+import { FileSystem, Connection, ConnectionInfo, InitWants, Notifier } from '../filesystem';
 import { FuseErrno, Errno, errnoName } from '../errors';
 import {
   FUSE_INIT_EXT,
@@ -27,6 +27,7 @@ import { decodeRequest, RequestHeader, InitRequest, IoctlRequest, Request, Reque
 import * as reply from '../protocol/reply';
 import { uniqueHalves } from '../protocol/reply';
 import type { Iovec } from '../protocol/reply';
+import { NotifyWriter } from '../protocol/notify';
 import type { Transport } from './transport';
 
 export interface SessionOptions {
@@ -50,6 +51,13 @@ export interface SessionOptions {
   onInit?: (info: NegotiatedInit) => void;
   /** Called after each message (for periodic stats). */
   onMessage?: () => void;
+  /**
+   * Where the file system's notifications go (one encoded message each). Default: written to the
+   * transport at once, from the session's thread, which suits in-process transports; a session
+   * on /dev/fuse must hand them to another thread (INVAL_ENTRY can block on a lock held by a
+   * request this thread has not answered yet): the session worker does.
+   */
+  notify?: (message: Iovec) => void;
 }
 
 /** The outcome of INIT. */
@@ -88,6 +96,8 @@ export interface SessionStats {
   replyErrors: number;
   /** Requests answered ENOSYS because the op is unknown or not implemented. */
   enosys: number;
+  /** Notifications the file system sent (handed to the notify sink). */
+  notifications: number;
 }
 
 const DEFAULT_MAX_WRITE = 1 << 20;
@@ -103,13 +113,19 @@ export class Session {
   private readonly opcodeCounts = new Float64Array(COUNTED_OPCODES);
   /** Requests per opcode for the rest (unknown opcodes). */
   private readonly otherOpcodeCounts = new Map<number, number>();
-  private readonly counters = { malformed: 0, dropped: 0, fsExceptions: 0, interruptedReplies: 0, replyErrors: 0, enosys: 0 };
+  private readonly counters = { malformed: 0, dropped: 0, fsExceptions: 0, interruptedReplies: 0, replyErrors: 0, enosys: 0, notifications: 0 };
   /** Reply buffers reused for every request (each reply is written before the next request is read). */
   private readonly out = new reply.ReplyWriter();
   /** The decode context, kept for the session (setxattrExt changes at INIT, the profile after its probes). */
   private readonly decodeContext: { profile: AbiProfile; setxattrExt: boolean };
   /** Profiles to probe for once INIT is answered ("auto"), emptied once done. */
   private probeFor: readonly AbiProfile[];
+  private readonly notifyWriter = new NotifyWriter();
+  /** What the file system is given to send notifications with (ConnectionInfo.notifier). */
+  readonly notifier: Notifier = {
+    invalInode: (nodeid, off = 0, len = 0) => this.sendNotification(this.notifyWriter.invalInode(nodeid, off, len)),
+    invalEntry: (parent, name) => this.sendNotification(this.notifyWriter.invalEntry(parent, name)),
+  };
   private readonly maxWrite: number;
   private readonly maxPages: number;
   private readonly buf: Buffer;
@@ -235,6 +251,21 @@ export class Session {
     return iov ? this.send(iov) : false;
   }
 
+  /** Hands one notification to the sink; with the default sink, ENOENT (nothing cached) is normal. */
+  private sendNotification(iov: Iovec): void {
+    this.counters.notifications++;
+    if (this.options.notify) {
+      this.options.notify(iov);
+      return;
+    }
+    try {
+      this.transport.writev(iov);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code !== 'ENOENT' && code !== 'ENODEV') this.logOnce(`notify:${code}`, `notification refused by the kernel: ${(e as Error).message}`);
+    }
+  }
+
   private count(opcode: number): void {
     if (opcode < COUNTED_OPCODES) this.opcodeCounts[opcode]++;
     else this.otherOpcodeCounts.set(opcode, (this.otherOpcodeCounts.get(opcode) ?? 0) + 1);
@@ -300,6 +331,7 @@ export class Session {
       maxReadahead: req.maxReadahead,
       profile: this.profile,
       famfsOffered: (offered & famfsBit) !== 0n,
+      notifier: this.notifier,
     };
     const wants: InitWants = (this.fs.init ? this.fs.init(info) : undefined) ?? {};
     const fs = this.fs;

@@ -30,6 +30,8 @@ export interface StartOptions {
    * syslog level it gave). Default: console.error with a prefix.
    */
   log?: (message: string, level?: number) => void;
+  /** Receives what the file system posts (FileSystemContext.post), on this thread. */
+  onFsMessage?: (value: unknown) => void;
 }
 
 export interface SessionExit {
@@ -46,6 +48,8 @@ export interface SessionHandle {
   readonly initialized: Promise<NegotiatedInit | null>;
   /** The latest stats the worker posted (null before the first). */
   stats(): SessionStats | null;
+  /** Notifications written to the fd for the worker, and those the kernel refused (other than ENOENT). */
+  notifications(): { written: number; refused: number };
   /**
    * Ends the session: unmounts (lazily if busy) when a mountpoint was given, waits for the worker
    * to see ENODEV, then aborts the connection and terminates the worker if it did not exit in time.
@@ -75,6 +79,7 @@ export function startSession(o: StartOptions): SessionHandle {
   const worker = new Worker(workerScriptPath(), { workerData: data });
   const log = o.log ?? ((m: string) => console.error(`famfs-fused: ${m}`));
   let latest: SessionStats | null = null;
+  const notes = new NotificationWriter(o.fd, log);
   let exitInfo: SessionExit | null = null;
   let resolveInit!: (v: NegotiatedInit | null) => void;
   const initialized = new Promise<NegotiatedInit | null>((r) => (resolveInit = r));
@@ -89,6 +94,16 @@ export function startSession(o: StartOptions): SessionHandle {
         break;
       case 'stats':
         latest = m.stats;
+        break;
+      case 'notify':
+        notes.write(m.message);
+        break;
+      case 'fs':
+        try {
+          o.onFsMessage?.(m.value);
+        } catch (e) {
+          log(`file system message handler failed: ${(e as Error).stack ?? String(e)}`);
+        }
         break;
       case 'exit':
         latest = m.stats;
@@ -108,13 +123,15 @@ export function startSession(o: StartOptions): SessionHandle {
       if (done) return;
       done = true;
       resolveInit(null);
-      if (o.closeFd !== false) {
+      // Not before the notification writes in flight are done: a closed fd number may be reused.
+      notes.close(() => {
+        if (o.closeFd === false) return;
         try {
           fs.closeSync(o.fd);
         } catch {
           // already closed
         }
-      }
+      });
       resolve(exitInfo ?? fallback);
     };
     worker.on('error', (e) => {
@@ -148,5 +165,52 @@ export function startSession(o: StartOptions): SessionHandle {
     return exited;
   };
 
-  return { worker, exited, initialized, stats: () => latest, stop };
+  return { worker, exited, initialized, stats: () => latest, notifications: () => notes.counts(), stop };
+}
+
+/**
+ * Writes the worker's notifications to the /dev/fuse fd, each with its own asynchronous write
+ * (this thread never blocks on a directory lock the kernel holds for a request the worker is
+ * answering). ENOENT means the kernel caches nothing of that inode or name: not counted as refused.
+ */
+class NotificationWriter {
+  private inflight = 0;
+  private closing: (() => void) | null = null;
+  private written = 0;
+  private refused = 0;
+
+  constructor(
+    private readonly fd: number,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  write(message: Uint8Array): void {
+    if (this.closing) return;
+    this.inflight++;
+    fs.write(this.fd, message, 0, message.length, null, (err) => {
+      this.inflight--;
+      if (!err) this.written++;
+      else if (err.code !== 'ENOENT' && err.code !== 'ENODEV') {
+        if (this.refused++ === 0) this.log(`notification refused by the kernel: ${err.message}`);
+      }
+      if (this.closing && this.inflight === 0) this.finish();
+    });
+  }
+
+  counts(): { written: number; refused: number } {
+    return { written: this.written, refused: this.refused };
+  }
+
+  /** No more writes; `then` runs once the writes in flight are done. */
+  close(then: () => void): void {
+    if (this.closing) return;
+    this.closing = then;
+    if (this.inflight === 0) this.finish();
+  }
+
+  private finish(): void {
+    const then = this.closing;
+    this.closing = () => undefined;
+    then?.();
+  }
 }

@@ -19,7 +19,10 @@ async function main(): Promise<void> {
     const mod = require(data.fsModule) as Record<string, unknown>;
     const factory = (mod[data.fsExport ?? 'createFileSystem'] ?? mod.default) as FileSystemFactory | undefined;
     if (typeof factory !== 'function') throw new Error(`${data.fsModule} exports no file system factory "${data.fsExport ?? 'createFileSystem'}"`);
-    const fs: FileSystem = await factory(data.fsOptions, { log: (message, level) => post({ type: 'log', message, level }) });
+    const fs: FileSystem = await factory(data.fsOptions, {
+      log: (message, level) => post({ type: 'log', message, level }),
+      post: (value, transfer) => port.postMessage({ type: 'fs', value } satisfies WorkerMessage, transfer ?? []),
+    });
     const interval = data.statsIntervalMs ?? 1000;
     let last = Date.now();
     const transport = new FdTransport(data.fd, { ownsFd: false });
@@ -27,6 +30,10 @@ async function main(): Promise<void> {
       ...data.session,
       log: (message) => post({ type: 'log', message }),
       onInit: (init) => post({ type: 'init', init }),
+      // Written by the parent: this thread must keep answering the requests a notification may wait for.
+      notify: (iov) => {
+        post({ type: 'notify', message: iov.length === 1 ? iov[0] : Buffer.concat(iov) });
+      },
       onMessage: () => {
         const now = Date.now();
         if (now - last >= interval) {

@@ -6,7 +6,7 @@
  * fails in tests exactly where it would fail against the kernel. This was chosen over FIFOs or a
  * SharedArrayBuffer channel: no threads, no files, nothing to clean up, and deterministic.
  */
-import { FUSE_MAX_ERRNO, InHeader, Opcode, OutHeader } from '../protocol/abi';
+import { FUSE_MAX_ERRNO, InHeader, NotifyCode, Opcode, OutHeader } from '../protocol/abi';
 import { TransportError } from '../session/transport';
 import type { Transport } from '../session/transport';
 
@@ -14,6 +14,8 @@ export interface QueueTransportOptions {
   /** Check replies like the kernel does (default true): throw TransportError EINVAL / ENOENT. */
   strict?: boolean;
 }
+
+const NOTIFY_CODES = new Set<number>(Object.values(NotifyCode));
 
 /** Requests that never get a reply, so are never pending. */
 const UNANSWERED = new Set<number>([Opcode.FORGET, Opcode.BATCH_FORGET, Opcode.INTERRUPT]);
@@ -32,6 +34,8 @@ export class QueueTransport implements Transport {
   readonly rejected: { reply: Buffer; code: string; message: string; ended: boolean }[] = [];
   /** What an ioctl on this channel does (the kernel emulator's /dev/fuse ioctls); none: ENOTTY. */
   ioctlHandler: ((request: number, arg: Buffer) => number) | null = null;
+  /** Notifications written (unique 0), in order; take them with takeNotifications(). */
+  private readonly notes: Buffer[] = [];
 
   constructor(private readonly options: QueueTransportOptions = {}) {}
 
@@ -52,6 +56,11 @@ export class QueueTransport implements Transport {
   /** Replies written so far, left in place (what a kernel has already received mid-request). */
   peek(): readonly Buffer[] {
     return [...this.outgoing];
+  }
+
+  /** Notifications written so far (one message each), removing them from the transport. */
+  takeNotifications(): Buffer[] {
+    return this.notes.splice(0, this.notes.length);
   }
 
   get queued(): number {
@@ -82,11 +91,18 @@ export class QueueTransport implements Transport {
       if (reply.length < OutHeader.size) refuse('EINVAL', `reply of ${reply.length} bytes`);
       const h = OutHeader.decode(reply, 0);
       if (h.len !== reply.length) refuse('EINVAL', `out_header.len ${h.len} but ${reply.length} bytes written`);
+      if (h.unique === 0n) {
+        // A notification: the code is positive in `error` (the kernel refuses unknown codes with EINVAL).
+        if (!NOTIFY_CODES.has(h.error)) refuse('EINVAL', `notification with unknown code ${h.error}`);
+        this.notes.push(reply);
+        return;
+      }
       if (h.error > 0 || h.error < -FUSE_MAX_ERRNO) refuse('EINVAL', `error ${h.error} out of range`);
       if (!this.pending.delete(h.unique)) refuse('ENOENT', `no pending request with unique ${h.unique}`);
       if (h.error !== 0 && h.len !== OutHeader.size) refuse('EINVAL', 'error reply with a payload', true);
     }
-    this.outgoing.push(reply);
+    if (reply.length >= OutHeader.size && OutHeader.get(reply, 'unique') === 0n) this.notes.push(reply);
+    else this.outgoing.push(reply);
   }
 
   ioctl(request: number, arg: Buffer): number {

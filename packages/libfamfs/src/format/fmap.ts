@@ -136,7 +136,7 @@ export function fmapProblem(fmap: Fmap, size: number, g: FmapBounds = {}): strin
   const exts = fmapExtents(fmap);
   if (exts.length === 0) return 'no extents';
   for (let i = 0; i < exts.length; i++) {
-    const p = extentProblem(exts[i], fmap.kind === 'simple' ? `extent ${i}` : `strip ${i}`, g);
+    const p = extentProblem(exts[i], fmap.kind === 'simple' ? 'extent' : 'strip', i, g);
     if (p) return p;
   }
   if (fmap.kind === 'interleaved') {
@@ -154,7 +154,22 @@ export function fmapProblem(fmap: Fmap, size: number, g: FmapBounds = {}): strin
   return undefined;
 }
 
-function extentProblem(e: Extent, name: string, g: FmapBounds): string | undefined {
+/** Why one extent is unusable; the words are only made for a problem (replay checks every extent of a log). */
+function extentProblem(e: Extent, kind: string, i: number, g: FmapBounds): string | undefined {
+  const bad =
+    e.devIndex !== 0 ||
+    e.len === 0 ||
+    (g.allocUnit !== undefined && (e.offset % g.allocUnit !== 0 || e.len % g.allocUnit !== 0)) ||
+    (g.dataStart !== undefined && e.offset < g.dataStart) ||
+    (g.devSize !== undefined && e.offset + e.len > g.devSize) ||
+    !Number.isSafeInteger(e.offset) ||
+    !Number.isSafeInteger(e.len) ||
+    e.offset < 0 ||
+    e.len < 0;
+  return bad ? describeExtentProblem(e, `${kind} ${i}`, g) : undefined;
+}
+
+function describeExtentProblem(e: Extent, name: string, g: FmapBounds): string | undefined {
   const at = `0x${e.offset.toString(16)}`;
   const len = `0x${e.len.toString(16)}`;
   if (e.devIndex !== 0) return `${name} is on device index ${e.devIndex} (only 0 is supported)`;

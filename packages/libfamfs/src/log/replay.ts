@@ -53,9 +53,24 @@ export function entryOffset(index: number): number {
   return LOG_HEADER_SIZE + index * LOG_ENTRY_SIZE;
 }
 
-function parentOf(path: string): string {
+export function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i < 0 ? '' : path.slice(0, i);
+}
+
+/**
+ * The entry in slot `index` at `at` of `buf`, checked as replay checks every entry: the slot
+ * (seqnum, CRC, type, path, fmap structure: readLogEntry) and, for a file, its map against the
+ * device geometry (fmapProblem). Throws EBADENTRY naming the slot and the reason. `crc` is the
+ * slot's computed CRC when the caller has it from a batch.
+ */
+export function checkedLogEntry(buf: Buffer, at: number, index: number, geom: FmapGeometry, crc?: number): LogEntry {
+  const entry = readLogEntry(buf, at, index, crc);
+  if (entry.type === 'file') {
+    const p = fmapProblem(entry.fmap, entry.size, geom);
+    if (p) throw new FamfsError('EBADENTRY', `log entry ${index}: file '${entry.path}': ${p}`, { index, reason: p });
+  }
+  return entry;
 }
 
 export interface LogScan {
@@ -78,11 +93,7 @@ export function scanLog(log: Buffer, sb: Superblock, devName: string, onEntry: (
   for (let i = 0; i < n; i++) {
     let entry: LogEntry;
     try {
-      entry = readLogEntry(log, entryOffset(i), i, crcs[i]);
-      if (entry.type === 'file') {
-        const p = fmapProblem(entry.fmap, entry.size, geom);
-        if (p) throw new FamfsError('EBADENTRY', `log entry ${i}: file '${entry.path}': ${p}`, { index: i, reason: p });
-      }
+      entry = checkedLogEntry(log, entryOffset(i), i, geom, crcs[i]);
     } catch (e) {
       if (!(e instanceof FamfsError)) throw e;
       bad.push({ index: i, reason: e.message, torn: i === n - 1 });
@@ -105,36 +116,64 @@ export function replayLog(log: Buffer, sb: Superblock, devName: string): Replay 
   return { header: scan.header, entries, files: tree.files, dirs: tree.dirs, bad: scan.bad, conflicts: tree.conflicts };
 }
 
+/** What the placement rule asks of a tree built from a log's entries (the .meta files are not in it). */
+export interface TreeView {
+  /** The slot of the file placed at `path`, if any. */
+  fileIndex(path: string): number | undefined;
+  /** Whether a directory is placed at `path`. */
+  hasDir(path: string): boolean;
+}
+
+/** Where a valid entry goes: added, already there (a repeated mkdir), or refused with a reason. */
+export type Placement = 'add' | 'exists' | { conflict: string };
+
+/**
+ * The one rule for where a valid FILE or MKDIR entry goes in the tree the entries before it
+ * made (replay, fsck and the daemon's index all place entries with it, in log order): a missing
+ * parent, a duplicate, a file/directory clash or a reserved .meta name is a conflict.
+ */
+export function placementOf(entry: FileEntry | MkdirEntry, tree: TreeView): Placement {
+  const path = entry.path;
+  // famfs writes these itself at mount; a log entry claiming one (another host's) is refused.
+  if (path === META_DIR || path === SUPERBLOCK_META || path === LOG_META) return { conflict: `'${path}' is reserved for famfs metadata` };
+  const parent = parentOf(path);
+  if (parent !== '' && parent !== META_DIR && !tree.hasDir(parent)) {
+    return { conflict: tree.fileIndex(parent) !== undefined ? `parent '${parent}' is a file` : `parent directory '${parent}' does not exist` };
+  }
+  if (entry.type === 'file') {
+    const first = tree.fileIndex(path);
+    if (first !== undefined) return { conflict: `duplicate file path (first logged at entry ${first})` };
+    return tree.hasDir(path) ? { conflict: 'a directory of that name exists' } : 'add';
+  }
+  if (tree.fileIndex(path) !== undefined) return { conflict: 'a file of that name exists' };
+  // mkdir of an existing directory is harmless: `mkdir -p` may log it twice.
+  return tree.hasDir(path) ? 'exists' : 'add';
+}
+
 /**
  * The directory tree the log describes, by relative path, with every entry whose path does not
  * fit (missing parent, duplicate, file/directory clash) recorded as a conflict.
  */
-export class PathTree {
+export class PathTree implements TreeView {
   readonly files = new Map<string, number>();
   readonly dirs = new Map<string, number>();
   readonly conflicts: TreeConflict[] = [];
 
+  fileIndex(path: string): number | undefined {
+    return this.files.get(path);
+  }
+
+  hasDir(path: string): boolean {
+    return this.dirs.has(path);
+  }
+
   /** Adds a valid entry, or records why its path cannot go in the tree. */
   place(entry: LogEntry, index: number): void {
     if (entry.type === 'add_daxdev') return;
-    const path = entry.path;
-    const conflict = (reason: string) => this.conflicts.push({ index, path, reason });
-    // famfs writes these itself at mount; a log entry claiming one (another host's) is refused.
-    if (path === META_DIR || path === SUPERBLOCK_META || path === LOG_META) return void conflict(`'${path}' is reserved for famfs metadata`);
-    const parent = parentOf(path);
-    if (parent !== '' && parent !== META_DIR && !this.dirs.has(parent)) {
-      conflict(this.files.has(parent) ? `parent '${parent}' is a file` : `parent directory '${parent}' does not exist`);
-      return;
-    }
-    if (entry.type === 'file') {
-      const first = this.files.get(path);
-      if (first !== undefined) conflict(`duplicate file path (first logged at entry ${first})`);
-      else if (this.dirs.has(path)) conflict('a directory of that name exists');
-      else this.files.set(path, index);
-    } else {
-      if (this.files.has(path)) conflict('a file of that name exists');
-      else if (!this.dirs.has(path)) this.dirs.set(path, index);
-      // mkdir of an existing directory is harmless: `mkdir -p` may log it twice.
-    }
+    const p = placementOf(entry, this);
+    if (p === 'exists') return;
+    if (p !== 'add') this.conflicts.push({ index, path: entry.path, reason: p.conflict });
+    else if (entry.type === 'file') this.files.set(entry.path, index);
+    else this.dirs.set(entry.path, index);
   }
 }

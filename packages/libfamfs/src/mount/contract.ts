@@ -19,6 +19,31 @@ import { Role } from '../system-uuid';
 
 /** The xattr a famfs mount answers (on any of its inodes) with its shadow path. */
 export const SHADOW_XATTR = 'user.famfs.shadow';
+/**
+ * Reading this xattr (on any inode of a famfs-ts mount served from the log) makes the daemon read
+ * the log up to its end before it answers, with a LogplayReply as JSON: `famfs logplay MOUNTPOINT`
+ * and the master's own creations use it. It is not listed by listxattr.
+ */
+export const LOGPLAY_XATTR = 'user.famfs.logplay';
+
+/** What a daemon answers for LOGPLAY_XATTR. */
+export interface LogplayReply {
+  /** Log entries read (the log's next_index as the daemon last read it). */
+  entries: number;
+  /** Files and directories this read added to the mount. */
+  newFiles: number;
+  newDirs: number;
+  /** Files and directories the mount serves from the log. */
+  files: number;
+  directories: number;
+  /** Bad entries and entries that could not be placed, in the whole log (counted), and the first few reasons. */
+  badCount: number;
+  conflictCount: number;
+  problems: string[];
+  /** 'following', 'off' (-o follow=0) or 'stopped' (then `stopReason`). */
+  follow: 'following' | 'off' | 'stopped';
+  stopReason?: string;
+}
 /** The daemon's name: its bin (`bin/famfs_fused.js`), and what its command line holds (the CLI checks a pid by it). */
 export const DAEMON_NAME = 'famfs_fused';
 export const DAEMON_PID_FILE = `${DAEMON_NAME}.pid`;
@@ -73,6 +98,14 @@ export interface DaemonStatus {
   initAt?: string;
   /** The daemon's package version. */
   version?: string;
+  /**
+   * What the daemon serves from: 'log' (an index of the device's log, followed as it grows; the
+   * daemon then writes the shadow tree itself, in the background) or 'shadow' (the shadow tree,
+   * as the C famfs_fused). Absent from older daemons: 'shadow'.
+   */
+  source?: 'log' | 'shadow';
+  /** With source 'log': the log as the daemon first read it (what `famfs mount` reports). */
+  log?: LogplayReply;
 }
 
 /** The status record of the daemon serving `shadowDir`; undefined when there is none or it is not a valid one. */

@@ -19,8 +19,10 @@ export {
   DAEMON_STATUS_FILE,
   daemonPaths,
   DIAGNOSTICS_SOCKET,
+  LOGPLAY_XATTR,
   readDaemonStatus,
   SHADOW_XATTR,
   writeDaemonStatus,
 } from './contract';
-export type { DaemonPaths, DaemonStatus, DataPathKind } from './contract';
+export type { DaemonPaths, DaemonStatus, DataPathKind, LogplayReply } from './contract';
+export { logplayMount } from './logplay-mount';

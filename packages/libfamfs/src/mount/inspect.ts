@@ -13,10 +13,11 @@ import { FileEntry } from '../format/log-entry';
 import { Superblock } from '../format/superblock';
 import { uuidToBytes } from '../format/uuid';
 import { FamfsMount } from './records';
-import { geometryOf, Replay, replayedFile, replayLog } from '../log/replay';
+import { geometryOf, Replay, replayedDir, replayedFile, replayLog } from '../log/replay';
 import { LOG_META, META_DIR, SUPERBLOCK_META } from '../format/meta-paths';
 import { logMetaEntry, superblockMetaEntry } from '../shadow/meta-files';
-import { writeMetaFiles } from '../shadow/logplay';
+import { playEntry, writeMetaFiles } from '../shadow/logplay';
+import { readDaemonStatus } from './contract';
 import { ShadowTree, shadowRootOf } from '../shadow/tree';
 import { Role, roleOf, tryGetSystemUuid } from '../system-uuid';
 
@@ -28,6 +29,8 @@ export interface MountedLog {
   geometry: FmapGeometry;
   /** The role of the host that made the mount (its record), else of this process. */
   role: Role;
+  /** What the daemon serves: the log (it writes the shadow tree in the background) or the shadow tree. */
+  servedFrom: 'log' | 'shadow';
 }
 
 /** The role the mount's host has: the system UUID recorded by `famfs mount`, else this process'. */
@@ -53,7 +56,8 @@ export function readMountedLog(mount: FamfsMount): MountedLog {
     const replay = replayLog(meta.log, meta.sb, mount.device);
     // Copy the superblock out of the mapping: the device is closed on return.
     const sb: Superblock = { ...meta.sb, uuid: Buffer.from(meta.sb.uuid), devUuid: Buffer.from(meta.sb.devUuid), systemUuid: Buffer.from(meta.sb.systemUuid), daxdevUuid: Buffer.from(meta.sb.daxdevUuid) };
-    return { mount, sb, replay, geometry: geometryOf(sb), role: mountRole(mount, sb) };
+    const servedFrom = readDaemonStatus(mount.shadow)?.source === 'log' ? 'log' : 'shadow';
+    return { mount, sb, replay, geometry: geometryOf(sb), role: mountRole(mount, sb), servedFrom };
   } finally {
     dev.close();
   }
@@ -116,7 +120,8 @@ export function mountedFileMap(log: MountedLog, rel: string): MountedFileMap {
   const shadowFile = tree.resolve(rel);
   const logged = loggedFileEntry(log, rel);
   const result: MountedFileMap = { rel, shadowFile, logged, differences: [] };
-  const read = tree.readEntry(rel);
+  let read = tree.readEntry(rel);
+  if (!read.ok && read.problem.kind === 'missing' && writeShadowEntry(log, tree, rel)) read = tree.readEntry(rel);
   if (!read.ok) {
     result.problem = `shadow file ${shadowFile}: ${read.problem.message}`;
     return result;
@@ -131,6 +136,27 @@ export function mountedFileMap(log: MountedLog, rel: string): MountedFileMap {
     result.invalid = fmapProblem(entry.fmap, entry.size, log.geometry);
   }
   return result;
+}
+
+/**
+ * A daemon serving the log writes the shadow tree in the background, so a logged file's YAML may
+ * not be there yet: asked for, it is written now (logplay's own step, which another writer of
+ * the same tree does not disturb), with the logged directories on the way. True when it wrote.
+ */
+function writeShadowEntry(log: MountedLog, tree: ShadowTree, rel: string): boolean {
+  const entry = log.servedFrom === 'log' ? replayedFile(log.replay, rel) : undefined;
+  if (!entry) return false;
+  try {
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = replayedDir(log.replay, parts.slice(0, i).join('/'));
+      if (dir) playEntry(tree, dir);
+    }
+    playEntry(tree, entry);
+    return true;
+  } catch {
+    return false; // something in the way: reported as the shadow file's problem
+  }
 }
 
 export interface TreeCheckProblem {

@@ -3,6 +3,8 @@ import { FileEntry, MkdirEntry } from '../format/log-entry';
 import { DataPath } from '../device/file-data';
 import { FileOptions, LogSession, LogSessionOptions, OwnerOptions } from '../log/log-session';
 import { FamfsMount, requireFamfsMount } from './records';
+import { readDaemonStatus } from './contract';
+import { logplayMount } from './logplay-mount';
 import { relpathInMount } from './mount-path';
 import { replayedDir, replayedFile } from '../log/replay';
 import { emitShadowYaml } from '../shadow/yaml-emit';
@@ -14,27 +16,34 @@ import { InterleaveParams, interleaveProblem } from '../alloc/interleave';
 
 /**
  * The master's view of a mounted famfs: an exclusive log session on its device (so creations
- * from any number of processes are serialized), the shadow tree the mount serves, and the file
- * data on the device.
+ * from any number of processes are serialized), the mount, and the file data on the device.
  *
- * Order of a creation: allocate and append the log entry (under the device lock), then write the
- * shadow entry the mount serves. A crash in between leaves a logged file that is not visible
- * until the next `famfs logplay`, never a visible file whose space the log does not own.
+ * A famfs-ts daemon serving the log shows a new entry as soon as it is appended (it reads the
+ * log again before it answers that a name does not exist) and writes the shadow tree itself; at
+ * close() it is asked to read the log to its end, so every creation shows even on a mount that
+ * does not follow. A daemon serving the shadow tree (the C famfs_fused) needs the shadow entry:
+ * then each creation appends its log entry (under the device lock), then writes the shadow entry.
+ * A crash in between leaves a logged file that is not visible until the next `famfs logplay`,
+ * never a visible file whose space the log does not own.
  */
 export class FamfsMaster {
   private dataPath?: DataPath;
+  private appended = false;
 
   private constructor(
     readonly mount: FamfsMount,
     readonly session: LogSession,
     readonly tree: ShadowTree,
+    /** The daemon serves the log: it writes the shadow tree, not this process. */
+    readonly daemonServesLog: boolean,
   ) {}
 
   /** Opens the famfs mounted at (or above) `pathInMount`; ENOTMASTER on a client. */
   static open(pathInMount: string, opts: LogSessionOptions = {}): FamfsMaster {
     const mount = requireFamfsMount(pathInMount);
     const session = LogSession.open(mount.device, opts);
-    return new FamfsMaster(mount, session, new ShadowTree(shadowRootOf(mount.shadow)));
+    const servesLog = readDaemonStatus(mount.shadow)?.source === 'log';
+    return new FamfsMaster(mount, session, new ShadowTree(shadowRootOf(mount.shadow)), servesLog);
   }
 
   /** The famfs-relative path of `p` ('' for the mount point); EINVAL outside the mount. */
@@ -52,6 +61,8 @@ export class FamfsMaster {
 
   mkdir(rel: string, opts: OwnerOptions = {}): MkdirEntry {
     const entry = this.session.mkdir(rel, opts);
+    this.appended = true;
+    if (this.daemonServesLog) return entry;
     this.ensureShadowDirs(parentOf(rel));
     this.tree.mkdir(rel, entry.mode, entry.uid, entry.gid);
     return entry;
@@ -59,6 +70,8 @@ export class FamfsMaster {
 
   createFile(rel: string, size: number, opts: FileOptions = {}): FileEntry {
     const entry = this.session.createFile(rel, size, opts);
+    this.appended = true;
+    if (this.daemonServesLog) return entry;
     this.ensureShadowDirs(parentOf(rel));
     this.tree.createFile(rel, emitShadowYaml(entry));
     return entry;
@@ -87,9 +100,16 @@ export class FamfsMaster {
     return this.dataPath;
   }
 
+  /** Ends the session (the device lock is released) and has the mount show what was created. */
   close(): void {
     this.dataPath?.close();
     this.session.close();
+    if (!this.appended || !this.daemonServesLog) return;
+    try {
+      logplayMount(this.mount.mountpoint);
+    } catch {
+      // The daemon shows the entries when it next reads the log; nothing is lost.
+    }
   }
 
   /**

@@ -6,5 +6,6 @@ export { emitShadowYaml } from './yaml-emit';
 export { parseShadowYaml, SHADOW_YAML_MAX } from './yaml-parse';
 export { prepareShadowRoot, readShadowEntryFile, SHADOW_ROOT_NAME, shadowRootOf, ShadowTree } from './tree';
 export type { ReadShadowEntryOptions, ShadowEntryProblem, ShadowEntryProblemKind, ShadowEntryRead } from './tree';
-export { logplayDevice, logplayErrorCount, playIntoShadow, writeMetaFiles } from './logplay';
+export { logplayDevice, logplayErrorCount, playEntry, playIntoShadow, writeMetaFiles } from './logplay';
+export type { LogplayProblem, LogplayResult, PlayOutcome } from './logplay';
 export { logMetaEntry, superblockMetaEntry } from './meta-files';

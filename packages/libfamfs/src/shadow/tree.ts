@@ -100,10 +100,20 @@ export class ShadowTree {
     return st.isFile() && st.size === 0;
   }
 
-  /** Replaces a regular file's content (the .meta files, rewritten at each mount). */
+  /**
+   * Replaces a regular file's content (the .meta files, rewritten at each mount). Another writer
+   * of the tree may create the file between the removal and the create: then once more.
+   */
   writeFile(rel: string, content: string, mode = 0o644): void {
-    if (this.kind(rel) === 'file') fs.rmSync(this.resolve(rel));
-    this.createFile(rel, content, mode);
+    for (let attempt = 0; ; attempt++) {
+      if (this.kind(rel) === 'file') fs.rmSync(this.resolve(rel), { force: true });
+      try {
+        this.createFile(rel, content, mode);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+      }
+    }
   }
 }
 
