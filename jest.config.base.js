@@ -10,8 +10,10 @@ module.exports = (dir) => ({
   moduleNameMapper: {
     '^@famfs/libfamfs$': path.join(__dirname, 'packages/libfamfs/src/index.ts'),
     // One subpath per layer (format, device, log, alloc, shadow, mount): src/<layer>/index.ts.
-    '^@famfs/libfamfs/(format|device|log|alloc|shadow|mount)$':
-      path.join(__dirname, 'packages/libfamfs/src/$1/index.ts'),
+    '^@famfs/libfamfs/(format|device|log|alloc|shadow|mount)$': path.join(
+      __dirname,
+      'packages/libfamfs/src/$1/index.ts',
+    ),
     '^@famfs/native$': path.join(__dirname, 'packages/native/src/index.ts'),
     '^@famfs/fused$': path.join(__dirname, 'packages/famfs-fused/src/index.ts'),
     '^@famfs/fuse$': path.join(__dirname, 'packages/fuse/src/index.ts'),

@@ -9,7 +9,14 @@ const { spawnSync } = require('child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 /** Dependency order: each package only imports packages before it. */
-const PACKAGES = ['packages/native', 'packages/struct', 'packages/libfamfs', 'packages/fuse', 'packages/famfs-fused', 'packages/famfs-cli'];
+const PACKAGES = [
+  'packages/native',
+  'packages/struct',
+  'packages/libfamfs',
+  'packages/fuse',
+  'packages/famfs-fused',
+  'packages/famfs-cli',
+];
 
 function newestMtime(dir) {
   let newest = 0;

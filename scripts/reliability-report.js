@@ -20,26 +20,42 @@ const fs = require('fs');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
-const TEST_FILES = ['crash', 'concurrency', 'daemon-faults'].map((n) => path.join(ROOT, 'packages/famfs-cli/test', `${n}.test.ts`));
+const TEST_FILES = ['crash', 'concurrency', 'daemon-faults'].map((n) =>
+  path.join(ROOT, 'packages/famfs-cli/test', `${n}.test.ts`),
+);
 const LINE = /RELIABILITY (\S+) runs=(\d+) outcome=(pass|fail) ms=(\d+) details=(.*)$/;
 /** What each fuzz target prints: `fuzz <target>: <n> runs, seed <s>, outcomes {...}`. */
 const FUZZ_LINE = /fuzz ([\w-]+): (\d+) runs, seed (\d+), outcomes (\{.*\})\s*$/;
 
 /** The issue's requirements and the cases that show each. */
 const REQUIREMENTS = [
-  ['SIGKILL of famfs creat / cp / mkdir at random points, 200+ runs; after each: fsck finds no collision, every complete entry valid, next create succeeds', ['crash.cli-sigkill', 'crash.library-sigkill', 'crash.every-step']],
+  [
+    'SIGKILL of famfs creat / cp / mkdir at random points, 200+ runs; after each: fsck finds no collision, every complete entry valid, next create succeeds',
+    ['crash.cli-sigkill', 'crash.library-sigkill', 'crash.every-step'],
+  ],
   ['A torn last entry is reported as such and ignored by replay, not blocking the log', ['crash.forced-torn-entry']],
-  ['N processes appending at once (creat, cp, mkdir mixed) never double-allocate', ['concurrency.mixed-cli', 'concurrency.library-hammer', 'concurrency.last-space-race']],
-  ['A second master-role process on another mount of the same device is excluded by the lock or refused', ['concurrency.second-master']],
+  [
+    'N processes appending at once (creat, cp, mkdir mixed) never double-allocate',
+    ['concurrency.mixed-cli', 'concurrency.library-hammer', 'concurrency.last-space-race'],
+  ],
+  [
+    'A second master-role process on another mount of the same device is excluded by the lock or refused',
+    ['concurrency.second-master'],
+  ],
   ['SIGKILL of famfs_fused leaves a mount that famfs umount cleans', ['daemon.sigkill-under-load']],
   ['SIGTERM unmounts cleanly', ['daemon.sigterm']],
   ['A request storm from 16 parallel readers keeps answers correct', ['daemon.reader-storm']],
   ["The kernel emulator's malformed requests never stop the daemon", ['daemon.emulator-fuzz']],
-  ['Full device and full log: nothing half-created, nothing lost, fsck clean, the error names the cause', ['full.device-cp', 'full.log-mkdir-creat-cp', 'concurrency.last-space-race']],
+  [
+    'Full device and full log: nothing half-created, nothing lost, fsck clean, the error names the cause',
+    ['full.device-cp', 'full.log-mkdir-creat-cp', 'concurrency.last-space-race'],
+  ],
 ];
 
 function usage() {
-  process.stderr.write('usage: node scripts/reliability-report.js [test.log ...] [-o docs/reliability.md] [--allow-missing]\n');
+  process.stderr.write(
+    'usage: node scripts/reliability-report.js [test.log ...] [-o docs/reliability.md] [--allow-missing]\n',
+  );
   process.exit(2);
 }
 
@@ -62,7 +78,12 @@ function declaredCases() {
     if (!fs.existsSync(file)) continue;
     const text = fs.readFileSync(file, 'utf8');
     const re = /reliabilityTest\(\s*'([^']+)',\s*(?:'((?:[^'\\]|\\.)*)'|`([^`]*)`|"([^"]*)")/g;
-    for (let m; (m = re.exec(text)); ) cases.push({ id: m[1], title: (m[2] ?? m[3] ?? m[4] ?? '').replace(/\\'/g, "'"), file: path.relative(ROOT, file) });
+    for (let m; (m = re.exec(text));)
+      cases.push({
+        id: m[1],
+        title: (m[2] ?? m[3] ?? m[4] ?? '').replace(/\\'/g, "'"),
+        file: path.relative(ROOT, file),
+      });
   }
   return cases;
 }
@@ -111,7 +132,8 @@ const esc = (s) => String(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 function fmtValue(v) {
   if (v === null || typeof v !== 'object') return String(v);
   if (Object.keys(v).length === 0) return 'none';
-  if (Array.isArray(v)) return v.length > 24 ? `${v.slice(0, 24).map(fmtValue).join(' → ')} … (${v.length})` : v.map(fmtValue).join(' → ');
+  if (Array.isArray(v))
+    return v.length > 24 ? `${v.slice(0, 24).map(fmtValue).join(' → ')} … (${v.length})` : v.map(fmtValue).join(' → ');
   return Object.entries(v)
     .map(([k, x]) => `${k} ${fmtValue(x)}`)
     .join(', ');
@@ -129,8 +151,14 @@ function renderFuzz(fuzz) {
     const entries = Object.entries(f.outcomes);
     const ok = entries.filter(([k]) => k.startsWith('ok')).reduce((n, [, v]) => n + v, 0);
     const errors = entries.reduce((n, [, v]) => n + v, 0) - ok;
-    const top = entries.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k} ${v}`).join(', ');
-    L.push(`| \`${f.target}\` | ${f.runs.toLocaleString('en-US')} | ${f.seed} | ${ok.toLocaleString('en-US')} | ${errors.toLocaleString('en-US')} | ${esc(top)} |`);
+    const top = entries
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    L.push(
+      `| \`${f.target}\` | ${f.runs.toLocaleString('en-US')} | ${f.seed} | ${ok.toLocaleString('en-US')} | ${errors.toLocaleString('en-US')} | ${esc(top)} |`,
+    );
   }
   L.push('');
   return L;
@@ -154,7 +182,9 @@ function render(declared, results, logs, fuzz) {
   L.push('');
   L.push('<!-- Generated by scripts/reliability-report.js from the output of a test run. Do not edit by hand. -->');
   L.push('');
-  L.push(`Generated from \`${logs.map((l) => path.basename(l)).join('`, `') || 'stdin'}\` on ${new Date().toISOString().slice(0, 10)}. Every row below is a line the test printed for itself`);
+  L.push(
+    `Generated from \`${logs.map((l) => path.basename(l)).join('`, `') || 'stdin'}\` on ${new Date().toISOString().slice(0, 10)}. Every row below is a line the test printed for itself`,
+  );
   L.push('(`RELIABILITY <case> runs=<n> outcome=<pass|fail> ...`): nothing here is typed in by hand. To regenerate:');
   L.push('');
   L.push('```sh');
@@ -162,7 +192,9 @@ function render(declared, results, logs, fuzz) {
   L.push('node scripts/reliability-report.js test.log -o docs/reliability.md');
   L.push('```');
   L.push('');
-  L.push(`**${rows.length} cases: ${passed} passed, ${failed} failed, ${missing} not run; ${totalRuns.toLocaleString('en-US')} runs in ${(totalMs / 1000).toFixed(1)} s of test time.**`);
+  L.push(
+    `**${rows.length} cases: ${passed} passed, ${failed} failed, ${missing} not run; ${totalRuns.toLocaleString('en-US')} runs in ${(totalMs / 1000).toFixed(1)} s of test time.**`,
+  );
   L.push('');
   L.push('Why a crash cannot do more than this report shows: see [append-ordering.md](append-ordering.md).');
   L.push('');
@@ -172,11 +204,15 @@ function render(declared, results, logs, fuzz) {
   L.push('|---|---|---:|---|---:|');
   for (const x of rows) {
     const outcome = !x.r ? 'not run' : x.r.outcome === 'pass' ? 'pass' : '**FAIL**';
-    L.push(`| \`${x.id}\` | ${esc(x.title)} | ${x.r ? x.r.runs.toLocaleString('en-US') : '-'} | ${outcome} | ${x.r ? `${(x.r.ms / 1000).toFixed(1)} s` : '-'} |`);
+    L.push(
+      `| \`${x.id}\` | ${esc(x.title)} | ${x.r ? x.r.runs.toLocaleString('en-US') : '-'} | ${outcome} | ${x.r ? `${(x.r.ms / 1000).toFixed(1)} s` : '-'} |`,
+    );
   }
   L.push('');
   L.push('A *run* is one scenario carried out and checked: one killed process (crash cases), one forced log tail,');
-  L.push('one concurrent writer process (or library session cycle), one daemon kill or signal, one reader operation (storm), one');
+  L.push(
+    'one concurrent writer process (or library session cycle), one daemon kill or signal, one reader operation (storm), one',
+  );
   L.push('emulator request (fuzz).');
   L.push('');
   L.push(...renderFuzz(fuzz));
@@ -187,7 +223,11 @@ function render(declared, results, logs, fuzz) {
   for (const [req, cases] of REQUIREMENTS) {
     const rs = cases.map((id) => results.get(id));
     const outcome = rs.some((r) => !r) ? 'not run' : rs.every((r) => r.outcome === 'pass') ? 'pass' : '**FAIL**';
-    const counts = cases.map((id) => `\`${id}\` (${results.get(id) ? `${results.get(id).runs.toLocaleString('en-US')} runs` : 'not run'})`).join(', ');
+    const counts = cases
+      .map(
+        (id) => `\`${id}\` (${results.get(id) ? `${results.get(id).runs.toLocaleString('en-US')} runs` : 'not run'})`,
+      )
+      .join(', ');
     L.push(`| ${esc(req)} | ${counts} | ${outcome} |`);
   }
   L.push('');
@@ -216,13 +256,17 @@ function render(declared, results, logs, fuzz) {
   L.push('');
   L.push('- **Log**: `fsckDevice` (with the device mounted) finds no allocation collision and no tree conflict, and');
   L.push('  no bad entry except a torn *last* entry; the file extents are also compared with one another directly');
-  L.push('  (no overlap, nothing over the superblock or log), independently of fsck\'s bitmap.');
+  L.push("  (no overlap, nothing over the superblock or log), independently of fsck's bitmap.");
   L.push('- **Shadow tree**: every entry logged since the previous run is shown by the mount with the logged kind and');
-  L.push('  size after a logplay (a kill between a log append and its shadow write leaves a logged file that the mount');
+  L.push(
+    '  size after a logplay (a kill between a log append and its shadow write leaves a logged file that the mount',
+  );
   L.push('  shows only after `famfs logplay`; that count is reported as `loggedButNotYetShadowed`).');
   L.push('- **Next create**: a new file is created through the master (library, or `famfs creat` every 25th run) and');
   L.push('  shows in the mount: the lock was released by the kill, and the log and shadow tree take new entries.');
-  L.push('- **At the end**: unmount, `famfs fsck` of the device exits 0, and a fresh mount (a shadow tree rebuilt from');
+  L.push(
+    '- **At the end**: unmount, `famfs fsck` of the device exits 0, and a fresh mount (a shadow tree rebuilt from',
+  );
   L.push('  the log alone) shows every logged file and directory.');
   L.push('');
   return L.join('\n');
@@ -239,7 +283,9 @@ function main() {
   else process.stdout.write(md + '\n');
   const failed = [...results.values()].filter((r) => r.outcome === 'fail').map((r) => r.id);
   const missing = declared.filter((c) => !results.has(c.id)).map((c) => c.id);
-  process.stderr.write(`reliability report: ${results.size} cases and ${fuzz.size} fuzz targets reported, ${failed.length} failed${failed.length ? ` (${failed.join(', ')})` : ''}, ${missing.length} not run${missing.length ? ` (${missing.join(', ')})` : ''}\n`);
+  process.stderr.write(
+    `reliability report: ${results.size} cases and ${fuzz.size} fuzz targets reported, ${failed.length} failed${failed.length ? ` (${failed.join(', ')})` : ''}, ${missing.length} not run${missing.length ? ` (${missing.join(', ')})` : ''}\n`,
+  );
   if (failed.length || (missing.length && !o.allowMissing)) process.exitCode = 1;
 }
 

@@ -39,7 +39,9 @@ function parseArgs(argv) {
     else if (a === '--no-methods') o.methods = false;
     else if (a === '--json') o.json = next();
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/cp/run.js [--trials N] [--size 1g] [--files 10000] [--dirs 100] [--no-build] [--no-methods] [--json FILE]');
+      console.log(
+        'usage: node bench/cp/run.js [--trials N] [--size 1g] [--files 10000] [--dirs 100] [--no-build] [--no-methods] [--json FILE]',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -60,7 +62,10 @@ if (process.getuid() !== 0) {
 
 if (opts.build) {
   for (const pkg of ['native', 'struct', 'libfamfs', 'fuse', 'famfs-fused', 'famfs-cli']) {
-    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: path.join(ROOT, 'packages', pkg), stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+      cwd: path.join(ROOT, 'packages', pkg),
+      stdio: 'inherit',
+    });
   }
 }
 const { DataPath } = require('@famfs/libfamfs/device');
@@ -165,7 +170,6 @@ function median(xs) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-
 function gbps(bytes, s) {
   return bytes / s / GiB;
 }
@@ -174,7 +178,13 @@ const results = { machine: machine(), large: {}, small: {}, methods: [] };
 
 function machine() {
   const cpus = os.cpus();
-  return { cpus: cpus.length, model: cpus[0] && cpus[0].model, kernel: os.release(), node: process.version, memGiB: Math.round(os.totalmem() / GiB) };
+  return {
+    cpus: cpus.length,
+    model: cpus[0] && cpus[0].model,
+    kernel: os.release(),
+    node: process.version,
+    memGiB: Math.round(os.totalmem() / GiB),
+  };
 }
 
 function loadavg() {
@@ -249,19 +259,24 @@ function largeFile() {
     ratioWall: mm / cw,
     ratioCopyPhase: mm / cc,
   };
-  const row = (name, s) => console.log(`  ${name.padEnd(44)} ${s.toFixed(3).padStart(7)} s  ${gbps(size, s).toFixed(2).padStart(6)} GiB/s`);
+  const row = (name, s) =>
+    console.log(`  ${name.padEnd(44)} ${s.toFixed(3).padStart(7)} s  ${gbps(size, s).toFixed(2).padStart(6)} GiB/s`);
   row('memcpy into a fresh mmap (median)', mm);
   row('famfs cp, whole command (median)', cw);
   row('famfs cp, copy phase as -v reports it', cc);
   row('coreutils cp to /dev/shm (reference)', median(coreutils));
-  console.log(`  ratio famfs cp / memcpy: ${(mm / cw).toFixed(2)}x whole command, ${(mm / cc).toFixed(2)}x copy phase   (goal >= 0.8x)`);
+  console.log(
+    `  ratio famfs cp / memcpy: ${(mm / cw).toFixed(2)}x whole command, ${(mm / cc).toFixed(2)}x copy phase   (goal >= 0.8x)`,
+  );
   return { srcBuf };
 }
 
 function smallFiles() {
   const nfiles = opts.files;
   const ndirs = opts.dirs;
-  console.log(`\n== 2. famfs cp -r of ${nfiles} small files in ${ndirs} directories vs coreutils cp -r (load ${loadavg()})`);
+  console.log(
+    `\n== 2. famfs cp -r of ${nfiles} small files in ${ndirs} directories vs coreutils cp -r (load ${loadavg()})`,
+  );
   const tree = path.join(work, 'tree');
   const block = require('crypto').randomBytes(32 * 1024);
   let bytes = 0;
@@ -296,11 +311,13 @@ function smallFiles() {
       // Spot-check the copy through the mount.
       for (const i of [0, 1, nfiles - 1]) {
         const rel = path.join(`d${i % ndirs}`, `f${i}`);
-        if (!fs.readFileSync(path.join(f.mpt, 'tree', rel)).equals(fs.readFileSync(path.join(tree, rel)))) throw new Error(`${rel} differs`);
+        if (!fs.readFileSync(path.join(f.mpt, 'tree', rel)).equals(fs.readFileSync(path.join(tree, rel))))
+          throw new Error(`${rel} differs`);
       }
       const chk = famfs(['fsck', '--json', f.mpt]);
       const rep = JSON.parse(chk.stdout);
-      if (rep.files !== nfiles || rep.collisionCount !== 0) throw new Error(`fsck after cp -r: ${rep.files} files, ${rep.collisionCount} collisions`);
+      if (rep.files !== nfiles || rep.collisionCount !== 0)
+        throw new Error(`fsck after cp -r: ${rep.files} files, ${rep.collisionCount} collisions`);
     }
     dropFamfs(f);
   }
@@ -308,7 +325,12 @@ function smallFiles() {
   const fm = median(famfsS);
   const cm = median(cpS);
   results.small = { files: nfiles, dirs: ndirs, bytes, famfsCpS: famfsS, coreutilsCpS: cpS, ratio: cm / fm };
-  const row = (name, s) => console.log(`  ${name.padEnd(44)} ${s.toFixed(3).padStart(7)} s  ${Math.round(nfiles / s).toString().padStart(7)} files/s`);
+  const row = (name, s) =>
+    console.log(
+      `  ${name.padEnd(44)} ${s.toFixed(3).padStart(7)} s  ${Math.round(nfiles / s)
+        .toString()
+        .padStart(7)} files/s`,
+    );
   row('coreutils cp -r into /dev/shm (median)', cm);
   row('famfs cp -r, whole command (median)', fm);
   console.log(`  ratio famfs cp -r / coreutils cp -r: ${(cm / fm).toFixed(2)}x files per second   (goal >= 0.3x)`);
@@ -316,7 +338,9 @@ function smallFiles() {
 
 function methods(srcBuf) {
   const size = Math.min(opts.size, 512 * MiB);
-  console.log(`\n== 3. copy engine data paths, in-process, ${size / MiB} MiB into fresh famfs files (information; load ${loadavg()})`);
+  console.log(
+    `\n== 3. copy engine data paths, in-process, ${size / MiB} MiB into fresh famfs files (information; load ${loadavg()})`,
+  );
   const src = path.join(work, 'method.src');
   fs.writeFileSync(src, srcBuf.subarray(0, size));
   const variants = [
@@ -346,7 +370,9 @@ function methods(srcBuf) {
         const w = now() - w0;
         if (round === 1) {
           results.methods.push({ name, freshGiBps: gbps(size, s), rewriteGiBps: gbps(size, w) });
-          console.log(`  ${name.padEnd(54)} fresh ${gbps(size, s).toFixed(2).padStart(5)} GiB/s   rewrite ${gbps(size, w).toFixed(2).padStart(5)} GiB/s`);
+          console.log(
+            `  ${name.padEnd(54)} fresh ${gbps(size, s).toFixed(2).padStart(5)} GiB/s   rewrite ${gbps(size, w).toFixed(2).padStart(5)} GiB/s`,
+          );
         }
       }
     }
@@ -362,7 +388,9 @@ function methods(srcBuf) {
 let code = 0;
 try {
   const m = results.machine;
-  console.log(`bench/cp: ${m.cpus} CPUs (${m.model}), ${m.memGiB} GiB, kernel ${m.kernel}, node ${m.node}; work dir ${work}`);
+  console.log(
+    `bench/cp: ${m.cpus} CPUs (${m.model}), ${m.memGiB} GiB, kernel ${m.kernel}, node ${m.node}; work dir ${work}`,
+  );
   const { srcBuf } = largeFile();
   if (opts.methods) methods(srcBuf);
   smallFiles();

@@ -57,12 +57,21 @@ try {
     const ref = freshFill(i);
     const creat = seconds(() => famfs('creat', '-r', '-S', String(i + 1), '-s', String(size), file));
     const verify = seconds(() => famfs('verify', '-q', '-S', String(i + 1), '-f', file));
-    rows.push({ rep: i + 1, 'fill ref GB/s': (size / ref / 1e9).toFixed(2), 'creat -r GB/s': (size / creat / 1e9).toFixed(2), 'verify GB/s': (size / verify / 1e9).toFixed(2), 'creat/fill': (ref / creat).toFixed(2) + 'x', 'verify/fill': (ref / verify).toFixed(2) + 'x' });
+    rows.push({
+      rep: i + 1,
+      'fill ref GB/s': (size / ref / 1e9).toFixed(2),
+      'creat -r GB/s': (size / creat / 1e9).toFixed(2),
+      'verify GB/s': (size / verify / 1e9).toFixed(2),
+      'creat/fill': (ref / creat).toFixed(2) + 'x',
+      'verify/fill': (ref / verify).toFixed(2) + 'x',
+    });
   }
 } finally {
   if (mounted) famfs('umount', mpt);
   fs.rmSync(work, { recursive: true, force: true });
 }
 console.table(rows);
-console.log(`size ${size} bytes; each famfs time is the whole command (node start, mount lookup, log append, fill or check);`);
+console.log(
+  `size ${size} bytes; each famfs time is the whole command (node start, mount lookup, log append, fill or check);`,
+);
 console.log('ratios are fill-reference time over famfs time: goal >= 0.5x for both');

@@ -16,7 +16,19 @@ const { Worker, isMainThread, parentPort, workerData } = require('worker_threads
 const PKG = path.resolve(__dirname, '../../packages/fuse/dist');
 
 // Opcodes and constants of the FUSE protocol (include/uapi/linux/fuse.h).
-const OP = { LOOKUP: 1, FORGET: 2, GETATTR: 3, OPEN: 14, READ: 15, RELEASE: 18, FLUSH: 25, INIT: 26, INTERRUPT: 36, DESTROY: 38, BATCH_FORGET: 42 };
+const OP = {
+  LOOKUP: 1,
+  FORGET: 2,
+  GETATTR: 3,
+  OPEN: 14,
+  READ: 15,
+  RELEASE: 18,
+  FLUSH: 25,
+  INIT: 26,
+  INTERRUPT: 36,
+  DESTROY: 38,
+  BATCH_FORGET: 42,
+};
 const OP_NAME = Object.fromEntries(Object.entries(OP).map(([k, v]) => [v, k]));
 const ENOENT = 2;
 const ENOSYS = 38;

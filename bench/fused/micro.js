@@ -20,7 +20,11 @@ const N = i > 0 ? Number(process.argv[i + 1]) : 1_000_000;
 
 function message(opcode, nodeid, unique, body) {
   const buf = Buffer.alloc(abi.InHeader.size + body.length);
-  abi.InHeader.encodeInto({ len: buf.length, opcode, unique, nodeid, uid: 0, gid: 0, pid: 1, totalExtlen: 0, padding: 0 }, buf, 0);
+  abi.InHeader.encodeInto(
+    { len: buf.length, opcode, unique, nodeid, uid: 0, gid: 0, pid: 1, totalExtlen: 0, padding: 0 },
+    buf,
+    0,
+  );
   body.copy(buf, abi.InHeader.size);
   return buf;
 }
@@ -103,5 +107,7 @@ function floor(msg) {
 }
 const fl = time('hand-written floor (LOOKUP)', () => floor(lookup));
 const fg = time('hand-written floor (GETATTR)', () => floor(getattr));
-console.log(`per stat() (LOOKUP+GETATTR): famfs-fused ${((lk + ga) / 1000).toFixed(2)} us, floor ${((fl + fg) / 1000).toFixed(2)} us`);
+console.log(
+  `per stat() (LOOKUP+GETATTR): famfs-fused ${((lk + ga) / 1000).toFixed(2)} us, floor ${((fl + fg) / 1000).toFixed(2)} us`,
+);
 void bytes;

@@ -31,7 +31,10 @@ let stopping = null;
 
 function report(exit) {
   const counts = exit && exit.stats ? describeStats(exit.stats.requests) : {};
-  const extra = exit && exit.stats ? { fsExceptions: exit.stats.fsExceptions, replyErrors: exit.stats.replyErrors, enosys: exit.stats.enosys } : {};
+  const extra =
+    exit && exit.stats
+      ? { fsExceptions: exit.stats.fsExceptions, replyErrors: exit.stats.replyErrors, enosys: exit.stats.enosys }
+      : {};
   process.stderr.write(`${JSON.stringify({ counts, reason: exit ? exit.reason : null, ...extra })}\n`);
 }
 

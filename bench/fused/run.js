@@ -31,7 +31,14 @@ function opt(name, dflt) {
 }
 const flag = (name) => argv.includes(name);
 if (flag('--help') || flag('-h')) {
-  console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(4, 7).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  console.log(
+    fs
+      .readFileSync(__filename, 'utf8')
+      .split('\n')
+      .slice(4, 7)
+      .map((l) => l.replace(/^\/\/ ?/, ''))
+      .join('\n'),
+  );
   process.exit(0);
 }
 const SIZE = Number(opt('--size', String(1 << 30))) & ~3;
@@ -86,7 +93,8 @@ function run(cmd, args, { timeoutMs = 120000, env } = {}) {
       clearTimeout(timer);
       children.delete(child);
       if (code === 0) resolve(out);
-      else reject(new Error(`${cmd} ${args.join(' ')}: ${signal ? `killed by ${signal}` : `exit ${code}`} ${err.trim()}`));
+      else
+        reject(new Error(`${cmd} ${args.join(' ')}: ${signal ? `killed by ${signal}` : `exit ${code}`} ${err.trim()}`));
     });
   });
 }
@@ -94,7 +102,8 @@ function run(cmd, args, { timeoutMs = 120000, env } = {}) {
 function runSync(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
   if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}\n${(r.stderr || '') + (r.stdout || '')}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}\n${(r.stderr || '') + (r.stdout || '')}`);
   return r.stdout;
 }
 
@@ -306,7 +315,9 @@ function build() {
   try {
     cflags = runSync('pkg-config', ['fuse3', '--cflags', '--libs']).trim().split(/\s+/);
   } catch (e) {
-    throw new Error(`pkg-config fuse3 failed (apt-get install -y fuse3 libfuse3-dev pkg-config): ${e.message}`, { cause: e });
+    throw new Error(`pkg-config fuse3 failed (apt-get install -y fuse3 libfuse3-dev pkg-config): ${e.message}`, {
+      cause: e,
+    });
   }
   for (const [name, libs] of [
     ['ll_server', cflags],
@@ -319,7 +330,10 @@ function build() {
   // The daemon worker runs compiled JS: build libfamfs (which it imports) and famfs-fused.
   const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
   for (const pkg of ['struct', 'libfamfs', 'fuse', 'famfs-fused']) {
-    const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: path.join(ROOT, 'packages', pkg), encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], {
+      cwd: path.join(ROOT, 'packages', pkg),
+      encoding: 'utf8',
+    });
     if (r.status !== 0) {
       const dist = path.join(ROOT, 'packages', pkg, 'dist');
       if (!fs.existsSync(dist)) throw new Error(`tsc in packages/${pkg} failed:\n${r.stdout}${r.stderr}`);
@@ -332,7 +346,8 @@ function build() {
 // report
 
 function machine() {
-  const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) || [])[1] || os.cpus()[0]?.model || '?';
+  const cpu =
+    (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) || [])[1] || os.cpus()[0]?.model || '?';
   let libfuse = '?';
   try {
     libfuse = runSync('pkg-config', ['fuse3', '--modversion']).trim();
@@ -352,10 +367,32 @@ function table(results, m) {
   const gbFmt = (s) => `${s.best.toFixed(2)} GB/s`;
   const rows = [];
   const metrics = [];
-  for (const tag of ['unpinned', 'pinned']) metrics.push([`stat/s ${tag}, median (min-max)`, `stat_${tag}`, statFmt, (s) => s.median, GOAL.stat, tag === 'unpinned']);
+  for (const tag of ['unpinned', 'pinned'])
+    metrics.push([
+      `stat/s ${tag}, median (min-max)`,
+      `stat_${tag}`,
+      statFmt,
+      (s) => s.median,
+      GOAL.stat,
+      tag === 'unpinned',
+    ]);
   for (const tag of ['unpinned', 'pinned']) {
-    metrics.push([`read O_DIRECT 1 MiB ${tag}, best of ${PASSES}`, `direct_${tag}`, gbFmt, (s) => s.best, GOAL.read, false]);
-    metrics.push([`read buffered RA 1 MiB ${tag}, best of ${PASSES}`, `buffered_${tag}`, gbFmt, (s) => s.best, GOAL.read, false]);
+    metrics.push([
+      `read O_DIRECT 1 MiB ${tag}, best of ${PASSES}`,
+      `direct_${tag}`,
+      gbFmt,
+      (s) => s.best,
+      GOAL.read,
+      false,
+    ]);
+    metrics.push([
+      `read buffered RA 1 MiB ${tag}, best of ${PASSES}`,
+      `buffered_${tag}`,
+      gbFmt,
+      (s) => s.best,
+      GOAL.read,
+      false,
+    ]);
   }
   for (const [label, key, fmt, val, goal, noisy] of metrics) {
     const ratio = (X) => (C && X ? val(X[key]) / val(C[key]) : null);
@@ -370,12 +407,21 @@ function table(results, m) {
       ...(F ? [fmt(F[key]), rF === null ? '-' : `${rF.toFixed(2)}x`] : []),
     ]);
   }
-  const head = ['measurement', 'C libfuse3 ll (1 thread)', 'Node famfs-fused (worker)', 'Node/C', 'goal', ...(F ? ['Node floor (reference)', 'floor/C'] : [])];
+  const head = [
+    'measurement',
+    'C libfuse3 ll (1 thread)',
+    'Node famfs-fused (worker)',
+    'Node/C',
+    'goal',
+    ...(F ? ['Node floor (reference)', 'floor/C'] : []),
+  ];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (r) => `| ${r.map((c, i) => String(c).padEnd(w[i])).join(' | ')} |`;
   const out = [];
   out.push(`machine: ${m.nproc} vCPU, ${m.cpu}, kernel ${m.kernel}, node ${m.node}, libfuse3 ${m.libfuse3}`);
-  out.push(`file: ${SIZE} bytes; stat: ${TRIALS} trials x ${STATS} stat() (entry/attr timeout 0); reads: ${BS >> 20} MiB requests`);
+  out.push(
+    `file: ${SIZE} bytes; stat: ${TRIALS} trials x ${STATS} stat() (entry/attr timeout 0); reads: ${BS >> 20} MiB requests`,
+  );
   out.push(line(head));
   out.push(`|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`);
   for (const r of rows) out.push(line(r));
@@ -421,7 +467,8 @@ async function cleanupAll() {
 function removeBase() {
   if (!baseDir || mounts.size !== 0) return;
   try {
-    for (const d of fs.readdirSync(baseDir)) if (!mountEntries(path.join(baseDir, d)).length) fs.rmdirSync(path.join(baseDir, d));
+    for (const d of fs.readdirSync(baseDir))
+      if (!mountEntries(path.join(baseDir, d)).length) fs.rmdirSync(path.join(baseDir, d));
     fs.rmdirSync(baseDir);
     baseDir = null;
   } catch (e) {
@@ -443,7 +490,8 @@ for (const [sig, code] of [
 }
 
 async function main() {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new Error('must run as root (mount(2), /sys/class/bdi)');
+  if (typeof process.getuid === 'function' && process.getuid() !== 0)
+    throw new Error('must run as root (mount(2), /sys/class/bdi)');
   if (!fs.existsSync('/dev/fuse')) throw new Error('/dev/fuse is missing');
   const m = machine();
   log(`building (C servers/clients into ${path.relative(ROOT, BUILD)}, TypeScript dists)`);
@@ -452,10 +500,25 @@ async function main() {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'famfs-bench-fused-'));
   baseDir = base;
   const impls = [
-    { name: 'c', cmd: path.join(BUILD, 'll_server'), args: (mnt) => [mnt], env: { LL_SIZE: String(SIZE), LL_SEED: String(SEED), LL_TIMEOUT: '0' } },
-    { name: 'node', cmd: process.execPath, args: (mnt) => [path.join(HERE, 'node_server.js'), mnt, String(SIZE), String(SEED), '0'], env: {} },
+    {
+      name: 'c',
+      cmd: path.join(BUILD, 'll_server'),
+      args: (mnt) => [mnt],
+      env: { LL_SIZE: String(SIZE), LL_SEED: String(SEED), LL_TIMEOUT: '0' },
+    },
+    {
+      name: 'node',
+      cmd: process.execPath,
+      args: (mnt) => [path.join(HERE, 'node_server.js'), mnt, String(SIZE), String(SEED), '0'],
+      env: {},
+    },
     // Reference only: a hand-written Node responder on the same transport (see floor_server.js).
-    { name: 'floor', cmd: process.execPath, args: (mnt) => [path.join(HERE, 'floor_server.js'), mnt, String(SIZE), String(SEED)], env: {} },
+    {
+      name: 'floor',
+      cmd: process.execPath,
+      args: (mnt) => [path.join(HERE, 'floor_server.js'), mnt, String(SIZE), String(SEED)],
+      env: {},
+    },
   ].filter((i) => (ONLY ? i.name === ONLY : i.name !== 'floor' || !flag('--no-floor')));
   const results = [];
   try {
@@ -471,7 +534,11 @@ async function main() {
   }
   const report = table(results, m);
   console.log(report);
-  if (JSON_OUT) fs.writeFileSync(JSON_OUT, JSON.stringify({ machine: m, size: SIZE, stats: STATS, trials: TRIALS, passes: PASSES, results }, null, 2) + '\n');
+  if (JSON_OUT)
+    fs.writeFileSync(
+      JSON_OUT,
+      JSON.stringify({ machine: m, size: SIZE, stats: STATS, trials: TRIALS, passes: PASSES, results }, null, 2) + '\n',
+    );
 }
 
 main().then(

@@ -12,7 +12,11 @@ const { readFamfs, readMountedFamfs, fmapExtents, isFamfsError } = require('@fam
 
 /** 2097152 -> "2 MiB"; sizes that are not a whole number of units stay in bytes. */
 function human(n) {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]]) {
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ]) {
     if (n >= size && n % size === 0) return `${n / size} ${unit}`;
   }
   return `${n} B`;
@@ -27,7 +31,8 @@ function buildTree(snap) {
   const nodeAt = (path) => {
     let node = root;
     for (const part of path.split('/')) {
-      if (!node.children.has(part)) node.children.set(part, { name: part, dir: undefined, file: undefined, children: new Map() });
+      if (!node.children.has(part))
+        node.children.set(part, { name: part, dir: undefined, file: undefined, children: new Map() });
       node = node.children.get(part);
     }
     return node;
@@ -41,10 +46,14 @@ function fileLines(f, pad) {
   const exts = fmapExtents(f.fmap);
   const lines = [];
   if (f.fmap.kind === 'simple') {
-    exts.forEach((e, i) => lines.push(`${pad}extent ${i}: offset ${hex(e.offset)} length ${hex(e.len)} (${human(e.len)})`));
+    exts.forEach((e, i) =>
+      lines.push(`${pad}extent ${i}: offset ${hex(e.offset)} length ${hex(e.len)} (${human(e.len)})`),
+    );
   } else {
     lines.push(`${pad}interleaved: ${f.fmap.nstrips} strips, chunk ${human(f.fmap.chunkSize)}`);
-    exts.forEach((e, i) => lines.push(`${pad}strip ${i}: offset ${hex(e.offset)} length ${hex(e.len)} (${human(e.len)})`));
+    exts.forEach((e, i) =>
+      lines.push(`${pad}strip ${i}: offset ${hex(e.offset)} length ${hex(e.len)} (${human(e.len)})`),
+    );
   }
   return lines;
 }
@@ -84,13 +93,16 @@ function main(argv) {
   const sb = snap.superblock;
   const h = snap.logHeader;
   const out = [
-    `famfs on ${snap.device} (${snap.deviceKind}, ${human(snap.deviceSize)})` + (snap.mount ? ` mounted at ${snap.mount.mountpoint}` : ''),
+    `famfs on ${snap.device} (${snap.deviceKind}, ${human(snap.deviceSize)})` +
+      (snap.mount ? ` mounted at ${snap.mount.mountpoint}` : ''),
     `superblock v${sb.version}, file system ${sb.fsUuid}, master ${sb.systemUuid}; this host is ${snap.role}`,
     `log: ${human(sb.logLen)} at ${hex(sb.logOffset)}, ${h.nextIndex} of ${h.lastIndex + 1} entries in use`,
     '/',
   ];
   printNode(buildTree(snap), '', out);
-  out.push(`${snap.files.length} files, ${snap.directories.length} directories, ${snap.badEntries.length} bad entries, ${snap.treeConflicts.length} tree conflicts`);
+  out.push(
+    `${snap.files.length} files, ${snap.directories.length} directories, ${snap.badEntries.length} bad entries, ${snap.treeConflicts.length} tree conflicts`,
+  );
   for (const b of snap.badEntries) out.push(`bad entry: ${b.reason}${b.torn ? ' (torn last entry)' : ''}`);
   process.stdout.write(out.join('\n') + '\n');
   return 0;

@@ -15,7 +15,11 @@ interface Node {
 
 /** 2097152 -> "2 MiB"; sizes that are not a whole number of units stay in bytes. */
 function human(n: number): string {
-  const units: Array<[string, number]> = [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]];
+  const units: Array<[string, number]> = [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ];
   for (const [unit, size] of units) {
     if (n >= size && n % size === 0) return `${n / size} ${unit}`;
   }
@@ -49,10 +53,14 @@ function fileLines(f: SnapshotFile, pad: string): string[] {
   const lines: string[] = [];
   const exts = fmapExtents(f.fmap);
   if (f.fmap.kind === 'simple') {
-    exts.forEach((e, i) => lines.push(`${pad}extent ${i}: offset ${hex(e.offset)} length ${hex(e.len)} (${human(e.len)})`));
+    exts.forEach((e, i) =>
+      lines.push(`${pad}extent ${i}: offset ${hex(e.offset)} length ${hex(e.len)} (${human(e.len)})`),
+    );
   } else {
     lines.push(`${pad}interleaved: ${f.fmap.nstrips} strips, chunk ${human(f.fmap.chunkSize)}`);
-    exts.forEach((e, i) => lines.push(`${pad}strip ${i}: offset ${hex(e.offset)} length ${hex(e.len)} (${human(e.len)})`));
+    exts.forEach((e, i) =>
+      lines.push(`${pad}strip ${i}: offset ${hex(e.offset)} length ${hex(e.len)} (${human(e.len)})`),
+    );
   }
   return lines;
 }
@@ -94,13 +102,16 @@ function main(argv: string[]): number {
   const sb = snap.superblock;
   const h = snap.logHeader;
   const out = [
-    `famfs on ${snap.device} (${snap.deviceKind}, ${human(snap.deviceSize)})` + (mounted ? ` mounted at ${mounted.mount.mountpoint}` : ''),
+    `famfs on ${snap.device} (${snap.deviceKind}, ${human(snap.deviceSize)})` +
+      (mounted ? ` mounted at ${mounted.mount.mountpoint}` : ''),
     `superblock v${sb.version}, file system ${sb.fsUuid}, master ${sb.systemUuid}; this host is ${snap.role}`,
     `log: ${human(sb.logLen)} at ${hex(sb.logOffset)}, ${h.nextIndex} of ${h.lastIndex + 1} entries in use`,
     '/',
   ];
   printNode(buildTree(snap), '', out);
-  out.push(`${snap.files.length} files, ${snap.directories.length} directories, ${snap.badEntries.length} bad entries, ${snap.treeConflicts.length} tree conflicts`);
+  out.push(
+    `${snap.files.length} files, ${snap.directories.length} directories, ${snap.badEntries.length} bad entries, ${snap.treeConflicts.length} tree conflicts`,
+  );
   for (const b of snap.badEntries) out.push(`bad entry: ${b.reason}${b.torn ? ' (torn last entry)' : ''}`);
   process.stdout.write(out.join('\n') + '\n');
   return 0;

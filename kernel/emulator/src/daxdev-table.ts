@@ -57,7 +57,8 @@ export class DaxdevTable {
       if (slot) this.slots.set(slot.index, slot);
       if (slot?.daxErr) throw new KernelErrno(Errno.EIO, `daxdev ${slot.index} (${slot.name}) could not be claimed`);
       const flags = arg.readUInt32LE(4);
-      if (flags !== 0) this.host.warn(`DAXDEV_OPEN of daxdev ${index} with flags 0x${flags.toString(16)} (reserved: 0)`);
+      if (flags !== 0)
+        this.host.warn(`DAXDEV_OPEN of daxdev ${index} with flags 0x${flags.toString(16)} (reserved: 0)`);
     } catch (e) {
       if (e instanceof KernelErrno) this.pushes.push({ index, answer: e.code });
       throw e;

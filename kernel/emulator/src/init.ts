@@ -17,12 +17,42 @@ const MAX_PAGES_LIMIT = 256;
 /** What fuse_new_init() offers on a current kernel (§4.4), without PASSTHROUGH and OVER_IO_URING. */
 export const KERNEL_OFFER: bigint = (
   [
-    'ASYNC_READ', 'POSIX_LOCKS', 'ATOMIC_O_TRUNC', 'EXPORT_SUPPORT', 'BIG_WRITES', 'DONT_MASK', 'SPLICE_WRITE',
-    'SPLICE_MOVE', 'SPLICE_READ', 'FLOCK_LOCKS', 'HAS_IOCTL_DIR', 'AUTO_INVAL_DATA', 'DO_READDIRPLUS',
-    'READDIRPLUS_AUTO', 'ASYNC_DIO', 'WRITEBACK_CACHE', 'NO_OPEN_SUPPORT', 'PARALLEL_DIROPS', 'HANDLE_KILLPRIV',
-    'POSIX_ACL', 'ABORT_ERROR', 'MAX_PAGES', 'CACHE_SYMLINKS', 'NO_OPENDIR_SUPPORT', 'EXPLICIT_INVAL_DATA',
-    'HANDLE_KILLPRIV_V2', 'SETXATTR_EXT', 'INIT_EXT', 'SECURITY_CTX', 'CREATE_SUPP_GROUP', 'HAS_EXPIRE_ONLY',
-    'DIRECT_IO_ALLOW_MMAP', 'NO_EXPORT_SUPPORT', 'HAS_RESEND', 'ALLOW_IDMAP', 'REQUEST_TIMEOUT',
+    'ASYNC_READ',
+    'POSIX_LOCKS',
+    'ATOMIC_O_TRUNC',
+    'EXPORT_SUPPORT',
+    'BIG_WRITES',
+    'DONT_MASK',
+    'SPLICE_WRITE',
+    'SPLICE_MOVE',
+    'SPLICE_READ',
+    'FLOCK_LOCKS',
+    'HAS_IOCTL_DIR',
+    'AUTO_INVAL_DATA',
+    'DO_READDIRPLUS',
+    'READDIRPLUS_AUTO',
+    'ASYNC_DIO',
+    'WRITEBACK_CACHE',
+    'NO_OPEN_SUPPORT',
+    'PARALLEL_DIROPS',
+    'HANDLE_KILLPRIV',
+    'POSIX_ACL',
+    'ABORT_ERROR',
+    'MAX_PAGES',
+    'CACHE_SYMLINKS',
+    'NO_OPENDIR_SUPPORT',
+    'EXPLICIT_INVAL_DATA',
+    'HANDLE_KILLPRIV_V2',
+    'SETXATTR_EXT',
+    'INIT_EXT',
+    'SECURITY_CTX',
+    'CREATE_SUPP_GROUP',
+    'HAS_EXPIRE_ONLY',
+    'DIRECT_IO_ALLOW_MMAP',
+    'NO_EXPORT_SUPPORT',
+    'HAS_RESEND',
+    'ALLOW_IDMAP',
+    'REQUEST_TIMEOUT',
   ] as const
 ).reduce((acc, n) => acc | initFlag(InitBit[n]), 0n);
 
@@ -116,9 +146,8 @@ export function readInitReply(p: Buffer, offer: InitOffer): InitOutcome | string
       notes.push('famfs connection negotiated ATOMIC_O_TRUNC: O_TRUNC opens would reach famfs files (§1.9)');
     }
   }
-  const maxPages = flags & initFlag(InitBit.MAX_PAGES)
-    ? Math.min(MAX_PAGES_LIMIT, Math.max(1, out.maxPages))
-    : DEFAULT_MAX_PAGES;
+  const maxPages =
+    flags & initFlag(InitBit.MAX_PAGES) ? Math.min(MAX_PAGES_LIMIT, Math.max(1, out.maxPages)) : DEFAULT_MAX_PAGES;
   const conn: NegotiatedConnection = {
     major: out.major,
     minor: out.minor,

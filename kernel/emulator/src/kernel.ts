@@ -149,7 +149,13 @@ export class FamfsKernelEmulator {
     });
     this.link.setIoctl?.((request, arg) => this.ioctl(request, arg));
     this.inodes.set(FUSE_ROOT_ID, {
-      nodeid: FUSE_ROOT_ID, generation: 0, mode: S_IFDIR | 0o755, size: 0n, nlookup: 1, metaError: false, opens: 0,
+      nodeid: FUSE_ROOT_ID,
+      generation: 0,
+      mode: S_IFDIR | 0o755,
+      size: 0n,
+      nlookup: 1,
+      metaError: false,
+      opens: 0,
     });
   }
 
@@ -376,8 +382,22 @@ export class FamfsKernelEmulator {
 
   private rootAttr(): AttrValue {
     return {
-      ino: 1, size: 0, blocks: 0, atime: 0, mtime: 0, ctime: 0, atimensec: 0, mtimensec: 0, ctimensec: 0,
-      mode: S_IFDIR | 0o755, nlink: 2, uid: 0, gid: 0, rdev: 0, blksize: 4096, flags: 0,
+      ino: 1,
+      size: 0,
+      blocks: 0,
+      atime: 0,
+      mtime: 0,
+      ctime: 0,
+      atimensec: 0,
+      mtimensec: 0,
+      ctimensec: 0,
+      mode: S_IFDIR | 0o755,
+      nlink: 2,
+      uid: 0,
+      gid: 0,
+      rdev: 0,
+      blksize: 4096,
+      flags: 0,
     };
   }
 
@@ -669,7 +689,13 @@ export class FamfsKernelEmulator {
     while (done < length) {
       const size = Math.min(length - done, conn.maxPages * PAGE_SIZE);
       const readIn = ReadIn.encode({
-        fh: h.fh, offset: offset + done, size, readFlags: 0, lockOwner: 0n, flags: h.flags, padding: 0,
+        fh: h.fh,
+        offset: offset + done,
+        size,
+        readFlags: 0,
+        lockOwner: 0n,
+        flags: h.flags,
+        padding: 0,
       });
       const p = this.request(Opcode.READ, h.nodeid, readIn, { size });
       chunks.push(Buffer.from(p));
@@ -685,7 +711,13 @@ export class FamfsKernelEmulator {
     while (done < data.length) {
       const size = Math.min(data.length - done, conn.maxWrite);
       const writeIn = WriteIn.encode({
-        fh: h.fh, offset: offset + done, size, writeFlags: 0, lockOwner: 0n, flags: h.flags, padding: 0,
+        fh: h.fh,
+        offset: offset + done,
+        size,
+        writeFlags: 0,
+        lockOwner: 0n,
+        flags: h.flags,
+        padding: 0,
       });
       const body = Buffer.concat([writeIn, data.subarray(done, done + size)]);
       const n = WriteOut.decode(this.request(Opcode.WRITE, h.nodeid, body)).size;

@@ -36,7 +36,7 @@ export class Prng {
   int(n: number): number {
     if (n <= 0) return 0;
     if (n <= 0x1_0000_0000) return Math.floor((this.u32() / 0x1_0000_0000) * n);
-    return Math.floor((this.u32() * 0x1_0000_0000 + this.u32()) / 2 ** 64 * n);
+    return Math.floor(((this.u32() * 0x1_0000_0000 + this.u32()) / 2 ** 64) * n);
   }
 
   /** A uniform 64-bit value. */

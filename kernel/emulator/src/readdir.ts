@@ -33,7 +33,7 @@ export interface DirPaging {
 /** The records of one READDIR reply up to the first it cannot read (a trailing partial record is ignored). */
 export function direntsOf(page: Buffer, strict: boolean): { records: DirRecord[]; problem?: string } {
   const records: DirRecord[] = [];
-  for (let at = 0; at + Dirent.size <= page.length; ) {
+  for (let at = 0; at + Dirent.size <= page.length;) {
     const d = Dirent.decode(page, at);
     if (d.namelen < 1 || (strict && d.namelen > FUSE_NAME_MAX)) {
       return strict ? { records, problem: `READDIR record with namelen ${d.namelen}` } : { records };

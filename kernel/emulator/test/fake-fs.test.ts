@@ -5,19 +5,19 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  DT_DIR,
-  DT_REG,
-  Errno,
-  FileSystem,
-  FuseErrno,
-  FUSE_ROOT_ID,
-  makeAttr,
-  S_IFDIR,
-  S_IFREG,
-} from '@famfs/fuse';
+import { DT_DIR, DT_REG, Errno, FileSystem, FuseErrno, FUSE_ROOT_ID, makeAttr, S_IFDIR, S_IFREG } from '@famfs/fuse';
 import type { DirEntry, EntryParam } from '@famfs/fuse';
-import { buildFmapBlob, emulateMount, EmulatorProtocolError, errnoOf, FmapSpec, O_RDONLY, O_RDWR, parseFmap, fileOffsetToDax } from '../src';
+import {
+  buildFmapBlob,
+  emulateMount,
+  EmulatorProtocolError,
+  errnoOf,
+  FmapSpec,
+  O_RDONLY,
+  O_RDWR,
+  parseFmap,
+  fileOffsetToDax,
+} from '../src';
 import { KernelHang, KernelOops } from '../src';
 import { cleanupTempDirs, expectedFileBytes, fillPattern, Layout, MiB, patternRange, readAt, tempDir } from './helpers';
 
@@ -34,11 +34,26 @@ const DEV_SIZE = 64 * MiB;
 
 /** Good files: their layout (for the independent reference map) and size. */
 const SIMPLE: { layout: Layout; size: number } = {
-  layout: { kind: 'simple', extents: [{ offset: 4 * MiB, len: 2 * MiB }, { offset: 10 * MiB, len: 4 * MiB }, { offset: 20 * MiB, len: 2 * MiB }] },
+  layout: {
+    kind: 'simple',
+    extents: [
+      { offset: 4 * MiB, len: 2 * MiB },
+      { offset: 10 * MiB, len: 4 * MiB },
+      { offset: 20 * MiB, len: 2 * MiB },
+    ],
+  },
   size: 7 * MiB + 12345,
 };
 const INTER: { layout: Layout; size: number } = {
-  layout: { kind: 'interleaved', chunk: 2 * MiB, strips: [{ offset: 32 * MiB, len: 4 * MiB }, { offset: 40 * MiB, len: 4 * MiB }, { offset: 48 * MiB, len: 4 * MiB }] },
+  layout: {
+    kind: 'interleaved',
+    chunk: 2 * MiB,
+    strips: [
+      { offset: 32 * MiB, len: 4 * MiB },
+      { offset: 40 * MiB, len: 4 * MiB },
+      { offset: 48 * MiB, len: 4 * MiB },
+    ],
+  },
   size: 11 * MiB + 777,
 };
 
@@ -50,28 +65,102 @@ function specOf(f: { layout: Layout; size: number }): FmapSpec {
 const ok = { offset: 4 * MiB, len: 2 * MiB };
 /** Bad fmaps: path -> [what the daemon answers, errno open(2) must fail with]. */
 const BAD: Record<string, [Buffer | (() => never), number]> = {
-  'too-many-extents': [buildFmapBlob({ fileSize: 2 * MiB, simple: Array.from({ length: 33 }, (_, i) => ({ offset: (4 + 2 * i) * MiB, len: 2 * MiB })) }), Errno.ERANGE],
+  'too-many-extents': [
+    buildFmapBlob({
+      fileSize: 2 * MiB,
+      simple: Array.from({ length: 33 }, (_, i) => ({ offset: (4 + 2 * i) * MiB, len: 2 * MiB })),
+    }),
+    Errno.ERANGE,
+  ],
   'zero-extents': [buildFmapBlob({ fileSize: 2 * MiB, simple: [ok], nextents: 0 }), Errno.ERANGE],
-  'nextents-checked-before-type': [buildFmapBlob({ fileSize: 2 * MiB, simple: [ok], nextents: 0, extType: 7 }), Errno.ERANGE],
+  'nextents-checked-before-type': [
+    buildFmapBlob({ fileSize: 2 * MiB, simple: [ok], nextents: 0, extType: 7 }),
+    Errno.ERANGE,
+  ],
   'bad-ext-type': [buildFmapBlob({ fileSize: 2 * MiB, simple: [ok], extType: 2 }), Errno.EINVAL],
-  'chunk-not-2mib': [buildFmapBlob({ fileSize: 4 * MiB, interleaved: [{ chunkSize: 3 * MiB, nbytes: 4 * MiB, strips: [ok, { offset: 8 * MiB, len: 2 * MiB }] }] }), Errno.EINVAL],
-  'chunk-4k': [buildFmapBlob({ fileSize: 4 * MiB, interleaved: [{ chunkSize: 4096, nbytes: 4 * MiB, strips: [ok, { offset: 8 * MiB, len: 2 * MiB }] }] }), Errno.EINVAL],
+  'chunk-not-2mib': [
+    buildFmapBlob({
+      fileSize: 4 * MiB,
+      interleaved: [{ chunkSize: 3 * MiB, nbytes: 4 * MiB, strips: [ok, { offset: 8 * MiB, len: 2 * MiB }] }],
+    }),
+    Errno.EINVAL,
+  ],
+  'chunk-4k': [
+    buildFmapBlob({
+      fileSize: 4 * MiB,
+      interleaved: [{ chunkSize: 4096, nbytes: 4 * MiB, strips: [ok, { offset: 8 * MiB, len: 2 * MiB }] }],
+    }),
+    Errno.EINVAL,
+  ],
   'short-reply-simple': [buildFmapBlob({ fileSize: 2 * MiB, simple: [ok, ok], nextents: 3 }), Errno.EINVAL],
-  'short-reply-strips': [buildFmapBlob({ fileSize: 2 * MiB, interleaved: [{ nstrips: 3, chunkSize: 2 * MiB, nbytes: 2 * MiB, strips: [ok, ok] }] }), Errno.EINVAL],
-  'short-reply-iext': [buildFmapBlob({ fileSize: 2 * MiB, interleaved: [{ chunkSize: 2 * MiB, nbytes: 2 * MiB, strips: [ok] }], nextents: 2 }), Errno.EINVAL],
+  'short-reply-strips': [
+    buildFmapBlob({
+      fileSize: 2 * MiB,
+      interleaved: [{ nstrips: 3, chunkSize: 2 * MiB, nbytes: 2 * MiB, strips: [ok, ok] }],
+    }),
+    Errno.EINVAL,
+  ],
+  'short-reply-iext': [
+    buildFmapBlob({
+      fileSize: 2 * MiB,
+      interleaved: [{ chunkSize: 2 * MiB, nbytes: 2 * MiB, strips: [ok] }],
+      nextents: 2,
+    }),
+    Errno.EINVAL,
+  ],
   'short-header': [Buffer.alloc(20), Errno.EINVAL],
   'empty-reply': [Buffer.alloc(0), Errno.EINVAL],
-  'nbytes-zero': [buildFmapBlob({ fileSize: 2 * MiB, interleaved: [{ chunkSize: 2 * MiB, nbytes: 0, strips: [ok] }] }), Errno.EINVAL],
-  'nstrips-zero': [buildFmapBlob({ fileSize: 0, interleaved: [{ nstrips: 0, chunkSize: 2 * MiB, nbytes: 2 * MiB, strips: [] }] }), Errno.EINVAL],
-  'nstrips-33': [buildFmapBlob({ fileSize: 2 * MiB, interleaved: [{ chunkSize: 2 * MiB, nbytes: 2 * MiB, strips: Array.from({ length: 33 }, (_, i) => ({ offset: (4 + 2 * i) * MiB, len: 2 * MiB })) }] }), Errno.EINVAL],
+  'nbytes-zero': [
+    buildFmapBlob({ fileSize: 2 * MiB, interleaved: [{ chunkSize: 2 * MiB, nbytes: 0, strips: [ok] }] }),
+    Errno.EINVAL,
+  ],
+  'nstrips-zero': [
+    buildFmapBlob({ fileSize: 0, interleaved: [{ nstrips: 0, chunkSize: 2 * MiB, nbytes: 2 * MiB, strips: [] }] }),
+    Errno.EINVAL,
+  ],
+  'nstrips-33': [
+    buildFmapBlob({
+      fileSize: 2 * MiB,
+      interleaved: [
+        {
+          chunkSize: 2 * MiB,
+          nbytes: 2 * MiB,
+          strips: Array.from({ length: 33 }, (_, i) => ({ offset: (4 + 2 * i) * MiB, len: 2 * MiB })),
+        },
+      ],
+    }),
+    Errno.EINVAL,
+  ],
   'devindex-1': [buildFmapBlob({ fileSize: 2 * MiB, simple: [{ ...ok, devIndex: 1 }] }), Errno.EINVAL],
   'devindex-out-of-table': [buildFmapBlob({ fileSize: 2 * MiB, simple: [{ ...ok, devIndex: 24 }] }), Errno.EINVAL],
-  'offset-unaligned': [buildFmapBlob({ fileSize: 2 * MiB, simple: [{ offset: 4 * MiB + 4096, len: 2 * MiB }] }), Errno.EINVAL],
+  'offset-unaligned': [
+    buildFmapBlob({ fileSize: 2 * MiB, simple: [{ offset: 4 * MiB + 4096, len: 2 * MiB }] }),
+    Errno.EINVAL,
+  ],
   'len-unaligned': [buildFmapBlob({ fileSize: 4096, simple: [{ offset: 4 * MiB, len: 4096 }] }), Errno.EINVAL],
-  'extents-short-of-size': [buildFmapBlob({ fileSize: 4 * MiB + 1, simple: [ok, { offset: 8 * MiB, len: 2 * MiB }] }), Errno.EINVAL],
-  'strips-short-of-size': [buildFmapBlob({ fileSize: 6 * MiB, interleaved: [{ chunkSize: 2 * MiB, nbytes: 6 * MiB, strips: [ok, { offset: 8 * MiB, len: 2 * MiB }] }] }), Errno.EINVAL],
-  'daemon-eperm': [() => { throw new FuseErrno(Errno.EPERM); }, Errno.EPERM],
-  'daemon-enodata': [() => { throw new FuseErrno(Errno.ENODATA); }, Errno.ENODATA],
+  'extents-short-of-size': [
+    buildFmapBlob({ fileSize: 4 * MiB + 1, simple: [ok, { offset: 8 * MiB, len: 2 * MiB }] }),
+    Errno.EINVAL,
+  ],
+  'strips-short-of-size': [
+    buildFmapBlob({
+      fileSize: 6 * MiB,
+      interleaved: [{ chunkSize: 2 * MiB, nbytes: 6 * MiB, strips: [ok, { offset: 8 * MiB, len: 2 * MiB }] }],
+    }),
+    Errno.EINVAL,
+  ],
+  'daemon-eperm': [
+    () => {
+      throw new FuseErrno(Errno.EPERM);
+    },
+    Errno.EPERM,
+  ],
+  'daemon-enodata': [
+    () => {
+      throw new FuseErrno(Errno.ENODATA);
+    },
+    Errno.ENODATA,
+  ],
 };
 
 /** Accepted by V10 (0 is a multiple of 2 MiB), then divided by at the first access. */
@@ -97,7 +186,14 @@ class FakeFamfs implements FileSystem {
   fmapCalls = 0;
   daxdevCalls: number[] = [];
   constructor(readonly devPath: string) {
-    this.nodes.set(FUSE_ROOT_ID, { id: FUSE_ROOT_ID, parent: FUSE_ROOT_ID, name: '', dir: true, size: 0, children: new Map() });
+    this.nodes.set(FUSE_ROOT_ID, {
+      id: FUSE_ROOT_ID,
+      parent: FUSE_ROOT_ID,
+      name: '',
+      dir: true,
+      size: 0,
+      children: new Map(),
+    });
     const bad = this.add(FUSE_ROOT_ID, 'bad', true, 0);
     const sub = this.add(FUSE_ROOT_ID, 'dir', true, 0);
     this.add(FUSE_ROOT_ID, 'simple.bin', false, SIMPLE.size, buildFmapBlob(specOf(SIMPLE)));
@@ -117,7 +213,10 @@ class FakeFamfs implements FileSystem {
     return n;
   }
   private entry(n: Node): EntryParam {
-    return { nodeid: n.id, attr: makeAttr({ ino: n.id, mode: n.dir ? S_IFDIR | 0o755 : S_IFREG | 0o644, size: n.size }) };
+    return {
+      nodeid: n.id,
+      attr: makeAttr({ ino: n.id, mode: n.dir ? S_IFDIR | 0o755 : S_IFREG | 0o644, size: n.size }),
+    };
   }
   init() {
     return { famfs: true };
@@ -142,7 +241,9 @@ class FakeFamfs implements FileSystem {
   }
   readdir(req: { header: { nodeid: number }; offset: number }): DirEntry[] {
     const kids = [...this.node(req.header.nodeid).children.values()].map((id) => this.node(id));
-    return kids.slice(req.offset).map((n, i) => ({ name: n.name, ino: n.id, off: req.offset + i + 1, type: n.dir ? DT_DIR : DT_REG }));
+    return kids
+      .slice(req.offset)
+      .map((n, i) => ({ name: n.name, ino: n.id, off: req.offset + i + 1, type: n.dir ? DT_DIR : DT_REG }));
   }
   getFmap(req: { header: { nodeid: number } }): Buffer {
     this.fmapCalls++;
@@ -179,16 +280,25 @@ function setup(fake?: FakeFamfs, opts: Parameters<typeof emulateMount>[1] = {}) 
 describe('fmap parsing and offset arithmetic (pure)', () => {
   test('the worked example of §2.3: 4 strips, 2 MiB chunks', () => {
     const strips = [0, 1, 2, 3].map((i) => ({ offset: (100 + 10 * i) * MiB, len: 6 * MiB }));
-    const f = parseFmap(buildFmapBlob({ fileSize: 24 * MiB, interleaved: [{ chunkSize: 2 * MiB, nbytes: 24 * MiB, strips }] }), { maxExtents: 32, maxStrips: 32 });
+    const f = parseFmap(
+      buildFmapBlob({ fileSize: 24 * MiB, interleaved: [{ chunkSize: 2 * MiB, nbytes: 24 * MiB, strips }] }),
+      { maxExtents: 32, maxStrips: 32 },
+    );
     // file offset 15 MiB: chunk 7, strip 3, stripe 1 -> 3 MiB into strip 3.
     expect(fileOffsetToDax(f, BigInt(15 * MiB), 1n)).toMatchObject({ devOffset: BigInt(130 * MiB + 3 * MiB) });
     // file offset 4 MiB: chunk 2, strip 2, offset 0.
-    expect(fileOffsetToDax(f, BigInt(4 * MiB), BigInt(8 * MiB))).toEqual({ devIndex: 0, devOffset: BigInt(120 * MiB), length: BigInt(2 * MiB) });
+    expect(fileOffsetToDax(f, BigInt(4 * MiB), BigInt(8 * MiB))).toEqual({
+      devIndex: 0,
+      devOffset: BigInt(120 * MiB),
+      length: BigInt(2 * MiB),
+    });
     expect(fileOffsetToDax(f, BigInt(24 * MiB), 1n)).toBeNull();
   });
   test('rfc profile limits: 3 extents is ERANGE', () => {
     const blob = buildFmapBlob({ fileSize: 2 * MiB, simple: [ok, ok, ok] });
-    expect(() => parseFmap(blob, { maxExtents: 2, maxStrips: 16 })).toThrow(expect.objectContaining({ errno: Errno.ERANGE, rule: 'nextents-range' }));
+    expect(() => parseFmap(blob, { maxExtents: 2, maxStrips: 16 })).toThrow(
+      expect.objectContaining({ errno: Errno.ERANGE, rule: 'nextents-range' }),
+    );
   });
 });
 
@@ -197,7 +307,15 @@ describe('good fmaps: open, read and write through the device', () => {
     const { kernel, dev, fsys } = setup();
     const h = kernel.open('/simple.bin');
     expect(kernel.inode(h.nodeid)!.fmap).toMatchObject({ extType: 'simple', fileSize: BigInt(SIMPLE.size) });
-    for (const [off, len] of [[0, 100], [2 * MiB - 10, 20], [6 * MiB - 5, 10], [0, SIMPLE.size], [SIMPLE.size - 3, 100], [SIMPLE.size, 10], [SIMPLE.size + 5 * MiB, 10]]) {
+    for (const [off, len] of [
+      [0, 100],
+      [2 * MiB - 10, 20],
+      [6 * MiB - 5, 10],
+      [0, SIMPLE.size],
+      [SIMPLE.size - 3, 100],
+      [SIMPLE.size, 10],
+      [SIMPLE.size + 5 * MiB, 10],
+    ]) {
       const got = kernel.read(h, off, len);
       const n = Math.max(0, Math.min(len, SIMPLE.size - off));
       expect(got.length).toBe(n);

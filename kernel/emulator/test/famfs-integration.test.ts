@@ -23,7 +23,12 @@ const MODULE = path.resolve(__dirname, '../../../packages/famfs-fused/src/famfs/
 const MASTER = Buffer.from('303132333435363738393a3b3c3d3e3f', 'hex');
 const GiB = 1024 * MiB;
 
-type FamfsCtor = new (options: { shadow: string; daxdev?: string; abi?: string; log?: (m: string) => void }) => FileSystem;
+type FamfsCtor = new (options: {
+  shadow: string;
+  daxdev?: string;
+  abi?: string;
+  log?: (m: string) => void;
+}) => FileSystem;
 
 function loadFamfs(): { ctor?: FamfsCtor; reason?: string } {
   if (!fs.existsSync(MODULE)) return { reason: `${MODULE} does not exist yet` };
@@ -44,8 +49,13 @@ if (!loaded.ctor) {
 const maybe = loaded.ctor ? describe : describe.skip;
 
 function layoutOf(e: FileEntry): Layout {
-  if (e.fmap.kind === 'simple') return { kind: 'simple', extents: e.fmap.extents.map((x) => ({ offset: x.offset, len: x.len })) };
-  return { kind: 'interleaved', chunk: e.fmap.chunkSize, strips: e.fmap.strips.map((x) => ({ offset: x.offset, len: x.len })) };
+  if (e.fmap.kind === 'simple')
+    return { kind: 'simple', extents: e.fmap.extents.map((x) => ({ offset: x.offset, len: x.len })) };
+  return {
+    kind: 'interleaved',
+    chunk: e.fmap.chunkSize,
+    strips: e.fmap.strips.map((x) => ({ offset: x.offset, len: x.len })),
+  };
 }
 
 maybe('FamfsFileSystem behind the emulated famfs kernel', () => {
@@ -75,7 +85,15 @@ maybe('FamfsFileSystem behind the emulated famfs kernel', () => {
         mode: 0o644,
         uid: 0,
         gid: 0,
-        fmap: { kind: 'interleaved', nstrips: 2, chunkSize: 2 * MiB, strips: [{ devIndex: 0, offset: 1 * GiB, len: 4 * MiB }, { devIndex: 0, offset: 2 * GiB, len: 4 * MiB }] },
+        fmap: {
+          kind: 'interleaved',
+          nstrips: 2,
+          chunkSize: 2 * MiB,
+          strips: [
+            { devIndex: 0, offset: 1 * GiB, len: 4 * MiB },
+            { devIndex: 0, offset: 2 * GiB, len: 4 * MiB },
+          ],
+        },
       };
       s.appendRaw(inter);
       entries.push(inter);
@@ -89,7 +107,9 @@ maybe('FamfsFileSystem behind the emulated famfs kernel', () => {
     for (const e of [...entries, superblockMetaEntry(), logMetaEntry(8 * MiB, 'master')]) {
       layouts.set(`/${e.path}`, { layout: layoutOf(e), size: e.size });
       // Known bytes in each file's extents (the superblock and log keep their real contents).
-      if (!e.path.startsWith('.meta')) for (const x of e.fmap.kind === 'simple' ? e.fmap.extents : e.fmap.strips) fillPattern(dev, x.offset, x.offset + x.len);
+      if (!e.path.startsWith('.meta'))
+        for (const x of e.fmap.kind === 'simple' ? e.fmap.extents : e.fmap.strips)
+          fillPattern(dev, x.offset, x.offset + x.len);
     }
   });
 
@@ -110,7 +130,9 @@ maybe('FamfsFileSystem behind the emulated famfs kernel', () => {
       const h = kernel.open(f);
       const got = kernel.read(h, 0, want!.size + 4096);
       expect(got.length).toBe(want!.size);
-      const expected = f.startsWith('/.meta') ? readAt(dev, (want!.layout as { extents: { offset: number }[] }).extents[0].offset, want!.size) : expectedFileBytes(want!.layout, 0, want!.size);
+      const expected = f.startsWith('/.meta')
+        ? readAt(dev, (want!.layout as { extents: { offset: number }[] }).extents[0].offset, want!.size)
+        : expectedFileBytes(want!.layout, 0, want!.size);
       expect(got.equals(expected)).toBe(true);
       kernel.release(h);
     }
@@ -121,7 +143,14 @@ maybe('FamfsFileSystem behind the emulated famfs kernel', () => {
     const { kernel, session } = mount();
     expect(session.negotiated?.famfs).toBe(true);
     const files = readEverything(kernel);
-    expect(files).toEqual(['/.meta/.log', '/.meta/.superblock', '/a.bin', '/sub/b.bin', '/sub/deeper/tiny.txt', '/sub/inter.bin']);
+    expect(files).toEqual([
+      '/.meta/.log',
+      '/.meta/.superblock',
+      '/a.bin',
+      '/sub/b.bin',
+      '/sub/deeper/tiny.txt',
+      '/sub/inter.bin',
+    ]);
     readEverything(kernel); // second round: all cached
     expect(kernel.count('GET_FMAP')).toBe(files.length);
     expect([...kernel.fmapRequests.values()].every((n) => n === 1)).toBe(true);
@@ -156,7 +185,9 @@ maybe('FamfsFileSystem behind the emulated famfs kernel', () => {
     const { kernel, session } = mount();
     readEverything(kernel);
     const r = fuzzSession(session, { count: 10_000, seed: 0xfa4f5 });
-    console.log(`famfs fuzz: ${JSON.stringify({ famfs: r.famfs, outcomes: r.outcomes, probes: r.probes, baseline: r.baseline.entries, errnos: r.errnos, violations: r.violations.slice(0, 10) })}`);
+    console.log(
+      `famfs fuzz: ${JSON.stringify({ famfs: r.famfs, outcomes: r.outcomes, probes: r.probes, baseline: r.baseline.entries, errnos: r.errnos, violations: r.violations.slice(0, 10) })}`,
+    );
     expect(r.famfs).toBe(true);
     expect(r.violations).toEqual([]);
     expect(r.baseline.mismatches).toEqual([]);
@@ -182,7 +213,6 @@ maybe('FamfsFileSystem behind the emulated famfs kernel', () => {
     expect(m.kernel.daxdevPushes.map((p) => p.answer)).toEqual(['EBADF', 'OK']); // the probe, then daxdev 0
     const r = fuzzSession(m.session, { count: 5_000, seed: 0x9054, profile: 'push' });
     const summary = { outcomes: r.outcomes, errnos: r.errnos, violations: r.violations.slice(0, 10) };
-    // eslint-disable-next-line no-console
     console.log(`push fuzz: ${JSON.stringify(summary)}`);
     expect(r.famfs).toBe(true);
     expect(r.violations).toEqual([]);

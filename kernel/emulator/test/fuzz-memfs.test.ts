@@ -37,7 +37,9 @@ test('10,000 fuzz requests against memfs, then normal requests answer correctly'
   const { kernel, session } = mount();
   checkNormal(kernel);
   const r = fuzzSession(session, { count: 10_000, seed: 0x5eed });
-  console.log(`memfs fuzz: ${JSON.stringify({ outcomes: r.outcomes, probes: r.probes, baseline: r.baseline.entries, errnos: r.errnos })}`);
+  console.log(
+    `memfs fuzz: ${JSON.stringify({ outcomes: r.outcomes, probes: r.probes, baseline: r.baseline.entries, errnos: r.errnos })}`,
+  );
   expect(r.violations).toEqual([]);
   expect(r.violationCount).toBe(0);
   expect(r.baseline.mismatches).toEqual([]);

@@ -80,7 +80,7 @@ export function devOffsetOf(layout: Layout, fileOffset: number): number {
 export function expectedFileBytes(layout: Layout, off: number, len: number): Buffer {
   // Extents, strips and chunks are 2 MiB multiples, so each 4 KiB page of the file is contiguous on the device.
   const parts: Buffer[] = [];
-  for (let i = 0; i < len; ) {
+  for (let i = 0; i < len;) {
     const run = Math.min(len - i, 4096 - ((off + i) % 4096));
     parts.push(patternRange(devOffsetOf(layout, off + i), run));
     i += run;

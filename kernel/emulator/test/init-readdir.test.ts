@@ -19,11 +19,16 @@ describe('READDIR pages', () => {
     for (const strict of [true, false]) {
       const read = (offset: number): Buffer | null => pages[offset === 0 ? 0 : offset === 3 ? 1 : 2] ?? null;
       const r = pageDirectory({ strict, maxRounds: 10, read });
-      expect(r).toEqual({ entries: [{ name: 'a', ino: 7, type: 8, off: 3 }, { name: 'b', ino: 7, type: 8, off: 4 }] });
+      expect(r).toEqual({
+        entries: [
+          { name: 'a', ino: 7, type: 8, off: 3 },
+          { name: 'b', ino: 7, type: 8, off: 4 },
+        ],
+      });
     }
   });
 
-  test('a slash in a name or a namelen of 0 is the kernel\'s EIO, the baseline reads on or stops', () => {
+  test("a slash in a name or a namelen of 0 is the kernel's EIO, the baseline reads on or stops", () => {
     const slash = Buffer.concat([dirent('a/b', 1), dirent('c', 2)]);
     expect(direntsOf(slash, true).problem).toBe("READDIR name contains '/'");
     expect(direntsOf(slash, false).records.map((r) => r.name)).toEqual(['a/b', 'c']);
@@ -50,9 +55,20 @@ describe('INIT replies', () => {
   const famfsBit = initFlag(profile.initFlagBit);
   const reply = (flags: bigint, bytes = InitOut.size): Buffer =>
     InitOut.encode({
-      major: 7, minor: 45, maxReadahead: 0, flags: Number(flags & 0xffffffffn), maxBackground: 0,
-      congestionThreshold: 0, maxWrite: 1 << 20, timeGran: 1, maxPages: 256, mapAlignment: 0,
-      flags2: Number(flags >> 32n), maxStackDepth: 0, requestTimeout: 0, unused: Buffer.alloc(0),
+      major: 7,
+      minor: 45,
+      maxReadahead: 0,
+      flags: Number(flags & 0xffffffffn),
+      maxBackground: 0,
+      congestionThreshold: 0,
+      maxWrite: 1 << 20,
+      timeGran: 1,
+      maxPages: 256,
+      mapAlignment: 0,
+      flags2: Number(flags >> 32n),
+      maxStackDepth: 0,
+      requestTimeout: 0,
+      unused: Buffer.alloc(0),
     }).subarray(0, bytes);
 
   test('famfs only when offered and echoed with FUSE_INIT_EXT', () => {

@@ -94,7 +94,14 @@ beforeAll(() => {
 
 function mount(o: { kernel?: EmulatorOptions; session?: string; fs?: Partial<FamfsFsOptions> } = {}) {
   const logs: string[] = [];
-  const famfs = new FamfsFileSystem({ shadow, daxdev: dev, serve: 'shadow', abi: 'auto', log: (m) => logs.push(m), ...o.fs });
+  const famfs = new FamfsFileSystem({
+    shadow,
+    daxdev: dev,
+    serve: 'shadow',
+    abi: 'auto',
+    log: (m) => logs.push(m),
+    ...o.fs,
+  });
   const kernelOptions: EmulatorOptions = { profile: 'push', allowFileDaxdev: true, ...o.kernel };
   const m = emulateMount(famfs, { session: { profile: o.session ?? 'auto' }, kernel: kernelOptions });
   m.kernel.init();

@@ -17,7 +17,10 @@ export interface CommandSpec {
 
 export function commandHelp(prog: string, c: CommandSpec): string {
   const L = [`Usage: ${prog} ${c.name} [options] ${c.args}`.trimEnd(), '', c.summary, '', 'Options:'];
-  const opts: Array<[string, string]> = [...c.options, [c.helpShort === false ? '--help' : '-h, --help', 'Show this help']];
+  const opts: Array<[string, string]> = [
+    ...c.options,
+    [c.helpShort === false ? '--help' : '-h, --help', 'Show this help'],
+  ];
   const width = Math.max(...opts.map(([f]) => f.length)) + 2;
   for (const [flags, desc] of opts) L.push(`  ${flags.padEnd(width)}${desc}`);
   if (c.examples?.length) L.push('', 'Examples:', ...c.examples.map((e) => `  ${e}`));

@@ -53,7 +53,12 @@ export function parseInterleaveFlags(o: Record<string, unknown>): InterleavePara
  * The interleave parameters for new files: the command's flags, else `.meta/.alloc.cfg` of the
  * file system (a broken config file is reported and ignored, as the C famfs ignores it).
  */
-export function interleaveFor(master: FamfsMaster, flags: InterleaveParams | undefined, io: Io, prog: string): InterleaveParams | undefined {
+export function interleaveFor(
+  master: FamfsMaster,
+  flags: InterleaveParams | undefined,
+  io: Io,
+  prog: string,
+): InterleaveParams | undefined {
   if (flags) return flags;
   const cfg = master.allocConfig();
   if (cfg.problem) io.err(`${prog}: ignoring .meta/.alloc.cfg: ${cfg.problem}\n`);

@@ -49,4 +49,3 @@ export function stopDaemon(pid: number, graceMs = 3000): void {
   process.kill(pid, 'SIGKILL');
   waitFor(() => !alive(), graceMs);
 }
-

@@ -50,7 +50,9 @@ export function formatFsck(r: FsckReport, opts: { human?: boolean; verbose?: boo
   if (r.collisionCount > 0) {
     L.push(`  ERROR: ${r.collisionCount} ALLOCATION COLLISIONS FOUND`);
     for (const c of r.collisions) {
-      L.push(`    ${c.first} and ${c.second} share ${c.units} allocation unit(s) from offset 0x${c.offset.toString(16)}`);
+      L.push(
+        `    ${c.first} and ${c.second} share ${c.units} allocation unit(s) from offset 0x${c.offset.toString(16)}`,
+      );
     }
   } else {
     L.push('  No allocation errors found');
@@ -61,7 +63,11 @@ export function formatFsck(r: FsckReport, opts: { human?: boolean; verbose?: boo
     L.push(`  Device capacity:        ${size(c.deviceBytes)}`);
     L.push(`  Bitmap capacity:        ${size(c.bitmapBytes)}`);
     L.push(`  Sum of file sizes:      ${size(c.fileBytes)}`);
-    L.push(opts.human ? `  Allocated space:        ${gigs(c.allocatedBytes)}` : `  Allocated bytes:        ${c.allocatedBytes}`);
+    L.push(
+      opts.human
+        ? `  Allocated space:        ${gigs(c.allocatedBytes)}`
+        : `  Allocated bytes:        ${c.allocatedBytes}`,
+    );
     L.push(`  Free space:             ${size(c.freeBytes)}`);
     L.push(`  Space amplification:     ${fixed(c.amplification, 2)}`);
     L.push(`  Percent used:            ${fixed(c.percentUsed, 1)}%`);

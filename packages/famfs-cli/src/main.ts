@@ -18,7 +18,23 @@ import { cpCommand } from './commands/cp';
 import { describeError, exitCodeOf } from './errors';
 import { Io, processIo, UsageError } from './io';
 
-export const COMMANDS: CommandSpec[] = [mkfsCommand, mountCommand, umountCommand, fsckCommand, logplayCommand, creatCommand, verifyCommand, mkdirCommand, getmapCommand, flushCommand, chkreadCommand, cloneCommand, checkCommand, mkmetaCommand, cpCommand];
+export const COMMANDS: CommandSpec[] = [
+  mkfsCommand,
+  mountCommand,
+  umountCommand,
+  fsckCommand,
+  logplayCommand,
+  creatCommand,
+  verifyCommand,
+  mkdirCommand,
+  getmapCommand,
+  flushCommand,
+  chkreadCommand,
+  cloneCommand,
+  checkCommand,
+  mkmetaCommand,
+  cpCommand,
+];
 
 /** Exit codes of the dispatcher itself, as the C famfs uses them. */
 const EXIT_USAGE = 1;

@@ -132,7 +132,9 @@ describe('fsck', () => {
       const a = s.createFile('a', 6 * 1024 * 1024);
       s.appendRaw({ ...a, path: 'b' });
       s.close();`;
-    const node = require('child_process').spawnSync(process.execPath, ['-e', script], { env: { ...process.env, FAMFS_SYSTEM_UUID: '30313233-3435-3637-3839-3a3b3c3d3e3f' } });
+    const node = require('child_process').spawnSync(process.execPath, ['-e', script], {
+      env: { ...process.env, FAMFS_SYSTEM_UUID: '30313233-3435-3637-3839-3a3b3c3d3e3f' },
+    });
     expect(node.status).toBe(0);
     const r = famfs(['fsck', dev]);
     expect(r.code).toBe(3);
@@ -148,7 +150,9 @@ describe('logplay', () => {
     const file = path.join(tmp(), 'f');
     fs.writeFileSync(file, 'x');
     expect(famfs(['logplay', '--daxdev', dev, '--shadow', file]).stderr).toMatch(/is not a directory/);
-    expect(famfs(['logplay', '--daxdev', dev, '--shadow', path.join(tmp(), 'missing')]).stderr).toMatch(/does not exist/);
+    expect(famfs(['logplay', '--daxdev', dev, '--shadow', path.join(tmp(), 'missing')]).stderr).toMatch(
+      /does not exist/,
+    );
     expect(famfs(['logplay', '--daxdev', dev]).code).toBe(1);
   });
 

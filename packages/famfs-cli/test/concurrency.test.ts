@@ -40,7 +40,8 @@ function mountedDevice(size: number, name = 'dev.img', mpt = 'mnt'): { dev: stri
   return { dev, mpt: m };
 }
 
-const exitsOf = (rs: ProcResult[]) => rs.map((r) => (r.code === 0 ? 0 : `${r.code}: ${r.stderr.trim().split('\n')[0]}`));
+const exitsOf = (rs: ProcResult[]) =>
+  rs.map((r) => (r.code === 0 ? 0 : `${r.code}: ${r.stderr.trim().split('\n')[0]}`));
 
 /** A library writer: `cycles` times open a session, log a file (and every 5th time a directory), close. */
 const HAMMER = `
@@ -79,18 +80,31 @@ mountSuite('famfs concurrency')('concurrent writers on the master', () => {
       const env = mounts.env();
       const src = sourceTree(path.join(tmp(), 'src'), 12, 99);
       const srcFiles = (dir: string, rel = ''): string[] =>
-        fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? srcFiles(dir, path.join(rel, d.name)) : [path.join(rel, d.name)]));
+        fs
+          .readdirSync(path.join(dir, rel), { withFileTypes: true })
+          .flatMap((d) => (d.isDirectory() ? srcFiles(dir, path.join(rel, d.name)) : [path.join(rel, d.name)]));
       const sources = srcFiles(src);
       for (let round = 0; round < ROUNDS; round++) {
         const jobs: Promise<ProcResult>[] = [];
         for (let p = 0; p < 3; p++) {
-          const files = Array.from({ length: 15 }, (_, j) => ['-M', `${path.join(mpt, `r${round}p${p}-f${j}`)},${(((p + j) % 6) + 1) * 300 * KiB}`]).flat();
+          const files = Array.from({ length: 15 }, (_, j) => [
+            '-M',
+            `${path.join(mpt, `r${round}p${p}-f${j}`)},${(((p + j) % 6) + 1) * 300 * KiB}`,
+          ]).flat();
           // All three also create the same file (same size): one logs it, the others find it.
-          jobs.push(famfsAsync(['creat', ...(p === 0 ? ['-r'] : []), ...files, '-M', `${path.join(mpt, `shared-r${round}`)},1m`], { env }));
+          jobs.push(
+            famfsAsync(
+              ['creat', ...(p === 0 ? ['-r'] : []), ...files, '-M', `${path.join(mpt, `shared-r${round}`)},1m`],
+              { env },
+            ),
+          );
         }
-        for (let p = 3; p < 6; p++) jobs.push(famfsAsync(['cp', '-r', src, path.join(mpt, `r${round}p${p}-cp`)], { env }));
-        for (let p = 6; p < 8; p++) jobs.push(famfsAsync(['mkdir', '-p', path.join(mpt, `shared-dir-r${round}/a/b`)], { env }));
-        for (let p = 8; p < 10; p++) jobs.push(famfsAsync(['mkdir', '-p', path.join(mpt, `r${round}p${p}/x/y/z`)], { env }));
+        for (let p = 3; p < 6; p++)
+          jobs.push(famfsAsync(['cp', '-r', src, path.join(mpt, `r${round}p${p}-cp`)], { env }));
+        for (let p = 6; p < 8; p++)
+          jobs.push(famfsAsync(['mkdir', '-p', path.join(mpt, `shared-dir-r${round}/a/b`)], { env }));
+        for (let p = 8; p < 10; p++)
+          jobs.push(famfsAsync(['mkdir', '-p', path.join(mpt, `r${round}p${p}/x/y/z`)], { env }));
         const results = await Promise.all(jobs);
         c.runs += results.length;
         expect({ round, exits: exitsOf(results) }).toEqual({ round, exits: Array(10).fill(0) });
@@ -104,7 +118,9 @@ mountSuite('famfs concurrency')('concurrent writers on the master', () => {
         expect({ round, dirs: report.directories }).toEqual({ round, dirs: (round + 1) * (3 * 2 + 3 + 2 * 4) });
         for (let p = 3; p < 6; p++) {
           for (const f of sources) {
-            const same = fs.readFileSync(path.join(mpt, `r${round}p${p}-cp`, f)).equals(fs.readFileSync(path.join(src, f)));
+            const same = fs
+              .readFileSync(path.join(mpt, `r${round}p${p}-cp`, f))
+              .equals(fs.readFileSync(path.join(src, f)));
             expect({ f, same }).toEqual({ f, same: true });
           }
         }
@@ -125,7 +141,9 @@ mountSuite('famfs concurrency')('concurrent writers on the master', () => {
       fs.writeFileSync(script, HAMMER);
       const n = 6;
       const cycles = 100;
-      const results = await Promise.all(Array.from({ length: n }, (_, k) => runNode([script, LIB_PATH, dev, `h${k}`, String(cycles)])));
+      const results = await Promise.all(
+        Array.from({ length: n }, (_, k) => runNode([script, LIB_PATH, dev, `h${k}`, String(cycles)])),
+      );
       c.runs = n * cycles;
       expect(exitsOf(results)).toEqual(Array(n).fill(0));
       const { problems, report } = deviceProblems(dev, false);
@@ -157,7 +175,10 @@ mountSuite('famfs concurrency')('concurrent writers on the master', () => {
       const jobs: Promise<ProcResult>[] = [];
       for (const [t, m] of targets.entries()) {
         for (let p = 0; p < 4; p++) {
-          const files = Array.from({ length: 25 }, (_, j) => ['-M', `${path.join(m, `m${t}p${p}-${j}`)},${((j % 3) + 1) * MiB}`]).flat();
+          const files = Array.from({ length: 25 }, (_, j) => [
+            '-M',
+            `${path.join(m, `m${t}p${p}-${j}`)},${((j % 3) + 1) * MiB}`,
+          ]).flat();
           jobs.push(famfsAsync(['creat', ...files], { env }));
         }
       }
@@ -211,7 +232,10 @@ mountSuite('famfs concurrency')('concurrent writers on the master', () => {
       const free = lib.fsckDevice(dev, { systemUuid: MASTER, allowMounted: true }).capacity.freeBytes;
       expect(famfs(['creat', '-s', String(free - 80 * MiB), path.join(mpt, 'filler')], env).code).toBe(0);
       const jobs = Array.from({ length: 8 }, (_, p) =>
-        famfsAsync(['creat', ...Array.from({ length: 10 }, (_, j) => ['-M', `${path.join(mpt, `race${p}-${j}`)},2m`]).flat()], { env }),
+        famfsAsync(
+          ['creat', ...Array.from({ length: 10 }, (_, j) => ['-M', `${path.join(mpt, `race${p}-${j}`)},2m`]).flat()],
+          { env },
+        ),
       );
       const results = await Promise.all(jobs);
       c.runs = results.length;

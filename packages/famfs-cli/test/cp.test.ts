@@ -60,7 +60,10 @@ function sparse(p: string, size: number): string {
 }
 
 /** A fresh famfs on a sparse device file: made with libfamfs, optionally pre-filled, then mounted. */
-function newFamfs(opts: { size?: number; uuid?: string; prepare?: (dev: string) => void } = {}): { dev: string; mpt: string } {
+function newFamfs(opts: { size?: number; uuid?: string; prepare?: (dev: string) => void } = {}): {
+  dev: string;
+  mpt: string;
+} {
   const dev = sparse(path.join(tmp, 'dev.img'), opts.size ?? 8 * GiB);
   lib.mkfs(dev, { systemUuid: MASTER });
   opts.prepare?.(dev);
@@ -95,11 +98,13 @@ function deviceBytes(dev: string, rel: string, offset = 0, len?: number): Buffer
   if (!entry) throw new Error(`${rel} is not in the log`);
   const fd = fs.openSync(dev, 'r');
   try {
-    const parts = lib.resolveRange(entry.fmap, entry.size, offset, len ?? entry.size).map((r: { offset: number; len: number }) => {
-      const b = Buffer.alloc(r.len);
-      fs.readSync(fd, b, 0, r.len, r.offset);
-      return b;
-    });
+    const parts = lib
+      .resolveRange(entry.fmap, entry.size, offset, len ?? entry.size)
+      .map((r: { offset: number; len: number }) => {
+        const b = Buffer.alloc(r.len);
+        fs.readSync(fd, b, 0, r.len, r.offset);
+        return b;
+      });
     return Buffer.concat(parts);
   } finally {
     fs.closeSync(fd);
@@ -255,7 +260,10 @@ suite('famfs cp', () => {
     expect(famfs(['mkdir', path.join(mpt, 'dst')]).code).toBe(0);
     const before = entriesUsed(mpt);
 
-    const wildcard = fs.readdirSync(src).sort().map((n) => path.join(src, n));
+    const wildcard = fs
+      .readdirSync(src)
+      .sort()
+      .map((n) => path.join(src, n));
     const r = cp([...wildcard, path.join(mpt, 'dst')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/skipping empty file '.*empty'/);
@@ -314,7 +322,8 @@ suite('famfs cp', () => {
     // A famfs directory copied within famfs (read through the device, not FUSE).
     r = cp(['-r', path.join(mpt, 'lib', 'format'), path.join(mpt, 'format2')]);
     expect(r.code).toBe(0);
-    for (const f of filesUnder(path.join(tree, 'format'))) expectCopied(path.join(tree, 'format', f), mpt, dev, `format2/${f}`);
+    for (const f of filesUnder(path.join(tree, 'format')))
+      expectCopied(path.join(tree, 'format', f), mpt, dev, `format2/${f}`);
     // Into itself: refused.
     r = cp(['-r', path.join(mpt, 'lib'), path.join(mpt, 'lib', 'shadow')]);
     expect(r.code).toBe(1);
@@ -545,7 +554,10 @@ suite('famfs cp', () => {
 
   test('.meta/.alloc.cfg gives the interleave defaults for new files', () => {
     const { dev, mpt } = newFamfs();
-    const cfg = write(path.join(tmp, 'alloc.yaml'), '---\ninterleaved_alloc:\n  nbuckets: 8\n  nstrips: 3\n  chunk_size: 2m\n...\n');
+    const cfg = write(
+      path.join(tmp, 'alloc.yaml'),
+      '---\ninterleaved_alloc:\n  nbuckets: 8\n  nstrips: 3\n  chunk_size: 2m\n...\n',
+    );
     expect(cp([cfg, path.join(mpt, '.meta', '.alloc.cfg')]).code).toBe(0);
     const big = write(path.join(tmp, 'big.bin'), randomBytes(13 * MiB));
     expect(cp([big, path.join(mpt, 'big.bin')]).code).toBe(0);
@@ -560,7 +572,7 @@ suite('famfs cp', () => {
     const { mpt } = newFamfs();
     const big = sparse(path.join(tmp, 'big.bin'), 256 * MiB);
     // Not a TTY: nothing on stderr.
-    let r = cp([big, path.join(mpt, 'p1.bin')], { env: { FAMFS_PROGRESS_DELAY_MS: '0' } });
+    const r = cp([big, path.join(mpt, 'p1.bin')], { env: { FAMFS_PROGRESS_DELAY_MS: '0' } });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     // A pseudo-terminal (script(1)): the bar appears at once with a zero delay, then is erased.
@@ -572,13 +584,18 @@ suite('famfs cp', () => {
     });
     expect(t.status).toBe(0);
     expect(t.stdout).toMatch(/famfs cp .*\d+%.*MiB\/256 MiB +0\/1 files/);
+    // eslint-disable-next-line no-control-regex -- the progress bar ends by erasing its line (ESC [ K)
     expect(t.stdout).toMatch(/\r\x1b\[K$/);
     // -q: no bar even on a terminal.
-    const q = spawnSync('script', ['-qefc', cmd.replace("'cp'", "'cp' '-q'").replace('p2.bin', 'p3.bin'), '/dev/null'], {
-      encoding: 'utf8',
-      cwd: tmp,
-      env: { ...process.env, ...env(C_MASTER_UUID), FAMFS_PROGRESS_DELAY_MS: '0' },
-    });
+    const q = spawnSync(
+      'script',
+      ['-qefc', cmd.replace("'cp'", "'cp' '-q'").replace('p2.bin', 'p3.bin'), '/dev/null'],
+      {
+        encoding: 'utf8',
+        cwd: tmp,
+        env: { ...process.env, ...env(C_MASTER_UUID), FAMFS_PROGRESS_DELAY_MS: '0' },
+      },
+    );
     expect(q.status).toBe(0);
     expect(q.stdout).toBe('');
   });
@@ -602,14 +619,20 @@ describe('cp helpers (no mount)', () => {
     expect(line.length).toBeLessThanOrEqual(99);
     const narrow = formatProgress({ bytes: 512 * MiB, files: 3, totalBytes: GiB, totalFiles: 10, elapsed: 2 }, 40);
     expect(narrow.length).toBeLessThanOrEqual(39);
-    const unknown = formatProgress({ bytes: 5 * MiB, files: 1, elapsed: 1, current: { name: 'big', done: 5 * MiB, size: 20 * MiB } }, 120);
+    const unknown = formatProgress(
+      { bytes: 5 * MiB, files: 1, elapsed: 1, current: { name: 'big', done: 5 * MiB, size: 20 * MiB } },
+      120,
+    );
     expect(unknown).toBe('famfs cp 5.00 MiB  1 files  5.00 MiB/s  1 files/s  big 25%');
   });
 
   test('progress is silent before the delay, throttled, and erased', () => {
     let now = 0;
     const out: string[] = [];
-    const p = new Progress({ write: (t) => out.push(t), columns: () => 80 }, { delayMs: 500, intervalMs: 100, now: () => now });
+    const p = new Progress(
+      { write: (t) => out.push(t), columns: () => 80 },
+      { delayMs: 500, intervalMs: 100, now: () => now },
+    );
     p.addBytes(10);
     now = 400;
     p.addBytes(10);

@@ -63,7 +63,15 @@ function mountedDevice(size: number, logLen?: number): { dev: string; mpt: strin
  * The checks done after every kill. Returns the problems found (the caller fails on the first)
  * and advances `state.from` past the entries checked.
  */
-function afterKill(c: CaseContext, dev: string, mpt: string, state: { from: number }, next: string, viaCli: boolean, unshadowedKey = 'loggedButNotYetShadowed'): string[] {
+function afterKill(
+  c: CaseContext,
+  dev: string,
+  mpt: string,
+  state: { from: number },
+  next: string,
+  viaCli: boolean,
+  unshadowedKey = 'loggedButNotYetShadowed',
+): string[] {
   const { problems, report } = deviceProblems(dev);
   if (report.badEntries.some((b: { torn: boolean }) => b.torn)) c.count('tornLastEntries');
   // What the kill left in the log but not (yet) in the mount: the mount follows the log, so this
@@ -216,7 +224,13 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       const argsFor = (op: (typeof ops)[number], i: number): string[] => {
         if (op === 'mkdir') return ['mkdir', '-p', path.join(mpt, `fd${i}/a/b/c`)];
         if (op === 'cp') return ['cp', '-r', src, path.join(mpt, `fcp${i}`)];
-        return ['creat', ...Array.from({ length: 8 }, (_, j) => ['-M', `${path.join(mpt, `fc${i}-${j}`)},${(j + 1) * 300 * KiB}`]).flat()];
+        return [
+          'creat',
+          ...Array.from({ length: 8 }, (_, j) => [
+            '-M',
+            `${path.join(mpt, `fc${i}-${j}`)},${(j + 1) * 300 * KiB}`,
+          ]).flat(),
+        ];
       };
       const full: Record<string, number> = {};
       for (const op of ops) full[op] = (await famfsAsync(argsFor(op, 1_000_000 + ops.indexOf(op)), { env })).ms;
@@ -229,7 +243,8 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
         if (deviceProblems(dev).report.badEntries.some((b: { torn: boolean }) => b.torn)) c.count('tornLastEntries');
         for (const cm of clients) {
           const wrong = notInLog(cm, dev);
-          if (wrong.length) throw new Error(`run ${i} (${op}): ${path.basename(cm)} shows ${wrong.slice(0, 5).join('; ')}`);
+          if (wrong.length)
+            throw new Error(`run ${i} (${op}): ${path.basename(cm)} shows ${wrong.slice(0, 5).join('; ')}`);
         }
         const dead = pids.filter((p) => !processAlive(p));
         if (dead.length) throw new Error(`run ${i} (${op}): daemons ${dead.join(', ')} died`);
@@ -256,7 +271,15 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       const meta = lib.mapMeta(d);
       const n = lib.LogHeaderLayout.get(meta.log, 'nextIndex');
       const at = lib.entryOffset(n);
-      lib.encodeLogEntry(lib.fileEntry('torn-victim', 2 * MiB, 0o644, 0, 0, { kind: 'simple', extents: [{ devIndex: 0, offset: 60 * GiB, len: 2 * MiB }] }), n, meta.log, at);
+      lib.encodeLogEntry(
+        lib.fileEntry('torn-victim', 2 * MiB, 0o644, 0, 0, {
+          kind: 'simple',
+          extents: [{ devIndex: 0, offset: 60 * GiB, len: 2 * MiB }],
+        }),
+        n,
+        meta.log,
+        at,
+      );
       meta.log.fill(0xee, at + 300, at + 400);
       lib.LogHeaderLayout.set(meta.log, 'nextIndex', n + 1);
       lib.LogHeaderLayout.set(meta.log, 'nextSeqnum', n + 1);
@@ -265,11 +288,15 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       createThroughMaster(mpt, 'after-torn', 4096);
       for (const [k, cm] of clients.entries()) {
         const t1 = Date.now();
-        while (!fs.existsSync(path.join(cm, 'after-torn')) && Date.now() - t1 < 30_000) await new Promise((r) => setTimeout(r, 50));
+        while (!fs.existsSync(path.join(cm, 'after-torn')) && Date.now() - t1 < 30_000)
+          await new Promise((r) => setTimeout(r, 50));
         expect(fs.statSync(path.join(cm, 'after-torn')).size).toBe(4096);
         expect(fs.existsSync(path.join(cm, 'torn-victim'))).toBe(false);
         expect(notInLog(cm, dev)).toEqual([]);
-        const lines = fs.readFileSync(clientLogs[k], 'utf8').split('\n').filter((l) => l.includes(`log entry ${n}:`));
+        const lines = fs
+          .readFileSync(clientLogs[k], 'utf8')
+          .split('\n')
+          .filter((l) => l.includes(`log entry ${n}:`));
         expect(lines).toHaveLength(1);
         expect(lines[0]).toMatch(/CRC mismatch/);
       }
@@ -293,7 +320,10 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
         if (op === 'mkdir') return { args: ['mkdir', '-p', path.join(mpt, `d${i}/a/b/c/d/e/f`)], entries: 7 };
         if (op === 'cp') return { args: ['cp', '-r', src, path.join(mpt, `cp${i}`)], entries: 14 };
         const small = op === 'creat-r';
-        const files = Array.from({ length: 12 }, (_, j) => ['-M', `${path.join(mpt, `c${i}-${j}`)},${small ? 1 + ((i * 7 + j * 13) % 256) * KiB : ((j % 4) + 1) * 700 * KiB}`]).flat();
+        const files = Array.from({ length: 12 }, (_, j) => [
+          '-M',
+          `${path.join(mpt, `c${i}-${j}`)},${small ? 1 + ((i * 7 + j * 13) % 256) * KiB : ((j % 4) + 1) * 700 * KiB}`,
+        ]).flat();
         return { args: ['creat', ...(small ? ['-r'] : []), ...files], entries: 12 };
       };
       // Calibration: how long each command takes unkilled, and how long a famfs process takes to
@@ -335,10 +365,17 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
           else outcomes.allLogged++;
         }
         const problems = afterKill(c, dev, mpt, state, `next${i}`, i % 25 === 0);
-        if (problems.length) throw new Error(`run ${i} (${op}, kill at ${delay.toFixed(1)} ms, seed ${SEED}): ${problems.slice(0, 5).join('; ')}`);
+        if (problems.length)
+          throw new Error(
+            `run ${i} (${op}, kill at ${delay.toFixed(1)} ms, seed ${SEED}): ${problems.slice(0, 5).join('; ')}`,
+          );
       }
       c.set('logEffectOfKilledRuns', outcomes);
-      c.set('killDelayMs', { p10: Math.round(quantile(delays, 0.1)), p50: Math.round(quantile(delays, 0.5)), p90: Math.round(quantile(delays, 0.9)) });
+      c.set('killDelayMs', {
+        p10: Math.round(quantile(delays, 0.1)),
+        p50: Math.round(quantile(delays, 0.5)),
+        p90: Math.round(quantile(delays, 0.9)),
+      });
       c.set('seed', SEED);
       // The whole log, after a remount (a fresh shadow tree from the log alone) and an unmounted fsck.
       expect(famfs(['umount', mpt], env).code).toBe(0);
@@ -366,7 +403,15 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       const sessions = 5;
       const loopMs: Record<string, number> = {};
       for (const mode of ['master', 'session']) {
-        const r = await runNode([child, LIB_PATH, mode, mode === 'master' ? mpt : dev, '1', String(sessions), `cal-${mode}`]);
+        const r = await runNode([
+          child,
+          LIB_PATH,
+          mode,
+          mode === 'master' ? mpt : dev,
+          '1',
+          String(sessions),
+          `cal-${mode}`,
+        ]);
         const m = /DONE (\d+) ([\d.]+)/.exec(r.stdout);
         if (!m) throw new Error(`calibration ${mode}: ${r.stderr}`);
         loopMs[mode] = Number(m[2]);
@@ -376,12 +421,26 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       for (let i = 0; i < LIB_RUNS; i++) {
         const mode = i % 2 === 0 ? 'master' : 'session';
         const delay = rnd() * loopMs[mode] * 1.2;
-        const r = await runNode([child, LIB_PATH, mode, mode === 'master' ? mpt : dev, String(SEED + i), String(sessions), `k${i}`], { killAfterLine: 'READY', killAfterMs: delay });
+        const r = await runNode(
+          [child, LIB_PATH, mode, mode === 'master' ? mpt : dev, String(SEED + i), String(sessions), `k${i}`],
+          { killAfterLine: 'READY', killAfterMs: delay },
+        );
         c.runs++;
         c.count(r.killed ? `killed.${mode}` : `completed.${mode}`);
         if (!r.killed && r.code !== 0) throw new Error(`run ${i} (${mode}): exit ${r.code}: ${r.stderr}`);
-        const problems = afterKill(c, dev, mpt, state, `lnext${i}`, false, mode === 'session' ? 'bareSessionEntriesAwaitingLogplay' : 'loggedButNotYetShadowed');
-        if (problems.length) throw new Error(`run ${i} (${mode}, kill ${delay.toFixed(2)} ms after READY, seed ${SEED + i}): ${problems.slice(0, 5).join('; ')}`);
+        const problems = afterKill(
+          c,
+          dev,
+          mpt,
+          state,
+          `lnext${i}`,
+          false,
+          mode === 'session' ? 'bareSessionEntriesAwaitingLogplay' : 'loggedButNotYetShadowed',
+        );
+        if (problems.length)
+          throw new Error(
+            `run ${i} (${mode}, kill ${delay.toFixed(2)} ms after READY, seed ${SEED + i}): ${problems.slice(0, 5).join('; ')}`,
+          );
       }
       c.set('seed', SEED + 1);
       expect(famfs(['umount', mpt], mounts.env()).code).toBe(0);
@@ -420,7 +479,8 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
           const where = /STEP \d+ (.*)/.exec(r.stderr)?.[1] ?? '(completed)';
           (sequences[name] ??= []).push(where.replace(/ (\d+) written$/, ' written').replace(/^(\w+Sync) .*/, '$1'));
           const problems = afterKill(c, dev, mpt, state, `snext${i}`, false);
-          if (problems.length) throw new Error(`${name} killed before step ${k} (${where}): ${problems.slice(0, 5).join('; ')}`);
+          if (problems.length)
+            throw new Error(`${name} killed before step ${k} (${where}): ${problems.slice(0, 5).join('; ')}`);
           if (r.signal !== 'SIGKILL') {
             if (r.code !== 0) throw new Error(`${name} with no kill: exit ${r.code}: ${r.stderr}`);
             points[name] = k - 1;
@@ -439,14 +499,29 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
     'crash.forced-torn-entry',
     'torn and half-written log tails forced byte by byte: replay reports a torn last entry and ignores it, the next create succeeds',
     (c) => {
-      const variants: Array<{ name: string; inject: (slot: Buffer, rnd: () => number) => void; bumpHeader: boolean; seqOnly?: boolean }> = [
+      const variants: Array<{
+        name: string;
+        inject: (slot: Buffer, rnd: () => number) => void;
+        bumpHeader: boolean;
+        seqOnly?: boolean;
+      }> = [
         { name: 'body byte flipped', bumpHeader: true, inject: (s, rnd) => (s[8 + Math.floor(rnd() * 500)] ^= 0x5a) },
         { name: 'second half never written', bumpHeader: true, inject: (s) => s.fill(0, 272) },
         { name: 'only the first cache line written', bumpHeader: true, inject: (s) => s.fill(0, 64) },
         { name: 'slot all zeros', bumpHeader: true, inject: (s) => s.fill(0) },
-        { name: 'slot random bytes', bumpHeader: true, inject: (s, rnd) => { for (let k = 0; k < s.length; k++) s[k] = Math.floor(rnd() * 256); } },
+        {
+          name: 'slot random bytes',
+          bumpHeader: true,
+          inject: (s, rnd) => {
+            for (let k = 0; k < s.length; k++) s[k] = Math.floor(rnd() * 256);
+          },
+        },
         { name: 'crc field zeroed', bumpHeader: true, inject: (s) => s.fill(0, 536, 544) },
-        { name: 'partial entry past next_index (header not moved)', bumpHeader: false, inject: (s, rnd) => s.fill(Math.floor(rnd() * 255) + 1, 0, 200) },
+        {
+          name: 'partial entry past next_index (header not moved)',
+          bumpHeader: false,
+          inject: (s, rnd) => s.fill(Math.floor(rnd() * 255) + 1, 0, 200),
+        },
         { name: 'next_seqnum moved, next_index not', bumpHeader: false, seqOnly: true, inject: () => undefined },
       ];
       const rounds = 3;
@@ -464,7 +539,15 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
           const meta = lib.mapMeta(d);
           const n = lib.LogHeaderLayout.get(meta.log, 'nextIndex');
           const at = lib.entryOffset(n);
-          lib.encodeLogEntry(lib.fileEntry('victim', 2 * MiB, 0o644, 0, 0, { kind: 'simple', extents: [{ devIndex: 0, offset: 2 * GiB, len: 2 * MiB }] }), n, meta.log, at);
+          lib.encodeLogEntry(
+            lib.fileEntry('victim', 2 * MiB, 0o644, 0, 0, {
+              kind: 'simple',
+              extents: [{ devIndex: 0, offset: 2 * GiB, len: 2 * MiB }],
+            }),
+            n,
+            meta.log,
+            at,
+          );
           v.inject(meta.log.subarray(at, at + lib.LOG_ENTRY_SIZE), rnd);
           if (v.bumpHeader) lib.LogHeaderLayout.set(meta.log, 'nextIndex', n + 1);
           if (v.bumpHeader || v.seqOnly) lib.LogHeaderLayout.set(meta.log, 'nextSeqnum', n + 1);
@@ -475,7 +558,10 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
           const r1 = lib.fsckDevice(dev, { systemUuid: MASTER });
           expect({ where, collisions: r1.collisionCount, files: r1.files }).toEqual({ where, collisions: 0, files: 3 });
           if (v.bumpHeader) {
-            expect({ where, bad: r1.badEntries.map((b: { index: number; torn: boolean }) => [b.index, b.torn]) }).toEqual({ where, bad: [[n, true]] });
+            expect({
+              where,
+              bad: r1.badEntries.map((b: { index: number; torn: boolean }) => [b.index, b.torn]),
+            }).toEqual({ where, bad: [[n, true]] });
             c.count('tornReported');
           } else {
             expect({ where, bad: r1.badEntries }).toEqual({ where, bad: [] });
@@ -484,7 +570,12 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
           const sh = path.join(tmp(), `sh-${round}-${vi}`);
           fs.mkdirSync(sh);
           const lp = lib.logplayDevice(dev, sh, { systemUuid: MASTER });
-          expect({ where, newFiles: lp.newFiles, newDirs: lp.newDirs, problems: lp.problems }).toEqual({ where, newFiles: 3, newDirs: 1, problems: [] });
+          expect({ where, newFiles: lp.newFiles, newDirs: lp.newDirs, problems: lp.problems }).toEqual({
+            where,
+            newFiles: 3,
+            newDirs: 1,
+            problems: [],
+          });
           expect(fs.existsSync(path.join(sh, 'root', 'victim'))).toBe(false);
           if (round === 0) {
             // The commands say so too (once per variant: they are slower).
@@ -503,16 +594,26 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
           expect(s2.nextIndex).toBe(v.bumpHeader ? n + 2 : n + 1);
           s2.close();
           const r2 = lib.fsckDevice(dev, { systemUuid: MASTER });
-          expect({ where, collisions: r2.collisionCount, files: r2.files, conflicts: r2.treeConflicts }).toEqual({ where, collisions: 0, files: 4, conflicts: [] });
+          expect({ where, collisions: r2.collisionCount, files: r2.files, conflicts: r2.treeConflicts }).toEqual({
+            where,
+            collisions: 0,
+            files: 4,
+            conflicts: [],
+          });
           // The torn entry stays where it is: no longer the last, it is reported as a bad entry.
-          expect(r2.badEntries.map((b: { index: number; torn: boolean }) => [b.index, b.torn])).toEqual(v.bumpHeader ? [[n, false]] : []);
+          expect(r2.badEntries.map((b: { index: number; torn: boolean }) => [b.index, b.torn])).toEqual(
+            v.bumpHeader ? [[n, false]] : [],
+          );
           expect(r2.log.nextSeqnum).toBe(r2.log.entriesUsed);
           expect(e.fmap.extents[0].len).toBe(2 * MiB);
           c.runs++;
           fs.rmSync(dev);
         }
       }
-      c.set('variants', variants.map((v) => v.name));
+      c.set(
+        'variants',
+        variants.map((v) => v.name),
+      );
       c.set('rounds', rounds);
       // And on a mount: a torn tail does not stop famfs mount, and the next creat through it works.
       const dev = sparseFile(tmp(), 4 * GiB, 'torn-mounted.img');
@@ -534,7 +635,11 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       expect(famfs(['creat', '-s', '1m', path.join(mpt, 'new')], mounts.env()).code).toBe(0);
       expect(fs.statSync(path.join(mpt, 'new')).size).toBe(MiB);
       const rep = lib.fsckDevice(dev, { systemUuid: MASTER, allowMounted: true });
-      expect([rep.collisionCount, rep.files, rep.badEntries.map((b: { index: number; torn: boolean }) => [b.index, b.torn])]).toEqual([0, 2, [[1, false]]]);
+      expect([
+        rep.collisionCount,
+        rep.files,
+        rep.badEntries.map((b: { index: number; torn: boolean }) => [b.index, b.torn]),
+      ]).toEqual([0, 2, [[1, false]]]);
       c.runs++;
     },
     300_000,
@@ -564,7 +669,8 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       const logged = loggedPaths(dev);
       const copied = [...logged.files.keys()].filter((p) => p.startsWith('dst/')).sort();
       expect(copied.length).toBe(12);
-      for (const p of copied) expect(fs.readFileSync(path.join(mpt, p)).equals(fs.readFileSync(path.join(src, path.basename(p))))).toBe(true);
+      for (const p of copied)
+        expect(fs.readFileSync(path.join(mpt, p)).equals(fs.readFileSync(path.join(src, path.basename(p))))).toBe(true);
       const shown = fs.readdirSync(path.join(mpt, 'dst')).sort();
       expect(shown).toEqual(copied.map((p) => path.basename(p)));
       expect(deviceProblems(dev, false).problems).toEqual([]);
@@ -577,7 +683,10 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       expect(deviceProblems(dev, false).problems).toEqual([]);
       expect(loggedPaths(dev).files.size).toBe(logged.files.size);
       c.set('copiedBeforeFull', copied.length);
-      c.set('refusal', r.stderr.split('\n').find((l) => /no contiguous free space/.test(l)));
+      c.set(
+        'refusal',
+        r.stderr.split('\n').find((l) => /no contiguous free space/.test(l)),
+      );
     },
   );
 
@@ -612,7 +721,9 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       expect(after.problems).toEqual([]);
       expect(after.report.log.entriesUsed).toBe(total);
       const all = loggedPaths(dev);
-      expect(mountViewProblems(mpt, all.files, new Array<string>().concat(all.dirs.filter((d) => !d.startsWith('z'))))).toEqual([]);
+      expect(
+        mountViewProblems(mpt, all.files, new Array<string>().concat(all.dirs.filter((d) => !d.startsWith('z')))),
+      ).toEqual([]);
       expect(famfs(['umount', mpt], env).code).toBe(0);
       mounts.forget();
       expect(famfs(['fsck', dev]).code).toBe(0);

@@ -93,7 +93,9 @@ mountSuite('famfs creat/verify/mkdir')('creat, verify and mkdir on a mounted fam
     expect(entriesUsed(dev)).toBe(3);
     expect(run(['mkdir', '-p', path.join(mpt, 'x/y/z')]).code).toBe(0);
     expect(entriesUsed(dev)).toBe(3);
-    expect(run(['creat', '-s', '4k', '-m', '0600', '-u', '1234', '-g', '4321', path.join(mpt, 'x/y/z/f')]).code).toBe(0);
+    expect(run(['creat', '-s', '4k', '-m', '0600', '-u', '1234', '-g', '4321', path.join(mpt, 'x/y/z/f')]).code).toBe(
+      0,
+    );
     expect(famfs(['umount', mpt], mounts.env()).code).toBe(0);
     mounts.forget();
     expect(mounts.mount(dev, mpt).code).toBe(0);
@@ -121,7 +123,10 @@ mountSuite('famfs creat/verify/mkdir')('creat, verify and mkdir on a mounted fam
     const fd = fs.openSync(dev, 'r');
     const log = Buffer.alloc(10 * MiB);
     fs.readSync(fd, log, 0, log.length, 0);
-    for (const args of [['creat', '-s', '1m', path.join(client, 'x')], ['mkdir', path.join(client, 'd')]]) {
+    for (const args of [
+      ['creat', '-s', '1m', path.join(client, 'x')],
+      ['mkdir', path.join(client, 'd')],
+    ]) {
       const r = run(args, OTHER_UUID);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/is not the famfs master/);
@@ -165,8 +170,14 @@ mountSuite('famfs creat/verify/mkdir')('creat, verify and mkdir on a mounted fam
     const { mpt, dev } = mounted();
     const one = (p: number) =>
       new Promise<number>((resolve, reject) => {
-        const args = Array.from({ length: 100 }, (_, i) => ['-M', `${path.join(mpt, `p${p}-${i}`)},${100 + i}k`]).flat();
-        const child = spawn(process.execPath, [FAMFS_BIN, 'creat', ...args], { env: { ...process.env, ...mounts.env() }, stdio: 'ignore' });
+        const args = Array.from({ length: 100 }, (_, i) => [
+          '-M',
+          `${path.join(mpt, `p${p}-${i}`)},${100 + i}k`,
+        ]).flat();
+        const child = spawn(process.execPath, [FAMFS_BIN, 'creat', ...args], {
+          env: { ...process.env, ...mounts.env() },
+          stdio: 'ignore',
+        });
         child.on('error', reject);
         child.on('exit', (code) => resolve(code ?? 1));
       });

@@ -11,7 +11,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { daemonsFor, fuseMountsUnder, mountSuite, TestMounts } from './mounts';
 import { famfs, sparseFile, useTempDir } from './run';
-import { CaseContext, famfsAsync, GiB, KiB, lib, MASTER, MiB, ProcResult, prng, reliabilityTest, runNode } from './reliability-report';
+import {
+  CaseContext,
+  famfsAsync,
+  GiB,
+  KiB,
+  lib,
+  MASTER,
+  MiB,
+  ProcResult,
+  prng,
+  reliabilityTest,
+  runNode,
+} from './reliability-report';
 import { emulateMount, fuzzSession } from '../../../kernel/emulator/src';
 
 const READERS = 16;
@@ -136,13 +148,30 @@ interface ReaderResult {
 }
 
 /** Starts READERS reader processes; `ready` resolves once every one of them is reading. */
-function readers(mpt: string, dev: string, manifestFile: string, opts: { ops?: number; durationMs?: number; seed: number }): { done: Promise<ReaderResult[]>; ready: Promise<void> } {
+function readers(
+  mpt: string,
+  dev: string,
+  manifestFile: string,
+  opts: { ops?: number; durationMs?: number; seed: number },
+): { done: Promise<ReaderResult[]>; ready: Promise<void> } {
   const script = path.join(tmp(), 'reader.js');
   fs.writeFileSync(script, READER);
   const readyDir = fs.mkdtempSync(path.join(tmp(), 'ready-'));
   const done = Promise.all(
     Array.from({ length: READERS }, (_, k) =>
-      runNode([script, mpt, dev, manifestFile, String(opts.seed * 100 + k), String(opts.ops ?? 0), String(opts.durationMs ?? 0), path.join(readyDir, String(k))], { timeoutMs: 60_000 }).then((r) => {
+      runNode(
+        [
+          script,
+          mpt,
+          dev,
+          manifestFile,
+          String(opts.seed * 100 + k),
+          String(opts.ops ?? 0),
+          String(opts.durationMs ?? 0),
+          path.join(readyDir, String(k)),
+        ],
+        { timeoutMs: 60_000 },
+      ).then((r) => {
         if (r.code !== 0) throw new Error(`reader ${k}: exit ${r.code}: ${r.stderr}`);
         return JSON.parse(r.stdout) as ReaderResult;
       }),
@@ -239,7 +268,10 @@ mountSuite('famfs daemon faults')('famfs_fused under faults', () => {
       const { pid } = mountOnce(dev, mpt);
       const writer = (async () => {
         const rs: ProcResult[] = [];
-        for (let i = 0; i < 10; i++) rs.push(await famfsAsync(['creat', '-r', '-s', `${64 + i}k`, path.join(mpt, `new-${i}`)], { env: mounts.env() }));
+        for (let i = 0; i < 10; i++)
+          rs.push(
+            await famfsAsync(['creat', '-r', '-s', `${64 + i}k`, path.join(mpt, `new-${i}`)], { env: mounts.env() }),
+          );
         return rs;
       })();
       const t0 = Date.now();
@@ -251,7 +283,11 @@ mountSuite('famfs daemon faults')('famfs_fused under faults', () => {
       c.set('stormMs', Date.now() - t0);
       c.set('mismatches', t.mismatches);
       c.set('errors', t.errors);
-      expect({ mismatches: t.mismatches, errors: t.errors, first: t.first }).toEqual({ mismatches: 0, errors: {}, first: '' });
+      expect({ mismatches: t.mismatches, errors: t.errors, first: t.first }).toEqual({
+        mismatches: 0,
+        errors: {},
+        first: '',
+      });
       expect(ws.map((w) => w.code)).toEqual(Array(10).fill(0));
       expect(alive(pid)).toBe(true);
       expect(verifyAll(mpt, dev, manifest)).toEqual([]);
@@ -278,7 +314,11 @@ mountSuite('famfs daemon faults')('famfs_fused under faults', () => {
         const t = sum(await storm.done);
         answered += t.reads;
         for (const [k, v] of Object.entries(t.errors)) errors[k] = (errors[k] ?? 0) + v;
-        expect({ cycle, mismatches: t.mismatches, first: t.mismatches ? t.first : '' }).toEqual({ cycle, mismatches: 0, first: '' });
+        expect({ cycle, mismatches: t.mismatches, first: t.mismatches ? t.first : '' }).toEqual({
+          cycle,
+          mismatches: 0,
+          first: '',
+        });
         expectCleanUmount(c, mpt, shadow);
         c.runs++;
       }
@@ -309,7 +349,10 @@ mountSuite('famfs daemon faults')('famfs_fused under faults', () => {
         if (mode === 'file-held-open') {
           // A process with a famfs file open (the mount is busy): it lets go 1 s after the signal.
           const ready = path.join(tmp(), 'holder.ready');
-          holder = runNode(['-e', `const fs=require('fs');const fd=fs.openSync(${JSON.stringify(path.join(mpt, manifest.files[3].rel))},'r');fs.writeFileSync(${JSON.stringify(ready)},'');setTimeout(()=>fs.closeSync(fd),1000);`]);
+          holder = runNode([
+            '-e',
+            `const fs=require('fs');const fd=fs.openSync(${JSON.stringify(path.join(mpt, manifest.files[3].rel))},'r');fs.writeFileSync(${JSON.stringify(ready)},'');setTimeout(()=>fs.closeSync(fd),1000);`,
+          ]);
           for (let i = 0; i < 3000 && !fs.existsSync(ready); i++) await new Promise((r) => setTimeout(r, 10));
           expect(fs.existsSync(ready)).toBe(true);
         }
@@ -317,7 +360,10 @@ mountSuite('famfs daemon faults')('famfs_fused under faults', () => {
         exitMs[mode] = await waitGone(pid, 15_000);
         if (storm) {
           const t = sum(await storm.done);
-          expect({ mismatches: t.mismatches, first: t.mismatches ? t.first : '' }).toEqual({ mismatches: 0, first: '' });
+          expect({ mismatches: t.mismatches, first: t.mismatches ? t.first : '' }).toEqual({
+            mismatches: 0,
+            first: '',
+          });
           c.set('sigtermStorm', { readsAnswered: t.reads, errorsAfter: t.errors });
         }
         if (holder) expect((await holder).code).toBe(0);
@@ -343,7 +389,6 @@ mountSuite('famfs daemon faults')('famfs_fused under faults', () => {
       const { dev, manifest } = populatedDevice();
       const mpt = path.join(tmp(), 'mnt');
       const { pid, shadow } = mountOnce(dev, mpt);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { FamfsFileSystem } = require(path.resolve(__dirname, '../../famfs-fused/src/famfs/famfs-fs.ts'));
       const seeds = [1, 2, 3, 4];
       const per = Number(process.env.FAMFS_FUZZ_REQUESTS ?? 2500);
@@ -354,7 +399,11 @@ mountSuite('famfs daemon faults')('famfs_fused under faults', () => {
         kernel.init();
         const r = fuzzSession(session, { count: per, seed: 0xd00d + seed });
         for (const [k, v] of Object.entries(r.outcomes)) totals[k] = (totals[k] ?? 0) + (v as number);
-        expect({ seed, violations: r.violations, mismatches: r.baseline.mismatches }).toEqual({ seed, violations: [], mismatches: [] });
+        expect({ seed, violations: r.violations, mismatches: r.baseline.mismatches }).toEqual({
+          seed,
+          violations: [],
+          mismatches: [],
+        });
         // Still serving: every file opens and reads the device's bytes through the emulated kernel.
         for (const f of manifest.files) {
           const h = kernel.open(`/${f.rel}`);
@@ -377,5 +426,3 @@ mountSuite('famfs daemon faults')('famfs_fused under faults', () => {
     180_000,
   );
 });
-
-

@@ -73,7 +73,9 @@ describe('docs/cli.md', () => {
       for (const [flags, desc] of spec.options) {
         if (!section().includes(flags)) missing.push(flags);
         if (!section().includes(desc)) missing.push(`${flags}: ${desc}`);
-        for (const f of flagsOf(flags)) if (!new RegExp(`(^|[\\s\`(])${f.replace(/[-]/g, '\\-')}([\\s\`,=)]|$)`, 'm').test(section())) missing.push(f);
+        for (const f of flagsOf(flags))
+          if (!new RegExp(`(^|[\\s\`(])${f.replace(/[-]/g, '\\-')}([\\s\`,=)]|$)`, 'm').test(section()))
+            missing.push(f);
       }
       expect(missing).toEqual([]);
     });
@@ -92,7 +94,16 @@ describe('docs/', () => {
   test('every relative link between the documents leads to an existing file', () => {
     const broken: string[] = [];
     const mdFiles = fs.readdirSync(DOCS).filter((f) => f.endsWith('.md'));
-    expect(mdFiles).toEqual(expect.arrayContaining(['README.md', 'getting-started.md', 'cli.md', 'format.md', 'architecture.md', 'performance.md']));
+    expect(mdFiles).toEqual(
+      expect.arrayContaining([
+        'README.md',
+        'getting-started.md',
+        'cli.md',
+        'format.md',
+        'architecture.md',
+        'performance.md',
+      ]),
+    );
     for (const f of mdFiles) {
       const text = fs.readFileSync(path.join(DOCS, f), 'utf8');
       for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {

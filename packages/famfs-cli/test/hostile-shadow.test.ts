@@ -91,7 +91,10 @@ mountSuite('famfs mount hostile shadow tests')('famfs mount -S and mount point p
     const file = path.join(tmp(), 'file');
     fs.writeFileSync(file, 'x');
     const before = fingerprint(dev);
-    expectFailed(mounts.mount(dev, path.join(tmp(), 'mnt'), C_MASTER_UUID, ['-S', file]), /shadow path .*file is not a directory/);
+    expectFailed(
+      mounts.mount(dev, path.join(tmp(), 'mnt'), C_MASTER_UUID, ['-S', file]),
+      /shadow path .*file is not a directory/,
+    );
     expect(fs.readFileSync(file, 'utf8')).toBe('x');
     expect(fingerprint(dev)).toBe(before);
   });
@@ -102,7 +105,11 @@ mountSuite('famfs mount hostile shadow tests')('famfs mount -S and mount point p
     fs.mkdirSync(ro);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'famfs-test-ro', ro]);
     try {
-      expectFailed(mounts.mount(dev, path.join(tmp(), 'mnt'), C_MASTER_UUID, ['-S', ro]), /shadow path .*ro is not writable/, [ro]);
+      expectFailed(
+        mounts.mount(dev, path.join(tmp(), 'mnt'), C_MASTER_UUID, ['-S', ro]),
+        /shadow path .*ro is not writable/,
+        [ro],
+      );
       expect(fs.readdirSync(ro)).toEqual([]);
     } finally {
       execFileSync('umount', [ro]);
@@ -123,7 +130,10 @@ mountSuite('famfs mount hostile shadow tests')('famfs mount -S and mount point p
     const target = path.join(tmp(), 'target');
     fs.mkdirSync(target);
     fs.symlinkSync(target, path.join(tmp(), 'link'));
-    expectFailed(mounts.mount(dev, path.join(tmp(), 'mnt'), C_MASTER_UUID, ['-S', path.join(tmp(), 'link')]), /shadow path .*link is a symlink/);
+    expectFailed(
+      mounts.mount(dev, path.join(tmp(), 'mnt'), C_MASTER_UUID, ['-S', path.join(tmp(), 'link')]),
+      /shadow path .*link is a symlink/,
+    );
     expect(fs.readdirSync(target)).toEqual([]);
   });
 

@@ -85,7 +85,13 @@ mountSuite('famfs-cli inspect tests')('inspection commands on a mounted famfs', 
     const j = famfs(['getmap', '--json', fBig, fIl], env());
     expect(j.code).toBe(0);
     expect(JSON.parse(j.stdout)).toEqual([
-      { path: fBig, size: 5 * MiB + 7, kind: 'simple', extents: [{ devIndex: 0, offset: b0.offset, length: b0.len }], log: 'match' },
+      {
+        path: fBig,
+        size: 5 * MiB + 7,
+        kind: 'simple',
+        extents: [{ devIndex: 0, offset: b0.offset, length: b0.len }],
+        log: 'match',
+      },
       {
         path: fIl,
         size: 9 * MiB,
@@ -144,11 +150,15 @@ mountSuite('famfs-cli inspect tests')('inspection commands on a mounted famfs', 
     }
     const s = famfs(['chkread', '-s', path.join(mpt, '.meta/.superblock')], env());
     expect(s.code).toBe(0);
-    expect(s.stdout).toMatch(/superblock by mmap\nfamfs superblock:\n\tmagic:       87b282ff\n\tversion:     48\n\tlog offset:  2097152\n\tlog len:     8388608\n/);
+    expect(s.stdout).toMatch(
+      /superblock by mmap\nfamfs superblock:\n\tmagic:       87b282ff\n\tversion:     48\n\tlog offset:  2097152\n\tlog len:     8388608\n/,
+    );
     expect(s.stdout).toMatch(/Superblock by read\nff 82 b2 87 00 00 00 00 30 /);
     const l = famfs(['chkread', '-l', path.join(mpt, '.meta/.log')], env());
     expect(l.code).toBe(0);
-    expect(l.stdout).toMatch(/Log by read\nfamfs log:\n\tmagic:      badcafef00d\n\tlen:        8388608\n\tlast index: 15419\n\tnext index: 4\n/);
+    expect(l.stdout).toMatch(
+      /Log by read\nfamfs log:\n\tmagic:      badcafef00d\n\tlen:        8388608\n\tlast index: 15419\n\tnext index: 4\n/,
+    );
     const missing = famfs(['chkread', path.join(mpt, 'nope')], env());
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/could not stat file/);
@@ -234,7 +244,9 @@ mountSuite('famfs-cli inspect tests')('inspection commands on a mounted famfs', 
     const two = famfs(['check', mpt], env());
     expect(two.code).toBe(1);
     expect(two.stdout).toBe('famfs_check: 5 files, 2 directories, 2 errors\n');
-    expect(two.stderr).toMatch(new RegExp(`${path.join(mpt, 'big')}: shadow map does not match the log \\(extents differ\\)`));
+    expect(two.stderr).toMatch(
+      new RegExp(`${path.join(mpt, 'big')}: shadow map does not match the log \\(extents differ\\)`),
+    );
     const g = famfs(['getmap', '--json', path.join(mpt, 'big')], env());
     expect(g.code).toBe(0);
     expect(JSON.parse(g.stdout)[0].log).toBe('differs');

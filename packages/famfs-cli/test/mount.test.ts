@@ -28,7 +28,11 @@ function populatedDevice(dir: string) {
   const files: Record<string, { size: number; offset: number }> = {};
   try {
     s.mkdir('dir', { mode: 0o755 });
-    for (const [name, size] of [['dir/small', 1000], ['big', 5 * MiB + 7], ['dir/two-mib', 2 * MiB]] as const) {
+    for (const [name, size] of [
+      ['dir/small', 1000],
+      ['big', 5 * MiB + 7],
+      ['dir/two-mib', 2 * MiB],
+    ] as const) {
       const e = s.createFile(name, size, { mode: 0o644 });
       files[name] = { size, offset: e.fmap.extents[0].offset };
     }

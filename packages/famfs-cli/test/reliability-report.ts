@@ -49,7 +49,14 @@ export class CaseContext {
   }
 }
 
-export function resultLine(id: string, title: string, runs: number, outcome: 'pass' | 'fail', ms: number, details: Record<string, unknown>): string {
+export function resultLine(
+  id: string,
+  title: string,
+  runs: number,
+  outcome: 'pass' | 'fail',
+  ms: number,
+  details: Record<string, unknown>,
+): string {
   const json = JSON.stringify({ title, ...details }).replace(/[\r\n]+/g, ' ');
   return `${RESULT_PREFIX} ${id} runs=${runs} outcome=${outcome} ms=${Math.round(ms)} details=${json}`;
 }
@@ -58,24 +65,39 @@ export function resultLine(id: string, title: string, runs: number, outcome: 'pa
  * A jest test that reports itself: `fn` counts its runs in the context; the result line is
  * printed (console.log, and appended to $FAMFS_RELIABILITY_LOG when set) pass or fail.
  */
-export function reliabilityTest(id: string, title: string, fn: (c: CaseContext) => void | Promise<void>, timeoutMs?: number): void {
-  test(`[${id}] ${title}`, async () => {
-    const c = new CaseContext();
-    const t0 = performance.now();
-    let outcome: 'pass' | 'fail' = 'fail';
-    try {
-      await fn(c);
-      outcome = 'pass';
-    } catch (e) {
-      c.set('error', String((e as Error)?.message ?? e).split('\n').slice(0, 6).join(' | ').slice(0, 600));
-      throw e;
-    } finally {
-      const line = resultLine(id, title, c.runs, outcome, performance.now() - t0, c.details);
-      // eslint-disable-next-line no-console
-      console.log(line);
-      if (process.env.FAMFS_RELIABILITY_LOG) fs.appendFileSync(process.env.FAMFS_RELIABILITY_LOG, line + '\n');
-    }
-  }, timeoutMs);
+export function reliabilityTest(
+  id: string,
+  title: string,
+  fn: (c: CaseContext) => void | Promise<void>,
+  timeoutMs?: number,
+): void {
+  test(
+    `[${id}] ${title}`,
+    async () => {
+      const c = new CaseContext();
+      const t0 = performance.now();
+      let outcome: 'pass' | 'fail' = 'fail';
+      try {
+        await fn(c);
+        outcome = 'pass';
+      } catch (e) {
+        c.set(
+          'error',
+          String((e as Error)?.message ?? e)
+            .split('\n')
+            .slice(0, 6)
+            .join(' | ')
+            .slice(0, 600),
+        );
+        throw e;
+      } finally {
+        const line = resultLine(id, title, c.runs, outcome, performance.now() - t0, c.details);
+        console.log(line);
+        if (process.env.FAMFS_RELIABILITY_LOG) fs.appendFileSync(process.env.FAMFS_RELIABILITY_LOG, line + '\n');
+      }
+    },
+    timeoutMs,
+  );
 }
 
 /** Seeded randoms (mulberry32): a failing run can be replayed from the seed in its details. */
@@ -171,9 +193,13 @@ export function famfsAsync(args: string[], o: SpawnOptions = {}): Promise<ProcRe
 export function deviceProblems(dev: string, allowTorn = true): { problems: string[]; report: any } {
   const report = lib.fsckDevice(dev, { systemUuid: MASTER, allowMounted: true });
   const problems: string[] = [];
-  if (report.collisionCount !== 0) problems.push(`${report.collisionCount} colliding allocation units: ${JSON.stringify(report.collisions.slice(0, 3))}`);
+  if (report.collisionCount !== 0)
+    problems.push(
+      `${report.collisionCount} colliding allocation units: ${JSON.stringify(report.collisions.slice(0, 3))}`,
+    );
   for (const b of report.badEntries) {
-    if (!(allowTorn && b.torn && b.index === report.log.entriesUsed - 1)) problems.push(`bad entry ${b.index}${b.torn ? ' (torn)' : ''}: ${b.reason}`);
+    if (!(allowTorn && b.torn && b.index === report.log.entriesUsed - 1))
+      problems.push(`bad entry ${b.index}${b.torn ? ' (torn)' : ''}: ${b.reason}`);
   }
   for (const t of report.treeConflicts) problems.push(`tree conflict at entry ${t.index} '${t.path}': ${t.reason}`);
   problems.push(...extentOverlaps(dev));
@@ -282,7 +308,8 @@ export function extentOverlaps(dev: string): string[] {
   const out: string[] = [];
   for (let k = 0; k < spans.length; k++) {
     if (spans[k].start < metaEnd) out.push(`${spans[k].path} overlaps the superblock/log`);
-    if (k > 0 && spans[k].start < spans[k - 1].end) out.push(`${spans[k - 1].path} and ${spans[k].path} overlap at 0x${spans[k].start.toString(16)}`);
+    if (k > 0 && spans[k].start < spans[k - 1].end)
+      out.push(`${spans[k - 1].path} and ${spans[k].path} overlap at 0x${spans[k].start.toString(16)}`);
   }
   return out;
 }

@@ -54,7 +54,9 @@ describe.each(VECTORS)('C famfs image %s', (name) => {
     fs.mkdirSync(shadow);
     const r = famfs(['logplay', '--daxdev', img, '--shadow', shadow]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(fs.readFileSync(path.join(VECTOR_DIR, `${name}.logplay.txt`), 'utf8').replace(/exit=\d+\n?$/, ''));
+    expect(r.stdout).toBe(
+      fs.readFileSync(path.join(VECTOR_DIR, `${name}.logplay.txt`), 'utf8').replace(/exit=\d+\n?$/, ''),
+    );
     const tar = path.join(VECTOR_DIR, `${name}.shadow.tar`);
     if (!fs.existsSync(tar)) return; // logfull-8m ships no tree (15,420 files); its counts are checked above
     const expected = path.join(tmp(), 'expected');

@@ -7,5 +7,9 @@ export type { FamfsFsOptions, CacheMode } from './famfs/famfs-fs';
 export { encodeFmapReply, fmapReplySize, FmapReplyError, FAMFS_PMD_SIZE } from './famfs/fmap-reply';
 export { InodeTable } from './famfs/inodes';
 export type { Inode, InodeKind, AttrOverrides } from './famfs/inodes';
-export { parseArgs as parseFamfsFusedArgs, runDaemon as runFamfsFused, UsageError as FamfsFusedUsageError } from './daemon/main';
+export {
+  parseArgs as parseFamfsFusedArgs,
+  runDaemon as runFamfsFused,
+  UsageError as FamfsFusedUsageError,
+} from './daemon/main';
 export type { DaemonOptions as FamfsFusedOptions } from './daemon/main';

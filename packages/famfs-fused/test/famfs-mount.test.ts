@@ -100,8 +100,11 @@ maybe('famfs_fused binary: real mount', () => {
       // ls -lR, stat
       const ls = sh('ls', ['-lRa', w.mnt]);
       expect(ls.status).toBe(0);
-      for (const n of ['.meta', 'a', 'striped', 'top', 'f1', 'b', 'deep', '.log', '.superblock']) expect(ls.out).toContain(n);
-      expect(sh('stat', ['-c', '%s %a %u %g %F', path.join(w.mnt, 'a/f1')]).out.trim()).toBe(`${MiB} 644 1000 1001 regular file`);
+      for (const n of ['.meta', 'a', 'striped', 'top', 'f1', 'b', 'deep', '.log', '.superblock'])
+        expect(ls.out).toContain(n);
+      expect(sh('stat', ['-c', '%s %a %u %g %F', path.join(w.mnt, 'a/f1')]).out.trim()).toBe(
+        `${MiB} 644 1000 1001 regular file`,
+      );
       expect(sh('stat', ['-c', '%s %a', path.join(w.mnt, 'a/b/deep')]).out.trim()).toBe(`${4 * MiB + 1} 600`);
       expect(sh('stat', ['-c', '%a %u', path.join(w.mnt, 'a')]).out.trim()).toBe('755 1000');
       expect(sh('stat', ['-c', '%s %a', path.join(w.mnt, '.meta/.log')]).out.trim()).toBe(`${8 * MiB} 644`);
@@ -140,13 +143,19 @@ maybe('famfs_fused binary: real mount', () => {
         expect(fs.writeSync(fd, data, 0, data.length, 1_000_000)).toBe(data.length);
         expect(readDevice(w.dev, topOff + 1_000_000, data.length)).toEqual(data);
         expect(fs.writeSync(fd, Buffer.alloc(100, 1), 0, 100, 3_000_000 - 10)).toBe(10);
-        expect(() => fs.writeSync(fd, Buffer.alloc(10, 1), 0, 10, 3_000_000)).toThrow(expect.objectContaining({ code: 'EFBIG' }));
+        expect(() => fs.writeSync(fd, Buffer.alloc(10, 1), 0, 10, 3_000_000)).toThrow(
+          expect.objectContaining({ code: 'EFBIG' }),
+        );
         expect(fs.fstatSync(fd).size).toBe(3_000_000);
       } finally {
         fs.closeSync(fd);
       }
       // Writes to the device are seen through the mount at once (direct I/O).
-      writeDevice(w.dev, (w.entries['a/f1'].fmap as { extents: { offset: number }[] }).extents[0].offset, Buffer.from('FROM THE DEVICE'));
+      writeDevice(
+        w.dev,
+        (w.entries['a/f1'].fmap as { extents: { offset: number }[] }).extents[0].offset,
+        Buffer.from('FROM THE DEVICE'),
+      );
       expect(fs.readFileSync(path.join(w.mnt, 'a/f1')).subarray(0, 15).toString()).toBe('FROM THE DEVICE');
 
       // Namespace changes and size changes are refused.
@@ -169,7 +178,13 @@ maybe('famfs_fused binary: real mount', () => {
 
       // flock through the mount: exclusive, and held against direct users of the device.
       const logPath = path.join(w.mnt, '.meta/.log');
-      const held = sh('flock', ['-x', '-n', logPath, '-c', `flock -x -n ${logPath} true; echo inner=$?; flock -x -n ${w.dev} true; echo dev=$?`]);
+      const held = sh('flock', [
+        '-x',
+        '-n',
+        logPath,
+        '-c',
+        `flock -x -n ${logPath} true; echo inner=$?; flock -x -n ${w.dev} true; echo dev=$?`,
+      ]);
       expect(held.status).toBe(0);
       expect(held.out).toContain('inner=1');
       expect(held.out).toContain('dev=1');
@@ -194,7 +209,10 @@ maybe('famfs_fused binary: real mount', () => {
     let d: Daemon | null = null;
     try {
       d = startDaemon(['-f', '-d', '-o', `shadow=${w.shadow},daxdev=${w.dev},cache=always,timeout=5`, w.mnt]);
-      await waitFor('the mount', () => fs.existsSync(path.join(w.shadow, 'famfs_fused.pid')) || d!.child.exitCode !== null);
+      await waitFor(
+        'the mount',
+        () => fs.existsSync(path.join(w.shadow, 'famfs_fused.pid')) || d!.child.exitCode !== null,
+      );
       expect(fs.readFileSync(path.join(w.mnt, 'top')).equals(w.content['top'])).toBe(true);
       expect(mountInfo(w.mnt)[0].source).toBe(w.dev);
       unmountFuse(w.mnt);

@@ -18,7 +18,18 @@ import { v10 } from '@famfs/fuse';
 import { FamfsFileSystem, FamfsFsOptions } from '../src/famfs/famfs-fs';
 import { encodeFmapReply } from '../src/famfs/fmap-reply';
 import { patternBytes } from '@famfs/fuse/testing';
-import { cleanupTempDirs, cstr, initMsg, msg, parseReply, readDevice, readMsg, STOCK_OFFER, tempDir, writeDevice } from './helpers';
+import {
+  cleanupTempDirs,
+  cstr,
+  initMsg,
+  msg,
+  parseReply,
+  readDevice,
+  readMsg,
+  STOCK_OFFER,
+  tempDir,
+  writeDevice,
+} from './helpers';
 
 afterAll(cleanupTempDirs);
 
@@ -85,7 +96,13 @@ afterEach(() => {
 
 function setup(w: World, extra: Partial<FamfsFsOptions> = {}, offer: bigint = STOCK_OFFER) {
   const logs: string[] = [];
-  const fsys = new FamfsFileSystem({ shadow: w.shadow, daxdev: w.dev, systemUuid: MASTER, log: (m) => logs.push(m), ...extra });
+  const fsys = new FamfsFileSystem({
+    shadow: w.shadow,
+    daxdev: w.dev,
+    systemUuid: MASTER,
+    log: (m) => logs.push(m),
+    ...extra,
+  });
   opened.push(fsys);
   const t = new QueueTransport();
   const s = new Session(fsys, t, { profile: v10 });
@@ -106,18 +123,57 @@ function setup(w: World, extra: Partial<FamfsFsOptions> = {}, offer: bigint = ST
     expect(r.error).toBe(0);
     return abi.EntryOut.decode(r.payload);
   };
-  const open = (nodeid: number, flags = 0) => one(msg(Opcode.OPEN, u(), nodeid, abi.OpenIn.encode({ flags, openFlags: 0 })));
-  const read = (nodeid: number, offset: number, size: number, fh = 0) => one(readMsg(Opcode.READ, u(), nodeid, offset, size, fh));
+  const open = (nodeid: number, flags = 0) =>
+    one(msg(Opcode.OPEN, u(), nodeid, abi.OpenIn.encode({ flags, openFlags: 0 })));
+  const read = (nodeid: number, offset: number, size: number, fh = 0) =>
+    one(readMsg(Opcode.READ, u(), nodeid, offset, size, fh));
   const write = (nodeid: number, offset: number, data: Buffer, fh = 0) =>
-    one(msg(Opcode.WRITE, u(), nodeid, Buffer.concat([abi.WriteIn.encode({ fh, offset, size: data.length, writeFlags: 0, lockOwner: 0n, flags: 0, padding: 0 }), data])));
-  const getxattr = (nodeid: number, name: string, size: number) => one(msg(Opcode.GETXATTR, u(), nodeid, Buffer.concat([abi.GetxattrIn.encode({ size, padding: 0 }), cstr(name)])));
+    one(
+      msg(
+        Opcode.WRITE,
+        u(),
+        nodeid,
+        Buffer.concat([
+          abi.WriteIn.encode({ fh, offset, size: data.length, writeFlags: 0, lockOwner: 0n, flags: 0, padding: 0 }),
+          data,
+        ]),
+      ),
+    );
+  const getxattr = (nodeid: number, name: string, size: number) =>
+    one(msg(Opcode.GETXATTR, u(), nodeid, Buffer.concat([abi.GetxattrIn.encode({ size, padding: 0 }), cstr(name)])));
   const lk = (op: number, nodeid: number, owner: bigint, type: number) =>
-    one(msg(op, u(), nodeid, abi.LkIn.encode({ fh: 0, owner, lk: { start: 0n, end: 0x7fffffffffffffffn, type, pid: 1 }, lkFlags: abi.FUSE_LK_FLOCK, padding: 0 })));
-  return { fsys, t, s, logs, exchange, one, u, lookup, entry, open, read, write, getxattr, lk, init: abi.InitOut.decode(init.payload) };
+    one(
+      msg(
+        op,
+        u(),
+        nodeid,
+        abi.LkIn.encode({
+          fh: 0,
+          owner,
+          lk: { start: 0n, end: 0x7fffffffffffffffn, type, pid: 1 },
+          lkFlags: abi.FUSE_LK_FLOCK,
+          padding: 0,
+        }),
+      ),
+    );
+  return {
+    fsys,
+    t,
+    s,
+    logs,
+    exchange,
+    one,
+    u,
+    lookup,
+    entry,
+    open,
+    read,
+    write,
+    getxattr,
+    lk,
+    init: abi.InitOut.decode(init.payload),
+  };
 }
-
-
-
 
 describe('famfs file system over a session', () => {
   let w: World;
@@ -156,7 +212,15 @@ describe('famfs file system over a session', () => {
 
     const f1 = x.entry(a.nodeid, 'f1');
     const fst = fs.statSync(path.join(w.shadow, 'root/a/f1'));
-    expect(f1.attr).toMatchObject({ ino: fst.ino, size: MiB, mode: abi.S_IFREG | 0o640, uid: 1000, gid: 1001, nlink: 1, blocks: (2 * MiB) / 512 });
+    expect(f1.attr).toMatchObject({
+      ino: fst.ino,
+      size: MiB,
+      mode: abi.S_IFREG | 0o640,
+      uid: 1000,
+      gid: 1001,
+      nlink: 1,
+      blocks: (2 * MiB) / 512,
+    });
     expect(f1.attr.mtime).toBe(Math.floor(fst.mtimeMs / 1000));
     expect(f1.entryValid + f1.entryValidNsec / 1e9).toBe(1);
 
@@ -178,7 +242,17 @@ describe('famfs file system over a session', () => {
     expect(x.fsys.inodes.get(f1.nodeid)!.nlookup).toBe(2);
     x.exchange(msg(Opcode.FORGET, 0, f1.nodeid, abi.ForgetIn.encode({ nlookup: 1 })));
     expect(x.fsys.inodes.get(f1.nodeid)!.nlookup).toBe(1);
-    x.exchange(msg(Opcode.BATCH_FORGET, 0, 0, Buffer.concat([abi.BatchForgetIn.encode({ count: 1, dummy: 0 }), abi.ForgetOne.encode({ nodeid: f1.nodeid, nlookup: 1 })])));
+    x.exchange(
+      msg(
+        Opcode.BATCH_FORGET,
+        0,
+        0,
+        Buffer.concat([
+          abi.BatchForgetIn.encode({ count: 1, dummy: 0 }),
+          abi.ForgetOne.encode({ nodeid: f1.nodeid, nlookup: 1 }),
+        ]),
+      ),
+    );
     expect(x.fsys.inodes.get(f1.nodeid)).toBeUndefined();
   });
 
@@ -191,7 +265,7 @@ describe('famfs file system over a session', () => {
     expect(r.error).toBe(0);
     const names: string[] = [];
     const offs: number[] = [];
-    for (let at = 0; at < r.payload.length; ) {
+    for (let at = 0; at < r.payload.length;) {
       const e = abi.Direntplus.decode(r.payload, at);
       const name = r.payload.toString('utf8', at + abi.Direntplus.size, at + abi.Direntplus.size + e.dirent.namelen);
       names.push(name);
@@ -208,14 +282,17 @@ describe('famfs file system over a session', () => {
     // Continue from offset 4: the rest, same cookies.
     const r2 = x.one(readMsg(Opcode.READDIR, x.u(), 1, 4, 4096, fh));
     const rest: string[] = [];
-    for (let at = 0; at < r2.payload.length; ) {
+    for (let at = 0; at < r2.payload.length;) {
       const d = abi.Dirent.decode(r2.payload, at);
       rest.push(r2.payload.toString('utf8', at + abi.Dirent.size, at + abi.Dirent.size + d.namelen));
       at += abi.direntSize(d.namelen);
     }
     expect(rest).toEqual(['striped', 'top']);
     expect(x.one(readMsg(Opcode.READDIR, x.u(), 1, 6, 4096, fh)).payload.length).toBe(0);
-    expect(x.one(msg(Opcode.RELEASEDIR, x.u(), 1, abi.ReleaseIn.encode({ fh, flags: 0, releaseFlags: 0, lockOwner: 0n }))).error).toBe(0);
+    expect(
+      x.one(msg(Opcode.RELEASEDIR, x.u(), 1, abi.ReleaseIn.encode({ fh, flags: 0, releaseFlags: 0, lockOwner: 0n })))
+        .error,
+    ).toBe(0);
   });
 
   test('GETXATTR user.famfs.shadow: the shadow path, size probe, ERANGE, ENODATA; LISTXATTR', () => {
@@ -252,8 +329,16 @@ describe('famfs file system over a session', () => {
     expect(r.payload.readUInt32LE(4)).toBe(abi.FamfsExtType.INTERLEAVE);
     const f1 = x.entry(x.entry(1, 'a').nodeid, 'f1');
     const r1 = x.one(msg(v10.getFmapOpcode, x.u(), f1.nodeid));
-    expect(abi.FamfsFmapHeader.decode(r1.payload, 0)).toMatchObject({ extType: 0, nextents: 1, fileSize: MiB, fmapVersion: 1, fileType: 0 });
-    expect(abi.FamfsSimpleExt.decode(r1.payload, 32).seOffset).toBe(w.files['a/f1'].fmap.kind === 'simple' ? w.files['a/f1'].fmap.extents[0].offset : -1);
+    expect(abi.FamfsFmapHeader.decode(r1.payload, 0)).toMatchObject({
+      extType: 0,
+      nextents: 1,
+      fileSize: MiB,
+      fmapVersion: 1,
+      fileType: 0,
+    });
+    expect(abi.FamfsSimpleExt.decode(r1.payload, 32).seOffset).toBe(
+      w.files['a/f1'].fmap.kind === 'simple' ? w.files['a/f1'].fmap.extents[0].offset : -1,
+    );
     expect(x.one(msg(v10.getFmapOpcode, x.u(), 1)).error).toBe(-Errno.ENOENT);
     expect(x.one(msg(v10.getFmapOpcode, x.u(), 424242)).error).toBe(-Errno.EINVAL);
 
@@ -268,14 +353,39 @@ describe('famfs file system over a session', () => {
     const x = setup(w);
     const a = x.entry(1, 'a');
     const f1 = x.entry(a.nodeid, 'f1');
-    const create = x.one(msg(Opcode.CREATE, x.u(), 1, Buffer.concat([abi.CreateIn.encode({ flags: 0o101, mode: 0o100644, umask: 0o22, openFlags: 0 }), cstr('new')])));
+    const create = x.one(
+      msg(
+        Opcode.CREATE,
+        x.u(),
+        1,
+        Buffer.concat([abi.CreateIn.encode({ flags: 0o101, mode: 0o100644, umask: 0o22, openFlags: 0 }), cstr('new')]),
+      ),
+    );
     expect(create.error).toBe(-Errno.ENOTSUP);
-    expect(x.one(msg(Opcode.MKDIR, x.u(), 1, Buffer.concat([abi.MkdirIn.encode({ mode: 0o755, umask: 0 }), cstr('d')]))).error).toBe(-Errno.ENOSYS);
-    expect(x.one(msg(Opcode.MKNOD, x.u(), 1, Buffer.concat([abi.MknodIn.encode({ mode: 0o100644, rdev: 0, umask: 0, padding: 0 }), cstr('n')]))).error).toBe(-Errno.ENOSYS);
+    expect(
+      x.one(msg(Opcode.MKDIR, x.u(), 1, Buffer.concat([abi.MkdirIn.encode({ mode: 0o755, umask: 0 }), cstr('d')])))
+        .error,
+    ).toBe(-Errno.ENOSYS);
+    expect(
+      x.one(
+        msg(
+          Opcode.MKNOD,
+          x.u(),
+          1,
+          Buffer.concat([abi.MknodIn.encode({ mode: 0o100644, rdev: 0, umask: 0, padding: 0 }), cstr('n')]),
+        ),
+      ).error,
+    ).toBe(-Errno.ENOSYS);
     expect(x.one(msg(Opcode.UNLINK, x.u(), 1, cstr('top'))).error).toBe(-Errno.ENOSYS);
     expect(x.one(msg(Opcode.RMDIR, x.u(), 1, cstr('a'))).error).toBe(-Errno.ENOSYS);
-    expect(x.one(msg(Opcode.RENAME, x.u(), 1, Buffer.concat([abi.RenameIn.encode({ newdir: 1 }), cstr('top'), cstr('top2')]))).error).toBe(-Errno.ENOSYS);
-    expect(x.one(msg(Opcode.LINK, x.u(), 1, Buffer.concat([abi.LinkIn.encode({ oldnodeid: f1.nodeid }), cstr('l')]))).error).toBe(-Errno.ENOSYS);
+    expect(
+      x.one(
+        msg(Opcode.RENAME, x.u(), 1, Buffer.concat([abi.RenameIn.encode({ newdir: 1 }), cstr('top'), cstr('top2')])),
+      ).error,
+    ).toBe(-Errno.ENOSYS);
+    expect(
+      x.one(msg(Opcode.LINK, x.u(), 1, Buffer.concat([abi.LinkIn.encode({ oldnodeid: f1.nodeid }), cstr('l')]))).error,
+    ).toBe(-Errno.ENOSYS);
     expect(x.one(msg(Opcode.SYMLINK, x.u(), 1, Buffer.concat([cstr('s'), cstr('top')]))).error).toBe(-Errno.ENOSYS);
     // Size changes are EINVAL; mode/uid/times are kept in memory.
     const setattr = (valid: number, v: Partial<ReturnType<typeof abi.SetattrIn.decode>>) =>
@@ -284,14 +394,36 @@ describe('famfs file system over a session', () => {
           Opcode.SETATTR,
           x.u(),
           f1.nodeid,
-          abi.SetattrIn.encode({ valid, padding: 0, fh: 0, size: 0, lockOwner: 0n, atime: 0, mtime: 0, ctime: 0, atimensec: 0, mtimensec: 0, ctimensec: 0, mode: 0, unused4: 0, uid: 0, gid: 0, unused5: 0, ...v }),
+          abi.SetattrIn.encode({
+            valid,
+            padding: 0,
+            fh: 0,
+            size: 0,
+            lockOwner: 0n,
+            atime: 0,
+            mtime: 0,
+            ctime: 0,
+            atimensec: 0,
+            mtimensec: 0,
+            ctimensec: 0,
+            mode: 0,
+            unused4: 0,
+            uid: 0,
+            gid: 0,
+            unused5: 0,
+            ...v,
+          }),
         ),
       );
     expect(setattr(abi.FATTR_SIZE, { size: 0 }).error).toBe(-Errno.EINVAL);
     expect(setattr(abi.FATTR_SIZE, { size: MiB }).error).toBe(0);
     const chmod = setattr(abi.FATTR_MODE | abi.FATTR_MTIME, { mode: 0o600, mtime: 12345 });
     expect(chmod.error).toBe(0);
-    expect(abi.AttrOut.decode(chmod.payload).attr).toMatchObject({ mode: abi.S_IFREG | 0o600, mtime: 12345, size: MiB });
+    expect(abi.AttrOut.decode(chmod.payload).attr).toMatchObject({
+      mode: abi.S_IFREG | 0o600,
+      mtime: 12345,
+      size: MiB,
+    });
     expect(x.entry(a.nodeid, 'f1').attr.mode).toBe(abi.S_IFREG | 0o600);
     // O_TRUNC would shrink the file.
     expect(x.open(f1.nodeid, fs.constants.O_RDWR | fs.constants.O_TRUNC).error).toBe(-Errno.EINVAL);
@@ -313,9 +445,10 @@ describe('famfs file system over a session', () => {
     // READDIRPLUS lists the bad files name-only (no node), and skips the symlink.
     const r = x.one(readMsg(Opcode.READDIRPLUS, x.u(), 1, 0, 8192));
     const seen: Record<string, number> = {};
-    for (let at = 0; at < r.payload.length; ) {
+    for (let at = 0; at < r.payload.length;) {
       const e = abi.Direntplus.decode(r.payload, at);
-      seen[r.payload.toString('utf8', at + abi.Direntplus.size, at + abi.Direntplus.size + e.dirent.namelen)] = e.entryOut.nodeid;
+      seen[r.payload.toString('utf8', at + abi.Direntplus.size, at + abi.Direntplus.size + e.dirent.namelen)] =
+        e.entryOut.nodeid;
       at += abi.direntplusSize(e.dirent.namelen);
     }
     expect(seen.broken).toBe(0);
@@ -389,7 +522,9 @@ describe('famfs file system over a session', () => {
     // While held through the mount, the device is locked for direct libfamfs users.
     const fd = fs.openSync(w.dev, 'r');
     try {
-      expect(() => native.flock(fd, native.LOCK_EX | native.LOCK_NB)).toThrow(expect.objectContaining({ code: 'EWOULDBLOCK' }));
+      expect(() => native.flock(fd, native.LOCK_EX | native.LOCK_NB)).toThrow(
+        expect.objectContaining({ code: 'EWOULDBLOCK' }),
+      );
       expect(x.lk(Opcode.SETLK, top.nodeid, A, 2).error).toBe(0);
       native.flock(fd, native.LOCK_EX | native.LOCK_NB);
       // Now a direct user holds the device: non-blocking fails at once, blocking gives up after lockWaitMs.
@@ -400,7 +535,14 @@ describe('famfs file system over a session', () => {
       native.flock(fd, native.LOCK_UN);
       expect(x.lk(Opcode.SETLKW, top.nodeid, B, 1).error).toBe(0);
       // Closing B's file releases its flock.
-      x.one(msg(Opcode.RELEASE, x.u(), top.nodeid, abi.ReleaseIn.encode({ fh: 0, flags: 0, releaseFlags: abi.FUSE_RELEASE_FLOCK_UNLOCK, lockOwner: B })));
+      x.one(
+        msg(
+          Opcode.RELEASE,
+          x.u(),
+          top.nodeid,
+          abi.ReleaseIn.encode({ fh: 0, flags: 0, releaseFlags: abi.FUSE_RELEASE_FLOCK_UNLOCK, lockOwner: B }),
+        ),
+      );
       expect(x.fsys.flockHolder).toBeNull();
       native.flock(fd, native.LOCK_EX | native.LOCK_NB);
       native.flock(fd, native.LOCK_UN);

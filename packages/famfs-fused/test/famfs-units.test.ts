@@ -61,7 +61,10 @@ describe('GET_FMAP reply', () => {
   });
 
   test('the worked example of fuse-famfs-abi §1.6 (4 MiB at 64 MiB)', () => {
-    const blob = encodeFmapReply(fileEntry(4 * MiB, { kind: 'simple', extents: [{ devIndex: 0, offset: 64 * MiB, len: 4 * MiB }] }), v10);
+    const blob = encodeFmapReply(
+      fileEntry(4 * MiB, { kind: 'simple', extents: [{ devIndex: 0, offset: 64 * MiB, len: 4 * MiB }] }),
+      v10,
+    );
     expect(blob).toEqual(
       hex(`00 00 01 00 00 00 00 00 01 00 00 00 00 00 00 00 00 00 40 00 00 00 00 00 00 00 00 00 00 00 00 00
            00 00 00 00 00 00 00 00 00 00 00 04 00 00 00 00 00 00 40 00 00 00 00 00`),
@@ -95,7 +98,8 @@ describe('GET_FMAP reply', () => {
   const ext = (i: number, len = 2 * MiB): Extent => ({ devIndex: 0, offset: (16 + 2 * i) * MiB, len });
 
   test('limits the kernel enforces are refused with EINVAL', () => {
-    const simple = (n: number) => fileEntry(2 * MiB, { kind: 'simple', extents: Array.from({ length: n }, (_, i) => ext(i)) });
+    const simple = (n: number) =>
+      fileEntry(2 * MiB, { kind: 'simple', extents: Array.from({ length: n }, (_, i) => ext(i)) });
     expect(encodeFmapReply(simple(32), v10).length).toBe(32 + 32 * 24);
     expect(() => encodeFmapReply(simple(33), v10)).toThrow(FmapReplyError);
     expect(errnoOf(() => encodeFmapReply(simple(33), v10))).toBe(Errno.EINVAL);
@@ -106,12 +110,37 @@ describe('GET_FMAP reply', () => {
     expect(() => encodeFmapReply(simple(200), wide)).toThrow(/exceeds the kernel's 4096-byte buffer/);
     expect(encodeFmapReply(simple(169), wide).length).toBe(32 + 169 * 24);
     // Misaligned, wrong device, too small for the file.
-    expect(errnoOf(() => encodeFmapReply(fileEntry(MiB, { kind: 'simple', extents: [{ devIndex: 0, offset: 3 * MiB, len: 2 * MiB }] }), v10))).toBe(Errno.EINVAL);
-    expect(errnoOf(() => encodeFmapReply(fileEntry(MiB, { kind: 'simple', extents: [{ devIndex: 1, offset: 4 * MiB, len: 2 * MiB }] }), v10))).toBe(Errno.EINVAL);
-    expect(errnoOf(() => encodeFmapReply(fileEntry(5 * MiB, { kind: 'simple', extents: [ext(0, 4 * MiB)] }), v10))).toBe(Errno.EINVAL);
+    expect(
+      errnoOf(() =>
+        encodeFmapReply(
+          fileEntry(MiB, { kind: 'simple', extents: [{ devIndex: 0, offset: 3 * MiB, len: 2 * MiB }] }),
+          v10,
+        ),
+      ),
+    ).toBe(Errno.EINVAL);
+    expect(
+      errnoOf(() =>
+        encodeFmapReply(
+          fileEntry(MiB, { kind: 'simple', extents: [{ devIndex: 1, offset: 4 * MiB, len: 2 * MiB }] }),
+          v10,
+        ),
+      ),
+    ).toBe(Errno.EINVAL);
+    expect(
+      errnoOf(() => encodeFmapReply(fileEntry(5 * MiB, { kind: 'simple', extents: [ext(0, 4 * MiB)] }), v10)),
+    ).toBe(Errno.EINVAL);
 
     const il = (nstrips: number, chunkSize: number, size = 2 * MiB, stripLen = 4 * MiB): FileEntry =>
-      fileEntry(size, { kind: 'interleaved', nstrips, chunkSize, strips: Array.from({ length: nstrips }, (_, i) => ({ devIndex: 0, offset: (100 + 8 * i) * MiB, len: stripLen })) });
+      fileEntry(size, {
+        kind: 'interleaved',
+        nstrips,
+        chunkSize,
+        strips: Array.from({ length: nstrips }, (_, i) => ({
+          devIndex: 0,
+          offset: (100 + 8 * i) * MiB,
+          len: stripLen,
+        })),
+      });
     expect(encodeFmapReply(il(32, 2 * MiB), v10).length).toBe(32 + 24 + 32 * 24);
     expect(errnoOf(() => encodeFmapReply(il(33, 2 * MiB), v10))).toBe(Errno.EINVAL);
     expect(errnoOf(() => encodeFmapReply(il(17, 2 * MiB), rfc))).toBe(Errno.EINVAL);

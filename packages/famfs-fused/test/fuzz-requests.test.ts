@@ -40,7 +40,6 @@ import {
   ReadIn,
   ReleaseIn,
   Rename2In,
-  RenameIn,
   SetattrIn,
   SetxattrIn,
   StatxIn,
@@ -51,7 +50,15 @@ import { decodeRequest, Request, RequestError } from '@famfs/fuse';
 import { encodeFmapReply, fmapReplySize, FmapReplyError } from '../src/famfs/fmap-reply';
 import { fileOffsetToDax, fmapLimits, fmapLint, FmapRejected, parseFmap } from '../../../kernel/emulator/src/fmap';
 import type { KernelFmap } from '../../../kernel/emulator/src/fmap';
-import { fc, fuzz, fuzzTimeout, mutatedInputs, showMutated, showValue, violated } from '../../libfamfs/test/fuzz-helpers';
+import {
+  fc,
+  fuzz,
+  fuzzTimeout,
+  mutatedInputs,
+  showMutated,
+  showValue,
+  violated,
+} from '../../libfamfs/test/fuzz-helpers';
 import { cstr, initMsg, msg } from './helpers';
 import { ioctlMsg } from '@famfs/fuse/testing';
 import { errnoName, FuseErrno } from '@famfs/fuse';
@@ -97,7 +104,16 @@ function seedMessages(): Buffer[] {
     msg(Opcode.UNLINK, u(12), NODE, cstr('f')),
     msg(Opcode.RMDIR, u(13), NODE, cstr('d')),
     msg(Opcode.RENAME, u(14), NODE, cat(Buffer.from([3, 0, 0, 0, 0, 0, 0, 0]), cstr('old'), cstr('new'))),
-    msg(Opcode.RENAME2, u(15), NODE, cat(Buffer.from([3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]).subarray(0, Rename2In.size), cstr('old'), cstr('new'))),
+    msg(
+      Opcode.RENAME2,
+      u(15),
+      NODE,
+      cat(
+        Buffer.from([3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]).subarray(0, Rename2In.size),
+        cstr('old'),
+        cstr('new'),
+      ),
+    ),
     msg(Opcode.LINK, u(16), NODE, cat(Buffer.from([5, 0, 0, 0, 0, 0, 0, 0]).subarray(0, LinkIn.size), cstr('hard'))),
     msg(Opcode.OPEN, u(17), NODE, zeros(OpenIn.size)),
     msg(Opcode.OPENDIR, u(18), NODE, zeros(OpenIn.size)),
@@ -156,7 +172,12 @@ const REQUEST_HOT = [...InHeader.fieldInfo.map((f) => f.offset), 40, 44, 48, 52,
 
 const NAME_TOKENS = ['/', '.', '..', '\0', 'a/b', '\0\0', 'user.', '\xff']
   .map((t) => Buffer.from(t, 'latin1'))
-  .concat([Buffer.alloc(256, 0x6e), Buffer.alloc(4096, 0x74), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xc0, 0xae])]);
+  .concat([
+    Buffer.alloc(256, 0x6e),
+    Buffer.alloc(4096, 0x74),
+    Buffer.from([0xed, 0xa0, 0x80]),
+    Buffer.from([0xc0, 0xae]),
+  ]);
 
 /** Sets the header's len to the message length (the kernel always does; the fuzzer usually does). */
 function fixLen(b: Buffer): void {
@@ -172,12 +193,15 @@ function checkRequest(r: Request, len: number, profile: AbiProfile): void {
   if ('name' in r && r.op !== 'setxattr' && r.op !== 'getxattr' && r.op !== 'removexattr') names.push(r.name);
   if (r.op === 'rename') names.push(r.newname);
   for (const n of names) {
-    if (typeof n !== 'string' || n.length === 0 || n.includes('/') || n.includes('\0')) violated(`bad name ${JSON.stringify(n)} in ${r.op}`);
+    if (typeof n !== 'string' || n.length === 0 || n.includes('/') || n.includes('\0'))
+      violated(`bad name ${JSON.stringify(n)} in ${r.op}`);
     if ((n === '.' || n === '..') && r.op !== 'lookup') violated(`${r.op} of ${n}`);
   }
-  if (r.op === 'write' && r.data.length !== r.size) violated(`WRITE of ${r.size} bytes with ${r.data.length} bytes of data`);
+  if (r.op === 'write' && r.data.length !== r.size)
+    violated(`WRITE of ${r.size} bytes with ${r.data.length} bytes of data`);
   if (r.op === 'setxattr' && r.value.length > len) violated('SETXATTR value longer than the message');
-  if (r.op === 'batchForget' && r.nodes.length * ForgetOne.size > len) violated('BATCH_FORGET decoded more nodes than the message holds');
+  if (r.op === 'batchForget' && r.nodes.length * ForgetOne.size > len)
+    violated('BATCH_FORGET decoded more nodes than the message holds');
   if (r.op === 'getFmap' && r.header.opcode !== profile.getFmapOpcode) violated('getFmap from another opcode');
   if (r.op === 'ioctl' && (r.data.length !== r.inSize || r.data.length > len)) {
     violated(`IOCTL in_size ${r.inSize} with ${r.data.length} bytes`);
@@ -193,7 +217,13 @@ describe('fuzz: FUSE request decoding', () => {
     'decodeRequest returns a request or throws RequestError, under every profile',
     () => {
       const arb = fc.tuple(
-        mutatedInputs(seedMessages(), fixLen, { hot: REQUEST_HOT, dictionary: NAME_TOKENS, resizable: true, maxLength: 8192, maxMutations: 5 }),
+        mutatedInputs(seedMessages(), fixLen, {
+          hot: REQUEST_HOT,
+          dictionary: NAME_TOKENS,
+          resizable: true,
+          maxLength: 8192,
+          maxMutations: 5,
+        }),
         fc.constantFrom(v10, rfc, push),
         fc.boolean(),
         fc.nat({ max: 16 }),
@@ -209,16 +239,22 @@ describe('fuzz: FUSE request decoding', () => {
             r = decodeRequest(buf, { profile, setxattrExt }, m.bytes.length);
           } catch (e) {
             if (!(e instanceof RequestError)) throw e;
-            if (!Number.isInteger(e.errno) || e.errno < 1 || e.errno > 511) violated(`RequestError with errno ${e.errno}`);
-            if (e.unique === null && e.opcode !== null && !NO_REPLY.has(e.opcode)) violated(`an answerable opcode ${e.opcode} marked unanswerable`);
-            if (e.unique !== null && e.opcode !== null && NO_REPLY.has(e.opcode)) violated(`a reply-less opcode ${e.opcode} marked answerable`);
+            if (!Number.isInteger(e.errno) || e.errno < 1 || e.errno > 511)
+              violated(`RequestError with errno ${e.errno}`);
+            if (e.unique === null && e.opcode !== null && !NO_REPLY.has(e.opcode))
+              violated(`an answerable opcode ${e.opcode} marked unanswerable`);
+            if (e.unique !== null && e.opcode !== null && NO_REPLY.has(e.opcode))
+              violated(`a reply-less opcode ${e.opcode} marked answerable`);
             return `RequestError:${e.unique === null ? 'dropped' : e.errno === Errno.EIO ? 'EIO' : e.errno === Errno.ENAMETOOLONG ? 'ENAMETOOLONG' : 'EINVAL'}`;
           }
           checkRequest(r, m.bytes.length, profile);
           return `ok:${r.op}`;
         },
         () => undefined,
-        { show: ([m, profile, ext, junk]) => `profile ${profile.name}, setxattrExt ${ext}, junk ${junk}, ${showMutated(m)}` },
+        {
+          show: ([m, profile, ext, junk]) =>
+            `profile ${profile.name}, setxattrExt ${ext}, junk ${junk}, ${showMutated(m)}`,
+        },
       );
     },
     fuzzTimeout(),
@@ -230,19 +266,61 @@ describe('fuzz: FUSE request decoding', () => {
 
 const MiB = 1024 * 1024;
 const ext = (offset: number, len: number, devIndex = 0): Extent => ({ devIndex, offset, len });
-const entry = (size: number, fmap: FileEntry['fmap'], path = 'f'): FileEntry => ({ type: 'file', path, size, flags: 2, uid: 0, gid: 0, mode: 0o644, fmap });
+const entry = (size: number, fmap: FileEntry['fmap'], path = 'f'): FileEntry => ({
+  type: 'file',
+  path,
+  size,
+  flags: 2,
+  uid: 0,
+  gid: 0,
+  mode: 0o644,
+  fmap,
+});
 
 const FMAP_BASES: FileEntry[] = [
   entry(1, { kind: 'simple', extents: [ext(10 * MiB, 2 * MiB)] }),
   entry(3 * MiB, { kind: 'simple', extents: [ext(10 * MiB, 2 * MiB), ext(20 * MiB, 2 * MiB)] }),
   entry(30 * MiB, { kind: 'simple', extents: Array.from({ length: 16 }, (_, i) => ext((10 + 2 * i) * MiB, 2 * MiB)) }),
-  entry(8 * MiB, { kind: 'interleaved', nstrips: 4, chunkSize: 2 * MiB, strips: Array.from({ length: 4 }, (_, i) => ext((10 + 2 * i) * MiB, 2 * MiB)) }),
-  entry(32 * MiB, { kind: 'interleaved', nstrips: 16, chunkSize: 2 * MiB, strips: Array.from({ length: 16 }, (_, i) => ext((10 + 2 * i) * MiB, 2 * MiB)) }),
+  entry(8 * MiB, {
+    kind: 'interleaved',
+    nstrips: 4,
+    chunkSize: 2 * MiB,
+    strips: Array.from({ length: 4 }, (_, i) => ext((10 + 2 * i) * MiB, 2 * MiB)),
+  }),
+  entry(32 * MiB, {
+    kind: 'interleaved',
+    nstrips: 16,
+    chunkSize: 2 * MiB,
+    strips: Array.from({ length: 16 }, (_, i) => ext((10 + 2 * i) * MiB, 2 * MiB)),
+  }),
   entry(2 * MiB, { kind: 'interleaved', nstrips: 1, chunkSize: 4 * MiB, strips: [ext(10 * MiB, 8 * MiB)] }),
 ];
 
-const NUMS = [0, 1, -1, 0.5, 2 * MiB - 1, 2 * MiB, 2 * MiB + 1, 4 * MiB, 6 * MiB, 2 ** 31, 2 ** 32 - 2 * MiB, 2 ** 32, 2 ** 32 + 2 * MiB, 2 ** 53 - 2 * MiB, 2 ** 53 - 1, 2 ** 53, 2 ** 63, Number.NaN, Infinity];
-const num = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...NUMS) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 64 }).map((k) => k * 2 * MiB) });
+const NUMS = [
+  0,
+  1,
+  -1,
+  0.5,
+  2 * MiB - 1,
+  2 * MiB,
+  2 * MiB + 1,
+  4 * MiB,
+  6 * MiB,
+  2 ** 31,
+  2 ** 32 - 2 * MiB,
+  2 ** 32,
+  2 ** 32 + 2 * MiB,
+  2 ** 53 - 2 * MiB,
+  2 ** 53 - 1,
+  2 ** 53,
+  2 ** 63,
+  Number.NaN,
+  Infinity,
+];
+const num = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...NUMS) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 64 }).map((k) => k * 2 * MiB) },
+);
 
 type FmapMutation =
   | { op: 'size'; v: number }
@@ -255,7 +333,12 @@ type FmapMutation =
 
 const fmapMutation: fc.Arbitrary<FmapMutation> = fc.oneof(
   fc.record({ op: fc.constant('size' as const), v: num }),
-  fc.record({ op: fc.constant('field' as const), i: fc.nat({ max: 40 }), f: fc.constantFrom('devIndex' as const, 'offset' as const, 'len' as const), v: fc.oneof(num, fc.constantFrom(1, 2, 23, 24, 0xffff)) }),
+  fc.record({
+    op: fc.constant('field' as const),
+    i: fc.nat({ max: 40 }),
+    f: fc.constantFrom('devIndex' as const, 'offset' as const, 'len' as const),
+    v: fc.oneof(num, fc.constantFrom(1, 2, 23, 24, 0xffff)),
+  }),
   fc.record({ op: fc.constant('dup' as const), i: fc.nat({ max: 40 }), times: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ op: fc.constant('drop' as const), i: fc.nat({ max: 40 }) }),
   fc.record({ op: fc.constant('nstrips' as const), v: fc.oneof(fc.integer({ min: 0, max: 40 }), num) }),
@@ -288,7 +371,10 @@ function mutateEntry(base: FileEntry, muts: FmapMutation[]): FileEntry {
         if (e.fmap.kind === 'interleaved') e.fmap.chunkSize = m.v;
         break;
       case 'flip-kind':
-        e.fmap = e.fmap.kind === 'simple' ? { kind: 'interleaved', nstrips: l.length, chunkSize: 2 * MiB, strips: l } : { kind: 'simple', extents: l };
+        e.fmap =
+          e.fmap.kind === 'simple'
+            ? { kind: 'interleaved', nstrips: l.length, chunkSize: 2 * MiB, strips: l }
+            : { kind: 'simple', extents: l };
         break;
     }
   }
@@ -325,7 +411,9 @@ describe('fuzz: GET_FMAP reply encoder', () => {
     'encodeFmapReply returns a blob the kernel parser accepts and that decodes to the entry, or FmapReplyError',
     () => {
       const arb = fc.tuple(
-        fc.record({ base: fc.nat({ max: FMAP_BASES.length - 1 }), muts: fc.array(fmapMutation, { maxLength: 5 }) }).map(({ base, muts }) => ({ base, muts, entry: mutateEntry(FMAP_BASES[base], muts) })),
+        fc
+          .record({ base: fc.nat({ max: FMAP_BASES.length - 1 }), muts: fc.array(fmapMutation, { maxLength: 5 }) })
+          .map(({ base, muts }) => ({ base, muts, entry: mutateEntry(FMAP_BASES[base], muts) })),
         fc.constantFrom(v10, rfc, push),
       );
       fuzz(
@@ -340,7 +428,8 @@ describe('fuzz: GET_FMAP reply encoder', () => {
           try {
             k = parseFmap(blob, fmapLimits(profile));
           } catch (err) {
-            if (err instanceof FmapRejected) violated(`the kernel would refuse what the encoder sent: ${err.rule}: ${err.message}`);
+            if (err instanceof FmapRejected)
+              violated(`the kernel would refuse what the encoder sent: ${err.rule}: ${err.message}`);
             throw err;
           }
           if (unrolled && e.fmap.kind === 'interleaved') return unrolledMatches(k, e, e.fmap);
@@ -349,19 +438,42 @@ describe('fuzz: GET_FMAP reply encoder', () => {
           if (!same(k.fileSize, e.size)) violated(`file size ${k.fileSize} for ${e.size}`);
           const want = e.fmap.kind === 'simple' ? e.fmap.extents : e.fmap.strips;
           const got = k.extType === 'simple' ? k.extents : k.iexts.flatMap((ie) => ie.strips);
-          if (k.extType !== (e.fmap.kind === 'simple' ? 'simple' : 'interleave')) violated(`ext type ${k.extType} for a ${e.fmap.kind} fmap`);
-          if (got.length !== want.length || got.some((g, i) => g.devIndex !== want[i].devIndex || !same(g.offset, want[i].offset) || !same(g.len, want[i].len))) {
+          if (k.extType !== (e.fmap.kind === 'simple' ? 'simple' : 'interleave'))
+            violated(`ext type ${k.extType} for a ${e.fmap.kind} fmap`);
+          if (
+            got.length !== want.length ||
+            got.some(
+              (g, i) => g.devIndex !== want[i].devIndex || !same(g.offset, want[i].offset) || !same(g.len, want[i].len),
+            )
+          ) {
             violated(`extents decode as ${showValue(got)}`);
           }
           if (k.extType === 'interleave' && e.fmap.kind === 'interleaved') {
             const ie = k.iexts[0];
-            if (k.iexts.length !== 1 || ie.nstrips !== e.fmap.nstrips || !same(ie.chunkSize, e.fmap.chunkSize) || !same(ie.nbytes, e.size)) violated(`interleaved extent decodes as ${showValue(ie)}`);
+            if (
+              k.iexts.length !== 1 ||
+              ie.nstrips !== e.fmap.nstrips ||
+              !same(ie.chunkSize, e.fmap.chunkSize) ||
+              !same(ie.nbytes, e.size)
+            )
+              violated(`interleaved extent decodes as ${showValue(ie)}`);
           }
           if (FamfsFmapHeader.get(blob, 'fmapVersion') !== 1) violated('fmap version');
           return `ok:${e.fmap.kind}`;
         },
-        (err) => (err instanceof FmapReplyError ? `FmapReplyError:${err.message.replace(/^[^:]*: /, '').replace(/\b0x[0-9a-f]+\b|-?\d+(\.\d+)?(e[+-]?\d+)?|NaN|-?Infinity/g, 'N').replace(/\(.*\)/, '').slice(0, 40).trim()}` : undefined),
-        { show: ([x, profile]) => `profile ${profile.name}, base #${x.base}, mutations ${JSON.stringify(x.muts)}, entry ${showValue(x.entry)}` },
+        (err) =>
+          err instanceof FmapReplyError
+            ? `FmapReplyError:${err.message
+                .replace(/^[^:]*: /, '')
+                .replace(/\b0x[0-9a-f]+\b|-?\d+(\.\d+)?(e[+-]?\d+)?|NaN|-?Infinity/g, 'N')
+                .replace(/\(.*\)/, '')
+                .slice(0, 40)
+                .trim()}`
+            : undefined,
+        {
+          show: ([x, profile]) =>
+            `profile ${profile.name}, base #${x.base}, mutations ${JSON.stringify(x.muts)}, entry ${showValue(x.entry)}`,
+        },
       );
     },
     fuzzTimeout(),

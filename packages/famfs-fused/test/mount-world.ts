@@ -27,7 +27,6 @@ export function mountUnavailable(): string | null {
   return null;
 }
 
-
 export interface World {
   dir: string;
   dev: string;
@@ -60,7 +59,15 @@ export function makeWorld(): World {
       mode: 0o644,
       uid: 0,
       gid: 0,
-      fmap: { kind: 'interleaved', nstrips: 2, chunkSize: 2 * MiB, strips: [{ devIndex: 0, offset: 5 * GiB, len: 4 * MiB }, { devIndex: 0, offset: 4 * GiB, len: 4 * MiB }] },
+      fmap: {
+        kind: 'interleaved',
+        nstrips: 2,
+        chunkSize: 2 * MiB,
+        strips: [
+          { devIndex: 0, offset: 5 * GiB, len: 4 * MiB },
+          { devIndex: 0, offset: 4 * GiB, len: 4 * MiB },
+        ],
+      },
     };
     s.appendRaw(striped);
     entries['striped'] = striped;
@@ -111,7 +118,9 @@ export function startDaemon(args: string[], env: Record<string, string> = {}): D
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, stderr: () => err, exited };
 }
 

@@ -187,7 +187,13 @@ function world(files: FileEntry[], devSize = 8 * GiB): World {
  */
 function serve(w: World, profile: AbiProfile | 'auto', kernel?: (request: number, arg: Buffer) => number) {
   const logs: string[] = [];
-  const fsys = new FamfsFileSystem({ shadow: w.shadow, daxdev: w.dev, serve: 'shadow', abi: 'auto', log: (m) => logs.push(m) });
+  const fsys = new FamfsFileSystem({
+    shadow: w.shadow,
+    daxdev: w.dev,
+    serve: 'shadow',
+    abi: 'auto',
+    log: (m) => logs.push(m),
+  });
   const t = new QueueTransport();
   t.ioctlHandler = kernel ?? null;
   const s = new Session(fsys, t, { profile });

@@ -73,7 +73,8 @@ describe('layout sizes match the reference tables', () => {
   });
 
   test('selected field offsets', () => {
-    const off = (l: { fieldInfo: readonly { name: string; offset: number }[] }, n: string) => l.fieldInfo.find((f) => f.name === n)?.offset;
+    const off = (l: { fieldInfo: readonly { name: string; offset: number }[] }, n: string) =>
+      l.fieldInfo.find((f) => f.name === n)?.offset;
     expect(off(abi.Attr, 'mode')).toBe(60);
     expect(off(abi.Attr, 'blksize')).toBe(80);
     expect(off(abi.InitOut, 'flags2')).toBe(32);
@@ -86,19 +87,49 @@ describe('layout sizes match the reference tables', () => {
 
 describe('round trips', () => {
   test('in header keeps a full 64-bit unique', () => {
-    const v = { len: 99, opcode: 3, unique: 0xfedcba9876543210n, nodeid: 12345678901, uid: 1, gid: 2, pid: 3, totalExtlen: 4, padding: 0 };
+    const v = {
+      len: 99,
+      opcode: 3,
+      unique: 0xfedcba9876543210n,
+      nodeid: 12345678901,
+      uid: 1,
+      gid: 2,
+      pid: 3,
+      totalExtlen: 4,
+      padding: 0,
+    };
     expect(abi.InHeader.decode(abi.InHeader.encode(v))).toEqual(v);
   });
   test('entry_out with nested attr', () => {
-    const attr = makeAttr({ ino: 7, mode: abi.S_IFREG | 0o640, size: 5000, nlink: 1, uid: 10, gid: 20, mtime: 1_700_000_000, mtimensec: 5 });
+    const attr = makeAttr({
+      ino: 7,
+      mode: abi.S_IFREG | 0o640,
+      size: 5000,
+      nlink: 1,
+      uid: 10,
+      gid: 20,
+      mtime: 1_700_000_000,
+      mtimensec: 5,
+    });
     const v = { nodeid: 7, generation: 3, entryValid: 1, attrValid: 2, entryValidNsec: 500, attrValidNsec: 0, attr };
     expect(abi.EntryOut.decode(abi.EntryOut.encode(v))).toEqual(v);
   });
   test('init_out places flags2 and max_pages', () => {
     const b = abi.InitOut.encode({
-      major: 7, minor: 45, maxReadahead: 131072, flags: 0x40000000, maxBackground: 0, congestionThreshold: 0,
-      maxWrite: 1 << 20, timeGran: 1, maxPages: 256, mapAlignment: 0, flags2: 0x800, maxStackDepth: 0,
-      requestTimeout: 0, unused: Buffer.alloc(0),
+      major: 7,
+      minor: 45,
+      maxReadahead: 131072,
+      flags: 0x40000000,
+      maxBackground: 0,
+      congestionThreshold: 0,
+      maxWrite: 1 << 20,
+      timeGran: 1,
+      maxPages: 256,
+      mapAlignment: 0,
+      flags2: 0x800,
+      maxStackDepth: 0,
+      requestTimeout: 0,
+      unused: Buffer.alloc(0),
     });
     expect(b.readUInt32LE(20)).toBe(1 << 20);
     expect(b.readUInt16LE(28)).toBe(256);
@@ -107,9 +138,27 @@ describe('round trips', () => {
   test('statx_out', () => {
     const t = { tvSec: 1_700_000_000, tvNsec: 9, reserved: 0 };
     const stat = {
-      mask: 0x7ff, blksize: 4096, attributes: 0n, nlink: 1, uid: 0, gid: 0, mode: 0o100644, spare0: 0, ino: 9, size: 10,
-      blocks: 1, attributesMask: 0n, atime: t, btime: t, ctime: t, mtime: t, rdevMajor: 0, rdevMinor: 0, devMajor: 0,
-      devMinor: 40, spare2: Buffer.alloc(112),
+      mask: 0x7ff,
+      blksize: 4096,
+      attributes: 0n,
+      nlink: 1,
+      uid: 0,
+      gid: 0,
+      mode: 0o100644,
+      spare0: 0,
+      ino: 9,
+      size: 10,
+      blocks: 1,
+      attributesMask: 0n,
+      atime: t,
+      btime: t,
+      ctime: t,
+      mtime: t,
+      rdevMajor: 0,
+      rdevMinor: 0,
+      devMajor: 0,
+      devMinor: 40,
+      spare2: Buffer.alloc(112),
     };
     const v = { attrValid: 1, attrValidNsec: 0, flags: 0, spare: Buffer.alloc(16), stat };
     expect(abi.StatxOut.decode(abi.StatxOut.encode(v))).toEqual(v);
@@ -169,8 +218,14 @@ describe('reply encoding', () => {
   });
   test('the worked GET_FMAP example of the reference encodes to its 72 bytes', () => {
     const hdr = abi.FamfsFmapHeader.encode({
-      fileType: abi.FamfsFileType.REG, reserved: 0, fmapVersion: abi.FAMFS_FMAP_VERSION, extType: abi.FamfsExtType.SIMPLE,
-      nextents: 1, reserved0: 0, fileSize: 4 << 20, reserved1: 0,
+      fileType: abi.FamfsFileType.REG,
+      reserved: 0,
+      fmapVersion: abi.FAMFS_FMAP_VERSION,
+      extType: abi.FamfsExtType.SIMPLE,
+      nextents: 1,
+      reserved0: 0,
+      fileSize: 4 << 20,
+      reserved1: 0,
     });
     const ext = abi.FamfsSimpleExt.encode({ seDevindex: 0, reserved: 0, seOffset: 64 << 20, seLen: 4 << 20 });
     const b = Buffer.concat(replyData(0x1234n, Buffer.concat([hdr, ext])));

@@ -26,7 +26,8 @@ const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCas
 const cName = (struct: string, tsField: string): string => NAME_EXCEPTIONS[struct]?.[tsField] ?? snake(tsField);
 
 const gccMissing = spawnSync('gcc', ['--version']).error !== undefined;
-if (gccMissing && process.env.FAMFS_REQUIRE_TOOLS !== '1') console.log('layout-check.test.ts skipped: gcc is not installed');
+if (gccMissing && process.env.FAMFS_REQUIRE_TOOLS !== '1')
+  console.log('layout-check.test.ts skipped: gcc is not installed');
 const maybe = gccMissing && process.env.FAMFS_REQUIRE_TOOLS !== '1' ? describe.skip : describe;
 
 maybe('C uapi header and TypeScript layouts agree', () => {
@@ -74,7 +75,8 @@ maybe('C uapi header and TypeScript layouts agree', () => {
           problems.push(`${l.name}.${f.name}: C ${c.offset}+${c.size}, TS ${f.offset}+${f.size}`);
         }
       }
-      for (const cn of cFields.keys()) if (!seen.has(cn)) problems.push(`${l.name}.${cn}: C field missing from the TS layout`);
+      for (const cn of cFields.keys())
+        if (!seen.has(cn)) problems.push(`${l.name}.${cn}: C field missing from the TS layout`);
     }
     expect(problems).toEqual([]);
   });

@@ -38,7 +38,10 @@ maybe('real FUSE mount of the in-memory file system', () => {
     dir = tempDir('famfs-fused-mount-');
     // The worker runs compiled code: build libfamfs (its dist is what the worker imports) and this package.
     const tsc = require.resolve('typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: path.resolve(PKG, '../libfamfs'), stdio: 'pipe' });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], {
+      cwd: path.resolve(PKG, '../libfamfs'),
+      stdio: 'pipe',
+    });
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: PKG, stdio: 'pipe' });
   });
 
@@ -54,7 +57,10 @@ maybe('real FUSE mount of the in-memory file system', () => {
       handle = startSession({
         fd: m.fd,
         fsModule: path.join(PKG, 'dist/testing/memfs.js'),
-        fsOptions: { files: { '/hello.txt': 'hello world\n', '/data/big.bin': big }, rootXattrs: { 'user.famfs.shadow': '/x' } },
+        fsOptions: {
+          files: { '/hello.txt': 'hello world\n', '/data/big.bin': big },
+          rootXattrs: { 'user.famfs.shadow': '/x' },
+        },
         // "auto": after INIT the session probes the push generation's DAXDEV_OPEN on the real /dev/fuse.
         session: { profile: 'auto' },
         mountpoint: mnt,

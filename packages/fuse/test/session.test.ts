@@ -12,7 +12,10 @@ afterAll(cleanupTempDirs);
 
 const FILES = { '/hello.txt': 'hello world\n', '/d/a.bin': { size: 10000, seed: 3 }, '/d/e/deep.txt': 'deep' };
 
-function setup(fs: FileSystem = new MemFs({ files: FILES, rootXattrs: { 'user.famfs.shadow': '/tmp/shadow' } }), profile = v10) {
+function setup(
+  fs: FileSystem = new MemFs({ files: FILES, rootXattrs: { 'user.famfs.shadow': '/tmp/shadow' } }),
+  profile = v10,
+) {
   const t = new QueueTransport();
   const logs: string[] = [];
   const s = new Session(fs, t, { profile, log: (m) => logs.push(m) });
@@ -46,7 +49,14 @@ describe('INIT', () => {
     expect(out).toMatchObject({ major: 7, minor: 45, maxWrite: 1 << 20, maxPages: 256, timeGran: 1 });
     const flags = BigInt(out.flags) | (BigInt(out.flags2) << 32n);
     expect(flags & ~STOCK_OFFER).toBe(0n);
-    for (const b of ['INIT_EXT', 'ASYNC_READ', 'BIG_WRITES', 'MAX_PAGES', 'PARALLEL_DIROPS', 'DO_READDIRPLUS'] as const) {
+    for (const b of [
+      'INIT_EXT',
+      'ASYNC_READ',
+      'BIG_WRITES',
+      'MAX_PAGES',
+      'PARALLEL_DIROPS',
+      'DO_READDIRPLUS',
+    ] as const) {
       expect(flags & abi.initFlag(abi.InitBit[b])).not.toBe(0n);
     }
     expect(flags & abi.initFlag(abi.InitBit.WRITEBACK_CACHE)).toBe(0n);
@@ -127,7 +137,9 @@ describe('operations on the toy file system', () => {
     const fh = abi.OpenOut.decode(op.payload).fh;
     const [rd] = exchange(readMsg(Opcode.READ, 16, e.nodeid, 6, 100, fh));
     expect(rd.payload.toString()).toBe('world\n');
-    const [rl] = exchange(msg(Opcode.RELEASE, 18, e.nodeid, abi.ReleaseIn.encode({ fh, flags: 0, releaseFlags: 0, lockOwner: 0n })));
+    const [rl] = exchange(
+      msg(Opcode.RELEASE, 18, e.nodeid, abi.ReleaseIn.encode({ fh, flags: 0, releaseFlags: 0, lockOwner: 0n })),
+    );
     expect(rl).toMatchObject({ len: 16, error: 0, unique: 18n });
     const [no] = exchange(msg(Opcode.LOOKUP, 20, 1, cstr('missing')));
     expect(no).toMatchObject({ len: 16, error: -Errno.ENOENT });
@@ -165,7 +177,7 @@ describe('operations on the toy file system', () => {
     const { exchange } = started(fs);
     const [r] = exchange(readMsg(Opcode.READDIRPLUS, 10, 1, 0, 4096));
     const ents: { name: string; nodeid: number }[] = [];
-    for (let at = 0; at < r.payload.length; ) {
+    for (let at = 0; at < r.payload.length;) {
       const d = abi.Direntplus.decode(r.payload, at);
       ents.push({ name: r.payload.toString('utf8', at + 152, at + 152 + d.dirent.namelen), nodeid: d.entryOut.nodeid });
       at += abi.direntplusSize(d.dirent.namelen);
@@ -199,7 +211,10 @@ describe('operations on the toy file system', () => {
     expect(fs.lookupCount(e.nodeid)).toBe(2);
     expect(exchange(msg(Opcode.FORGET, 14, e.nodeid, abi.ForgetIn.encode({ nlookup: 1 })))).toHaveLength(0);
     expect(fs.lookupCount(e.nodeid)).toBe(1);
-    const batch = Buffer.concat([abi.BatchForgetIn.encode({ count: 1, dummy: 0 }), abi.ForgetOne.encode({ nodeid: e.nodeid, nlookup: 1 })]);
+    const batch = Buffer.concat([
+      abi.BatchForgetIn.encode({ count: 1, dummy: 0 }),
+      abi.ForgetOne.encode({ nodeid: e.nodeid, nlookup: 1 }),
+    ]);
     expect(exchange(msg(Opcode.BATCH_FORGET, 16, 0, batch))).toHaveLength(0);
     expect(fs.forgotten).toContain(e.nodeid);
     expect(exchange(msg(Opcode.INTERRUPT, 17, 0, abi.InterruptIn.encode({ unique: 16n })))).toHaveLength(0);
@@ -208,7 +223,10 @@ describe('operations on the toy file system', () => {
   test('unknown and unimplemented opcodes get ENOSYS', () => {
     const { exchange, s } = started();
     expect(exchange(msg(999, 10, 1))[0].error).toBe(-Errno.ENOSYS);
-    expect(exchange(msg(Opcode.MKDIR, 12, 1, Buffer.concat([abi.MkdirIn.encode({ mode: 0o755, umask: 0 }), cstr('x')])))[0].error).toBe(-Errno.ENOSYS);
+    expect(
+      exchange(msg(Opcode.MKDIR, 12, 1, Buffer.concat([abi.MkdirIn.encode({ mode: 0o755, umask: 0 }), cstr('x')])))[0]
+        .error,
+    ).toBe(-Errno.ENOSYS);
     expect(exchange(msg(v10.getFmapOpcode, 14, 2))[0].error).toBe(-Errno.ENOSYS);
     expect(s.stats.enosys).toBe(3);
     expect(s.stats.requests.get(999)).toBe(1);
@@ -266,13 +284,33 @@ describe('malformed messages', () => {
     ['name without NUL', msg(Opcode.LOOKUP, 30, 1, Buffer.from('hello.txt')), -Errno.EINVAL],
     ['empty name', msg(Opcode.LOOKUP, 30, 1, Buffer.from([0])), -Errno.EINVAL],
     ['name with a slash', msg(Opcode.LOOKUP, 30, 1, cstr('a/b')), -Errno.EINVAL],
-    ['trailing bytes after the name', msg(Opcode.LOOKUP, 30, 1, Buffer.concat([cstr('a'), Buffer.from('x')])), -Errno.EINVAL],
+    [
+      'trailing bytes after the name',
+      msg(Opcode.LOOKUP, 30, 1, Buffer.concat([cstr('a'), Buffer.from('x')])),
+      -Errno.EINVAL,
+    ],
     ['".." as an unlink name', msg(Opcode.UNLINK, 30, 1, cstr('..')), -Errno.EINVAL],
     ['nodeid 0', msg(Opcode.GETATTR, 30, 0, Buffer.alloc(16)), -Errno.EINVAL],
     ['total_extlen past the end', msg(Opcode.GETATTR, 30, 1, Buffer.alloc(16), { totalExtlen: 3 }), -Errno.EINVAL],
-    ['write size mismatch', msg(Opcode.WRITE, 30, 2, Buffer.concat([abi.WriteIn.encode({ fh: 1, offset: 0, size: 10, writeFlags: 0, lockOwner: 0n, flags: 0, padding: 0 }), Buffer.alloc(4)])), -Errno.EINVAL],
+    [
+      'write size mismatch',
+      msg(
+        Opcode.WRITE,
+        30,
+        2,
+        Buffer.concat([
+          abi.WriteIn.encode({ fh: 1, offset: 0, size: 10, writeFlags: 0, lockOwner: 0n, flags: 0, padding: 0 }),
+          Buffer.alloc(4),
+        ]),
+      ),
+      -Errno.EINVAL,
+    ],
     ['short FORGET (dropped)', msg(Opcode.FORGET, 30, 2, Buffer.alloc(4)), null],
-    ['BATCH_FORGET count past the end (dropped)', msg(Opcode.BATCH_FORGET, 30, 0, abi.BatchForgetIn.encode({ count: 5, dummy: 0 })), null],
+    [
+      'BATCH_FORGET count past the end (dropped)',
+      msg(Opcode.BATCH_FORGET, 30, 0, abi.BatchForgetIn.encode({ count: 5, dummy: 0 })),
+      null,
+    ],
   ])('%s', (_what, bad, expectedError) => {
     const { exchange, s } = started();
     const rs = exchange(bad, good(40));
@@ -322,7 +360,12 @@ describe('DESTROY and end of channel', () => {
     t.push(msg(Opcode.STATFS, 4, 1));
     expect(s.run()).toBe('destroy');
     expect(destroyed).toBe(true);
-    expect(t.take().map(parseReply).map((r) => r.unique)).toEqual([1n, 2n]);
+    expect(
+      t
+        .take()
+        .map(parseReply)
+        .map((r) => r.unique),
+    ).toEqual([1n, 2n]);
     expect(t.queued).toBe(1);
   });
   test('an empty channel ends the loop as closed', () => {

@@ -77,5 +77,13 @@ export { FamfsPrng, randomizeFile, verifyFile } from './prng';
 
 // Read-only snapshots of a device or a mounted famfs: superblock, log and tree with fmaps.
 export { readFamfs, readMountedFamfs } from './snapshot';
-export type { FamfsSnapshot, MountedFamfsSnapshot, MountInfo, ReadFamfsOptions, SnapshotDirectory, SnapshotFile, SuperblockInfo } from './snapshot';
+export type {
+  FamfsSnapshot,
+  MountedFamfsSnapshot,
+  MountInfo,
+  ReadFamfsOptions,
+  SnapshotDirectory,
+  SnapshotFile,
+  SuperblockInfo,
+} from './snapshot';
 export type { DeviceKind } from './device/device';

@@ -57,7 +57,8 @@ interface FileBytes {
 /** Fills a famfs file with the test-data stream of `seed` (what `famfs creat -r` writes), in place. */
 export function randomizeFile(data: FileBytes, entry: FileEntry, seed: number | bigint): void {
   const prng = new FamfsPrng(seed);
-  for (let off = 0; off < entry.size; off += STEP) data.writeInPlace(entry, off, Math.min(STEP, entry.size - off), (view) => prng.fill(view));
+  for (let off = 0; off < entry.size; off += STEP)
+    data.writeInPlace(entry, off, Math.min(STEP, entry.size - off), (view) => prng.fill(view));
 }
 
 /**
@@ -66,7 +67,7 @@ export function randomizeFile(data: FileBytes, entry: FileEntry, seed: number | 
  */
 export function verifyFile(data: FileBytes, entry: FileEntry, seed: number | bigint): number {
   const prng = new FamfsPrng(seed);
-  for (let off = 0; off < entry.size; ) {
+  for (let off = 0; off < entry.size;) {
     for (const view of data.read(entry, off, Math.min(STEP, entry.size - off))) {
       const bad = prng.compare(view);
       if (bad >= 0) return off + bad;

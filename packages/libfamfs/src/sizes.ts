@@ -9,7 +9,10 @@ const MULTIPLIER: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 10
  */
 export function parseSize(text: string, what = 'size'): number {
   const m = /^(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)([kmgt]?)$/i.exec(text.trim());
-  if (!m) throw new FamfsError('EINVAL', `invalid ${what} '${text}': expected a number with an optional k/m/g suffix`, { text });
+  if (!m)
+    throw new FamfsError('EINVAL', `invalid ${what} '${text}': expected a number with an optional k/m/g suffix`, {
+      text,
+    });
   const n = parseCNumber(m[1]) * MULTIPLIER[m[2].toLowerCase()];
   if (!Number.isSafeInteger(n)) throw new FamfsError('EINVAL', `${what} '${text}' is too large`, { text });
   return n;
@@ -24,6 +27,7 @@ function parseCNumber(s: string): number {
 
 /** Parses an octal mode such as 644 or 0755. */
 export function parseMode(text: string): number {
-  if (!/^[0-7]{1,6}$/.test(text)) throw new FamfsError('EINVAL', `invalid mode '${text}': expected octal digits`, { text });
+  if (!/^[0-7]{1,6}$/.test(text))
+    throw new FamfsError('EINVAL', `invalid mode '${text}': expected octal digits`, { text });
   return parseInt(text, 8);
 }

@@ -178,7 +178,17 @@ function snapshotOf(devicePath: string, role: (sb: Superblock) => Role): FamfsSn
     // Everything below is decoded into fresh objects: nothing refers to the mapping once it is gone.
     for (const [path, index] of replay.files) {
       const e = replay.entries[index];
-      if (e?.type === 'file') files.push({ path, size: e.size, mode: e.mode, uid: e.uid, gid: e.gid, flags: e.flags, fmap: e.fmap, logIndex: index });
+      if (e?.type === 'file')
+        files.push({
+          path,
+          size: e.size,
+          mode: e.mode,
+          uid: e.uid,
+          gid: e.gid,
+          flags: e.flags,
+          fmap: e.fmap,
+          logIndex: index,
+        });
     }
     for (const [path, index] of replay.dirs) {
       const e = replay.entries[index];
@@ -239,18 +249,29 @@ export function readFamfs(devicePath: string, opts: ReadFamfsOptions = {}): Famf
  */
 export function readMountedFamfs(pathInMount: string, opts: ReadFamfsOptions = {}): MountedFamfsSnapshot {
   const mount = findFamfsMount(pathInMount);
-  if (!mount) throw new FamfsError('ENOENT', `${pathInMount} is not in a mounted famfs file system`, { path: pathInMount });
+  if (!mount)
+    throw new FamfsError('ENOENT', `${pathInMount} is not in a mounted famfs file system`, { path: pathInMount });
   let real: string;
   try {
     real = fs.realpathSync(pathInMount);
   } catch {
     real = mount.mountpoint;
   }
-  const relpath = real === mount.mountpoint ? '' : real.startsWith(mount.mountpoint + '/') ? real.slice(mount.mountpoint.length + 1) : '';
+  const relpath =
+    real === mount.mountpoint
+      ? ''
+      : real.startsWith(mount.mountpoint + '/')
+        ? real.slice(mount.mountpoint.length + 1)
+        : '';
   const recorded = mount.record?.systemUuid;
   const me = opts.systemUuid ?? (recorded && isUuidText(recorded) ? uuidToBytes(recorded) : localSystemUuid());
   const snap = snapshotOf(mount.device, (sb) => roleOf(sb, me));
-  const info: MountInfo = { mountpoint: mount.mountpoint, device: mount.device, shadow: mount.shadow, fstype: mount.mount.fstype };
+  const info: MountInfo = {
+    mountpoint: mount.mountpoint,
+    device: mount.device,
+    shadow: mount.shadow,
+    fstype: mount.mount.fstype,
+  };
   if (mount.record) {
     info.abi = mount.record.abi;
     info.mountedBy = mount.record.systemUuid || undefined;

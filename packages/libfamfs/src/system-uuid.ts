@@ -33,7 +33,8 @@ export function getSystemUuid(opts: SystemUuidOptions = {}): Buffer {
   try {
     text = fs.readFileSync(file, 'latin1');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new FamfsError('EIO', `cannot read ${file}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new FamfsError('EIO', `cannot read ${file}: ${(e as Error).message}`);
     return createSystemUuidFile(file);
   }
   const word = text.replace(/\0.*$/s, '').trim().slice(0, 36);

@@ -32,12 +32,20 @@ const FAMFS_BIN = path.join(REPO, 'packages/famfs-cli/bin/famfs.js');
 function ensureBuilt(): void {
   const out = path.join(LIB, 'dist/index.js');
   const newest = (dir: string): number =>
-    Math.max(...fs.readdirSync(dir, { withFileTypes: true }).map((d) => (d.isDirectory() ? newest(path.join(dir, d.name)) : fs.statSync(path.join(dir, d.name)).mtimeMs)));
-  const stale = !fs.existsSync(out) || fs.statSync(out).mtimeMs < newest(path.join(LIB, 'src')) || !/readFamfs/.test(fs.readFileSync(out, 'utf8'));
+    Math.max(
+      ...fs
+        .readdirSync(dir, { withFileTypes: true })
+        .map((d) => (d.isDirectory() ? newest(path.join(dir, d.name)) : fs.statSync(path.join(dir, d.name)).mtimeMs)),
+    );
+  const stale =
+    !fs.existsSync(out) ||
+    fs.statSync(out).mtimeMs < newest(path.join(LIB, 'src')) ||
+    !/readFamfs/.test(fs.readFileSync(out, 'utf8'));
   // tsc emits even when another package's work in progress has type errors; what matters here is
   // that dist/ has the facade.
   if (stale) spawnSync(process.execPath, [TSC, '-p', path.join(LIB, 'tsconfig.json')], { stdio: 'pipe' });
-  if (!/readFamfs/.test(fs.readFileSync(out, 'utf8'))) throw new Error(`${out} lacks readFamfs: build packages/libfamfs`);
+  if (!/readFamfs/.test(fs.readFileSync(out, 'utf8')))
+    throw new Error(`${out} lacks readFamfs: build packages/libfamfs`);
 }
 
 interface Built {
@@ -68,7 +76,11 @@ function buildDevice(dir: string): Built {
 }
 
 function runExample(args: string[], script = path.join(EXAMPLES, 'print-tree.js')) {
-  const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', cwd: REPO, env: { ...process.env, FAMFS_SYSTEM_UUID: uuidToText(MASTER) } });
+  const r = spawnSync(process.execPath, [script, ...args], {
+    encoding: 'utf8',
+    cwd: REPO,
+    env: { ...process.env, FAMFS_SYSTEM_UUID: uuidToText(MASTER) },
+  });
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -115,7 +127,16 @@ describe('readFamfs', () => {
     expect(snap.files.map((f) => f.path)).toEqual(b.files.map((f) => f.path));
     snap.files.forEach((f: SnapshotFile, i) => {
       const want = b.files[i];
-      expect(f).toEqual({ path: want.path, size: want.size, mode: want.mode, uid: want.uid, gid: want.gid, flags: 2, fmap: want.fmap, logIndex: i + 2 });
+      expect(f).toEqual({
+        path: want.path,
+        size: want.size,
+        mode: want.mode,
+        uid: want.uid,
+        gid: want.gid,
+        flags: 2,
+        fmap: want.fmap,
+        logIndex: i + 2,
+      });
     });
     const striped = snap.files.find((f) => f.path === 'striped')!;
     expect(striped.fmap).toMatchObject({ kind: 'interleaved', nstrips: 2, chunkSize: 2 * MiB });
@@ -178,7 +199,10 @@ describe('readMountedFamfs', () => {
     expect(() => readMountedFamfs(tmp())).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   });
 
-  const canMount = process.getuid?.() === 0 && fs.existsSync('/dev/fuse') && fs.existsSync(path.join(REPO, 'packages/famfs-cli/dist/main.js'));
+  const canMount =
+    process.getuid?.() === 0 &&
+    fs.existsSync('/dev/fuse') &&
+    fs.existsSync(path.join(REPO, 'packages/famfs-cli/dist/main.js'));
   (canMount ? test : test.skip)('reads the device of a famfs mounted with famfs mount, with the mount info', () => {
     const dir = tmp();
     const b = buildDevice(dir);
@@ -194,7 +218,12 @@ describe('readMountedFamfs', () => {
     try {
       const snap = readMountedFamfs(path.join(mpt, 'data', 'small'));
       expect(snap.relpath).toBe('data/small');
-      expect(snap.mount).toMatchObject({ mountpoint: fs.realpathSync(mpt), device: fs.realpathSync(b.dev), abi: 'v10', mountedBy: uuidToText(OTHER) });
+      expect(snap.mount).toMatchObject({
+        mountpoint: fs.realpathSync(mpt),
+        device: fs.realpathSync(b.dev),
+        abi: 'v10',
+        mountedBy: uuidToText(OTHER),
+      });
       expect(snap.mount.fstype).toMatch(/^fuse/);
       expect(snap.mount.shadow).toBeTruthy();
       // Mounted by the client "host" (OTHER), whatever this process's identity.
@@ -255,7 +284,10 @@ describe('docs/examples/print-tree', () => {
     const b = buildDevice(tmp());
     const out = fs.mkdtempSync(path.join(EXAMPLES, '.build-'));
     try {
-      const r = spawnSync(process.execPath, [TSC, '-p', path.join(EXAMPLES, 'tsconfig.json'), '--outDir', out], { encoding: 'utf8', cwd: REPO });
+      const r = spawnSync(process.execPath, [TSC, '-p', path.join(EXAMPLES, 'tsconfig.json'), '--outDir', out], {
+        encoding: 'utf8',
+        cwd: REPO,
+      });
       expect(r.stdout + r.stderr).toBe('');
       const ts = runExample([b.dev], path.join(out, 'print-tree.js'));
       expect(ts.code).toBe(0);
@@ -268,7 +300,10 @@ describe('docs/examples/print-tree', () => {
   test('a CommonJS consumer sees the facade at the package root and nothing internal', () => {
     const r = spawnSync(
       process.execPath,
-      ['-e', "const l = require('@famfs/libfamfs'); console.log(JSON.stringify([typeof l.readFamfs, typeof l.readMountedFamfs, typeof l.mkfs, typeof l.Device, typeof l.replayLog]))"],
+      [
+        '-e',
+        "const l = require('@famfs/libfamfs'); console.log(JSON.stringify([typeof l.readFamfs, typeof l.readMountedFamfs, typeof l.mkfs, typeof l.Device, typeof l.replayLog]))",
+      ],
       { encoding: 'utf8', cwd: REPO },
     );
     expect(r.stderr).toBe('');

@@ -70,7 +70,13 @@ export function violated(why: string): never {
  * and every PropertyViolation, fails the run with the input shown. Returns (and prints) the count
  * of each outcome.
  */
-export function fuzz<T>(target: string, arb: fc.Arbitrary<T>, body: (input: T) => string, typed: TypedErrorClassifier, opts: FuzzOptions<T> = {}): FuzzReport {
+export function fuzz<T>(
+  target: string,
+  arb: fc.Arbitrary<T>,
+  body: (input: T) => string,
+  typed: TypedErrorClassifier,
+  opts: FuzzOptions<T> = {},
+): FuzzReport {
   const runs = opts.runs ?? FUZZ_RUNS;
   const seed = opts.seed ?? FUZZ_SEED;
   const outcomes: Record<string, number> = {};
@@ -109,12 +115,55 @@ export function fuzz<T>(target: string, arb: fc.Arbitrary<T>, body: (input: T) =
 
 /** Integers worth planting in binary fields: boundaries of u8..u64, famfs sizes, path lengths. */
 export const INTERESTING_INTS: readonly bigint[] = [
-  0n, 1n, 2n, 3n, 7n, 15n, 16n, 17n, 31n, 47n, 48n, 49n, 79n, 80n, 81n, 0x7fn, 0x80n, 0xffn, 0x100n,
-  0x7fffn, 0x8000n, 0xffffn, 0x10000n, 4096n, 4095n, 4097n,
-  0x1fffffn, 0x200000n, 0x200001n, 0x400000n, 0x600000n, 0x800000n, 0xa00000n, 0x1000000n,
-  0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0x1fffffffffffffn, 0x20000000000000n, 0x20000000000001n,
-  2n * 1024n ** 3n, 8n * 1024n ** 3n, 8n * 1024n ** 3n + 0x200000n, 8n * 1024n ** 3n - 0x200000n,
-  0x7fffffffffffffffn, 0x8000000000000000n, 0xfffffffffffffffen, 0xffffffffffffffffn,
+  0n,
+  1n,
+  2n,
+  3n,
+  7n,
+  15n,
+  16n,
+  17n,
+  31n,
+  47n,
+  48n,
+  49n,
+  79n,
+  80n,
+  81n,
+  0x7fn,
+  0x80n,
+  0xffn,
+  0x100n,
+  0x7fffn,
+  0x8000n,
+  0xffffn,
+  0x10000n,
+  4096n,
+  4095n,
+  4097n,
+  0x1fffffn,
+  0x200000n,
+  0x200001n,
+  0x400000n,
+  0x600000n,
+  0x800000n,
+  0xa00000n,
+  0x1000000n,
+  0x7fffffffn,
+  0x80000000n,
+  0xffffffffn,
+  0x100000000n,
+  0x1fffffffffffffn,
+  0x20000000000000n,
+  0x20000000000001n,
+  2n * 1024n ** 3n,
+  8n * 1024n ** 3n,
+  8n * 1024n ** 3n + 0x200000n,
+  8n * 1024n ** 3n - 0x200000n,
+  0x7fffffffffffffffn,
+  0x8000000000000000n,
+  0xfffffffffffffffen,
+  0xffffffffffffffffn,
 ];
 
 export type Mutation =
@@ -155,7 +204,10 @@ export function mutationArb(opts: MutatorOptions = {}): fc.Arbitrary<Mutation> {
         op: fc.constant('int' as const),
         at,
         width: fc.constantFrom(1 as const, 2 as const, 4 as const, 8 as const),
-        v: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...INTERESTING_INTS) }, { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) }),
+        v: fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom(...INTERESTING_INTS) },
+          { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) },
+        ),
         hot: fc.boolean(),
       }),
     },
@@ -163,11 +215,22 @@ export function mutationArb(opts: MutatorOptions = {}): fc.Arbitrary<Mutation> {
     { weight: 1, arbitrary: fc.record({ op: fc.constant('fill' as const), at, len: small, v: byteV }) },
   ];
   if (opts.dictionary && opts.dictionary.length > 0) {
-    arbs.push({ weight: 6, arbitrary: fc.record({ op: fc.constant('insert' as const), at, token: fc.nat({ max: opts.dictionary.length - 1 }), hot: fc.boolean() }) });
+    arbs.push({
+      weight: 6,
+      arbitrary: fc.record({
+        op: fc.constant('insert' as const),
+        at,
+        token: fc.nat({ max: opts.dictionary.length - 1 }),
+        hot: fc.boolean(),
+      }),
+    });
   }
   if (opts.resizable) {
     arbs.push({ weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), at, len: small }) });
-    arbs.push({ weight: 1, arbitrary: fc.record({ op: fc.constant('resize' as const), len: fc.nat({ max: opts.maxLength ?? 4096 }) }) });
+    arbs.push({
+      weight: 1,
+      arbitrary: fc.record({ op: fc.constant('resize' as const), len: fc.nat({ max: opts.maxLength ?? 4096 }) }),
+    });
   }
   return fc.oneof(...arbs);
 }
@@ -235,7 +298,11 @@ export interface MutatedInput {
  * time) calling `fixup` to make the checksums/lengths consistent again, so the fuzzing reaches
  * past the first integrity check. Shrinks towards fewer mutations on the first seed.
  */
-export function mutatedInputs(seeds: readonly Buffer[], fixup: ((b: Buffer) => Buffer | void) | undefined, opts: MutatorOptions = {}): fc.Arbitrary<MutatedInput> {
+export function mutatedInputs(
+  seeds: readonly Buffer[],
+  fixup: ((b: Buffer) => Buffer | void) | undefined,
+  opts: MutatorOptions = {},
+): fc.Arbitrary<MutatedInput> {
   return fc
     .record({
       seed: fc.nat({ max: seeds.length - 1 }),
@@ -260,7 +327,8 @@ export function showMutated(m: MutatedInput, maxBytes = 1024): string {
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b);
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return Number.isNaN(a) && Number.isNaN(b);
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a as object);
   const kb = Object.keys(b as object);
@@ -270,5 +338,11 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 /** JSON of a decoded value for messages (bigints and Buffers shown). */
 export function showValue(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x && x.type === 'Buffer' && Array.isArray(x.data) ? Buffer.from(x.data).toString('hex') : x));
+  return JSON.stringify(v, (_k, x) =>
+    typeof x === 'bigint'
+      ? `${x}n`
+      : x && x.type === 'Buffer' && Array.isArray(x.data)
+        ? Buffer.from(x.data).toString('hex')
+        : x,
+  );
 }

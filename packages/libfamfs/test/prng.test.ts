@@ -23,7 +23,8 @@ test('filling in pieces, at odd offsets and lengths, gives the same stream as on
   const backing = Buffer.alloc(300001 + 3);
   const pieces = backing.subarray(3); // not 4-byte aligned
   const p = new FamfsPrng(9);
-  for (let at = 0; at < pieces.length; at += 65536 * 4) p.fill(pieces.subarray(at, Math.min(pieces.length, at + 65536 * 4)));
+  for (let at = 0; at < pieces.length; at += 65536 * 4)
+    p.fill(pieces.subarray(at, Math.min(pieces.length, at + 65536 * 4)));
   expect(pieces).toEqual(whole);
 });
 

@@ -125,13 +125,14 @@ export function unmap(buf: Buffer): void {
 
 function checkWindow(fn: string, buf: Uint8Array, offset: number, length: number): void {
   if (!ArrayBuffer.isView(buf)) throw new TypeError(`${fn}: buf must be a Buffer`);
-  for (const [name, value] of [['offset', offset], ['length', length]] as const) {
+  for (const [name, value] of [
+    ['offset', offset],
+    ['length', length],
+  ] as const) {
     if (!Number.isSafeInteger(value)) throw new TypeError(`${fn}: ${name} must be an integer`);
   }
   if (offset < 0 || length < 0 || offset + length > buf.length) {
-    throw new RangeError(
-      `${fn}: range [${offset}, ${offset + length}) is outside the buffer of length ${buf.length}`,
-    );
+    throw new RangeError(`${fn}: range [${offset}, ${offset + length}) is outside the buffer of length ${buf.length}`);
   }
 }
 
@@ -220,7 +221,13 @@ export function pageSize(): number {
  * buf[offset + i*stride, offset + i*stride + span). For checking a famfs log's entries without
  * paying a JS-to-native call per entry.
  */
-export function crc32Records(buf: Uint8Array, offset: number, stride: number, span: number, count: number): Uint32Array {
+export function crc32Records(
+  buf: Uint8Array,
+  offset: number,
+  stride: number,
+  span: number,
+  count: number,
+): Uint32Array {
   return native.crc32Records(buf, offset, stride, span, count);
 }
 

@@ -52,5 +52,8 @@ export function thrownName(fn: () => unknown): string | undefined {
 
 /** Lines of /proc/self/maps that map `file`. */
 export function mapsOf(file: string): string[] {
-  return fs.readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.endsWith(` ${file}`));
+  return fs
+    .readFileSync('/proc/self/maps', 'utf8')
+    .split('\n')
+    .filter((l) => l.endsWith(` ${file}`));
 }

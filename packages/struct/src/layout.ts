@@ -137,7 +137,11 @@ export function cstring(offset: number, size: number, terminated = true): Field<
 
 /** A nested struct. */
 export function struct<F extends FieldMap>(offset: number, inner: Layout<F>): Field<ValueOf<F>> {
-  const codec: FieldCodec<ValueOf<F>> = { size: inner.size, read: (b, at) => inner.decode(b, at), write: (b, at, v) => void inner.encodeInto(v, b, at) };
+  const codec: FieldCodec<ValueOf<F>> = {
+    size: inner.size,
+    read: (b, at) => inner.decode(b, at),
+    write: (b, at, v) => void inner.encodeInto(v, b, at),
+  };
   STRUCT_OF.set(codec, inner as unknown as Layout<FieldMap>);
   return { offset, codec };
 }
@@ -245,7 +249,8 @@ function badI32(value: number): never {
   throw new RangeError(`i32: ${value} is not in [-2147483648, 2147483647]`);
 }
 
-const u32Expr = (at: number): string => `((b[at + ${at}] | b[at + ${at + 1}] << 8 | b[at + ${at + 2}] << 16) + b[at + ${at + 3}] * 16777216)`;
+const u32Expr = (at: number): string =>
+  `((b[at + ${at}] | b[at + ${at + 1}] << 8 | b[at + ${at + 2}] << 16) + b[at + ${at + 3}] * 16777216)`;
 
 function readExpr(kind: string, at: number): string {
   switch (kind) {
@@ -358,7 +363,10 @@ function encodeSource(entries: Entries, size: number, base: number, value: strin
  * order, after zeroing exactly the bytes no field writes. Equivalent to zeroing the whole span and
  * then writing each field through its codec, which is what the generic encoder did.
  */
-function compileEncoder<F extends FieldMap>(entries: Entries, size: number): (value: ValueOf<F>, buf: Buffer, at: number) => void {
+function compileEncoder<F extends FieldMap>(
+  entries: Entries,
+  size: number,
+): (value: ValueOf<F>, buf: Buffer, at: number) => void {
   const g: EncodeGen = { zero: [], body: [], writers: [], structs: 0 };
   encodeSource(entries, size, 0, 'v', g);
   const merged: [number, number][] = [];

@@ -86,7 +86,8 @@ export class Reader {
 
   /** Moves the cursor just past `offset` (a NUL that findNul returned). */
   skipPast(offset: number): void {
-    if (!(offset >= this.pos && offset < this.end)) throw new RangeError(`Reader: ${offset} is outside [${this.pos}, ${this.end})`);
+    if (!(offset >= this.pos && offset < this.end))
+      throw new RangeError(`Reader: ${offset} is outside [${this.pos}, ${this.end})`);
     this.pos = offset + 1;
   }
 

@@ -25,7 +25,14 @@ const value = {
 
 // Byte for byte what a C compiler lays out for the struct above on LP64 little-endian.
 const golden = Buffer.from(
-  'ab003412' + 'feffffff' + '0500000000010000' + '0100000000000080' + '07000000efbeadde' + '66616d6673000000' + '01020304' + '00000000',
+  'ab003412' +
+    'feffffff' +
+    '0500000000010000' +
+    '0100000000000080' +
+    '07000000efbeadde' +
+    '66616d6673000000' +
+    '01020304' +
+    '00000000',
   'hex',
 );
 

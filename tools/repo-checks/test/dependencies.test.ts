@@ -117,7 +117,7 @@ describe('the package dependency picture of docs/architecture.md', () => {
       const dev = new Set(Object.keys(pkg.devDependencies ?? {}).map((n) => names.get(n)));
       // A test may use what its package's dependencies bring in (transitively).
       const reach = new Set<string>([short]);
-      for (let grew = true; grew; ) {
+      for (let grew = true; grew;) {
         grew = false;
         for (const a of arrows) {
           const [from, to] = a.split(' --> ');

@@ -29,12 +29,16 @@ export const checkCommand: CommandSpec = {
       }
       const mount = findFamfsMount(real);
       if (!mount) throw new FamfsError('EINVAL', `${mpt} is not in a mounted famfs file system`);
-      if (mount.mountpoint !== real) throw new FamfsError('EINVAL', `${mpt} is not a mount point (the famfs is mounted at ${mount.mountpoint})`);
+      if (mount.mountpoint !== real)
+        throw new FamfsError('EINVAL', `${mpt} is not a mount point (the famfs is mounted at ${mount.mountpoint})`);
       const r = checkMountedTree(readMountedLog(mount));
       for (const e of r.errors) io.err(`famfs_check: ${e.path === '' ? mpt : path.join(mpt, e.path)}: ${e.reason}\n`);
       if (o.verbose) {
         for (const g of r.good) io.out(`famfs_check: good file ${path.join(mpt, g)}\n`);
-        for (const n of r.notShown) io.out(`famfs_check: ${path.join(mpt, n)} is in the log but not shown by the mount (famfs logplay adds it)\n`);
+        for (const n of r.notShown)
+          io.out(
+            `famfs_check: ${path.join(mpt, n)} is in the log but not shown by the mount (famfs logplay adds it)\n`,
+          );
       }
       io.out(`famfs_check: ${r.files} files, ${r.directories} directories, ${r.errors.length} errors\n`);
       return r.errors.length > 0 ? 1 : 0;

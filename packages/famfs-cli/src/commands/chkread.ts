@@ -134,7 +134,15 @@ function dumpSuper(io: Io, raw: Buffer): void {
   if (!c.ok) io.err(`invalid superblock: ${c.reason}\n`);
   const u64 = (at: number) => buf.readBigUInt64LE(at);
   // struct famfs_superblock: magic @0, version @8, log offset @16, log len @24.
-  io.out(['famfs superblock:', `\tmagic:       ${u64(0).toString(16)}`, `\tversion:     ${u64(8)}`, `\tlog offset:  ${u64(16)}`, `\tlog len:     ${u64(24)}`].join('\n') + '\n');
+  io.out(
+    [
+      'famfs superblock:',
+      `\tmagic:       ${u64(0).toString(16)}`,
+      `\tversion:     ${u64(8)}`,
+      `\tlog offset:  ${u64(16)}`,
+      `\tlog len:     ${u64(24)}`,
+    ].join('\n') + '\n',
+  );
 }
 
 function dumpLog(io: Io, raw: Buffer): void {
@@ -146,7 +154,15 @@ function dumpLog(io: Io, raw: Buffer): void {
     io.err(`Error invalid log header: ${describeError(e)}\n`);
   }
   // struct famfs_log: magic @0, len @8, last_index @16, crc @24, next_seqnum @32, next_index @40.
-  io.out(['famfs log:', `\tmagic:      ${u64(0).toString(16)}`, `\tlen:        ${u64(8)}`, `\tlast index: ${u64(16)}`, `\tnext index: ${u64(40)}`].join('\n') + '\n');
+  io.out(
+    [
+      'famfs log:',
+      `\tmagic:      ${u64(0).toString(16)}`,
+      `\tlen:        ${u64(8)}`,
+      `\tlast index: ${u64(16)}`,
+      `\tnext index: ${u64(40)}`,
+    ].join('\n') + '\n',
+  );
 }
 
 function hexDump(io: Io, buf: Buffer, len: number, title: string): void {

@@ -15,7 +15,7 @@ import { describeError, exitCodeOf } from '../errors';
 export const cloneCommand: CommandSpec = {
   name: 'clone',
   args: '<src> <dst>',
-  summary: 'Testing aid: create DST sharing SRC\'s extents (a cross-linked file that fsck must report)',
+  summary: "Testing aid: create DST sharing SRC's extents (a cross-linked file that fsck must report)",
   options: [['-v, --verbose', 'Print the cloned extents']],
   examples: ['famfs clone /mnt/famfs/file0 /mnt/famfs/file0-clone'],
   run(args, o, io) {
@@ -29,34 +29,50 @@ export const cloneCommand: CommandSpec = {
         throw new FamfsError('ENOENT', `bad source path ${src}`, { path: src });
       }
       const srcMount = requireFamfsMount(srcReal);
-      if (fs.statSync(srcReal).isDirectory()) throw new FamfsError('EISDIR', `source ${src} is a directory`, { path: src });
+      if (fs.statSync(srcReal).isDirectory())
+        throw new FamfsError('EISDIR', `source ${src} is a directory`, { path: src });
       const dstMount = requireFamfsMount(path.dirname(path.resolve(dst)));
       if (realpathOr(srcMount.device) !== realpathOr(dstMount.device)) {
-        throw new FamfsError('EINVAL', `source and destination must be in the same file system (${srcMount.device} vs ${dstMount.device})`);
+        throw new FamfsError(
+          'EINVAL',
+          `source and destination must be in the same file system (${srcMount.device} vs ${dstMount.device})`,
+        );
       }
       master = FamfsMaster.open(dstMount.mountpoint);
       const srcRel = relpathInMount(srcMount, srcReal);
       // SRC's map as the log has it. The .meta files are not logged, and a log entry mapping the
       // superblock or log would be a bad entry rather than a collision: they are refused.
-      if (isMetaFile(srcRel)) throw new FamfsError('EINVAL', `source ${src} is a famfs metadata file; clone takes a logged file`, { path: src });
+      if (isMetaFile(srcRel))
+        throw new FamfsError('EINVAL', `source ${src} is a famfs metadata file; clone takes a logged file`, {
+          path: src,
+        });
       const from: FileEntry | undefined = master.file(srcRel);
       if (!from) throw new FamfsError('ENOENT', `source ${src} is not a logged famfs file`, { path: src });
 
       const dstRel = checkRelpath(master.relpath(dst), 'destination path');
-      if (dstRel === SUPERBLOCK_META || dstRel === LOG_META) throw new FamfsError('EEXIST', `'${dstRel}' is reserved for famfs metadata`);
-      if (exists(dst) || master.file(dstRel) || master.dir(dstRel)) throw new FamfsError('EEXIST', `destination ${dst} exists`, { path: dst });
+      if (dstRel === SUPERBLOCK_META || dstRel === LOG_META)
+        throw new FamfsError('EEXIST', `'${dstRel}' is reserved for famfs metadata`);
+      if (exists(dst) || master.file(dstRel) || master.dir(dstRel))
+        throw new FamfsError('EEXIST', `destination ${dst} exists`, { path: dst });
       const parent = path.dirname(path.resolve(dst));
       const parentKind = kindOf(parent);
-      if (parentKind === undefined) throw new FamfsError('ENOENT', `destination directory ${parent} does not exist`, { path: dst });
+      if (parentKind === undefined)
+        throw new FamfsError('ENOENT', `destination directory ${parent} does not exist`, { path: dst });
       if (parentKind !== 'dir') throw new FamfsError('ENOTDIR', `${parent} is not a directory`, { path: dst });
       const parentRel = path.posix.dirname(dstRel) === '.' ? '' : path.posix.dirname(dstRel);
-      if (master.tree.kind(parentRel) !== 'dir') throw new FamfsError('ENOENT', `directory '${parentRel}' is not in the shadow tree of ${master.mount.mountpoint}`);
+      if (master.tree.kind(parentRel) !== 'dir')
+        throw new FamfsError(
+          'ENOENT',
+          `directory '${parentRel}' is not in the shadow tree of ${master.mount.mountpoint}`,
+        );
 
       const entry: FileEntry = { ...from, path: dstRel };
       master.session.appendRaw(entry);
       master.tree.createFile(dstRel, emitShadowYaml(entry));
       const n = fmapExtents(entry.fmap).length;
-      io.out(`famfs clone: ${dst} now shares the ${n} extent(s) of ${src}: the file system is cross-linked (fsck will report it)\n`);
+      io.out(
+        `famfs clone: ${dst} now shares the ${n} extent(s) of ${src}: the file system is cross-linked (fsck will report it)\n`,
+      );
       if (o.verbose) for (const e of fmapExtents(entry.fmap)) io.out(`\t\t${e.offset.toString(16)}\t${e.len}\n`);
       return 0;
     } catch (e) {

@@ -6,7 +6,14 @@ import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { CopyEngine, CopyReport, scanTotals } from '../copy/engine';
 import { formatBytes, Progress, ProgressSink } from '../copy/progress';
-import { INTERLEAVE_FLAGS, OWNER_FLAGS, currentUmask, interleaveFor, parseInterleaveFlags, parseOwner } from '../create-options';
+import {
+  INTERLEAVE_FLAGS,
+  OWNER_FLAGS,
+  currentUmask,
+  interleaveFor,
+  parseInterleaveFlags,
+  parseOwner,
+} from '../create-options';
 import { describeError, exitCodeOf, exitVal } from '../errors';
 import { Io, processIo, UsageError } from '../io';
 import { optInt } from '../options';
@@ -28,7 +35,9 @@ export const cpCommand: CommandSpec = {
   summary: 'Copy files and directories into famfs (restartable: a same-size famfs file is rewritten in place)',
   options: [
     ['-r, --recursive', 'Copy directories and their contents (DEST is created if missing)'],
-    ...OWNER_FLAGS.map(([f, d]): [string, string] => (f.startsWith('-m') ? [f, 'Mode of new files, octal (default: the source\'s mode; the umask applies)'] : [f, d])),
+    ...OWNER_FLAGS.map(([f, d]): [string, string] =>
+      f.startsWith('-m') ? [f, "Mode of new files, octal (default: the source's mode; the umask applies)"] : [f, d],
+    ),
     ...INTERLEAVE_FLAGS,
     ['-c, --compare', 'Compare the sources with existing famfs files instead of copying (exit 1 on a difference)'],
     ['-t, --threadct <n>', 'Accepted for compatibility with the C famfs; copies run in one thread'],
@@ -64,7 +73,8 @@ export const cpCommand: CommandSpec = {
       let interleave;
       if (!o.compare) {
         try {
-          if (flags) checkInterleave(flags, master.session.allocation.capacityBytes, master.session.allocation.unitSize);
+          if (flags)
+            checkInterleave(flags, master.session.allocation.capacityBytes, master.session.allocation.unitSize);
           interleave = interleaveFor(master, flags, io, PROG);
         } catch (e) {
           io.err(`${PROG}: ${describeError(e)}\n`);
@@ -99,7 +109,9 @@ export const cpCommand: CommandSpec = {
       const seconds = (performance.now() - started) / 1000;
       if (report.aborted) {
         io.err(`${PROG}: aborting: ${report.aborted.message}\n`);
-        io.err(`${PROG}: ${summary(report, seconds, !!o.compare)} before the abort; each of those files is complete, the failed one was not logged\n`);
+        io.err(
+          `${PROG}: ${summary(report, seconds, !!o.compare)} before the abort; each of those files is complete, the failed one was not logged\n`,
+        );
         return exitVal(report.aborted.errno);
       }
       if (verbose) io.out(`${PROG}: ${summary(report, seconds, !!o.compare)}\n`);

@@ -3,7 +3,14 @@ import { FamfsError, randomizeFile } from '@famfs/libfamfs';
 import { FileEntry } from '@famfs/libfamfs/format';
 import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
-import { currentUmask, interleaveFor, INTERLEAVE_FLAGS, OWNER_FLAGS, parseInterleaveFlags, parseOwner } from '../create-options';
+import {
+  currentUmask,
+  interleaveFor,
+  INTERLEAVE_FLAGS,
+  OWNER_FLAGS,
+  parseInterleaveFlags,
+  parseOwner,
+} from '../create-options';
 import { describeError } from '../errors';
 import { UsageError } from '../io';
 import { listOption, optInt, optSize, optString, parseSeed } from '../options';
@@ -33,19 +40,33 @@ export const creatCommand: CommandSpec = {
     ...INTERLEAVE_FLAGS,
     ['-v, --verbose', 'Print each file created and its seed'],
   ],
-  examples: ['famfs creat -s 1g /mnt/famfs/f1', 'famfs creat -r -S 42 -s 64m /mnt/famfs/data', 'famfs creat -M a,1m,1 -M b,2m,2 -r'],
+  examples: [
+    'famfs creat -s 1g /mnt/famfs/f1',
+    'famfs creat -r -S 42 -s 64m /mnt/famfs/data',
+    'famfs creat -M a,1m,1 -M b,2m,2 -r',
+  ],
   run(args, o, io) {
     const multi = listOption(o.multi).map(parseMultiSpec);
     const seedText = optString(o.seed, '--seed');
     const randomize = !!o.randomize;
     if (seedText !== undefined && !randomize) throw new UsageError('--seed needs --randomize');
-    if (multi.length > 0 && (seedText !== undefined || args[0] !== undefined)) throw new UsageError('-M cannot be combined with -S or a file argument');
+    if (multi.length > 0 && (seedText !== undefined || args[0] !== undefined))
+      throw new UsageError('-M cannot be combined with -S or a file argument');
     if (multi.length === 0 && args[0] === undefined) throw new UsageError('creat needs a file (or -M)');
     optInt(o.threadct, '--threadct', 0, 256);
     const owner = parseOwner(o);
     const mode = (owner.mode ?? 0o644) & ~currentUmask();
     const flags = parseInterleaveFlags(o);
-    const specs: FileSpec[] = multi.length > 0 ? multi : [{ path: args[0], size: optSize(o.size, '--size'), seed: seedText === undefined ? undefined : parseSeed(seedText) }];
+    const specs: FileSpec[] =
+      multi.length > 0
+        ? multi
+        : [
+            {
+              path: args[0],
+              size: optSize(o.size, '--size'),
+              seed: seedText === undefined ? undefined : parseSeed(seedText),
+            },
+          ];
 
     let master: FamfsMaster;
     try {
@@ -63,7 +84,8 @@ export const creatCommand: CommandSpec = {
           if (randomize || spec.seed !== undefined) {
             const seed = spec.seed ?? randomBytes(4).readUInt32LE(0);
             randomizeFile(master.data, entry, seed);
-            if (o.verbose || spec.seed === undefined) io.out(`famfs creat: ${spec.path}: ${entry.size} bytes filled with seed ${seed}\n`);
+            if (o.verbose || spec.seed === undefined)
+              io.out(`famfs creat: ${spec.path}: ${entry.size} bytes filled with seed ${seed}\n`);
           } else if (o.verbose) {
             io.out(`famfs creat: ${spec.path}: ${entry.size} bytes\n`);
           }
@@ -84,7 +106,9 @@ function createOne(master: FamfsMaster, spec: FileSpec, opts: Parameters<FamfsMa
   const existing = master.file(rel);
   if (existing) {
     if (spec.size !== undefined && spec.size !== existing.size) {
-      throw new FamfsError('EEXIST', `exists with size ${existing.size}; famfs files cannot change size`, { path: rel });
+      throw new FamfsError('EEXIST', `exists with size ${existing.size}; famfs files cannot change size`, {
+        path: rel,
+      });
     }
     return existing;
   }
@@ -96,8 +120,11 @@ function createOne(master: FamfsMaster, spec: FileSpec, opts: Parameters<FamfsMa
 /** -M name,size[,seed] */
 function parseMultiSpec(text: string): FileSpec {
   const parts = text.split(',');
-  if (parts.length < 2 || parts.length > 3 || parts[0] === '') throw new UsageError(`-M needs name,size[,seed], not '${text}'`);
-  return { path: parts[0], size: optSize(parts[1], '-M size'), seed: parts[2] === undefined ? undefined : parseSeed(parts[2]) };
+  if (parts.length < 2 || parts.length > 3 || parts[0] === '')
+    throw new UsageError(`-M needs name,size[,seed], not '${text}'`);
+  return {
+    path: parts[0],
+    size: optSize(parts[1], '-M size'),
+    seed: parts[2] === undefined ? undefined : parseSeed(parts[2]),
+  };
 }
-
-

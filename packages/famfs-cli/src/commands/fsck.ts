@@ -26,15 +26,32 @@ export const fsckCommand: CommandSpec = {
     ['-B, --nbuckets <n>', 'Add usage statistics for n equal buckets of the device'],
     ['--json', 'Print the report as one JSON object'],
   ],
-  examples: ['famfs fsck /dev/dax0.0', 'famfs fsck -h -B 8 ./famfs.img', 'famfs fsck /mnt/famfs', 'famfs fsck --json ./famfs.img'],
+  examples: [
+    'famfs fsck /dev/dax0.0',
+    'famfs fsck -h -B 8 ./famfs.img',
+    'famfs fsck /mnt/famfs',
+    'famfs fsck --json ./famfs.img',
+  ],
   run(args, o, io) {
     const target = args[0];
     const nbuckets = optInt(o.nbuckets, '--nbuckets', 1, 1 << 20);
     try {
       const mount = mountedPath(target);
-      const report = mount ? fsckDevice(mount.device, { nbuckets, allowMounted: true }) : fsckDevice(target, { nbuckets });
+      const report = mount
+        ? fsckDevice(mount.device, { nbuckets, allowMounted: true })
+        : fsckDevice(target, { nbuckets });
       if (o.json) {
-        const json = mount ? { mount: { mountpoint: mount.mountpoint, type: mount.mount.fstype, device: mount.device, shadow: mount.shadow }, ...report } : report;
+        const json = mount
+          ? {
+              mount: {
+                mountpoint: mount.mountpoint,
+                type: mount.mount.fstype,
+                device: mount.device,
+                shadow: mount.shadow,
+              },
+              ...report,
+            }
+          : report;
         io.out(JSON.stringify(json, (_k, v) => (v === Infinity ? null : v), 2) + '\n');
       } else {
         io.out((mount ? mountHeader(mount) : '') + formatFsck(report, { human: !!o.human, verbose: !!o.verbose }));
@@ -73,11 +90,13 @@ function mountedPath(p: string): FamfsMount | undefined {
 
 /** The header the C famfs prints before the report of a mounted file system. */
 function mountHeader(m: FamfsMount): string {
-  return [
-    `famfs_fsck: mount point:    ${m.mountpoint}`,
-    `famfs_fsck: mount type:     ${isFuseMount(m.mount) ? 'fuse' : m.mount.fstype}`,
-    `famfs_fsck: backing device: ${m.device}`,
-    `famfs_fsck: shadow path:    ${m.shadow}`,
-    '',
-  ].join('\n') + '\n';
+  return (
+    [
+      `famfs_fsck: mount point:    ${m.mountpoint}`,
+      `famfs_fsck: mount type:     ${isFuseMount(m.mount) ? 'fuse' : m.mount.fstype}`,
+      `famfs_fsck: backing device: ${m.device}`,
+      `famfs_fsck: shadow path:    ${m.shadow}`,
+      '',
+    ].join('\n') + '\n'
+  );
 }

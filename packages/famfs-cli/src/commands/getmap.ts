@@ -94,16 +94,31 @@ export const getmapCommand: CommandSpec = {
       const logState = !m.logged ? 'missing' : m.differences.length ? 'differs' : 'match';
       if (!quiet) {
         if (logState === 'missing') io.err(`famfs getmap: warning: ${file} is not in the log\n`);
-        if (logState === 'differs') io.err(`famfs getmap: warning: the map of ${file} does not match its log entry (${m.differences.join('; ')})\n`);
+        if (logState === 'differs')
+          io.err(
+            `famfs getmap: warning: the map of ${file} does not match its log entry (${m.differences.join('; ')})\n`,
+          );
         if (m.invalid) io.err(`famfs getmap: warning: the map of ${file} is not valid for the device: ${m.invalid}\n`);
       }
       const e = m.entry;
       if (json) {
-        const ext = (x: { devIndex: number; offset: number; len: number }): JsonExtent => ({ devIndex: x.devIndex, offset: x.offset, length: x.len });
+        const ext = (x: { devIndex: number; offset: number; len: number }): JsonExtent => ({
+          devIndex: x.devIndex,
+          offset: x.offset,
+          length: x.len,
+        });
         out.push(
           e.fmap.kind === 'simple'
             ? { path: file, size: e.size, kind: 'simple', extents: e.fmap.extents.map(ext), log: logState }
-            : { path: file, size: e.size, kind: 'interleaved', nstrips: e.fmap.nstrips, chunkSize: e.fmap.chunkSize, strips: e.fmap.strips.map(ext), log: logState },
+            : {
+                path: file,
+                size: e.size,
+                kind: 'interleaved',
+                nstrips: e.fmap.nstrips,
+                chunkSize: e.fmap.chunkSize,
+                strips: e.fmap.strips.map(ext),
+                log: logState,
+              },
         );
         continue;
       }

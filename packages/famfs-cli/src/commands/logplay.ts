@@ -27,8 +27,10 @@ export const logplayCommand: CommandSpec = {
   run(args, o, io) {
     const daxdev = optString(o.daxdev, '--daxdev');
     const shadow = optString(o.shadow, '--shadow');
-    if (args[0] !== undefined && (daxdev || shadow)) throw new UsageError('give either a mount point or --daxdev DEVICE --shadow DIR');
-    if (args[0] === undefined && (!daxdev || !shadow)) throw new UsageError('logplay needs a mount point, or --daxdev DEVICE and --shadow DIR');
+    if (args[0] !== undefined && (daxdev || shadow))
+      throw new UsageError('give either a mount point or --daxdev DEVICE --shadow DIR');
+    if (args[0] === undefined && (!daxdev || !shadow))
+      throw new UsageError('logplay needs a mount point, or --daxdev DEVICE and --shadow DIR');
     try {
       const mount = args[0] !== undefined ? requireFamfsMount(args[0]) : undefined;
       // A famfs-ts daemon serving the log reads it to its end when asked: nothing to replay here.
@@ -42,8 +44,13 @@ export const logplayCommand: CommandSpec = {
         ...r.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`),
       ];
       if (o.verbose) for (const line of problems) io.err(`famfs logplay: ${line}\n`);
-      else if (problems.length > 0) io.err(`famfs logplay: ${problems.length} log entries could not be replayed (first: ${problems[0]}); -v lists them all\n`);
-      io.out(`famfs_logplay(shadow): ${r.entries} log entries; ${r.newFiles} new files; ${r.newDirs} new directories\n`);
+      else if (problems.length > 0)
+        io.err(
+          `famfs logplay: ${problems.length} log entries could not be replayed (first: ${problems[0]}); -v lists them all\n`,
+        );
+      io.out(
+        `famfs_logplay(shadow): ${r.entries} log entries; ${r.newFiles} new files; ${r.newDirs} new directories\n`,
+      );
       return exitVal(logplayErrorCount(r));
     } catch (e) {
       io.err(`famfs logplay: ${describeError(e)}\n`);
@@ -58,7 +65,8 @@ function reportMount(r: LogplayReply, verbose: boolean, io: Io): number {
   const count = r.badCount + r.conflictCount;
   if (verbose) for (const line of problems) io.err(`famfs logplay: ${line}\n`);
   if (verbose && count > problems.length) io.err(`famfs logplay: and ${count - problems.length} more\n`);
-  else if (!verbose && count > 0) io.err(`famfs logplay: ${count} log entries could not be replayed (first: ${problems[0]}); -v lists them\n`);
+  else if (!verbose && count > 0)
+    io.err(`famfs logplay: ${count} log entries could not be replayed (first: ${problems[0]}); -v lists them\n`);
   if (r.follow === 'stopped') io.err(`famfs logplay: the mount stopped following its log: ${r.stopReason}\n`);
   io.out(`famfs_logplay(mount): ${r.entries} log entries; ${r.newFiles} new files; ${r.newDirs} new directories\n`);
   return exitVal(count);

@@ -16,7 +16,11 @@ export const mkdirCommand: CommandSpec = {
   name: 'mkdir',
   args: '<dir>',
   summary: 'Create a famfs directory (with -p, every missing parent too)',
-  options: [['-p, --parents', 'Create missing parents; an existing directory is fine'], ...OWNER_FLAGS, ['-v, --verbose', 'Print each directory created']],
+  options: [
+    ['-p, --parents', 'Create missing parents; an existing directory is fine'],
+    ...OWNER_FLAGS,
+    ['-v, --verbose', 'Print each directory created'],
+  ],
   examples: ['famfs mkdir /mnt/famfs/data', 'famfs mkdir -p -m 750 /mnt/famfs/a/b/c'],
   run(args, o, io) {
     const owner = parseOwner(o);

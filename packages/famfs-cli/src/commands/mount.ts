@@ -40,24 +40,44 @@ export const mountCommand: CommandSpec = {
   args: '<device> <mountpoint>',
   summary: 'Mount a famfs file system (famfs_fused serves it from the log, and follows the log)',
   options: [
-    ['-t, --timeout <seconds>', 'FUSE entry and attribute cache timeout (default: the daemon\'s)'],
-    ['--follow <ms>', 'How often the daemon looks for new log entries, in ms (default 100; 0: only at mount and famfs logplay)'],
+    ['-t, --timeout <seconds>', "FUSE entry and attribute cache timeout (default: the daemon's)"],
+    [
+      '--follow <ms>',
+      'How often the daemon looks for new log entries, in ms (default 100; 0: only at mount and famfs logplay)',
+    ],
     ['-d, --debug', `Run the daemon with debug logging (to SHADOW/${DAEMON_LOG_FILE})`],
-    ['-S, --shadow <dir>', 'Use this shadow path (it must exist and hold no root/); default a new famfs_shadow_* on a tmpfs (/run, /dev/shm or the temp dir)'],
+    [
+      '-S, --shadow <dir>',
+      'Use this shadow path (it must exist and hold no root/); default a new famfs_shadow_* on a tmpfs (/run, /dev/shm or the temp dir)',
+    ],
     ['--abi <name>', 'famfs kernel ABI profile for the DAX path: v10 (default) or rfc'],
   ],
-  examples: ['famfs mount /dev/dax0.0 /mnt/famfs', 'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs', 'famfs mount --follow 0 /dev/dax0.0 /mnt/famfs'],
+  examples: [
+    'famfs mount /dev/dax0.0 /mnt/famfs',
+    'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs',
+    'famfs mount --follow 0 /dev/dax0.0 /mnt/famfs',
+  ],
   run(args, o, io) {
     const [device, mountpointArg] = args;
     const timeoutText = optString(o.timeout, '--timeout');
     const timeout = timeoutText === undefined ? undefined : Number(timeoutText);
-    if (timeout !== undefined && !(timeout >= 0)) throw new UsageError(`--timeout needs a number of seconds >= 0, not '${timeoutText}'`);
+    if (timeout !== undefined && !(timeout >= 0))
+      throw new UsageError(`--timeout needs a number of seconds >= 0, not '${timeoutText}'`);
     const abi = optString(o.abi, '--abi') ?? 'v10';
     const followText = optString(o.follow, '--follow');
     const follow = followText === undefined ? undefined : Number(followText);
-    if (follow !== undefined && !(Number.isSafeInteger(follow) && follow >= 0)) throw new UsageError(`--follow needs a whole number of ms >= 0, not '${followText}'`);
+    if (follow !== undefined && !(Number.isSafeInteger(follow) && follow >= 0))
+      throw new UsageError(`--follow needs a whole number of ms >= 0, not '${followText}'`);
     try {
-      const r = mountFamfs({ device, mountpoint: mountpointArg, shadow: optString(o.shadow, '--shadow'), timeout, follow, abi, debug: !!o.debug });
+      const r = mountFamfs({
+        device,
+        mountpoint: mountpointArg,
+        shadow: optString(o.shadow, '--shadow'),
+        timeout,
+        follow,
+        abi,
+        debug: !!o.debug,
+      });
       io.out(`famfs mount: ${r.device} on ${r.mountpoint} as ${r.role}; shadow ${r.shadow}; ${r.summary}\n`);
       io.out(`famfs mount: data path: ${r.dataPath}\n`);
       for (const w of r.warnings) io.err(`famfs mount: warning: ${w}\n`);
@@ -80,12 +100,17 @@ interface MountRequest {
 }
 
 function mountFamfs(req: MountRequest) {
-  if (process.getuid?.() !== 0) throw new FamfsError('EINVAL', 'famfs mount must run as root (it mounts a FUSE file system)');
+  if (process.getuid?.() !== 0)
+    throw new FamfsError('EINVAL', 'famfs mount must run as root (it mounts a FUSE file system)');
   const device = realDirOrFile(req.device, 'device', false);
   const mountpoint = realDirOrFile(req.mountpoint, 'mount point', true);
   // A symlink on the way to the mount point could be swapped to redirect a root-owned mount.
   if (mountpoint !== path.resolve(req.mountpoint)) {
-    throw new FamfsError('ESYMLINK', `mount point ${req.mountpoint} goes through a symlink (it is really ${mountpoint}); give the real path`, { path: req.mountpoint });
+    throw new FamfsError(
+      'ESYMLINK',
+      `mount point ${req.mountpoint} goes through a symlink (it is really ${mountpoint}); give the real path`,
+      { path: req.mountpoint },
+    );
   }
   // One host mounts a device once. Another "host" on this machine (another system UUID, as
   // recorded by famfs mount) may mount it too: that is how a master and a client share it here.
@@ -95,20 +120,31 @@ function mountFamfs(req: MountRequest) {
     const rec = readMountRecord(m.mountpoint);
     return rec === undefined || rec.systemUuid === myUuid;
   });
-  if (same) throw new FamfsError('EBUSY', `${device} is already mounted at ${same.mountpoint} by this host`, { device });
+  if (same)
+    throw new FamfsError('EBUSY', `${device} is already mounted at ${same.mountpoint} by this host`, { device });
   if (isMountpoint(mountpoint)) throw new FamfsError('EBUSY', `something is already mounted at ${mountpoint}`);
 
   const shadowCreated = req.shadow === undefined;
   const shadow = shadowCreated ? fs.mkdtempSync(path.join(shadowParent(), 'famfs_shadow_')) : path.resolve(req.shadow!);
   if (shadowCreated) fs.chmodSync(shadow, 0o755);
-  else if (fs.existsSync(path.join(shadow, SHADOW_ROOT_NAME))) throw new FamfsError('EEXIST', `shadow path ${shadow} already holds a root/ (in use by another mount?)`);
+  else if (fs.existsSync(path.join(shadow, SHADOW_ROOT_NAME)))
+    throw new FamfsError('EEXIST', `shadow path ${shadow} already holds a root/ (in use by another mount?)`);
 
   let pid: number | undefined;
   try {
     prepareShadowRoot(shadow);
     const role = deviceRole(device);
     const daemonFiles = daemonPaths(shadow);
-    pid = startDaemon({ device, mountpoint, shadow, abi: req.abi, timeout: req.timeout, follow: req.follow, debug: req.debug, logFile: daemonFiles.log });
+    pid = startDaemon({
+      device,
+      mountpoint,
+      shadow,
+      abi: req.abi,
+      timeout: req.timeout,
+      follow: req.follow,
+      debug: req.debug,
+      logFile: daemonFiles.log,
+    });
     const daemonPid = pid;
     // The daemon writes its status record once it serves the mount and its diagnostics socket is
     // up; the superblock must then read back whole through the mount, as the C mount checks.
@@ -118,15 +154,34 @@ function mountFamfs(req: MountRequest) {
       status = readDaemonStatus(shadow);
       return status !== undefined && status.pid === daemonPid;
     };
-    const ready = waitFor(() => !processAlive(daemonPid) || (served() && sizeOf(metaFile) === SUPERBLOCK_SIZE), READY_TIMEOUT_MS, READY_POLL_MS);
+    const ready = waitFor(
+      () => !processAlive(daemonPid) || (served() && sizeOf(metaFile) === SUPERBLOCK_SIZE),
+      READY_TIMEOUT_MS,
+      READY_POLL_MS,
+    );
     if (!ready || !processAlive(daemonPid) || !status) {
-      throw new FamfsError('EIO', `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${lastLines(daemonFiles.log)}`);
+      throw new FamfsError(
+        'EIO',
+        `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${lastLines(daemonFiles.log)}`,
+      );
     }
-    writeMountRecord({ mountpoint, device, shadow, shadowCreated, pid, abi: req.abi, systemUuid: myUuid, startedAt: new Date().toISOString() });
+    writeMountRecord({
+      mountpoint,
+      device,
+      shadow,
+      shadowCreated,
+      pid,
+      abi: req.abi,
+      systemUuid: myUuid,
+      startedAt: new Date().toISOString(),
+    });
     const log = status.log;
     const warnings = log ? [...log.problems] : [];
     const more = log ? log.badCount + log.conflictCount - log.problems.length : 0;
-    if (more > 0) warnings.push(`and ${more} more log entries that could not be replayed (famfs logplay -v ${mountpoint} lists them)`);
+    if (more > 0)
+      warnings.push(
+        `and ${more} more log entries that could not be replayed (famfs logplay -v ${mountpoint} lists them)`,
+      );
     return {
       device,
       mountpoint,
@@ -134,7 +189,9 @@ function mountFamfs(req: MountRequest) {
       role: status.role ?? role,
       warnings,
       dataPath: describeDataPath(status.dataPath),
-      summary: log ? `${log.entries} log entries; ${log.files} files; ${log.directories} directories` : 'served from the shadow tree',
+      summary: log
+        ? `${log.entries} log entries; ${log.files} files; ${log.directories} directories`
+        : 'served from the shadow tree',
     };
   } catch (e) {
     if (pid !== undefined) {
@@ -187,7 +244,8 @@ function realDirOrFile(p: string, what: string, dir: boolean): string {
   } catch {
     throw new FamfsError('ENOENT', `${what} ${p} does not exist`, { path: p });
   }
-  if (dir && !fs.statSync(real).isDirectory()) throw new FamfsError('ENOTDIR', `${what} ${p} is not a directory`, { path: p });
+  if (dir && !fs.statSync(real).isDirectory())
+    throw new FamfsError('ENOTDIR', `${what} ${p} is not a directory`, { path: p });
   return real;
 }
 

@@ -2,13 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FamfsError } from '@famfs/libfamfs';
 import { SHADOW_ROOT_NAME } from '@famfs/libfamfs/shadow';
-import {
-  daemonPaths,
-  findFamfsMount,
-  readMountRecord,
-  removeMountRecord,
-  unmountFamfs,
-} from '@famfs/libfamfs/mount';
+import { daemonPaths, findFamfsMount, readMountRecord, removeMountRecord, unmountFamfs } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
 import { stopDaemon } from '../daemon';
@@ -31,7 +25,8 @@ export const umountCommand: CommandSpec = {
       const mountpoint = found?.mountpoint ?? mpt;
       const record = found?.record ?? readMountRecord(mountpoint);
       if (!found && !record) throw new FamfsError('ENOENT', `${mpt} is not a famfs mount point`);
-      if (found && found.mountpoint !== mpt && !record) throw new FamfsError('EINVAL', `${mpt} is inside the famfs mount at ${found.mountpoint}; give the mount point`);
+      if (found && found.mountpoint !== mpt && !record)
+        throw new FamfsError('EINVAL', `${mpt} is inside the famfs mount at ${found.mountpoint}; give the mount point`);
       unmountFamfs(mountpoint);
       const shadow = record?.shadow ?? found?.shadow;
       const pid = record?.pid ?? readPid(shadow);

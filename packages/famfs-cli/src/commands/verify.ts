@@ -29,8 +29,10 @@ export const verifyCommand: CommandSpec = {
     });
     const seedText = optString(o.seed, '--seed');
     const file = optString(o.filename, '--filename');
-    if (multi.length > 0 && (seedText !== undefined || file !== undefined)) throw new UsageError('-m cannot be combined with -S or -f');
-    if (multi.length === 0 && (seedText === undefined || file === undefined)) throw new UsageError('verify needs -S SEED and -f FILE (or -m FILE,SEED)');
+    if (multi.length > 0 && (seedText !== undefined || file !== undefined))
+      throw new UsageError('-m cannot be combined with -S or -f');
+    if (multi.length === 0 && (seedText === undefined || file === undefined))
+      throw new UsageError('verify needs -S SEED and -f FILE (or -m FILE,SEED)');
     optInt(o.threadct, '--threadct', 0, 256);
     const jobs = multi.length > 0 ? multi : [{ file: file!, seed: parseSeed(seedText!) }];
     let failures = 0;

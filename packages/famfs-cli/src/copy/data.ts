@@ -45,7 +45,10 @@ const probe = Buffer.alloc(1);
 
 /** Throws SourceChanged unless the source still ends exactly at `size`. */
 function checkEof(fd: number, size: number): void {
-  if (fs.readSync(fd, probe, 0, 1, size) !== 0) throw new SourceChanged(`the source grew beyond ${size} bytes while it was copied (only the first ${size} bytes were copied)`);
+  if (fs.readSync(fd, probe, 0, 1, size) !== 0)
+    throw new SourceChanged(
+      `the source grew beyond ${size} bytes while it was copied (only the first ${size} bytes were copied)`,
+    );
 }
 
 function shrank(size: number, at: number): never {
@@ -61,7 +64,15 @@ export function smallFileBuffer(): Buffer {
 }
 
 /** Copies `size` bytes of `fd` into `entry`, reading straight into the device mapping. */
-export function copyFdDirect(data: DataPath, entry: FileEntry, fd: number, size: number, onBytes?: OnBytes, chunk = COPY_CHUNK, scratch?: Buffer): void {
+export function copyFdDirect(
+  data: DataPath,
+  entry: FileEntry,
+  fd: number,
+  size: number,
+  onBytes?: OnBytes,
+  chunk = COPY_CHUNK,
+  scratch?: Buffer,
+): void {
   if (scratch && size < scratch.length) {
     // One pread normally: it returns `size` bytes, short of the size + 1 asked, at EOF.
     let got = fs.readSync(fd, scratch, 0, size + 1, 0);
@@ -76,7 +87,7 @@ export function copyFdDirect(data: DataPath, entry: FileEntry, fd: number, size:
     onBytes?.(size);
     return;
   }
-  for (let off = 0; off < size; ) {
+  for (let off = 0; off < size;) {
     const n = Math.min(chunk, size - off);
     let at = off;
     for (const view of data.views(entry, off, n, false)) {
@@ -93,8 +104,15 @@ export function copyFdDirect(data: DataPath, entry: FileEntry, fd: number, size:
 }
 
 /** Same result as copyFdDirect, through a reused buffer and `DataPath.write`. */
-export function copyFdBuffered(data: DataPath, entry: FileEntry, fd: number, size: number, buf: Buffer, onBytes?: OnBytes): void {
-  for (let off = 0; off < size; ) {
+export function copyFdBuffered(
+  data: DataPath,
+  entry: FileEntry,
+  fd: number,
+  size: number,
+  buf: Buffer,
+  onBytes?: OnBytes,
+): void {
+  for (let off = 0; off < size;) {
     const n = Math.min(buf.length, size - off);
     const got = preadFull(fd, buf, 0, n, off);
     if (got > 0) data.write(entry, off, buf.subarray(0, got));
@@ -117,15 +135,21 @@ function zipViews(a: Buffer[], b: Buffer[], fn: (x: Buffer, y: Buffer) => boolea
     if (fn(a[i].subarray(ai, ai + n), b[j].subarray(bj, bj + n)) === false) return false;
     ai += n;
     bj += n;
-    if (ai === a[i].length) (i++, (ai = 0));
-    if (bj === b[j].length) (j++, (bj = 0));
+    if (ai === a[i].length) {
+      i++;
+      ai = 0;
+    }
+    if (bj === b[j].length) {
+      j++;
+      bj = 0;
+    }
   }
   return true;
 }
 
 /** Copies famfs file `src` into famfs file `dst` of the same size, mapping to mapping. */
 export function copyEntry(data: DataPath, src: FileEntry, dst: FileEntry, onBytes?: OnBytes, chunk = COPY_CHUNK): void {
-  for (let off = 0; off < dst.size; ) {
+  for (let off = 0; off < dst.size;) {
     const n = Math.min(chunk, dst.size - off);
     zipViews(data.views(src, off, n, true), data.views(dst, off, n, false), (s, d) => {
       s.copy(d);
@@ -155,9 +179,16 @@ function firstDifference(a: Buffer, b: Buffer): number {
  * Compares `size` bytes of `fd` with famfs file `entry`; returns the file offset of the first
  * difference, or -1 when they are equal (a source of another length differs where it ends).
  */
-export function compareFd(data: DataPath, entry: FileEntry, fd: number, size: number, buf: Buffer, onBytes?: OnBytes): number {
+export function compareFd(
+  data: DataPath,
+  entry: FileEntry,
+  fd: number,
+  size: number,
+  buf: Buffer,
+  onBytes?: OnBytes,
+): number {
   if (entry.size !== size) return Math.min(entry.size, size);
-  for (let off = 0; off < size; ) {
+  for (let off = 0; off < size;) {
     const n = Math.min(buf.length, size - off);
     const got = preadFull(fd, buf, 0, n, off);
     if (got < n) return off + got;
@@ -180,9 +211,15 @@ export function compareFd(data: DataPath, entry: FileEntry, fd: number, size: nu
 }
 
 /** Compares two famfs files of the device; -1 when equal, else the first differing offset. */
-export function compareEntry(data: DataPath, a: FileEntry, b: FileEntry, onBytes?: OnBytes, chunk = COPY_CHUNK): number {
+export function compareEntry(
+  data: DataPath,
+  a: FileEntry,
+  b: FileEntry,
+  onBytes?: OnBytes,
+  chunk = COPY_CHUNK,
+): number {
   if (a.size !== b.size) return Math.min(a.size, b.size);
-  for (let off = 0; off < a.size; ) {
+  for (let off = 0; off < a.size;) {
     const n = Math.min(chunk, a.size - off);
     let at = off;
     let diff = -1;

@@ -21,7 +21,15 @@ import { FileOptions } from '@famfs/libfamfs/log';
 import { emitShadowYaml } from '@famfs/libfamfs/shadow';
 import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { describeError } from '../errors';
-import { compareEntry, compareFd, COPY_DATA_PATH, copyEntry, copyFdDirect, smallFileBuffer, SourceChanged } from './data';
+import {
+  compareEntry,
+  compareFd,
+  COPY_DATA_PATH,
+  copyEntry,
+  copyFdDirect,
+  smallFileBuffer,
+  SourceChanged,
+} from './data';
 import { Progress } from './progress';
 
 export interface CopyOptions {
@@ -96,7 +104,15 @@ export function sourceBasename(p: string): string {
 }
 
 export class CopyEngine {
-  readonly report: CopyReport = { filesCopied: 0, bytesCopied: 0, filesRewritten: 0, filesCompared: 0, dirsCreated: 0, errors: 0, warnings: 0 };
+  readonly report: CopyReport = {
+    filesCopied: 0,
+    bytesCopied: 0,
+    filesRewritten: 0,
+    filesCompared: 0,
+    dirsCreated: 0,
+    errors: 0,
+    warnings: 0,
+  };
   private readonly data: DataPath;
   private readonly scratch = smallFileBuffer();
   private compareBuf?: Buffer;
@@ -131,9 +147,11 @@ export class CopyEngine {
     const destKind = this.kindOf(destRel);
     const wantsDir = this.opts.recursive || sources.length > 1;
     if (wantsDir) {
-      if (destKind === 'file' || destKind === 'reserved') return this.skip(`destination '${destArg}' is not a directory`);
+      if (destKind === 'file' || destKind === 'reserved')
+        return this.skip(`destination '${destArg}' is not a directory`);
       if (destKind === undefined) {
-        if (!this.opts.recursive) return this.skip(`target directory '${destArg}' does not exist (it is created only with -r)`);
+        if (!this.opts.recursive)
+          return this.skip(`target directory '${destArg}' does not exist (it is created only with -r)`);
         if (this.opts.compare) return this.skip(`cannot compare: destination directory '${destArg}' does not exist`);
         // cp -r SRCDIR NEWDIR: NEWDIR becomes the copy of SRCDIR (as with cp(1)); with several
         // sources, NEWDIR is created and each source goes inside it.
@@ -189,7 +207,11 @@ export class CopyEngine {
   }
 
   private abortNotRegular(src: string, st: fs.Stats | fs.Dirent): never {
-    throw new Abort(new FamfsError('EINVAL', `'${src}' is ${typeName(st)}; famfs cp copies only regular files and directories`, { path: src }));
+    throw new Abort(
+      new FamfsError('EINVAL', `'${src}' is ${typeName(st)}; famfs cp copies only regular files and directories`, {
+        path: src,
+      }),
+    );
   }
 
   /** Refuses to copy a directory into itself (the walk would find its own copies). */
@@ -261,7 +283,15 @@ export class CopyEngine {
       const child = base + d.name;
       const targetRel = joinRel(dirRel, d.name);
       let kind: fs.Dirent | fs.Stats = d;
-      if (!d.isFile() && !d.isDirectory() && !d.isSymbolicLink() && !d.isFIFO() && !d.isSocket() && !d.isCharacterDevice() && !d.isBlockDevice()) {
+      if (
+        !d.isFile() &&
+        !d.isDirectory() &&
+        !d.isSymbolicLink() &&
+        !d.isFIFO() &&
+        !d.isSocket() &&
+        !d.isCharacterDevice() &&
+        !d.isBlockDevice()
+      ) {
         try {
           kind = fs.lstatSync(child); // the file system gave no type
         } catch (e) {
@@ -333,7 +363,9 @@ export class CopyEngine {
       let rewrite = false;
       if (entry) {
         if (entry.size !== size) {
-          return this.skip(`'${this.show(targetRel)}' exists with size ${entry.size}, but '${src}' has ${size} bytes (famfs files cannot be resized)`);
+          return this.skip(
+            `'${this.show(targetRel)}' exists with size ${entry.size}, but '${src}' has ${size} bytes (famfs files cannot be resized)`,
+          );
         }
         rewrite = true;
       } else {
@@ -355,7 +387,9 @@ export class CopyEngine {
         else copyFdDirect(this.data, entry, fd, size, (n) => this.progress.addBytes(n), undefined, this.scratch);
       } catch (e) {
         const why = e instanceof SourceChanged ? e.message : describeError(e);
-        return this.skip(`copying '${src}' to '${this.show(targetRel)}' failed: ${why}; ${rewrite ? 'it' : 'the new file'} holds partial data (run famfs cp again to rewrite it in place)`);
+        return this.skip(
+          `copying '${src}' to '${this.show(targetRel)}' failed: ${why}; ${rewrite ? 'it' : 'the new file'} holds partial data (run famfs cp again to rewrite it in place)`,
+        );
       }
       this.progress.fileDone();
       if (rewrite) this.report.filesRewritten++;
@@ -399,7 +433,10 @@ export class CopyEngine {
     let diff: number;
     try {
       if (famfsSrc) diff = compareEntry(this.data, famfsSrc, entry, (n) => this.progress.addBytes(n));
-      else diff = compareFd(this.data, entry, fd, size, (this.compareBuf ??= Buffer.allocUnsafe(COMPARE_BUFFER)), (n) => this.progress.addBytes(n));
+      else
+        diff = compareFd(this.data, entry, fd, size, (this.compareBuf ??= Buffer.allocUnsafe(COMPARE_BUFFER)), (n) =>
+          this.progress.addBytes(n),
+        );
     } catch (e) {
       return this.skip(`cannot compare '${src}' with '${this.show(targetRel)}': ${describeError(e)}`);
     }
@@ -441,7 +478,11 @@ export class CopyEngine {
  * Counts the files and bytes the sources hold (for the progress bar), giving up after
  * `budgetMs` (the totals are then unknown and the bar shows counts only).
  */
-export function scanTotals(sources: string[], recursive: boolean, budgetMs = 1000): { files: number; bytes: number } | undefined {
+export function scanTotals(
+  sources: string[],
+  recursive: boolean,
+  budgetMs = 1000,
+): { files: number; bytes: number } | undefined {
   const deadline = performance.now() + budgetMs;
   let files = 0;
   let bytes = 0;
@@ -460,7 +501,10 @@ export function scanTotals(sources: string[], recursive: boolean, budgetMs = 100
       } else if (d.isFile()) {
         try {
           const size = fs.statSync(p).size;
-          if (size > 0) (files++, (bytes += size));
+          if (size > 0) {
+            files++;
+            bytes += size;
+          }
         } catch {
           // reported by the copy itself
         }
@@ -475,8 +519,10 @@ export function scanTotals(sources: string[], recursive: boolean, budgetMs = 100
     } catch {
       continue;
     }
-    if (st.isFile() && st.size > 0) (files++, (bytes += st.size));
-    else if (st.isDirectory() && recursive && !walk(s)) return undefined;
+    if (st.isFile() && st.size > 0) {
+      files++;
+      bytes += st.size;
+    } else if (st.isDirectory() && recursive && !walk(s)) return undefined;
   }
   return { files, bytes };
 }

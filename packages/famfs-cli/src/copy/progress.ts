@@ -51,16 +51,19 @@ export function formatProgress(state: ProgressState, width: number): string {
   const parts: string[] = [];
   const known = totalBytes !== undefined && totalBytes > 0;
   if (known) {
-    parts.push(`${Math.min(100, Math.floor((bytes / totalBytes) * 100))
-      .toString()
-      .padStart(3)}%`);
+    parts.push(
+      `${Math.min(100, Math.floor((bytes / totalBytes) * 100))
+        .toString()
+        .padStart(3)}%`,
+    );
     parts.push(`${formatBytes(bytes)}/${formatBytes(totalBytes)}`);
   } else parts.push(formatBytes(bytes));
   parts.push(totalFiles !== undefined ? `${count(files)}/${count(totalFiles)} files` : `${count(files)} files`);
   parts.push(`${formatBytes(Math.round(rate))}/s`);
   if (elapsed > 0 && files > 0) parts.push(`${count(Math.round(files / elapsed))} files/s`);
   if (known && rate > 0) parts.push(`ETA ${formatDuration((totalBytes - bytes) / rate)}`);
-  else if (state.current && state.current.size > 0) parts.push(`${state.current.name} ${Math.floor((state.current.done / state.current.size) * 100)}%`);
+  else if (state.current && state.current.size > 0)
+    parts.push(`${state.current.name} ${Math.floor((state.current.done / state.current.size) * 100)}%`);
   let text = parts.join('  ');
   const prefix = 'famfs cp ';
   const room = width - 1 - prefix.length - text.length - 3;

@@ -41,10 +41,11 @@ import { describeGeneration } from './generation';
 export { parseArgs, USAGE, UsageError } from './options';
 export type { DaemonOptions, ParsedCommand } from './options';
 
-
 export function packageVersion(): string {
   try {
-    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';
@@ -107,7 +108,8 @@ function preflight(o: DaemonOptions): { mountpoint: string; shadowPath: string; 
     } catch (e) {
       throw new Error(`daxdev ${o.daxdev}: ${(e as Error).message}`, { cause: e });
     }
-    if (Buffer.byteLength(o.daxdev) > 255) throw new Error(`daxdev path ${o.daxdev} is longer than 255 bytes (GET_DAXDEV cannot carry it)`);
+    if (Buffer.byteLength(o.daxdev) > 255)
+      throw new Error(`daxdev path ${o.daxdev} is longer than 255 bytes (GET_DAXDEV cannot carry it)`);
   }
   return { mountpoint, shadowPath: path.dirname(shadowRoot), shadowRoot };
 }
@@ -184,7 +186,10 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
   const onSignal = (sig: NodeJS.Signals) => {
     if (o.debug) log(`${sig}: unmounting ${mountpoint}`);
-    if (!stopping) stopping = handle ? handle.stop({ timeoutMs: 5000 }) : Promise.resolve({ reason: 'stopped', stats: null } as SessionExit);
+    if (!stopping)
+      stopping = handle
+        ? handle.stop({ timeoutMs: 5000 })
+        : Promise.resolve({ reason: 'stopped', stats: null } as SessionExit);
   };
   const onFatal = (e: unknown) => {
     log(`fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -210,13 +215,25 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
   };
   if (o.serve === 'log' && o.daxdev) {
     try {
-      writer = new ShadowWriter({ device: o.daxdev, shadowRoot, systemUuid: tryGetSystemUuid(), log: (m) => logAt(LOG_WARNING, m) });
-      if (o.followMs > 0) watch = new LogWatch({ device: o.daxdev, mountpoint, intervalMs: o.followMs, shared, log: (m) => logAt(LOG_WARNING, m) });
+      writer = new ShadowWriter({
+        device: o.daxdev,
+        shadowRoot,
+        systemUuid: tryGetSystemUuid(),
+        log: (m) => logAt(LOG_WARNING, m),
+      });
+      if (o.followMs > 0)
+        watch = new LogWatch({
+          device: o.daxdev,
+          mountpoint,
+          intervalMs: o.followMs,
+          shared,
+          log: (m) => logAt(LOG_WARNING, m),
+        });
     } catch (e) {
       closeLogHelpers();
       emergencyUnmount();
       fs.closeSync(mount.fd);
-      throw new Error(`daxdev ${o.daxdev}: ${(e as Error).message}`);
+      throw new Error(`daxdev ${o.daxdev}: ${(e as Error).message}`, { cause: e });
     }
   }
   const onFsMessage = (m: unknown) => {
@@ -259,10 +276,16 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       startedAt,
     });
     log(describeGeneration(init, o.abi));
-    const follow = (): FollowFacts => ({ intervalMs: o.serve === 'log' ? o.followMs : 0, wakes: watch?.wakes ?? 0, shadow: writer?.status() });
+    const follow = (): FollowFacts => ({
+      intervalMs: o.serve === 'log' ? o.followMs : 0,
+      wakes: watch?.wakes ?? 0,
+      shadow: writer?.status(),
+    });
     const provider = new DaemonDiagnostics(shared, facts, () => handle, logAt, follow);
     try {
-      diag = await startDiagnosticsSocket(sockPath, provider, { log: (m) => logAt(LOG_WARNING, `diagnostics socket: ${m}`) });
+      diag = await startDiagnosticsSocket(sockPath, provider, {
+        log: (m) => logAt(LOG_WARNING, `diagnostics socket: ${m}`),
+      });
     } catch (e) {
       log(`no diagnostics socket at ${sockPath}: ${(e as Error).message}`);
     }
@@ -294,10 +317,15 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       log(`cannot write ${files.status}: ${(e as Error).message}`);
     }
     watch?.start();
-    const what = o.serve === 'log' ? `the log of ${o.daxdev} (${o.followMs > 0 ? `following every ${o.followMs} ms` : 'not following'})` : `${shadowPath}/root`;
+    const what =
+      o.serve === 'log'
+        ? `the log of ${o.daxdev} (${o.followMs > 0 ? `following every ${o.followMs} ms` : 'not following'})`
+        : `${shadowPath}/root`;
     log(
       `serving ${what} at ${mountpoint} (${o.fsname}); famfs ${init.famfs ? 'on' : 'off'}` +
-        (o.debug ? `; kernel 7.${init.kernelMinor} offered ${initFlagNames(init.kernelFlags).join(',')}; granted ${initFlagNames(init.flags).join(',')}` : ''),
+        (o.debug
+          ? `; kernel 7.${init.kernelMinor} offered ${initFlagNames(init.kernelFlags).join(',')}; granted ${initFlagNames(init.flags).join(',')}`
+          : ''),
     );
   } else if (!stopping) {
     failed = true;

@@ -96,7 +96,13 @@ function parseIoctl(name: string, value: string): number {
 
 function parseNumber(name: string, value: string, opts: { int?: boolean; min?: number; max?: number } = {}): number {
   const v = value.trim();
-  const n = opts.int ? (/^\d+$/.test(v) ? Number(v) : NaN) : /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
+  const n = opts.int
+    ? /^\d+$/.test(v)
+      ? Number(v)
+      : NaN
+    : /^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v)
+      ? Number(v)
+      : NaN;
   if (!Number.isFinite(n)) throw new UsageError(`-o ${name}=${value}: not a ${opts.int ? 'whole ' : ''}number`);
   if (opts.min !== undefined && n < opts.min) throw new UsageError(`-o ${name}=${value}: must be at least ${opts.min}`);
   if (opts.max !== undefined && n > opts.max) throw new UsageError(`-o ${name}=${value}: must be at most ${opts.max}`);
@@ -131,8 +137,10 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     else if (a === '--daxdev-ioctl') daxdevIoctl = parseIoctl(a, next('an ioctl number'));
     else if (a === '-o') oList.push(next('options'));
     else if (a.startsWith('-o')) oList.push(a.slice(2));
-    else if (a === '--') positional.push(...argv.slice(i + 1)), (i = argv.length);
-    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    else if (a === '--') {
+      positional.push(...argv.slice(i + 1));
+      i = argv.length;
+    } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
     else positional.push(a);
   }
   try {
@@ -194,7 +202,8 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
           break;
         case 'cache': {
           const v = need();
-          if (v !== 'never' && v !== 'auto' && v !== 'always') throw new UsageError(`-o cache=${v}: must be never, auto or always`);
+          if (v !== 'never' && v !== 'auto' && v !== 'always')
+            throw new UsageError(`-o cache=${v}: must be never, auto or always`);
           cache = v;
           break;
         }

@@ -88,12 +88,7 @@ function toJson(value: unknown): string {
  * The reply to one request. `body` holds the first bodyBytesWanted() bytes of the request body.
  * Provider exceptions propagate; the caller turns them into INTERNAL_ERROR.
  */
-export function answer(
-  provider: DiagnosticsProvider,
-  method: string,
-  path: string,
-  body: Uint8Array,
-): DiagReply {
+export function answer(provider: DiagnosticsProvider, method: string, path: string, body: Uint8Array): DiagReply {
   switch (path) {
     case '/log_level':
       if (method === 'GET') return ok('text/plain', `${provider.logLevel()}\n`);

@@ -29,23 +29,8 @@ import * as path from 'path';
 import type { Duplex } from 'stream';
 import { fitsSunPath, SUN_PATH_MAX } from './paths';
 import { DiagnosticsProvider } from './provider';
-import {
-  answer,
-  BAD_REQUEST,
-  bodyBytesWanted,
-  DiagReply,
-  INTERNAL_ERROR,
-  rawReply,
-  requestPath,
-} from './routes';
-import {
-  checkReplaceable,
-  FileIdentity,
-  identityOf,
-  removeIfOurs,
-  tempBindPath,
-  unlinkQuietly,
-} from './socket-file';
+import { answer, BAD_REQUEST, bodyBytesWanted, DiagReply, INTERNAL_ERROR, rawReply, requestPath } from './routes';
+import { checkReplaceable, FileIdentity, identityOf, removeIfOurs, tempBindPath, unlinkQuietly } from './socket-file';
 
 export interface DiagnosticsSocketOptions {
   /** Where server errors and provider exceptions go; client misbehaviour is only counted. */

@@ -165,7 +165,6 @@ export interface FamfsFsOptions {
   post?: (value: unknown, transfer?: ArrayBuffer[]) => void;
 }
 
-
 const O_ACCMODE = 3;
 const O_WRONLY = 1;
 const O_RDWR = 2;
@@ -212,14 +211,16 @@ export class FamfsFileSystem implements FileSystem {
   private logplaySince = { files: 0, dirs: 0 };
 
   constructor(options: FamfsFsOptions) {
-    if (!options || typeof options.shadow !== 'string' || options.shadow === '') throw new TypeError('FamfsFileSystem: the shadow option is required');
+    if (!options || typeof options.shadow !== 'string' || options.shadow === '')
+      throw new TypeError('FamfsFileSystem: the shadow option is required');
     this.opts = options;
     this.logSink = options.log ?? ((m) => process.stderr.write(`famfs_fused[${process.pid}]: ${m}\n`));
     this.shared = options.shared ? new DaemonSharedState(options.shared) : null;
     this.shadowRoot = shadowRootOf(options.shadow);
     this.shadowPath = path.dirname(this.shadowRoot);
     this.cache = options.cache ?? 'auto';
-    if (!['never', 'auto', 'always'].includes(this.cache)) throw new RangeError(`cache=${String(this.cache)}: must be never, auto or always`);
+    if (!['never', 'auto', 'always'].includes(this.cache))
+      throw new RangeError(`cache=${String(this.cache)}: must be never, auto or always`);
     this.timeout = options.timeout ?? (this.cache === 'never' ? 0 : this.cache === 'always' ? 86400 : 1.0);
     if (!(this.timeout >= 0) || !Number.isFinite(this.timeout)) throw new RangeError(`timeout ${options.timeout}`);
     this.followMs = options.followMs ?? DEFAULT_FOLLOW_MS;
@@ -311,7 +312,13 @@ export class FamfsFileSystem implements FileSystem {
   }
 
   private entryOf(n: Inode): EntryParam {
-    return { nodeid: n.nodeid, generation: 0, entryTimeout: this.timeout, attrTimeout: this.timeout, attr: this.attrOf(n) };
+    return {
+      nodeid: n.nodeid,
+      generation: 0,
+      entryTimeout: this.timeout,
+      attrTimeout: this.timeout,
+      attr: this.attrOf(n),
+    };
   }
 
   /** What `name` in directory `dir` is now, as an inode (no reference taken); undefined when nothing is there. */
@@ -349,7 +356,9 @@ export class FamfsFileSystem implements FileSystem {
     const t0 = Date.now();
     const c = ns.build();
     this.followedAt = Date.now();
-    this.log(`log: ${ns.follower.applied} entries read in ${this.followedAt - t0} ms: ${ns.index.counts.files} files, ${ns.index.counts.dirs} directories`);
+    this.log(
+      `log: ${ns.follower.applied} entries read in ${this.followedAt - t0} ms: ${ns.index.counts.files} files, ${ns.index.counts.dirs} directories`,
+    );
     const summary = logplayReply(ns, { files: 0, dirs: 0 }, this.followMs);
     this.logplaySince = { files: ns.index.counts.files, dirs: ns.index.counts.dirs };
     this.post(placedMessage(c ? c.placed.map((p) => p.slot) : [], true, summary));
@@ -380,7 +389,8 @@ export class FamfsFileSystem implements FileSystem {
 
   /** After a catch-up: invalidations for the directories that gained names, new slots to the main thread. */
   private announce(c: CatchUp): void {
-    if (c.placed.length > 0) this.debug(`log: slots ${c.from}..${c.to - 1}: ${c.placed.length} new files and directories`);
+    if (c.placed.length > 0)
+      this.debug(`log: slots ${c.from}..${c.to - 1}: ${c.placed.length} new files and directories`);
     const notifier = this.notifier;
     if (notifier) {
       const dirs = new Set<number>();
@@ -393,7 +403,13 @@ export class FamfsFileSystem implements FileSystem {
       }
       for (const nodeid of dirs) notifier.invalInode(nodeid, 0, 0);
     }
-    if (c.placed.length > 0) this.post(placedMessage(c.placed.map((p) => p.slot), false));
+    if (c.placed.length > 0)
+      this.post(
+        placedMessage(
+          c.placed.map((p) => p.slot),
+          false,
+        ),
+      );
   }
 
   private post(message: PlacedMessage): void {
@@ -427,14 +443,18 @@ export class FamfsFileSystem implements FileSystem {
     this.notifier = info.notifier ?? null;
     this.famfsMode = info.famfsOffered && !!this.daxdev;
     const allowMmap = (info.kernelFlags & FUSE_DIRECT_IO_ALLOW_MMAP) !== 0n;
-    if (info.famfsOffered && !this.daxdev) this.log('the kernel offers FUSE_DAX_FMAP but no daxdev was given: famfs mode is off');
+    if (info.famfsOffered && !this.daxdev)
+      this.log('the kernel offers FUSE_DAX_FMAP but no daxdev was given: famfs mode is off');
     if (this.famfsMode) {
       this.log(`famfs mode: the kernel maps file data from ${this.daxdev} itself`);
     } else if (this.useDirectIo && !allowMmap) {
       this.useDirectIo = false;
-      this.log('the kernel does not offer DIRECT_IO_ALLOW_MMAP: using cached I/O so mmap works; writes through another mount of the device are not seen until the page cache drops them');
+      this.log(
+        'the kernel does not offer DIRECT_IO_ALLOW_MMAP: using cached I/O so mmap works; writes through another mount of the device are not seen until the page cache drops them',
+      );
     }
-    if (!this.famfsMode && !this.dataPath) this.log('no daxdev: files can be looked up but reads and writes fail with EIO');
+    if (!this.famfsMode && !this.dataPath)
+      this.log('no daxdev: files can be looked up but reads and writes fail with EIO');
     return {
       famfs: this.famfsMode,
       flockLocks: this.opts.flock !== false,
@@ -466,7 +486,9 @@ export class FamfsFileSystem implements FileSystem {
 
   /** Logs every inode held: the lookup cache, as /icache_dump asks. */
   dumpInodes(): void {
-    this.log(`icache: ${this.inodes.size} inodes (${this.inodes.counts.file} files, ${this.inodes.counts.dir} directories)`);
+    this.log(
+      `icache: ${this.inodes.size} inodes (${this.inodes.counts.file} files, ${this.inodes.counts.dir} directories)`,
+    );
     for (const n of this.inodes.all()) {
       this.log(`icache: nodeid ${n.nodeid} ${n.kind} /${n.path} nlookup ${n.nlookup} parent ${n.parent}`);
     }
@@ -535,7 +557,8 @@ export class FamfsFileSystem implements FileSystem {
     const n = this.node(req.header.nodeid);
     const mask = req.mask & 7;
     if (mask === 0) return;
-    if (mask & 2 && n.kind === 'file' && !this.famfsMode && this.device && !this.device.writable) throw new FuseErrno(Errno.EROFS);
+    if (mask & 2 && n.kind === 'file' && !this.famfsMode && this.device && !this.device.writable)
+      throw new FuseErrno(Errno.EROFS);
     if (!permits(this.attrOf(n), req.header.uid, req.header.gid, mask)) throw new FuseErrno(Errno.EACCES);
   }
 
@@ -547,14 +570,16 @@ export class FamfsFileSystem implements FileSystem {
     if (n.kind !== 'file') throw new FuseErrno(Errno.EISDIR);
     const acc = req.flags & O_ACCMODE;
     const wantWrite = acc === O_WRONLY || acc === O_RDWR;
-    if (req.flags & O_TRUNC && n.entry!.size > 0) throw new FuseErrno(Errno.EINVAL, 'O_TRUNC would change the size of a famfs file');
+    if (req.flags & O_TRUNC && n.entry!.size > 0)
+      throw new FuseErrno(Errno.EINVAL, 'O_TRUNC would change the size of a famfs file');
     const mask = (acc === O_WRONLY ? 0 : 4) | (wantWrite ? 2 : 0);
     if (!permits(this.attrOf(n), req.header.uid, req.header.gid, mask)) throw new FuseErrno(Errno.EACCES);
     if (wantWrite && !this.famfsMode && this.device && !this.device.writable) throw new FuseErrno(Errno.EROFS);
     const fh = this.nextFh++;
     this.openFiles.set(fh, n.nodeid);
     let openFlags = 0;
-    if (!this.famfsMode && (this.useDirectIo || this.cache === 'never' || req.flags & O_DIRECT)) openFlags |= FOPEN_DIRECT_IO | FOPEN_PARALLEL_DIRECT_WRITES;
+    if (!this.famfsMode && (this.useDirectIo || this.cache === 'never' || req.flags & O_DIRECT))
+      openFlags |= FOPEN_DIRECT_IO | FOPEN_PARALLEL_DIRECT_WRITES;
     if (this.cache === 'always') openFlags |= FOPEN_KEEP_CACHE;
     this.debug(`open ${n.path} flags 0o${req.flags.toString(8)} -> fh ${fh} open_flags 0x${openFlags.toString(16)}`);
     return { fh, openFlags };
@@ -608,7 +633,11 @@ export class FamfsFileSystem implements FileSystem {
   }
 
   /** '.' and '..' at offsets 0 and 1, then the listing's children; each entry's off is the next one's offset. */
-  private *entries(dir: Inode, list: DirListing, start: number): Generator<{ i: number; name: string; kind: 'dir' | 'file'; ino: number }> {
+  private *entries(
+    dir: Inode,
+    list: DirListing,
+    start: number,
+  ): Generator<{ i: number; name: string; kind: 'dir' | 'file'; ino: number }> {
     for (let i = start; ; i++) {
       if (i < 2) {
         const n = i === 0 ? dir : (this.inodes.get(dir.parent) ?? dir);
@@ -623,42 +652,49 @@ export class FamfsFileSystem implements FileSystem {
 
   readdir(req: ReaddirRequest): Iterable<DirEntry> {
     const { dir, list } = this.listing(req);
-    const self = this;
-    return (function* () {
-      for (const e of self.entries(dir, list, req.offset)) yield { name: e.name, ino: e.ino, off: e.i + 1, type: e.kind === 'dir' ? DT_DIR : DT_REG };
-    })();
+    return this.dirents(dir, list, req.offset);
+  }
+
+  private *dirents(dir: Inode, list: DirListing, offset: number): Generator<DirEntry> {
+    for (const e of this.entries(dir, list, offset)) {
+      yield { name: e.name, ino: e.ino, off: e.i + 1, type: e.kind === 'dir' ? DT_DIR : DT_REG };
+    }
   }
 
   readdirplus(req: ReaddirplusRequest): Iterable<DirEntryPlus> {
     const { dir, list } = this.listing(req);
-    const self = this;
-    return (function* () {
-      for (const e of self.entries(dir, list, req.offset)) {
-        yield {
-          name: e.name,
-          off: e.i + 1,
-          entry: (): EntryParam => {
-            if (e.name === '.' || e.name === '..') {
-              // The kernel takes no reference for these: report, do not count.
-              const n = e.name === '.' ? dir : self.node(dir.parent);
-              return self.entryOf(n);
-            }
-            try {
-              const n = self.resolveChild(dir, e.name);
-              if (n) {
-                self.inodes.ref(n);
-                if (n.entry) self.abi.lookedUp(n.entry);
-                return self.entryOf(n);
-              }
-            } catch (err) {
-              if (!(err instanceof FuseErrno)) throw err;
-            }
-            // Listed but not servable (bad YAML, vanished, a rewritten slot): a name-only record; a LOOKUP gets ENOENT.
-            return { nodeid: 0, entryTimeout: 0, attrTimeout: 0, attr: makeAttr({ ino: e.ino, mode: e.kind === 'dir' ? S_IFDIR : S_IFREG }) };
-          },
-        };
+    return this.direntsPlus(dir, list, req.offset);
+  }
+
+  /** READDIRPLUS records; each entry is resolved (and referenced) only when its record fits the reply. */
+  private *direntsPlus(dir: Inode, list: DirListing, offset: number): Generator<DirEntryPlus> {
+    for (const e of this.entries(dir, list, offset)) {
+      yield { name: e.name, off: e.i + 1, entry: () => this.plusEntry(dir, e) };
+    }
+  }
+
+  private plusEntry(dir: Inode, e: { name: string; kind: 'dir' | 'file'; ino: number }): EntryParam {
+    if (e.name === '.' || e.name === '..') {
+      // The kernel takes no reference for these: report, do not count.
+      return this.entryOf(e.name === '.' ? dir : this.node(dir.parent));
+    }
+    try {
+      const n = this.resolveChild(dir, e.name);
+      if (n) {
+        this.inodes.ref(n);
+        if (n.entry) this.abi.lookedUp(n.entry);
+        return this.entryOf(n);
       }
-    })();
+    } catch (err) {
+      if (!(err instanceof FuseErrno)) throw err;
+    }
+    // Listed but not servable (bad YAML, vanished, a rewritten slot): a name-only record; a LOOKUP gets ENOENT.
+    return {
+      nodeid: 0,
+      entryTimeout: 0,
+      attrTimeout: 0,
+      attr: makeAttr({ ino: e.ino, mode: e.kind === 'dir' ? S_IFDIR : S_IFREG }),
+    };
   }
 
   releasedir(req: ReleasedirRequest): void {
@@ -680,7 +716,16 @@ export class FamfsFileSystem implements FileSystem {
     const now = Date.now();
     if (this.statfsCache && now - this.statfsCache.at < 1000) return this.statfsCache.value;
     const bsize = STATFS_BLOCK_SIZE;
-    let value: StatfsReply = { bsize, frsize: bsize, namelen: 255, blocks: 0, bfree: 0, bavail: 0, files: this.inodes.size, ffree: 0 };
+    let value: StatfsReply = {
+      bsize,
+      frsize: bsize,
+      namelen: 255,
+      blocks: 0,
+      bfree: 0,
+      bavail: 0,
+      files: this.inodes.size,
+      ffree: 0,
+    };
     const dev = this.device;
     if (dev) {
       value.blocks = Math.floor(dev.size / bsize);

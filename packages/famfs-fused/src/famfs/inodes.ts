@@ -56,7 +56,16 @@ export class InodeTable {
   readonly counts = { file: 0, dir: 1 };
 
   constructor(rootAttr: AttrValue, rootIdent: number) {
-    const root: Inode = { nodeid: FUSE_ROOT_ID, path: '', kind: 'dir', parent: FUSE_ROOT_ID, ident: rootIdent, nlookup: 1, attr: rootAttr, overrides: {} };
+    const root: Inode = {
+      nodeid: FUSE_ROOT_ID,
+      path: '',
+      kind: 'dir',
+      parent: FUSE_ROOT_ID,
+      ident: rootIdent,
+      nlookup: 1,
+      attr: rootAttr,
+      overrides: {},
+    };
     this.byId.set(FUSE_ROOT_ID, root);
     this.byPath.set('', FUSE_ROOT_ID);
   }
@@ -90,7 +99,13 @@ export class InodeTable {
    * is still there, else a new inode (taking over the path).
    * Takes no reference: call ref() when the kernel is told about it.
    */
-  upsert(path: string, parent: number, kind: InodeKind, ident: number, make: () => { attr: AttrValue; entry?: FileEntry }): Inode {
+  upsert(
+    path: string,
+    parent: number,
+    kind: InodeKind,
+    ident: number,
+    make: () => { attr: AttrValue; entry?: FileEntry },
+  ): Inode {
     const cur = this.atPath(path);
     if (cur && cur.kind === kind && cur.ident === ident) return cur;
     if (path === '' && cur) return cur;

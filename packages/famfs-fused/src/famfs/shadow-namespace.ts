@@ -37,7 +37,7 @@ export class ShadowNamespace implements Namespace {
     try {
       st = fs.lstatSync(shadowRoot, { bigint: true });
     } catch (e) {
-      throw new Error(`shadow root ${shadowRoot} is missing: ${(e as Error).message}`);
+      throw new Error(`shadow root ${shadowRoot} is missing: ${(e as Error).message}`, { cause: e });
     }
     if (!st.isDirectory()) throw new Error(`shadow root ${shadowRoot} is not a directory`);
   }
@@ -67,7 +67,10 @@ export class ShadowNamespace implements Namespace {
       const found: ShadowObject = { kind, ino: Number(st.ino), st };
       return found;
     }
-    this.opts.logOnce(`other:${rel}:${st.ino}`, `shadow entry ${rel} is neither a directory nor a regular file; answering ENOENT`);
+    this.opts.logOnce(
+      `other:${rel}:${st.ino}`,
+      `shadow entry ${rel} is neither a directory nor a regular file; answering ENOENT`,
+    );
     return undefined;
   }
 
@@ -97,7 +100,10 @@ export class ShadowNamespace implements Namespace {
     const checkFmap = this.opts.devSize !== undefined ? { devSize: this.opts.devSize } : {};
     const r = readShadowEntryFile(this.abs(rel), { expectIno: st.ino, checkFmap });
     if (r.ok) return r.entry;
-    this.opts.logOnce(`bad:${rel}:${st.ino}:${st.mtimeNs}`, `shadow file ${rel}: ${r.problem.message}; answering ENOENT`);
+    this.opts.logOnce(
+      `bad:${rel}:${st.ino}:${st.mtimeNs}`,
+      `shadow file ${rel}: ${r.problem.message}; answering ENOENT`,
+    );
     throw new FuseErrno(Errno.ENOENT, r.problem.message);
   }
 }

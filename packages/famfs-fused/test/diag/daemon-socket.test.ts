@@ -21,13 +21,21 @@ const required = process.env.FAMFS_REQUIRE_MOUNT === '1';
 if (reason && !required) console.log(`daemon-socket.test.ts skipped: ${reason}`);
 const maybe = reason && !required ? describe.skip : describe;
 
-function get(sock: string, p: string, method = 'GET', body?: string): Promise<{ status: number; type?: string; body: string }> {
+function get(
+  sock: string,
+  p: string,
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; type?: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: sock, path: p, method, headers: body ? { 'Content-Length': Buffer.byteLength(body) } : {} }, (res) => {
-      let data = '';
-      res.on('data', (c: Buffer) => (data += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body: data }));
-    });
+    const req = http.request(
+      { socketPath: sock, path: p, method, headers: body ? { 'Content-Length': Buffer.byteLength(body) } : {} },
+      (res) => {
+        let data = '';
+        res.on('data', (c: Buffer) => (data += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body: data }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -35,7 +43,10 @@ function get(sock: string, p: string, method = 'GET', body?: string): Promise<{ 
 
 async function serve(w: World): Promise<Daemon> {
   const d = startDaemon(['-f', '-o', `shadow=${w.shadow},daxdev=${w.dev}`, w.mnt]);
-  await waitFor('the pid file', () => fs.existsSync(path.join(w.shadow, 'famfs_fused.pid')) || d.child.exitCode !== null);
+  await waitFor(
+    'the pid file',
+    () => fs.existsSync(path.join(w.shadow, 'famfs_fused.pid')) || d.child.exitCode !== null,
+  );
   if (d.child.exitCode !== null) throw new Error(`daemon exited: ${d.stderr()}`);
   return d;
 }
@@ -68,9 +79,11 @@ function hostile(sock: string, kind: number): Promise<void> {
     c.on('close', () => resolve());
     c.setTimeout(3000, () => c.destroy());
     c.on('connect', () => {
-      if (kind === 0) c.write('GET /icache_stats HTTP/1.1\r\nHost: x\r\n'); // slow: never finishes
+      if (kind === 0)
+        c.write('GET /icache_stats HTTP/1.1\r\nHost: x\r\n'); // slow: never finishes
       else if (kind === 1) c.write(Buffer.from([0, 255, 13, 10, 13, 10, 1, 2, 3]));
-      else if (kind === 2) c.write('POST /log_level HTTP/1.1\r\nContent-Length: 1000000000\r\n\r\n' + 'x'.repeat(65536));
+      else if (kind === 2)
+        c.write('POST /log_level HTTP/1.1\r\nContent-Length: 1000000000\r\n\r\n' + 'x'.repeat(65536));
       else if (kind === 3) c.end(); // half-open
       // kind 4: connects and says nothing
     });
@@ -93,7 +106,8 @@ maybe('famfs_fused diagnostics socket on a real mount', () => {
       expect(st.mode & 0o777).toBe(0o660);
 
       expect(await get(sock, '/pid')).toEqual({ status: 200, type: 'text/yaml', body: `pid: ${d.child.pid}\n` });
-      const parse = (b: string) => Object.fromEntries([...b.matchAll(/(\w+):\s+(\d+)/g)].map((m) => [m[1], Number(m[2])]));
+      const parse = (b: string) =>
+        Object.fromEntries([...b.matchAll(/(\w+):\s+(\d+)/g)].map((m) => [m[1], Number(m[2])]));
       const before = parse((await get(sock, '/icache_stats')).body);
       fs.statSync(path.join(w.mnt, 'a/f1'));
       expect(fs.existsSync(path.join(w.mnt, 'no-such-file'))).toBe(false);
@@ -115,7 +129,11 @@ maybe('famfs_fused diagnostics socket on a real mount', () => {
       expect(d.stderr().slice(mark)).not.toMatch(/lookup striped ->/);
 
       // The dump is written by the session thread after its next request.
-      expect(await get(sock, '/icache_dump')).toEqual({ status: 200, type: 'text/yaml', body: 'icache: dumping icache to syslog\n' });
+      expect(await get(sock, '/icache_dump')).toEqual({
+        status: 200,
+        type: 'text/yaml',
+        body: 'icache: dumping icache to syslog\n',
+      });
       expect(fs.existsSync(path.join(w.mnt, 'not-cached-by-the-kernel'))).toBe(false);
       await waitFor('the icache dump', () => /icache: nodeid 1 dir \//.test(d!.stderr()), 5000);
 
@@ -124,7 +142,11 @@ maybe('famfs_fused diagnostics socket on a real mount', () => {
       const s = JSON.parse(status.body) as Record<string, unknown>;
       expect(s).toMatchObject({ device: w.dev, dataPath: 'stock', abiProfile: 'v10', pid: d.child.pid });
       expect(s.files as number).toBeGreaterThanOrEqual(1);
-      expect(await get(sock, '/inodes')).toEqual({ status: 200, type: 'text/yaml', body: 'inodes:\n  total: 1500\n  open: 12\n  deleted: 7\n' });
+      expect(await get(sock, '/inodes')).toEqual({
+        status: 200,
+        type: 'text/yaml',
+        body: 'inodes:\n  total: 1500\n  open: 12\n  deleted: 7\n',
+      });
       expect((await get(sock, '/nope')).status).toBe(404);
 
       process.kill(d.child.pid!, 'SIGTERM');

@@ -44,8 +44,7 @@ async function start(
   return { sock, provider, dir, logs };
 }
 
-const ICACHE_STATS_BODY =
-  'icache_stats:\n  search_count:   12345\n  nodes_scanned:  678\n  search_fail_ct: 9\n';
+const ICACHE_STATS_BODY = 'icache_stats:\n  search_count:   12345\n  nodes_scanned:  678\n  search_fail_ct: 9\n';
 const PID_REPLY = reply('200 OK', 'text/yaml', 'pid: 4242\n');
 /** The reply to a successful POST/PUT /log_level. */
 const setReply = (to: number, from: number): string =>
@@ -87,7 +86,11 @@ describe('endpoints, exact bytes (raw clients)', () => {
 
   test('POST /log_level out of range: 200 with the failure text, level unchanged', async () => {
     const { sock, provider } = await start();
-    for (const [body, n] of [['9', 9], ['-1', -1], ['4294967303x', 7]] as const) {
+    for (const [body, n] of [
+      ['9', 9],
+      ['-1', -1],
+      ['4294967303x', 7],
+    ] as const) {
       const text = await rawText(sock.path, request('POST', '/log_level', [], body));
       if (n === 7) expect(text).toBe(reply('200 OK', 'text/plain', 'log level set to 7 (from 5)\n'));
       else expect(text).toBe(reply('200 OK', 'text/plain', `Failed to set log level to ${n}\n`));
@@ -110,8 +113,7 @@ describe('endpoints, exact bytes (raw clients)', () => {
     expect(await rawText(sock.path, request('POST', '/log_level', [], body))).toBe(
       reply('200 OK', 'text/plain', 'log level set to 3 (from 5)\n'),
     );
-    const chunked =
-      'POST /log_level HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n6\r\n3\r\nabc\r\n0\r\n\r\n';
+    const chunked = 'POST /log_level HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n6\r\n3\r\nabc\r\n0\r\n\r\n';
     expect(await rawText(sock.path, chunked)).toBe(setReply(6, 3));
   });
 

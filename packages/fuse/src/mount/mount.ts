@@ -33,7 +33,12 @@ export interface FuseMount {
 
 /** The mount(2) data string libfuse would build, with our options. */
 export function fuseMountData(fd: number, o: MountOptions): string {
-  const parts = [`fd=${fd}`, `rootmode=${o.rootmode ?? '40000'}`, `user_id=${o.userId ?? 0}`, `group_id=${o.groupId ?? 0}`];
+  const parts = [
+    `fd=${fd}`,
+    `rootmode=${o.rootmode ?? '40000'}`,
+    `user_id=${o.userId ?? 0}`,
+    `group_id=${o.groupId ?? 0}`,
+  ];
   if (o.allowOther) parts.push('allow_other');
   if (o.defaultPermissions) parts.push('default_permissions');
   parts.push(`max_read=${o.maxRead ?? 1 << 20}`);

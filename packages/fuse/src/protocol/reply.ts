@@ -98,7 +98,8 @@ export function checkDaxdevName(name: string): void {
   const len = Buffer.byteLength(name, 'utf8');
   if (len === 0) throw new RangeError('empty daxdev name');
   const max = DaxdevOut.fields.name.codec.size;
-  if (len > max - 1) throw new RangeError(`daxdev path of ${len} bytes does not fit the ${max}-byte name (NUL included)`);
+  if (len > max - 1)
+    throw new RangeError(`daxdev path of ${len} bytes does not fit the ${max}-byte name (NUL included)`);
   if (name.includes('\0')) throw new RangeError('daxdev path contains NUL');
 }
 
@@ -172,8 +173,17 @@ const EO = {
   attrValidNsec: EntryOut.offsetOf('attrValidNsec'),
   attr: EntryOut.offsetOf('attr'),
 };
-const AO = { attrValid: AttrOut.offsetOf('attrValid'), attrValidNsec: AttrOut.offsetOf('attrValidNsec'), dummy: AttrOut.offsetOf('dummy'), attr: AttrOut.offsetOf('attr') };
-const OO = { fh: OpenOut.offsetOf('fh'), openFlags: OpenOut.offsetOf('openFlags'), backingId: OpenOut.offsetOf('backingId') };
+const AO = {
+  attrValid: AttrOut.offsetOf('attrValid'),
+  attrValidNsec: AttrOut.offsetOf('attrValidNsec'),
+  dummy: AttrOut.offsetOf('dummy'),
+  attr: AttrOut.offsetOf('attr'),
+};
+const OO = {
+  fh: OpenOut.offsetOf('fh'),
+  openFlags: OpenOut.offsetOf('openFlags'),
+  backingId: OpenOut.offsetOf('backingId'),
+};
 const WO = { size: WriteOut.offsetOf('size'), padding: WriteOut.offsetOf('padding') };
 const OH = { len: OutHeader.offsetOf('len'), error: OutHeader.offsetOf('error'), unique: OutHeader.offsetOf('unique') };
 
@@ -215,7 +225,8 @@ export class ReplyWriter {
 
   /** Header-only error reply; errno is positive (ENOENT = 2) and becomes -errno on the wire. */
   error(h: UniqueHalves, errno: number): Iovec {
-    if (!Number.isInteger(errno) || errno < 1 || errno > FUSE_MAX_ERRNO) throw new RangeError(`errno ${errno} out of [1, ${FUSE_MAX_ERRNO}]`);
+    if (!Number.isInteger(errno) || errno < 1 || errno > FUSE_MAX_ERRNO)
+      throw new RangeError(`errno ${errno} out of [1, ${FUSE_MAX_ERRNO}]`);
     const b = this.headerOnly[0];
     put32(b, OH.error, -errno);
     ReplyWriter.unique(b, h);
@@ -262,7 +273,8 @@ export class ReplyWriter {
     putU64(b, OUT + OO.fh, o.fh ?? 0, 'fh');
     putU32(b, OUT + OO.openFlags, o.openFlags ?? 0, 'openFlags');
     const backingId = +(o.backingId ?? 0);
-    if (backingId > 0x7fff_ffff || backingId < -0x8000_0000) throw new RangeError(`backingId ${backingId} is not an int32`);
+    if (backingId > 0x7fff_ffff || backingId < -0x8000_0000)
+      throw new RangeError(`backingId ${backingId} is not an int32`);
     put32(b, OUT + OO.backingId, backingId);
     ReplyWriter.unique(b, h);
     return this.openOut;
@@ -349,7 +361,13 @@ export class ReplyWriter {
 
   statx(h: UniqueHalves, s: StatxParam): Iovec {
     const t = splitTimeout(s.attrTimeout ?? 1);
-    const out = StatxOut.encode({ attrValid: t.sec, attrValidNsec: t.nsec, flags: s.flags ?? 0, spare: Buffer.alloc(0), stat: s.stat });
+    const out = StatxOut.encode({
+      attrValid: t.sec,
+      attrValidNsec: t.nsec,
+      flags: s.flags ?? 0,
+      spare: Buffer.alloc(0),
+      stat: s.stat,
+    });
     return ReplyWriter.fresh(h, [out]);
   }
 
@@ -385,7 +403,9 @@ export class ReplyWriter {
   /** GET_DAXDEV: the 280-byte fuse_daxdev_out naming the device (NUL-terminated within 256 bytes). */
   daxdev(h: UniqueHalves, index: number, name: string): Iovec {
     checkDaxdevName(name);
-    return ReplyWriter.fresh(h, [DaxdevOut.encode({ index, reserved: 0, reserved2: 0, reserved3: 0, reserved4: 0, name })]);
+    return ReplyWriter.fresh(h, [
+      DaxdevOut.encode({ index, reserved: 0, reserved2: 0, reserved3: 0, reserved4: 0, name }),
+    ]);
   }
 }
 
@@ -418,7 +438,8 @@ export interface DirEntryPlus {
 function nameBytes(name: string | Buffer): Buffer {
   const b = Buffer.isBuffer(name) ? name : Buffer.from(name, 'utf8');
   if (b.length === 0 || b.length > FUSE_NAME_MAX) throw new RangeError(`directory entry name of ${b.length} bytes`);
-  if (b.includes(0x2f) || b.includes(0)) throw new RangeError(`directory entry name "${b.toString()}" contains '/' or NUL`);
+  if (b.includes(0x2f) || b.includes(0))
+    throw new RangeError(`directory entry name "${b.toString()}" contains '/' or NUL`);
   return b;
 }
 

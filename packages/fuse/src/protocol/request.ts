@@ -373,7 +373,13 @@ function need(h: RequestHeader, end: number, size: number, exact = false): void 
 }
 
 /** Decodes the argument struct at the start of the body. */
-function args<V>(h: RequestHeader, buf: Buffer, end: number, layout: { size: number; decode(b: Buffer, at?: number): V }, exact = false): V {
+function args<V>(
+  h: RequestHeader,
+  buf: Buffer,
+  end: number,
+  layout: { size: number; decode(b: Buffer, at?: number): V },
+  exact = false,
+): V {
   need(h, end, layout.size, exact);
   return layout.decode(buf, ARGS);
 }
@@ -462,7 +468,17 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
   if (len < InHeader.size) {
     throw new RequestError(`message of ${len} bytes is shorter than fuse_in_header`, null, Errno.EIO, null);
   }
-  const header = new RequestHeader(rd32(buf, 0), rd32(buf, 4), rd64(buf, 16), rd32(buf, 24), rd32(buf, 28), rd32(buf, 32), rd16(buf, 36), rd32(buf, 8), rd32(buf, 12));
+  const header = new RequestHeader(
+    rd32(buf, 0),
+    rd32(buf, 4),
+    rd64(buf, 16),
+    rd32(buf, 24),
+    rd32(buf, 28),
+    rd32(buf, 32),
+    rd16(buf, 36),
+    rd32(buf, 8),
+    rd32(buf, 12),
+  );
   const h = header;
   const op = header.opcode;
   if (header.len !== len) fail(h, `header len ${header.len} but ${len} bytes were read`, Errno.EIO);
@@ -479,13 +495,18 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
     // The hot ones first (a stat() with timeouts 0 is one LOOKUP plus one GETATTR).
     case Opcode.LOOKUP:
       // '.' and '..' can come from the export path (fuse_get_parent), so they are passed through here.
-      if (op !== profile.getFmapOpcode && op !== profile.getDaxdevOpcode) return { op: 'lookup', header, name: onlyName(h, from(r, ARGS), true) };
+      if (op !== profile.getFmapOpcode && op !== profile.getDaxdevOpcode)
+        return { op: 'lookup', header, name: onlyName(h, from(r, ARGS), true) };
       break;
     case Opcode.GETATTR:
       if (op !== profile.getFmapOpcode && op !== profile.getDaxdevOpcode) {
         need(h, end, GetattrIn.size);
         const getattrFlags = rd32(buf, ARGS + GetattrIn.offsetOf('getattrFlags'));
-        return { op: 'getattr', header, fh: getattrFlags & FUSE_GETATTR_FH ? rd64(buf, ARGS + GetattrIn.offsetOf('fh')) : undefined };
+        return {
+          op: 'getattr',
+          header,
+          fh: getattrFlags & FUSE_GETATTR_FH ? rd64(buf, ARGS + GetattrIn.offsetOf('fh')) : undefined,
+        };
       }
       break;
     default:
@@ -495,7 +516,8 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
   // famfs opcodes first: under the rfc profile 53 means GET_FMAP, not COPY_FILE_RANGE_64.
   if (op === profile.getFmapOpcode) return { op: 'getFmap', header, bufferSize: fmapBuffer(h, buf, end, profile) };
   if (op === profile.getDaxdevOpcode) {
-    if (profile.daxdevIndexIn === 'body') return { op: 'getDaxdev', header, index: args(h, buf, end, GetDaxdevIn).daxdevNum };
+    if (profile.daxdevIndexIn === 'body')
+      return { op: 'getDaxdev', header, index: args(h, buf, end, GetDaxdevIn).daxdevNum };
     return { op: 'getDaxdev', header, index: header.nodeid };
   }
 
@@ -532,7 +554,14 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
     }
     case Opcode.MKNOD: {
       const a = args(h, buf, end, MknodIn);
-      return { op: 'mknod', header, mode: a.mode, rdev: a.rdev, umask: a.umask, name: onlyName(h, from(r, ARGS + MknodIn.size)) };
+      return {
+        op: 'mknod',
+        header,
+        mode: a.mode,
+        rdev: a.rdev,
+        umask: a.umask,
+        name: onlyName(h, from(r, ARGS + MknodIn.size)),
+      };
     }
     case Opcode.MKDIR: {
       const a = args(h, buf, end, MkdirIn);
@@ -579,7 +608,8 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
     }
     case Opcode.WRITE: {
       const a = args(h, buf, end, WriteIn);
-      if (end - ARGS - WriteIn.size !== a.size) fail(h, `WRITE of ${a.size} bytes carries ${end - ARGS - WriteIn.size}`);
+      if (end - ARGS - WriteIn.size !== a.size)
+        fail(h, `WRITE of ${a.size} bytes carries ${end - ARGS - WriteIn.size}`);
       return {
         op: 'write',
         header,
@@ -597,12 +627,24 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
     case Opcode.RELEASE:
     case Opcode.RELEASEDIR: {
       const a = args(h, buf, end, ReleaseIn);
-      return { op: op === Opcode.RELEASE ? 'release' : 'releasedir', header, fh: a.fh, flags: a.flags, releaseFlags: a.releaseFlags, lockOwner: a.lockOwner };
+      return {
+        op: op === Opcode.RELEASE ? 'release' : 'releasedir',
+        header,
+        fh: a.fh,
+        flags: a.flags,
+        releaseFlags: a.releaseFlags,
+        lockOwner: a.lockOwner,
+      };
     }
     case Opcode.FSYNC:
     case Opcode.FSYNCDIR: {
       const a = args(h, buf, end, FsyncIn);
-      return { op: op === Opcode.FSYNC ? 'fsync' : 'fsyncdir', header, fh: a.fh, datasync: (a.fsyncFlags & FUSE_FSYNC_FDATASYNC) !== 0 };
+      return {
+        op: op === Opcode.FSYNC ? 'fsync' : 'fsyncdir',
+        header,
+        fh: a.fh,
+        datasync: (a.fsyncFlags & FUSE_FSYNC_FDATASYNC) !== 0,
+      };
     }
     case Opcode.SETXATTR: {
       const argSize = ctx.setxattrExt ? SetxattrIn.size : FUSE_COMPAT_SETXATTR_IN_SIZE;
@@ -635,7 +677,13 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
     case Opcode.SETLK:
     case Opcode.SETLKW: {
       const a = args(h, buf, end, LkIn);
-      const l: LockLike = { fh: a.fh, owner: a.owner, lk: a.lk, lkFlags: a.lkFlags, flock: (a.lkFlags & FUSE_LK_FLOCK) !== 0 };
+      const l: LockLike = {
+        fh: a.fh,
+        owner: a.owner,
+        lk: a.lk,
+        lkFlags: a.lkFlags,
+        flock: (a.lkFlags & FUSE_LK_FLOCK) !== 0,
+      };
       if (op === Opcode.GETLK) return { op: 'getlk', header, ...l };
       return { op: 'setlk', header, ...l, sleep: op === Opcode.SETLKW };
     }

@@ -113,7 +113,15 @@ export class Session {
   private readonly opcodeCounts = new Float64Array(COUNTED_OPCODES);
   /** Requests per opcode for the rest (unknown opcodes). */
   private readonly otherOpcodeCounts = new Map<number, number>();
-  private readonly counters = { malformed: 0, dropped: 0, fsExceptions: 0, interruptedReplies: 0, replyErrors: 0, enosys: 0, notifications: 0 };
+  private readonly counters = {
+    malformed: 0,
+    dropped: 0,
+    fsExceptions: 0,
+    interruptedReplies: 0,
+    replyErrors: 0,
+    enosys: 0,
+    notifications: 0,
+  };
   /** Reply buffers reused for every request (each reply is written before the next request is read). */
   private readonly out = new reply.ReplyWriter();
   /** The decode context, kept for the session (setxattrExt changes at INIT, the profile after its probes). */
@@ -262,7 +270,8 @@ export class Session {
       this.transport.writev(iov);
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (code !== 'ENOENT' && code !== 'ENODEV') this.logOnce(`notify:${code}`, `notification refused by the kernel: ${(e as Error).message}`);
+      if (code !== 'ENOENT' && code !== 'ENODEV')
+        this.logOnce(`notify:${code}`, `notification refused by the kernel: ${(e as Error).message}`);
     }
   }
 
@@ -280,7 +289,10 @@ export class Session {
   private fsException(req: Request, e: unknown): void {
     this.counters.fsExceptions++;
     const what = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    this.logOnce(`exc:${req.op}`, `${req.op} (nodeid ${req.header.nodeid}) threw; answering EIO (logged once per op): ${what}`);
+    this.logOnce(
+      `exc:${req.op}`,
+      `${req.op} (nodeid ${req.header.nodeid}) threw; answering EIO (logged once per op): ${what}`,
+    );
   }
 
   /** Writes one reply; returns true if the channel is closed. */
@@ -316,7 +328,10 @@ export class Session {
     }
     if (req.major > FUSE_KERNEL_VERSION) {
       // Tell the kernel our major; it is expected to send a new INIT for it.
-      return this.out.init(h, this.initOut({ minor: FUSE_KERNEL_MINOR_VERSION, flags: 0n, maxReadahead: 0, maxPages: 0 }));
+      return this.out.init(
+        h,
+        this.initOut({ minor: FUSE_KERNEL_MINOR_VERSION, flags: 0n, maxReadahead: 0, maxPages: 0 }),
+      );
     }
     if (req.minor < FUSE_MIN_KERNEL_MINOR) {
       this.log(`kernel speaks FUSE 7.${req.minor}; we need 7.${FUSE_MIN_KERNEL_MINOR}+`);
@@ -369,7 +384,8 @@ export class Session {
       profile: this.profile.name,
       probes: [],
     };
-    if (wants.famfs && !this.negotiated.famfs) this.log(`famfs requested but the kernel did not offer bit ${this.profile.initFlagBit} (${this.profile.name})`);
+    if (wants.famfs && !this.negotiated.famfs)
+      this.log(`famfs requested but the kernel did not offer bit ${this.profile.initFlagBit} (${this.profile.name})`);
     return this.out.init(h, this.initOut({ minor, flags, maxReadahead, maxPages }));
   }
 
@@ -526,9 +542,13 @@ export class Session {
       case 'fsyncdir':
         return fs.fsyncdir ? (un(fs.fsyncdir(req)), w.ok(u)) : this.enosys(u);
       case 'readdir':
-        return fs.readdir ? w.data(u, reply.encodeReaddir(this.dirBufferSize(req.size), un(fs.readdir(req)))) : this.enosys(u);
+        return fs.readdir
+          ? w.data(u, reply.encodeReaddir(this.dirBufferSize(req.size), un(fs.readdir(req))))
+          : this.enosys(u);
       case 'readdirplus':
-        return fs.readdirplus ? w.data(u, reply.encodeReaddirplus(this.dirBufferSize(req.size), un(fs.readdirplus(req)))) : this.enosys(u);
+        return fs.readdirplus
+          ? w.data(u, reply.encodeReaddirplus(this.dirBufferSize(req.size), un(fs.readdirplus(req))))
+          : this.enosys(u);
       case 'statfs': {
         if (!fs.statfs) return this.enosys(u);
         const s = un(fs.statfs(req));
@@ -592,7 +612,10 @@ export class Session {
         return w.daxdev(u, req.index, d.name);
       }
       case 'unknown':
-        this.logOnce(`unknown:${req.header.opcode}`, `unknown opcode ${req.header.opcode} (${opcodeName(req.header.opcode)}): ENOSYS`);
+        this.logOnce(
+          `unknown:${req.header.opcode}`,
+          `unknown opcode ${req.header.opcode} (${opcodeName(req.header.opcode)}): ENOSYS`,
+        );
         return this.enosys(u);
     }
   }
@@ -606,12 +629,15 @@ function sized(w: reply.ReplyWriter, h: RequestHeader, value: Buffer, size: numb
 }
 
 /** A printable summary of per-opcode counts, famfs opcodes named by the profile. */
-export function describeStats(requests: Map<number, number>, profile: AbiProfile = DEFAULT_PROFILE): Record<string, number> {
+export function describeStats(
+  requests: Map<number, number>,
+  profile: AbiProfile = DEFAULT_PROFILE,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [op, n] of [...requests].sort((a, b) => a[0] - b[0])) {
-    const name = op === profile.getFmapOpcode ? 'GET_FMAP' : op === profile.getDaxdevOpcode ? 'GET_DAXDEV' : opcodeName(op);
+    const name =
+      op === profile.getFmapOpcode ? 'GET_FMAP' : op === profile.getDaxdevOpcode ? 'GET_DAXDEV' : opcodeName(op);
     out[name] = n;
   }
   return out;
 }
-

@@ -62,7 +62,9 @@ export function workerScriptPath(): string {
   if (__filename.endsWith('.js')) return path.join(__dirname, 'worker.js');
   const built = path.resolve(__dirname, '../../dist/session/worker.js');
   if (!fs.existsSync(built)) {
-    throw new Error(`${built} is missing: build @famfs/fused (npx tsc -p tsconfig.json) before starting a session worker`);
+    throw new Error(
+      `${built} is missing: build @famfs/fused (npx tsc -p tsconfig.json) before starting a session worker`,
+    );
   }
   return built;
 }

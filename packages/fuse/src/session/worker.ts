@@ -18,7 +18,8 @@ async function main(): Promise<void> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(data.fsModule) as Record<string, unknown>;
     const factory = (mod[data.fsExport ?? 'createFileSystem'] ?? mod.default) as FileSystemFactory | undefined;
-    if (typeof factory !== 'function') throw new Error(`${data.fsModule} exports no file system factory "${data.fsExport ?? 'createFileSystem'}"`);
+    if (typeof factory !== 'function')
+      throw new Error(`${data.fsModule} exports no file system factory "${data.fsExport ?? 'createFileSystem'}"`);
     const fs: FileSystem = await factory(data.fsOptions, {
       log: (message, level) => post({ type: 'log', message, level }),
       post: (value, transfer) => port.postMessage({ type: 'fs', value } satisfies WorkerMessage, transfer ?? []),

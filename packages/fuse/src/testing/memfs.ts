@@ -78,7 +78,15 @@ export class MemFs implements FileSystem {
   constructor(options: MemFsOptions) {
     this.timeout = options.timeout ?? 1;
     this.rootXattrs = new Map(Object.entries(options.rootXattrs ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
-    this.nodes.set(FUSE_ROOT_ID, { id: FUSE_ROOT_ID, name: '', parent: FUSE_ROOT_ID, dir: true, data: Buffer.alloc(0), children: new Map(), nlookup: 1 });
+    this.nodes.set(FUSE_ROOT_ID, {
+      id: FUSE_ROOT_ID,
+      name: '',
+      parent: FUSE_ROOT_ID,
+      dir: true,
+      data: Buffer.alloc(0),
+      children: new Map(),
+      nlookup: 1,
+    });
     for (const d of options.dirs ?? []) this.mkdirp(d);
     for (const [path, spec] of Object.entries(options.files)) {
       const parts = path.split('/').filter(Boolean);
@@ -234,7 +242,15 @@ export class MemFs implements FileSystem {
   statfs(): StatfsReply {
     let bytes = 0;
     for (const n of this.nodes.values()) bytes += n.data.length;
-    return { blocks: Math.ceil(bytes / 4096), bfree: 0, bavail: 0, files: this.nodes.size, ffree: 0, bsize: 4096, namelen: 255 };
+    return {
+      blocks: Math.ceil(bytes / 4096),
+      bfree: 0,
+      bavail: 0,
+      files: this.nodes.size,
+      ffree: 0,
+      bsize: 4096,
+      namelen: 255,
+    };
   }
 
   getxattr(req: GetxattrRequest): Buffer {

@@ -73,7 +73,10 @@ export class QueueTransport implements Transport {
     if (!msg) return 0;
     if (msg.length > buf.length) {
       // The kernel fails such a request itself and never delivers it; a short buffer is a daemon bug.
-      throw new TransportError('EINVAL', `read buffer of ${buf.length} bytes is smaller than a ${msg.length}-byte message`);
+      throw new TransportError(
+        'EINVAL',
+        `read buffer of ${buf.length} bytes is smaller than a ${msg.length}-byte message`,
+      );
     }
     msg.copy(buf, 0);
     return msg.length;

@@ -15,12 +15,18 @@ export class ContiguousAllocator {
   /** Allocates whole units for `size` bytes and claims them for log entry `owner`. */
   allocate(size: number, owner: number, device: string): Extent {
     const need = Math.ceil(size / this.map.unitSize);
-    const start = this.findRun(need, this.cursor, this.map.units) ?? this.findRun(need, 0, Math.min(this.cursor + need - 1, this.map.units));
+    const start =
+      this.findRun(need, this.cursor, this.map.units) ??
+      this.findRun(need, 0, Math.min(this.cursor + need - 1, this.map.units));
     if (start === undefined) {
-      throw new FamfsError('ENOSPC', `${device}: no contiguous free space for ${size} bytes (${need} allocation units of ${this.map.unitSize})`, {
-        device,
-        size,
-      });
+      throw new FamfsError(
+        'ENOSPC',
+        `${device}: no contiguous free space for ${size} bytes (${need} allocation units of ${this.map.unitSize})`,
+        {
+          device,
+          size,
+        },
+      );
     }
     this.cursor = start + need;
     this.map.claim(start * this.map.unitSize, need * this.map.unitSize, owner);

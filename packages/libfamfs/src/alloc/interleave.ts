@@ -32,10 +32,13 @@ export function interleaveProblem(p: InterleaveParams, devSize: number, allocUni
   if (!p.chunkSize || !isPowerOfTwo(p.chunkSize) || p.chunkSize % allocUnit !== 0) {
     return `chunk size ${p.chunkSize} must be a non-zero power of 2 and a multiple of ${allocUnit}`;
   }
-  if (!Number.isInteger(p.nbuckets) || p.nbuckets < 1 || p.nbuckets > MAX_NBUCKETS) return `nbuckets ${p.nbuckets} must be between 1 and ${MAX_NBUCKETS}`;
-  if (!Number.isInteger(p.nstrips) || p.nstrips < 1 || p.nstrips > MAX_STRIPS) return `nstrips ${p.nstrips} must be between 1 and ${MAX_STRIPS}`;
+  if (!Number.isInteger(p.nbuckets) || p.nbuckets < 1 || p.nbuckets > MAX_NBUCKETS)
+    return `nbuckets ${p.nbuckets} must be between 1 and ${MAX_NBUCKETS}`;
+  if (!Number.isInteger(p.nstrips) || p.nstrips < 1 || p.nstrips > MAX_STRIPS)
+    return `nstrips ${p.nstrips} must be between 1 and ${MAX_STRIPS}`;
   if (p.nstrips > p.nbuckets) return `nstrips ${p.nstrips} is more than nbuckets ${p.nbuckets}`;
-  if (devSize / p.nbuckets < GiB) return `${p.nbuckets} buckets of a ${devSize}-byte device are smaller than 1 GiB each`;
+  if (devSize / p.nbuckets < GiB)
+    return `${p.nbuckets} buckets of a ${devSize}-byte device are smaller than 1 GiB each`;
   return undefined;
 }
 
@@ -80,7 +83,7 @@ export function allocateInterleaved(
     if (strips.length === p.nstrips) break;
     const start = b * bucketUnits;
     const end = start + bucketUnits;
-    for (let u = start; u + stripUnits <= end; ) {
+    for (let u = start; u + stripUnits <= end;) {
       const run = map.freeRun(u, u + stripUnits);
       if (run === stripUnits) {
         strips.push({ devIndex: 0, offset: u * au, len: stripUnits * au });
@@ -90,7 +93,11 @@ export function allocateInterleaved(
     }
   }
   if (strips.length < p.nstrips) {
-    throw new FamfsError('ENOSPC', `${device}: only ${strips.length} of ${p.nbuckets} buckets have ${stripUnits * au} contiguous free bytes for a strip; ${p.nstrips} strips are needed`, { device, size });
+    throw new FamfsError(
+      'ENOSPC',
+      `${device}: only ${strips.length} of ${p.nbuckets} buckets have ${stripUnits * au} contiguous free bytes for a strip; ${p.nstrips} strips are needed`,
+      { device, size },
+    );
   }
   for (const s of strips) map.claim(s.offset, s.len, owner);
   return { kind: 'interleaved', nstrips: p.nstrips, chunkSize: p.chunkSize, strips };

@@ -47,13 +47,7 @@ export class DaxModeError extends FamfsError {
   readonly mode: ObservedDaxMode | null;
   readonly fix: string;
 
-  constructor(
-    reason: DaxModeErrorReason,
-    problem: string,
-    fix: string,
-    facts: DaxModeFacts,
-    cause?: unknown,
-  ) {
+  constructor(reason: DaxModeErrorReason, problem: string, fix: string, facts: DaxModeFacts, cause?: unknown) {
     super(CODE_OF_REASON[reason], `${problem}; fix: ${fix}`, { ...facts, reason, fix }, cause);
     this.name = 'DaxModeError';
     this.reason = reason;
@@ -87,8 +81,7 @@ export function unusableModeProblem(state: DaxState, need: SwitchableDaxMode): M
   const mode = describeMode(state.mode, state.driver);
   switch (state.mode) {
     case 'system-ram':
-      return { problem: `${label} is in ${mode}: its memory belongs to the kernel, so famfs cannot use it`,
-        fix };
+      return { problem: `${label} is in ${mode}: its memory belongs to the kernel, so famfs cannot use it`, fix };
     case 'none':
       return { problem: `${label} is in ${mode}, so it can neither be opened nor mounted`, fix };
     case 'unknown':

@@ -59,11 +59,7 @@ export interface RawAccessSession {
  * `fix`); if fn had failed too, fn's error is that error's `cause`. A process killed while fn runs
  * leaves the device in device_dax mode (the fix is `daxctl reconfigure-device --mode=famfs`).
  */
-export function withRawAccess<T>(
-  devPath: string,
-  fn: (session: RawAccessSession) => T,
-  opts: RawAccessOptions,
-): T {
+export function withRawAccess<T>(devPath: string, fn: (session: RawAccessSession) => T, opts: RawAccessOptions): T {
   const io = resolveIo(opts);
   const name = daxDeviceName(devPath, io);
   if (name === null) return fn({ device: devPath, name: null, mode: null, switched: false });
@@ -138,8 +134,7 @@ export function ensureFsdevMode(devPath: string, opts: FsdevModeOptions = {}): F
   const name = daxDeviceName(devPath, io);
   if (name === null) return { device: devPath, name: null, status: 'not-dax', from: null };
   const before = readDaxState(io, devPath, name);
-  const result = (status: FsdevModeStatus): FsdevModeResult =>
-    ({ device: devPath, name, status, from: before.mode });
+  const result = (status: FsdevModeStatus): FsdevModeResult => ({ device: devPath, name, status, from: before.mode });
   if (!(opts.required ?? daxDriverExists(io.root, 'fsdev_dax'))) return result('not-required');
   if (before.mode === 'fsdev_dax') return result('already');
   if (before.mode === 'system-ram' || before.mode === 'unknown') throw unusableModeError(before, 'fsdev_dax');

@@ -83,8 +83,7 @@ export function readDaxState(io: DaxIo, device: string, name: string): DaxState 
   if (!daxDeviceExists(io.root, name)) {
     throw new DaxModeError(
       'not-found',
-      `${deviceLabel(device, name)} has no sysfs entry ${daxDeviceDir(io.root, name)}, ` +
-        'so its mode is unknown',
+      `${deviceLabel(device, name)} has no sysfs entry ${daxDeviceDir(io.root, name)}, ` + 'so its mode is unknown',
       'daxctl list',
       { device, name, mode: null, driver: null },
     );
@@ -110,11 +109,7 @@ export function readDaxMode(devPath: string, opts: DaxSysfsOptions = {}): DaxSta
  * memory may be online) or from a driver it does not know. A path that is not a dax device is an
  * error here; the guarded helpers in dax-mode.ts treat it as a no-op instead.
  */
-export function setDaxMode(
-  devPath: string,
-  target: SwitchableDaxMode,
-  opts: DaxSysfsOptions = {},
-): DaxModeChange {
+export function setDaxMode(devPath: string, target: SwitchableDaxMode, opts: DaxSysfsOptions = {}): DaxModeChange {
   const io = resolveIo(opts);
   const name = daxDeviceName(devPath, io);
   if (name === null) {
@@ -215,21 +210,29 @@ function switchFailed(
   cause?: unknown,
 ): DaxModeError {
   const label = deviceLabel(before.device, before.name);
-  const why = failures.length > 0
-    ? [...new Set(failures.map((f) => `${f.what}: ${f.code}`))].join(', ')
-    : `the kernel accepted every write but bound ${after.driver ?? 'no driver'}`;
+  const why =
+    failures.length > 0
+      ? [...new Set(failures.map((f) => `${f.what}: ${f.code}`))].join(', ')
+      : `the kernel accepted every write but bound ${after.driver ?? 'no driver'}`;
   const where = after.mode === before.mode ? 'still in' : purpose === 'restore' ? 'left in' : 'now in';
-  const what = purpose === 'restore'
-    ? `could not restore ${label} to ${target} after raw access`
-    : `could not switch ${label} from ${before.mode} to ${target}`;
+  const what =
+    purpose === 'restore'
+      ? `could not restore ${label} to ${target} after raw access`
+      : `could not switch ${label} from ${before.mode} to ${target}`;
   const problem = `${what} (${why}), and it is ${where} ${describeMode(after.mode, after.driver)}`;
   const fix = reconfigureCommand(before.name, target, after.mode);
-  return new DaxModeError(purpose === 'restore' ? 'restore-failed' : 'switch-failed', problem, fix, {
-    device: before.device,
-    name: before.name,
-    mode: after.mode,
-    driver: after.driver,
-  }, cause);
+  return new DaxModeError(
+    purpose === 'restore' ? 'restore-failed' : 'switch-failed',
+    problem,
+    fix,
+    {
+      device: before.device,
+      name: before.name,
+      mode: after.mode,
+      driver: after.driver,
+    },
+    cause,
+  );
 }
 
 function driverMissing(io: DaxIo, state: DaxState, target: SwitchableDaxMode, cause?: unknown): DaxModeError {

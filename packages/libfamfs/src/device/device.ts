@@ -41,7 +41,12 @@ export class Device {
       fd = fs.openSync(path, writable ? 'r+' : 'r');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw new FamfsError(code === 'ENOENT' ? 'ENOENT' : 'EIO', `cannot open device ${path}: ${(e as Error).message}`, { device: path }, e);
+      throw new FamfsError(
+        code === 'ENOENT' ? 'ENOENT' : 'EIO',
+        `cannot open device ${path}: ${(e as Error).message}`,
+        { device: path },
+        e,
+      );
     }
     try {
       const { size, kind } = native.deviceSize(fd);
@@ -50,14 +55,23 @@ export class Device {
       return new Device(path, fd, size, kind, writable, maintain);
     } catch (e) {
       fs.closeSync(fd);
-      throw new FamfsError('EINVAL', `${path} is not a usable famfs device: ${(e as Error).message}`, { device: path }, e);
+      throw new FamfsError(
+        'EINVAL',
+        `${path} is not a usable famfs device: ${(e as Error).message}`,
+        { device: path },
+        e,
+      );
     }
   }
 
   /** Maps [offset, offset+length) of the device; the mapping lives until close(). */
   map(offset: number, length: number): Buffer {
     if (offset + length > this.size) {
-      throw new FamfsError('EINVAL', `${this.path}: cannot map [${offset}, ${offset + length}) of a ${this.size}-byte device`, { device: this.path });
+      throw new FamfsError(
+        'EINVAL',
+        `${this.path}: cannot map [${offset}, ${offset + length}) of a ${this.size}-byte device`,
+        { device: this.path },
+      );
     }
     const buf = native.mmap(this.fd, length, offset, this.writable);
     this.mappings.push(buf);
@@ -141,7 +155,11 @@ export interface MetaMapping {
 /** Maps the superblock and the log; throws EBADSUPER when there is no valid superblock. */
 export function mapMeta(dev: Device): MetaMapping {
   if (dev.size < SUPERBLOCK_SIZE) {
-    throw new FamfsError('EBADSUPER', `${dev.path}: no valid famfs superblock: device of ${dev.size} bytes is smaller than a superblock`, { device: dev.path });
+    throw new FamfsError(
+      'EBADSUPER',
+      `${dev.path}: no valid famfs superblock: device of ${dev.size} bytes is smaller than a superblock`,
+      { device: dev.path },
+    );
   }
   const sbArea = dev.map(0, SUPERBLOCK_SIZE);
   try {

@@ -81,7 +81,8 @@ export class DataPath {
       throw new RangeError(`window size ${this.windowSize} is not a positive multiple of 4096`);
     }
     const policy = options.windows ?? 'all';
-    if (policy !== 'all' && !(Number.isSafeInteger(policy.lru) && policy.lru >= 0)) throw new RangeError(`window policy lru ${policy.lru}: not a count`);
+    if (policy !== 'all' && !(Number.isSafeInteger(policy.lru) && policy.lru >= 0))
+      throw new RangeError(`window policy lru ${policy.lru}: not a count`);
     this.keep = policy === 'all' ? undefined : policy.lru;
     const pwriteOk = device.kind === 'file' && device.cacheMaintenance === false && device.fd !== undefined;
     this.pwriteMax = pwriteOk ? (options.pwriteMax ?? 0) : 0;
@@ -112,7 +113,8 @@ export class DataPath {
 
   private checkRange(r: DeviceRange): void {
     if (r.devIndex !== 0) eio(`device index ${r.devIndex} is not served (only 0)`);
-    if (r.offset + r.len > this.device.size) eio(`device range ${r.offset}+${r.len} is past the end of ${this.device.path} (${this.device.size} bytes)`);
+    if (r.offset + r.len > this.device.size)
+      eio(`device range ${r.offset}+${r.len} is past the end of ${this.device.path} (${this.device.size} bytes)`);
   }
 
   /** Calls fn for each window piece of device range r: (window buffer, offset in it, length). */
@@ -163,7 +165,11 @@ export class DataPath {
   write(entry: FileEntry, offset: number, data: Buffer): number {
     if (data.length === 0) return 0;
     if (!this.device.writable) throw new FamfsError('EROFS', `${this.device.path} is open read-only`);
-    if (offset >= entry.size) throw new FamfsError('EFBIG', `write at ${offset} is at or past the end of ${entry.path} (${entry.size} bytes); famfs files never grow`);
+    if (offset >= entry.size)
+      throw new FamfsError(
+        'EFBIG',
+        `write at ${offset} is at or past the end of ${entry.path} (${entry.size} bytes); famfs files never grow`,
+      );
     if (data.length <= this.pwriteMax) return this.pwrite(entry, offset, data);
     let src = 0;
     for (const r of resolveRange(entry.fmap, entry.size, offset, data.length)) {
@@ -181,7 +187,7 @@ export class DataPath {
     let src = 0;
     for (const r of resolveRange(entry.fmap, entry.size, offset, data.length)) {
       this.checkRange(r);
-      for (let done = 0; done < r.len; ) done += fs.writeSync(fd, data, src + done, r.len - done, r.offset + done);
+      for (let done = 0; done < r.len;) done += fs.writeSync(fd, data, src + done, r.len - done, r.offset + done);
       src += r.len;
     }
     return src;

@@ -47,14 +47,16 @@ export function resolveRange(fmap: Fmap, fileSize: number, offset: number, len: 
     return out;
   }
   const { nstrips, chunkSize, strips } = fmap;
-  if (nstrips < 1 || strips.length !== nstrips || !(chunkSize > 0)) eio(`bad interleave geometry (${nstrips} strips, chunk ${chunkSize})`);
+  if (nstrips < 1 || strips.length !== nstrips || !(chunkSize > 0))
+    eio(`bad interleave geometry (${nstrips} strips, chunk ${chunkSize})`);
   while (pos < end) {
     const chunk = Math.floor(pos / chunkSize);
     const inChunk = pos - chunk * chunkSize;
     const strip = strips[chunk % nstrips];
     const stripOffset = Math.floor(chunk / nstrips) * chunkSize + inChunk;
     const n = Math.min(end - pos, chunkSize - inChunk);
-    if (stripOffset + n > strip.len) eio(`file offset ${pos} maps past the end of strip ${chunk % nstrips} (${strip.len} bytes)`);
+    if (stripOffset + n > strip.len)
+      eio(`file offset ${pos} maps past the end of strip ${chunk % nstrips} (${strip.len} bytes)`);
     push(out, { devIndex: strip.devIndex, offset: strip.offset + stripOffset, len: n });
     pos += n;
   }

@@ -32,47 +32,58 @@ export function readinessReport(facts: KernelFacts): ReadinessProblem[] {
 function kernelProblems(facts: KernelFacts): ReadinessProblem[] {
   if (facts.famfsKernel === 'unknown') {
     if (!facts.kallsymsReadable) {
-      return [{
-        id: 'kallsyms-unreadable',
-        severity: 'warning',
-        message: 'cannot tell whether this kernel supports famfs: /proc/kallsyms is missing, unreadable ' +
-          'or empty',
-        fix: 'run the check as root on a kernel built with CONFIG_KALLSYMS',
-      }];
+      return [
+        {
+          id: 'kallsyms-unreadable',
+          severity: 'warning',
+          message:
+            'cannot tell whether this kernel supports famfs: /proc/kallsyms is missing, unreadable ' + 'or empty',
+          fix: 'run the check as root on a kernel built with CONFIG_KALLSYMS',
+        },
+      ];
     }
-    return [{
-      id: 'fuse-not-loaded',
-      severity: 'warning',
-      message: 'cannot tell whether this kernel supports famfs: the fuse module is not loaded, so its ' +
-        'symbols are hidden',
-      fix: 'modprobe fuse, then run the check again',
-    }];
+    return [
+      {
+        id: 'fuse-not-loaded',
+        severity: 'warning',
+        message:
+          'cannot tell whether this kernel supports famfs: the fuse module is not loaded, so its ' +
+          'symbols are hidden',
+        fix: 'modprobe fuse, then run the check again',
+      },
+    ];
   }
   if (facts.famfsKernel !== 'none') return [];
   if (facts.v1Kernel) {
-    return [{
-      id: 'v1-only',
-      severity: 'error',
-      message: 'this kernel has only the standalone famfs v1 file system, and famfs-ts mounts through FUSE',
-      fix: FAMFS_KERNEL_FIX,
-    }];
+    return [
+      {
+        id: 'v1-only',
+        severity: 'error',
+        message: 'this kernel has only the standalone famfs v1 file system, and famfs-ts mounts through FUSE',
+        fix: FAMFS_KERNEL_FIX,
+      },
+    ];
   }
-  return [{
-    id: 'no-famfs-kernel',
-    severity: 'error',
-    message: 'this kernel has no famfs support (no famfs_fuse_iomap_begin in /proc/kallsyms)',
-    fix: FAMFS_KERNEL_FIX,
-  }];
+  return [
+    {
+      id: 'no-famfs-kernel',
+      severity: 'error',
+      message: 'this kernel has no famfs support (no famfs_fuse_iomap_begin in /proc/kallsyms)',
+      fix: FAMFS_KERNEL_FIX,
+    },
+  ];
 }
 
 function fuseProblems(facts: KernelFacts): ReadinessProblem[] {
   if (facts.famfsKernel === 'none' || facts.fuseDevicePresent) return [];
-  return [{
-    id: 'no-fuse-device',
-    severity: 'error',
-    message: '/dev/fuse is missing, so famfs_fused cannot serve a mount',
-    fix: 'modprobe fuse (in a container, pass --device /dev/fuse)',
-  }];
+  return [
+    {
+      id: 'no-fuse-device',
+      severity: 'error',
+      message: '/dev/fuse is missing, so famfs_fused cannot serve a mount',
+      fix: 'modprobe fuse (in a container, pass --device /dev/fuse)',
+    },
+  ];
 }
 
 function daxProblems(facts: KernelFacts): ReadinessProblem[] {
@@ -83,8 +94,7 @@ function daxProblems(facts: KernelFacts): ReadinessProblem[] {
     problems.push({
       id: 'fsdev-dax-missing',
       severity: 'warning',
-      message: 'the fsdev_dax driver is not loaded, and the famfs FUSE kernel can only use devices ' +
-        'bound to it',
+      message: 'the fsdev_dax driver is not loaded, and the famfs FUSE kernel can only use devices ' + 'bound to it',
       fix: 'modprobe fsdev_dax',
     });
   }
@@ -92,10 +102,8 @@ function daxProblems(facts: KernelFacts): ReadinessProblem[] {
     problems.push({
       id: 'no-dax-devices',
       severity: 'warning',
-      message: 'there are no dax devices (nothing under /sys/bus/dax/devices); only regular files can ' +
-        'hold famfs',
-      fix: 'configure the shared memory as devdax (daxctl create-device, or ndctl create-namespace ' +
-        '--mode=devdax)',
+      message: 'there are no dax devices (nothing under /sys/bus/dax/devices); only regular files can ' + 'hold famfs',
+      fix: 'configure the shared memory as devdax (daxctl create-device, or ndctl create-namespace ' + '--mode=devdax)',
     });
   }
   const need = facts.fsdevDaxRequired ? 'fsdev_dax' : 'device_dax';

@@ -46,13 +46,16 @@ export function decodeFmap(buf: Buffer, at: number): Fmap {
   const head = LogFmapLayout.decode(buf, at);
   const arm = at + FMAP_ARM_OFFSET;
   if (head.extType === ExtentType.Simple) {
-    if (head.count < 1 || head.count > MAX_SIMPLE_EXTENTS) bad(`simple fmap has ${head.count} extents (1..${MAX_SIMPLE_EXTENTS})`);
+    if (head.count < 1 || head.count > MAX_SIMPLE_EXTENTS)
+      bad(`simple fmap has ${head.count} extents (1..${MAX_SIMPLE_EXTENTS})`);
     return { kind: 'simple', extents: SimpleExtentLayout.decodeArray(buf, arm, head.count) };
   }
   if (head.extType === ExtentType.Interleave) {
-    if (head.count !== MAX_INTERLEAVED_EXTENTS) bad(`interleaved fmap has ${head.count} interleaved extents (must be 1)`);
+    if (head.count !== MAX_INTERLEAVED_EXTENTS)
+      bad(`interleaved fmap has ${head.count} interleaved extents (must be 1)`);
     const ie = InterleavedExtLayout.decode(buf, arm);
-    if (ie.nstrips < 1 || ie.nstrips > MAX_STRIPS) bad(`interleaved extent has ${ie.nstrips} strips (1..${MAX_STRIPS})`);
+    if (ie.nstrips < 1 || ie.nstrips > MAX_STRIPS)
+      bad(`interleaved extent has ${ie.nstrips} strips (1..${MAX_STRIPS})`);
     return {
       kind: 'interleaved',
       nstrips: ie.nstrips,
@@ -67,7 +70,8 @@ export function decodeFmap(buf: Buffer, at: number): Fmap {
 export function encodeFmap(fmap: Fmap, buf: Buffer, at: number): void {
   const arm = at + FMAP_ARM_OFFSET;
   if (fmap.kind === 'simple') {
-    if (fmap.extents.length < 1 || fmap.extents.length > MAX_SIMPLE_EXTENTS) throw new RangeError(`simple fmap needs 1..${MAX_SIMPLE_EXTENTS} extents`);
+    if (fmap.extents.length < 1 || fmap.extents.length > MAX_SIMPLE_EXTENTS)
+      throw new RangeError(`simple fmap needs 1..${MAX_SIMPLE_EXTENTS} extents`);
     LogFmapLayout.encodeInto({ extType: ExtentType.Simple, count: fmap.extents.length }, buf, at);
     fmap.extents.forEach((e, i) => SimpleExtentLayout.encodeInto(e, buf, arm + i * SimpleExtentLayout.size));
   } else {
@@ -76,7 +80,9 @@ export function encodeFmap(fmap: Fmap, buf: Buffer, at: number): void {
     }
     LogFmapLayout.encodeInto({ extType: ExtentType.Interleave, count: 1 }, buf, at);
     InterleavedExtLayout.encodeInto({ nstrips: fmap.nstrips, chunkSize: fmap.chunkSize }, buf, arm);
-    fmap.strips.forEach((e, i) => SimpleExtentLayout.encodeInto(e, buf, arm + STRIPS_OFFSET + i * SimpleExtentLayout.size));
+    fmap.strips.forEach((e, i) =>
+      SimpleExtentLayout.encodeInto(e, buf, arm + STRIPS_OFFSET + i * SimpleExtentLayout.size),
+    );
   }
 }
 
@@ -143,7 +149,8 @@ export function fmapProblem(fmap: Fmap, size: number, g: FmapBounds = {}): strin
     const c = fmap.chunkSize;
     if (fmap.nstrips !== fmap.strips.length) return `interleave of ${fmap.nstrips} strips lists ${fmap.strips.length}`;
     if (g.allocUnit !== undefined) {
-      if (!isPowerOfTwo(c) || c % g.allocUnit !== 0) return `interleave chunk size ${c} is not a power of 2 multiple of the allocation unit`;
+      if (!isPowerOfTwo(c) || c % g.allocUnit !== 0)
+        return `interleave chunk size ${c} is not a power of 2 multiple of the allocation unit`;
     } else if (!Number.isSafeInteger(c) || c <= 0) {
       return `interleave chunk size ${c} is not a positive integer`;
     }
@@ -178,7 +185,8 @@ function describeExtentProblem(e: Extent, name: string, g: FmapBounds): string |
     return `${name} (offset ${at}, length ${len}) is not aligned to the allocation unit`;
   }
   if (g.dataStart !== undefined && e.offset < g.dataStart) return `${name} at ${at} overlaps the superblock or log`;
-  if (g.devSize !== undefined && e.offset + e.len > g.devSize) return `${name} (${at} + ${len}) runs past the device end 0x${g.devSize.toString(16)}`;
+  if (g.devSize !== undefined && e.offset + e.len > g.devSize)
+    return `${name} (${at} + ${len}) runs past the device end 0x${g.devSize.toString(16)}`;
   // Checked last: with a geometry, a huge value has already been refused above as what it means.
   if (!Number.isSafeInteger(e.offset) || !Number.isSafeInteger(e.len) || e.offset < 0 || e.len < 0) {
     return `${name} (offset ${e.offset}, length ${e.len}) is not a byte range`;

@@ -67,7 +67,12 @@ export interface AddDaxdevEntry {
 export type LogEntry = FileEntry | MkdirEntry | AddDaxdevEntry;
 
 /** Encodes `entry` as log slot bytes with the given seqnum and a correct CRC. */
-export function encodeLogEntry(entry: LogEntry, seqnum: number, buf: Buffer = Buffer.alloc(LOG_ENTRY_SIZE), at = 0): Buffer {
+export function encodeLogEntry(
+  entry: LogEntry,
+  seqnum: number,
+  buf: Buffer = Buffer.alloc(LOG_ENTRY_SIZE),
+  at = 0,
+): Buffer {
   buf.fill(0, at, at + LOG_ENTRY_SIZE);
   const body = at + BODY_OFFSET;
   let type: EntryType;
@@ -104,12 +109,21 @@ export function fileEntry(path: string, size: number, mode: number, uid: number,
  * a valid path and a structurally sound fmap. Throws EBADENTRY naming the index and the reason.
  * `crc` is the entry's computed CRC when the caller has it already (a batch over the log).
  */
-export function readLogEntry(buf: Buffer, at: number, index: number, crc = crc32Of(buf, at, at + LOG_ENTRY_CRC_SPAN)): LogEntry {
+export function readLogEntry(
+  buf: Buffer,
+  at: number,
+  index: number,
+  crc = crc32Of(buf, at, at + LOG_ENTRY_CRC_SPAN),
+): LogEntry {
   try {
     const seqnum = LogEntryLayout.get(buf, 'seqnum', at);
     if (seqnum !== index) throw new FamfsError('EBADENTRY', `seqnum ${seqnum} does not match its slot`);
     const stored = LogEntryLayout.get(buf, 'crc', at);
-    if (stored !== crc) throw new FamfsError('EBADENTRY', `CRC mismatch (stored 0x${stored.toString(16)}, computed 0x${crc.toString(16)})`);
+    if (stored !== crc)
+      throw new FamfsError(
+        'EBADENTRY',
+        `CRC mismatch (stored 0x${stored.toString(16)}, computed 0x${crc.toString(16)})`,
+      );
     const body = at + BODY_OFFSET;
     const type = LogEntryLayout.get(buf, 'type', at);
     switch (type) {
@@ -140,7 +154,8 @@ export function readLogEntry(buf: Buffer, at: number, index: number, crc = crc32
         throw new FamfsError('EBADENTRY', `unknown entry type ${type}`);
     }
   } catch (e) {
-    if (e instanceof FamfsError) throw new FamfsError('EBADENTRY', `log entry ${index}: ${e.message}`, { index, reason: e.message });
+    if (e instanceof FamfsError)
+      throw new FamfsError('EBADENTRY', `log entry ${index}: ${e.message}`, { index, reason: e.message });
     throw e;
   }
 }

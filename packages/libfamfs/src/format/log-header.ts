@@ -24,7 +24,14 @@ export function logHeaderCrc(buf: Buffer, at = 0): number {
 
 /** The header mkfs writes for an empty log of `logLen` bytes. */
 export function newLogHeader(logLen: number): Buffer {
-  const buf = LogHeaderLayout.encode({ magic: LOG_MAGIC, len: logLen, lastIndex: logSlots(logLen) - 1, crc: 0, nextSeqnum: 0, nextIndex: 0 });
+  const buf = LogHeaderLayout.encode({
+    magic: LOG_MAGIC,
+    len: logLen,
+    lastIndex: logSlots(logLen) - 1,
+    crc: 0,
+    nextSeqnum: 0,
+    nextIndex: 0,
+  });
   LogHeaderLayout.set(buf, 'crc', logHeaderCrc(buf));
   return buf;
 }
@@ -42,7 +49,8 @@ export function parseLogHeader(buf: Buffer, logLen: number, devName: string): Lo
   const crc = logHeaderCrc(buf);
   if (h.crc !== crc) fail(`CRC mismatch: stored 0x${h.crc.toString(16)}, computed 0x${crc.toString(16)}`);
   if (h.len !== logLen) fail(`log length ${h.len} does not match the superblock's ${logLen}`);
-  if (h.lastIndex !== logSlots(logLen) - 1) fail(`last_index ${h.lastIndex} is not ${logSlots(logLen) - 1} for a ${logLen}-byte log`);
+  if (h.lastIndex !== logSlots(logLen) - 1)
+    fail(`last_index ${h.lastIndex} is not ${logSlots(logLen) - 1} for a ${logLen}-byte log`);
   if (h.nextIndex > h.lastIndex + 1) fail(`next_index ${h.nextIndex} is beyond the last slot ${h.lastIndex}`);
   return h;
 }

@@ -47,7 +47,8 @@ export function relpathField(offset: number): Field<string> {
       size: MAX_PATHLEN,
       read: (b, at) => {
         const nul = b.indexOf(0, at);
-        if (nul < 0 || nul >= at + MAX_PATHLEN) throw new FamfsError('EBADENTRY', 'path is not NUL-terminated within 80 bytes');
+        if (nul < 0 || nul >= at + MAX_PATHLEN)
+          throw new FamfsError('EBADENTRY', 'path is not NUL-terminated within 80 bytes');
         const raw = b.subarray(at, nul);
         if (!isUtf8(raw)) throw new FamfsError('EBADENTRY', 'path is not valid UTF-8');
         const path = raw.toString('utf8');

@@ -64,13 +64,18 @@ export interface SuperblockCheck {
 export function checkSuperblock(buf: Buffer, deviceSize?: number): SuperblockCheck {
   const sb = SuperblockLayout.decode(buf, 0);
   const bad = (fault: SuperblockFault, reason: string): SuperblockCheck => ({ ok: false, fault, reason, sb });
-  if (sb.magic !== SUPER_MAGIC) return bad('magic', `bad magic 0x${sb.magic.toString(16)} (want 0x${SUPER_MAGIC.toString(16)})`);
+  if (sb.magic !== SUPER_MAGIC)
+    return bad('magic', `bad magic 0x${sb.magic.toString(16)} (want 0x${SUPER_MAGIC.toString(16)})`);
   if (!READABLE_VERSIONS.includes(sb.version)) return bad('version', `unsupported version ${sb.version}`);
   const crc = superblockCrc(buf);
-  if (sb.crc !== crc) return bad('crc', `CRC mismatch: stored 0x${sb.crc.toString(16)}, computed 0x${crc.toString(16)}`);
-  if (!VALID_ALLOC_UNITS.includes(sb.allocUnit)) return bad('alloc_unit', `invalid alloc_unit 0x${sb.allocUnit.toString(16)}`);
-  if (sb.logOffset !== LOG_OFFSET) return bad('log_offset', `log offset 0x${sb.logOffset.toString(16)} is not 0x200000`);
-  if (!isPowerOfTwo(sb.logLen) || sb.logLen < MIN_LOG_LEN) return bad('log_len', `log length ${sb.logLen} is not a power of 2 >= 8 MiB`);
+  if (sb.crc !== crc)
+    return bad('crc', `CRC mismatch: stored 0x${sb.crc.toString(16)}, computed 0x${crc.toString(16)}`);
+  if (!VALID_ALLOC_UNITS.includes(sb.allocUnit))
+    return bad('alloc_unit', `invalid alloc_unit 0x${sb.allocUnit.toString(16)}`);
+  if (sb.logOffset !== LOG_OFFSET)
+    return bad('log_offset', `log offset 0x${sb.logOffset.toString(16)} is not 0x200000`);
+  if (!isPowerOfTwo(sb.logLen) || sb.logLen < MIN_LOG_LEN)
+    return bad('log_len', `log length ${sb.logLen} is not a power of 2 >= 8 MiB`);
   if (sb.daxdevSize < LOG_OFFSET + sb.logLen) {
     return bad('dev_size', `device size ${sb.daxdevSize} cannot hold the superblock and a ${sb.logLen}-byte log`);
   }
@@ -83,6 +88,10 @@ export function checkSuperblock(buf: Buffer, deviceSize?: number): SuperblockChe
 /** Like checkSuperblock, but throws EBADSUPER naming `devName`. */
 export function parseSuperblock(buf: Buffer, devName: string, deviceSize?: number): Superblock {
   const c = checkSuperblock(buf, deviceSize);
-  if (!c.ok) throw new FamfsError('EBADSUPER', `${devName}: no valid famfs superblock: ${c.reason}`, { device: devName, fault: c.fault });
+  if (!c.ok)
+    throw new FamfsError('EBADSUPER', `${devName}: no valid famfs superblock: ${c.reason}`, {
+      device: devName,
+      fault: c.fault,
+    });
   return c.sb;
 }

@@ -86,7 +86,12 @@ export interface FsckOptions {
 export function fsckDevice(path: string, opts: FsckOptions = {}): FsckReport {
   if (!opts.allowMounted) {
     const m = mountsOfDevice(path);
-    if (m.length > 0) throw new FamfsError('EBUSY', `${path} is mounted at ${m[0].mountpoint}; check the mounted file system by its path instead`, { device: path });
+    if (m.length > 0)
+      throw new FamfsError(
+        'EBUSY',
+        `${path} is mounted at ${m[0].mountpoint}; check the mounted file system by its path instead`,
+        { device: path },
+      );
   }
   const dev = Device.open(path, { writable: false });
   try {
@@ -97,7 +102,6 @@ export function fsckDevice(path: string, opts: FsckOptions = {}): FsckReport {
     dev.close();
   }
 }
-
 
 /**
  * Checks a mapped log: one streaming pass validates every entry, marks the allocation map,
@@ -178,7 +182,8 @@ function groupCollisions(map: AllocationMap, log: Buffer): CollisionReport[] {
 
 /** Usage of `n` equal buckets of the device (the last takes the remainder). */
 export function bucketStats(map: AllocationMap, n: number): BucketStats[] {
-  if (!Number.isInteger(n) || n < 1 || n > map.units) throw new FamfsError('EINVAL', `number of buckets ${n} must be between 1 and ${map.units}`);
+  if (!Number.isInteger(n) || n < 1 || n > map.units)
+    throw new FamfsError('EINVAL', `number of buckets ${n} must be between 1 and ${map.units}`);
   const per = Math.floor(map.units / n);
   const out: BucketStats[] = [];
   for (let b = 0; b < n; b++) {
@@ -186,7 +191,7 @@ export function bucketStats(map: AllocationMap, n: number): BucketStats[] {
     const end = b === n - 1 ? map.units : start + per;
     let used = 0;
     let largest = 0;
-    for (let u = start; u < end; ) {
+    for (let u = start; u < end;) {
       if (!map.isFree(u)) {
         used++;
         u++;

@@ -99,7 +99,8 @@ export class LogSession {
   /** Allocates and logs a file of `size` bytes (size > 0, fixed forever). */
   createFile(path: string, size: number, opts: FileOptions = {}): FileEntry {
     this.checkNewPath(path);
-    if (!Number.isSafeInteger(size) || size <= 0) throw new FamfsError('EINVAL', `cannot create '${path}' with size ${size}: famfs files need a size > 0`);
+    if (!Number.isSafeInteger(size) || size <= 0)
+      throw new FamfsError('EINVAL', `cannot create '${path}' with size ${size}: famfs files need a size > 0`);
     this.checkLogSpace();
     const index = this.nextIndex;
     let fmap: Fmap | undefined;
@@ -137,20 +138,26 @@ export class LogSession {
 
   private checkLogSpace(): void {
     if (this.nextIndex > this.lastIndex) {
-      throw new FamfsError('ELOGFULL', `${this.device.path}: the log is full (${this.lastIndex + 1} entries)`, { device: this.device.path });
+      throw new FamfsError('ELOGFULL', `${this.device.path}: the log is full (${this.lastIndex + 1} entries)`, {
+        device: this.device.path,
+      });
     }
   }
 
   private checkNewPath(path: string): void {
     checkRelpath(path);
-    if (path === META_DIR || path === SUPERBLOCK_META || path === LOG_META) throw new FamfsError('EEXIST', `'${path}' is reserved for famfs metadata`, { path });
-    if (this.replay.files.has(path) || this.replay.dirs.has(path)) throw new FamfsError('EEXIST', `'${path}' already exists`, { path });
+    if (path === META_DIR || path === SUPERBLOCK_META || path === LOG_META)
+      throw new FamfsError('EEXIST', `'${path}' is reserved for famfs metadata`, { path });
+    if (this.replay.files.has(path) || this.replay.dirs.has(path))
+      throw new FamfsError('EEXIST', `'${path}' already exists`, { path });
     const slash = path.lastIndexOf('/');
     // .meta is there in every famfs without being logged; files such as .meta/.alloc.cfg go in it.
     if (slash > 0 && path.slice(0, slash) !== META_DIR) {
       const parent = path.slice(0, slash);
-      if (this.replay.files.has(parent)) throw new FamfsError('ENOTDIR', `cannot create '${path}': '${parent}' is a file`, { path });
-      if (!this.replay.dirs.has(parent)) throw new FamfsError('ENOENT', `cannot create '${path}': directory '${parent}' does not exist`, { path });
+      if (this.replay.files.has(parent))
+        throw new FamfsError('ENOTDIR', `cannot create '${path}': '${parent}' is a file`, { path });
+      if (!this.replay.dirs.has(parent))
+        throw new FamfsError('ENOENT', `cannot create '${path}': directory '${parent}' does not exist`, { path });
     }
   }
 

@@ -49,7 +49,12 @@ function deviceNameFor(path: string): string {
     name = path;
   }
   const b = Buffer.from(name, 'utf8');
-  return b.length <= DEVNAME_LEN ? name : b.subarray(0, DEVNAME_LEN).toString('utf8').replace(/\uFFFD+$/, '');
+  return b.length <= DEVNAME_LEN
+    ? name
+    : b
+        .subarray(0, DEVNAME_LEN)
+        .toString('utf8')
+        .replace(/\uFFFD+$/, '');
 }
 
 /**
@@ -63,21 +68,31 @@ export function mkfs(path: string, opts: MkfsOptions = {}): MkfsResult {
   const logLen = opts.logLen ?? DEFAULT_LOG_LEN;
   if (opts.kill && !opts.force) throw new FamfsError('EINVAL', 'kill (-k) is only allowed together with force (-f)');
   if (!isPowerOfTwo(logLen) || logLen < MIN_LOG_LEN) {
-    throw new FamfsError('EINVAL', `log length ${logLen} must be a power of 2 and at least ${MIN_LOG_LEN} bytes`, { logLen });
+    throw new FamfsError('EINVAL', `log length ${logLen} must be a power of 2 and at least ${MIN_LOG_LEN} bytes`, {
+      logLen,
+    });
   }
   const mounted = mountsOfDevice(path);
-  if (mounted.length > 0) throw new FamfsError('EBUSY', `cannot mkfs ${path}: it is mounted at ${mounted[0].mountpoint}`, { device: path });
+  if (mounted.length > 0)
+    throw new FamfsError('EBUSY', `cannot mkfs ${path}: it is mounted at ${mounted[0].mountpoint}`, { device: path });
 
   const dev = Device.open(path, { writable: true });
   try {
     const me = opts.systemUuid ?? getSystemUuid();
     const existing = dev.readSuperblock();
-    const present = existing !== undefined && (existing.ok || existing.fault === 'version' || existing.fault === 'dev_size');
+    const present =
+      existing !== undefined && (existing.ok || existing.fault === 'version' || existing.fault === 'dev_size');
     if (present && !opts.force) {
       if (existing.ok && roleOf(existing.sb, me) === 'client') {
-        throw new FamfsError('ENOTMASTER', `${path}: the superblock is owned by another host (${uuidToText(existing.sb.systemUuid)}); use --force to overwrite`, { device: path });
+        throw new FamfsError(
+          'ENOTMASTER',
+          `${path}: the superblock is owned by another host (${uuidToText(existing.sb.systemUuid)}); use --force to overwrite`,
+          { device: path },
+        );
       }
-      throw new FamfsError('EEXIST', `${path} already has a famfs superblock; use --force to overwrite it`, { device: path });
+      throw new FamfsError('EEXIST', `${path} already has a famfs superblock; use --force to overwrite it`, {
+        device: path,
+      });
     }
     if (opts.kill) {
       const area = dev.map(0, SUPERBLOCK_SIZE);
@@ -87,10 +102,18 @@ export function mkfs(path: string, opts: MkfsOptions = {}): MkfsResult {
     }
     const min = opts.minDeviceSize ?? MIN_DEVICE_SIZE;
     if (dev.size < min) {
-      throw new FamfsError('EINVAL', `${path}: device of ${dev.size} bytes is smaller than the ${min / 1024 ** 3} GiB famfs minimum`, { device: path, size: dev.size });
+      throw new FamfsError(
+        'EINVAL',
+        `${path}: device of ${dev.size} bytes is smaller than the ${min / 1024 ** 3} GiB famfs minimum`,
+        { device: path, size: dev.size },
+      );
     }
     if (LOG_OFFSET + logLen + ALLOC_UNIT > dev.size) {
-      throw new FamfsError('EINVAL', `${path}: a ${logLen}-byte log leaves no room for data on a ${dev.size}-byte device`, { device: path });
+      throw new FamfsError(
+        'EINVAL',
+        `${path}: a ${logLen}-byte log leaves no room for data on a ${dev.size}-byte device`,
+        { device: path },
+      );
     }
     const sb: Superblock = {
       magic: SUPER_MAGIC,

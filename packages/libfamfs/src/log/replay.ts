@@ -84,7 +84,12 @@ export interface LogScan {
  * the rest of the log. Throws EBADLOG only when the header itself is unusable. Nothing is
  * retained: callers keep what they need (replay keeps the tree, fsck only counts and marks).
  */
-export function scanLog(log: Buffer, sb: Superblock, devName: string, onEntry: (index: number, entry: LogEntry) => void): LogScan {
+export function scanLog(
+  log: Buffer,
+  sb: Superblock,
+  devName: string,
+  onEntry: (index: number, entry: LogEntry) => void,
+): LogScan {
   const header = parseLogHeader(log, sb.logLen, devName);
   const geom = geometryOf(sb);
   const n = header.nextIndex;
@@ -135,10 +140,16 @@ export type Placement = 'add' | 'exists' | { conflict: string };
 export function placementOf(entry: FileEntry | MkdirEntry, tree: TreeView): Placement {
   const path = entry.path;
   // famfs writes these itself at mount; a log entry claiming one (another host's) is refused.
-  if (path === META_DIR || path === SUPERBLOCK_META || path === LOG_META) return { conflict: `'${path}' is reserved for famfs metadata` };
+  if (path === META_DIR || path === SUPERBLOCK_META || path === LOG_META)
+    return { conflict: `'${path}' is reserved for famfs metadata` };
   const parent = parentOf(path);
   if (parent !== '' && parent !== META_DIR && !tree.hasDir(parent)) {
-    return { conflict: tree.fileIndex(parent) !== undefined ? `parent '${parent}' is a file` : `parent directory '${parent}' does not exist` };
+    return {
+      conflict:
+        tree.fileIndex(parent) !== undefined
+          ? `parent '${parent}' is a file`
+          : `parent directory '${parent}' does not exist`,
+    };
   }
   if (entry.type === 'file') {
     const first = tree.fileIndex(path);

@@ -46,8 +46,10 @@ export function shadowEntry(mount: FamfsMount, rel: string): FileEntry {
   const read = new ShadowTree(shadowRootOf(mount.shadow)).readEntry(rel);
   if (read.ok) return read.entry;
   const { kind, message } = read.problem;
-  if (kind === 'missing') throw new FamfsError('ENOENT', `${rel} is not a famfs file of ${mount.mountpoint}`, { path: rel });
+  if (kind === 'missing')
+    throw new FamfsError('ENOENT', `${rel} is not a famfs file of ${mount.mountpoint}`, { path: rel });
   if (kind === 'directory') throw new FamfsError('EISDIR', `${rel} is a directory`, { path: rel });
-  if (kind === 'not-a-file' || kind === 'unsafe-path') throw new FamfsError('ENOENT', `${rel} is not a famfs file (its shadow entry ${message})`, { path: rel });
+  if (kind === 'not-a-file' || kind === 'unsafe-path')
+    throw new FamfsError('ENOENT', `${rel} is not a famfs file (its shadow entry ${message})`, { path: rel });
   throw new FamfsError('EBADYAML', `shadow file of ${rel}: ${message}`, { path: rel, problem: message });
 }

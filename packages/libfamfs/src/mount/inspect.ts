@@ -55,7 +55,13 @@ export function readMountedLog(mount: FamfsMount): MountedLog {
     dev.invalidate(meta.log, 0, meta.log.length);
     const replay = replayLog(meta.log, meta.sb, mount.device);
     // Copy the superblock out of the mapping: the device is closed on return.
-    const sb: Superblock = { ...meta.sb, uuid: Buffer.from(meta.sb.uuid), devUuid: Buffer.from(meta.sb.devUuid), systemUuid: Buffer.from(meta.sb.systemUuid), daxdevUuid: Buffer.from(meta.sb.daxdevUuid) };
+    const sb: Superblock = {
+      ...meta.sb,
+      uuid: Buffer.from(meta.sb.uuid),
+      devUuid: Buffer.from(meta.sb.devUuid),
+      systemUuid: Buffer.from(meta.sb.systemUuid),
+      daxdevUuid: Buffer.from(meta.sb.daxdevUuid),
+    };
     const servedFrom = readDaemonStatus(mount.shadow)?.source === 'log' ? 'log' : 'shadow';
     return { mount, sb, replay, geometry: geometryOf(sb), role: mountRole(mount, sb), servedFrom };
   } finally {
@@ -79,9 +85,12 @@ export function loggedFileEntry(log: MountedLog, rel: string): FileEntry | undef
 }
 
 export function fmapsEqual(a: Fmap, b: Fmap): boolean {
-  const same = (x: Extent[], y: Extent[]) => x.length === y.length && x.every((e, i) => e.devIndex === y[i].devIndex && e.offset === y[i].offset && e.len === y[i].len);
+  const same = (x: Extent[], y: Extent[]) =>
+    x.length === y.length &&
+    x.every((e, i) => e.devIndex === y[i].devIndex && e.offset === y[i].offset && e.len === y[i].len);
   if (a.kind === 'simple' && b.kind === 'simple') return same(a.extents, b.extents);
-  if (a.kind === 'interleaved' && b.kind === 'interleaved') return a.nstrips === b.nstrips && a.chunkSize === b.chunkSize && same(a.strips, b.strips);
+  if (a.kind === 'interleaved' && b.kind === 'interleaved')
+    return a.nstrips === b.nstrips && a.chunkSize === b.chunkSize && same(a.strips, b.strips);
   return false;
 }
 
@@ -131,7 +140,8 @@ export function mountedFileMap(log: MountedLog, rel: string): MountedFileMap {
   if (logged) result.differences = fileEntryDifferences(entry, logged);
   if (isMetaFile(rel)) {
     // The .meta files map the superblock and log themselves: valid when they are what mount writes.
-    if (logged && (entry.size !== logged.size || !fmapsEqual(entry.fmap, logged.fmap))) result.invalid = `does not map the ${rel === LOG_META ? 'log' : 'superblock'} area`;
+    if (logged && (entry.size !== logged.size || !fmapsEqual(entry.fmap, logged.fmap)))
+      result.invalid = `does not map the ${rel === LOG_META ? 'log' : 'superblock'} area`;
   } else {
     result.invalid = fmapProblem(entry.fmap, entry.size, log.geometry);
   }
@@ -201,7 +211,10 @@ export function checkMountedTree(log: MountedLog): TreeCheckReport {
       } catch (e) {
         // Listed (the shadow tree has it) but not served: the daemon refused its shadow entry.
         report.files++;
-        report.errors.push({ path: child, reason: `listed but not served by the mount (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})${describeShadow(log, child)}` });
+        report.errors.push({
+          path: child,
+          reason: `listed but not served by the mount (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})${describeShadow(log, child)}`,
+        });
         continue;
       }
       if (st.isDirectory()) {
@@ -222,14 +235,16 @@ export function checkMountedTree(log: MountedLog): TreeCheckReport {
         if (!m.logged) reasons.push('not in the log');
         else if (m.differences.length) reasons.push(`shadow map does not match the log (${m.differences.join('; ')})`);
         if (m.invalid) reasons.push(`invalid map: ${m.invalid}`);
-        if (m.entry && st.size !== m.entry.size) reasons.push(`size ${st.size} through the mount, ${m.entry.size} in its map`);
+        if (m.entry && st.size !== m.entry.size)
+          reasons.push(`size ${st.size} through the mount, ${m.entry.size} in its map`);
       }
       if (reasons.length) report.errors.push({ path: child, reason: reasons.join('; ') });
       else report.good.push(child);
     }
   };
   walk('');
-  for (const rel of log.replay.files.keys()) if (!seen.has(rel) && !report.errors.some((e) => e.path === rel)) report.notShown.push(rel);
+  for (const rel of log.replay.files.keys())
+    if (!seen.has(rel) && !report.errors.some((e) => e.path === rel)) report.notShown.push(rel);
   return report;
 }
 
@@ -249,7 +264,8 @@ export function rewriteMetaFiles(mount: FamfsMount): { role: Role; shadowRoot: s
     const role = mountRole(mount, meta.sb);
     const shadowRoot = shadowRootOf(mount.shadow);
     const tree = new ShadowTree(shadowRoot);
-    if (tree.kind('') !== 'dir') throw new FamfsError('ENOENT', `shadow root ${shadowRoot} of ${mount.mountpoint} is missing`);
+    if (tree.kind('') !== 'dir')
+      throw new FamfsError('ENOENT', `shadow root ${shadowRoot} of ${mount.mountpoint} is missing`);
     if (tree.kind(META_DIR) === 'file') throw new FamfsError('EEXIST', `${path.join(shadowRoot, META_DIR)} is a file`);
     writeMetaFiles(tree, meta.sb, role);
     return { role, shadowRoot };

@@ -56,7 +56,9 @@ export class FamfsMaster {
   }
 
   dir(rel: string): MkdirEntry | undefined {
-    return rel === '' ? { type: 'mkdir', path: '', mode: 0o755, uid: 0, gid: 0 } : replayedDir(this.session.replay, rel);
+    return rel === ''
+      ? { type: 'mkdir', path: '', mode: 0o755, uid: 0, gid: 0 }
+      : replayedDir(this.session.replay, rel);
   }
 
   mkdir(rel: string, opts: OwnerOptions = {}): MkdirEntry {
@@ -87,7 +89,11 @@ export class FamfsMaster {
     try {
       const text = Buffer.concat(this.data.read(entry, 0, Math.min(entry.size, SHADOW_YAML_MAX + 1))).toString('utf8');
       const params = parseAllocConfig(text, ALLOC_CFG_META);
-      const problem = interleaveProblem(params, this.session.allocation.capacityBytes, this.session.allocation.unitSize);
+      const problem = interleaveProblem(
+        params,
+        this.session.allocation.capacityBytes,
+        this.session.allocation.unitSize,
+      );
       return problem ? { problem } : { params };
     } catch (e) {
       return { problem: (e as Error).message };

@@ -51,6 +51,8 @@ export function mountsOfDevice(device: string, table: MountTableEntry[] = readMo
   const dev = realpathOr(device);
   const id = identity(device);
   return table.filter(
-    (m) => m.source === dev || (m.source.startsWith('/') && (realpathOr(m.source) === dev || (id !== undefined && identity(m.source) === id))),
+    (m) =>
+      m.source === dev ||
+      (m.source.startsWith('/') && (realpathOr(m.source) === dev || (id !== undefined && identity(m.source) === id))),
   );
 }

@@ -23,7 +23,12 @@ export function unmountFamfs(mountpoint: string, tries = 10): void {
       const code = (e as { code?: string }).code;
       if (code === 'EINVAL' && !isMountpoint(mountpoint)) return;
       if (code !== 'EBUSY' || i >= tries) {
-        throw new FamfsError(code === 'EBUSY' ? 'EBUSY' : 'EIO', `cannot unmount ${mountpoint}: ${(e as Error).message}`, { mountpoint }, e);
+        throw new FamfsError(
+          code === 'EBUSY' ? 'EBUSY' : 'EIO',
+          `cannot unmount ${mountpoint}: ${(e as Error).message}`,
+          { mountpoint },
+          e,
+        );
       }
     }
     sleepMs(delay);

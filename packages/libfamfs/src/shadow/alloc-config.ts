@@ -35,7 +35,8 @@ const problem = (msg: string): never => {
   throw new ConfigProblem(msg);
 };
 const show = (v: string) => JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v);
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function number(v: unknown, where: string): number {
   if (typeof v !== 'string' || v === '') problem(`${where} is not a number`);
@@ -89,7 +90,8 @@ function parse(text: string | Buffer): AllocConfig {
   const top: unknown = docs[0].toJS();
   if (!isPlainObject(top)) problem('the top level is not a mapping');
   const t = top as Record<string, unknown>;
-  for (const k of Object.keys(t)) if (k !== 'interleaved_alloc') problem(`unknown top-level key ${show(k)} (only "interleaved_alloc" is allowed)`);
+  for (const k of Object.keys(t))
+    if (k !== 'interleaved_alloc') problem(`unknown top-level key ${show(k)} (only "interleaved_alloc" is allowed)`);
   if (!Object.hasOwn(t, 'interleaved_alloc')) problem('no interleaved_alloc section');
   const ia = t.interleaved_alloc;
   if (!isPlainObject(ia)) problem('interleaved_alloc is not a mapping');
@@ -104,7 +106,8 @@ function parse(text: string | Buffer): AllocConfig {
     const c = m.chunk_size;
     if (typeof c !== 'string' || c === '') problem('interleaved_alloc.chunk_size is not a size');
     const v = parseSizeWithSuffix(c as string);
-    if (v === undefined) problem(`interleaved_alloc.chunk_size is not a size (number with optional k/m/g): ${show(c as string)}`);
+    if (v === undefined)
+      problem(`interleaved_alloc.chunk_size is not a size (number with optional k/m/g): ${show(c as string)}`);
     chunkSize = v!;
   }
   return { nbuckets, nstrips, chunkSize };
@@ -118,7 +121,12 @@ export function parseAllocConfig(text: string | Buffer, source = '.meta/.alloc.c
   try {
     return parse(text);
   } catch (e) {
-    const why = e instanceof ConfigProblem ? e.message : e instanceof Error ? `invalid YAML: ${e.message.split('\n', 1)[0]}` : undefined;
+    const why =
+      e instanceof ConfigProblem
+        ? e.message
+        : e instanceof Error
+          ? `invalid YAML: ${e.message.split('\n', 1)[0]}`
+          : undefined;
     if (why === undefined) throw e;
     throw new FamfsError('EBADYAML', `${source}: ${why}`, { source, problem: why });
   }

@@ -53,7 +53,12 @@ export function logplayDevice(devicePath: string, shadowPath: string, opts: Logp
 }
 
 /** Writes the .meta files and every logged directory and file missing from the shadow tree. */
-export function playIntoShadow(replay: Replay, sb: Superblock, shadowRoot: string, opts: LogplayOptions = {}): LogplayResult {
+export function playIntoShadow(
+  replay: Replay,
+  sb: Superblock,
+  shadowRoot: string,
+  opts: LogplayOptions = {},
+): LogplayResult {
   const tree = new ShadowTree(shadowRoot);
   const result: LogplayResult = {
     shadowRoot,

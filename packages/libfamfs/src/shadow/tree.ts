@@ -35,7 +35,8 @@ export class ShadowTree {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
-    if (st.isSymbolicLink()) throw new FamfsError('ESYMLINK', `shadow path '${rel}' is a symlink; refusing to follow it`, { path: rel });
+    if (st.isSymbolicLink())
+      throw new FamfsError('ESYMLINK', `shadow path '${rel}' is a symlink; refusing to follow it`, { path: rel });
     return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
   }
 
@@ -66,8 +67,16 @@ export class ShadowTree {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw e;
       }
-      if (st.isSymbolicLink()) throw new FamfsError('ESYMLINK', `shadow path component '${parts.slice(0, i + 1).join('/')}' is a symlink`, { path: rel });
-      if (!st.isDirectory()) throw new FamfsError('ENOTDIR', `shadow path component '${parts.slice(0, i + 1).join('/')}' is not a directory`, { path: rel });
+      if (st.isSymbolicLink())
+        throw new FamfsError('ESYMLINK', `shadow path component '${parts.slice(0, i + 1).join('/')}' is a symlink`, {
+          path: rel,
+        });
+      if (!st.isDirectory())
+        throw new FamfsError(
+          'ENOTDIR',
+          `shadow path component '${parts.slice(0, i + 1).join('/')}' is not a directory`,
+          { path: rel },
+        );
     }
   }
 
@@ -85,7 +94,11 @@ export class ShadowTree {
    */
   createFile(rel: string, content: string, mode = 0o644): void {
     const abs = this.resolve(rel);
-    const fd = fs.openSync(abs, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
+    const fd = fs.openSync(
+      abs,
+      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+      mode,
+    );
     try {
       fs.writeSync(fd, content);
       if ((mode & this.umask) !== 0 || mode > 0o777) fs.fchmodSync(fd, mode);
@@ -165,7 +178,8 @@ export function prepareShadowRoot(shadowPath: string, create = true): string {
     }
   }
   const rst = fs.lstatSync(root);
-  if (rst.isSymbolicLink() || !rst.isDirectory()) throw new FamfsError('ENOTDIR', `shadow root ${root} is not a real directory`, { path: root });
+  if (rst.isSymbolicLink() || !rst.isDirectory())
+    throw new FamfsError('ENOTDIR', `shadow root ${root} is not a real directory`, { path: root });
   return root;
 }
 
@@ -212,7 +226,10 @@ export interface ReadShadowEntryOptions {
  * Never throws for what is in the file system: every refusal is a typed problem.
  */
 export function readShadowEntryFile(file: string, opts: ReadShadowEntryOptions = {}): ShadowEntryRead {
-  const fail = (kind: ShadowEntryProblemKind, message: string): ShadowEntryRead => ({ ok: false, problem: { kind, message } });
+  const fail = (kind: ShadowEntryProblemKind, message: string): ShadowEntryRead => ({
+    ok: false,
+    problem: { kind, message },
+  });
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
@@ -227,8 +244,10 @@ export function readShadowEntryFile(file: string, opts: ReadShadowEntryOptions =
     const st = fs.fstatSync(fd, { bigint: true });
     if (st.isDirectory()) return fail('directory', 'is a directory');
     if (!st.isFile()) return fail('not-a-file', 'is not a regular file');
-    if (opts.expectIno !== undefined && st.ino !== BigInt(opts.expectIno)) return fail('changed', 'changed while being read');
-    if (st.size > BigInt(SHADOW_YAML_MAX)) return fail('too-large', `${st.size} bytes is larger than the ${SHADOW_YAML_MAX}-byte limit`);
+    if (opts.expectIno !== undefined && st.ino !== BigInt(opts.expectIno))
+      return fail('changed', 'changed while being read');
+    if (st.size > BigInt(SHADOW_YAML_MAX))
+      return fail('too-large', `${st.size} bytes is larger than the ${SHADOW_YAML_MAX}-byte limit`);
     const buf = Buffer.alloc(SHADOW_YAML_MAX + 1);
     let n = 0;
     while (n < buf.length) {

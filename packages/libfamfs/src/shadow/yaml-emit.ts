@@ -17,7 +17,8 @@ const VALUE_INDENT = 4;
 type ScalarStyle = 'plain' | 'single' | 'double';
 
 const isPrintableAscii = (c: number): boolean => c === 0x0a || (c >= 0x20 && c <= 0x7e);
-const isBlankOrEnd = (c: number | undefined): boolean => c === undefined || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+const isBlankOrEnd = (c: number | undefined): boolean =>
+  c === undefined || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /**
  * The style libyaml picks for a plain-requested, implicit scalar in block context
@@ -126,21 +127,36 @@ const hex2 = (v: number, digits: number) => v.toString(16).toUpperCase().padStar
 /** Escape of one code point in a libyaml double-quoted scalar (unicode off). */
 function doubleQuotedEscape(c: number): string {
   switch (c) {
-    case 0x00: return '\\0';
-    case 0x07: return '\\a';
-    case 0x08: return '\\b';
-    case 0x09: return '\\t';
-    case 0x0a: return '\\n';
-    case 0x0b: return '\\v';
-    case 0x0c: return '\\f';
-    case 0x0d: return '\\r';
-    case 0x1b: return '\\e';
-    case 0x22: return '\\"';
-    case 0x5c: return '\\\\';
-    case 0x85: return '\\N';
-    case 0xa0: return '\\_';
-    case 0x2028: return '\\L';
-    case 0x2029: return '\\P';
+    case 0x00:
+      return '\\0';
+    case 0x07:
+      return '\\a';
+    case 0x08:
+      return '\\b';
+    case 0x09:
+      return '\\t';
+    case 0x0a:
+      return '\\n';
+    case 0x0b:
+      return '\\v';
+    case 0x0c:
+      return '\\f';
+    case 0x0d:
+      return '\\r';
+    case 0x1b:
+      return '\\e';
+    case 0x22:
+      return '\\"';
+    case 0x5c:
+      return '\\\\';
+    case 0x85:
+      return '\\N';
+    case 0xa0:
+      return '\\_';
+    case 0x2028:
+      return '\\L';
+    case 0x2029:
+      return '\\P';
     default:
       if (c <= 0xff) return '\\x' + hex2(c, 2);
       if (c <= 0xffff) return '\\u' + hex2(c, 4);
@@ -176,7 +192,8 @@ function writeSingleQuoted(w: LineWriter, cps: number[]): void {
   for (let i = 0; i < n; i++) {
     const c = cps[i];
     if (c === 0x20) {
-      if (!spaces && w.column > BEST_WIDTH && i !== 0 && i !== n - 1 && cps[i + 1] !== 0x20) w.writeIndent(VALUE_INDENT);
+      if (!spaces && w.column > BEST_WIDTH && i !== 0 && i !== n - 1 && cps[i + 1] !== 0x20)
+        w.writeIndent(VALUE_INDENT);
       else w.put(' ');
       spaces = true;
     } else if (c === 0x0a) {
@@ -229,7 +246,8 @@ function codePoints(s: string, what: string): number[] {
   const cps: number[] = [];
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
-    if (c >= 0xd800 && c <= 0xdfff) throw new FamfsError('EINVAL', `${what} contains a lone UTF-16 surrogate`, { path: s });
+    if (c >= 0xd800 && c <= 0xdfff)
+      throw new FamfsError('EINVAL', `${what} contains a lone UTF-16 surrogate`, { path: s });
     cps.push(c);
   }
   return cps;

@@ -101,7 +101,17 @@ function num(node: unknown, where: string, max = Number.MAX_SAFE_INTEGER): numbe
   return v!;
 }
 
-const FILE_KEYS = ['path', 'size', 'flags', 'mode', 'uid', 'gid', 'nextents', 'simple_ext_list', 'striped_ext_list'] as const;
+const FILE_KEYS = [
+  'path',
+  'size',
+  'flags',
+  'mode',
+  'uid',
+  'gid',
+  'nextents',
+  'simple_ext_list',
+  'striped_ext_list',
+] as const;
 const EXTENT_KEYS = ['devindex', 'offset', 'length'] as const;
 const STRIPE_KEYS = ['nstrips', 'chunk_size', 'simple_ext_list'] as const;
 
@@ -140,7 +150,8 @@ function parseStripedList(node: unknown, nextents: number): Fmap {
   if (nstrips < 1 || nstrips > MAX_STRIPS) problem(`${at}.nstrips is ${nstrips} (1..${MAX_STRIPS})`);
   const chunkSize = num(ie.get('chunk_size'), `${at}.chunk_size`);
   const strips = parseExtentList(ie.get('simple_ext_list'), `${at}.simple_ext_list`, MAX_STRIPS, 'strips');
-  if (strips.length !== nstrips) problem(`${at}.nstrips is ${nstrips} but its simple_ext_list has ${strips.length} strip(s)`);
+  if (strips.length !== nstrips)
+    problem(`${at}.nstrips is ${nstrips} but its simple_ext_list has ${strips.length} strip(s)`);
   return { kind: 'interleaved', nstrips, chunkSize, strips };
 }
 
@@ -153,7 +164,8 @@ function parseFileMap(m: YAMLMap): FileEntry {
   if (hasSimple && hasStriped) problem('file has both simple_ext_list and striped_ext_list');
 
   const pathNode = f.get('path');
-  if (!isScalar(pathNode) && !isAlias(pathNode) && pathNode !== null && pathNode !== undefined) problem('file.path is not a string');
+  if (!isScalar(pathNode) && !isAlias(pathNode) && pathNode !== null && pathNode !== undefined)
+    problem('file.path is not a string');
   const path = asString(pathNode, 'file.path');
   const bad = relpathProblem(path);
   if (bad) problem(`file.path ${show(path)}: ${bad}`);
@@ -169,7 +181,8 @@ function parseFileMap(m: YAMLMap): FileEntry {
   let fmap: Fmap;
   if (hasSimple) {
     const extents = parseExtentList(f.get('simple_ext_list'), 'file.simple_ext_list', MAX_SIMPLE_EXTENTS, 'extents');
-    if (nextents !== extents.length) problem(`file.nextents is ${nextents} but simple_ext_list has ${extents.length} extent(s)`);
+    if (nextents !== extents.length)
+      problem(`file.nextents is ${nextents} but simple_ext_list has ${extents.length} extent(s)`);
     fmap = { kind: 'simple', extents };
   } else {
     fmap = parseStripedList(f.get('striped_ext_list'), nextents);
@@ -199,7 +212,11 @@ function parseDocument(text: string): FileEntry {
   const top = asMap(doc.contents, 'the top level');
   if (top.items.length !== 1) {
     const keys = top.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '?')).filter((k) => k !== 'file');
-    problem(keys.length > 0 ? `unknown top-level key ${show(keys[0])} (only "file" is allowed)` : 'the top level must hold exactly the key "file"');
+    problem(
+      keys.length > 0
+        ? `unknown top-level key ${show(keys[0])} (only "file" is allowed)`
+        : 'the top level must hold exactly the key "file"',
+    );
   }
   const key = asString(top.items[0].key, 'the top-level key');
   if (key !== 'file') problem(`unknown top-level key ${show(key)} (only "file" is allowed)`);

@@ -22,10 +22,7 @@ export function expectDaxError(fn: () => unknown, expected: ExpectedDaxError): D
   return checkDaxError(thrown, expected);
 }
 
-export async function expectDaxRejection(
-  p: Promise<unknown>,
-  expected: ExpectedDaxError,
-): Promise<DaxModeError> {
+export async function expectDaxRejection(p: Promise<unknown>, expected: ExpectedDaxError): Promise<DaxModeError> {
   let thrown: unknown;
   try {
     await p;

@@ -102,7 +102,11 @@ describe('setDaxMode', () => {
     const f = fake();
     const node = f.addDevice('dax0.0');
     expect(setDaxMode(node, 'fsdev_dax', f.options())).toEqual({
-      device: node, name: 'dax0.0', from: 'device_dax', to: 'fsdev_dax', changed: true,
+      device: node,
+      name: 'dax0.0',
+      from: 'device_dax',
+      to: 'fsdev_dax',
+      changed: true,
     });
     expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
     expect(journal(f)).toEqual(['device_dax/remove_id=ok', 'device_dax/unbind=ok', 'fsdev_dax/new_id=ok']);
@@ -135,8 +139,7 @@ describe('setDaxMode', () => {
   test('an unbound device is just bound', () => {
     const f = fake();
     const node = f.addDevice('dax0.0', { mode: 'none' });
-    expect(setDaxMode(node, 'fsdev_dax', f.options()))
-      .toMatchObject({ from: 'none', to: 'fsdev_dax', changed: true });
+    expect(setDaxMode(node, 'fsdev_dax', f.options())).toMatchObject({ from: 'none', to: 'fsdev_dax', changed: true });
     expect(journal(f)).toEqual(['fsdev_dax/new_id=ok']);
   });
 
@@ -217,9 +220,12 @@ describe('setDaxMode', () => {
     expect(f.modeOf('dax0.0')).toBe('device_dax');
     expect(f.idsOf('fsdev_dax').has('dax0.0')).toBe(false);
     expect(journal(f)).toEqual([
-      'device_dax/remove_id=ok', 'device_dax/unbind=ok',
-      'fsdev_dax/new_id=ok', 'fsdev_dax/bind=ENXIO',
-      'fsdev_dax/remove_id=ok', 'device_dax/bind=ok',
+      'device_dax/remove_id=ok',
+      'device_dax/unbind=ok',
+      'fsdev_dax/new_id=ok',
+      'fsdev_dax/bind=ENXIO',
+      'fsdev_dax/remove_id=ok',
+      'device_dax/bind=ok',
     ]);
   });
 

@@ -86,7 +86,10 @@ export class FakeSysfs {
   private readonly blockNodes = new Set<string>();
   private readonly kmemRegionDevices = new Set<string>();
 
-  private constructor(readonly root: string, drivers: readonly string[]) {
+  private constructor(
+    readonly root: string,
+    drivers: readonly string[],
+  ) {
     this.sysfsRoot = path.join(root, 'sys');
     this.procRoot = path.join(root, 'proc');
     this.devRoot = path.join(root, 'dev');
@@ -257,10 +260,14 @@ export class FakeSysfs {
       fs.rmSync(file, { force: true });
       return;
     }
-    const filler: Array<[string, string | null]> =
-      [['_text', null], ['fuse_dev_read', 'fuse'], ['kmem_cache_alloc', null]];
-    const lines = [...filler, ...symbols].map(([sym, mod], i) =>
-      `ffffffff${(0x81000000 + i * 0x40).toString(16)} t ${sym}${mod === null ? '' : `\t[${mod}]`}`);
+    const filler: Array<[string, string | null]> = [
+      ['_text', null],
+      ['fuse_dev_read', 'fuse'],
+      ['kmem_cache_alloc', null],
+    ];
+    const lines = [...filler, ...symbols].map(
+      ([sym, mod], i) => `ffffffff${(0x81000000 + i * 0x40).toString(16)} t ${sym}${mod === null ? '' : `\t[${mod}]`}`,
+    );
     fs.writeFileSync(file, `${lines.join('\n')}\n`);
   }
 
@@ -328,8 +335,9 @@ export class FakeSysfs {
   }
 
   private injectedFailure(driver: string, attr: DaxDriverAttr, file: string): void {
-    const rule = this.writeFailures.find((r) =>
-      r.times > 0 && (!r.driver || r.driver === driver) && (!r.attr || r.attr === attr));
+    const rule = this.writeFailures.find(
+      (r) => r.times > 0 && (!r.driver || r.driver === driver) && (!r.attr || r.attr === attr),
+    );
     if (rule === undefined) return;
     rule.times--;
     throw errnoError(rule.code, 'write', file);

@@ -14,8 +14,18 @@ test.each(LAYOUTS)('%s: read and write through windows match the model, clipped 
   const dp = new DataPath(dev, { windowSize: 4096 });
   const entry = fileEntry(size, fmap);
   const model = naiveMap(fmap, size);
-  const expectRead = (off: number, len: number) => Buffer.from(model.slice(off, Math.min(size, off + len)).map((o) => mem[o]));
-  for (const [off, len] of [[0, size], [0, 1], [15, 2], [31, 40], [size - 3, 10], [size, 5], [size + 10, 5], [99, 2]] as const) {
+  const expectRead = (off: number, len: number) =>
+    Buffer.from(model.slice(off, Math.min(size, off + len)).map((o) => mem[o]));
+  for (const [off, len] of [
+    [0, size],
+    [0, 1],
+    [15, 2],
+    [31, 40],
+    [size - 3, 10],
+    [size, 5],
+    [size + 10, 5],
+    [99, 2],
+  ] as const) {
     expect(Buffer.concat(dp.read(entry, off, len))).toEqual(expectRead(off, len));
   }
   // Reads are views of the mapping, not copies.
@@ -49,7 +59,8 @@ test('read-only device: writes are EROFS; extents past the device are EIO', () =
 
 describe('window policy', () => {
   // One file over the whole 8-window device, so each 4096-byte step is in a new window.
-  const whole = (dev: BufferDevice) => fileEntry(dev.size, { kind: 'simple', extents: [{ devIndex: 0, offset: 0, len: dev.size }] });
+  const whole = (dev: BufferDevice) =>
+    fileEntry(dev.size, { kind: 'simple', extents: [{ devIndex: 0, offset: 0, len: dev.size }] });
 
   test("'all' keeps every window until close(); trim() changes nothing", () => {
     const dev = new BufferDevice(Buffer.alloc(8 * 4096));
@@ -97,7 +108,15 @@ describe('pwrite fast path', () => {
     const file = sparseDevice(tmp(), 16 * MiB);
     const dev = Device.open(file, { writable: true });
     try {
-      const entry = fileEntry(3 * MiB, { kind: 'interleaved', nstrips: 2, chunkSize: 2 * MiB, strips: [{ devIndex: 0, offset: 8 * MiB, len: 2 * MiB }, { devIndex: 0, offset: 4 * MiB, len: 2 * MiB }] });
+      const entry = fileEntry(3 * MiB, {
+        kind: 'interleaved',
+        nstrips: 2,
+        chunkSize: 2 * MiB,
+        strips: [
+          { devIndex: 0, offset: 8 * MiB, len: 2 * MiB },
+          { devIndex: 0, offset: 4 * MiB, len: 2 * MiB },
+        ],
+      });
       const dp = new DataPath(dev, { windowSize: 4 * MiB, pwriteMax: MiB });
       const data = Buffer.alloc(4096, 0x5a);
       // Bytes [2 MiB - 2048, 2 MiB + 2048): the end of strip 0, then the start of strip 1.
@@ -124,7 +143,15 @@ describe('pwrite fast path', () => {
     expect(dev.maps.length).toBe(1);
     const ro = Device.open(sparseDevice(tmp(), 4 * MiB), { writable: false });
     try {
-      expect(codeOf(() => new DataPath(ro, { pwriteMax: MiB }).write(fileEntry(10, { kind: 'simple', extents: [{ devIndex: 0, offset: 0, len: 4096 }] }), 0, Buffer.from('x')))).toBe('EROFS');
+      expect(
+        codeOf(() =>
+          new DataPath(ro, { pwriteMax: MiB }).write(
+            fileEntry(10, { kind: 'simple', extents: [{ devIndex: 0, offset: 0, len: 4096 }] }),
+            0,
+            Buffer.from('x'),
+          ),
+        ),
+      ).toBe('EROFS');
     } finally {
       ro.close();
     }

@@ -75,7 +75,15 @@ export const LAYOUTS: Array<[string, Fmap, number]> = [
   ],
   [
     'interleaved, 2 strips, chunk 16',
-    { kind: 'interleaved', nstrips: 2, chunkSize: 16, strips: [{ devIndex: 0, offset: 4090, len: 64 }, { devIndex: 0, offset: 1000, len: 64 }] },
+    {
+      kind: 'interleaved',
+      nstrips: 2,
+      chunkSize: 16,
+      strips: [
+        { devIndex: 0, offset: 4090, len: 64 },
+        { devIndex: 0, offset: 1000, len: 64 },
+      ],
+    },
     120,
   ],
   [

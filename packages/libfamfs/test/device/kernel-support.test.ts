@@ -16,7 +16,10 @@ const fake = useFakeSysfs();
 /** A host ready for famfs-ts: FUSE famfs in the fuse module, /dev/fuse, fsdev_dax, dax0.0 in `mode`. */
 function readyHost(f: FakeSysfs, mode: DaxMode = 'fsdev_dax'): void {
   f.setOsRelease('7.1.0-famfs');
-  f.setKallsyms([['famfs_fuse_iomap_begin', 'fuse'], ['famfs_fuse_get_fmap', 'fuse']]);
+  f.setKallsyms([
+    ['famfs_fuse_iomap_begin', 'fuse'],
+    ['famfs_fuse_get_fmap', 'fuse'],
+  ]);
   f.setFilesystems(['sysfs', 'proc', 'fuse', 'fusectl']);
   f.addModule('fuse');
   f.addFuseDevice();
@@ -75,21 +78,33 @@ describe('detectKernelSupport', () => {
       fsdevDaxRequired: true,
       pushProbe: 'not-probed',
       daxDevices: [
-        { device: path.join(f.devRoot, 'dax0.0'), name: 'dax0.0', mode: 'fsdev_dax', driver: 'fsdev_dax',
-          size: 16 * GiB },
-        { device: path.join(f.devRoot, 'dax1.0'), name: 'dax1.0', mode: 'device_dax', driver: 'device_dax',
-          size: 8 * GiB },
+        {
+          device: path.join(f.devRoot, 'dax0.0'),
+          name: 'dax0.0',
+          mode: 'fsdev_dax',
+          driver: 'fsdev_dax',
+          size: 16 * GiB,
+        },
+        {
+          device: path.join(f.devRoot, 'dax1.0'),
+          name: 'dax1.0',
+          mode: 'device_dax',
+          driver: 'device_dax',
+          size: 8 * GiB,
+        },
       ],
     });
     // Only a note: dax1.0 can be mkfs'd as it is, but must be switched before a mount.
     const report = readinessReport(facts);
-    expect(report).toEqual([{
-      id: 'dax-needs-fsdev',
-      severity: 'note',
-      message: expect.stringContaining(`dax device ${path.join(f.devRoot, 'dax1.0')} is in device_dax mode`),
-      fix: 'daxctl reconfigure-device --mode=famfs dax1.0',
-      device: path.join(f.devRoot, 'dax1.0'),
-    }]);
+    expect(report).toEqual([
+      {
+        id: 'dax-needs-fsdev',
+        severity: 'note',
+        message: expect.stringContaining(`dax device ${path.join(f.devRoot, 'dax1.0')} is in device_dax mode`),
+        fix: 'daxctl reconfigure-device --mode=famfs dax1.0',
+        device: path.join(f.devRoot, 'dax1.0'),
+      },
+    ]);
   });
 
   test('a fully ready host has no problems at all', () => {
@@ -163,12 +178,14 @@ describe('detectKernelSupport', () => {
     f.removeDriver('fsdev_dax');
     const facts = detectKernelSupport(f.kernelOptions());
     expect(facts).toMatchObject({ fsdevDaxDriverPresent: false, fsdevDaxRequired: false });
-    expect(readinessReport(facts)).toEqual([{
-      id: 'fsdev-dax-missing',
-      severity: 'warning',
-      message: expect.stringContaining('the fsdev_dax driver is not loaded'),
-      fix: 'modprobe fsdev_dax',
-    }]);
+    expect(readinessReport(facts)).toEqual([
+      {
+        id: 'fsdev-dax-missing',
+        severity: 'warning',
+        message: expect.stringContaining('the fsdev_dax driver is not loaded'),
+        fix: 'modprobe fsdev_dax',
+      },
+    ]);
   });
 
   test('no /dev/fuse is an error; no dax bus means no devices', () => {
@@ -178,12 +195,15 @@ describe('detectKernelSupport', () => {
     f.removeDaxBus();
     const facts = detectKernelSupport(f.kernelOptions());
     expect(facts).toMatchObject({
-      fuseDevicePresent: false, daxBusPresent: false, fsdevDaxDriverPresent: false, daxDevices: [],
+      fuseDevicePresent: false,
+      daxBusPresent: false,
+      fsdevDaxDriverPresent: false,
+      daxDevices: [],
     });
     expect(ids(facts)).toEqual(['no-fuse-device', 'fsdev-dax-missing', 'no-dax-devices']);
   });
 
-  test('the push generation comes only from the caller\'s ioctl probe', () => {
+  test("the push generation comes only from the caller's ioctl probe", () => {
     const f = fake();
     readyHost(f);
     const facts = detectKernelSupport(f.kernelOptions());
@@ -230,8 +250,7 @@ describe('readinessReport', () => {
     const cmd = (mode: string, name: string): string => `daxctl reconfigure-device --mode=${mode} ${name}`;
     const dev = (name: string): string => path.join(f.devRoot, name);
     expect(report.map((p) => [p.id, p.severity, p.device, p.fix])).toEqual([
-      ['dax-mode', 'warning', dev('dax1.0'),
-        `${cmd('devdax --force', 'dax1.0')} && ${cmd('famfs', 'dax1.0')}`],
+      ['dax-mode', 'warning', dev('dax1.0'), `${cmd('devdax --force', 'dax1.0')} && ${cmd('famfs', 'dax1.0')}`],
       ['dax-mode', 'warning', dev('dax2.0'), cmd('famfs', 'dax2.0')],
       ['dax-mode', 'warning', dev('dax3.0'), cmd('famfs', 'dax3.0')],
     ]);

@@ -26,12 +26,16 @@ describe('withRawAccess', () => {
     const node = f.addDevice('dax0.0', { mode: 'fsdev_dax' });
     expect(rawOpenWorks(f, node)).toBe(false);
     const seen: RawAccessSession[] = [];
-    const result = withRawAccess(node, (session) => {
-      seen.push(session);
-      expect(f.modeOf('dax0.0')).toBe('device_dax');
-      expect(rawOpenWorks(f, node)).toBe(true);
-      return 42;
-    }, { ...f.options(), isMounted: notMounted });
+    const result = withRawAccess(
+      node,
+      (session) => {
+        seen.push(session);
+        expect(f.modeOf('dax0.0')).toBe('device_dax');
+        expect(rawOpenWorks(f, node)).toBe(true);
+        return 42;
+      },
+      { ...f.options(), isMounted: notMounted },
+    );
     expect(result).toBe(42);
     expect(seen).toEqual([{ device: node, name: 'dax0.0', mode: 'fsdev_dax', switched: true }]);
     expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
@@ -60,13 +64,19 @@ describe('withRawAccess', () => {
     expect(f.writes).toEqual([]);
   });
 
-  test('fn throwing: the mode is restored and fn\'s error comes out unchanged', () => {
+  test("fn throwing: the mode is restored and fn's error comes out unchanged", () => {
     const f = fake();
     const node = f.addDevice('dax0.0', { mode: 'fsdev_dax' });
     const boom = new Error('mkfs failed');
-    expect(() => withRawAccess(node, () => {
-      throw boom;
-    }, { ...f.options(), isMounted: notMounted })).toThrow(boom);
+    expect(() =>
+      withRawAccess(
+        node,
+        () => {
+          throw boom;
+        },
+        { ...f.options(), isMounted: notMounted },
+      ),
+    ).toThrow(boom);
     expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
   });
 
@@ -74,18 +84,26 @@ describe('withRawAccess', () => {
     const f = fake();
     const node = f.addDevice('dax0.0', { mode: 'fsdev_dax' });
     const opts = { ...f.options(), isMounted: notMounted };
-    const ok = withRawAccess(node, async () => {
-      await new Promise((r) => setImmediate(r));
-      return f.modeOf('dax0.0');
-    }, opts);
+    const ok = withRawAccess(
+      node,
+      async () => {
+        await new Promise((r) => setImmediate(r));
+        return f.modeOf('dax0.0');
+      },
+      opts,
+    );
     expect(f.modeOf('dax0.0')).toBe('device_dax');
     await expect(ok).resolves.toBe('device_dax');
     expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
 
-    const failing = withRawAccess(node, async () => {
-      await new Promise((r) => setImmediate(r));
-      throw new Error('fsck failed');
-    }, opts);
+    const failing = withRawAccess(
+      node,
+      async () => {
+        await new Promise((r) => setImmediate(r));
+        throw new Error('fsck failed');
+      },
+      opts,
+    );
     await expect(failing).rejects.toThrow('fsck failed');
     expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
   });
@@ -104,9 +122,13 @@ describe('withRawAccess', () => {
     expect(fn).not.toHaveBeenCalled();
     expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
     expect(journal(f)).toEqual([
-      'fsdev_dax/remove_id=ok', 'fsdev_dax/unbind=ok',
-      'device_dax/bind=ENOMEM', 'device_dax/new_id=ok', 'device_dax/bind=ENOMEM',
-      'device_dax/remove_id=ok', 'fsdev_dax/new_id=ok',
+      'fsdev_dax/remove_id=ok',
+      'fsdev_dax/unbind=ok',
+      'device_dax/bind=ENOMEM',
+      'device_dax/new_id=ok',
+      'device_dax/bind=ENOMEM',
+      'device_dax/remove_id=ok',
+      'fsdev_dax/new_id=ok',
     ]);
   });
 
@@ -121,7 +143,7 @@ describe('withRawAccess', () => {
     expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
   });
 
-  test('a restore that fails is an error of its own, with fn\'s error as its cause', () => {
+  test("a restore that fails is an error of its own, with fn's error as its cause", () => {
     const f = fake();
     const node = f.addDevice('dax0.0', { mode: 'fsdev_dax' });
     const opts = { ...f.options(), isMounted: notMounted };
@@ -137,15 +159,23 @@ describe('withRawAccess', () => {
     f.clearFailures();
     setDaxModeBack(f);
     const boom = new Error('mkfs failed');
-    const err2 = expectDaxError(() => withRawAccess(node, () => {
-      f.failProbe('fsdev_dax', 'EBUSY');
-      throw boom;
-    }, opts), {
-      reason: 'restore-failed',
-      code: 'EIO',
-      mentions: [node],
-      fix: 'daxctl reconfigure-device --mode=famfs dax0.0',
-    });
+    const err2 = expectDaxError(
+      () =>
+        withRawAccess(
+          node,
+          () => {
+            f.failProbe('fsdev_dax', 'EBUSY');
+            throw boom;
+          },
+          opts,
+        ),
+      {
+        reason: 'restore-failed',
+        code: 'EIO',
+        mentions: [node],
+        fix: 'daxctl reconfigure-device --mode=famfs dax0.0',
+      },
+    );
     expect(err2.cause).toBe(boom);
   });
 
@@ -153,10 +183,14 @@ describe('withRawAccess', () => {
     const f = fake();
     const node = f.addDevice('dax0.0', { mode: 'fsdev_dax' });
     const boom = new Error('logplay failed');
-    const p = withRawAccess(node, async () => {
-      f.failProbe('fsdev_dax');
-      throw boom;
-    }, { ...f.options(), isMounted: notMounted });
+    const p = withRawAccess(
+      node,
+      async () => {
+        f.failProbe('fsdev_dax');
+        throw boom;
+      },
+      { ...f.options(), isMounted: notMounted },
+    );
     const err = await expectDaxRejection(p, {
       reason: 'restore-failed',
       code: 'EIO',
@@ -169,9 +203,13 @@ describe('withRawAccess', () => {
   test('restores whatever fn left behind, e.g. an unbound device', () => {
     const f = fake();
     const node = f.addDevice('dax0.0', { mode: 'fsdev_dax' });
-    withRawAccess(node, () => {
-      f.writer(path.join(f.sysfsRoot, 'bus', 'dax', 'drivers', 'device_dax', 'unbind'), 'dax0.0');
-    }, { ...f.options(), isMounted: notMounted });
+    withRawAccess(
+      node,
+      () => {
+        f.writer(path.join(f.sysfsRoot, 'bus', 'dax', 'drivers', 'device_dax', 'unbind'), 'dax0.0');
+      },
+      { ...f.options(), isMounted: notMounted },
+    );
     expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
   });
 
@@ -201,17 +239,29 @@ describe('withRawAccess', () => {
   test('system-ram, no driver and an unknown driver: one sentence each, nothing touched', () => {
     const f = fake();
     const cases = [
-      [f.addDevice('dax2.0', { mode: 'system-ram' }), ['system-ram mode', 'kmem'],
-        'daxctl reconfigure-device --mode=devdax --force dax2.0'],
-      [f.addDevice('dax3.0', { mode: 'none' }), ['mode none', 'no driver bound'],
-        'daxctl reconfigure-device --mode=devdax dax3.0'],
-      [f.addDevice('dax4.0', { mode: { driver: 'dax_cxl_mystery' } }), ['unknown mode', 'dax_cxl_mystery'],
-        'daxctl reconfigure-device --mode=devdax dax4.0'],
+      [
+        f.addDevice('dax2.0', { mode: 'system-ram' }),
+        ['system-ram mode', 'kmem'],
+        'daxctl reconfigure-device --mode=devdax --force dax2.0',
+      ],
+      [
+        f.addDevice('dax3.0', { mode: 'none' }),
+        ['mode none', 'no driver bound'],
+        'daxctl reconfigure-device --mode=devdax dax3.0',
+      ],
+      [
+        f.addDevice('dax4.0', { mode: { driver: 'dax_cxl_mystery' } }),
+        ['unknown mode', 'dax_cxl_mystery'],
+        'daxctl reconfigure-device --mode=devdax dax4.0',
+      ],
     ] as const;
     const fn = jest.fn();
     for (const [node, mentions, fix] of cases) {
       expectDaxError(() => withRawAccess(node, fn, { ...f.options(), isMounted: notMounted }), {
-        reason: 'wrong-mode', code: 'EINVAL', mentions: [node, ...mentions], fix,
+        reason: 'wrong-mode',
+        code: 'EINVAL',
+        mentions: [node, ...mentions],
+        fix,
       });
     }
     expect(fn).not.toHaveBeenCalled();
@@ -223,8 +273,12 @@ describe('ensureFsdevMode', () => {
   test('device_dax is switched to fsdev_dax and left there', () => {
     const f = fake();
     const node = f.addDevice('dax0.0');
-    expect(ensureFsdevMode(node, f.options()))
-      .toEqual({ device: node, name: 'dax0.0', status: 'switched', from: 'device_dax' });
+    expect(ensureFsdevMode(node, f.options())).toEqual({
+      device: node,
+      name: 'dax0.0',
+      status: 'switched',
+      from: 'device_dax',
+    });
     expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
   });
 
@@ -270,8 +324,8 @@ describe('ensureFsdevMode', () => {
       reason: 'wrong-mode',
       code: 'EINVAL',
       mentions: [ram, 'system-ram'],
-      fix: 'daxctl reconfigure-device --mode=devdax --force dax2.0 && ' +
-        'daxctl reconfigure-device --mode=famfs dax2.0',
+      fix:
+        'daxctl reconfigure-device --mode=devdax --force dax2.0 && ' + 'daxctl reconfigure-device --mode=famfs dax2.0',
     });
     expectDaxError(() => ensureFsdevMode(odd, f.options()), {
       reason: 'wrong-mode',
@@ -286,8 +340,7 @@ describe('ensureFsdevMode', () => {
     const f = fake();
     const image = path.join(f.root, 'famfs.img');
     fs.writeFileSync(image, '');
-    expect(ensureFsdevMode(image, f.options()))
-      .toEqual({ device: image, name: null, status: 'not-dax', from: null });
+    expect(ensureFsdevMode(image, f.options())).toEqual({ device: image, name: null, status: 'not-dax', from: null });
     expect(ensureFsdevMode(f.addBlockNode('pmem0'), f.options()).status).toBe('not-dax');
     expect(f.writes).toEqual([]);
   });

@@ -1,17 +1,15 @@
 // The one fmap rule (fmapProblem) under each thing known of the device, and the capacity helpers.
-import {
-  allocatedBytes,
-  Extent,
-  Fmap,
-  fmapCapacity,
-  fmapProblem,
-  interleavedCapacity,
-} from '../../src/format/fmap';
+import { allocatedBytes, Extent, Fmap, fmapCapacity, fmapProblem, interleavedCapacity } from '../../src/format/fmap';
 
 const MiB = 1024 * 1024;
 const ext = (offset: number, len: number, devIndex = 0): Extent => ({ devIndex, offset, len });
 const simple = (...extents: Extent[]): Fmap => ({ kind: 'simple', extents });
-const striped = (chunkSize: number, ...strips: Extent[]): Fmap => ({ kind: 'interleaved', nstrips: strips.length, chunkSize, strips });
+const striped = (chunkSize: number, ...strips: Extent[]): Fmap => ({
+  kind: 'interleaved',
+  nstrips: strips.length,
+  chunkSize,
+  strips,
+});
 
 describe('capacity', () => {
   test('simple: the sum of its extents; interleaved: whole chunks of the shortest strip, times the strips', () => {
@@ -40,7 +38,9 @@ describe('fmapProblem', () => {
     expect(fmapProblem(simple(ext(10 * MiB + 4096, 2 * MiB)), 1, geometry)).toMatch(/not aligned/);
     expect(fmapProblem(simple(ext(10 * MiB + 4096, 2 * MiB)), 1, { devSize: 64 * MiB })).toBeUndefined();
     expect(fmapProblem(simple(ext(0, 2 * MiB)), 1, geometry)).toMatch(/overlaps the superblock or log/);
-    expect(fmapProblem(striped(6 * MiB, ext(12 * MiB, 6 * MiB)), 1, geometry)).toMatch(/chunk size 6291456 is not a power of 2/);
+    expect(fmapProblem(striped(6 * MiB, ext(12 * MiB, 6 * MiB)), 1, geometry)).toMatch(
+      /chunk size 6291456 is not a power of 2/,
+    );
     expect(fmapProblem(striped(6 * MiB, ext(12 * MiB, 6 * MiB)), 1, {})).toBeUndefined();
   });
 
@@ -55,7 +55,9 @@ describe('fmapProblem', () => {
     expect(fmapProblem(simple(ext(0, 0)), 0, {})).toMatch(/length 0/);
     expect(fmapProblem(simple(ext(-4096, MiB)), 1, {})).toMatch(/is not a byte range/);
     expect(fmapProblem(simple(ext(2 ** 60, MiB)), 1, {})).toMatch(/is not a byte range/);
-    expect(fmapProblem({ kind: 'interleaved', nstrips: 3, chunkSize: MiB, strips: [ext(0, MiB)] }, 1, {})).toMatch(/3 strips lists 1/);
+    expect(fmapProblem({ kind: 'interleaved', nstrips: 3, chunkSize: MiB, strips: [ext(0, MiB)] }, 1, {})).toMatch(
+      /3 strips lists 1/,
+    );
     expect(fmapProblem(striped(0, ext(0, MiB)), 1, {})).toMatch(/chunk size 0 is not a positive integer/);
     expect(fmapProblem(simple(ext(0, MiB)), MiB + 1, {})).toMatch(/file size 1048577 exceeds the 1048576 bytes/);
     expect(fmapProblem(simple(ext(0, MiB)), -1, {})).toMatch(/file size -1 is not a byte count/);

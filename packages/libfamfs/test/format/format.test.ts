@@ -32,7 +32,12 @@ describe('superblock', () => {
     const b = goldenSuperblock();
     expect(b.length).toBe(200);
     expect(b.subarray(0, 0x30).toString('hex')).toBe(
-      'ff82b28700000000' + '3000000000000000' + '0000200000000000' + '0000800000000000' + '0000200000000000' + '0200000002000000',
+      'ff82b28700000000' +
+        '3000000000000000' +
+        '0000200000000000' +
+        '0000800000000000' +
+        '0000200000000000' +
+        '0200000002000000',
     );
     expect(b.subarray(0x30, 0x60)).toEqual(Buffer.concat([seq(0x10), seq(0x20), seq(0x30)]));
     expect(b.readUInt32LE(96)).toBe(0x194a8129);

@@ -42,16 +42,7 @@ import {
 import { PathTree } from '../../src/log/replay';
 import { emitShadowYaml } from '../../src/shadow/yaml-emit';
 import { parseShadowYaml } from '../../src/shadow/yaml-parse';
-import {
-  deepEqual,
-  fc,
-  fuzz,
-  fuzzTimeout,
-  mutatedInputs,
-  showMutated,
-  showValue,
-  violated,
-} from '../fuzz-helpers';
+import { deepEqual, fc, fuzz, fuzzTimeout, mutatedInputs, showMutated, showValue, violated } from '../fuzz-helpers';
 
 /** A FamfsError is the typed outcome; its code is the label. */
 const famfsTyped = (e: unknown): string | undefined => (e instanceof FamfsError ? `FamfsError:${e.code}` : undefined);
@@ -60,7 +51,9 @@ const famfsTyped = (e: unknown): string | undefined => (e instanceof FamfsError 
 function unsafeNumbers(v: unknown, prefix = ''): string[] {
   if (typeof v === 'number') return Number.isSafeInteger(v) ? [] : [prefix];
   if (Buffer.isBuffer(v) || typeof v !== 'object' || v === null) return [];
-  const names = Object.entries(v).flatMap(([k, x]) => unsafeNumbers(x, Array.isArray(v) ? prefix : prefix ? `${prefix}.${k}` : k));
+  const names = Object.entries(v).flatMap(([k, x]) =>
+    unsafeNumbers(x, Array.isArray(v) ? prefix : prefix ? `${prefix}.${k}` : k),
+  );
   return [...new Set(names)].sort();
 }
 
@@ -89,7 +82,13 @@ const superblock = (over: Partial<Superblock> = {}): Superblock => ({
 
 const SB_SEEDS = [
   superblock(),
-  superblock({ version: 47, allocUnit: 4096, logLen: 16 * MiB, daxdevSize: 4 * GiB, daxdevName: '/tmp/famfs-test-x/dev.img' }),
+  superblock({
+    version: 47,
+    allocUnit: 4096,
+    logLen: 16 * MiB,
+    daxdevSize: 4 * GiB,
+    daxdevName: '/tmp/famfs-test-x/dev.img',
+  }),
   superblock({ logLen: 256 * MiB, daxdevSize: 64 * GiB, daxdevName: 'x'.repeat(64) }),
 ].map(encodeSuperblock);
 
@@ -103,7 +102,10 @@ describe('fuzz: superblock', () => {
     () => {
       const offsets = SuperblockLayout.fieldInfo.map((f) => f.offset);
       const arb = fc.tuple(
-        mutatedInputs(SB_SEEDS, fixSuperblockCrc, { hot: offsets, dictionary: [Buffer.from('/dev/dax'), Buffer.from([0xff, 0xfe]), Buffer.from([0xe2, 0x82])] }),
+        mutatedInputs(SB_SEEDS, fixSuperblockCrc, {
+          hot: offsets,
+          dictionary: [Buffer.from('/dev/dax'), Buffer.from([0xff, 0xfe]), Buffer.from([0xe2, 0x82])],
+        }),
         fc.constantFrom(undefined, 8 * GiB, 4 * GiB, 0, 2 ** 60),
       );
       fuzz(
@@ -133,10 +135,13 @@ describe('fuzz: superblock', () => {
           try {
             again = encodeSuperblock(sb);
           } catch (e) {
-            return violated(`an accepted superblock does not re-encode: ${(e as Error).name}: ${(e as Error).message} (${showValue(sb)})`);
+            return violated(
+              `an accepted superblock does not re-encode: ${(e as Error).name}: ${(e as Error).message} (${showValue(sb)})`,
+            );
           }
           const back = parseSuperblock(again, 'fuzzdev', devSize);
-          if (!deepEqual(back, sb)) violated(`round trip changed the superblock: ${showValue(sb)} -> ${showValue(back)}`);
+          if (!deepEqual(back, sb))
+            violated(`round trip changed the superblock: ${showValue(sb)} -> ${showValue(back)}`);
           return 'ok';
         },
         famfsTyped,
@@ -157,7 +162,12 @@ const header = (logLen: number, nextIndex: number, nextSeqnum = nextIndex): Buff
   return b;
 };
 const LOG_LENS = [8 * MiB, 16 * MiB, 256 * MiB];
-const HEADER_SEEDS = [newLogHeader(8 * MiB), header(8 * MiB, 17), header(16 * MiB, logSlots(16 * MiB)), header(256 * MiB, 1000, 1000)];
+const HEADER_SEEDS = [
+  newLogHeader(8 * MiB),
+  header(8 * MiB, 17),
+  header(16 * MiB, logSlots(16 * MiB)),
+  header(256 * MiB, 1000, 1000),
+];
 
 describe('fuzz: log header', () => {
   test(
@@ -173,7 +183,12 @@ describe('fuzz: log header', () => {
         arb,
         ([m, logLen]) => {
           const h = parseLogHeader(m.bytes, logLen, 'fuzzdev');
-          if (h.magic !== LOG_MAGIC || h.len !== logLen || h.lastIndex !== logSlots(logLen) - 1 || h.nextIndex > h.lastIndex + 1) {
+          if (
+            h.magic !== LOG_MAGIC ||
+            h.len !== logLen ||
+            h.lastIndex !== logSlots(logLen) - 1 ||
+            h.nextIndex > h.lastIndex + 1
+          ) {
             violated(`an inconsistent header was accepted: ${showValue(h)}`);
           }
           const unsafe = unsafeNumbers(h);
@@ -182,7 +197,16 @@ describe('fuzz: log header', () => {
           if (!deepEqual(back, h)) violated(`round trip changed the header: ${showValue(h)} -> ${showValue(back)}`);
           return 'ok';
         },
-        (e) => (e instanceof FamfsError && e.code === 'EBADLOG' ? `EBADLOG:${e.message.replace(/^.*invalid log header: /, '').split(' ').slice(0, 2).join(' ').replace(/\d+/g, 'N').replace(/:$/, '')}` : undefined),
+        (e) =>
+          e instanceof FamfsError && e.code === 'EBADLOG'
+            ? `EBADLOG:${e.message
+                .replace(/^.*invalid log header: /, '')
+                .split(' ')
+                .slice(0, 2)
+                .join(' ')
+                .replace(/\d+/g, 'N')
+                .replace(/:$/, '')}`
+            : undefined,
         { show: ([m, logLen]) => `logLen ${logLen}, ${showMutated(m)}` },
       );
     },
@@ -196,14 +220,33 @@ describe('fuzz: log header', () => {
 const GEOMETRY: FmapGeometry = { devSize: 8 * GiB, dataStart: LOG_OFFSET + 8 * MiB, allocUnit: 2 * MiB };
 const SLOT = 7;
 const ext = (offset: number, len: number): Extent => ({ devIndex: 0, offset, len });
-const file = (path: string, size: number, fmap: FileEntry['fmap']): FileEntry => ({ type: 'file', path, size, flags: 2, uid: 1000, gid: 100, mode: 0o100644, fmap });
+const file = (path: string, size: number, fmap: FileEntry['fmap']): FileEntry => ({
+  type: 'file',
+  path,
+  size,
+  flags: 2,
+  uid: 1000,
+  gid: 100,
+  mode: 0o100644,
+  fmap,
+});
 const at = (i: number) => 10 * MiB + i * 4 * MiB;
 
 const ENTRY_SEEDS: LogEntry[] = [
   file('a/b', 3 * MiB, { kind: 'simple', extents: [ext(at(0), 4 * MiB)] }),
   file('big', 16 * 2 * MiB, { kind: 'simple', extents: Array.from({ length: 16 }, (_, i) => ext(at(i), 2 * MiB)) }),
-  file('dir/striped', 8 * MiB, { kind: 'interleaved', nstrips: 4, chunkSize: 2 * MiB, strips: Array.from({ length: 4 }, (_, i) => ext(at(i), 2 * MiB)) }),
-  file('s16', 32 * MiB, { kind: 'interleaved', nstrips: 16, chunkSize: 2 * MiB, strips: Array.from({ length: 16 }, (_, i) => ext(at(i), 2 * MiB)) }),
+  file('dir/striped', 8 * MiB, {
+    kind: 'interleaved',
+    nstrips: 4,
+    chunkSize: 2 * MiB,
+    strips: Array.from({ length: 4 }, (_, i) => ext(at(i), 2 * MiB)),
+  }),
+  file('s16', 32 * MiB, {
+    kind: 'interleaved',
+    nstrips: 16,
+    chunkSize: 2 * MiB,
+    strips: Array.from({ length: 16 }, (_, i) => ext(at(i), 2 * MiB)),
+  }),
   file('p'.repeat(79), 1, { kind: 'simple', extents: [ext(at(3), 2 * MiB)] }),
   file('.meta/.alloc.cfg', 100, { kind: 'simple', extents: [ext(at(5), 2 * MiB)] }),
   file('d/é ü "q" \'x\'', 1, { kind: 'simple', extents: [ext(at(6), 2 * MiB)] }),
@@ -221,14 +264,34 @@ function entryHotOffsets(): number[] {
   s.add(fmap).add(fmap + 8);
   const arm = fmap + FMAP_ARM_OFFSET;
   s.add(arm).add(arm + 8);
-  for (let i = 0; i < 17; i++) for (const d of [0, 8, 16]) s.add(arm + 24 * i + d).add(arm + STRIPS_OFFSET + 24 * i + d);
+  for (let i = 0; i < 17; i++)
+    for (const d of [0, 8, 16]) s.add(arm + 24 * i + d).add(arm + STRIPS_OFFSET + 24 * i + d);
   return [...s].filter((x) => x < LOG_ENTRY_SIZE).sort((a, b) => a - b);
 }
 
 /** Things worth writing over a path field or anywhere else in an entry. */
-const PATH_TOKENS = ['/', '..', '../', '/..', '.', './', '//', '.meta', '.meta/.log', '.meta/.superblock', '\0', '/etc/passwd']
+const PATH_TOKENS = [
+  '/',
+  '..',
+  '../',
+  '/..',
+  '.',
+  './',
+  '//',
+  '.meta',
+  '.meta/.log',
+  '.meta/.superblock',
+  '\0',
+  '/etc/passwd',
+]
   .map((t) => Buffer.from(t))
-  .concat([Buffer.from([0xff]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf4, 0x90, 0x80, 0x80]), Buffer.alloc(80, 0x61)]);
+  .concat([
+    Buffer.from([0xff]),
+    Buffer.from([0xc0, 0xaf]),
+    Buffer.from([0xed, 0xa0, 0x80]),
+    Buffer.from([0xf4, 0x90, 0x80, 0x80]),
+    Buffer.alloc(80, 0x61),
+  ]);
 
 /** Recomputes the entry CRC (a u64 field holding the CRC-32 of bytes [0, 536)). */
 function fixEntryCrc(b: Buffer): void {
@@ -241,7 +304,11 @@ describe('fuzz: log entry', () => {
     'readLogEntry returns an entry or EBADENTRY; fmapProblem and the path tree never throw; an accepted entry round-trips',
     () => {
       const seeds = ENTRY_SEEDS.map((e) => encodeLogEntry(e, SLOT));
-      const arb = mutatedInputs(seeds, fixEntryCrc, { hot: entryHotOffsets(), dictionary: PATH_TOKENS, maxMutations: 8 });
+      const arb = mutatedInputs(seeds, fixEntryCrc, {
+        hot: entryHotOffsets(),
+        dictionary: PATH_TOKENS,
+        maxMutations: 8,
+      });
       fuzz(
         'log-entry',
         arb,
@@ -250,13 +317,15 @@ describe('fuzz: log entry', () => {
           let label = `ok:${entry.type}`;
           if (entry.type === 'file') {
             const problem = fmapProblem(entry.fmap, entry.size, GEOMETRY);
-            if (problem !== undefined && typeof problem !== 'string') violated(`fmapProblem returned ${String(problem)}`);
+            if (problem !== undefined && typeof problem !== 'string')
+              violated(`fmapProblem returned ${String(problem)}`);
             if (problem) label = 'ok:file-rejected-by-fmapProblem';
             else {
               // A valid file entry becomes a shadow YAML file that parses back to the same entry.
               const yaml = emitShadowYaml(entry);
               const back = parseShadowYaml(yaml, 'fuzz');
-              if (!deepEqual(back, entry)) violated(`log entry -> shadow YAML -> entry changed it: ${showValue(entry)} -> ${showValue(back)}`);
+              if (!deepEqual(back, entry))
+                violated(`log entry -> shadow YAML -> entry changed it: ${showValue(entry)} -> ${showValue(back)}`);
             }
           }
           new PathTree().place(entry, SLOT);
@@ -266,13 +335,19 @@ describe('fuzz: log entry', () => {
           try {
             again = encodeLogEntry(entry, SLOT);
           } catch (e) {
-            return violated(`an accepted entry does not re-encode: ${(e as Error).name}: ${(e as Error).message} (${showValue(entry)})`);
+            return violated(
+              `an accepted entry does not re-encode: ${(e as Error).name}: ${(e as Error).message} (${showValue(entry)})`,
+            );
           }
           const back = readLogEntry(again, 0, SLOT);
-          if (!deepEqual(back, entry)) violated(`round trip changed the entry: ${showValue(entry)} -> ${showValue(back)}`);
+          if (!deepEqual(back, entry))
+            violated(`round trip changed the entry: ${showValue(entry)} -> ${showValue(back)}`);
           return label;
         },
-        (e) => (e instanceof FamfsError && e.code === 'EBADENTRY' && e.message.startsWith(`log entry ${SLOT}: `) ? 'EBADENTRY' : undefined),
+        (e) =>
+          e instanceof FamfsError && e.code === 'EBADENTRY' && e.message.startsWith(`log entry ${SLOT}: `)
+            ? 'EBADENTRY'
+            : undefined,
         { show: (m) => showMutated(m) },
       );
     },

@@ -20,13 +20,7 @@ import {
   MiB,
 } from '../../src/format/constants';
 import { Extent, FMAP_ARM_OFFSET } from '../../src/format/fmap';
-import {
-  BODY_OFFSET,
-  encodeLogEntry,
-  FILE_FMAP_OFFSET,
-  FileEntry,
-  LogEntry,
-} from '../../src/format/log-entry';
+import { BODY_OFFSET, encodeLogEntry, FILE_FMAP_OFFSET, FileEntry, LogEntry } from '../../src/format/log-entry';
 import { LogHeaderLayout, logHeaderCrc } from '../../src/format/log-header';
 import { SuperblockLayout, superblockCrc } from '../../src/format/superblock';
 import { fsckDevice } from '../../src/log/fsck';
@@ -44,7 +38,16 @@ const PATH_AT = { file: BODY_OFFSET + 24, mkdir: BODY_OFFSET + 12 };
 const FMAP_AT = BODY_OFFSET + FILE_FMAP_OFFSET;
 
 const ext = (offset: number, len: number, devIndex = 0): Extent => ({ devIndex, offset, len });
-const simple = (p: string, size: number, extents: Extent[]): FileEntry => ({ type: 'file', path: p, size, flags: 2, uid: 0, gid: 0, mode: 0o644, fmap: { kind: 'simple', extents } });
+const simple = (p: string, size: number, extents: Extent[]): FileEntry => ({
+  type: 'file',
+  path: p,
+  size,
+  flags: 2,
+  uid: 0,
+  gid: 0,
+  mode: 0o644,
+  fmap: { kind: 'simple', extents },
+});
 const striped = (p: string, size: number, nstrips: number, chunkSize: number, strips: Extent[]): FileEntry => ({
   type: 'file',
   path: p,
@@ -101,7 +104,9 @@ function device(): string {
 /** What must not change: the device's metadata bytes, its size and its mtime. */
 function fingerprint(dev: string): string {
   const st = fs.statSync(dev);
-  return `${st.size}:${st.mtimeMs}:${createHash('sha256').update(readBytes(dev, 0, META_BYTES)).digest('hex')}`;
+  return `${st.size}:${st.mtimeMs}:${createHash('sha256')
+    .update(readBytes(dev, 0, META_BYTES))
+    .digest('hex')}`;
 }
 
 /** Every path under `dir` (relative), sorted. */
@@ -140,11 +145,21 @@ function replayHostile(dev: string, index: number): Outcome {
   expect(now.sort()).toEqual([...outside, 'shadow', 'shadow/root'].sort());
   const inRoot = listing(path.join(shadow, 'root'));
   for (const p of ['.meta', '.meta/.log', '.meta/.superblock', 'ok', 'ok/f']) expect(inRoot).toContain(p);
-  const reasons = [...r.bad.filter((b) => b.index === index).map((b) => b.reason), ...r.problems.filter((p) => p.index === index).map((p) => p.reason)];
+  const reasons = [
+    ...r.bad.filter((b) => b.index === index).map((b) => b.reason),
+    ...r.problems.filter((p) => p.index === index).map((p) => p.reason),
+  ];
   const f = fsckDevice(dev, { systemUuid: MASTER });
   expect(fingerprint(dev)).toBe(before);
-  const fsckReasons = [...f.badEntries.filter((b) => b.index === index).map((b) => b.reason), ...f.treeConflicts.filter((c) => c.index === index).map((c) => c.reason)];
-  return { reasons, extra: inRoot.filter((p) => !['.meta', '.meta/.log', '.meta/.superblock', 'ok', 'ok/f'].includes(p)), fsckReasons };
+  const fsckReasons = [
+    ...f.badEntries.filter((b) => b.index === index).map((b) => b.reason),
+    ...f.treeConflicts.filter((c) => c.index === index).map((c) => c.reason),
+  ];
+  return {
+    reasons,
+    extra: inRoot.filter((p) => !['.meta', '.meta/.log', '.meta/.superblock', 'ok', 'ok/f'].includes(p)),
+    fsckReasons,
+  };
 }
 
 /** The case is reported (by logplay and fsck) with a reason matching `why`, and adds nothing to the tree. */
@@ -209,7 +224,11 @@ describe('log entry paths', () => {
 
   test('bytes after the terminating NUL are ignored, as in C: the path ends at the NUL', () => {
     const dev = device();
-    forge(dev, 2, raw(simple('x', 1, [ext(free(0), 2 * MiB)]), withPath('file', Buffer.from('ok/g\0../../../etc/evil'))));
+    forge(
+      dev,
+      2,
+      raw(simple('x', 1, [ext(free(0), 2 * MiB)]), withPath('file', Buffer.from('ok/g\0../../../etc/evil'))),
+    );
     const o = replayHostile(dev, 2);
     expect(o.reasons).toEqual([]);
     expect(o.extra).toEqual(['ok/g']);
@@ -288,30 +307,124 @@ describe('where a path goes in the tree', () => {
 
 describe('extents and sizes', () => {
   const cases: Array<[string, Buffer, RegExp]> = [
-    ['an extent beyond the device end', raw(simple('x', 1, [ext(DEV_SIZE - 2 * MiB, 4 * MiB)])), /runs past the device end/],
-    ['an extent starting past the device end', raw(simple('x', 1, [ext(DEV_SIZE, 2 * MiB)])), /runs past the device end/],
-    ['an extent at 2^63 (past 2^53)', raw(simple('x', 1, [ext(free(0), 2 * MiB)]), (b) => b.writeBigUInt64LE(1n << 63n, FMAP_AT + FMAP_ARM_OFFSET + 8)), /past the device end|not aligned/],
-    ['an extent whose end wraps around 2^64', raw(simple('x', 1, [ext(free(0), 2 * MiB)]), (b) => b.writeBigUInt64LE((1n << 64n) - 2n * 1024n * 1024n, FMAP_AT + FMAP_ARM_OFFSET + 16)), /past the device end/],
+    [
+      'an extent beyond the device end',
+      raw(simple('x', 1, [ext(DEV_SIZE - 2 * MiB, 4 * MiB)])),
+      /runs past the device end/,
+    ],
+    [
+      'an extent starting past the device end',
+      raw(simple('x', 1, [ext(DEV_SIZE, 2 * MiB)])),
+      /runs past the device end/,
+    ],
+    [
+      'an extent at 2^63 (past 2^53)',
+      raw(simple('x', 1, [ext(free(0), 2 * MiB)]), (b) => b.writeBigUInt64LE(1n << 63n, FMAP_AT + FMAP_ARM_OFFSET + 8)),
+      /past the device end|not aligned/,
+    ],
+    [
+      'an extent whose end wraps around 2^64',
+      raw(simple('x', 1, [ext(free(0), 2 * MiB)]), (b) =>
+        b.writeBigUInt64LE((1n << 64n) - 2n * 1024n * 1024n, FMAP_AT + FMAP_ARM_OFFSET + 16),
+      ),
+      /past the device end/,
+    ],
     ['an unaligned offset', raw(simple('x', 1, [ext(free(0) + 4096, 2 * MiB)])), /not aligned to the allocation unit/],
     ['an unaligned length', raw(simple('x', 1, [ext(free(0), 2 * MiB + 1)])), /not aligned to the allocation unit/],
     ['a zero-length extent', raw(simple('x', 0, [ext(free(0), 0)])), /length 0/],
     ['an extent over the superblock', raw(simple('x', 1, [ext(0, 2 * MiB)])), /overlaps the superblock or log/],
-    ['an extent over the log', raw(simple('x', 1, [ext(LOG_OFFSET + 2 * MiB, 2 * MiB)])), /overlaps the superblock or log/],
-    ['an extent straddling the log end', raw(simple('x', 1, [ext(DATA - 2 * MiB, 4 * MiB)])), /overlaps the superblock or log/],
+    [
+      'an extent over the log',
+      raw(simple('x', 1, [ext(LOG_OFFSET + 2 * MiB, 2 * MiB)])),
+      /overlaps the superblock or log/,
+    ],
+    [
+      'an extent straddling the log end',
+      raw(simple('x', 1, [ext(DATA - 2 * MiB, 4 * MiB)])),
+      /overlaps the superblock or log/,
+    ],
     ['an extent on device index 1', raw(simple('x', 1, [ext(free(0), 2 * MiB, 1)])), /device index 1/],
-    ['17 simple extents', raw(simple('x', 1, Array.from({ length: 16 }, (_, i) => ext(free(i), 2 * MiB))), (b) => b.writeUInt32LE(17, FMAP_AT + 8)), /17 extents \(1\.\.16\)/],
-    ['0 simple extents', raw(simple('x', 1, [ext(free(0), 2 * MiB)]), (b) => b.writeUInt32LE(0, FMAP_AT + 8)), /0 extents/],
-    ['2^32-1 simple extents', raw(simple('x', 1, [ext(free(0), 2 * MiB)]), (b) => b.writeUInt32LE(0xffffffff, FMAP_AT + 8)), /4294967295 extents/],
-    ['17 strips', raw(striped('x', 1, 16, 2 * MiB, Array.from({ length: 16 }, (_, i) => ext(free(i), 2 * MiB))), (b) => b.writeUInt32LE(17, FMAP_AT + FMAP_ARM_OFFSET)), /17 strips \(1\.\.16\)/],
-    ['interleave with nstrips 0', raw(striped('x', 1, 1, 2 * MiB, [ext(free(0), 2 * MiB)]), (b) => b.writeUInt32LE(0, FMAP_AT + FMAP_ARM_OFFSET)), /0 strips/],
-    ['2 interleaved extents', raw(striped('x', 1, 1, 2 * MiB, [ext(free(0), 2 * MiB)]), (b) => b.writeUInt32LE(2, FMAP_AT + 8)), /2 interleaved extents \(must be 1\)/],
-    ['interleave with chunk 0', raw(striped('x', 1, 2, 0, [ext(free(0), 2 * MiB), ext(free(1), 2 * MiB)])), /chunk size 0 is not a power of 2/],
-    ['interleave with chunk 6 MiB (not a power of two)', raw(striped('x', 1, 2, 6 * MiB, [ext(free(0), 6 * MiB), ext(free(1), 6 * MiB)])), /chunk size 6291456 is not a power of 2/],
-    ['interleave with chunk 4 KiB (below the allocation unit)', raw(striped('x', 1, 2, 4096, [ext(free(0), 2 * MiB), ext(free(1), 2 * MiB)])), /chunk size 4096/],
-    ['an unknown extent type', raw(simple('x', 1, [ext(free(0), 2 * MiB)]), (b) => b.writeUInt32LE(7, FMAP_AT)), /unknown extent type 7/],
-    ['a size larger than the allocation', raw(simple('x', 4 * MiB + 1, [ext(free(0), 2 * MiB), ext(free(1), 2 * MiB)])), /file size 4194305 exceeds the 4194304 bytes/],
-    ['a striped size larger than whole chunks of the shortest strip', raw(striped('x', 4 * MiB + 1, 2, 2 * MiB, [ext(free(0), 4 * MiB), ext(free(1), 2 * MiB)])), /exceeds the 4194304 bytes/],
-    ['a size of 2^64-1', raw(simple('x', 1, [ext(free(0), 2 * MiB)]), (b) => b.writeBigUInt64LE((1n << 64n) - 1n, BODY_OFFSET)), /exceeds/],
+    [
+      '17 simple extents',
+      raw(
+        simple(
+          'x',
+          1,
+          Array.from({ length: 16 }, (_, i) => ext(free(i), 2 * MiB)),
+        ),
+        (b) => b.writeUInt32LE(17, FMAP_AT + 8),
+      ),
+      /17 extents \(1\.\.16\)/,
+    ],
+    [
+      '0 simple extents',
+      raw(simple('x', 1, [ext(free(0), 2 * MiB)]), (b) => b.writeUInt32LE(0, FMAP_AT + 8)),
+      /0 extents/,
+    ],
+    [
+      '2^32-1 simple extents',
+      raw(simple('x', 1, [ext(free(0), 2 * MiB)]), (b) => b.writeUInt32LE(0xffffffff, FMAP_AT + 8)),
+      /4294967295 extents/,
+    ],
+    [
+      '17 strips',
+      raw(
+        striped(
+          'x',
+          1,
+          16,
+          2 * MiB,
+          Array.from({ length: 16 }, (_, i) => ext(free(i), 2 * MiB)),
+        ),
+        (b) => b.writeUInt32LE(17, FMAP_AT + FMAP_ARM_OFFSET),
+      ),
+      /17 strips \(1\.\.16\)/,
+    ],
+    [
+      'interleave with nstrips 0',
+      raw(striped('x', 1, 1, 2 * MiB, [ext(free(0), 2 * MiB)]), (b) => b.writeUInt32LE(0, FMAP_AT + FMAP_ARM_OFFSET)),
+      /0 strips/,
+    ],
+    [
+      '2 interleaved extents',
+      raw(striped('x', 1, 1, 2 * MiB, [ext(free(0), 2 * MiB)]), (b) => b.writeUInt32LE(2, FMAP_AT + 8)),
+      /2 interleaved extents \(must be 1\)/,
+    ],
+    [
+      'interleave with chunk 0',
+      raw(striped('x', 1, 2, 0, [ext(free(0), 2 * MiB), ext(free(1), 2 * MiB)])),
+      /chunk size 0 is not a power of 2/,
+    ],
+    [
+      'interleave with chunk 6 MiB (not a power of two)',
+      raw(striped('x', 1, 2, 6 * MiB, [ext(free(0), 6 * MiB), ext(free(1), 6 * MiB)])),
+      /chunk size 6291456 is not a power of 2/,
+    ],
+    [
+      'interleave with chunk 4 KiB (below the allocation unit)',
+      raw(striped('x', 1, 2, 4096, [ext(free(0), 2 * MiB), ext(free(1), 2 * MiB)])),
+      /chunk size 4096/,
+    ],
+    [
+      'an unknown extent type',
+      raw(simple('x', 1, [ext(free(0), 2 * MiB)]), (b) => b.writeUInt32LE(7, FMAP_AT)),
+      /unknown extent type 7/,
+    ],
+    [
+      'a size larger than the allocation',
+      raw(simple('x', 4 * MiB + 1, [ext(free(0), 2 * MiB), ext(free(1), 2 * MiB)])),
+      /file size 4194305 exceeds the 4194304 bytes/,
+    ],
+    [
+      'a striped size larger than whole chunks of the shortest strip',
+      raw(striped('x', 4 * MiB + 1, 2, 2 * MiB, [ext(free(0), 4 * MiB), ext(free(1), 2 * MiB)])),
+      /exceeds the 4194304 bytes/,
+    ],
+    [
+      'a size of 2^64-1',
+      raw(simple('x', 1, [ext(free(0), 2 * MiB)]), (b) => b.writeBigUInt64LE((1n << 64n) - 1n, BODY_OFFSET)),
+      /exceeds/,
+    ],
     ['an unknown entry type', raw(mkdirE('x'), (b) => b.writeUInt32LE(9, 8)), /unknown entry type 9/],
     ['a DELETE entry', raw(mkdirE('x'), (b) => b.writeUInt32LE(2, 8)), /DELETE entries are not supported/],
   ];

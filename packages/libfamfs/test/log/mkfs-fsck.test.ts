@@ -146,7 +146,14 @@ describe('collisions', () => {
     s.close();
     const r = fsckDevice(dev, { systemUuid: MASTER });
     expect(r.collisionCount).toBe(2);
-    expect(r.collisions).toEqual([{ offset: a.fmap.kind === 'simple' ? a.fmap.extents[0].offset : -1, units: 2, first: 'a (entry 0)', second: 'b (entry 1)' }]);
+    expect(r.collisions).toEqual([
+      {
+        offset: a.fmap.kind === 'simple' ? a.fmap.extents[0].offset : -1,
+        units: 2,
+        first: 'a (entry 0)',
+        second: 'b (entry 1)',
+      },
+    ]);
   });
 });
 

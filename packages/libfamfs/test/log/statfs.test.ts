@@ -18,7 +18,15 @@ test('an empty famfs, then one with a directory and two files', () => {
     const slots = logSlots(DEFAULT_LOG_LEN);
     const blocks = (4 * GiB) / STATFS_BLOCK_SIZE;
     const meta = (LOG_OFFSET + DEFAULT_LOG_LEN) / STATFS_BLOCK_SIZE;
-    expect(statfsOfDevice(dev)).toEqual({ bsize: 4096, frsize: 4096, blocks, bfree: blocks - meta, bavail: blocks - meta, files: slots, ffree: slots });
+    expect(statfsOfDevice(dev)).toEqual({
+      bsize: 4096,
+      frsize: 4096,
+      blocks,
+      bfree: blocks - meta,
+      bavail: blocks - meta,
+      files: slots,
+      ffree: slots,
+    });
     const s = LogSession.open(path, { systemUuid: MASTER });
     try {
       s.mkdir('d');
@@ -28,7 +36,13 @@ test('an empty famfs, then one with a directory and two files', () => {
       s.close();
     }
     const used = meta + (2 * MiB + 4 * MiB) / STATFS_BLOCK_SIZE;
-    expect(statfsOfDevice(dev)).toMatchObject({ blocks, bfree: blocks - used, bavail: blocks - used, files: slots, ffree: slots - 3 });
+    expect(statfsOfDevice(dev)).toMatchObject({
+      blocks,
+      bfree: blocks - used,
+      bavail: blocks - used,
+      files: slots,
+      ffree: slots - 3,
+    });
     expect(mappingsOf(dev)).toBe(0);
   } finally {
     dev.close();

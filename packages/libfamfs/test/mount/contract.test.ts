@@ -19,7 +19,12 @@ const STATUS: DaemonStatus = {
 };
 
 test('the names, under the shadow path', () => {
-  expect(daemonPaths('/s')).toEqual({ pid: '/s/famfs_fused.pid', log: '/s/famfs_fused.log', status: '/s/famfs_fused.status.json', socket: '/s/sock' });
+  expect(daemonPaths('/s')).toEqual({
+    pid: '/s/famfs_fused.pid',
+    log: '/s/famfs_fused.log',
+    status: '/s/famfs_fused.status.json',
+    socket: '/s/sock',
+  });
 });
 
 test('a status record round-trips and is replaced whole, leaving no temporary file', () => {
@@ -36,7 +41,14 @@ test('a record that is not JSON, or not a status, reads as none', () => {
   const file = daemonPaths(tmp()).status;
   fs.writeFileSync(file, '{"pid": 1');
   expect(readDaemonStatus(tmp())).toBeUndefined();
-  for (const bad of [{ ...STATUS, schema: 2 }, { ...STATUS, dataPath: 'fast' }, { ...STATUS, pid: '1' }, { ...STATUS, device: 3 }, null, [1]]) {
+  for (const bad of [
+    { ...STATUS, schema: 2 },
+    { ...STATUS, dataPath: 'fast' },
+    { ...STATUS, pid: '1' },
+    { ...STATUS, device: 3 },
+    null,
+    [1],
+  ]) {
     fs.writeFileSync(file, JSON.stringify(bad));
     expect(readDaemonStatus(tmp())).toBeUndefined();
   }

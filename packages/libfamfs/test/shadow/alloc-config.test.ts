@@ -1,9 +1,5 @@
 import { isFamfsError } from '../../src/errors';
-import {
-  DEFAULT_ALLOC_CHUNK_SIZE,
-  parseAllocConfig,
-  parseSizeWithSuffix,
-} from '../../src/shadow/alloc-config';
+import { DEFAULT_ALLOC_CHUNK_SIZE, parseAllocConfig, parseSizeWithSuffix } from '../../src/shadow/alloc-config';
 
 const MiB = 1024 * 1024;
 
@@ -51,7 +47,11 @@ describe('parseAllocConfig', () => {
 
   test('chunk_size defaults to 2 MiB; key order is free; flow style works', () => {
     expect(DEFAULT_ALLOC_CHUNK_SIZE).toBe(2 * MiB);
-    expect(parseAllocConfig('interleaved_alloc:\n  nstrips: 2\n  nbuckets: 4\n')).toEqual({ nbuckets: 4, nstrips: 2, chunkSize: 2 * MiB });
+    expect(parseAllocConfig('interleaved_alloc:\n  nstrips: 2\n  nbuckets: 4\n')).toEqual({
+      nbuckets: 4,
+      nstrips: 2,
+      chunkSize: 2 * MiB,
+    });
     expect(parseAllocConfig('{interleaved_alloc: {nbuckets: 0x10, nstrips: 010, chunk_size: 8m}}')).toEqual({
       nbuckets: 16,
       nstrips: 8,
@@ -60,7 +60,11 @@ describe('parseAllocConfig', () => {
   });
 
   test('values are not checked against a device here', () => {
-    expect(parseAllocConfig('interleaved_alloc:\n  nbuckets: 1000\n  nstrips: 99\n  chunk_size: 3\n')).toEqual({ nbuckets: 1000, nstrips: 99, chunkSize: 3 });
+    expect(parseAllocConfig('interleaved_alloc:\n  nbuckets: 1000\n  nstrips: 99\n  chunk_size: 3\n')).toEqual({
+      nbuckets: 1000,
+      nstrips: 99,
+      chunkSize: 3,
+    });
   });
 
   test('parseSizeWithSuffix', () => {
@@ -79,7 +83,10 @@ describe('parseAllocConfig', () => {
     expectRejected(REFERENCE.replace('...', 'other: 1\n...'), /unknown top-level key "other"/);
     expectRejected('{}\n', /no interleaved_alloc section/);
     expectRejected('interleaved_alloc: 3\n', /interleaved_alloc is not a mapping/);
-    expectRejected(REFERENCE.replace('  nstrips: 6', '  nstrips: 6\n  stride: 2'), /unknown key "stride" in interleaved_alloc/);
+    expectRejected(
+      REFERENCE.replace('  nstrips: 6', '  nstrips: 6\n  stride: 2'),
+      /unknown key "stride" in interleaved_alloc/,
+    );
     expectRejected(REFERENCE.replace('  nbuckets: 8\n', ''), /interleaved_alloc has no nbuckets/);
     expectRejected(REFERENCE.replace('  nstrips: 6\n', ''), /interleaved_alloc has no nstrips/);
     expectRejected(REFERENCE.replace('nbuckets: 8', 'nbuckets: -8'), /nbuckets is negative/);
@@ -100,12 +107,17 @@ describe('parseAllocConfig', () => {
     let bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
     let prev = 'a';
     for (const n of 'bcdefghi') {
-      bomb += `${n}: &${n} [${Array(9).fill('*' + prev).join(',')}]\n`;
+      bomb += `${n}: &${n} [${Array(9)
+        .fill('*' + prev)
+        .join(',')}]\n`;
       prev = n;
     }
     const t0 = Date.now();
     expectRejected(bomb, /aliases are not allowed/);
-    expectRejected(`interleaved_alloc:\n  nbuckets: 1\n  nstrips: 1\n  chunk_size: 2m\n  x:\n${bomb.replace(/^/gm, '    ')}`, /aliases are not allowed/);
+    expectRejected(
+      `interleaved_alloc:\n  nbuckets: 1\n  nstrips: 1\n  chunk_size: 2m\n  x:\n${bomb.replace(/^/gm, '    ')}`,
+      /aliases are not allowed/,
+    );
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 });

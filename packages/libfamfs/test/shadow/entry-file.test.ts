@@ -52,7 +52,10 @@ test('missing, directory, symlink and fifo are refused without following or bloc
 
 test('too large, replaced, bad YAML and (when asked) a bad map', () => {
   const big = write('big', emitShadowYaml(ENTRY) + '#'.repeat(SHADOW_YAML_MAX));
-  expect(readShadowEntryFile(big)).toEqual({ ok: false, problem: { kind: 'too-large', message: expect.stringMatching(/larger than the 16384-byte limit/) } });
+  expect(readShadowEntryFile(big)).toEqual({
+    ok: false,
+    problem: { kind: 'too-large', message: expect.stringMatching(/larger than the 16384-byte limit/) },
+  });
   const good = write('good', emitShadowYaml(ENTRY));
   const ino = fs.statSync(good).ino;
   expect(kindOf(good, { expectIno: ino })).toBe('ok');

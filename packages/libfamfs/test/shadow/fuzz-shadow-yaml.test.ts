@@ -12,15 +12,7 @@ import { Extent } from '../../src/format/fmap';
 import { FileEntry } from '../../src/format/log-entry';
 import { emitShadowYaml } from '../../src/shadow/yaml-emit';
 import { parseShadowYaml, SHADOW_YAML_MAX } from '../../src/shadow/yaml-parse';
-import {
-  deepEqual,
-  fuzz,
-  fuzzTimeout,
-  mutatedInputs,
-  showMutated,
-  showValue,
-  violated,
-} from '../fuzz-helpers';
+import { deepEqual, fuzz, fuzzTimeout, mutatedInputs, showMutated, showValue, violated } from '../fuzz-helpers';
 
 const ext = (offset: number, len: number, devIndex = 0): Extent => ({ devIndex, offset, len });
 const file = (path: string, size: number, fmap: FileEntry['fmap'], over: Partial<FileEntry> = {}): FileEntry => ({
@@ -37,12 +29,30 @@ const file = (path: string, size: number, fmap: FileEntry['fmap'], over: Partial
 
 const ENTRIES: FileEntry[] = [
   file('a/b', 3 * MiB, { kind: 'simple', extents: [ext(10 * MiB, 4 * MiB)] }),
-  file('many', 32 * MiB, { kind: 'simple', extents: Array.from({ length: 16 }, (_, i) => ext((10 + 2 * i) * MiB, 2 * MiB, i % 3)) }),
-  file('dir/striped', 8 * MiB, { kind: 'interleaved', nstrips: 4, chunkSize: 2 * MiB, strips: Array.from({ length: 4 }, (_, i) => ext((10 + 2 * i) * MiB, 2 * MiB)) }),
-  file('q/it\'s "quoted" #not a comment: - [x]', 1, { kind: 'simple', extents: [ext(0x200000, 0x200000)] }, { uid: 0xffffffff, gid: 0, mode: 0o4755, flags: 0 }),
+  file('many', 32 * MiB, {
+    kind: 'simple',
+    extents: Array.from({ length: 16 }, (_, i) => ext((10 + 2 * i) * MiB, 2 * MiB, i % 3)),
+  }),
+  file('dir/striped', 8 * MiB, {
+    kind: 'interleaved',
+    nstrips: 4,
+    chunkSize: 2 * MiB,
+    strips: Array.from({ length: 4 }, (_, i) => ext((10 + 2 * i) * MiB, 2 * MiB)),
+  }),
+  file(
+    'q/it\'s "quoted" #not a comment: - [x]',
+    1,
+    { kind: 'simple', extents: [ext(0x200000, 0x200000)] },
+    { uid: 0xffffffff, gid: 0, mode: 0o4755, flags: 0 },
+  ),
   file('ünï/cödé/\u2028/\u{1F600}', 1, { kind: 'simple', extents: [ext(0x200000, 0x200000)] }),
   file('p'.repeat(79), 2 ** 53 - 1, { kind: 'simple', extents: [ext(2 ** 52, 2 ** 52)] }),
-  file('.meta/.log', 8 * MiB, { kind: 'simple', extents: [ext(2 * MiB, 8 * MiB)] }, { mode: 0o444, uid: 0, gid: 0, flags: 0 }),
+  file(
+    '.meta/.log',
+    8 * MiB,
+    { kind: 'simple', extents: [ext(2 * MiB, 8 * MiB)] },
+    { mode: 0o444, uid: 0, gid: 0, flags: 0 },
+  ),
 ];
 
 const FLOW = `{file: {path: "flow/x", size: 0x10, nextents: 1, simple_ext_list: [{offset: 0x200000, length: 0x200000}]}}\n`;
@@ -52,18 +62,102 @@ const SEEDS: Buffer[] = [...ENTRIES.map((e) => Buffer.from(emitShadowYaml(e))), 
 
 /** YAML syntax, famfs keys and values worth splicing in. */
 const TOKENS: Buffer[] = [
-  '\n', ' ', '  ', '\t', '\r\n', ':', ': ', '- ', '-', '#', ',', '{', '}', '[', ']', '"', "'", '\\', '|', '>', '? ', '%YAML 1.2\n', '%TAG ! tag:x,2000:\n',
-  '&a ', '*a', '<<: *a\n', '!!str ', '!!int ', '!!map ', '!!binary ', '!x ', '---\n', '...\n', '--- ', 'null', '~', '""', "''",
-  '0x', '0X', '0', '00', '08', '0b1', '-1', '+1', '1e3', '.5', '18446744073709551616', '9007199254740992', '9007199254740991', '4294967296',
-  '0xffffffffffffffff', '0x1fffffffffffff', '0x200000', '0x1fffff', '17',
-  'path: ', 'size: ', 'flags: ', 'mode: ', 'uid: ', 'gid: ', 'nextents: ', 'devindex: ', 'offset: ', 'length: ', 'nstrips: ', 'chunk_size: ',
-  'simple_ext_list:\n', 'striped_ext_list:\n', 'simple_ext_list: []\n', 'file:\n', 'unknown: 1\n', '  extra: x\n',
+  '\n',
+  ' ',
+  '  ',
+  '\t',
+  '\r\n',
+  ':',
+  ': ',
+  '- ',
+  '-',
+  '#',
+  ',',
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  "'",
+  '\\',
+  '|',
+  '>',
+  '? ',
+  '%YAML 1.2\n',
+  '%TAG ! tag:x,2000:\n',
+  '&a ',
+  '*a',
+  '<<: *a\n',
+  '!!str ',
+  '!!int ',
+  '!!map ',
+  '!!binary ',
+  '!x ',
+  '---\n',
+  '...\n',
+  '--- ',
+  'null',
+  '~',
+  '""',
+  "''",
+  '0x',
+  '0X',
+  '0',
+  '00',
+  '08',
+  '0b1',
+  '-1',
+  '+1',
+  '1e3',
+  '.5',
+  '18446744073709551616',
+  '9007199254740992',
+  '9007199254740991',
+  '4294967296',
+  '0xffffffffffffffff',
+  '0x1fffffffffffff',
+  '0x200000',
+  '0x1fffff',
+  '17',
+  'path: ',
+  'size: ',
+  'flags: ',
+  'mode: ',
+  'uid: ',
+  'gid: ',
+  'nextents: ',
+  'devindex: ',
+  'offset: ',
+  'length: ',
+  'nstrips: ',
+  'chunk_size: ',
+  'simple_ext_list:\n',
+  'striped_ext_list:\n',
+  'simple_ext_list: []\n',
+  'file:\n',
+  'unknown: 1\n',
+  '  extra: x\n',
   '  - devindex: 0\n    offset: 0x200000\n    length: 0x200000\n',
   '  - nstrips: 1\n    chunk_size: 0x200000\n    simple_ext_list:\n    - offset: 0x200000\n      length: 0x200000\n',
-  '/', '..', '../', '/etc/passwd', '.meta', '\u00e9', '\u2028', '\ufeff', '\u{1F600}',
+  '/',
+  '..',
+  '../',
+  '/etc/passwd',
+  '.meta',
+  '\u00e9',
+  '\u2028',
+  '\ufeff',
+  '\u{1F600}',
 ]
   .map((t) => Buffer.from(t, 'utf8'))
-  .concat([Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0]), Buffer.alloc(200, 0x20), Buffer.alloc(SHADOW_YAML_MAX - 300, 0x61)]);
+  .concat([
+    Buffer.from([0xff]),
+    Buffer.from([0xc3]),
+    Buffer.from([0xed, 0xa0, 0x80]),
+    Buffer.from([0]),
+    Buffer.alloc(200, 0x20),
+    Buffer.alloc(SHADOW_YAML_MAX - 300, 0x61),
+  ]);
 
 /** The fix-up of most inputs: NULs made spaces and invalid UTF-8 replaced (U+FFFD), so the YAML parser is reached. */
 function toValidUtf8(b: Buffer): Buffer {
@@ -77,7 +171,8 @@ function attempt(input: string | Buffer): { entry: FileEntry } | { error: string
     return { entry: parseShadowYaml(input, 'fuzz.yaml') };
   } catch (e) {
     if (e instanceof FamfsError && e.code === 'EBADYAML') {
-      if (!e.message.startsWith('fuzz.yaml: ') || e.message.includes('\n')) violated(`EBADYAML message not one line naming the source: ${JSON.stringify(e.message)}`);
+      if (!e.message.startsWith('fuzz.yaml: ') || e.message.includes('\n'))
+        violated(`EBADYAML message not one line naming the source: ${JSON.stringify(e.message)}`);
       return { error: e.message };
     }
     throw e;
@@ -88,7 +183,10 @@ function attempt(input: string | Buffer): { entry: FileEntry } | { error: string
 function errorKind(why: string): string {
   if (why.startsWith('invalid YAML')) return 'invalid YAML';
   if (why.startsWith('larger than')) return 'too large';
-  const cut = why.replace(/\[\d+\]/g, '[]').split(/[:("]/)[0].trim();
+  const cut = why
+    .replace(/\[\d+\]/g, '[]')
+    .split(/[:("]/)[0]
+    .trim();
   return cut.split(' ').slice(0, 4).join(' ');
 }
 
@@ -113,7 +211,8 @@ describe('fuzz: shadow YAML', () => {
           }
           const text = emitShadowYaml(r.entry);
           const back = parseShadowYaml(text, 'fuzz.yaml');
-          if (!deepEqual(back, r.entry)) violated(`emit -> parse changed the entry: ${showValue(r.entry)} -> ${showValue(back)}`);
+          if (!deepEqual(back, r.entry))
+            violated(`emit -> parse changed the entry: ${showValue(r.entry)} -> ${showValue(back)}`);
           if (emitShadowYaml(back) !== text) violated('emitting is not a fixed point');
           return `ok:${r.entry.fmap.kind}`;
         },

@@ -28,7 +28,10 @@ function device(): string {
   return dev;
 }
 
-const fingerprint = (dev: string) => createHash('sha256').update(readBytes(dev, 0, 10 * MiB)).digest('hex') + fs.statSync(dev).mtimeMs;
+const fingerprint = (dev: string) =>
+  createHash('sha256')
+    .update(readBytes(dev, 0, 10 * MiB))
+    .digest('hex') + fs.statSync(dev).mtimeMs;
 
 function expectFamfsError(run: () => unknown, code: string, why: RegExp): void {
   let err: unknown;
@@ -72,7 +75,9 @@ describe('symlinks planted in the shadow tree', () => {
     fs.writeFileSync(victim, 'precious');
     fs.symlinkSync(victim, path.join(root, 'top'));
     const r = logplayDevice(dev, shadow);
-    expect(r.problems).toEqual([expect.objectContaining({ path: 'top', reason: expect.stringMatching(/shadow path 'top' is a symlink/) })]);
+    expect(r.problems).toEqual([
+      expect.objectContaining({ path: 'top', reason: expect.stringMatching(/shadow path 'top' is a symlink/) }),
+    ]);
     expect(fs.readFileSync(victim, 'utf8')).toBe('precious');
     expect(fingerprint(dev)).toBe(before);
   });
@@ -93,15 +98,18 @@ describe('symlinks planted in the shadow tree', () => {
     expect(fingerprint(dev)).toBe(before);
   });
 
-  test.each(['.log', '.superblock'])('.meta/%s as a symlink to an outside file: refused, the target untouched', (name) => {
-    const { dev, shadow, root, outside } = setup();
-    const victim = path.join(outside, 'victim');
-    fs.writeFileSync(victim, 'precious');
-    fs.mkdirSync(path.join(root, '.meta'));
-    fs.symlinkSync(victim, path.join(root, '.meta', name));
-    expectFamfsError(() => logplayDevice(dev, shadow), 'ESYMLINK', new RegExp(`'\\.meta/\\${name}' is a symlink`));
-    expect(fs.readFileSync(victim, 'utf8')).toBe('precious');
-  });
+  test.each(['.log', '.superblock'])(
+    '.meta/%s as a symlink to an outside file: refused, the target untouched',
+    (name) => {
+      const { dev, shadow, root, outside } = setup();
+      const victim = path.join(outside, 'victim');
+      fs.writeFileSync(victim, 'precious');
+      fs.mkdirSync(path.join(root, '.meta'));
+      fs.symlinkSync(victim, path.join(root, '.meta', name));
+      expectFamfsError(() => logplayDevice(dev, shadow), 'ESYMLINK', new RegExp(`'\\.meta/\\${name}' is a symlink`));
+      expect(fs.readFileSync(victim, 'utf8')).toBe('precious');
+    },
+  );
 
   test('root/ itself as a symlink is refused', () => {
     const { dev, shadow, root, outside } = setup();

@@ -43,7 +43,11 @@ test('replays a tree: directories with their modes and owners, files as YAML, .m
   expect(parseShadowYaml(fs.readFileSync(path.join(shadow, 'root/a/f')))).toEqual(f);
   expect(parseShadowYaml(fs.readFileSync(path.join(shadow, 'root/.meta/.log'))).mode).toBe(0o444);
   // Replaying again adds nothing and leaves existing files alone.
-  expect(logplayDevice(dev, shadow, { systemUuid: OTHER })).toMatchObject({ newFiles: 0, newDirs: 0, existingFiles: 1 });
+  expect(logplayDevice(dev, shadow, { systemUuid: OTHER })).toMatchObject({
+    newFiles: 0,
+    newDirs: 0,
+    existingFiles: 1,
+  });
 });
 
 test.each([
@@ -109,7 +113,9 @@ test('a duplicate path in the log is a tree conflict; the first entry wins', () 
   const shadow = path.join(tmp(), 'shadow');
   fs.mkdirSync(shadow);
   const r = logplayDevice(dev, shadow);
-  expect(r.problems).toEqual([expect.objectContaining({ index: 1, path: 'a', reason: expect.stringMatching(/duplicate file path/) })]);
+  expect(r.problems).toEqual([
+    expect.objectContaining({ index: 1, path: 'a', reason: expect.stringMatching(/duplicate file path/) }),
+  ]);
   expect(parseShadowYaml(fs.readFileSync(path.join(shadow, 'root/a'))).size).toBe(1);
 });
 

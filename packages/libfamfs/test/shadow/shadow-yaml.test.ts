@@ -110,86 +110,115 @@ describe('emitShadowYaml', () => {
     const text = emitShadowYaml(simple('m', [{ devIndex: 0, offset: 0, len: 1 }], { mode: 0 }));
     expect(text).toContain('\n  mode: 00\n');
     expect(parseShadowYaml(text).mode).toBe(0);
-    expect(emitShadowYaml(simple('m', [{ devIndex: 0, offset: 0, len: 1 }], { mode: 0o104755 }))).toContain('\n  mode: 0104755\n');
+    expect(emitShadowYaml(simple('m', [{ devIndex: 0, offset: 0, len: 1 }], { mode: 0o104755 }))).toContain(
+      '\n  mode: 0104755\n',
+    );
   });
 
   // Each row: a path and the path line(s) libyaml 0.2.5 writes for it through the C famfs
   // emitter (captured from the real library: same events, default width 80, unicode off).
   const LIBYAML_PATH_LINES: [string, string][] = [
-  ["dir1/file0", "  path: dir1/file0"],
-  ["a b/c d", "  path: a b/c d"],
-  ["-dash", "  path: -dash"],
-  ["yes", "  path: yes"],
-  ["dir/'q'", "  path: dir/'q'"],
-  ["#hash", "  path: '#hash'"],
-  ["x: y", "  path: 'x: y'"],
-  ["trailing ", "  path: 'trailing '"],
-  [" leading", "  path: ' leading'"],
-  ["[br]", "  path: '[br]'"],
-  ["{br}", "  path: '{br}'"],
-  ["]x", "  path: ']x'"],
-  ["}x", "  path: '}x'"],
-  [",x", "  path: ',x'"],
-  ["- x", "  path: '- x'"],
-  ["-", "  path: '-'"],
-  ["?", "  path: '?'"],
-  ["?x", "  path: ?x"],
-  ["? x", "  path: '? x'"],
-  [":x", "  path: :x"],
-  [": x", "  path: ': x'"],
-  ["x:", "  path: 'x:'"],
-  ["a:b", "  path: a:b"],
-  ["a #b", "  path: 'a #b'"],
-  ["a#b", "  path: a#b"],
-  ["!bang", "  path: '!bang'"],
-  ["&amp", "  path: '&amp'"],
-  ["*star", "  path: '*star'"],
-  ["|pipe", "  path: '|pipe'"],
-  [">gt", "  path: '>gt'"],
-  ["'q", "  path: '''q'"],
-  ["\"dq", "  path: '\"dq'"],
-  ["%pct", "  path: '%pct'"],
-  ["@at", "  path: '@at'"],
-  ["`bt", "  path: '`bt'"],
-  ["a,b[c]{d}", "  path: a,b[c]{d}"],
-  ["---x", "  path: '---x'"],
-  ["...x", "  path: '...x'"],
-  ["--x", "  path: --x"],
-  ["~", "  path: ~"],
-  ["null", "  path: null"],
-  ["0644", "  path: 0644"],
-  ["a\"b", "  path: a\"b"],
-  ["a\\b", "  path: a\\b"],
-  ["caf\u00e9", "  path: \"caf\\xE9\""],
-  ["caf\u00e9/\u4e2d\u6587", "  path: \"caf\\xE9/\\u4E2D\\u6587\""],
-  ["emoji\ud83d\ude00", "  path: \"emoji\\U0001F600\""],
-  ["tab\there", "  path: \"tab\\there\""],
-  ["nl\nx", "  path: 'nl\n\n    x'"],
-  ["cr\rx", "  path: \"cr\\rx\""],
-  ["bell\u0007", "  path: \"bell\\a\""],
-  ["esc\u001b", "  path: \"esc\\e\""],
-  ["del\u007f", "  path: \"del\\x7F\""],
-  ["nel\u0085", "  path: \"nel\\N\""],
-  ["nbsp\u00a0", "  path: \"nbsp\\_\""],
-  ["ls\u2028", "  path: \"ls\\L\""],
-  ["ps\u2029", "  path: \"ps\\P\""],
-  ["bom\ufeff", "  path: \"bom\\uFEFF\""],
-  ["x\n", "  path: 'x\n\n    '"],
-  ["\nx", "  path: '\n\n    x'"],
-  ["a \nb", "  path: \"a \\nb\""],
-  ["a\n b", "  path: \"a\\n b\""],
-  ["a\n\nb", "  path: 'a\n\n\n    b'"],
-  ["it's/a\nb", "  path: 'it''s/a\n\n    b'"],
-  ["a  b", "  path: a  b"],
-  ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bb", "  path: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    bb"],
-  ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  bbbb", "  path: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  bbbb"],
-  ["a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b ab", "  path: a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a\n    b ab"],
-  ["'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bb", "  path: '''aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    bb'"],
-  ["#aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  b c", "  path: '#aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  b\n    c'"],
-  ["\u00e9aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bb", "  path: \"\\xE9aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    bb\""],
-  ["\u00e9aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  bb", "  path: \"\\xE9aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    \\ bb\""],
-  ["\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t x y z", "  path: \"\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t x y z\""],
-  ["xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "  path: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
+    ['dir1/file0', '  path: dir1/file0'],
+    ['a b/c d', '  path: a b/c d'],
+    ['-dash', '  path: -dash'],
+    ['yes', '  path: yes'],
+    ["dir/'q'", "  path: dir/'q'"],
+    ['#hash', "  path: '#hash'"],
+    ['x: y', "  path: 'x: y'"],
+    ['trailing ', "  path: 'trailing '"],
+    [' leading', "  path: ' leading'"],
+    ['[br]', "  path: '[br]'"],
+    ['{br}', "  path: '{br}'"],
+    [']x', "  path: ']x'"],
+    ['}x', "  path: '}x'"],
+    [',x', "  path: ',x'"],
+    ['- x', "  path: '- x'"],
+    ['-', "  path: '-'"],
+    ['?', "  path: '?'"],
+    ['?x', '  path: ?x'],
+    ['? x', "  path: '? x'"],
+    [':x', '  path: :x'],
+    [': x', "  path: ': x'"],
+    ['x:', "  path: 'x:'"],
+    ['a:b', '  path: a:b'],
+    ['a #b', "  path: 'a #b'"],
+    ['a#b', '  path: a#b'],
+    ['!bang', "  path: '!bang'"],
+    ['&amp', "  path: '&amp'"],
+    ['*star', "  path: '*star'"],
+    ['|pipe', "  path: '|pipe'"],
+    ['>gt', "  path: '>gt'"],
+    ["'q", "  path: '''q'"],
+    ['"dq', "  path: '\"dq'"],
+    ['%pct', "  path: '%pct'"],
+    ['@at', "  path: '@at'"],
+    ['`bt', "  path: '`bt'"],
+    ['a,b[c]{d}', '  path: a,b[c]{d}'],
+    ['---x', "  path: '---x'"],
+    ['...x', "  path: '...x'"],
+    ['--x', '  path: --x'],
+    ['~', '  path: ~'],
+    ['null', '  path: null'],
+    ['0644', '  path: 0644'],
+    ['a"b', '  path: a"b'],
+    ['a\\b', '  path: a\\b'],
+    ['caf\u00e9', '  path: "caf\\xE9"'],
+    ['caf\u00e9/\u4e2d\u6587', '  path: "caf\\xE9/\\u4E2D\\u6587"'],
+    ['emoji\ud83d\ude00', '  path: "emoji\\U0001F600"'],
+    ['tab\there', '  path: "tab\\there"'],
+    ['nl\nx', "  path: 'nl\n\n    x'"],
+    ['cr\rx', '  path: "cr\\rx"'],
+    ['bell\u0007', '  path: "bell\\a"'],
+    ['esc\u001b', '  path: "esc\\e"'],
+    ['del\u007f', '  path: "del\\x7F"'],
+    ['nel\u0085', '  path: "nel\\N"'],
+    ['nbsp\u00a0', '  path: "nbsp\\_"'],
+    ['ls\u2028', '  path: "ls\\L"'],
+    ['ps\u2029', '  path: "ps\\P"'],
+    ['bom\ufeff', '  path: "bom\\uFEFF"'],
+    ['x\n', "  path: 'x\n\n    '"],
+    ['\nx', "  path: '\n\n    x'"],
+    ['a \nb', '  path: "a \\nb"'],
+    ['a\n b', '  path: "a\\n b"'],
+    ['a\n\nb', "  path: 'a\n\n\n    b'"],
+    ["it's/a\nb", "  path: 'it''s/a\n\n    b'"],
+    ['a  b', '  path: a  b'],
+    [
+      'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bb',
+      '  path: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    bb',
+    ],
+    [
+      'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  bbbb',
+      '  path: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  bbbb',
+    ],
+    [
+      'a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b ab',
+      '  path: a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a b a\n    b ab',
+    ],
+    [
+      "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bb",
+      "  path: '''aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    bb'",
+    ],
+    [
+      '#aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  b c',
+      "  path: '#aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  b\n    c'",
+    ],
+    [
+      '\u00e9aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bb',
+      '  path: "\\xE9aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    bb"',
+    ],
+    [
+      '\u00e9aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  bb',
+      '  path: "\\xE9aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n    \\ bb"',
+    ],
+    [
+      '\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t x y z',
+      '  path: "\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t x y z"',
+    ],
+    [
+      'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+      '  path: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+    ],
   ];
 
   test.each(LIBYAML_PATH_LINES)('path %j is written as libyaml writes it', (p, lines) => {
@@ -202,7 +231,10 @@ describe('emitShadowYaml', () => {
 });
 
 describe('C famfs shadow trees', () => {
-  const tars = fs.readdirSync(VECTOR_DIR).filter((f) => f.endsWith('.shadow.tar')).sort();
+  const tars = fs
+    .readdirSync(VECTOR_DIR)
+    .filter((f) => f.endsWith('.shadow.tar'))
+    .sort();
   const dirs: string[] = [];
   const files = new Map<string, Map<string, string>>();
 
@@ -278,7 +310,9 @@ describe('C famfs shadow trees', () => {
 
 describe('parseShadowYaml accepts', () => {
   test('hex, octal and decimal numbers, as strtoull(s, 0) reads them', () => {
-    const t = EXAMPLE_SIMPLE.replace('size: 1048576', 'size: 0X100000').replace('uid: 1000', 'uid: 01750').replace('gid: 1000', 'gid: 0x3E8');
+    const t = EXAMPLE_SIMPLE.replace('size: 1048576', 'size: 0X100000')
+      .replace('uid: 1000', 'uid: 01750')
+      .replace('gid: 1000', 'gid: 0x3E8');
     const e = parseShadowYaml(t);
     expect(e.size).toBe(1048576);
     expect(e.uid).toBe(1000);
@@ -299,14 +333,30 @@ describe('parseShadowYaml accepts', () => {
     expect(parseCUnsigned('0XFF')).toBe(255);
     expect(parseCUnsigned('9007199254740991')).toBe(Number.MAX_SAFE_INTEGER);
     expect(parseCUnsigned('0x1fffffffffffff')).toBe(Number.MAX_SAFE_INTEGER);
-    for (const bad of ['', '-1', '+1', ' 1', '1 ', '0x', '08', '12abc', '1.5', '1e3', '0b1', '9007199254740992', '0xffffffffffffffff']) {
+    for (const bad of [
+      '',
+      '-1',
+      '+1',
+      ' 1',
+      '1 ',
+      '0x',
+      '08',
+      '12abc',
+      '1.5',
+      '1e3',
+      '0b1',
+      '9007199254740992',
+      '0xffffffffffffffff',
+    ]) {
       expect(parseCUnsigned(bad)).toBeUndefined();
     }
   });
 
   test('keys in any order, flow style, quoted scalars, no devindex, optional flags/mode/uid/gid', () => {
     const t = `{file: {simple_ext_list: [{length: "0x200000", offset: '0xa00000'}], nextents: 1, size: 1048576, path: "dir1/file0"}}`;
-    expect(parseShadowYaml(t)).toEqual(simple('dir1/file0', [{ devIndex: 0, offset: 0xa00000, len: 0x200000 }], { flags: 0, mode: 0, uid: 0, gid: 0 }));
+    expect(parseShadowYaml(t)).toEqual(
+      simple('dir1/file0', [{ devIndex: 0, offset: 0xa00000, len: 0x200000 }], { flags: 0, mode: 0, uid: 0, gid: 0 }),
+    );
   });
 
   test('devindex other than 0', () => {
@@ -315,12 +365,15 @@ describe('parseShadowYaml accepts', () => {
   });
 
   test('a plain document without --- and ...', () => {
-    expect(parseShadowYaml(EXAMPLE_SIMPLE.replace('---\n', '').replace('...\n', ''))).toEqual(parseShadowYaml(EXAMPLE_SIMPLE));
+    expect(parseShadowYaml(EXAMPLE_SIMPLE.replace('---\n', '').replace('...\n', ''))).toEqual(
+      parseShadowYaml(EXAMPLE_SIMPLE),
+    );
   });
 });
 
 describe('parseShadowYaml rejects', () => {
-  const three = (n: number) => Array.from({ length: n }, (_, i) => `  - offset: ${0x200000 * (i + 1)}\n    length: 0x200000\n`).join('');
+  const three = (n: number) =>
+    Array.from({ length: n }, (_, i) => `  - offset: ${0x200000 * (i + 1)}\n    length: 0x200000\n`).join('');
   const withExtents = (n: number, nextents = n) =>
     `file:\n  path: f\n  size: 1\n  nextents: ${nextents}\n  simple_ext_list:\n${three(n)}`;
 
@@ -338,7 +391,14 @@ describe('parseShadowYaml rejects', () => {
     expectRejected('file: [\n', /invalid YAML/);
     expectRejected('file:\n\tpath: x\n', /invalid YAML/);
     expectRejected(EXAMPLE_SIMPLE.replace('  size: 1048576', '  size: 1048576\n  size: 2'), /invalid YAML: .*unique/);
-    expectRejected(Buffer.concat([Buffer.from(EXAMPLE_SIMPLE.slice(0, 20)), Buffer.from([0xff, 0xfe]), Buffer.from(EXAMPLE_SIMPLE.slice(20))]), /not valid UTF-8/);
+    expectRejected(
+      Buffer.concat([
+        Buffer.from(EXAMPLE_SIMPLE.slice(0, 20)),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(EXAMPLE_SIMPLE.slice(20)),
+      ]),
+      /not valid UTF-8/,
+    );
     expectRejected(EXAMPLE_SIMPLE.replace('dir1/file0', 'dir1\0file0'), /NUL/);
   });
 
@@ -378,15 +438,24 @@ describe('parseShadowYaml rejects', () => {
 
   test('numbers strtoull would misread or that are out of range', () => {
     expectRejected(EXAMPLE_SIMPLE.replace('size: 1048576', 'size: -1'), /file\.size is negative/);
-    expectRejected(EXAMPLE_SIMPLE.replace('size: 1048576', 'size: 12abc'), /file\.size is not an unsigned number.*"12abc"/);
+    expectRejected(
+      EXAMPLE_SIMPLE.replace('size: 1048576', 'size: 12abc'),
+      /file\.size is not an unsigned number.*"12abc"/,
+    );
     expectRejected(EXAMPLE_SIMPLE.replace('size: 1048576', "size: ''"), /file\.size is not an unsigned number/);
     expectRejected(EXAMPLE_SIMPLE.replace('size: 1048576', 'size:'), /file\.size is not an unsigned number/);
     expectRejected(EXAMPLE_SIMPLE.replace('size: 1048576', 'size: 0x'), /not an unsigned number/);
     expectRejected(EXAMPLE_SIMPLE.replace('mode: 0644', 'mode: 0648'), /file\.mode is not an unsigned number/);
     expectRejected(EXAMPLE_SIMPLE.replace('size: 1048576', 'size: 1.5'), /not an unsigned number/);
-    expectRejected(EXAMPLE_SIMPLE.replace('size: 1048576', 'size: 18446744073709551615'), /file\.size is not an unsigned number/);
+    expectRejected(
+      EXAMPLE_SIMPLE.replace('size: 1048576', 'size: 18446744073709551615'),
+      /file\.size is not an unsigned number/,
+    );
     expectRejected(EXAMPLE_SIMPLE.replace('size: 1048576', 'size: [1]'), /file\.size is not a scalar/);
-    expectRejected(EXAMPLE_SIMPLE.replace('offset: 0xa00000', 'offset: 0x20000000000000'), /offset is not an unsigned number/);
+    expectRejected(
+      EXAMPLE_SIMPLE.replace('offset: 0xa00000', 'offset: 0x20000000000000'),
+      /offset is not an unsigned number/,
+    );
     expectRejected(EXAMPLE_SIMPLE.replace('uid: 1000', 'uid: 4294967296'), /file\.uid is out of range/);
     expectRejected(EXAMPLE_SIMPLE.replace('gid: 1000', 'gid: 0x100000000'), /file\.gid is out of range/);
     expectRejected(EXAMPLE_SIMPLE.replace('mode: 0644', 'mode: 040000000000'), /file\.mode is out of range/);
@@ -404,7 +473,10 @@ describe('parseShadowYaml rejects', () => {
     expectRejected(withExtents(1, 0), /nextents is 0 but simple_ext_list has 1 extent/);
     expect(parseShadowYaml(withExtents(3)).fmap).toMatchObject({ kind: 'simple' });
     expectRejected('file:\n  path: f\n  size: 1\n  nextents: 0\n  simple_ext_list: []\n', /simple_ext_list is empty/);
-    expectRejected(EXAMPLE_STRIPED.replace('nextents: 1', 'nextents: 2'), /nextents is 2 but a striped file has exactly 1/);
+    expectRejected(
+      EXAMPLE_STRIPED.replace('nextents: 1', 'nextents: 2'),
+      /nextents is 2 but a striped file has exactly 1/,
+    );
   });
 
   test('more than 16 extents or strips', () => {
@@ -425,17 +497,38 @@ describe('parseShadowYaml rejects', () => {
     expectRejected(EXAMPLE_STRIPED.replace('...\n', item + '...\n'), /striped_ext_list has 2 interleaved extents/);
     expectRejected(EXAMPLE_STRIPED.replace('    chunk_size: 0x200000\n', ''), /has no chunk_size/);
     expectRejected(EXAMPLE_STRIPED.replace('  - nstrips: 2\n    chunk_size', '  - chunk_size'), /has no nstrips/);
-    expectRejected(EXAMPLE_STRIPED.replace('chunk_size: 0x200000', 'chunk_size: 0x200000\n    stride: 4'), /unknown key "stride" in file\.striped_ext_list\[0\]/);
-    expectRejected(EXAMPLE_STRIPED.replace('striped_ext_list:\n', 'striped_ext_list: 3\n').replace(/  - nstrips[\s\S]*(?=\.\.\.)/, ''), /striped_ext_list is not a list/);
+    expectRejected(
+      EXAMPLE_STRIPED.replace('chunk_size: 0x200000', 'chunk_size: 0x200000\n    stride: 4'),
+      /unknown key "stride" in file\.striped_ext_list\[0\]/,
+    );
+    expectRejected(
+      EXAMPLE_STRIPED.replace('striped_ext_list:\n', 'striped_ext_list: 3\n').replace(
+        /  - nstrips[\s\S]*(?=\.\.\.)/,
+        '',
+      ),
+      /striped_ext_list is not a list/,
+    );
   });
 
   test('extents missing offset or length, with unknown keys, or not mappings', () => {
     expectRejected(EXAMPLE_SIMPLE.replace('    offset: 0xa00000\n', ''), /simple_ext_list\[0\] has no offset/);
     expectRejected(EXAMPLE_SIMPLE.replace('    length: 0x200000\n', ''), /simple_ext_list\[0\] has no length/);
-    expectRejected(EXAMPLE_SIMPLE.replace('length: 0x200000', 'length: 0x200000\n    crc: 7'), /unknown key "crc" in file\.simple_ext_list\[0\]/);
-    expectRejected(EXAMPLE_STRIPED.replace('      length: 0x400000\n...', '      length: 0x400000\n      x: 1\n...'), /unknown key "x" in file\.striped_ext_list\[0\]\.simple_ext_list\[1\]/);
-    expectRejected(withExtents(1).replace('  - offset', '  - [offset]\n  - offset'), /simple_ext_list\[0\] is not a mapping/);
-    expectRejected('file:\n  path: f\n  size: 1\n  nextents: 1\n  simple_ext_list: {offset: 0, length: 1}\n', /simple_ext_list is not a list/);
+    expectRejected(
+      EXAMPLE_SIMPLE.replace('length: 0x200000', 'length: 0x200000\n    crc: 7'),
+      /unknown key "crc" in file\.simple_ext_list\[0\]/,
+    );
+    expectRejected(
+      EXAMPLE_STRIPED.replace('      length: 0x400000\n...', '      length: 0x400000\n      x: 1\n...'),
+      /unknown key "x" in file\.striped_ext_list\[0\]\.simple_ext_list\[1\]/,
+    );
+    expectRejected(
+      withExtents(1).replace('  - offset', '  - [offset]\n  - offset'),
+      /simple_ext_list\[0\] is not a mapping/,
+    );
+    expectRejected(
+      'file:\n  path: f\n  size: 1\n  nextents: 1\n  simple_ext_list: {offset: 0, length: 1}\n',
+      /simple_ext_list is not a list/,
+    );
   });
 
   test('a path that is not a string or not a famfs path', () => {
@@ -452,7 +545,9 @@ describe('parseShadowYaml rejects', () => {
     let bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
     let prev = 'a';
     for (const n of 'bcdefghi') {
-      bomb += `${n}: &${n} [${Array(9).fill('*' + prev).join(',')}]\n`;
+      bomb += `${n}: &${n} [${Array(9)
+        .fill('*' + prev)
+        .join(',')}]\n`;
       prev = n;
     }
     const t0 = Date.now();
@@ -463,8 +558,14 @@ describe('parseShadowYaml rejects', () => {
     const inList =
       'file:\n  path: f\n  size: 1\n  nextents: 1\n  simple_ext_list:\n  - &e {offset: 0, length: 1}\n  - *e\n';
     expectRejected(inList, /simple_ext_list\[1\]: aliases are not allowed/);
-    const deep = 'file:\n  path: f\n  size: 1\n  nextents: 1\n  simple_ext_list:\n  - offset: 0\n    length: 1\n' +
-      bomb.split('\n').filter(Boolean).map((l) => '    ' + l.replace(/^(\w):/, 'k$1:')).join('\n') + '\n';
+    const deep =
+      'file:\n  path: f\n  size: 1\n  nextents: 1\n  simple_ext_list:\n  - offset: 0\n    length: 1\n' +
+      bomb
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => '    ' + l.replace(/^(\w):/, 'k$1:'))
+        .join('\n') +
+      '\n';
     expectRejected(deep, /unknown key "ka"/);
     expectRejected(EXAMPLE_SIMPLE.replace('size: 1048576', 'size: *x'), /invalid YAML|alias/);
     expect(Date.now() - t0).toBeLessThan(2000);
@@ -494,8 +595,25 @@ function rng(seed: number) {
 const PATH_CHARS = [
   ...'abcdefghijklmnopqrstuvwxyzABCXYZ0123456789',
   ...' -_.:#?!&*|>\'"%@`,[]{}~=+^$()<>;\\',
-  '\n', '\t', '\r', '\u0001', '\u001b', '\u007f', '\u0085', '\u00a0', '\u00e9', '\u00ff', '\u0100',
-  '\u2028', '\u2029', '\ufeff', '\ufffe', '\uffff', '\u4e2d', '\ud83d\ude00', '\u{10ffff}',
+  '\n',
+  '\t',
+  '\r',
+  '\u0001',
+  '\u001b',
+  '\u007f',
+  '\u0085',
+  '\u00a0',
+  '\u00e9',
+  '\u00ff',
+  '\u0100',
+  '\u2028',
+  '\u2029',
+  '\ufeff',
+  '\ufffe',
+  '\uffff',
+  '\u4e2d',
+  '\ud83d\ude00',
+  '\u{10ffff}',
 ];
 const COMMON = [...'abcdefgh    ----....'];
 
@@ -505,7 +623,14 @@ function randomPath(r: ReturnType<typeof rng>): string {
     const target = 1 + r.int(79);
     let p = '';
     while (Buffer.byteLength(p) < target) {
-      const c = r.next() < 0.08 ? '/' : exotic < 0.4 ? r.pick(COMMON) : exotic < 0.7 ? r.pick(r.next() < 0.5 ? COMMON : PATH_CHARS) : r.pick(PATH_CHARS);
+      const c =
+        r.next() < 0.08
+          ? '/'
+          : exotic < 0.4
+            ? r.pick(COMMON)
+            : exotic < 0.7
+              ? r.pick(r.next() < 0.5 ? COMMON : PATH_CHARS)
+              : r.pick(PATH_CHARS);
       if (Buffer.byteLength(p + c) > 79) break;
       p += c;
     }
@@ -537,7 +662,12 @@ function randomEntry(r: ReturnType<typeof rng>): FileEntry {
     fmap = { kind: 'simple', extents: Array.from({ length: 1 + r.int(16) }, ext) };
   } else {
     const nstrips = 1 + r.int(16);
-    fmap = { kind: 'interleaved', nstrips, chunkSize: randomNumber(r, Number.MAX_SAFE_INTEGER), strips: Array.from({ length: nstrips }, ext) };
+    fmap = {
+      kind: 'interleaved',
+      nstrips,
+      chunkSize: randomNumber(r, Number.MAX_SAFE_INTEGER),
+      strips: Array.from({ length: nstrips }, ext),
+    };
   }
   return {
     type: 'file',
@@ -579,7 +709,8 @@ describe('round trip', () => {
     const r = rng(7);
     const chars = new Set<string>(PATH_CHARS);
     for (let c = 1; c < 0x300; c++) chars.add(String.fromCodePoint(c));
-    for (let i = 0; i < 300; i++) chars.add(String.fromCodePoint(0x300 + r.int(0x10fcff)).replace(/[\ud800-\udfff]/g, 'x'));
+    for (let i = 0; i < 300; i++)
+      chars.add(String.fromCodePoint(0x300 + r.int(0x10fcff)).replace(/[\ud800-\udfff]/g, 'x'));
     for (const c of chars) {
       for (const p of [c, `a${c}b`, `${c}${c}`, `d/${c} ${c}`]) {
         if (relpathProblem(p)) continue;
