@@ -395,7 +395,7 @@ mountSuite('famfs daemon faults')('famfs_fused under faults', () => {
       const totals: Record<string, number> = {};
       for (const seed of seeds) {
         const fsys = new FamfsFileSystem({ shadow, daxdev: dev, abi: 'v10', log: () => undefined });
-        const { kernel, session } = emulateMount(fsys, { profile: 'v10' });
+        const { kernel, session } = emulateMount(fsys, { profile: 'v10', kernel: { allowFileDaxdev: true } });
         kernel.init();
         const r = fuzzSession(session, { count: per, seed: 0xd00d + seed });
         for (const [k, v] of Object.entries(r.outcomes)) totals[k] = (totals[k] ?? 0) + (v as number);
