@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as native from '@famfs/native';
+import { openChecked } from '@famfs/libfamfs';
 import { findFamfsMount } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitVal } from '../errors';
@@ -42,7 +43,7 @@ function flushFile(file: string): { bytes: number; method: string; msync: boolea
   const mount = findFamfsMount(file);
   // A famfs device that is a regular file lives in the page cache: msync pushes the mapping there.
   const msync = mount !== undefined && isRegularFile(mount.device);
-  const fd = fs.openSync(file, 'r');
+  const { fd } = openChecked(file, { accept: ['file'], what: 'file' });
   try {
     for (let off = 0; off < st.size; off += WINDOW) {
       const len = Math.min(WINDOW, st.size - off);

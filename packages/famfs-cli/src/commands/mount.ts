@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FamfsError, roleOf, tryGetSystemUuid } from '@famfs/libfamfs';
+import { FamfsError, openChecked, roleOf, tryGetSystemUuid } from '@famfs/libfamfs';
+import type { CheckedOpen } from '@famfs/libfamfs';
 import { SUPERBLOCK_META, SUPERBLOCK_SIZE, uuidToText } from '@famfs/libfamfs/format';
 import { Device, mapMeta } from '@famfs/libfamfs/device';
 import { replayLog } from '@famfs/libfamfs/log';
@@ -32,6 +33,7 @@ import { startDaemon, stopDaemon } from '../daemon';
 import { processAlive, waitFor } from '../wait';
 
 const READY_TIMEOUT_MS = 15000;
+const LOG_TAIL = 16 * 1024;
 
 /**
  * `famfs mount`: replay the log into a shadow tree, start famfs_fused on it, and wait until the
@@ -94,6 +96,9 @@ function mountFamfs(req: MountRequest) {
   });
   if (same) throw new FamfsError('EBUSY', `${device} is already mounted at ${same.mountpoint} by this host`, { device });
   if (isMountpoint(mountpoint)) throw new FamfsError('EBUSY', `something is already mounted at ${mountpoint}`);
+  // The whole device is read and checked before anything is created: a FIFO, a directory or a
+  // device without a valid famfs leaves no shadow tree behind.
+  const { role, sb, replay } = readDevice(device);
 
   const shadowCreated = req.shadow === undefined;
   const shadow = shadowCreated ? fs.mkdtempSync(path.join(shadowParent(), 'famfs_shadow_')) : path.resolve(req.shadow!);
@@ -103,7 +108,8 @@ function mountFamfs(req: MountRequest) {
   let pid: number | undefined;
   try {
     const root = prepareShadowRoot(shadow);
-    const { role, result } = replayIntoShadow(device, root);
+    writeMetaFiles(new ShadowTree(root), sb, role);
+    const result = playIntoShadow(replay, sb, root);
     const daemonFiles = daemonPaths(shadow);
     pid = startDaemon({ device, mountpoint, shadow, abi: req.abi, timeout: req.timeout, debug: req.debug, logFile: daemonFiles.log });
     const daemonPid = pid;
@@ -145,15 +151,13 @@ function mountFamfs(req: MountRequest) {
   }
 }
 
-/** Writes the .meta files and the replayed tree; the device must hold a valid famfs. */
-function replayIntoShadow(device: string, root: string) {
+/** The superblock, this host's role and the replayed log; the device must hold a valid famfs. */
+function readDevice(device: string) {
   const dev = Device.open(device);
   try {
     const meta = mapMeta(dev);
     const role = roleOf(meta.sb, tryGetSystemUuid());
-    const replay = replayLog(meta.log, meta.sb, device);
-    writeMetaFiles(new ShadowTree(root), meta.sb, role);
-    return { role, result: playIntoShadow(replay, meta.sb, root) };
+    return { role, sb: meta.sb, replay: replayLog(meta.log, meta.sb, device) };
   } finally {
     dev.close();
   }
@@ -192,11 +196,23 @@ function sizeOf(p: string): number {
   }
 }
 
+/** The last lines of the daemon's log (its tail only: the log of a debug run can be large). */
 function lastLines(file: string): string {
+  let opened: CheckedOpen;
   try {
-    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ') || 'no output';
+    opened = openChecked(file, { accept: ['file'], what: 'daemon log', noFollow: true });
   } catch {
     return 'no log';
+  }
+  try {
+    const len = Math.min(opened.stat.size, LOG_TAIL);
+    const buf = Buffer.alloc(len);
+    const n = fs.readSync(opened.fd, buf, 0, len, opened.stat.size - len);
+    return buf.subarray(0, n).toString('utf8').trim().split('\n').slice(-3).join(' | ') || 'no output';
+  } catch {
+    return 'no log';
+  } finally {
+    fs.closeSync(opened.fd);
   }
 }
 

@@ -16,6 +16,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Role } from '../system-uuid';
+import { readSmallFile } from '../checked-open';
 
 /** The xattr a famfs mount answers (on any of its inodes) with its shadow path. */
 export const SHADOW_XATTR = 'user.famfs.shadow';
@@ -75,11 +76,15 @@ export interface DaemonStatus {
   version?: string;
 }
 
+/** A status record is under a kilobyte; a larger file is not one. */
+const STATUS_MAX = 64 * 1024;
+
 /** The status record of the daemon serving `shadowDir`; undefined when there is none or it is not a valid one. */
 export function readDaemonStatus(shadowDir: string): DaemonStatus | undefined {
   let value: unknown;
   try {
-    value = JSON.parse(fs.readFileSync(path.join(shadowDir, DAEMON_STATUS_FILE), 'utf8'));
+    const text = readSmallFile(path.join(shadowDir, DAEMON_STATUS_FILE), STATUS_MAX, 'daemon status file');
+    value = JSON.parse(text.toString('utf8'));
   } catch {
     return undefined;
   }
