@@ -51,16 +51,22 @@ export class FamfsMaster {
   }
 
   mkdir(rel: string, opts: OwnerOptions = {}): MkdirEntry {
-    const entry = this.session.mkdir(rel, opts);
-    this.ensureShadowDirs(parentOf(rel));
-    this.tree.mkdir(rel, entry.mode, entry.uid, entry.gid);
-    return entry;
+    return this.logReserved(this.session.reserveMkdir(rel, opts));
   }
 
   createFile(rel: string, size: number, opts: FileOptions = {}): FileEntry {
-    const entry = this.session.createFile(rel, size, opts);
-    this.ensureShadowDirs(parentOf(rel));
-    this.tree.createFile(rel, emitShadowYaml(entry));
+    return this.logReserved(this.session.reserveFile(rel, size, opts));
+  }
+
+  /**
+   * Logs an entry reserved with `session.reserveFile` or `reserveMkdir` (the oldest one) and adds
+   * it to the shadow tree the mount serves.
+   */
+  logReserved<T extends FileEntry | MkdirEntry>(entry: T): T {
+    this.session.logReserved(entry);
+    this.ensureShadowDirs(parentOf(entry.path));
+    if (entry.type === 'file') this.tree.createFile(entry.path, emitShadowYaml(entry));
+    else this.tree.mkdir(entry.path, entry.mode, entry.uid, entry.gid);
     return entry;
   }
 
