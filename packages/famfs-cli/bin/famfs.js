@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 'use strict';
-process.exitCode = require('../dist/main.js').runFamfs(process.argv.slice(2));
+process.exitCode = require('../dist/process-entry.js').processMain('famfs');

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import { isFamfsError } from '../../src/errors';
+import { FamfsError, isFamfsError } from '../../src/errors';
 import { GiB, MiB } from '../../src/format/constants';
 import { LogSession } from '../../src/log/log-session';
 import { mkfs } from '../../src/log/mkfs';
@@ -98,4 +98,22 @@ test('files reserved together: a refusal of any leaves the device as it was; the
   const r = withSession(dev, (s) => s.replay);
   expect([...r.dirs.keys()]).toEqual(['d']);
   expect([...r.files.keys()]).toEqual(['g']);
+});
+
+test('a path that has no exact UTF-8 form is refused, not written as U+FFFD', () => {
+  const dev = device();
+  withSession(dev, (s) => {
+    const e = (() => {
+      try {
+        s.createFile('bad\ud800', 1);
+      } catch (err) {
+        return err as FamfsError;
+      }
+      return undefined;
+    })();
+    expect(e?.code).toBe('EINVAL');
+    expect(e?.message).toMatch(/lone UTF-16 surrogate/);
+    s.createFile('ok\ufffd', 1); // U+FFFD itself is a character like any other
+  });
+  expect([...withSession(dev, (s) => s.replay).files.keys()]).toEqual(['ok\ufffd']);
 });
