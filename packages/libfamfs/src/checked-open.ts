@@ -10,7 +10,13 @@ import { FamfsError, FamfsErrorCode } from './errors';
 
 export type FileKind = 'file' | 'dir' | 'block' | 'chardev' | 'fifo' | 'socket' | 'symlink' | 'other';
 
-export function fileKindOf(st: fs.Stats | fs.BigIntStats): FileKind {
+/** What stat(2) or readdir(3) says a path is (fs.Stats, fs.BigIntStats and fs.Dirent all answer these). */
+export type KindQuestions = Pick<
+  fs.Stats,
+  'isFile' | 'isDirectory' | 'isBlockDevice' | 'isCharacterDevice' | 'isFIFO' | 'isSocket' | 'isSymbolicLink'
+>;
+
+export function fileKindOf(st: KindQuestions): FileKind {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'dir';
   if (st.isBlockDevice()) return 'block';

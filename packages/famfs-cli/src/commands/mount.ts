@@ -16,6 +16,7 @@ import {
 import {
   DAEMON_LOG_FILE,
   daemonPaths,
+  findFamfsMount,
   readDaemonStatus,
   isMountpoint,
   mountsOfDevice,
@@ -96,14 +97,19 @@ function mountFamfs(req: MountRequest) {
   });
   if (same) throw new FamfsError('EBUSY', `${device} is already mounted at ${same.mountpoint} by this host`, { device });
   if (isMountpoint(mountpoint)) throw new FamfsError('EBUSY', `something is already mounted at ${mountpoint}`);
+  // A mount inside a famfs mount would pin it (its umount would stay busy) and hide what it serves.
+  const outer = findFamfsMount(mountpoint);
+  if (outer) throw new FamfsError('EINVAL', `mount point ${mountpoint} is inside the famfs mounted at ${outer.mountpoint}`);
+  const given = req.shadow === undefined ? undefined : path.resolve(req.shadow);
+  if (given && fs.existsSync(path.join(given, SHADOW_ROOT_NAME))) {
+    throw new FamfsError('EEXIST', `shadow path ${given} already holds a root/ (in use by another mount?)`);
+  }
   // The whole device is read and checked before anything is created: a FIFO, a directory or a
   // device without a valid famfs leaves no shadow tree behind.
   const { role, sb, replay } = readDevice(device);
-
-  const shadowCreated = req.shadow === undefined;
-  const shadow = shadowCreated ? fs.mkdtempSync(path.join(shadowParent(), 'famfs_shadow_')) : path.resolve(req.shadow!);
+  const shadowCreated = given === undefined;
+  const shadow = given ?? fs.mkdtempSync(path.join(shadowParent(), 'famfs_shadow_'));
   if (shadowCreated) fs.chmodSync(shadow, 0o755);
-  else if (fs.existsSync(path.join(shadow, SHADOW_ROOT_NAME))) throw new FamfsError('EEXIST', `shadow path ${shadow} already holds a root/ (in use by another mount?)`);
 
   let pid: number | undefined;
   try {

@@ -19,7 +19,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isUtf8 } from 'buffer';
-import { FamfsError, isFamfsError } from '@famfs/libfamfs';
+import { FamfsError, fileKindOf, isFamfsError, kindName, openChecked } from '@famfs/libfamfs';
+import type { FileKind, KindQuestions } from '@famfs/libfamfs';
 import { FileEntry, LOG_META, META_DIR, MkdirEntry, SUPERBLOCK_META } from '@famfs/libfamfs/format';
 import { DataPath } from '@famfs/libfamfs/device';
 import { InterleaveParams } from '@famfs/libfamfs/alloc';
@@ -88,19 +89,8 @@ export interface Output {
   err(text: string): void;
 }
 
-const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
-const OPEN_FLAGS_NOFOLLOW = OPEN_FLAGS | fs.constants.O_NOFOLLOW;
 /** Buffer for -c (source bytes are read into it and compared with the mapping). */
 const COMPARE_BUFFER = 16 * 1024 * 1024;
-
-function typeName(st: fs.Stats | fs.Dirent<Buffer>): string {
-  if (st.isFIFO()) return 'a fifo';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isSymbolicLink()) return 'a symlink';
-  return 'not a regular file';
-}
 
 function joinRel(dir: string, name: string): string {
   return dir === '' ? name : `${dir}/${name}`;
@@ -216,8 +206,10 @@ export class CopyEngine {
     }
   }
 
-  private abortNotRegular(src: string, st: fs.Stats | fs.Dirent<Buffer>): never {
-    throw new Abort(new FamfsError('EINVAL', `'${src}' is ${typeName(st)}; famfs cp copies only regular files and directories`, { path: src }));
+  private abortNotRegular(src: string, what: FileKind | KindQuestions): never {
+    const kind = typeof what === 'string' ? what : fileKindOf(what);
+    const why = `'${src}' is ${kindName(kind)}; famfs cp copies only regular files and directories`;
+    throw new Abort(new FamfsError('EINVAL', why, { path: src }));
   }
 
   /** Refuses to copy a directory into itself (the walk would find its own copies). */
@@ -387,11 +379,16 @@ export class CopyEngine {
     }
   }
 
-  /** Opens a source without blocking (a FIFO is refused by its fstat, not waited on); undefined after a skip. */
+  /**
+   * Opens a source without blocking (openChecked: a FIFO or a socket is refused by what it is, not
+   * waited on) and aborts on anything but a regular file or a directory; undefined after a skip.
+   */
   private openSource(src: string, inTree: boolean): number | undefined {
     try {
-      return fs.openSync(src, inTree ? OPEN_FLAGS_NOFOLLOW : OPEN_FLAGS);
+      return openChecked(src, { accept: ['file', 'dir'], what: 'source', noFollow: inTree }).fd;
     } catch (e) {
+      const kind = isFamfsError(e) ? (e.details.kind as FileKind | undefined) : undefined;
+      if (kind !== undefined) this.abortNotRegular(src, kind);
       this.skip(`cannot open '${src}': ${describeError(e)}`);
       return undefined;
     }
