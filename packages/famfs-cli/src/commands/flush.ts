@@ -30,7 +30,8 @@ export const flushCommand: CommandSpec = {
         errs++;
       }
     }
-    if (errs) io.err(`famfs flush: ${errs} errors were detected\n`);
+    // With one file its own line says it all; the count is for lists.
+    if (errs && args.length > 1) io.err(`famfs flush: ${errs} errors were detected\n`);
     return exitVal(errs);
   },
 };
