@@ -145,18 +145,27 @@ function statOrUndefined(path: string, noFollow?: boolean): fs.Stats | undefined
 export function readSmallFile(path: string, max: number, what = 'file'): Buffer {
   const { fd } = openChecked(path, { accept: ['file'], what, noFollow: true });
   try {
-    const buf = Buffer.alloc(max + 1);
-    let n = 0;
-    while (n < buf.length) {
-      const got = fs.readSync(fd, buf, n, buf.length - n, null);
-      if (got === 0) break;
-      n += got;
-    }
-    if (n > max) throw new FamfsError('EINVAL', `${what} ${path} is larger than ${max} bytes`, { path });
-    return buf.subarray(0, n);
+    const bytes = readUpTo(fd, max);
+    if (bytes.length > max) throw new FamfsError('EINVAL', `${what} ${path} is larger than ${max} bytes`, { path });
+    return bytes;
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Reads from `fd` until end of file or `max` + 1 bytes, whichever comes first: a result longer
+ * than `max` says the file is too large (it may be growing), without reading all of it.
+ */
+export function readUpTo(fd: number, max: number): Buffer {
+  const buf = Buffer.alloc(max + 1);
+  let n = 0;
+  while (n < buf.length) {
+    const got = fs.readSync(fd, buf, n, buf.length - n, null);
+    if (got === 0) break;
+    n += got;
+  }
+  return buf.subarray(0, n);
 }
 
 /** Writes a small regular file (a pid file) through openChecked: created or truncated, never a FIFO or a symlink. */
