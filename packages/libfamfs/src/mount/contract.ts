@@ -16,7 +16,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Role } from '../system-uuid';
-import { readSmallFile } from '../checked-open';
+import { readSmallFile, writeSmallFile } from '../checked-open';
 
 /** The xattr a famfs mount answers (on any of its inodes) with its shadow path. */
 export const SHADOW_XATTR = 'user.famfs.shadow';
@@ -99,7 +99,7 @@ export function writeDaemonStatus(shadowDir: string, status: DaemonStatus): void
   const file = path.join(shadowDir, DAEMON_STATUS_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, JSON.stringify(status, null, 2) + '\n', { mode: 0o644 });
+    writeSmallFile(tmp, JSON.stringify(status, null, 2) + '\n', 0o644, 'daemon status file');
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });

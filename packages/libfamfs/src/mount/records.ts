@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { getxattr } from '@famfs/native';
 import { FamfsError } from '../errors';
-import { readSmallFile } from '../checked-open';
+import { readSmallFile, writeSmallFile } from '../checked-open';
 import { SHADOW_XATTR } from './contract';
 import { fuseMountsHolding, MountTableEntry } from './mount-table';
 
@@ -32,7 +32,7 @@ function recordFile(mountpoint: string, env?: NodeJS.ProcessEnv): string {
 export function writeMountRecord(rec: MountRecord, env?: NodeJS.ProcessEnv): void {
   fs.mkdirSync(runDir(env), { recursive: true, mode: 0o755 });
   const file = recordFile(rec.mountpoint, env);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(rec, null, 2) + '\n', { mode: 0o644 });
+  writeSmallFile(`${file}.tmp`, JSON.stringify(rec, null, 2) + '\n', 0o644, 'mount record');
   fs.renameSync(`${file}.tmp`, file);
 }
 
