@@ -82,9 +82,10 @@ export const creatCommand: CommandSpec = {
             master.logReserved(step.entry);
           } catch (e) {
             // Only what could not be checked in advance gets here (a shadow tree or device failure).
-            const paths = plan.map((p) => p.entry.path);
-            io.err(`famfs creat: ${partialFailure(master, paths.slice(0, i), paths[i], paths.slice(i + 1), e)}\n`);
-            return exit(plan.length - i);
+            const created = (steps: PlannedFile[]) => steps.filter((p) => p.reserved).map((p) => p.entry.path);
+            const rest = created(plan.slice(i + 1));
+            io.err(`famfs creat: ${partialFailure(master, created(plan.slice(0, i)), step.entry.path, rest, e)}\n`);
+            return exit(1 + rest.length);
           }
         }
         if (!fill(master, step, randomize, !!o.verbose, io)) failures++;
@@ -99,7 +100,7 @@ export const creatCommand: CommandSpec = {
 interface PlannedFile {
   spec: FileSpec;
   entry: FileEntry;
-  /** A new file, reserved in the log session and not logged yet (else an existing file of the same size). */
+  /** A new file, reserved in the log session and not logged yet (else an existing file of this size). */
   reserved: boolean;
 }
 
