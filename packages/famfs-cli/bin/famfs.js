@@ -4,8 +4,7 @@
 // `npx @famfs/cli` run famfs (npx wants one bin, or all bins aliases of one file). The name it was
 // called by picks the command: npm and yarn link bins as symlinks, which keep it in argv[1].
 const path = require('path');
-const { runFamfs } = require('../dist/main.js');
+const { processMain } = require('../dist/process-entry.js');
 
-const args = process.argv.slice(2);
 const calledAs = path.basename(process.argv[1] || '');
-process.exitCode = calledAs === 'mkfs.famfs' ? runFamfs(['mkfs', ...args], undefined, 'mkfs.famfs') : runFamfs(args);
+process.exitCode = calledAs === 'mkfs.famfs' ? processMain('mkfs.famfs', ['mkfs']) : processMain('famfs');

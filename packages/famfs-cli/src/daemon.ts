@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawn } from 'child_process';
+import { openChecked } from '@famfs/libfamfs';
 import { DAEMON_NAME } from '@famfs/libfamfs/mount';
 import { processAlive, waitFor } from './wait';
 
@@ -28,7 +29,14 @@ export function startDaemon(a: DaemonArgs): number {
   if (a.timeout !== undefined) opts.push(`timeout=${a.timeout}`);
   if (a.follow !== undefined) opts.push(`follow=${a.follow}`);
   const argv = [daemonBinary(), '-f', ...(a.debug ? ['-d'] : []), '--abi', a.abi, '-o', opts.join(','), a.mountpoint];
-  const log = fs.openSync(a.logFile, 'a', 0o644);
+  // In a shadow path the user chose (-S): a FIFO or a symlink planted there must not hang or redirect it.
+  const { fd: log } = openChecked(a.logFile, {
+    flags: fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT,
+    mode: 0o644,
+    accept: ['file'],
+    what: 'daemon log',
+    noFollow: true,
+  });
   try {
     const child = spawn(process.execPath, argv, { detached: true, stdio: ['ignore', log, log] });
     child.unref();

@@ -410,7 +410,7 @@ suite('famfs cp', () => {
     expect(entriesUsed(mpt)).toBe(before);
   });
 
-  test('out of space stops the copy at once: the failed file is not logged, earlier files are complete, fsck is clean', () => {
+  test('a copy that does not fit is refused before anything is written; the part that fits copies whole', () => {
     const { dev, mpt } = newFamfs({ size: 4 * GiB });
     const src = path.join(tmp, 'big');
     fs.mkdirSync(src);
@@ -425,13 +425,18 @@ suite('famfs cp', () => {
     }
     const small = write(path.join(src, 'small'), 'after the abort');
     expect(famfs(['mkdir', path.join(mpt, 'd')]).code).toBe(0);
+    const before = logBytes(dev);
 
     const r = cp([...names.map((n) => path.join(src, n)), small, path.join(mpt, 'd')]);
     expect(r.code).toBe(28);
-    expect(r.stderr).toMatch(/aborting: .*no contiguous free space/);
-    expect(r.stderr).toMatch(/3 files copied/);
-    const log = readLog(dev);
-    expect([...log.files.keys()].sort()).toEqual(['d/b1', 'd/b2', 'd/b3']);
+    expect(r.stderr).toMatch(/aborting: .*no contiguous free space.*; nothing was copied/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(logBytes(dev).equals(before)).toBe(true);
+    expect([...readLog(dev).files.keys()]).toEqual([]);
+    expect(fs.readdirSync(path.join(mpt, 'd'))).toEqual([]);
+    // What fits copies whole.
+    const again = cp([...names.slice(0, 3).map((n) => path.join(src, n)), small, path.join(mpt, 'd')]);
+    expect(again.code).toBe(0);
     for (const n of ['b1', 'b2', 'b3']) {
       expect(logFile(dev, `d/${n}`).size).toBe(GiB);
       expect(deviceBytes(dev, `d/${n}`, 0, 11).toString()).toBe(`start of ${n}`);
@@ -439,12 +444,8 @@ suite('famfs cp', () => {
       expect(fs.statSync(path.join(mpt, 'd', n)).size).toBe(GiB);
     }
     const report = fsckJson(mpt);
-    expect(report).toMatchObject({ collisionCount: 0, badEntries: [], files: 3, directories: 1 });
-    expect(report.log.entriesUsed).toBe(4);
-    // A small file still fits, and the copy can be restarted: b1..b3 are rewritten in place.
-    const again = cp([...names.slice(0, 3).map((n) => path.join(src, n)), small, path.join(mpt, 'd')]);
-    expect(again.code).toBe(0);
-    expect(fsckJson(mpt).log.entriesUsed).toBe(5);
+    expect(report).toMatchObject({ collisionCount: 0, badEntries: [], files: 4, directories: 1 });
+    expect(report.log.entriesUsed).toBe(5);
     expect(famfs(['umount', mpt]).code).toBe(0);
     mounted.length = 0;
     const offline = famfs(['fsck', '--json', dev]);
@@ -452,7 +453,7 @@ suite('famfs cp', () => {
     expect(JSON.parse(offline.stdout)).toMatchObject({ collisionCount: 0, badEntries: [] });
   });
 
-  test('log full stops the copy cleanly: files logged before it are complete, the next one has no entry', () => {
+  test('a copy needing more log entries than are free is refused whole; one that fits fills the log', () => {
     const { dev, mpt } = newFamfs({
       prepare: (d) => {
         const s = lib.LogSession.open(d, { systemUuid: MASTER });
@@ -465,41 +466,50 @@ suite('famfs cp', () => {
       },
     });
     const srcs = [1, 2, 3, 4].map((i) => write(path.join(tmp, 'src', `s${i}`), randomBytes(64 * 1024 * i)));
+    const before = logBytes(dev);
     const r = cp([...srcs, mpt]);
     expect(r.code).toBe(12);
-    expect(r.stderr).toMatch(/aborting: .*log is full/);
+    expect(r.stderr).toMatch(/aborting: .*the log has 2 free entries, 3 are needed.*; nothing was copied/);
+    expect(logBytes(dev).equals(before)).toBe(true);
+    for (const n of ['s1', 's2', 's3', 's4']) expect(logFile(dev, n)).toBeUndefined();
+    expect(cp([srcs[0], srcs[1], mpt]).code).toBe(0);
     expectCopied(srcs[0], mpt, dev, 's1');
     expectCopied(srcs[1], mpt, dev, 's2');
-    expect(logFile(dev, 's3')).toBeUndefined();
-    expect(logFile(dev, 's4')).toBeUndefined();
     const report = fsckJson(mpt);
     expect(report.log.entriesUsed).toBe(report.log.entriesTotal);
     expect(report).toMatchObject({ collisionCount: 0, badEntries: [] });
-    // A recursive copy that needs a directory entry stops the same way.
+    // A recursive copy that needs a directory entry is refused the same way, creating nothing.
     const tree = path.join(tmp, 'tree');
     write(path.join(tree, 'x'), 'x');
+    const full = logBytes(dev);
     const r2 = cp(['-r', tree, path.join(mpt, 'newdir')]);
     expect(r2.code).toBe(12);
-    expect(fsckJson(mpt).log.entriesUsed).toBe(report.log.entriesTotal);
+    expect(logBytes(dev).equals(full)).toBe(true);
+    expect(fs.existsSync(path.join(mpt, 'newdir'))).toBe(false);
   });
 
-  test('a source that is not a regular file or directory aborts the copy (no hang on a fifo)', () => {
+  test('a source that is not a regular file or directory refuses the whole copy (no hang on a fifo)', () => {
     const { dev, mpt } = newFamfs();
     const src = path.join(tmp, 'src');
     const a = write(path.join(src, 'a'), 'first');
     const z = write(path.join(src, 'z'), 'last');
     const fifo = path.join(src, 'fifo');
     execFileSync('mkfifo', [fifo]);
+    const before = logBytes(dev);
     let r = cp([a, fifo, z, mpt]);
     expect(r.code).toBe(22);
-    expect(r.stderr).toMatch(/'.*fifo' is a fifo/);
-    expectCopied(a, mpt, dev, 'a');
+    expect(r.stderr).toMatch(/'.*fifo' is a FIFO.*; nothing was copied/);
+    expect(logFile(dev, 'a')).toBeUndefined();
     expect(logFile(dev, 'z')).toBeUndefined();
-    // Inside a tree: entries are copied in name order, so 'a' is in and 'z' is not.
+    // Inside a tree: found by the walk, before the directory or 'a' is created.
     r = cp(['-r', src, path.join(mpt, 'tree')]);
     expect(r.code).toBe(22);
+    expect(logBytes(dev).equals(before)).toBe(true);
+    expect(fs.existsSync(path.join(mpt, 'tree'))).toBe(false);
+    fs.rmSync(fifo);
+    expect(cp(['-r', src, path.join(mpt, 'tree')]).code).toBe(0);
     expectCopied(a, mpt, dev, 'tree/a');
-    expect(logFile(dev, 'tree/z')).toBeUndefined();
+    expectCopied(z, mpt, dev, 'tree/z');
     expect(fsckJson(mpt)).toMatchObject({ collisionCount: 0, badEntries: [] });
   });
 

@@ -647,7 +647,7 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
 
   reliabilityTest(
     'full.device-cp',
-    'cp -r into a nearly full device: aborts naming the cause, every logged file complete, nothing half-created, fsck clean',
+    'cp -r into a nearly full device: refused whole naming the cause, nothing written; the part that fits copies whole, fsck clean',
     (c) => {
       const { dev, mpt } = mountedDevice(1 * GiB);
       const env = mounts.env();
@@ -662,10 +662,20 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
         for (let k = 0; k < b.length; k += 512) b[k] = Math.floor(rnd() * 256);
         fs.writeFileSync(path.join(src, `g${String(i).padStart(2, '0')}`), b);
       }
+      const untouched = deviceProblems(dev, false).report.log.entriesUsed;
       const r = famfs(['cp', '-r', src, path.join(mpt, 'dst')], env);
       c.runs++;
       expect(r.code).toBe(28);
-      expect(r.stderr).toMatch(/no contiguous free space/);
+      expect(r.stderr).toMatch(/no contiguous free space.*; nothing was copied/);
+      expect(deviceProblems(dev, false).report.log.entriesUsed).toBe(untouched);
+      expect(fs.existsSync(path.join(mpt, 'dst'))).toBe(false);
+      // The twelve that fit copy whole.
+      const part = path.join(tmp(), 'part');
+      fs.mkdirSync(part);
+      for (const name of fs.readdirSync(src).sort().slice(0, 12))
+        fs.copyFileSync(path.join(src, name), path.join(part, name));
+      expect(famfs(['cp', '-r', part, path.join(mpt, 'dst')], env).code).toBe(0);
+      c.runs++;
       const logged = loggedPaths(dev);
       const copied = [...logged.files.keys()].filter((p) => p.startsWith('dst/')).sort();
       expect(copied.length).toBe(12);
@@ -675,14 +685,16 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       expect(shown).toEqual(copied.map((p) => path.basename(p)));
       expect(deviceProblems(dev, false).problems).toEqual([]);
       expect(lib.fsckDevice(dev, { systemUuid: MASTER, allowMounted: true }).capacity.freeBytes).toBe(0);
-      // Directories still fit (they take no space); and a rerun of the same copy is refused the same way.
+      // Directories still fit (they take no space); and the whole copy is refused again, writing nothing.
       expect(famfs(['mkdir', path.join(mpt, 'still-fits')], env).code).toBe(0);
+      const full = deviceProblems(dev, false).report.log.entriesUsed;
       const again = famfs(['cp', '-r', `${src}/.`, path.join(mpt, 'dst')], env);
       c.runs++;
       expect(again.code).toBe(28);
       expect(deviceProblems(dev, false).problems).toEqual([]);
+      expect(deviceProblems(dev, false).report.log.entriesUsed).toBe(full);
       expect(loggedPaths(dev).files.size).toBe(logged.files.size);
-      c.set('copiedBeforeFull', copied.length);
+      c.set('copiedWhenItFits', copied.length);
       c.set(
         'refusal',
         r.stderr.split('\n').find((l) => /no contiguous free space/.test(l)),
@@ -692,7 +704,7 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
 
   reliabilityTest(
     'full.log-mkdir-creat-cp',
-    'filling the log with mkdir -p, creat -M and cp -r: the entries that fit are complete and visible, the rest refused as log full, fsck clean',
+    'filling the log with mkdir -p, creat -M and cp -r: a request that does not fit is refused whole, one that fits is complete and visible, fsck clean',
     (c) => {
       const { dev, mpt } = mountedDevice(8 * GiB);
       const env = mounts.env();
@@ -700,13 +712,16 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       const total = s.lastIndex + 1;
       for (let i = s.nextIndex; i < total - 3; i++) s.mkdir(`z${i}`);
       s.close();
-      // mkdir -p of five levels with three slots left: three made, then "log is full".
+      // mkdir -p of five levels with three slots left: refused whole, before the first entry.
       const mk = famfs(['mkdir', '-p', path.join(mpt, 'p/q/r/s/t')], env);
       expect(mk.code).toBe(1);
-      expect(mk.stderr).toMatch(/the log is full/);
+      expect(mk.stderr).toMatch(/the log has 3 free entries, 5 are needed/);
       c.set('refusal', mk.stderr.trim());
+      expect(fs.existsSync(path.join(mpt, 'p'))).toBe(false);
+      c.runs++;
+      // Three levels fit exactly.
+      expect(famfs(['mkdir', '-p', path.join(mpt, 'p/q/r')], env).code).toBe(0);
       expect(fs.statSync(path.join(mpt, 'p/q/r')).isDirectory()).toBe(true);
-      expect(fs.existsSync(path.join(mpt, 'p/q/r/s'))).toBe(false);
       c.runs++;
       const cr = famfs(['creat', '-M', `${path.join(mpt, 'x1')},1m`, '-M', `${path.join(mpt, 'x2')},1m`], env);
       expect(cr.code).toBe(2);

@@ -58,7 +58,7 @@ maybe('famfs_fused binary: real mount', () => {
     const d = startDaemon(['-f', '-o', `shadow=${path.join(dir, 'shadow')},daxdev=${dir}`, mnt]);
     const r = await d.exited;
     expect(r.code).toBe(1);
-    expect(d.stderr()).toMatch(/not a usable famfs device/);
+    expect(d.stderr()).toMatch(/is a directory, not a famfs device/);
     expect(isMounted(mnt)).toBe(false);
     expect(d.stderr()).not.toMatch(/serving/);
   });

@@ -9,7 +9,9 @@ import {
   uniqueHalves,
 } from '../src/protocol/reply';
 import { profileByName, PROFILES, v10, rfc } from '../src/protocol/profiles';
-import { cleanupTempDirs, tempDir } from './helpers';
+import { decodeRequest, LookupRequest, RequestError } from '../src/protocol/request';
+import { Errno } from '../src/errors';
+import { cleanupTempDirs, msg, tempDir } from './helpers';
 
 afterAll(cleanupTempDirs);
 
@@ -309,5 +311,36 @@ describe('ABI profiles', () => {
   });
   test('FUSE_DAX_FMAP (v10) is bit 11 of flags2', () => {
     expect(abi.initFlag(v10.initFlagBit) >> 32n).toBe(0x800n);
+  });
+});
+
+describe('names are decoded exactly or refused', () => {
+  const decodeError = (m: Buffer): unknown => {
+    try {
+      decodeRequest(m, { profile: v10 });
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+
+  test.each<[string, Buffer]>([
+    ['LOOKUP', msg(abi.Opcode.LOOKUP, 7, 1, Buffer.from([0x62, 0x61, 0x64, 0xff, 0]))],
+    ['LOOKUP of a truncated sequence', msg(abi.Opcode.LOOKUP, 7, 1, Buffer.from([0x61, 0xe2, 0x82, 0]))],
+    ['MKDIR', msg(abi.Opcode.MKDIR, 7, 1, Buffer.concat([Buffer.alloc(abi.MkdirIn.size), Buffer.from([0xfe, 0])]))],
+    [
+      'GETXATTR',
+      msg(abi.Opcode.GETXATTR, 7, 1, Buffer.concat([Buffer.alloc(abi.GetxattrIn.size), Buffer.from([0x75, 0xff, 0])])),
+    ],
+  ])('a %s name that is not UTF-8 is EINVAL, never read as U+FFFD', (_what, m) => {
+    const e = decodeError(m);
+    expect(e).toBeInstanceOf(RequestError);
+    expect(e).toMatchObject({ unique: 7n, errno: Errno.EINVAL });
+    expect((e as Error).message).toMatch(/is not valid UTF-8/);
+  });
+
+  test('a name holding U+FFFD as a character decodes to it', () => {
+    const r = decodeRequest(msg(abi.Opcode.LOOKUP, 7, 1, Buffer.from('ok\ufffd\0')), { profile: v10 }) as LookupRequest;
+    expect(r.name).toBe('ok\ufffd');
   });
 });

@@ -21,6 +21,7 @@ export type FamfsErrorCode =
   | 'ESYMLINK' // a symlink where famfs never places one (shadow tree, mount path)
   | 'EFBIG' // a write past the end of a file (famfs files never grow)
   | 'EROFS' // a write through a read-only device
+  | 'EACCES' // a path that this process may not open as asked (permissions, an immutable file)
   | 'EIO'; // the device could not be read or written
 
 const E = os.constants.errno;
@@ -47,6 +48,7 @@ export const ERRNO_OF: Record<FamfsErrorCode, number> = {
   ESYMLINK: E.ELOOP,
   EFBIG: E.EFBIG,
   EROFS: E.EROFS,
+  EACCES: E.EACCES,
   EIO: E.EIO,
 };
 

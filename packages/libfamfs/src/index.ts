@@ -20,7 +20,8 @@
  *   mount/   mounts: table, records, contract with the daemon, FamfsMaster, FamfsFile, inspection
  * (one exception: log/mkfs and log/fsck ask mount/mount-table.ts, a leaf over @famfs/native,
  * whether a device is mounted). Utilities every layer may use stay at the top: errors.ts,
- * sizes.ts, system-uuid.ts, prng.ts; snapshot.ts (read-only snapshots) sits above all layers.
+ * checked-open.ts (opening paths others named), sizes.ts, system-uuid.ts, prng.ts; snapshot.ts
+ * (read-only snapshots) sits above all layers.
  * The other famfs-ts packages reach a layer through its subpath (`@famfs/libfamfs/format`,
  * `/device`, `/log`, `/alloc`, `/shadow`, `/mount`), each exporting by name what they use; the
  * top-level utilities are exported here.
@@ -54,6 +55,8 @@ export { getSystemUuid, roleOf, SYSTEM_UUID_PATH, SYSTEM_UUID_ENV } from './syst
 export type { Role, SystemUuidOptions } from './system-uuid';
 export { tryGetSystemUuid } from './system-uuid';
 export { parseMode, parseSize } from './sizes';
+export { fileKindOf, kindName, openChecked, readSmallFile, writeSmallFile } from './checked-open';
+export type { CheckedOpen, CheckedOpenOptions, FileKind, KindQuestions } from './checked-open';
 
 export { mkfs } from './log/mkfs';
 export type { MkfsOptions, MkfsResult } from './log/mkfs';

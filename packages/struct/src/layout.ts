@@ -8,6 +8,7 @@
  * lost, magnitude is not), so range checks against device sizes stay correct. Encoding refuses
  * anything that is not a safe non-negative integer.
  */
+import { isUtf8 } from 'buffer';
 
 export interface FieldCodec<V> {
   readonly size: number;
@@ -84,6 +85,8 @@ const BUILTIN = new Map<FieldCodec<unknown>, 'u8' | 'u16' | 'u32' | 'i32' | 'u64
   [U64 as FieldCodec<unknown>, 'u64'],
   [U64BIG as FieldCodec<unknown>, 'u64big'],
 ]);
+/** A UTF-16 surrogate that is not half of a pair: a string holding one has no exact UTF-8 form. */
+const LONE_SURROGATE = /\p{Cs}/u;
 /** Codecs whose write fills their whole span (bytes, cstring): the encoder need not zero it first. */
 const SELF_FILLING = new WeakSet<object>();
 /** The inner layout of each struct() codec, so nested structs are compiled inline. */
@@ -115,16 +118,21 @@ export function bytes(offset: number, size: number): Field<Buffer> {
 /**
  * A NUL-padded UTF-8 string in a fixed field. `terminated` requires room for a NUL (the string may
  * use at most size-1 bytes); otherwise a string filling the whole field is allowed, as C strncpy does.
+ * Both ways are exact or refused: bytes that are not UTF-8 (decoding would replace them with
+ * U+FFFD) and strings with a lone surrogate (encoding would) throw a RangeError.
  */
 export function cstring(offset: number, size: number, terminated = true): Field<string> {
   const max = terminated ? size - 1 : size;
   const codec: FieldCodec<string> = {
     size,
     read: (b, at) => {
-      const end = b.indexOf(0, at);
-      return b.toString('utf8', at, end < 0 || end > at + size ? at + size : end);
+      const nul = b.indexOf(0, at);
+      const end = nul < 0 || nul > at + size ? at + size : nul;
+      if (!isUtf8(b.subarray(at, end))) throw new RangeError(`string field of ${size} bytes is not valid UTF-8`);
+      return b.toString('utf8', at, end);
     },
     write: (b, at, v) => {
+      if (LONE_SURROGATE.test(v)) throw new RangeError('string has a lone UTF-16 surrogate: it has no UTF-8 form');
       const len = Buffer.byteLength(v, 'utf8');
       if (len > max) throw new RangeError(`string of ${len} bytes does not fit a ${size}-byte field`);
       b.fill(0, at, at + size);

@@ -108,4 +108,13 @@ describe('Layout', () => {
     expect(Name.decode(Buffer.from('abcd')).s).toBe('abcd');
     expect(Name.decode(Buffer.from([0x61, 0, 0x62, 0])).s).toBe('a');
   });
+
+  it('decodes and encodes strings exactly or refuses them: no U+FFFD in either direction', () => {
+    const Name = defineLayout('name', 8, { s: cstring(0, 8) });
+    expect(Name.decode(Buffer.from([0xe2, 0x82, 0xac, 0xef, 0xbf, 0xbd, 0, 0])).s).toBe('\u20ac\ufffd');
+    expect(() => Name.decode(Buffer.from([0x61, 0xff, 0, 0, 0, 0, 0, 0]))).toThrow(/not valid UTF-8/);
+    expect(() => Name.decode(Buffer.from([0x61, 0xe2, 0x82, 0, 0, 0, 0, 0]))).toThrow(/not valid UTF-8/);
+    expect(() => Name.encode({ s: 'a\ud800' })).toThrow(/lone UTF-16 surrogate/);
+    expect(Name.encode({ s: '\u20ac' }).subarray(0, 4)).toEqual(Buffer.from([0xe2, 0x82, 0xac, 0]));
+  });
 });

@@ -7,6 +7,7 @@ import {
   parseLogHeader,
   SuperblockLayout,
 } from '@famfs/libfamfs/format';
+import { openChecked } from '@famfs/libfamfs';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 import { Io } from '../io';
@@ -47,7 +48,7 @@ export const chkreadCommand: CommandSpec = {
     }
     let fd: number;
     try {
-      fd = fs.openSync(file, 'r');
+      fd = openChecked(file, { accept: ['file'], what: 'file' }).fd;
     } catch (e) {
       io.err(`famfs chkread: cannot open ${file}: ${describeError(e)}\n`);
       return 1;

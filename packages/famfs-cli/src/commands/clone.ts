@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FamfsError } from '@famfs/libfamfs';
 import { checkRelpath, FileEntry, fmapExtents, LOG_META, SUPERBLOCK_META } from '@famfs/libfamfs/format';
-import { emitShadowYaml } from '@famfs/libfamfs/shadow';
 import { FamfsMaster, isMetaFile, relpathInMount, requireFamfsMount } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
@@ -67,8 +66,7 @@ export const cloneCommand: CommandSpec = {
         );
 
       const entry: FileEntry = { ...from, path: dstRel };
-      master.session.appendRaw(entry);
-      master.tree.createFile(dstRel, emitShadowYaml(entry));
+      master.logUnallocated(entry);
       const n = fmapExtents(entry.fmap).length;
       io.out(
         `famfs clone: ${dst} now shares the ${n} extent(s) of ${src}: the file system is cross-linked (fsck will report it)\n`,

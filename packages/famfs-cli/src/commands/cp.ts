@@ -108,10 +108,7 @@ export const cpCommand: CommandSpec = {
       const report = engine.run(sources, dest);
       const seconds = (performance.now() - started) / 1000;
       if (report.aborted) {
-        io.err(`${PROG}: aborting: ${report.aborted.message}\n`);
-        io.err(
-          `${PROG}: ${summary(report, seconds, !!o.compare)} before the abort; each of those files is complete, the failed one was not logged\n`,
-        );
+        io.err(`${PROG}: aborting: ${report.aborted.message}; ${abortState(report, seconds, !!o.compare)}\n`);
         return exitVal(report.aborted.errno);
       }
       if (verbose) io.out(`${PROG}: ${summary(report, seconds, !!o.compare)}\n`);
@@ -138,6 +135,13 @@ function summary(r: CopyReport, seconds: number, compare: boolean): string {
   if (r.errors) parts.push(`${r.errors} ${compare ? 'differences or errors' : 'errors'}`);
   if (r.warnings) parts.push(`${r.warnings} warnings`);
   return parts.join(', ');
+}
+
+/** What an abort left: nothing (the walk refused the copy), or what was and was not copied. */
+function abortState(r: CopyReport, seconds: number, compare: boolean): string {
+  if (r.abortedBeforeWrites) return 'nothing was copied (the whole copy is checked before anything is written)';
+  const left = r.notCopied ? `; not copied: ${r.notCopied.files} files and ${r.notCopied.dirs} directories` : '';
+  return `${summary(r, seconds, compare)} before the abort, each of those files complete${left}`;
 }
 
 /** Progress goes to the terminal only: stderr of this process, when it is a TTY. */

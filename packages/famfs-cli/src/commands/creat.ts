@@ -1,6 +1,7 @@
 import { randomBytes } from 'crypto';
 import { FamfsError, randomizeFile } from '@famfs/libfamfs';
 import { FileEntry } from '@famfs/libfamfs/format';
+import type { FileOptions } from '@famfs/libfamfs/log';
 import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import {
@@ -12,7 +13,8 @@ import {
   parseOwner,
 } from '../create-options';
 import { describeError } from '../errors';
-import { UsageError } from '../io';
+import { Io, UsageError } from '../io';
+import { partialFailure } from '../partial';
 import { listOption, optInt, optSize, optString, parseSeed } from '../options';
 
 interface FileSpec {
@@ -75,33 +77,55 @@ export const creatCommand: CommandSpec = {
       io.err(`famfs creat: ${describeError(e)}\n`);
       return multi.length > 0 ? specs.length : 1;
     }
-    let failures = 0;
+    const exit = (failed: number) => (multi.length > 0 ? Math.min(failed, 127) : failed > 0 ? 1 : 0);
     try {
       const interleave = interleaveFor(master, flags, io, 'famfs creat');
+      // The whole request first: every name, size and allocation is checked (and reserved in
+      // memory) before the first entry is written, so a refused request changes nothing.
+      const plan: PlannedFile[] = [];
+      const refused: string[] = [];
       for (const spec of specs) {
         try {
-          const entry = createOne(master, spec, { mode, uid: owner.uid, gid: owner.gid, interleave });
-          if (randomize || spec.seed !== undefined) {
-            const seed = spec.seed ?? randomBytes(4).readUInt32LE(0);
-            randomizeFile(master.data, entry, seed);
-            if (o.verbose || spec.seed === undefined)
-              io.out(`famfs creat: ${spec.path}: ${entry.size} bytes filled with seed ${seed}\n`);
-          } else if (o.verbose) {
-            io.out(`famfs creat: ${spec.path}: ${entry.size} bytes\n`);
-          }
+          plan.push(planOne(master, spec, { mode, uid: owner.uid, gid: owner.gid, interleave }));
         } catch (e) {
-          failures++;
-          io.err(`famfs creat: ${spec.path}: ${describeError(e)}\n`);
+          refused.push(`${spec.path}: ${describeError(e)}`);
         }
       }
+      if (refused.length > 0) {
+        const none = specs.length > 1 ? ' (so none of the files was created)' : '';
+        for (const line of refused) io.err(`famfs creat: ${line}${none}\n`);
+        return exit(refused.length);
+      }
+      let failures = 0;
+      for (const [i, step] of plan.entries()) {
+        if (step.reserved) {
+          try {
+            master.logReserved(step.entry);
+          } catch (e) {
+            // Only what could not be checked in advance gets here (a shadow tree or device failure).
+            const created = (steps: PlannedFile[]) => steps.filter((p) => p.reserved).map((p) => p.entry.path);
+            const rest = created(plan.slice(i + 1));
+            io.err(`famfs creat: ${partialFailure(master, created(plan.slice(0, i)), step.entry.path, rest, e)}\n`);
+            return exit(1 + rest.length);
+          }
+        }
+        if (!fill(master, step, randomize, !!o.verbose, io)) failures++;
+      }
+      return exit(failures);
     } finally {
       master.close();
     }
-    return multi.length > 0 ? Math.min(failures, 127) : failures > 0 ? 1 : 0;
   },
 };
 
-function createOne(master: FamfsMaster, spec: FileSpec, opts: Parameters<FamfsMaster['createFile']>[2]): FileEntry {
+interface PlannedFile {
+  spec: FileSpec;
+  entry: FileEntry;
+  /** A new file, reserved in the log session and not logged yet (else an existing file of this size). */
+  reserved: boolean;
+}
+
+function planOne(master: FamfsMaster, spec: FileSpec, opts: FileOptions): PlannedFile {
   const rel = master.relpath(spec.path);
   const existing = master.file(rel);
   if (existing) {
@@ -110,11 +134,31 @@ function createOne(master: FamfsMaster, spec: FileSpec, opts: Parameters<FamfsMa
         path: rel,
       });
     }
-    return existing;
+    return { spec, entry: existing, reserved: false };
   }
   if (rel === '' || master.dir(rel)) throw new FamfsError('EISDIR', 'is a directory');
   if (spec.size === undefined) throw new FamfsError('EINVAL', 'a new file needs a size (-s)');
-  return master.createFile(rel, spec.size, opts);
+  return { spec, entry: master.session.reserveFile(rel, spec.size, opts), reserved: true };
+}
+
+/** Fills a created file with the test-data stream when asked; false (reported) when that fails. */
+function fill(master: FamfsMaster, step: PlannedFile, randomize: boolean, verbose: boolean, io: Io): boolean {
+  const { spec, entry } = step;
+  try {
+    if (randomize || spec.seed !== undefined) {
+      const seed = spec.seed ?? randomBytes(4).readUInt32LE(0);
+      randomizeFile(master.data, entry, seed);
+      if (verbose || spec.seed === undefined) {
+        io.out(`famfs creat: ${spec.path}: ${entry.size} bytes filled with seed ${seed}\n`);
+      }
+    } else if (verbose) {
+      io.out(`famfs creat: ${spec.path}: ${entry.size} bytes\n`);
+    }
+    return true;
+  } catch (e) {
+    io.err(`famfs creat: ${spec.path}: created, but filling it failed: ${describeError(e)}\n`);
+    return false;
+  }
 }
 
 /** -M name,size[,seed] */

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as native from '@famfs/native';
+import { openChecked } from '@famfs/libfamfs';
 import { findFamfsMount } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitVal } from '../errors';
@@ -29,7 +30,8 @@ export const flushCommand: CommandSpec = {
         errs++;
       }
     }
-    if (errs) io.err(`famfs flush: ${errs} errors were detected\n`);
+    // With one file its own line says it all; the count is for lists.
+    if (errs && args.length > 1) io.err(`famfs flush: ${errs} errors were detected\n`);
     return exitVal(errs);
   },
 };
@@ -42,7 +44,7 @@ function flushFile(file: string): { bytes: number; method: string; msync: boolea
   const mount = findFamfsMount(file);
   // A famfs device that is a regular file lives in the page cache: msync pushes the mapping there.
   const msync = mount !== undefined && isRegularFile(mount.device);
-  const fd = fs.openSync(file, 'r');
+  const { fd } = openChecked(file, { accept: ['file'], what: 'file' });
   try {
     for (let off = 0; off < st.size; off += WINDOW) {
       const len = Math.min(WINDOW, st.size - off);

@@ -1,9 +1,9 @@
 import * as os from 'os';
-import { FamfsError } from '@famfs/libfamfs';
 import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { currentUmask, OWNER_FLAGS, parseOwner } from '../create-options';
 import { describeError } from '../errors';
+import { partialFailure } from '../partial';
 
 const { EALREADY } = os.constants.errno;
 
@@ -33,13 +33,20 @@ export const mkdirCommand: CommandSpec = {
         io.err(`famfs mkdir: ${args[0]} is the mount point\n`);
         return EALREADY;
       }
-      const parts = rel.split('/');
-      const targets = o.parents ? parts.map((_, i) => parts.slice(0, i + 1).join('/')) : [rel];
-      for (const dir of targets) {
-        if (o.parents && master.dir(dir)) continue;
-        if (master.file(dir)) throw new FamfsError('ENOTDIR', `'${dir}' is a file`);
-        master.mkdir(dir, { mode, uid: owner.uid, gid: owner.gid });
-        if (o.verbose) io.out(`famfs mkdir: created ${dir}\n`);
+      // Every component, what is in the way and the log space are checked before the first entry.
+      const entries = master.session.reserveMkdirs(rel, !!o.parents, { mode, uid: owner.uid, gid: owner.gid });
+      const made: string[] = [];
+      for (const [i, entry] of entries.entries()) {
+        try {
+          master.logReserved(entry);
+        } catch (e) {
+          // Only what could not be known in advance gets here (a shadow tree or device failure).
+          const rest = entries.slice(i + 1).map((x) => x.path);
+          io.err(`famfs mkdir: ${partialFailure(master, made, entry.path, rest, e)}\n`);
+          return 1;
+        }
+        made.push(entry.path);
+        if (o.verbose) io.out(`famfs mkdir: created ${entry.path}\n`);
       }
       return 0;
     } catch (e) {

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FamfsError, roleOf, tryGetSystemUuid } from '@famfs/libfamfs';
+import { FamfsError, openChecked, roleOf, tryGetSystemUuid } from '@famfs/libfamfs';
+import type { CheckedOpen } from '@famfs/libfamfs';
 import { SUPERBLOCK_META, SUPERBLOCK_SIZE, uuidToText } from '@famfs/libfamfs/format';
 import { Device } from '@famfs/libfamfs/device';
 import { LogReader } from '@famfs/libfamfs/log';
@@ -9,6 +10,7 @@ import { prepareShadowRoot, SHADOW_ROOT_NAME } from '@famfs/libfamfs/shadow';
 import {
   DAEMON_LOG_FILE,
   daemonPaths,
+  findFamfsMount,
   readDaemonStatus,
   isMountpoint,
   mountsOfDevice,
@@ -29,6 +31,7 @@ import { processAlive, waitFor } from '../wait';
 const READY_TIMEOUT_MS = 60_000;
 /** How often readiness is checked (the mount's first answer is what `famfs mount` waits for). */
 const READY_POLL_MS = 10;
+const LOG_TAIL = 16 * 1024;
 
 /**
  * `famfs mount`: check the device, start famfs_fused on it (the daemon reads the log, serves the
@@ -123,17 +126,24 @@ function mountFamfs(req: MountRequest) {
   if (same)
     throw new FamfsError('EBUSY', `${device} is already mounted at ${same.mountpoint} by this host`, { device });
   if (isMountpoint(mountpoint)) throw new FamfsError('EBUSY', `something is already mounted at ${mountpoint}`);
-
-  const shadowCreated = req.shadow === undefined;
-  const shadow = shadowCreated ? fs.mkdtempSync(path.join(shadowParent(), 'famfs_shadow_')) : path.resolve(req.shadow!);
+  // A mount inside a famfs mount would pin it (its umount would stay busy) and hide what it serves.
+  const outer = findFamfsMount(mountpoint);
+  if (outer)
+    throw new FamfsError('EINVAL', `mount point ${mountpoint} is inside the famfs mounted at ${outer.mountpoint}`);
+  const given = req.shadow === undefined ? undefined : path.resolve(req.shadow);
+  if (given && fs.existsSync(path.join(given, SHADOW_ROOT_NAME))) {
+    throw new FamfsError('EEXIST', `shadow path ${given} already holds a root/ (in use by another mount?)`);
+  }
+  // The device is checked before anything is created: a FIFO, a directory or a device without a
+  // valid famfs leaves no shadow tree behind.
+  const role = deviceRole(device);
+  const shadowCreated = given === undefined;
+  const shadow = given ?? fs.mkdtempSync(path.join(shadowParent(), 'famfs_shadow_'));
   if (shadowCreated) fs.chmodSync(shadow, 0o755);
-  else if (fs.existsSync(path.join(shadow, SHADOW_ROOT_NAME)))
-    throw new FamfsError('EEXIST', `shadow path ${shadow} already holds a root/ (in use by another mount?)`);
 
   let pid: number | undefined;
   try {
     prepareShadowRoot(shadow);
-    const role = deviceRole(device);
     const daemonFiles = daemonPaths(shadow);
     pid = startDaemon({
       device,
@@ -257,11 +267,23 @@ function sizeOf(p: string): number {
   }
 }
 
+/** The last lines of the daemon's log (its tail only: the log of a debug run can be large). */
 function lastLines(file: string): string {
+  let opened: CheckedOpen;
   try {
-    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ') || 'no output';
+    opened = openChecked(file, { accept: ['file'], what: 'daemon log', noFollow: true });
   } catch {
     return 'no log';
+  }
+  try {
+    const len = Math.min(opened.stat.size, LOG_TAIL);
+    const buf = Buffer.alloc(len);
+    const n = fs.readSync(opened.fd, buf, 0, len, opened.stat.size - len);
+    return buf.subarray(0, n).toString('utf8').trim().split('\n').slice(-3).join(' | ') || 'no output';
+  } catch {
+    return 'no log';
+  } finally {
+    fs.closeSync(opened.fd);
   }
 }
 

@@ -1,8 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { FamfsError } from '@famfs/libfamfs';
+import { FamfsError, readSmallFile } from '@famfs/libfamfs';
 import { SHADOW_ROOT_NAME } from '@famfs/libfamfs/shadow';
-import { daemonPaths, findFamfsMount, readMountRecord, removeMountRecord, unmountFamfs } from '@famfs/libfamfs/mount';
+import {
+  daemonPaths,
+  findFamfsMount,
+  mountsOfDevice,
+  readMountRecord,
+  removeMountRecord,
+  unmountFamfs,
+} from '@famfs/libfamfs/mount';
+import type { FamfsMount, MountRecord } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
 import { stopDaemon } from '../daemon';
@@ -19,14 +27,8 @@ export const umountCommand: CommandSpec = {
   options: [],
   examples: ['famfs umount /mnt/famfs'],
   run(args, _o, io) {
-    const mpt = path.resolve(args[0]);
     try {
-      const found = findFamfsMount(mpt);
-      const mountpoint = found?.mountpoint ?? mpt;
-      const record = found?.record ?? readMountRecord(mountpoint);
-      if (!found && !record) throw new FamfsError('ENOENT', `${mpt} is not a famfs mount point`);
-      if (found && found.mountpoint !== mpt && !record)
-        throw new FamfsError('EINVAL', `${mpt} is inside the famfs mount at ${found.mountpoint}; give the mount point`);
+      const { mountpoint, found, record } = umountTarget(args[0]);
       unmountFamfs(mountpoint);
       const shadow = record?.shadow ?? found?.shadow;
       const pid = record?.pid ?? readPid(shadow);
@@ -50,10 +52,48 @@ export const umountCommand: CommandSpec = {
   },
 };
 
+/**
+ * The famfs mount `arg` names: it must be the mount point itself (through symlinks, or by the
+ * record `famfs mount` left when the mount is already gone). A path inside a mount is EINVAL and
+ * anything else ENOENT: umount never acts on an ancestor of what it was given.
+ */
+function umountTarget(arg: string): { mountpoint: string; found?: FamfsMount; record?: MountRecord } {
+  const given = path.resolve(arg);
+  const real = realpathOr(given);
+  const found = findFamfsMount(given);
+  if (found) {
+    if (found.mountpoint !== real) {
+      const why = `${arg} is inside the famfs mounted at ${found.mountpoint}; give the mount point`;
+      throw new FamfsError('EINVAL', why, { path: arg });
+    }
+    return { mountpoint: found.mountpoint, found, record: found.record };
+  }
+  const record = readMountRecord(real) ?? readMountRecord(given);
+  if (record) return { mountpoint: record.mountpoint, record };
+  const asDevice = mountsOfDevice(real).filter((m) => findFamfsMount(m.mountpoint)?.mountpoint === m.mountpoint);
+  if (asDevice.length > 0) {
+    const where = asDevice.map((m) => m.mountpoint).join(', ');
+    throw new FamfsError('ENOENT', `${arg} is a famfs device, not a mount point; give the mount point (${where})`, {
+      path: arg,
+    });
+  }
+  throw new FamfsError('ENOENT', `${arg} is not a famfs mount point`, { path: arg });
+}
+
+function realpathOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    // A dead daemon's mount point cannot be resolved (ENOTCONN): take the path as given.
+    return p;
+  }
+}
+
+/** The daemon's pid from SHADOW/famfs_fused.pid, read without following or blocking. */
 function readPid(shadow: string | undefined): number | undefined {
   if (!shadow) return undefined;
   try {
-    const n = Number(fs.readFileSync(daemonPaths(shadow).pid, 'utf8').trim());
+    const n = Number(readSmallFile(daemonPaths(shadow).pid, 64, 'pid file').toString('utf8').trim());
     return Number.isInteger(n) && n > 0 ? n : undefined;
   } catch {
     return undefined;

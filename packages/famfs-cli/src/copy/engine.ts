@@ -3,23 +3,29 @@
  * and files through one FamfsMaster (one log session for the whole copy) and moves the data
  * through the device mapping.
  *
+ * Two passes. The walk decides everything and writes nothing: it opens and checks every source,
+ * and reserves every new directory and file in the log session (path rules, log slots, space).
+ * Then the copy logs each reserved entry and copies its bytes, in walk order.
+ *
  * Error classes:
  * - a *skip* (source unreadable, empty source, directory without -r, size clash with an existing
- *   file, bad name...) is reported, counted, and the copy goes on; the exit code becomes 1;
- * - an *abort* (out of space, log full, a source that is not a regular file or directory) stops
- *   everything at once. Each file is logged only once its space is allocated and its data copy
- *   follows at once, so at an abort the failed file has no log entry and every file logged
- *   before it holds its data.
+ *   file...) is reported, counted, and the copy goes on; the exit code becomes 1;
+ * - an *abort* (out of space, log full, a source that is not a regular file or directory, a
+ *   target path famfs cannot hold, a source name that is not UTF-8) stops everything. Found by the
+ *   walk, it refuses the whole copy before anything is written. During the copy only what could
+ *   not be checked in advance aborts (the shadow tree or the device failing): each file logged
+ *   before it holds its data, and the report says what was not copied.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { FamfsError, isFamfsError } from '@famfs/libfamfs';
-import { FileEntry, LOG_META, META_DIR, SUPERBLOCK_META } from '@famfs/libfamfs/format';
+import { isUtf8 } from 'buffer';
+import { FamfsError, fileKindOf, isFamfsError, kindName, openChecked } from '@famfs/libfamfs';
+import type { FileKind, KindQuestions } from '@famfs/libfamfs';
+import { FileEntry, LOG_META, META_DIR, MkdirEntry, SUPERBLOCK_META } from '@famfs/libfamfs/format';
 import { DataPath } from '@famfs/libfamfs/device';
 import { InterleaveParams } from '@famfs/libfamfs/alloc';
-import { FileOptions } from '@famfs/libfamfs/log';
-import { emitShadowYaml } from '@famfs/libfamfs/shadow';
 import { FamfsMaster } from '@famfs/libfamfs/mount';
+import { showBytes } from '../argv';
 import { describeError } from '../errors';
 import {
   compareEntry,
@@ -57,6 +63,23 @@ export interface CopyReport {
   warnings: number;
   /** The error that stopped the copy, if one did. */
   aborted?: FamfsError;
+  /** The abort came from the walk: nothing was written. */
+  abortedBeforeWrites?: boolean;
+  /** What the walk planned and an abort during the copy left undone. */
+  notCopied?: { files: number; dirs: number };
+}
+
+/** One step of the copy, planned by the walk: its log entry is reserved (or the file exists). */
+type Step =
+  | { kind: 'dir'; entry: MkdirEntry }
+  | { kind: 'file'; src: string; entry: FileEntry; reserved: boolean; inTree: boolean; famfsSrc?: FileEntry };
+
+/**
+ * What refuses the whole copy when the walk meets it: no space or log slot for everything, a
+ * target path famfs cannot hold. Other creation errors skip one source.
+ */
+function isRefusal(e: unknown): e is FamfsError {
+  return isFamfsError(e, 'ENOSPC') || isFamfsError(e, 'ELOGFULL') || isFamfsError(e, 'EINVAL');
 }
 
 /** Stops the whole copy. */
@@ -73,19 +96,8 @@ export interface Output {
   err(text: string): void;
 }
 
-const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
-const OPEN_FLAGS_NOFOLLOW = OPEN_FLAGS | fs.constants.O_NOFOLLOW;
 /** Buffer for -c (source bytes are read into it and compared with the mapping). */
 const COMPARE_BUFFER = 16 * 1024 * 1024;
-
-function typeName(st: fs.Stats | fs.Dirent): string {
-  if (st.isFIFO()) return 'a fifo';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isSymbolicLink()) return 'a symlink';
-  return 'not a regular file';
-}
 
 function joinRel(dir: string, name: string): string {
   return dir === '' ? name : `${dir}/${name}`;
@@ -116,8 +128,7 @@ export class CopyEngine {
   private readonly data: DataPath;
   private readonly scratch = smallFileBuffer();
   private compareBuf?: Buffer;
-  /** Directories known to be present in the shadow tree during this copy. */
-  private readonly shadowDirs = new Set<string>(['']);
+  private readonly steps: Step[] = [];
 
   constructor(
     private readonly master: FamfsMaster,
@@ -130,11 +141,15 @@ export class CopyEngine {
 
   /** Copies `sources` to `destArg` by the famfs cp rules; returns the report (never throws an Abort). */
   run(sources: string[], destArg: string): CopyReport {
+    let walked = false;
     try {
       this.runInner(sources, destArg);
+      walked = true;
+      this.copySteps();
     } catch (e) {
       if (!(e instanceof Abort)) throw e;
       this.report.aborted = e.reason;
+      this.report.abortedBeforeWrites = !walked;
     } finally {
       this.progress.clear();
       this.data.close();
@@ -206,12 +221,10 @@ export class CopyEngine {
     }
   }
 
-  private abortNotRegular(src: string, st: fs.Stats | fs.Dirent): never {
-    throw new Abort(
-      new FamfsError('EINVAL', `'${src}' is ${typeName(st)}; famfs cp copies only regular files and directories`, {
-        path: src,
-      }),
-    );
+  private abortNotRegular(src: string, what: FileKind | KindQuestions): never {
+    const kind = typeof what === 'string' ? what : fileKindOf(what);
+    const why = `'${src}' is ${kindName(kind)}; famfs cp copies only regular files and directories`;
+    throw new Abort(new FamfsError('EINVAL', why, { path: src }));
   }
 
   /** Refuses to copy a directory into itself (the walk would find its own copies). */
@@ -238,7 +251,8 @@ export class CopyEngine {
     if (rel === SUPERBLOCK_META || rel === LOG_META) return 'reserved';
     if (this.master.file(rel)) return 'file';
     if (this.master.dir(rel)) return 'dir';
-    return undefined;
+    const reserved = this.master.session.reservedAt(rel);
+    return reserved === undefined ? undefined : reserved.type === 'file' ? 'file' : 'dir';
   }
 
   /** Makes sure famfs directory `rel` exists (logging it if new); false after reporting a skip. */
@@ -254,35 +268,41 @@ export class CopyEngine {
       return false;
     }
     try {
-      this.master.mkdir(rel, { mode, uid: this.opts.uid, gid: this.opts.gid });
-      this.shadowDirs.add(rel);
+      const entry = this.master.session.reserveMkdir(rel, { mode, uid: this.opts.uid, gid: this.opts.gid });
+      this.steps.push({ kind: 'dir', entry });
     } catch (e) {
-      if (isFamfsError(e, 'ELOGFULL')) throw new Abort(e);
+      if (isRefusal(e)) throw new Abort(e);
       this.skip(`cannot create directory '${this.show(rel)}': ${describeError(e)}`);
       return false;
     }
-    this.report.dirsCreated++;
-    if (this.opts.verbose) this.say(`created directory '${this.show(rel)}'`);
     return true;
   }
 
   /** Copies the entries of source directory `srcDir` into famfs directory `dirRel`. */
   private copyDirContents(srcDir: string, dirRel: string): void {
-    let entries: fs.Dirent[];
+    let raw: fs.Dirent<Buffer>[];
     let realDir: string;
     try {
       realDir = fs.realpathSync(srcDir);
-      entries = fs.readdirSync(srcDir, { withFileTypes: true });
+      raw = fs.readdirSync(srcDir, { withFileTypes: true, encoding: 'buffer' });
     } catch (e) {
       return this.skip(`cannot read directory '${srcDir}': ${describeError(e)}`);
     }
+    // famfs names are UTF-8 (the log and the FUSE mount would otherwise rename the file).
+    const bad = raw.find((d) => !isUtf8(d.name));
+    if (bad) {
+      const shown = showBytes(bad.name);
+      const why = `'${srcDir}' holds a name that is not valid UTF-8 ('${shown}'); famfs names are UTF-8`;
+      throw new Abort(new FamfsError('EINVAL', why, { path: srcDir }));
+    }
+    const entries = raw.map((d) => ({ d, name: d.name.toString('utf8') }));
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const base = srcDir.endsWith('/') ? srcDir : `${srcDir}/`;
     const realBase = realDir === '/' ? '/' : `${realDir}/`;
-    for (const d of entries) {
-      const child = base + d.name;
-      const targetRel = joinRel(dirRel, d.name);
-      let kind: fs.Dirent | fs.Stats = d;
+    for (const { d, name } of entries) {
+      const child = base + name;
+      const targetRel = joinRel(dirRel, name);
+      let kind: fs.Dirent<Buffer> | fs.Stats = d;
       if (
         !d.isFile() &&
         !d.isDirectory() &&
@@ -311,7 +331,7 @@ export class CopyEngine {
         }
         if (this.ensureDir(targetRel, mode, child)) this.copyDirContents(child, targetRel);
       } else if (kind.isFile()) {
-        this.copyFile(child, targetRel, true, realBase + d.name);
+        this.copyFile(child, targetRel, true, realBase + name);
       } else {
         this.abortNotRegular(child, kind);
       }
@@ -328,19 +348,15 @@ export class CopyEngine {
   }
 
   /**
-   * Copies (or compares) regular file `src` to famfs path `targetRel`: a new file, or an existing
-   * famfs file of the same size written in place.
+   * Plans the copy of regular file `src` to famfs path `targetRel` (a new file, reserved now, or
+   * an existing famfs file of the same size, written in place), or compares the two with -c.
    */
   private copyFile(src: string, targetRel: string, inTree: boolean, realSrc?: string): void {
     const kind = this.kindOf(targetRel);
     if (kind === 'dir') return this.skip(`cannot overwrite directory '${this.show(targetRel)}' with file '${src}'`);
     if (kind === 'reserved') return this.skip(`cannot copy '${src}' over famfs metadata '${this.show(targetRel)}'`);
-    let fd: number;
-    try {
-      fd = fs.openSync(src, inTree ? OPEN_FLAGS_NOFOLLOW : OPEN_FLAGS);
-    } catch (e) {
-      return this.skip(`cannot open '${src}': ${describeError(e)}`);
-    }
+    const fd = this.openSource(src, inTree);
+    if (fd === undefined) return;
     try {
       const st = fs.fstatSync(fd);
       if (st.isDirectory()) return this.skip(`-r not specified; omitting directory '${src}'`);
@@ -359,71 +375,112 @@ export class CopyEngine {
       if (famfsSrc?.rel === targetRel) return this.skip(`'${src}' and '${this.show(targetRel)}' are the same file`);
       if (this.opts.compare) return this.compareFile(src, targetRel, fd, size, famfsSrc?.entry);
 
-      let entry = this.master.file(targetRel);
-      let rewrite = false;
-      if (entry) {
-        if (entry.size !== size) {
-          return this.skip(
-            `'${this.show(targetRel)}' exists with size ${entry.size}, but '${src}' has ${size} bytes (famfs files cannot be resized)`,
-          );
+      const existing = this.master.file(targetRel);
+      if (existing) {
+        if (existing.size !== size) {
+          const sizes = `exists with size ${existing.size}, but '${src}' has ${size} bytes`;
+          return this.skip(`'${this.show(targetRel)}' ${sizes} (famfs files cannot be resized)`);
         }
-        rewrite = true;
-      } else {
-        try {
-          entry = this.createFile(targetRel, size, {
-            mode: this.opts.mode ?? st.mode & 0o777,
-            uid: this.opts.uid,
-            gid: this.opts.gid,
-            interleave: this.opts.interleave,
-          });
-        } catch (e) {
-          if (isFamfsError(e, 'ENOSPC') || isFamfsError(e, 'ELOGFULL')) throw new Abort(e);
-          return this.skip(`cannot create '${this.show(targetRel)}': ${describeError(e)}`);
-        }
+        this.steps.push({ kind: 'file', src, entry: existing, reserved: false, inTree, famfsSrc: famfsSrc?.entry });
+        return;
       }
-      this.progress.fileStart(path.basename(src), size);
+      let entry: FileEntry;
       try {
-        if (famfsSrc) copyEntry(this.data, famfsSrc.entry, entry, (n) => this.progress.addBytes(n));
-        else copyFdDirect(this.data, entry, fd, size, (n) => this.progress.addBytes(n), undefined, this.scratch);
+        entry = this.master.session.reserveFile(targetRel, size, {
+          mode: this.opts.mode ?? st.mode & 0o777,
+          uid: this.opts.uid,
+          gid: this.opts.gid,
+          interleave: this.opts.interleave,
+        });
+      } catch (e) {
+        if (isRefusal(e)) throw new Abort(e);
+        return this.skip(`cannot create '${this.show(targetRel)}': ${describeError(e)}`);
+      }
+      this.steps.push({ kind: 'file', src, entry, reserved: true, inTree, famfsSrc: famfsSrc?.entry });
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /**
+   * Opens a source without blocking (openChecked: a FIFO or a socket is refused by what it is, not
+   * waited on) and aborts on anything but a regular file or a directory; undefined after a skip.
+   */
+  private openSource(src: string, inTree: boolean): number | undefined {
+    try {
+      return openChecked(src, { accept: ['file', 'dir'], what: 'source', noFollow: inTree }).fd;
+    } catch (e) {
+      const kind = isFamfsError(e) ? (e.details.kind as FileKind | undefined) : undefined;
+      if (kind !== undefined) this.abortNotRegular(src, kind);
+      this.skip(`cannot open '${src}': ${describeError(e)}`);
+      return undefined;
+    }
+  }
+
+  /** The second pass: logs each reserved entry and copies each file's bytes, in walk order. */
+  private copySteps(): void {
+    for (const [i, step] of this.steps.entries()) {
+      try {
+        if (step.kind === 'dir') this.makeDir(step.entry);
+        else this.copyStep(step);
+      } catch (e) {
+        if (e instanceof Abort) {
+          const rest = this.steps.slice(i);
+          const files = rest.filter((s) => s.kind === 'file').length;
+          this.report.notCopied = { files, dirs: rest.length - files };
+        }
+        throw e;
+      }
+    }
+  }
+
+  private makeDir(entry: MkdirEntry): void {
+    this.logReserved(entry);
+    this.report.dirsCreated++;
+    if (this.opts.verbose) this.say(`created directory '${this.show(entry.path)}'`);
+  }
+
+  private copyStep(step: Extract<Step, { kind: 'file' }>): void {
+    const { src, entry, reserved } = step;
+    const fd = this.openSource(src, step.inTree);
+    if (fd === undefined) {
+      // It vanished since the walk: its slot goes to the next entry.
+      if (reserved) this.master.session.dropReserved(entry);
+      return;
+    }
+    try {
+      if (reserved) this.logReserved(entry);
+      this.progress.fileStart(path.basename(src), entry.size);
+      try {
+        if (step.famfsSrc) copyEntry(this.data, step.famfsSrc, entry, (n) => this.progress.addBytes(n));
+        else copyFdDirect(this.data, entry, fd, entry.size, (n) => this.progress.addBytes(n), undefined, this.scratch);
       } catch (e) {
         const why = e instanceof SourceChanged ? e.message : describeError(e);
-        return this.skip(
-          `copying '${src}' to '${this.show(targetRel)}' failed: ${why}; ${rewrite ? 'it' : 'the new file'} holds partial data (run famfs cp again to rewrite it in place)`,
-        );
+        const what = reserved ? 'the new file' : 'it';
+        const left = `${what} holds partial data (run famfs cp again to rewrite it in place)`;
+        return this.skip(`copying '${src}' to '${this.show(entry.path)}' failed: ${why}; ${left}`);
       }
       this.progress.fileDone();
-      if (rewrite) this.report.filesRewritten++;
-      else this.report.filesCopied++;
-      this.report.bytesCopied += size;
-      if (this.opts.verbose) this.say(`'${src}' -> '${this.show(targetRel)}'${rewrite ? ' (rewritten in place)' : ''}`);
+      if (reserved) this.report.filesCopied++;
+      else this.report.filesRewritten++;
+      this.report.bytesCopied += entry.size;
+      if (this.opts.verbose) {
+        this.say(`'${src}' -> '${this.show(entry.path)}'${reserved ? '' : ' (rewritten in place)'}`);
+      }
     } finally {
       fs.closeSync(fd);
       this.data.trim();
     }
   }
 
-  /**
-   * FamfsMaster.createFile (log entry, then, for a daemon serving the shadow tree, the shadow
-   * file), minus its per-file check that every directory above the file is present in the shadow
-   * tree: that check (an lstat per path component) is done once per directory here, and a
-   * directory whose shadow entry is missing goes through FamfsMaster.createFile, which repairs it.
-   */
-  private createFile(rel: string, size: number, opts: FileOptions): FileEntry {
-    // A daemon serving the log writes the shadow tree itself: nothing to check or write here.
-    if (this.master.daemonServesLog) return this.master.createFile(rel, size, opts);
-    const slash = rel.lastIndexOf('/');
-    const parent = slash < 0 ? '' : rel.slice(0, slash);
-    if (!this.shadowDirs.has(parent)) {
-      if (this.master.tree.kind(parent) !== 'dir') {
-        const entry = this.master.createFile(rel, size, opts);
-        this.shadowDirs.add(parent);
-        return entry;
-      }
-      this.shadowDirs.add(parent);
+  /** Logs a reserved entry; what fails here could not be checked in advance: the copy stops. */
+  private logReserved(entry: FileEntry | MkdirEntry): void {
+    try {
+      this.master.logReserved(entry);
+    } catch (e) {
+      const why = `cannot create '${this.show(entry.path)}': ${describeError(e)}`;
+      throw new Abort(isFamfsError(e) ? e : new FamfsError('EIO', why));
     }
-    const entry = this.master.session.createFile(rel, size, opts);
-    this.master.tree.createFile(rel, emitShadowYaml(entry));
-    return entry;
   }
 
   private compareFile(src: string, targetRel: string, fd: number, size: number, famfsSrc: FileEntry | undefined): void {

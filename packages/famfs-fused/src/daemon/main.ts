@@ -14,6 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { readSmallFile, writeSmallFile } from '@famfs/libfamfs';
 import { Device } from '@famfs/libfamfs/device';
 import { shadowRootOf } from '@famfs/libfamfs/shadow';
 import { daemonPaths, writeDaemonStatus } from '@famfs/libfamfs/mount';
@@ -174,7 +175,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
   /** Removes the pid file and the status record, if they are still this daemon's. */
   const removePidFile = () => {
     try {
-      if (fs.readFileSync(pidFile, 'utf8').trim() === String(process.pid)) {
+      if (readSmallFile(pidFile, 64, 'pid file').toString('utf8').trim() === String(process.pid)) {
         fs.rmSync(files.status, { force: true });
         fs.rmSync(pidFile);
       }
@@ -290,7 +291,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       log(`no diagnostics socket at ${sockPath}: ${(e as Error).message}`);
     }
     try {
-      fs.writeFileSync(pidFile, `${process.pid}\n`);
+      writeSmallFile(pidFile, `${process.pid}\n`, 0o644, 'pid file');
     } catch (e) {
       log(`cannot write ${pidFile}: ${(e as Error).message}`);
     }

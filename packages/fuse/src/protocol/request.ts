@@ -7,6 +7,7 @@
  * with the request's unique and an errno when the header was readable and the op expects an answer
  * (the session replies with that errno), or marked unanswerable otherwise (the session drops it).
  */
+import { isUtf8 } from 'buffer';
 import { Errno } from '../errors';
 import {
   AccessIn,
@@ -398,7 +399,16 @@ function str(h: RequestHeader, r: Reader, what: string, max: number): string {
   if (nul === at) fail(h, `${what} is empty`);
   if (nul - at > max) fail(h, `${what} is ${nul - at} bytes (max ${max})`, Errno.ENAMETOOLONG);
   r.skipPast(nul);
-  return r.buf.toString('utf8', at, nul);
+  return utf8(h, r.buf, at, nul, what);
+}
+
+/**
+ * Bytes [at, end) as a string, exactly: bytes that are not UTF-8 are refused (EINVAL) rather than
+ * replaced with U+FFFD, which would make two different names one.
+ */
+function utf8(h: RequestHeader, buf: Buffer, at: number, end: number, what: string): string {
+  if (!isUtf8(buf.subarray(at, end))) fail(h, `${what} is not valid UTF-8`);
+  return buf.toString('utf8', at, end);
 }
 
 /** A path component: a string as str() reads it, also without '/', and '.'/'..' only where allowed. */
@@ -416,7 +426,7 @@ function component(h: RequestHeader, r: Reader, what: string, dotsOk = false): s
   if (nul >= end) fail(h, `${what} is not NUL-terminated`);
   if (nul === at) fail(h, `${what} is empty`);
   if (nul - at > FUSE_NAME_MAX) fail(h, `${what} is ${nul - at} bytes (max ${FUSE_NAME_MAX})`, Errno.ENAMETOOLONG);
-  const s = buf.toString('utf8', at, nul);
+  const s = utf8(h, buf, at, nul, what);
   if (slash) fail(h, `${what} "${s}" contains '/'`);
   if (!dotsOk && (s === '.' || s === '..')) fail(h, `${what} is "${s}"`);
   r.skipPast(nul);

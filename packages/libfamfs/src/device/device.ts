@@ -1,10 +1,12 @@
 import * as fs from 'fs';
 import * as native from '@famfs/native';
 import { FamfsError } from '../errors';
+import { FileKind, openChecked } from '../checked-open';
 import { LOG_OFFSET, SUPERBLOCK_SIZE } from '../format/constants';
 import { checkSuperblock, parseSuperblock, Superblock, SuperblockCheck, SuperblockLayout } from '../format/superblock';
 
 export type DeviceKind = 'file' | 'block' | 'chardev';
+const DEVICE_KINDS: readonly FileKind[] = ['file', 'block', 'chardev'];
 
 /**
  * When to run CPU cache maintenance on mapped metadata. Memory shared between hosts (devdax,
@@ -34,34 +36,35 @@ export class Device {
     readonly cacheMaintenance: boolean,
   ) {}
 
+  /**
+   * Opens a device: a regular file, a block device or a dax character device, checked before
+   * anything reads it (openChecked: O_NONBLOCK, then fstat), so a FIFO, a socket or a directory is
+   * refused at once instead of blocking or failing later. A device of 0 bytes, or a character
+   * device that is not a dax device (/dev/zero, /dev/null), is EINVAL too.
+   */
   static open(path: string, opts: OpenOptions = {}): Device {
     const writable = opts.writable ?? false;
-    let fd: number;
+    const { fd, kind } = openChecked(path, {
+      flags: writable ? fs.constants.O_RDWR : fs.constants.O_RDONLY,
+      accept: DEVICE_KINDS,
+      what: 'device',
+      expected: 'a famfs device (a regular file, a block device or a dax character device)',
+    });
+    let size: number;
     try {
-      fd = fs.openSync(path, writable ? 'r+' : 'r');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new FamfsError(
-        code === 'ENOENT' ? 'ENOENT' : 'EIO',
-        `cannot open device ${path}: ${(e as Error).message}`,
-        { device: path },
-        e,
-      );
-    }
-    try {
-      const { size, kind } = native.deviceSize(fd);
-      const policy = opts.cache ?? 'auto';
-      const maintain = policy === 'always' || (policy === 'auto' && kind !== 'file');
-      return new Device(path, fd, size, kind, writable, maintain);
+      size = native.deviceSize(fd).size;
     } catch (e) {
       fs.closeSync(fd);
-      throw new FamfsError(
-        'EINVAL',
-        `${path} is not a usable famfs device: ${(e as Error).message}`,
-        { device: path },
-        e,
-      );
+      const why = kind === 'chardev' ? 'a character device that is not a dax device' : (e as Error).message;
+      throw new FamfsError('EINVAL', `device ${path} is not usable as a famfs device: ${why}`, { device: path }, e);
     }
+    if (size === 0) {
+      fs.closeSync(fd);
+      throw new FamfsError('EINVAL', `device ${path} is empty (0 bytes)`, { device: path });
+    }
+    const policy = opts.cache ?? 'auto';
+    const maintain = policy === 'always' || (policy === 'auto' && kind !== 'file');
+    return new Device(path, fd, size, kind as DeviceKind, writable, maintain);
   }
 
   /** Maps [offset, offset+length) of the device; the mapping lives until close(). */

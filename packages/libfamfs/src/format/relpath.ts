@@ -7,13 +7,19 @@ import { MAX_PATHLEN } from './constants';
  * Why a famfs relative path is unacceptable, or undefined when it is fine. famfs paths are
  * relative to the mount point: no leading '/', no empty, '.' or '..' components, no NUL, valid
  * UTF-8, and short enough to leave room for the NUL in an 80-byte field.
+ *
+ * Paths are UTF-8 end to end, refused rather than converted: bytes that are not UTF-8 are refused
+ * where they are read (the log field below, argv, FUSE names, shadow names), and a string that has
+ * no exact UTF-8 form (a lone UTF-16 surrogate, which Buffer would write as U+FFFD) is refused here.
  */
 const SLASH = 0x2f;
 const DOT = 0x2e;
+const LONE_SURROGATE = /\p{Cs}/u;
 
 export function relpathProblem(path: string): string | undefined {
   if (path.length === 0) return 'empty path';
   if (path.includes('\0')) return 'path contains a NUL byte';
+  if (LONE_SURROGATE.test(path)) return 'path is not valid Unicode (a lone UTF-16 surrogate)';
   if (Buffer.byteLength(path, 'utf8') > MAX_PATHLEN - 1) return `path is longer than ${MAX_PATHLEN - 1} bytes`;
   if (path.charCodeAt(0) === SLASH) return 'path is absolute';
   // One pass over the components (this runs for every entry of a replayed log).

@@ -47,7 +47,8 @@ export function encodeSuperblock(sb: Superblock): Buffer {
 }
 
 /** Why a superblock was refused; 'version' means it may be a famfs of another version. */
-export type SuperblockFault = 'magic' | 'version' | 'crc' | 'alloc_unit' | 'log_offset' | 'log_len' | 'dev_size';
+export type SuperblockFault =
+  'magic' | 'version' | 'crc' | 'alloc_unit' | 'log_offset' | 'log_len' | 'dev_size' | 'dev_name';
 
 export interface SuperblockCheck {
   ok: boolean;
@@ -62,7 +63,7 @@ export interface SuperblockCheck {
  * enough to hold superblock and log. `deviceSize` (when known) must cover dd_size.
  */
 export function checkSuperblock(buf: Buffer, deviceSize?: number): SuperblockCheck {
-  const sb = SuperblockLayout.decode(buf, 0);
+  const { sb, nameProblem } = decodeSuperblock(buf);
   const bad = (fault: SuperblockFault, reason: string): SuperblockCheck => ({ ok: false, fault, reason, sb });
   if (sb.magic !== SUPER_MAGIC)
     return bad('magic', `bad magic 0x${sb.magic.toString(16)} (want 0x${SUPER_MAGIC.toString(16)})`);
@@ -82,7 +83,25 @@ export function checkSuperblock(buf: Buffer, deviceSize?: number): SuperblockChe
   if (deviceSize !== undefined && sb.daxdevSize > deviceSize) {
     return bad('dev_size', `superblock says the device has ${sb.daxdevSize} bytes, but it has only ${deviceSize}`);
   }
+  if (nameProblem) return bad('dev_name', nameProblem);
   return { ok: true, sb };
+}
+
+/**
+ * The superblock's fields. The device name is outside the CRC and only shown, but it is a path,
+ * and famfs paths are UTF-8 or refused, never replaced: a name that is not UTF-8 is decoded as ''
+ * and reported, after the checks that say whether this is a famfs at all (mkfs relies on them).
+ */
+function decodeSuperblock(buf: Buffer): { sb: Superblock; nameProblem?: string } {
+  try {
+    return { sb: SuperblockLayout.decode(buf, 0) };
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const copy = Buffer.from(buf.subarray(0, SuperblockLayout.size));
+    const at = SuperblockLayout.offsetOf('daxdevName');
+    copy.fill(0, at, at + DEVNAME_LEN);
+    return { sb: SuperblockLayout.decode(copy, 0), nameProblem: 'the device name is not valid UTF-8' };
+  }
 }
 
 /** Like checkSuperblock, but throws EBADSUPER naming `devName`. */

@@ -43,6 +43,8 @@ export interface LogSessionOptions {
  */
 export class LogSession {
   private closed = false;
+  /** Entries checked (and files allocated) by reserveFile/reserveMkdir, not logged yet, in slot order. */
+  private readonly reserved: Array<FileEntry | MkdirEntry> = [];
 
   private constructor(
     readonly device: Device,
@@ -87,22 +89,59 @@ export class LogSession {
     return this.lastIndex + 1 - this.nextIndex;
   }
 
+  /**
+   * Reserves the directories that `mkdir` (`parents`: `mkdir -p`) must log for `path`, in order,
+   * after checking the whole request before anything is written: the path (every component, and
+   * its length), what is in the way, and a free log slot for each. Empty when there is nothing to
+   * do (-p and the directory exists). Log them with logReserved.
+   */
+  reserveMkdirs(path: string, parents: boolean, opts: OwnerOptions = {}): MkdirEntry[] {
+    checkRelpath(path);
+    const parts = path.split('/');
+    const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+    const inTheWay = parents ? prefixes.find((p) => this.replay.files.has(p)) : undefined;
+    if (inTheWay !== undefined) {
+      throw new FamfsError('ENOTDIR', `cannot create '${path}': '${inTheWay}' is a file`, { path });
+    }
+    const first = parents ? prefixes.findIndex((p) => !this.replay.dirs.has(p)) : prefixes.length - 1;
+    const missing = first < 0 ? [] : prefixes.slice(first);
+    this.checkLogSpace(this.reserved.length + missing.length);
+    return missing.map((p) => this.reserveMkdir(p, opts));
+  }
+
   /** Logs a directory; its parent must exist and the path must be free. */
   mkdir(path: string, opts: OwnerOptions = {}): MkdirEntry {
+    return this.logReserved(this.reserveMkdir(path, opts));
+  }
+
+  /** Checks a new directory and takes the next log slot for it, without writing (see reserveFile). */
+  reserveMkdir(path: string, opts: OwnerOptions = {}): MkdirEntry {
     this.checkNewPath(path);
+    this.checkLogSpace(this.reserved.length + 1);
     const entry: MkdirEntry = { type: 'mkdir', path, mode: opts.mode ?? 0o755, uid: opts.uid ?? 0, gid: opts.gid ?? 0 };
-    const index = this.append(entry);
-    this.replay.dirs.set(path, index);
+    this.reserved.push(entry);
     return entry;
   }
 
   /** Allocates and logs a file of `size` bytes (size > 0, fixed forever). */
   createFile(path: string, size: number, opts: FileOptions = {}): FileEntry {
+    return this.logReserved(this.reserveFile(path, size, opts));
+  }
+
+  /**
+   * Checks and allocates a new file without logging it: the space is taken in this session's
+   * allocation map only, and the device is not touched. A request of several files (creat -M)
+   * reserves them all first, so that a name, a size or the space of any of them refuses the
+   * whole request before anything is written; it then logs them with logReserved, in the order
+   * they were reserved. A session closed with reservations left leaves the device as it was.
+   */
+  reserveFile(path: string, size: number, opts: FileOptions = {}): FileEntry {
     this.checkNewPath(path);
     if (!Number.isSafeInteger(size) || size <= 0)
       throw new FamfsError('EINVAL', `cannot create '${path}' with size ${size}: famfs files need a size > 0`);
-    this.checkLogSpace();
-    const index = this.nextIndex;
+    this.checkLogSpace(this.reserved.length + 1);
+    // The slot the entry will take: allocations are owned by it, as replay will find them.
+    const index = this.nextIndex + this.reserved.length;
     let fmap: Fmap | undefined;
     if (isInterleaved(opts.interleave)) {
       checkInterleave(opts.interleave, this.allocation.capacityBytes, this.allocation.unitSize);
@@ -110,10 +149,43 @@ export class LogSession {
     }
     fmap ??= { kind: 'simple', extents: [this.allocator.allocate(size, index, this.device.path)] };
     const entry = fileEntry(path, size, opts.mode ?? 0o644, opts.uid ?? 0, opts.gid ?? 0, fmap);
-    this.append(entry);
-    this.allocation.fileBytes += size;
-    this.replay.files.set(path, index);
+    this.reserved.push(entry);
     return entry;
+  }
+
+  /** Logs the oldest entry reserved by reserveFile or reserveMkdir (`entry` must be it). */
+  logReserved<T extends FileEntry | MkdirEntry>(entry: T): T {
+    if (this.reserved[0] !== entry) {
+      throw new FamfsError('EINVAL', `'${entry.path}' is not the next reserved entry`, { path: entry.path });
+    }
+    const index = this.append(entry);
+    this.reserved.shift();
+    if (entry.type === 'file') {
+      this.allocation.fileBytes += entry.size;
+      this.replay.files.set(entry.path, index);
+    } else {
+      this.replay.dirs.set(entry.path, index);
+    }
+    return entry;
+  }
+
+  /**
+   * Gives up a reserved entry that will not be logged after all (its source vanished meanwhile).
+   * A file's space stays taken in this session's map (it is free again for the next session);
+   * the entries reserved after it move up one slot.
+   */
+  dropReserved(entry: FileEntry | MkdirEntry): void {
+    const i = this.reserved.indexOf(entry);
+    if (i < 0) throw new FamfsError('EINVAL', `'${entry.path}' is not reserved`, { path: entry.path });
+    if (entry.type === 'mkdir' && this.reserved.some((e) => e.path.startsWith(`${entry.path}/`))) {
+      throw new FamfsError('EINVAL', `'${entry.path}' has reserved entries below it`, { path: entry.path });
+    }
+    this.reserved.splice(i, 1);
+  }
+
+  /** The entry reserved (not yet logged) at `path`, if any. */
+  reservedAt(path: string): FileEntry | MkdirEntry | undefined {
+    return this.reserved.find((e) => e.path === path);
   }
 
   /**
@@ -136,11 +208,13 @@ export class LogSession {
     }
   }
 
-  private checkLogSpace(): void {
-    if (this.nextIndex > this.lastIndex) {
-      throw new FamfsError('ELOGFULL', `${this.device.path}: the log is full (${this.lastIndex + 1} entries)`, {
-        device: this.device.path,
-      });
+  /** ELOGFULL unless `entries` more entries fit in the log. */
+  checkLogSpace(entries = 1): void {
+    if (this.freeSlots < entries) {
+      const free = this.freeSlots;
+      const what = free === 0 ? 'the log is full' : `the log has ${free} free entries, ${entries} are needed`;
+      const device = this.device.path;
+      throw new FamfsError('ELOGFULL', `${device}: ${what} (${this.lastIndex + 1} entries)`, { device });
     }
   }
 
@@ -150,19 +224,27 @@ export class LogSession {
       throw new FamfsError('EEXIST', `'${path}' is reserved for famfs metadata`, { path });
     if (this.replay.files.has(path) || this.replay.dirs.has(path))
       throw new FamfsError('EEXIST', `'${path}' already exists`, { path });
+    if (this.reservedAt(path)) throw new FamfsError('EEXIST', `'${path}' is given twice`, { path });
     const slash = path.lastIndexOf('/');
     // .meta is there in every famfs without being logged; files such as .meta/.alloc.cfg go in it.
     if (slash > 0 && path.slice(0, slash) !== META_DIR) {
       const parent = path.slice(0, slash);
-      if (this.replay.files.has(parent))
+      const pending = this.reservedAt(parent);
+      if (this.replay.files.has(parent) || pending?.type === 'file') {
         throw new FamfsError('ENOTDIR', `cannot create '${path}': '${parent}' is a file`, { path });
-      if (!this.replay.dirs.has(parent))
+      }
+      if (!this.replay.dirs.has(parent) && pending === undefined) {
         throw new FamfsError('ENOENT', `cannot create '${path}': directory '${parent}' does not exist`, { path });
+      }
     }
   }
 
   private append(entry: LogEntry): number {
     if (this.closed) throw new FamfsError('EINVAL', 'log session is closed');
+    // A reserved entry owns the next slot: nothing else may take it first.
+    if (this.reserved.length > 0 && entry !== this.reserved[0]) {
+      throw new FamfsError('EINVAL', 'reserved entries must be logged before any other');
+    }
     this.checkLogSpace();
     const log = this.meta.log;
     const index = this.nextIndex;

@@ -14,7 +14,7 @@ import {
   SUPERBLOCK_SIZE,
 } from '../format/constants';
 import { newLogHeader } from '../format/log-header';
-import { encodeSuperblock, Superblock, SuperblockLayout } from '../format/superblock';
+import { encodeSuperblock, Superblock, SuperblockFault, SuperblockLayout } from '../format/superblock';
 import { randomUuidBytes, uuidToText } from '../format/uuid';
 import { Device } from '../device/device';
 import { mountsOfDevice } from '../mount/mount-table';
@@ -38,6 +38,9 @@ export interface MkfsOptions {
   /** Smallest device accepted; default 4 GiB as `famfs mkfs` requires (tests make smaller ones). */
   minDeviceSize?: number;
 }
+
+/** Faults of a superblock that is there all the same: mkfs needs --force to overwrite it. */
+const KEPT_FAULTS: SuperblockFault[] = ['version', 'dev_size', 'dev_name'];
 
 export type MkfsResult = { action: 'created'; superblock: Superblock } | { action: 'killed' };
 
@@ -80,8 +83,8 @@ export function mkfs(path: string, opts: MkfsOptions = {}): MkfsResult {
   try {
     const me = opts.systemUuid ?? getSystemUuid();
     const existing = dev.readSuperblock();
-    const present =
-      existing !== undefined && (existing.ok || existing.fault === 'version' || existing.fault === 'dev_size');
+    // A superblock that fails only a check famfs-ts adds (or one of another version) is still a famfs.
+    const present = existing !== undefined && (existing.ok || KEPT_FAULTS.includes(existing.fault!));
     if (present && !opts.force) {
       if (existing.ok && roleOf(existing.sb, me) === 'client') {
         throw new FamfsError(

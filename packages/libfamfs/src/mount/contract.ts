@@ -16,6 +16,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Role } from '../system-uuid';
+import { readSmallFile, writeSmallFile } from '../checked-open';
 
 /** The xattr a famfs mount answers (on any of its inodes) with its shadow path. */
 export const SHADOW_XATTR = 'user.famfs.shadow';
@@ -108,11 +109,15 @@ export interface DaemonStatus {
   log?: LogplayReply;
 }
 
+/** A status record is under a kilobyte; a larger file is not one. */
+const STATUS_MAX = 64 * 1024;
+
 /** The status record of the daemon serving `shadowDir`; undefined when there is none or it is not a valid one. */
 export function readDaemonStatus(shadowDir: string): DaemonStatus | undefined {
   let value: unknown;
   try {
-    value = JSON.parse(fs.readFileSync(path.join(shadowDir, DAEMON_STATUS_FILE), 'utf8'));
+    const text = readSmallFile(path.join(shadowDir, DAEMON_STATUS_FILE), STATUS_MAX, 'daemon status file');
+    value = JSON.parse(text.toString('utf8'));
   } catch {
     return undefined;
   }
@@ -127,7 +132,7 @@ export function writeDaemonStatus(shadowDir: string, status: DaemonStatus): void
   const file = path.join(shadowDir, DAEMON_STATUS_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, JSON.stringify(status, null, 2) + '\n', { mode: 0o644 });
+    writeSmallFile(tmp, JSON.stringify(status, null, 2) + '\n', 0o644, 'daemon status file');
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });

@@ -5,6 +5,7 @@
  * the .meta files of a mount's shadow tree, which mount writes and the log never holds.
  */
 import * as fs from 'fs';
+import { isUtf8 } from 'buffer';
 import * as path from 'path';
 import { Device, mapMeta } from '../device/device';
 import { FamfsError } from '../errors';
@@ -196,13 +197,20 @@ export function checkMountedTree(log: MountedLog): TreeCheckReport {
   const report: TreeCheckReport = { mountpoint: mpt, files: 0, directories: 0, errors: [], good: [], notShown: [] };
   const seen = new Set<string>();
   const walk = (rel: string): void => {
-    let names: string[];
+    let raw: Buffer[];
     try {
-      names = fs.readdirSync(rel === '' ? mpt : path.join(mpt, rel)).sort();
+      raw = fs.readdirSync(rel === '' ? mpt : path.join(mpt, rel), { encoding: 'buffer' });
     } catch (e) {
       report.errors.push({ path: rel, reason: `cannot read directory: ${(e as Error).message}` });
       return;
     }
+    // A name that is not UTF-8 is no famfs name; read lossily it would be checked as another one.
+    const names: string[] = [];
+    for (const b of raw) {
+      if (isUtf8(b)) names.push(b.toString('utf8'));
+      else report.errors.push({ path: rel, reason: `lists a name that is not valid UTF-8 (hex ${b.toString('hex')})` });
+    }
+    names.sort();
     for (const name of names) {
       const child = rel === '' ? name : `${rel}/${name}`;
       let st: fs.Stats;

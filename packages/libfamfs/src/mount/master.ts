@@ -29,6 +29,8 @@ import { InterleaveParams, interleaveProblem } from '../alloc/interleave';
 export class FamfsMaster {
   private dataPath?: DataPath;
   private appended = false;
+  /** Directories seen present in the shadow tree: checked once each, not once per creation. */
+  private readonly shadowDirsPresent = new Set<string>(['']);
 
   private constructor(
     readonly mount: FamfsMount,
@@ -62,20 +64,38 @@ export class FamfsMaster {
   }
 
   mkdir(rel: string, opts: OwnerOptions = {}): MkdirEntry {
-    const entry = this.session.mkdir(rel, opts);
-    this.appended = true;
-    if (this.daemonServesLog) return entry;
-    this.ensureShadowDirs(parentOf(rel));
-    this.tree.mkdir(rel, entry.mode, entry.uid, entry.gid);
-    return entry;
+    return this.logReserved(this.session.reserveMkdir(rel, opts));
   }
 
   createFile(rel: string, size: number, opts: FileOptions = {}): FileEntry {
-    const entry = this.session.createFile(rel, size, opts);
+    return this.logReserved(this.session.reserveFile(rel, size, opts));
+  }
+
+  /** Logs an entry reserved with `session.reserveFile` or `reserveMkdir` (the oldest one). */
+  logReserved<T extends FileEntry | MkdirEntry>(entry: T): T {
+    this.session.logReserved(entry);
+    return this.logged(entry);
+  }
+
+  /**
+   * Logs a file entry as given, allocating nothing: `famfs clone`, whose entry shares the extents
+   * of another file (the file system is then cross-linked, as fsck reports).
+   */
+  logUnallocated(entry: FileEntry): FileEntry {
+    this.session.appendRaw(entry);
+    return this.logged(entry);
+  }
+
+  /** After an append: unless the daemon serves the log, the shadow tree the mount serves gains it. */
+  private logged<T extends FileEntry | MkdirEntry>(entry: T): T {
     this.appended = true;
     if (this.daemonServesLog) return entry;
-    this.ensureShadowDirs(parentOf(rel));
-    this.tree.createFile(rel, emitShadowYaml(entry));
+    this.ensureShadowDirs(parentOf(entry.path));
+    if (entry.type === 'file') this.tree.createFile(entry.path, emitShadowYaml(entry));
+    else {
+      this.tree.mkdir(entry.path, entry.mode, entry.uid, entry.gid);
+      this.shadowDirsPresent.add(entry.path);
+    }
     return entry;
   }
 
@@ -123,11 +143,14 @@ export class FamfsMaster {
    * (a creation by a process that died before its shadow write, or a mount not yet replayed).
    */
   private ensureShadowDirs(rel: string): void {
-    if (rel === '' || this.tree.kind(rel) === 'dir') return;
-    this.ensureShadowDirs(parentOf(rel));
-    const d = this.dir(rel);
-    if (!d) throw new FamfsError('ENOENT', `directory '${rel}' is not in the log`, { path: rel });
-    this.tree.mkdir(rel, d.mode, d.uid, d.gid);
+    if (this.shadowDirsPresent.has(rel)) return;
+    if (this.tree.kind(rel) !== 'dir') {
+      this.ensureShadowDirs(parentOf(rel));
+      const d = this.dir(rel);
+      if (!d) throw new FamfsError('ENOENT', `directory '${rel}' is not in the log`, { path: rel });
+      this.tree.mkdir(rel, d.mode, d.uid, d.gid);
+    }
+    this.shadowDirsPresent.add(rel);
   }
 }
 

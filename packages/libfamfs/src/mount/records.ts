@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { getxattr } from '@famfs/native';
 import { FamfsError } from '../errors';
+import { readSmallFile, writeSmallFile } from '../checked-open';
 import { SHADOW_XATTR } from './contract';
 import { fuseMountsHolding, MountTableEntry } from './mount-table';
 
@@ -31,14 +32,17 @@ function recordFile(mountpoint: string, env?: NodeJS.ProcessEnv): string {
 export function writeMountRecord(rec: MountRecord, env?: NodeJS.ProcessEnv): void {
   fs.mkdirSync(runDir(env), { recursive: true, mode: 0o755 });
   const file = recordFile(rec.mountpoint, env);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(rec, null, 2) + '\n', { mode: 0o644 });
+  writeSmallFile(`${file}.tmp`, JSON.stringify(rec, null, 2) + '\n', 0o644, 'mount record');
   fs.renameSync(`${file}.tmp`, file);
 }
+
+/** A record is a few hundred bytes; anything much larger is not one of ours. */
+const RECORD_MAX = 64 * 1024;
 
 export function readMountRecord(mountpoint: string, env?: NodeJS.ProcessEnv): MountRecord | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(recordFile(mountpoint, env), 'utf8');
+    text = readSmallFile(recordFile(mountpoint, env), RECORD_MAX, 'mount record').toString('utf8');
   } catch {
     return undefined;
   }

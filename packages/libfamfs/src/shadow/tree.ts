@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FamfsError } from '../errors';
+import { readUpTo } from '../checked-open';
 import { FmapBounds, fmapProblem } from '../format/fmap';
 import { FileEntry } from '../format/log-entry';
 import { parseShadowYaml, SHADOW_YAML_MAX } from './yaml-parse';
@@ -248,15 +249,8 @@ export function readShadowEntryFile(file: string, opts: ReadShadowEntryOptions =
       return fail('changed', 'changed while being read');
     if (st.size > BigInt(SHADOW_YAML_MAX))
       return fail('too-large', `${st.size} bytes is larger than the ${SHADOW_YAML_MAX}-byte limit`);
-    const buf = Buffer.alloc(SHADOW_YAML_MAX + 1);
-    let n = 0;
-    while (n < buf.length) {
-      const got = fs.readSync(fd, buf, n, buf.length - n, null);
-      if (got === 0) break;
-      n += got;
-    }
-    if (n > SHADOW_YAML_MAX) return fail('too-large', `larger than the ${SHADOW_YAML_MAX}-byte limit`);
-    text = buf.subarray(0, n);
+    text = readUpTo(fd, SHADOW_YAML_MAX);
+    if (text.length > SHADOW_YAML_MAX) return fail('too-large', `larger than the ${SHADOW_YAML_MAX}-byte limit`);
   } catch (e) {
     return fail('unreadable', `cannot read: ${(e as Error).message}`);
   } finally {

@@ -124,13 +124,14 @@ describe('fuzz: superblock', () => {
           if (!c.ok) violated('parseSuperblock accepted what checkSuperblock refused');
           const unsafe = unsafeNumbers(sb);
           if (unsafe.length > 0) return `ok:unsafe-u64(${unsafe.join(',')})`;
-          // The device name (outside the CRC, not validated, as in C) is decoded leniently: bytes
-          // that are not UTF-8 become U+FFFD, so such a name cannot be written back as it was.
-          // Nothing re-encodes a superblock read from a device (only mkfs encodes one).
+          // The device name (outside the CRC) is decoded exactly or refused (fault dev_name): an
+          // accepted name is its bytes, never a lossy reading of them.
           const nameField = m.bytes.subarray(136, 200);
           const nul = nameField.indexOf(0);
           const rawName = nul < 0 ? nameField : nameField.subarray(0, nul);
-          if (!Buffer.from(sb.daxdevName, 'utf8').equals(rawName)) return 'ok:lossy-daxdev-name';
+          if (!Buffer.from(sb.daxdevName, 'utf8').equals(rawName)) {
+            violated(`device name ${JSON.stringify(sb.daxdevName)} is not its bytes`);
+          }
           let again: Buffer;
           try {
             again = encodeSuperblock(sb);
