@@ -1,5 +1,6 @@
 import { DaxModeError, deviceLabel, unusableModeError } from './dax-error';
-import { daxDeviceName, NodeKindProbe, statNodeKind } from './dax-node';
+import { daxDeviceName, NodeKindProbe } from './dax-node';
+import { hostIo } from './host-io';
 import {
   DaxState,
   describeMode,
@@ -16,8 +17,6 @@ import {
   daxDeviceExists,
   daxDriverDir,
   daxDriverExists,
-  defaultSysfsRoot,
-  defaultSysfsWriter,
   driverAttr,
   readBoundDriver,
   SysfsWriter,
@@ -36,13 +35,13 @@ import {
  * can take seconds on a multi-TB device (C famfs issue #116).
  */
 
-/** Where sysfs is, how to write it, and how to tell a character device (all injectable for tests). */
+/**
+ * Where sysfs is, how to write it, and how to tell a character device (all injectable for tests);
+ * the defaults are host-io.ts's: FAMFS_SYSFS_ROOT or /sys, a plain write, fs.statSync.
+ */
 export interface DaxSysfsOptions {
-  /** Default: process.env.FAMFS_SYSFS_ROOT ?? '/sys', read at call time. */
   sysfsRoot?: string;
-  /** Default: an O_WRONLY write of the value (see defaultSysfsWriter). */
   writer?: SysfsWriter;
-  /** Default: fs.statSync. */
   nodeKind?: NodeKindProbe;
 }
 
@@ -54,11 +53,8 @@ export interface DaxIo {
 }
 
 export function resolveIo(opts: DaxSysfsOptions = {}): DaxIo {
-  return {
-    root: opts.sysfsRoot ?? defaultSysfsRoot(),
-    write: opts.writer ?? defaultSysfsWriter,
-    nodeKind: opts.nodeKind ?? statNodeKind,
-  };
+  const host = hostIo(opts);
+  return { root: host.sysfsRoot, write: host.writer, nodeKind: host.nodeKind };
 }
 
 /** The outcome of a switch. */
