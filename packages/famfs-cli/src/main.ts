@@ -15,10 +15,11 @@ import { cloneCommand } from './commands/clone';
 import { checkCommand } from './commands/check';
 import { mkmetaCommand } from './commands/mkmeta';
 import { cpCommand } from './commands/cp';
+import { checkSystemCommand } from './commands/check-system';
 import { describeError, exitCodeOf } from './errors';
 import { Io, processIo, UsageError } from './io';
 
-export const COMMANDS: CommandSpec[] = [mkfsCommand, mountCommand, umountCommand, fsckCommand, logplayCommand, creatCommand, verifyCommand, mkdirCommand, getmapCommand, flushCommand, chkreadCommand, cloneCommand, checkCommand, mkmetaCommand, cpCommand];
+export const COMMANDS: CommandSpec[] = [mkfsCommand, mountCommand, umountCommand, fsckCommand, logplayCommand, creatCommand, verifyCommand, mkdirCommand, getmapCommand, flushCommand, chkreadCommand, cloneCommand, checkCommand, mkmetaCommand, cpCommand, checkSystemCommand];
 
 /** Exit codes of the dispatcher itself, as the C famfs uses them. */
 const EXIT_USAGE = 1;

@@ -26,9 +26,11 @@ export const logplayCommand: CommandSpec = {
     if (args[0] !== undefined && (daxdev || shadow)) throw new UsageError('give either a mount point or --daxdev DEVICE --shadow DIR');
     if (args[0] === undefined && (!daxdev || !shadow)) throw new UsageError('logplay needs a mount point, or --daxdev DEVICE and --shadow DIR');
     try {
-      // A mount is brought up to date by replaying its device's log into the shadow tree it serves.
-      const target = args[0] !== undefined ? requireFamfsMount(args[0]) : { device: daxdev!, shadow: shadow! };
-      const r = logplayDevice(target.device, target.shadow, { dryRun: !!o.dryrun });
+      // A mount is brought up to date by replaying its log, read through its .meta files, into the
+      // shadow tree it serves.
+      const mount = args[0] !== undefined ? requireFamfsMount(args[0]) : undefined;
+      const target = mount ?? { device: daxdev!, shadow: shadow!, mountpoint: undefined };
+      const r = logplayDevice(target.device, target.shadow, { dryRun: !!o.dryrun, mountpoint: target.mountpoint });
       const problems = [
         ...r.bad.map((b) => `${b.reason}${b.torn ? ' (torn last entry, ignored)' : ''}`),
         ...r.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`),

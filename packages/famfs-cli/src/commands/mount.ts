@@ -1,28 +1,23 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FamfsError, roleOf, tryGetSystemUuid } from '@famfs/libfamfs';
+import { FamfsError, tryGetSystemUuid } from '@famfs/libfamfs';
 import { SUPERBLOCK_META, SUPERBLOCK_SIZE, uuidToText } from '@famfs/libfamfs/format';
-import { Device, mapMeta } from '@famfs/libfamfs/device';
-import { replayLog } from '@famfs/libfamfs/log';
-import {
-  playIntoShadow,
-  prepareShadowRoot,
-  SHADOW_ROOT_NAME,
-  ShadowTree,
-  writeMetaFiles,
-} from '@famfs/libfamfs/shadow';
+import { kernelSummary } from '@famfs/libfamfs/device';
+import { prepareShadowRoot, SHADOW_ROOT_NAME } from '@famfs/libfamfs/shadow';
 import {
   DAEMON_LOG_FILE,
   daemonPaths,
   readDaemonStatus,
   isMountpoint,
+  kernelAfterMount,
   mountsOfDevice,
+  prepareMountDevice,
   readMountRecord,
   umountQuietly,
   writeMountRecord,
 } from '@famfs/libfamfs/mount';
-import type { DaemonStatus, DataPathKind } from '@famfs/libfamfs/mount';
+import type { DaemonStatus, DataPathKind, PreparedMount } from '@famfs/libfamfs/mount';
 import { mountsHolding, readMountTable } from '@famfs/native';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
@@ -46,6 +41,7 @@ export const mountCommand: CommandSpec = {
     ['-d, --debug', `Run the daemon with debug logging (to SHADOW/${DAEMON_LOG_FILE})`],
     ['-S, --shadow <dir>', 'Use this shadow path (it must exist and hold no root/); default a new famfs_shadow_* on a tmpfs (/run, /dev/shm or the temp dir)'],
     ['--abi <name>', 'famfs kernel ABI profile for the DAX path: v10 (default) or rfc'],
+    ['-M, --set-daxmode', 'Switch a dax device to the mode mounts need here: fsdev_dax with famfs in the kernel, device_dax without'],
   ],
   examples: ['famfs mount /dev/dax0.0 /mnt/famfs', 'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs'],
   run(args, o, io) {
@@ -55,8 +51,10 @@ export const mountCommand: CommandSpec = {
     if (timeout !== undefined && !(timeout >= 0)) throw new UsageError(`--timeout needs a number of seconds >= 0, not '${timeoutText}'`);
     const abi = optString(o.abi, '--abi') ?? 'v10';
     try {
-      const r = mountFamfs({ device, mountpoint: mountpointArg, shadow: optString(o.shadow, '--shadow'), timeout, abi, debug: !!o.debug });
+      const r = mountFamfs({ device, mountpoint: mountpointArg, shadow: optString(o.shadow, '--shadow'), timeout, abi, debug: !!o.debug, setDaxMode: !!o.setDaxmode });
       io.out(`famfs mount: ${r.device} on ${r.mountpoint} as ${r.role}; shadow ${r.shadow}; ${r.summary}\n`);
+      io.out(`famfs mount: kernel: ${r.kernel}\n`);
+      if (r.daxMode) io.out(`famfs mount: ${r.daxMode}\n`);
       io.out(`famfs mount: data path: ${r.dataPath}\n`);
       for (const w of r.warnings) io.err(`famfs mount: warning: ${w}\n`);
       return 0;
@@ -74,6 +72,7 @@ interface MountRequest {
   timeout?: number;
   abi: string;
   debug: boolean;
+  setDaxMode: boolean;
 }
 
 function mountFamfs(req: MountRequest) {
@@ -101,9 +100,12 @@ function mountFamfs(req: MountRequest) {
   else if (fs.existsSync(path.join(shadow, SHADOW_ROOT_NAME))) throw new FamfsError('EEXIST', `shadow path ${shadow} already holds a root/ (in use by another mount?)`);
 
   let pid: number | undefined;
+  let prepared: PreparedMount | undefined;
   try {
     const root = prepareShadowRoot(shadow);
-    const { role, result } = replayIntoShadow(device, root);
+    const retryCommand = `famfs mount --set-daxmode ${req.device} ${req.mountpoint}`;
+    prepared = prepareMountDevice(device, root, { setDaxMode: req.setDaxMode, retryCommand });
+    const { role, replay: result } = prepared;
     const daemonFiles = daemonPaths(shadow);
     pid = startDaemon({ device, mountpoint, shadow, abi: req.abi, timeout: req.timeout, debug: req.debug, logFile: daemonFiles.log });
     const daemonPid = pid;
@@ -128,6 +130,8 @@ function mountFamfs(req: MountRequest) {
       role,
       warnings,
       dataPath: describeDataPath(status.dataPath),
+      kernel: kernelSummary(kernelAfterMount(prepared.kernel, status)),
+      daxMode: describeModeChange(prepared),
       summary: `${result.entries} log entries; ${result.newFiles} files; ${result.newDirs} directories`,
     };
   } catch (e) {
@@ -136,6 +140,7 @@ function mountFamfs(req: MountRequest) {
       stopDaemon(pid, 1000);
     }
     umountQuietly(mountpoint);
+    prepared?.restoreMode(e);
     try {
       fs.rmSync(shadowCreated ? shadow : path.join(shadow, SHADOW_ROOT_NAME), { recursive: true, force: true });
     } catch {
@@ -145,18 +150,12 @@ function mountFamfs(req: MountRequest) {
   }
 }
 
-/** Writes the .meta files and the replayed tree; the device must hold a valid famfs. */
-function replayIntoShadow(device: string, root: string) {
-  const dev = Device.open(device);
-  try {
-    const meta = mapMeta(dev);
-    const role = roleOf(meta.sb, tryGetSystemUuid());
-    const replay = replayLog(meta.log, meta.sb, device);
-    writeMetaFiles(new ShadowTree(root), meta.sb, role);
-    return { role, result: playIntoShadow(replay, meta.sb, root) };
-  } finally {
-    dev.close();
-  }
+/** The dax device's mode for the mount, in words; undefined for a device that is not a dax device. */
+function describeModeChange(p: PreparedMount): string | undefined {
+  const { before, need } = p.plan;
+  if (before === null || need === null) return undefined;
+  if (!p.modeChanged) return `dax device ${before.name} is in ${need} mode`;
+  return `dax device ${before.name} switched from ${before.mode} to ${need} mode (--set-daxmode)`;
 }
 
 /**

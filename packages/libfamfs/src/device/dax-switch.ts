@@ -175,6 +175,24 @@ export function switchDaxMode(
 }
 
 /**
+ * Unbinds the device from its driver, the way switchDaxMode disables it (remove_id, then unbind),
+ * to put back a device that had no driver (after a failed `famfs mount --set-daxmode` bound one).
+ */
+export function unbindDaxDevice(io: DaxIo, state: DaxState): void {
+  if (state.driver === null) return;
+  const failures: WriteFailure[] = [];
+  const removed = tryWrite(io, boundDriverAttr(io.root, state.name, 'remove_id'), state.name, 'driver/remove_id', failures);
+  if (removed && tryWrite(io, boundDriverAttr(io.root, state.name, 'unbind'), state.name, 'driver/unbind', failures)) return;
+  const now = readDaxState(io, state.device, state.name);
+  const why = failures.map((f) => `${f.what}: ${f.code}`).join(', ');
+  const problem = `could not unbind ${deviceLabel(state.device, state.name)} (${why}), and it is still in ` +
+    describeMode(now.mode, now.driver);
+  throw new DaxModeError('restore-failed', problem, `daxctl disable-device ${state.name}`, {
+    device: state.device, name: state.name, mode: now.mode, driver: now.driver,
+  });
+}
+
+/**
  * Binds `driver` to the unbound device: new_id (which attaches it at once when the driver now
  * matches), then bind only if it is still unbound. device_dax gets a plain bind first, because it
  * matches ordinary devices by type and its new_id would make the kernel attach every other unbound

@@ -68,6 +68,11 @@ export interface KernelFacts {
   fsdevDaxRequired: boolean;
   /** 'not-probed' from detectKernelSupport; see applyPushProbe. */
   pushProbe: PushProbe;
+  /**
+   * This process holds CAP_SYS_RAWIO (bit 17 of CapEff in /proc/self/status): the kernel offers
+   * famfs DAX (FUSE_DAX_FMAP) only to a mount(2) caller that has it. null when unreadable.
+   */
+  capSysRawio: boolean | null;
   daxDevices: DaxDeviceInfo[];
 }
 
@@ -116,8 +121,19 @@ export function detectKernelSupport(opts: KernelSupportOptions = {}): KernelFact
     kmemDriverPresent: daxDriverExists(root, 'kmem'),
     fsdevDaxRequired: fsdevDaxDriverPresent,
     pushProbe: 'not-probed',
+    capSysRawio: readCapSysRawio(proc),
     daxDevices: listDaxDevices({ sysfsRoot: root, devRoot }),
   };
+}
+
+const CAP_SYS_RAWIO = 17n;
+
+/** Bit CAP_SYS_RAWIO of the effective capabilities in <proc>/self/status; null when unreadable. */
+export function readCapSysRawio(procRoot: string): boolean | null {
+  const status = readText(path.join(procRoot, 'self', 'status'));
+  const hex = status?.match(/^CapEff:\s*([0-9a-fA-F]+)\s*$/m)?.[1];
+  if (hex === undefined) return null;
+  return ((BigInt(`0x${hex}`) >> CAP_SYS_RAWIO) & 1n) === 1n;
 }
 
 /**

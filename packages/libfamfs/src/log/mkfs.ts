@@ -16,8 +16,10 @@ import {
 import { newLogHeader } from '../format/log-header';
 import { encodeSuperblock, Superblock, SuperblockLayout } from '../format/superblock';
 import { randomUuidBytes, uuidToText } from '../format/uuid';
-import { Device } from '../device/device';
-import { mountsOfDevice } from '../mount/mount-table';
+import { DaxSysfsOptions } from '../device/dax-switch';
+import { withRawDevice } from '../device/device-access';
+import { checkLog, FsckReport } from './fsck';
+import { mountpointsOf, mountsOfDevice } from '../mount/mount-table';
 import { getSystemUuid, roleOf } from '../system-uuid';
 import * as fs from 'fs';
 
@@ -37,9 +39,16 @@ export interface MkfsOptions {
   deviceName?: string;
   /** Smallest device accepted; default 4 GiB as `famfs mkfs` requires (tests make smaller ones). */
   minDeviceSize?: number;
+  /** Where sysfs is and how to write it, for a dax device in fsdev_dax mode (default: the host's). */
+  dax?: DaxSysfsOptions;
+  /**
+   * Also check the new file system (what `famfs mkfs` prints) while the device is still open: a
+   * dax device in fsdev_dax mode is then switched once, not twice.
+   */
+  report?: boolean;
 }
 
-export type MkfsResult = { action: 'created'; superblock: Superblock } | { action: 'killed' };
+export type MkfsResult = { action: 'created'; superblock: Superblock; report?: FsckReport } | { action: 'killed' };
 
 function deviceNameFor(path: string): string {
   let name: string;
@@ -57,7 +66,8 @@ function deviceNameFor(path: string): string {
  * of two >= 8 MiB; kill only with force; a device of at least 4 GiB that is not mounted; an
  * existing superblock (of any version, or owned by another host) kept unless forced. The log is
  * zeroed and written before the superblock, and each is flushed, so a crash mid-mkfs never leaves
- * a valid superblock over a stale log.
+ * a valid superblock over a stale log. A dax device in fsdev_dax mode is switched to device_dax
+ * for the writes and back afterwards (device/device-access.ts).
  */
 export function mkfs(path: string, opts: MkfsOptions = {}): MkfsResult {
   const logLen = opts.logLen ?? DEFAULT_LOG_LEN;
@@ -68,8 +78,7 @@ export function mkfs(path: string, opts: MkfsOptions = {}): MkfsResult {
   const mounted = mountsOfDevice(path);
   if (mounted.length > 0) throw new FamfsError('EBUSY', `cannot mkfs ${path}: it is mounted at ${mounted[0].mountpoint}`, { device: path });
 
-  const dev = Device.open(path, { writable: true });
-  try {
+  return withRawDevice(path, { writable: true }, (dev): MkfsResult => {
     const me = opts.systemUuid ?? getSystemUuid();
     const existing = dev.readSuperblock();
     const present = existing !== undefined && (existing.ok || existing.fault === 'version' || existing.fault === 'dev_size');
@@ -119,8 +128,8 @@ export function mkfs(path: string, opts: MkfsOptions = {}): MkfsResult {
     const area = dev.map(0, SUPERBLOCK_SIZE);
     sbBytes.copy(area, 0);
     dev.flush(area, 0, sbBytes.length);
-    return { action: 'created', superblock: SuperblockLayout.decode(sbBytes) };
-  } finally {
-    dev.close();
-  }
+    const superblock = SuperblockLayout.decode(sbBytes);
+    const report = opts.report ? checkLog(path, superblock, log, { systemUuid: me }) : undefined;
+    return { action: 'created', superblock, report };
+  }, { ...opts.dax, mountsOf: mountpointsOf });
 }
