@@ -61,7 +61,7 @@ export function runCommand(spec: CommandSpec, rest: string[], io: Io, prog: stri
     code = spec.run(positional, options, io);
   });
   try {
-    cli.parse(['node', prog, spec.name, ...rest], { run: false });
+    cli.parse(['node', prog, spec.name, ...camelCaseBooleanFlags(spec, rest)], { run: false });
     if (cli.options.help) {
       io.out(commandHelp(prog, spec));
       return 0;
@@ -80,4 +80,21 @@ export function runCommand(spec: CommandSpec, rest: string[], io: Io, prog: stri
     io.err(`${prog} ${spec.name}: ${describeError(e)}\n`);
     return exitCodeOf(e);
   }
+}
+
+/**
+ * cac gives mri its option names camel-cased, so mri does not know that a kebab-case boolean flag
+ * such as `--set-daxmode` takes no value and swallows the next argument as one. Spelled the way
+ * cac registered it (`--setDaxmode`), mri treats it as the boolean it is.
+ */
+function camelCaseBooleanFlags(spec: CommandSpec, args: string[]): string[] {
+  const renamed = new Map<string, string>();
+  for (const [flags] of spec.options) {
+    if (/[<[]/.test(flags)) continue;
+    for (const flag of flags.split(',').map((f) => f.trim())) {
+      if (/^--\w+(-\w+)+$/.test(flag)) renamed.set(flag, flag.replace(/(?<=\w)-(\w)/g, (_m, c: string) => c.toUpperCase()));
+    }
+  }
+  const end = args.indexOf('--');
+  return args.map((a, i) => (end >= 0 && i > end ? a : renamed.get(a) ?? a));
 }

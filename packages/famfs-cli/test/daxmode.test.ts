@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { DaxMode } from '../../libfamfs/src/device/mode-names';
 import { fakeEnv, FakeSysfs, journal, putInMode, ROUND_TRIP, setKernel, useFakeHost } from './fake-host';
-import { famfs, Run, useTempDir } from './run';
+import { famfs, readBytes, Run, useTempDir } from './run';
 
 const fake = useFakeHost();
 const tmp = useTempDir();
@@ -65,6 +65,9 @@ describe('mkfs, fsck and logplay of an unmounted dax device, per mode', () => {
     expect(mk.code).toBe(0);
     expect(mk.stdout).toMatch(/Famfs Superblock:/);
     expect(journal(f)).toEqual(ROUND_TRIP);
+    // What mkfs wrote reached the memory, not the node (which reads zeros in fsdev_dax).
+    expect(readBytes(f.mediaOf('dax0.0'), 0, 8).readBigUInt64LE(0)).not.toBe(0n);
+    expect(readBytes(node, 0, 8).readBigUInt64LE(0)).toBe(0n);
     expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
   });
 
@@ -114,7 +117,7 @@ describe('mkfs, fsck and logplay of an unmounted dax device, per mode', () => {
     f.failProbe('fsdev_dax', 'EBUSY');
     const rs = run(f, ['mkfs', '-f', node]);
     expect(rs.code).toBe(2);
-    expectOneSentence(rs, node, ['could not restore', 'left in device_dax mode'],
+    expectOneSentence(rs, node, ['could not restore', 'still in device_dax mode'],
       'daxctl reconfigure-device --mode=famfs dax0.0');
   });
 });

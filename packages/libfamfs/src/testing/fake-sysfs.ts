@@ -41,11 +41,13 @@ import { DaxDriverAttr, SysfsWriter } from '../device/sysfs';
  * Device nodes are regular files in dev/, reported as character devices by `nodeKind`, the
  * NodeKindProbe to pass to the code under test. Raw access follows the mode like the kernel's cdev:
  * - device_dax: dev/daxX.Y is a hard link to media/daxX.Y, so open and mmap reach the memory;
- * - any other mode: dev/daxX.Y is an empty file of its own. Opening it works (the fsdev_dax cdev
- *   has open), but there is nothing to read or map, so a famfs process that tries raw access
- *   fails, and one that succeeds cannot have read the memory through the node. A process that
- *   opened the node in device_dax keeps the memory through its open file (as a mount's daemon
- *   does here; on a famfs kernel the kernel itself holds the memory).
+ * - any other mode: dev/daxX.Y is a sparse file of the device's size, all zeros, apart from the
+ *   memory. Opening it and asking its size work (the fsdev_dax cdev has open, and famfs_fused
+ *   sizes a device before it serves it), but every byte read or mapped is zero: a famfs process
+ *   that tries raw access finds no superblock, and one that reports the famfs on the device
+ *   cannot have read it through the node. A process that opened the node in device_dax keeps the
+ *   memory through its open file (as a mount's daemon does here; on a famfs kernel the kernel
+ *   itself holds the memory).
  * `rawOpen` is the in-process check: it fails per mode with the kernel's errno, ENODEV for
  * fsdev_dax (no mmap, reference §3.5) and ENXIO for no driver, kmem or an unknown driver.
  */
@@ -445,8 +447,12 @@ export class FakeSysfs {
   private syncNode(name: string): void {
     const node = path.join(this.devRoot, name);
     fs.rmSync(node, { force: true });
-    if (this.modeOf(name) === 'device_dax') fs.linkSync(this.mediaOf(name), node);
-    else fs.writeFileSync(node, '');
+    if (this.modeOf(name) === 'device_dax') {
+      fs.linkSync(this.mediaOf(name), node);
+      return;
+    }
+    fs.writeFileSync(node, '');
+    fs.truncateSync(node, fs.statSync(this.mediaOf(name)).size);
   }
 
   private deviceNames(): string[] {

@@ -158,7 +158,7 @@ describe('fake device nodes', () => {
 });
 
 describe('fake memory behind the nodes', () => {
-  test('the node reaches the memory in device_dax only; an fd opened then keeps it', () => {
+  test('the node reaches the memory in device_dax only (else it reads zeros); an fd opened then keeps it', () => {
     const f = fake();
     const node = f.addDevice('dax0.0', { size: 4 * GiB });
     expect(fs.statSync(node).size).toBe(4 * GiB);
@@ -168,7 +168,8 @@ describe('fake memory behind the nodes', () => {
       f.writer(attr('device_dax', 'unbind'), 'dax0.0');
       f.writer(attr('fsdev_dax', 'new_id'), 'dax0.0');
       expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
-      expect(fs.statSync(node).size).toBe(0);
+      expect(fs.statSync(node).size).toBe(4 * GiB);
+      expect(readBytes(node, 0, 5)).toEqual(Buffer.alloc(5));
       const b = Buffer.alloc(5);
       fs.readSync(held, b, 0, 5, 0);
       expect(b.toString()).toBe('famfs');
