@@ -92,7 +92,8 @@ function camelCaseBooleanFlags(spec: CommandSpec, args: string[]): string[] {
   for (const [flags] of spec.options) {
     if (/[<[]/.test(flags)) continue;
     for (const flag of flags.split(',').map((f) => f.trim())) {
-      if (/^--\w+(-\w+)+$/.test(flag)) renamed.set(flag, flag.replace(/(?<=\w)-(\w)/g, (_m, c: string) => c.toUpperCase()));
+      const camel = flag.replace(/(?<=\w)-(\w)/g, (_m, c: string) => c.toUpperCase());
+      if (/^--\w+(-\w+)+$/.test(flag)) renamed.set(flag, camel);
     }
   }
   const end = args.indexOf('--');

@@ -1,10 +1,11 @@
 /**
  * famfs mount of a dax device in every mode, on a famfs kernel and a stock one, and fsck and
  * logplay of a mounted device, on the fake sysfs (fake-host.ts) with real FUSE mounts. The kernel
- * under the mounts is this machine's stock one, so famfs_fused serves file data from the device
- * node it opened: on a famfs kernel the kernel would map it itself. A node of a device in
- * fsdev_dax mode holds no bytes (the fake's rule), so whatever a command reports about a mounted
- * fsdev_dax device it read through the mount. Needs root and /dev/fuse.
+ * under the mounts is this machine's stock one, so famfs_fused serves file data itself; on the
+ * fake, it reaches the device's memory in every mode, as a famfs kernel does for its mounts. A
+ * famfs command opening the node of a device in fsdev_dax mode reads zeros (the fake's rule), so
+ * whatever a command reports about a mounted fsdev_dax device it read through the mount. Needs
+ * root and /dev/fuse.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -40,7 +41,13 @@ function env(f: FakeSysfs, uuid = C_MASTER_UUID, extra: Record<string, string> =
   return { ...mounts.env(uuid), ...fakeEnv(f), ...extra };
 }
 
-function mount(f: FakeSysfs, node: string, mpt: string, opts: { args?: string[]; uuid?: string; env?: Record<string, string> } = {}): Run {
+interface MountOptions {
+  args?: string[];
+  uuid?: string;
+  env?: Record<string, string>;
+}
+
+function mount(f: FakeSysfs, node: string, mpt: string, opts: MountOptions = {}): Run {
   fs.mkdirSync(mpt, { recursive: true });
   const r = famfs(['mount', ...(opts.args ?? []), node, mpt], env(f, opts.uuid, opts.env));
   if (r.code === 0) made.push(mpt);
@@ -70,12 +77,14 @@ mountSuite('dax mode mount tests')('famfs mount of a dax device', () => {
     const r = mount(f, node, mpt);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('famfs mount: kernel: famfs V10 (FUSE famfs in the fuse module; daxdevs pulled with GET_DAXDEV)\n');
+    expect(r.stdout).toContain('famfs mount: kernel: famfs V10 (FUSE famfs in the fuse module; ' +
+      'daxdevs pulled with GET_DAXDEV)\n');
     expect(r.stdout).toContain('famfs mount: dax device dax0.0 is in fsdev_dax mode\n');
     expect(r.stdout).toMatch(/as master; shadow .*; 1 log entries; 1 files; 0 directories/);
     expect(journal(f)).toEqual(ROUND_TRIP);
     expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
     expect(fs.readdirSync(mpt).sort()).toEqual(['.meta', 'f']);
+    expect(fs.readFileSync(path.join(mpt, 'f')).equals(Buffer.alloc(MiB, 0x5a))).toBe(true);
   });
 
   test('famfs kernel, device_dax: refused without --set-daxmode (C famfs\' rule), switched with it', () => {
@@ -95,7 +104,8 @@ mountSuite('dax mode mount tests')('famfs mount of a dax device', () => {
     const yes = mount(f, node, mpt, { args: ['--set-daxmode'] });
     expect(yes.stderr).toBe('');
     expect(yes.code).toBe(0);
-    expect(yes.stdout).toContain('famfs mount: dax device dax0.0 switched from device_dax to fsdev_dax mode (--set-daxmode)\n');
+    expect(yes.stdout)
+      .toContain('famfs mount: dax device dax0.0 switched from device_dax to fsdev_dax mode (--set-daxmode)\n');
     expect(journal(f)).toEqual(['device_dax/remove_id=ok', 'device_dax/unbind=ok', 'fsdev_dax/new_id=ok']);
     expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
   });
@@ -107,13 +117,16 @@ mountSuite('dax mode mount tests')('famfs mount of a dax device', () => {
     const mpt = path.join(tmp(), 'mnt');
     const ram = mount(f, node, mpt, { args: ['-M'] });
     expect(ram.code).toBe(1);
-    expect(ram.stderr).toMatch(/system-ram mode \(driver kmem\): its memory belongs to the kernel, so famfs cannot use it; fix: daxctl reconfigure-device --mode=devdax --force dax0\.0 && daxctl reconfigure-device --mode=famfs dax0\.0\n$/);
+    expect(ram.stderr).toContain('system-ram mode (driver kmem): its memory belongs to the kernel, so famfs cannot ' +
+      'use it; fix: daxctl reconfigure-device --mode=devdax --force dax0.0 && ' +
+      'daxctl reconfigure-device --mode=famfs dax0.0\n');
     expectNothingLeft(ram);
 
     putInMode(f, 'dax0.0', 'none');
     const none = mount(f, node, mpt);
     expect(none.code).toBe(1);
-    expect(none.stderr).toMatch(/mode none \(no driver bound\), but famfs mounts on this kernel need fsdev_dax mode \(daxctl: famfs\); fix: famfs mount --set-daxmode/);
+    expect(none.stderr).toContain('mode none (no driver bound), but famfs mounts on this kernel need fsdev_dax mode ' +
+      '(daxctl: famfs); fix: famfs mount --set-daxmode');
     expect(f.writes).toEqual([]);
     const bound = mount(f, node, mpt, { args: ['-M'] });
     expect(bound.stderr).toBe('');
@@ -137,14 +150,15 @@ mountSuite('dax mode mount tests')('famfs mount of a dax device', () => {
     expectNothingLeft(r);
   });
 
-  test('stock kernel: device_dax mounts as it is and serves the bytes; fsdev_dax is refused, or switched with -M', () => {
+  test('stock kernel: device_dax mounts as it is and serves the bytes; fsdev_dax refused, or switched with -M', () => {
     const f = fake();
     setKernel(f, 'stock');
     const node = famfsDevice(f, 'device_dax');
     const mpt = path.join(tmp(), 'mnt');
     const r = mount(f, node, mpt);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('famfs mount: kernel: none (a stock kernel: famfs_fused serves file data from the device itself)\n');
+    expect(r.stdout)
+      .toContain('famfs mount: kernel: none (a stock kernel: famfs_fused serves file data from the device itself)\n');
     expect(r.stdout).toContain('famfs mount: dax device dax0.0 is in device_dax mode\n');
     expect(fs.readFileSync(path.join(mpt, 'f')).equals(Buffer.alloc(MiB, 0x5a))).toBe(true);
     expect(f.writes).toEqual([]);
@@ -154,8 +168,10 @@ mountSuite('dax mode mount tests')('famfs mount of a dax device', () => {
     putInMode(f, 'dax0.0', 'fsdev_dax');
     const no = mount(f, node, mpt);
     expect(no.code).toBe(1);
-    expect(no.stderr).toContain(`dax device ${node} is in fsdev_dax mode (daxctl: famfs), but this kernel has no famfs support, ` +
-      'so famfs_fused must map the device itself, which only device_dax mode (daxctl: devdax) allows; fix: famfs mount --set-daxmode');
+    expect(no.stderr).toContain(`dax device ${node} is in fsdev_dax mode (daxctl: famfs), but this kernel has no ` +
+      'famfs ' +
+      'support, so famfs_fused must map the device itself, which only device_dax mode (daxctl: devdax) allows; ' +
+      'fix: famfs mount --set-daxmode');
     expect(f.writes).toEqual([]);
     const yes = mount(f, node, mpt, { args: ['-M'] });
     expect(yes.code).toBe(0);
@@ -163,14 +179,15 @@ mountSuite('dax mode mount tests')('famfs mount of a dax device', () => {
     expect(fs.readFileSync(path.join(mpt, 'f')).equals(Buffer.alloc(MiB, 0x5a))).toBe(true);
   });
 
-  test('a mounted device in fsdev_dax: fsck and logplay read through the mount, mkfs and fsck of the device are refused', () => {
+  test('a mounted device in fsdev_dax: fsck, logplay, check read through the mount; mkfs, fsck of it refused', () => {
     const f = fake();
-    setKernel(f, 'stock');
-    const node = famfsDevice(f, 'device_dax');
+    setKernel(f, 'v10');
+    const node = famfsDevice(f, 'fsdev_dax');
     const mpt = path.join(tmp(), 'mnt');
     expect(mount(f, node, mpt).code).toBe(0);
-    // The kernel (here: the daemon's open file) holds the memory; the node now reads zeros only.
-    putInMode(f, 'dax0.0', 'fsdev_dax');
+    f.clearWrites();
+    // The mount reaches the memory (famfs_fused stands in for the kernel's DAX path); the node does not.
+    expect(fs.readFileSync(path.join(mpt, 'f')).equals(Buffer.alloc(MiB, 0x5a))).toBe(true);
     expect(readBytes(node, 0, 4096)).toEqual(Buffer.alloc(4096));
 
     const fsck = famfs(['fsck', mpt], env(f));
@@ -190,6 +207,7 @@ mountSuite('dax mode mount tests')('famfs mount of a dax device', () => {
     expect(lpDev.code).toBe(0);
     expect(fs.existsSync(path.join(shadow, 'root', 'f'))).toBe(true);
     expect(famfs(['check', mpt], env(f)).code).toBe(0);
+    expect(famfs(['getmap', path.join(mpt, 'f')], env(f)).code).toBe(0);
 
     const busy = famfs(['fsck', node], env(f));
     expect(busy.code).toBe(16);
@@ -197,23 +215,29 @@ mountSuite('dax mode mount tests')('famfs mount of a dax device', () => {
     const mk = famfs(['mkfs', '-f', node], env(f));
     expect(mk.code).toBe(2);
     expect(mk.stderr).toMatch(/cannot mkfs .*: it is mounted at/);
+    // Creating files still needs the device mapped (a known gap): refused in one sentence.
+    const md = famfs(['mkdir', path.join(mpt, 'd')], env(f));
+    expect(md.code).toBe(1);
+    expect(md.stderr.trimEnd()).toBe(`famfs mkdir: dax device ${node} is in fsdev_dax mode (daxctl: famfs), whose ` +
+      'node cannot be mapped, and appending to the log needs the device mapped (famfs-ts cannot do it through a ' +
+      'mount yet); ' +
+      'fix: daxctl reconfigure-device --mode=devdax dax0.0');
     expect(f.writes).toEqual([]);
     expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
   });
 
   test('a second host on a famfs kernel replays through the first mount; nothing is switched or opened raw', () => {
     const f = fake();
-    setKernel(f, 'stock');
-    const node = famfsDevice(f, 'device_dax');
-    expect(mount(f, node, path.join(tmp(), 'm1')).code).toBe(0);
-    putInMode(f, 'dax0.0', 'fsdev_dax');
     setKernel(f, 'v10');
+    const node = famfsDevice(f, 'fsdev_dax');
+    expect(mount(f, node, path.join(tmp(), 'm1')).code).toBe(0);
+    f.clearWrites();
     const m2 = path.join(tmp(), 'm2');
     const r = mount(f, node, m2, { uuid: OTHER_UUID });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/as client; shadow .*; 1 log entries; 1 files/);
-    expect(fs.readdirSync(m2).sort()).toEqual(['.meta', 'f']);
+    expect(fs.readFileSync(path.join(m2, 'f')).equals(Buffer.alloc(MiB, 0x5a))).toBe(true);
     expect(f.writes).toEqual([]);
   });
 });

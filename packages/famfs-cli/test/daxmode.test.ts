@@ -75,7 +75,7 @@ describe('mkfs, fsck and logplay of an unmounted dax device, per mode', () => {
     ['system-ram', ['system-ram mode'], 'daxctl reconfigure-device --mode=devdax --force dax0.0'],
     ['none', ['mode none (no driver bound)'], 'daxctl reconfigure-device --mode=devdax dax0.0'],
   ];
-  test.each(refused)('%s: each command refuses in one sentence, exit 1 (mkfs 2), nothing written', (mode, words, fix) => {
+  test.each(refused)('%s: each command refuses in one sentence, exit 1 (mkfs 2), no writes', (mode, words, fix) => {
     const f = fake();
     const node = famfsDevice(f, mode);
     const mk = run(f, ['mkfs', '-f', node]);
@@ -132,10 +132,13 @@ describe('famfs check-system', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('kernel:         7.1.0-famfs\n');
-    expect(r.stdout).toContain('famfs kernel:   famfs V10 (FUSE famfs in the fuse module; daxdevs pulled with GET_DAXDEV)\n');
+    expect(r.stdout)
+      .toContain('famfs kernel:   famfs V10 (FUSE famfs in the fuse module; daxdevs pulled with GET_DAXDEV)\n');
+    expect(r.stdout).toContain('fsdev_dax:      loaded\nmounts need:    dax devices in fsdev_dax mode\n');
     expect(r.stdout).toContain('/dev/fuse:      present\nCAP_SYS_RAWIO:  yes\ndax devices:    2\n');
     expect(r.stdout).toContain(`  ${fsdev}  fsdev_dax  16 GiB\n  ${devdax}  device_dax  8 GiB\n`);
-    expect(r.stdout).toMatch(/problems:\n {2}note: dax device .*dax1\.0 is in device_dax mode.*\n {4}fix: daxctl reconfigure-device --mode=famfs dax1\.0\n/);
+    expect(r.stdout).toMatch(/problems:\n {2}note: dax device .*dax1\.0 is in device_dax mode.*\n/);
+    expect(r.stdout).toMatch(/\n {4}fix: daxctl reconfigure-device --mode=famfs dax1\.0\n/);
     expect(r.stdout.endsWith('\nready: yes\n')).toBe(true);
 
     const j = run(f, ['check-system', '--json']);
@@ -143,13 +146,15 @@ describe('famfs check-system', () => {
     const json = JSON.parse(j.stdout);
     expect(json).toMatchObject({
       ready: true,
-      kernel: { famfsKernel: 'v10', capSysRawio: true, fuseDevicePresent: true, summary: expect.stringMatching(/^famfs V10/) },
+      kernel: {
+        famfsKernel: 'v10', capSysRawio: true, fuseDevicePresent: true, summary: expect.stringMatching(/^famfs V10/),
+      },
       daxDevices: [{ device: fsdev, mode: 'fsdev_dax', size: 16 * 1024 ** 3 }, { device: devdax, mode: 'device_dax' }],
       problems: [{ id: 'dax-needs-fsdev', severity: 'note', device: devdax }],
     });
   });
 
-  test('a stock kernel, no /dev/fuse, no capability, a device in system-ram: every problem with its fix, exit 1', () => {
+  test('stock kernel, no /dev/fuse, no capability, a device in system-ram: each problem with its fix, exit 1', () => {
     const f = fake();
     setKernel(f, 'stock');
     fs.rmSync(path.join(f.devRoot, 'fuse'));
@@ -157,11 +162,15 @@ describe('famfs check-system', () => {
     f.addDevice('dax0.0', { mode: 'system-ram' });
     const r = run(f, ['check-system']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('famfs kernel:   none (a stock kernel: famfs_fused serves file data from the device itself)\n');
+    expect(r.stdout)
+      .toContain('famfs kernel:   none (a stock kernel: famfs_fused serves file data from the device itself)\n');
     expect(r.stdout).toContain('CAP_SYS_RAWIO:  no\n');
-    expect(r.stdout).toMatch(/error: this kernel has no famfs support.*\n {4}fix: boot a kernel with the famfs FUSE patches/);
+    expect(r.stdout).toContain('mounts need:    dax devices in device_dax mode\n');
+    expect(r.stdout)
+      .toMatch(/error: this kernel has no famfs support.*\n {4}fix: boot a kernel with the famfs FUSE patches/);
     expect(r.stdout).toMatch(/error: \/dev\/fuse is missing.*\n {4}fix: modprobe fuse/);
-    expect(r.stdout).toMatch(/warning: dax device .*dax0\.0 is in system-ram mode.*\n {4}fix: daxctl reconfigure-device --mode=devdax --force dax0\.0/);
+    expect(r.stdout).toMatch(/warning: dax device .*dax0\.0 is in system-ram mode.*\n {4}fix: /);
+    expect(r.stdout).toContain('fix: daxctl reconfigure-device --mode=devdax --force dax0.0');
     expect(r.stdout.endsWith('\nready: no\n')).toBe(true);
     const json = JSON.parse(run(f, ['check-system', '--json']).stdout);
     expect(json.ready).toBe(false);

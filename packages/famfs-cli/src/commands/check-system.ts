@@ -1,4 +1,4 @@
-import { detectKernelSupport, isReady, kernelSummary, readinessReport } from '@famfs/libfamfs/device';
+import { detectKernelSupport, isReady, kernelSummary, mountModeNeed, readinessReport } from '@famfs/libfamfs/device';
 import type { KernelFacts, ReadinessProblem } from '@famfs/libfamfs/device';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
@@ -38,11 +38,12 @@ function formatReadiness(facts: KernelFacts, problems: ReadinessProblem[], ready
   const lines = [
     `kernel:         ${facts.kernelRelease ?? 'unknown'}`,
     `famfs kernel:   ${kernelSummary(facts)}`,
-    `fsdev_dax:      ${facts.fsdevDaxDriverPresent ? 'loaded: famfs mounts need devices in fsdev_dax mode' : 'not loaded'}`,
+    `fsdev_dax:      ${facts.fsdevDaxDriverPresent ? 'loaded' : 'not loaded'}`,
+    `mounts need:    dax devices in ${mountModeNeed(facts)} mode`,
     `/dev/fuse:      ${yes(facts.fuseDevicePresent, 'present')}`,
     `CAP_SYS_RAWIO:  ${yes(facts.capSysRawio)}`,
     `dax devices:    ${facts.daxDevices.length === 0 ? 'none' : facts.daxDevices.length}`,
-    ...facts.daxDevices.map((d) => `  ${d.device}  ${d.mode}${d.driver && d.mode === 'unknown' ? ` (driver ${d.driver})` : ''}  ${sizeText(d.size)}`),
+    ...facts.daxDevices.map(deviceLine),
   ];
   if (problems.length > 0) {
     lines.push('', 'problems:');
@@ -50,6 +51,11 @@ function formatReadiness(facts: KernelFacts, problems: ReadinessProblem[], ready
   }
   lines.push('', `ready: ${ready ? 'yes' : 'no'}`);
   return lines.join('\n') + '\n';
+}
+
+function deviceLine(d: KernelFacts['daxDevices'][number]): string {
+  const driver = d.mode === 'unknown' && d.driver !== null ? ` (driver ${d.driver})` : '';
+  return `  ${d.device}  ${d.mode}${driver}  ${sizeText(d.size)}`;
 }
 
 function sizeText(bytes: number | null): string {

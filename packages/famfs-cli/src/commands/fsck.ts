@@ -35,7 +35,9 @@ export const fsckCommand: CommandSpec = {
     try {
       const mount = mountedPath(target);
       // A mounted file system is read through its .meta files, never from its device.
-      const report = mount ? fsckDevice(mount.device, { nbuckets, mountpoint: mount.mountpoint }) : fsckDevice(target, { nbuckets });
+      const report = mount
+        ? fsckDevice(mount.device, { nbuckets, mountpoint: mount.mountpoint })
+        : fsckDevice(target, { nbuckets });
       if (o.json) {
         const json = mount ? { mount: { mountpoint: mount.mountpoint, type: mount.mount.fstype, device: mount.device, shadow: mount.shadow }, ...report } : report;
         io.out(JSON.stringify(json, (_k, v) => (v === Infinity ? null : v), 2) + '\n');

@@ -19,7 +19,8 @@ export const mkfsCommand: CommandSpec = {
   run(args, o, io) {
     const device = args[0];
     try {
-      const res = mkfs(device, { force: !!o.force, kill: !!o.kill, logLen: optSize(o.loglen, '--loglen'), report: true });
+      const logLen = optSize(o.loglen, '--loglen');
+      const res = mkfs(device, { force: !!o.force, kill: !!o.kill, logLen, report: true });
       if (res.action === 'killed') {
         io.out(`famfs superblock on ${device} invalidated\n`);
         return 0;

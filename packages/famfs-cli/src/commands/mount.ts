@@ -41,9 +41,13 @@ export const mountCommand: CommandSpec = {
     ['-d, --debug', `Run the daemon with debug logging (to SHADOW/${DAEMON_LOG_FILE})`],
     ['-S, --shadow <dir>', 'Use this shadow path (it must exist and hold no root/); default a new famfs_shadow_* on a tmpfs (/run, /dev/shm or the temp dir)'],
     ['--abi <name>', 'famfs kernel ABI profile for the DAX path: v10 (default) or rfc'],
-    ['-M, --set-daxmode', 'Switch a dax device to the mode mounts need here: fsdev_dax with famfs in the kernel, device_dax without'],
+    ['-M, --set-daxmode', 'Switch a dax device to the mode mounts need: fsdev_dax on a famfs kernel, else device_dax'],
   ],
-  examples: ['famfs mount /dev/dax0.0 /mnt/famfs', 'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs'],
+  examples: [
+    'famfs mount /dev/dax0.0 /mnt/famfs',
+    'famfs mount --set-daxmode /dev/dax0.0 /mnt/famfs',
+    'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs',
+  ],
   run(args, o, io) {
     const [device, mountpointArg] = args;
     const timeoutText = optString(o.timeout, '--timeout');
@@ -51,7 +55,9 @@ export const mountCommand: CommandSpec = {
     if (timeout !== undefined && !(timeout >= 0)) throw new UsageError(`--timeout needs a number of seconds >= 0, not '${timeoutText}'`);
     const abi = optString(o.abi, '--abi') ?? 'v10';
     try {
-      const r = mountFamfs({ device, mountpoint: mountpointArg, shadow: optString(o.shadow, '--shadow'), timeout, abi, debug: !!o.debug, setDaxMode: !!o.setDaxmode });
+      const shadow = optString(o.shadow, '--shadow');
+      const setDaxMode = !!o.setDaxmode;
+      const r = mountFamfs({ device, mountpoint: mountpointArg, shadow, timeout, abi, debug: !!o.debug, setDaxMode });
       io.out(`famfs mount: ${r.device} on ${r.mountpoint} as ${r.role}; shadow ${r.shadow}; ${r.summary}\n`);
       io.out(`famfs mount: kernel: ${r.kernel}\n`);
       if (r.daxMode) io.out(`famfs mount: ${r.daxMode}\n`);

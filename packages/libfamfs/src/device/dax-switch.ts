@@ -181,8 +181,9 @@ export function switchDaxMode(
 export function unbindDaxDevice(io: DaxIo, state: DaxState): void {
   if (state.driver === null) return;
   const failures: WriteFailure[] = [];
-  const removed = tryWrite(io, boundDriverAttr(io.root, state.name, 'remove_id'), state.name, 'driver/remove_id', failures);
-  if (removed && tryWrite(io, boundDriverAttr(io.root, state.name, 'unbind'), state.name, 'driver/unbind', failures)) return;
+  const disable = (attr: 'remove_id' | 'unbind'): boolean =>
+    tryWrite(io, boundDriverAttr(io.root, state.name, attr), state.name, `driver/${attr}`, failures);
+  if (disable('remove_id') && disable('unbind')) return;
   const now = readDaxState(io, state.device, state.name);
   const why = failures.map((f) => `${f.what}: ${f.code}`).join(', ');
   const problem = `could not unbind ${deviceLabel(state.device, state.name)} (${why}), and it is still in ` +

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FamfsError } from '../errors';
-import { unusableModeError, unusableModeProblem } from './dax-error';
+import { DaxModeError, deviceLabel, unusableModeError, unusableModeProblem } from './dax-error';
 import { withRawAccess } from './dax-mode';
 import { isDaxName } from './dax-node';
-import { DaxSysfsOptions, readDaxState, resolveIo } from './dax-switch';
+import { DaxSysfsOptions, readDaxMode, readDaxState, resolveIo } from './dax-switch';
+import { describeMode, reconfigureCommand } from './mode-names';
 import { Device, mapMeta, OpenOptions } from './device';
 import { readMetaThroughMount, showsMetaFiles } from './mount-meta';
 import { Superblock } from '../format/superblock';
@@ -98,6 +99,22 @@ function famfsMountOf(device: string, opts: DeviceAccessOptions): string | undef
       'while it is mounted',
     { device },
   );
+}
+
+/**
+ * For callers that keep a device mapped for as long as they run (log sessions, file data): a dax
+ * device they cannot map is a one-sentence error before anything is opened. withRawDevice
+ * switches a mode for the length of one call; a long-lived mapping cannot have its device
+ * switched back under it, and on a famfs kernel the device is mounted in fsdev_dax mode anyway.
+ * `what` completes "... and <what> needs".
+ */
+export function requireMappable(device: string, what: string, opts: DaxSysfsOptions = {}): void {
+  const state = readDaxMode(device, opts);
+  if (state === null || state.mode === 'device_dax') return;
+  if (unusableModeProblem(state, 'device_dax') !== null) throw unusableModeError(state, 'device_dax');
+  const problem = `${deviceLabel(device, state.name)} is in ${describeMode(state.mode, state.driver)}, whose node ` +
+    `cannot be mapped, and ${what} needs the device mapped (famfs-ts cannot do it through a mount yet)`;
+  throw new DaxModeError('wrong-mode', problem, reconfigureCommand(state.name, 'device_dax', state.mode), state);
 }
 
 /**

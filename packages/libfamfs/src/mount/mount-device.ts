@@ -97,7 +97,8 @@ function restoreOrExplain(restore: () => void, failure: unknown): void {
   } catch (r) {
     if (!(r instanceof DaxModeError)) throw r;
     const problem = r.message.slice(0, r.message.lastIndexOf('; fix: '));
-    const facts = { device: r.device, name: r.daxName, mode: r.mode, driver: (r.details.driver as string | null) ?? null };
+    const driver = (r.details.driver as string | null | undefined) ?? null;
+    const facts = { device: r.device, name: r.daxName, mode: r.mode, driver };
     const after = failure instanceof Error ? failure.message : String(failure);
     throw new DaxModeError(r.reason, `${problem} (after: ${after})`, r.fix, facts, failure);
   }

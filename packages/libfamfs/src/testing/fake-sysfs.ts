@@ -46,8 +46,8 @@ import { DaxDriverAttr, SysfsWriter } from '../device/sysfs';
  *   sizes a device before it serves it), but every byte read or mapped is zero: a famfs process
  *   that tries raw access finds no superblock, and one that reports the famfs on the device
  *   cannot have read it through the node. A process that opened the node in device_dax keeps the
- *   memory through its open file (as a mount's daemon does here; on a famfs kernel the kernel
- *   itself holds the memory).
+ *   memory through its open file; famfs_fused under fake-host-preload reaches the memory in every
+ *   mode, as the famfs kernel does for its mounts.
  * `rawOpen` is the in-process check: it fails per mode with the kernel's errno, ENODEV for
  * fsdev_dax (no mmap, reference §3.5) and ENXIO for no driver, kmem or an unknown driver.
  */
@@ -109,10 +109,15 @@ export class FakeSysfs {
     this.mediaRoot = path.join(root, 'media');
   }
 
-  /** A fresh fake with the device_dax, fsdev_dax and kmem drivers registered (or `drivers`). */
-  static create(drivers: readonly string[] = ['device_dax', 'fsdev_dax', 'kmem']): FakeSysfs {
+  /**
+   * A fresh fake with the device_dax, fsdev_dax and kmem drivers registered (or `drivers`), in a
+   * new temporary directory or in `at` (which must not exist yet).
+   */
+  static create(drivers: readonly string[] = ['device_dax', 'fsdev_dax', 'kmem'], at?: string): FakeSysfs {
+    if (at !== undefined) fs.mkdirSync(at);
+    const made = at ?? fs.mkdtempSync(path.join(os.tmpdir(), 'famfs-fake-sysfs-'));
     // realpath: the code under test resolves symlinks, and the temp dir may sit behind one.
-    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'famfs-fake-sysfs-')));
+    const root = fs.realpathSync(made);
     const fake = new FakeSysfs(root);
     const dirs = [
       path.join(fake.sysfsRoot, 'bus', 'dax', 'devices'),
@@ -240,6 +245,18 @@ export class FakeSysfs {
     return path.join(this.mediaRoot, name);
   }
 
+  /** The memory behind a device node of this fake (by path, after symlinks); undefined for any other path. */
+  memoryOf(nodePath: string): string | undefined {
+    let real: string;
+    try {
+      real = fs.realpathSync(nodePath);
+    } catch {
+      return undefined;
+    }
+    const name = this.load().charNodes[real];
+    return name === undefined ? undefined : this.mediaOf(name);
+  }
+
   driverOf(name: string): string | null {
     try {
       return path.basename(fs.readlinkSync(path.join(this.busDevice(name), 'driver')));
@@ -345,7 +362,8 @@ export class FakeSysfs {
   /** Writes proc/self/status with this effective capability mask (hex, as the kernel prints it). */
   setCapEff(mask: bigint): void {
     const hex = mask.toString(16).padStart(16, '0');
-    fs.writeFileSync(path.join(this.procRoot, 'self', 'status'), `Name:\tfamfs\nCapInh:\t0000000000000000\nCapEff:\t${hex}\n`);
+    const status = `Name:\tfamfs\nCapInh:\t0000000000000000\nCapEff:\t${hex}\n`;
+    fs.writeFileSync(path.join(this.procRoot, 'self', 'status'), status);
   }
 
   addModule(name: string): void {

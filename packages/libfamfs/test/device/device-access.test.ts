@@ -235,6 +235,7 @@ describe('a mounted device', () => {
     const f = fake();
     const node = famfsDevice(f, 'fsdev_dax');
     const mpt = fakeMount(f, MiB);
-    expect(() => fsckDevice(node, { mountpoint: mpt, dax: f.options() })).toThrow(/\.meta\/\.log of its mount: it holds/);
+    expect(() => fsckDevice(node, { mountpoint: mpt, dax: f.options() }))
+      .toThrow(/\.meta\/\.log of its mount: it holds/);
   });
 });

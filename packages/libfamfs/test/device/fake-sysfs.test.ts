@@ -206,7 +206,8 @@ describe('fake memory behind the nodes', () => {
       const m = d.readDaxMode(${JSON.stringify(path.join(f.devRoot, 'dax0.0'))});
       d.setDaxMode(m.device, 'device_dax');
       console.log(JSON.stringify({ mode: m.mode, kernel: d.detectKernelSupport().famfsKernel }));`;
-    const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, ...fakeHostEnv(f) }, encoding: 'utf8' });
+    const env = { ...process.env, ...fakeHostEnv(f) };
+    const r = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({ mode: 'fsdev_dax', kernel: 'v10' });
     expect(f.modeOf('dax0.0')).toBe('device_dax');

@@ -284,8 +284,9 @@ describe('capabilities, the kernel in words, and modes for a kernel without famf
   test('kernelSummary names the generation', () => {
     const f = fake();
     readyHost(f);
-    expect(kernelSummary(detectKernelSupport(f.kernelOptions()))).toMatch(/^famfs V10 \(FUSE famfs in the fuse module;/);
-    expect(kernelSummary(applyPushProbe(detectKernelSupport(f.kernelOptions()), 'push'))).toMatch(/^famfs push generation/);
+    const facts = detectKernelSupport(f.kernelOptions());
+    expect(kernelSummary(facts)).toMatch(/^famfs V10 \(FUSE famfs in the fuse module;/);
+    expect(kernelSummary(applyPushProbe(facts, 'push'))).toMatch(/^famfs push generation/);
     f.setKallsyms([['fuse_iomap_begin', 'fuse']]);
     expect(kernelSummary(detectKernelSupport(f.kernelOptions()))).toMatch(/^none \(a stock kernel/);
     f.setKallsyms(null);

@@ -62,7 +62,8 @@ describe('a famfs kernel with fsdev_dax: mounts need fsdev_dax', () => {
     const f = fake();
     const p = prepare(f, device(f, 'fsdev_dax'), 'v10');
     expect(p).toMatchObject({ role: 'master', modeChanged: false, readThrough: null, kernel: { famfsKernel: 'v10' } });
-    expect(p.plan).toMatchObject({ need: 'fsdev_dax', switchFirst: false, switchLast: false, before: { mode: 'fsdev_dax' } });
+    expect(p.plan)
+      .toMatchObject({ need: 'fsdev_dax', switchFirst: false, switchLast: false, before: { mode: 'fsdev_dax' } });
     expect(p.replay.newFiles).toBe(1);
     expect(shadowFile()).toBe(true);
     expect(journal(f)).toEqual([
