@@ -35,17 +35,9 @@ function create(dir, kernel) {
 
 function daxctl(dir, name, mode) {
   const f = FakeSysfs.open(fs.realpathSync(dir));
-  const driver = { devdax: 'device_dax', famfs: 'fsdev_dax' }[mode];
-  if (!driver) usage();
-  const attr = (d, a) => path.join(f.sysfsRoot, 'bus', 'dax', 'drivers', d, a);
-  const bound = f.driverOf(name);
-  if (bound === driver) return;
-  if (bound !== null) {
-    f.writer(attr(bound, 'remove_id'), name);
-    f.writer(attr(bound, 'unbind'), name);
-  }
-  f.writer(attr(driver, 'new_id'), name);
-  if (f.driverOf(name) === null) f.writer(attr(driver, 'bind'), name);
+  const target = { devdax: 'device_dax', famfs: 'fsdev_dax' }[mode];
+  if (!target) usage();
+  f.reconfigure(name, target);
   process.stdout.write(`${name}: ${f.modeOf(name)}\n`);
 }
 

@@ -5,27 +5,12 @@
  * character-device test) at the fake. The fake keeps its state on disk, so the test sees what the
  * child did (modes, the journal of sysfs writes) and the child sees the failures the test injected.
  */
-import * as path from 'path';
 import { FakeSysfs, fakeHostEnv } from '../../libfamfs/src/testing';
 import type { DaxMode } from '../../libfamfs/src/device/mode-names';
 
 export { FakeSysfs } from '../../libfamfs/src/testing';
-
 /** A fresh fake per test, removed afterwards. */
-export function useFakeHost(): () => FakeSysfs {
-  let fake: FakeSysfs | undefined;
-  beforeEach(() => {
-    fake = FakeSysfs.create();
-  });
-  afterEach(() => {
-    fake?.cleanup();
-    fake = undefined;
-  });
-  return () => {
-    if (fake === undefined) throw new Error('useFakeHost: no fake outside a test');
-    return fake;
-  };
-}
+export { useFakeSysfs as useFakeHost } from '../../libfamfs/test/device/fake-sysfs';
 
 /** The environment of a famfs process on the fake host. */
 export function fakeEnv(f: FakeSysfs, extra: Record<string, string> = {}): Record<string, string> {
@@ -46,24 +31,13 @@ export function setKernel(f: FakeSysfs, kernel: FakeKernel): void {
 
 /** Puts daxX.Y in `mode` as daxctl would, through the fake kernel; then forgets those writes. */
 export function putInMode(f: FakeSysfs, name: string, mode: DaxMode): void {
-  const drv = (d: string, a: string): string => path.join(f.sysfsRoot, 'bus', 'dax', 'drivers', d, a);
-  const bound = f.driverOf(name);
-  if (bound !== null) {
-    f.writer(drv(bound, 'remove_id'), name);
-    f.writer(drv(bound, 'unbind'), name);
-  }
-  if (mode !== 'none') {
-    const driver = mode === 'system-ram' ? 'kmem' : mode;
-    f.writer(drv(driver, 'new_id'), name);
-    if (f.driverOf(name) === null) f.writer(drv(driver, 'bind'), name);
-  }
-  if (f.modeOf(name) !== mode) throw new Error(`fake: ${name} is in ${f.modeOf(name)}, not ${mode}`);
+  f.reconfigure(name, mode);
   f.clearWrites();
 }
 
 /** The fake's journal of sysfs writes as 'driver/attr=result'. */
 export function journal(f: FakeSysfs): string[] {
-  return f.writes.map((w) => `${w.driver}/${w.attr}=${w.result}`);
+  return f.journal();
 }
 
 /** The writes of one fsdev_dax -> device_dax -> fsdev_dax round trip (raw access, then restore). */

@@ -167,6 +167,31 @@ export class FakeSysfs {
     return this.load().writes;
   }
 
+  /** The journal of writes as 'driver/attr=result', in order. */
+  journal(): string[] {
+    return this.writes.map((w) => `${w.driver}/${w.attr}=${w.result}`);
+  }
+
+  /**
+   * Puts daxX.Y in `mode` the way `daxctl reconfigure-device` does, through the fake kernel (so
+   * the writes are journalled; clearWrites() forgets them): disable (remove_id, unbind), then
+   * new_id and, if that did not attach it, bind. For setting scenes; a no-op in that mode already.
+   */
+  reconfigure(name: string, mode: DaxMode): void {
+    const attr = (d: string, a: DaxDriverAttr): string => path.join(this.driverDir(d), a);
+    const bound = this.driverOf(name);
+    const driver = mode === 'none' ? null : DRIVER_OF_MODE[mode];
+    if (bound === driver) return;
+    if (bound !== null) {
+      this.writer(attr(bound, 'remove_id'), name);
+      this.writer(attr(bound, 'unbind'), name);
+    }
+    if (driver === null) return;
+    this.writer(attr(driver, 'new_id'), name);
+    if (this.driverOf(name) === null) this.writer(attr(driver, 'bind'), name);
+    if (this.modeOf(name) !== mode) throw new Error(`fake: ${name} is in ${this.modeOf(name)}, not ${mode}`);
+  }
+
   /** Forgets the journal of writes (e.g. after setting a scene through the writer). */
   clearWrites(): void {
     this.update((s) => {

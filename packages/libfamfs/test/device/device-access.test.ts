@@ -23,9 +23,7 @@ const fake = useFakeSysfs();
 const tmp = useTempDir('famfs-access-');
 const MiB = 1024 ** 2;
 
-function journal(f: FakeSysfs): string[] {
-  return f.writes.map((w) => `${w.driver}/${w.attr}=${w.result}`);
-}
+const journal = (f: FakeSysfs): string[] => f.journal();
 
 /** The writes of one fsdev_dax -> device_dax -> fsdev_dax round trip. */
 const ROUND_TRIP = [
@@ -44,21 +42,9 @@ function famfsDevice(f: FakeSysfs, mode: DaxMode): string {
   } finally {
     s.close();
   }
-  putInMode(f, 'dax0.0', mode);
+  f.reconfigure('dax0.0', mode);
   f.clearWrites();
   return node;
-}
-
-/** What an administrator's daxctl would do, straight through the fake kernel. */
-function putInMode(f: FakeSysfs, name: string, mode: DaxMode): void {
-  const drv = (d: string, a: string): string => path.join(f.sysfsRoot, 'bus', 'dax', 'drivers', d, a);
-  const bound = f.driverOf(name);
-  if (bound !== null) f.writer(drv(bound, 'unbind'), name);
-  if (mode === 'none') return;
-  const driver = mode === 'system-ram' ? 'kmem' : mode;
-  f.writer(drv(driver, 'new_id'), name);
-  if (f.driverOf(name) === null) f.writer(drv(driver, 'bind'), name);
-  expect(f.modeOf(name)).toBe(mode);
 }
 
 const notMounted = (): string[] => [];
@@ -109,7 +95,7 @@ describe('mkfs, fsck and logplay of an unmounted dax device', () => {
       f.writer(path.join(f.sysfsRoot, 'bus', 'dax', 'drivers', 'dax_cxl_mystery', 'new_id'), 'dax0.0');
       f.clearWrites();
     } else {
-      putInMode(f, 'dax0.0', mode);
+      f.reconfigure('dax0.0', mode);
       f.clearWrites();
     }
     const expected = { reason: 'wrong-mode' as const, code: 'EDAXMODE' as const, mentions: [node, ...words], fix };

@@ -36,12 +36,7 @@ function device(f: FakeSysfs, mode: DaxMode): string {
   const s = LogSession.open(node, { systemUuid: MASTER });
   s.createFile('f', 1 << 20);
   s.close();
-  const drv = (d: string, a: string): string => path.join(f.sysfsRoot, 'bus', 'dax', 'drivers', d, a);
-  f.writer(drv('device_dax', 'unbind'), 'dax0.0');
-  if (mode === 'fsdev_dax') f.writer(drv('fsdev_dax', 'new_id'), 'dax0.0');
-  if (mode === 'device_dax') f.writer(drv('device_dax', 'bind'), 'dax0.0');
-  if (mode === 'system-ram') f.writer(drv('kmem', 'new_id'), 'dax0.0');
-  expect(f.modeOf('dax0.0')).toBe(mode);
+  f.reconfigure('dax0.0', mode);
   f.clearWrites();
   return node;
 }
@@ -51,9 +46,7 @@ function prepare(f: FakeSysfs, node: string, kernel: Kernel, setDaxMode = false)
   return prepareMountDevice(node, root, { host: host(f, kernel), setDaxMode, retryCommand: RETRY, systemUuid: MASTER });
 }
 
-function journal(f: FakeSysfs): string[] {
-  return f.writes.map((w) => `${w.driver}/${w.attr}=${w.result}`);
-}
+const journal = (f: FakeSysfs): string[] => f.journal();
 
 const shadowFile = (): boolean => fs.existsSync(path.join(tmp(), 'root', 'f'));
 
