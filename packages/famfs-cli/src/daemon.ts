@@ -19,6 +19,8 @@ export interface DaemonArgs {
   timeout?: number;
   /** -o follow=MS (the daemon's default when absent). */
   follow?: number;
+  /** -o serve=: what the daemon serves (its default, the log, when absent). */
+  serve?: 'log' | 'shadow';
   debug?: boolean;
   logFile: string;
 }
@@ -28,6 +30,7 @@ export function startDaemon(a: DaemonArgs): number {
   const opts = [`shadow=${a.shadow}`, `daxdev=${a.device}`, `fsname=${a.device}`];
   if (a.timeout !== undefined) opts.push(`timeout=${a.timeout}`);
   if (a.follow !== undefined) opts.push(`follow=${a.follow}`);
+  if (a.serve !== undefined) opts.push(`serve=${a.serve}`);
   const argv = [daemonBinary(), '-f', ...(a.debug ? ['-d'] : []), '--abi', a.abi, '-o', opts.join(','), a.mountpoint];
   // In a shadow path the user chose (-S): a FIFO or a symlink planted there must not hang or redirect it.
   const { fd: log } = openChecked(a.logFile, {

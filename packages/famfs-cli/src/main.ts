@@ -15,6 +15,7 @@ import { cloneCommand } from './commands/clone';
 import { checkCommand } from './commands/check';
 import { mkmetaCommand } from './commands/mkmeta';
 import { cpCommand } from './commands/cp';
+import { checkSystemCommand } from './commands/check-system';
 import { describeError, exitCodeOf } from './errors';
 import { Io, processIo, UsageError } from './io';
 
@@ -34,6 +35,7 @@ export const COMMANDS: CommandSpec[] = [
   checkCommand,
   mkmetaCommand,
   cpCommand,
+  checkSystemCommand,
 ];
 
 /** Exit codes of the dispatcher itself, as the C famfs uses them. */
@@ -76,7 +78,7 @@ export function runCommand(spec: CommandSpec, rest: string[], io: Io, prog: stri
     code = spec.run(positional, options, io);
   });
   try {
-    cli.parse(['node', prog, spec.name, ...rest], { run: false });
+    cli.parse(['node', prog, spec.name, ...camelCaseBooleanFlags(spec, rest)], { run: false });
     if (cli.options.help) {
       io.out(commandHelp(prog, spec));
       return 0;
@@ -95,4 +97,22 @@ export function runCommand(spec: CommandSpec, rest: string[], io: Io, prog: stri
     io.err(`${prog} ${spec.name}: ${describeError(e)}\n`);
     return exitCodeOf(e);
   }
+}
+
+/**
+ * cac gives mri its option names camel-cased, so mri does not know that a kebab-case boolean flag
+ * such as `--set-daxmode` takes no value and swallows the next argument as one. Spelled the way
+ * cac registered it (`--setDaxmode`), mri treats it as the boolean it is.
+ */
+function camelCaseBooleanFlags(spec: CommandSpec, args: string[]): string[] {
+  const renamed = new Map<string, string>();
+  for (const [flags] of spec.options) {
+    if (/[<[]/.test(flags)) continue;
+    for (const flag of flags.split(',').map((f) => f.trim())) {
+      const camel = flag.replace(/(?<=\w)-(\w)/g, (_m, c: string) => c.toUpperCase());
+      if (/^--\w+(-\w+)+$/.test(flag)) renamed.set(flag, camel);
+    }
+  }
+  const end = args.indexOf('--');
+  return args.map((a, i) => (end >= 0 && i > end ? a : (renamed.get(a) ?? a)));
 }

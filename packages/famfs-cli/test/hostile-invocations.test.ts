@@ -1014,12 +1014,46 @@ mountSuite('hostile invocations of every command')('hostile invocations of every
   });
 
   /**
-   * Failures no check can foresee, made on purpose: an entry planted in the master's shadow tree
-   * where a new one must go. The log append succeeds and the shadow write fails; the one line
-   * says what was created, what is logged but not shown, and what was not created.
+   * Failures no check can foresee, made on purpose: an entry planted in the shadow tree where a
+   * new one must go. That needs a daemon serving the shadow tree (the C famfs_fused, or famfs_fused
+   * on a device a mount leaves in fsdev_dax mode), for which the master writes each new entry
+   * there after logging it. The log append succeeds and the shadow write fails; the one line says
+   * what was created, what is logged but not shown, and what was not created.
    */
   describe('a failure part way says what was done and what was not', () => {
-    const shadowRoot = () => path.join(fixtures.dir, 'shadows', masterShadows[0], 'root');
+    let served = '';
+    const shadowRoot = () =>
+      path.join(fixtures.dir, 'shadows-served', fs.readdirSync(path.join(fixtures.dir, 'shadows-served'))[0], 'root');
+    const inServed = (...p: string[]) => path.join(served, ...p);
+    beforeAll(() => {
+      const dev = path.join(fixtures.dir, 'served.img');
+      famfsImage(dev, 32 * MiB);
+      served = path.join(fixtures.dir, 'mpt-served');
+      // famfs mount starts FAMFS_FUSED with node. This one does what famfs mount does for a device
+      // it leaves in fsdev_dax mode (replay the log into the shadow tree) and starts famfs_fused
+      // with -o serve=shadow; it is named so that famfs finds it as a famfs_fused process.
+      const wrapper = path.join(fixtures.dir, 'famfs_fused-serve-shadow.js');
+      const daemon = path.resolve(__dirname, '..', '..', 'famfs-fused', 'bin', 'famfs_fused.js');
+      const libfamfs = path.resolve(__dirname, '..', '..', 'libfamfs', 'dist', 'index.js');
+      const script = [
+        `const o = process.argv[process.argv.indexOf('-o') + 1].split(',');`,
+        `const get = (k) => o.find((x) => x.startsWith(k + '=')).slice(k.length + 1);`,
+        `require(${JSON.stringify(libfamfs)}).logplayDevice(get('daxdev'), get('shadow'));`,
+        `process.argv.push('-o', 'serve=shadow');`,
+        `require(${JSON.stringify(daemon)});`,
+      ];
+      fs.writeFileSync(wrapper, `${script.join('\n')}\n`);
+      fs.mkdirSync(path.join(fixtures.dir, 'shadows-served'));
+      process.env.FAMFS_FUSED = wrapper;
+      process.env.FAMFS_SHADOW_DIR = path.join(fixtures.dir, 'shadows-served');
+      try {
+        const m = mounts.mount(dev, served, C_MASTER_UUID);
+        if (m.code !== 0) throw new Error(`famfs mount failed (${m.code}): ${m.stderr}`);
+      } finally {
+        delete process.env.FAMFS_FUSED;
+        delete process.env.FAMFS_SHADOW_DIR;
+      }
+    });
     const famfsRun = (...args: string[]) => run(fixtures, { name: '', code: 0, args: () => args });
     const oneLine = (stderr: string) => {
       expect(stderr).not.toMatch(STACK_TRACE);
@@ -1028,7 +1062,7 @@ mountSuite('hostile invocations of every command')('hostile invocations of every
 
     test('creat -M', () => {
       fs.writeFileSync(path.join(shadowRoot(), 'x2'), '');
-      const paths = ['x1', 'x2', 'x3'].map((x) => `${inMpt(fixtures, x)},1m`);
+      const paths = ['x1', 'x2', 'x3'].map((x) => `${inServed(x)},1m`);
       const r = famfsRun('creat', ...paths.flatMap((p) => ['-M', p]));
       oneLine(r.stderr);
       expect(r.code).toBe(2);
@@ -1037,22 +1071,22 @@ mountSuite('hostile invocations of every command')('hostile invocations of every
       );
       expect(r.stderr).toMatch(/; created before the failure: 'x1'; not created: 'x3'$/m);
       fs.rmSync(path.join(shadowRoot(), 'x2'));
-      expect(famfsRun('logplay', fixtures.mpt).code).toBe(0);
-      expect(fs.statSync(inMpt(fixtures, 'x2')).size).toBe(MiB);
-      expect(fs.existsSync(inMpt(fixtures, 'x3'))).toBe(false);
+      expect(famfsRun('logplay', served).code).toBe(0);
+      expect(fs.statSync(inServed('x2')).size).toBe(MiB);
+      expect(fs.existsSync(inServed('x3'))).toBe(false);
     });
 
     test('mkdir -p', () => {
       fs.writeFileSync(path.join(shadowRoot(), 'q1'), '');
-      const r = famfsRun('mkdir', '-p', inMpt(fixtures, 'q1', 'q2', 'q3'));
+      const r = famfsRun('mkdir', '-p', inServed('q1', 'q2', 'q3'));
       oneLine(r.stderr);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^famfs mkdir: cannot create 'q1': .*; 'q1' is logged but the mount does not show it/);
       expect(r.stderr).toMatch(/; nothing was created before it; not created: 'q1\/q2', 'q1\/q2\/q3'$/m);
       fs.rmSync(path.join(shadowRoot(), 'q1'));
-      expect(famfsRun('logplay', fixtures.mpt).code).toBe(0);
-      expect(fs.statSync(inMpt(fixtures, 'q1')).isDirectory()).toBe(true);
-      expect(fs.existsSync(inMpt(fixtures, 'q1', 'q2'))).toBe(false);
+      expect(famfsRun('logplay', served).code).toBe(0);
+      expect(fs.statSync(inServed('q1')).isDirectory()).toBe(true);
+      expect(fs.existsSync(inServed('q1', 'q2'))).toBe(false);
     });
   });
 });

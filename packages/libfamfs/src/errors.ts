@@ -22,14 +22,16 @@ export type FamfsErrorCode =
   | 'EFBIG' // a write past the end of a file (famfs files never grow)
   | 'EROFS' // a write through a read-only device
   | 'EACCES' // a path that this process may not open as asked (permissions, an immutable file)
-  | 'EIO'; // the device could not be read or written
+  | 'EIO' // the device could not be read or written
+  | 'EDAXMODE'; // a dax device is in a mode the operation cannot use (system-ram, no driver, ...)
 
 const E = os.constants.errno;
 
 /**
  * Maps library codes to the errno a CLI or daemon reports (the system's numbers, by name). Codes
  * with no errno of their own take the nearest: a bad superblock, log, entry or YAML is EINVAL,
- * a full log ENOMEM, a symlink where none belongs ELOOP (what O_NOFOLLOW gives).
+ * a full log ENOMEM, a symlink where none belongs ELOOP (what O_NOFOLLOW gives), a dax device in
+ * the wrong mode EPERM (as C famfs).
  */
 export const ERRNO_OF: Record<FamfsErrorCode, number> = {
   EBADSUPER: E.EINVAL,
@@ -50,6 +52,8 @@ export const ERRNO_OF: Record<FamfsErrorCode, number> = {
   EROFS: E.EROFS,
   EACCES: E.EACCES,
   EIO: E.EIO,
+  // C famfs answers a device in the wrong mode with -EPERM (exit 1), telling the user what to run.
+  EDAXMODE: E.EPERM,
 };
 
 export class FamfsError extends Error {

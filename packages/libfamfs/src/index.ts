@@ -13,15 +13,16 @@
  *
  * Inside, the source is cut in layers, each importing only the ones before it:
  *   format/  on-media structs, constants, the fmap rule, reserved metadata paths
- *   device/  devices (mmap, locks) and file data on them (DataPath)
+ *   device/  devices (mmap, locks), file data on them (DataPath), dax device modes and the
+ *            one way commands reach a device (device-access.ts), the host's famfs readiness
  *   alloc/   the allocation map and allocators
  *   log/     replay, appends (LogSession), mkfs, fsck, statfs
  *   shadow/  the shadow tree: YAML, the hardened reader, logplay
  *   mount/   mounts: table, records, contract with the daemon, FamfsMaster, FamfsFile, inspection
- * (one exception: log/mkfs and log/fsck ask mount/mount-table.ts, a leaf over @famfs/native,
- * whether a device is mounted). Utilities every layer may use stay at the top: errors.ts,
- * checked-open.ts (opening paths others named), sizes.ts, system-uuid.ts, prng.ts; snapshot.ts
- * (read-only snapshots) sits above all layers.
+ * (one exception: log/mkfs, log/fsck and shadow/logplay ask mount/mount-table.ts, a leaf over
+ * @famfs/native, where a device is mounted, and pass that to device/device-access.ts).
+ * Utilities every layer may use stay at the top: errors.ts, checked-open.ts (opening paths others
+ * named), sizes.ts, system-uuid.ts, prng.ts; snapshot.ts (read-only snapshots) sits above all layers.
  * The other famfs-ts packages reach a layer through its subpath (`@famfs/libfamfs/format`,
  * `/device`, `/log`, `/alloc`, `/shadow`, `/mount`), each exporting by name what they use; the
  * top-level utilities are exported here.

@@ -13,7 +13,9 @@ import { optInt } from '../options';
  *
  * The argument is a device (checked only when it is not mounted), or any path inside a mounted
  * famfs: that file system is then checked from the device it is mounted from, and the report is
- * preceded by the mount's header (mount point, type, backing device, shadow path).
+ * preceded by the mount's header (mount point, type, backing device, shadow path). A dax device in
+ * fsdev_dax mode is switched to device_dax for the check and back; a mounted one is read through
+ * the mount's .meta files.
  */
 export const fsckCommand: CommandSpec = {
   name: 'fsck',
@@ -37,8 +39,9 @@ export const fsckCommand: CommandSpec = {
     const nbuckets = optInt(o.nbuckets, '--nbuckets', 1, 1 << 20);
     try {
       const mount = mountedPath(target);
+      // A mounted file system is read through its .meta files, never from its device.
       const report = mount
-        ? fsckDevice(mount.device, { nbuckets, allowMounted: true })
+        ? fsckDevice(mount.device, { nbuckets, mountpoint: mount.mountpoint })
         : fsckDevice(target, { nbuckets });
       if (o.json) {
         const json = mount

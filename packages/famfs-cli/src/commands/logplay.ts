@@ -36,9 +36,10 @@ export const logplayCommand: CommandSpec = {
       // A famfs-ts daemon serving the log reads it to its end when asked: nothing to replay here.
       const asked = mount && !o.dryrun ? logplayMount(mount.mountpoint) : undefined;
       if (asked) return reportMount(asked, !!o.verbose, io);
-      // Otherwise the mount's shadow tree is what it serves: replay the device's log into it.
-      const target = mount ?? { device: daxdev!, shadow: shadow! };
-      const r = logplayDevice(target.device, target.shadow, { dryRun: !!o.dryrun });
+      // Otherwise the mount's shadow tree is what it serves: replay its log, read through its
+      // .meta files, into that tree.
+      const target = mount ?? { device: daxdev!, shadow: shadow!, mountpoint: undefined };
+      const r = logplayDevice(target.device, target.shadow, { dryRun: !!o.dryrun, mountpoint: target.mountpoint });
       const problems = [
         ...r.bad.map((b) => `${b.reason}${b.torn ? ' (torn last entry, ignored)' : ''}`),
         ...r.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`),

@@ -1,5 +1,5 @@
 import { DEFAULT_LOG_LEN } from '@famfs/libfamfs/format';
-import { fsckDevice, mkfs } from '@famfs/libfamfs/log';
+import { mkfs } from '@famfs/libfamfs/log';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 import { formatFsck } from '../fsck-text';
@@ -19,12 +19,13 @@ export const mkfsCommand: CommandSpec = {
   run(args, o, io) {
     const device = args[0];
     try {
-      const res = mkfs(device, { force: !!o.force, kill: !!o.kill, logLen: optSize(o.loglen, '--loglen') });
+      const logLen = optSize(o.loglen, '--loglen');
+      const res = mkfs(device, { force: !!o.force, kill: !!o.kill, logLen, report: true });
       if (res.action === 'killed') {
         io.out(`famfs superblock on ${device} invalidated\n`);
         return 0;
       }
-      io.out(formatFsck(fsckDevice(device, { allowMounted: true })));
+      io.out(formatFsck(res.report!));
       return 0;
     } catch (e) {
       io.err(`mkfs.famfs: ${describeError(e)}\n`);

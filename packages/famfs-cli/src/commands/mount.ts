@@ -1,11 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FamfsError, openChecked, roleOf, tryGetSystemUuid } from '@famfs/libfamfs';
+import { FamfsError, openChecked, tryGetSystemUuid } from '@famfs/libfamfs';
 import type { CheckedOpen } from '@famfs/libfamfs';
 import { SUPERBLOCK_META, SUPERBLOCK_SIZE, uuidToText } from '@famfs/libfamfs/format';
-import { Device } from '@famfs/libfamfs/device';
-import { LogReader } from '@famfs/libfamfs/log';
+import { kernelSummary } from '@famfs/libfamfs/device';
 import { prepareShadowRoot, SHADOW_ROOT_NAME } from '@famfs/libfamfs/shadow';
 import {
   DAEMON_LOG_FILE,
@@ -13,12 +12,14 @@ import {
   findFamfsMount,
   readDaemonStatus,
   isMountpoint,
+  kernelAfterMount,
   mountsOfDevice,
+  prepareMountDevice,
   readMountRecord,
   umountQuietly,
   writeMountRecord,
 } from '@famfs/libfamfs/mount';
-import type { DaemonStatus, DataPathKind } from '@famfs/libfamfs/mount';
+import type { DaemonStatus, DataPathKind, PreparedMount } from '@famfs/libfamfs/mount';
 import { mountsHolding, readMountTable } from '@famfs/native';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf } from '../errors';
@@ -54,9 +55,11 @@ export const mountCommand: CommandSpec = {
       'Use this shadow path (it must exist and hold no root/); default a new famfs_shadow_* on a tmpfs (/run, /dev/shm or the temp dir)',
     ],
     ['--abi <name>', 'famfs kernel ABI profile for the DAX path: v10 (default) or rfc'],
+    ['-M, --set-daxmode', 'Switch a dax device to the mode mounts need: fsdev_dax on a famfs kernel, else device_dax'],
   ],
   examples: [
     'famfs mount /dev/dax0.0 /mnt/famfs',
+    'famfs mount --set-daxmode /dev/dax0.0 /mnt/famfs',
     'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs',
     'famfs mount --follow 0 /dev/dax0.0 /mnt/famfs',
   ],
@@ -80,8 +83,11 @@ export const mountCommand: CommandSpec = {
         follow,
         abi,
         debug: !!o.debug,
+        setDaxMode: !!o.setDaxmode,
       });
       io.out(`famfs mount: ${r.device} on ${r.mountpoint} as ${r.role}; shadow ${r.shadow}; ${r.summary}\n`);
+      io.out(`famfs mount: kernel: ${r.kernel}\n`);
+      if (r.daxMode) io.out(`famfs mount: ${r.daxMode}\n`);
       io.out(`famfs mount: data path: ${r.dataPath}\n`);
       for (const w of r.warnings) io.err(`famfs mount: warning: ${w}\n`);
       return 0;
@@ -100,6 +106,7 @@ interface MountRequest {
   follow?: number;
   abi: string;
   debug: boolean;
+  setDaxMode: boolean;
 }
 
 function mountFamfs(req: MountRequest) {
@@ -134,16 +141,19 @@ function mountFamfs(req: MountRequest) {
   if (given && fs.existsSync(path.join(given, SHADOW_ROOT_NAME))) {
     throw new FamfsError('EEXIST', `shadow path ${given} already holds a root/ (in use by another mount?)`);
   }
-  // The device is checked before anything is created: a FIFO, a directory or a device without a
-  // valid famfs leaves no shadow tree behind.
-  const role = deviceRole(device);
   const shadowCreated = given === undefined;
   const shadow = given ?? fs.mkdtempSync(path.join(shadowParent(), 'famfs_shadow_'));
   if (shadowCreated) fs.chmodSync(shadow, 0o755);
 
   let pid: number | undefined;
+  let prepared: PreparedMount | undefined;
   try {
-    prepareShadowRoot(shadow);
+    const root = prepareShadowRoot(shadow);
+    const retryCommand = `famfs mount --set-daxmode ${req.device} ${req.mountpoint}`;
+    // A device that is not a valid famfs fails here, before the daemon starts; the shadow tree
+    // made above is removed on the way out.
+    prepared = prepareMountDevice(device, root, { setDaxMode: req.setDaxMode, retryCommand });
+    const { role, replay } = prepared;
     const daemonFiles = daemonPaths(shadow);
     pid = startDaemon({
       device,
@@ -152,6 +162,7 @@ function mountFamfs(req: MountRequest) {
       abi: req.abi,
       timeout: req.timeout,
       follow: req.follow,
+      serve: prepared.serve,
       debug: req.debug,
       logFile: daemonFiles.log,
     });
@@ -199,9 +210,13 @@ function mountFamfs(req: MountRequest) {
       role: status.role ?? role,
       warnings,
       dataPath: describeDataPath(status.dataPath),
+      kernel: kernelSummary(kernelAfterMount(prepared.kernel, status)),
+      daxMode: describeModeChange(prepared),
       summary: log
         ? `${log.entries} log entries; ${log.files} files; ${log.directories} directories`
-        : 'served from the shadow tree',
+        : replay
+          ? `${replay.entries} log entries; ${replay.newFiles} files; ${replay.newDirs} directories (in the shadow tree it serves)`
+          : 'served from the shadow tree',
     };
   } catch (e) {
     if (pid !== undefined) {
@@ -209,6 +224,7 @@ function mountFamfs(req: MountRequest) {
       stopDaemon(pid, 1000);
     }
     umountQuietly(mountpoint);
+    prepared?.restoreMode(e);
     try {
       fs.rmSync(shadowCreated ? shadow : path.join(shadow, SHADOW_ROOT_NAME), { recursive: true, force: true });
     } catch {
@@ -218,19 +234,12 @@ function mountFamfs(req: MountRequest) {
   }
 }
 
-/**
- * This host's role on the device, after checking its superblock and log header (EBADSUPER,
- * EBADLOG: nothing is started then). The log itself is the daemon's to read.
- */
-function deviceRole(device: string) {
-  const dev = Device.open(device);
-  try {
-    const reader = LogReader.open(dev);
-    reader.header();
-    return roleOf(reader.sb, tryGetSystemUuid());
-  } finally {
-    dev.close();
-  }
+/** The dax device's mode for the mount, in words; undefined for a device that is not a dax device. */
+function describeModeChange(p: PreparedMount): string | undefined {
+  const { before, need } = p.plan;
+  if (before === null || need === null) return undefined;
+  if (!p.modeChanged) return `dax device ${before.name} is in ${need} mode`;
+  return `dax device ${before.name} switched from ${before.mode} to ${need} mode (--set-daxmode)`;
 }
 
 /**

@@ -3,8 +3,8 @@ import { FamfsError, FamfsErrorCode } from '../errors';
 import { DaxState, describeMode, ObservedDaxMode, reconfigureCommand, SwitchableDaxMode } from './mode-names';
 
 /**
- * Why a dax mode operation failed. Programs branch on this rather than on `code`: errors.ts has no
- * dax-specific code yet, so each reason borrows the closest existing one (see CODE_OF_REASON).
+ * Why a dax mode operation failed. Programs branch on this rather than on `code`: only a mode famfs
+ * cannot use has a code of its own (EDAXMODE); the other reasons borrow the closest existing one.
  */
 export type DaxModeErrorReason =
   | 'wrong-mode' // system-ram, no driver, an unknown driver, or a mode that must be left alone
@@ -16,7 +16,7 @@ export type DaxModeErrorReason =
   | 'restore-failed'; // the mode could not be put back after raw access
 
 const CODE_OF_REASON: Record<DaxModeErrorReason, FamfsErrorCode> = {
-  'wrong-mode': 'EINVAL',
+  'wrong-mode': 'EDAXMODE',
   'not-dax': 'EINVAL',
   'not-found': 'ENOENT',
   'driver-missing': 'ENOENT',

@@ -1,5 +1,6 @@
 import { DaxModeError, deviceLabel, unusableModeError } from './dax-error';
-import { daxDeviceName, NodeKindProbe, statNodeKind } from './dax-node';
+import { daxDeviceName, NodeKindProbe } from './dax-node';
+import { hostIo } from './host-io';
 import {
   DaxState,
   describeMode,
@@ -16,8 +17,6 @@ import {
   daxDeviceExists,
   daxDriverDir,
   daxDriverExists,
-  defaultSysfsRoot,
-  defaultSysfsWriter,
   driverAttr,
   readBoundDriver,
   SysfsWriter,
@@ -36,13 +35,13 @@ import {
  * can take seconds on a multi-TB device (C famfs issue #116).
  */
 
-/** Where sysfs is, how to write it, and how to tell a character device (all injectable for tests). */
+/**
+ * Where sysfs is, how to write it, and how to tell a character device (all injectable for tests);
+ * the defaults are host-io.ts's: FAMFS_SYSFS_ROOT or /sys, a plain write, fs.statSync.
+ */
 export interface DaxSysfsOptions {
-  /** Default: process.env.FAMFS_SYSFS_ROOT ?? '/sys', read at call time. */
   sysfsRoot?: string;
-  /** Default: an O_WRONLY write of the value (see defaultSysfsWriter). */
   writer?: SysfsWriter;
-  /** Default: fs.statSync. */
   nodeKind?: NodeKindProbe;
 }
 
@@ -54,11 +53,8 @@ export interface DaxIo {
 }
 
 export function resolveIo(opts: DaxSysfsOptions = {}): DaxIo {
-  return {
-    root: opts.sysfsRoot ?? defaultSysfsRoot(),
-    write: opts.writer ?? defaultSysfsWriter,
-    nodeKind: opts.nodeKind ?? statNodeKind,
-  };
+  const host = hostIo(opts);
+  return { root: host.sysfsRoot, write: host.writer, nodeKind: host.nodeKind };
 }
 
 /** The outcome of a switch. */
@@ -171,6 +167,29 @@ export function switchDaxMode(
     bindDriver(io, name, before.driver, []);
   }
   throw switchFailed(before, target, readDaxState(io, before.device, name), failures, purpose, cause);
+}
+
+/**
+ * Unbinds the device from its driver, the way switchDaxMode disables it (remove_id, then unbind),
+ * to put back a device that had no driver (after a failed `famfs mount --set-daxmode` bound one).
+ */
+export function unbindDaxDevice(io: DaxIo, state: DaxState): void {
+  if (state.driver === null) return;
+  const failures: WriteFailure[] = [];
+  const disable = (attr: 'remove_id' | 'unbind'): boolean =>
+    tryWrite(io, boundDriverAttr(io.root, state.name, attr), state.name, `driver/${attr}`, failures);
+  if (disable('remove_id') && disable('unbind')) return;
+  const now = readDaxState(io, state.device, state.name);
+  const why = failures.map((f) => `${f.what}: ${f.code}`).join(', ');
+  const problem =
+    `could not unbind ${deviceLabel(state.device, state.name)} (${why}), and it is still in ` +
+    describeMode(now.mode, now.driver);
+  throw new DaxModeError('restore-failed', problem, `daxctl disable-device ${state.name}`, {
+    device: state.device,
+    name: state.name,
+    mode: now.mode,
+    driver: now.driver,
+  });
 }
 
 /**

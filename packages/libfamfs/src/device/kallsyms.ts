@@ -27,8 +27,9 @@ const V1_SYMBOL = 'famfs_create';
  */
 export function scanKallsyms(text: string): KallsymsScan {
   const scan: KallsymsScan = { famfsFuse: null, famfsV1: null };
-  for (const line of text.split('\n')) {
-    if (!line.includes('famfs_')) continue;
+  // Only the lines naming famfs_ matter: jump from one to the next rather than split the whole
+  // text (kallsyms has some 150,000 lines, and famfs mount reads it every time).
+  for (const line of linesContaining(text, 'famfs_')) {
     const fields = line.trim().split(/\s+/);
     if (fields.length < 3 || fields.length > 4) continue;
     const symbol = fields[2];
@@ -43,6 +44,17 @@ export function scanKallsyms(text: string): KallsymsScan {
     }
   }
   return scan;
+}
+
+function* linesContaining(text: string, word: string): Generator<string> {
+  let at = text.indexOf(word);
+  while (at >= 0) {
+    const start = text.lastIndexOf('\n', at) + 1;
+    const newline = text.indexOf('\n', at);
+    const end = newline < 0 ? text.length : newline;
+    yield text.slice(start, end);
+    at = text.indexOf(word, end);
+  }
 }
 
 function nameMatches(name: string, symbol: string): boolean {

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { scanKallsyms } from './kallsyms';
 import { DaxState, modeOfDriver } from './mode-names';
-import { daxDriverExists, defaultSysfsRoot, listDaxNames, readBoundDriver, readDaxSize } from './sysfs';
+import { hostIo } from './host-io';
+import { daxDriverExists, listDaxNames, readBoundDriver, readDaxSize } from './sysfs';
 
 /**
  * What the host's kernel offers famfs, read from files only (sysfs, procfs, /dev), so a future
@@ -28,12 +29,10 @@ export type FamfsKernel = 'none' | 'v10' | 'push' | 'unknown';
 /** The result of the DAXDEV_OPEN ioctl probe (reference §4.5), which only a FUSE session can run. */
 export type PushProbe = 'not-probed' | 'push' | 'no-push';
 
+/** The roots to read; the defaults are host-io.ts's (FAMFS_SYSFS_ROOT or /sys, /proc, /dev). */
 export interface KernelSupportOptions {
-  /** Default: process.env.FAMFS_SYSFS_ROOT ?? '/sys'. */
   sysfsRoot?: string;
-  /** Default: '/proc' (kallsyms, filesystems, sys/kernel/osrelease). */
   procRoot?: string;
-  /** Default: '/dev' (fuse, and the daxX.Y paths listDaxDevices reports). */
   devRoot?: string;
 }
 
@@ -69,13 +68,17 @@ export interface KernelFacts {
   fsdevDaxRequired: boolean;
   /** 'not-probed' from detectKernelSupport; see applyPushProbe. */
   pushProbe: PushProbe;
+  /**
+   * This process holds CAP_SYS_RAWIO (bit 17 of CapEff in /proc/self/status): the kernel offers
+   * famfs DAX (FUSE_DAX_FMAP) only to a mount(2) caller that has it. null when unreadable.
+   */
+  capSysRawio: boolean | null;
   daxDevices: DaxDeviceInfo[];
 }
 
 /** Every dax device on the bus, in (region, id) order, with mode and size. */
 export function listDaxDevices(opts: KernelSupportOptions = {}): DaxDeviceInfo[] {
-  const root = opts.sysfsRoot ?? defaultSysfsRoot();
-  const devRoot = opts.devRoot ?? '/dev';
+  const { sysfsRoot: root, devRoot } = hostIo(opts);
   return listDaxNames(root).map((name) => {
     const driver = readBoundDriver(root, name);
     const size = readDaxSize(root, name);
@@ -85,9 +88,7 @@ export function listDaxDevices(opts: KernelSupportOptions = {}): DaxDeviceInfo[]
 
 /** Reads the facts; never throws for a missing or unreadable file (that is a fact too). */
 export function detectKernelSupport(opts: KernelSupportOptions = {}): KernelFacts {
-  const root = opts.sysfsRoot ?? defaultSysfsRoot();
-  const proc = opts.procRoot ?? '/proc';
-  const devRoot = opts.devRoot ?? '/dev';
+  const { sysfsRoot: root, procRoot: proc, devRoot } = hostIo(opts);
 
   const kallsyms = readText(path.join(proc, 'kallsyms'));
   const kallsymsReadable = kallsyms !== null && kallsyms.trim() !== '';
@@ -120,8 +121,19 @@ export function detectKernelSupport(opts: KernelSupportOptions = {}): KernelFact
     kmemDriverPresent: daxDriverExists(root, 'kmem'),
     fsdevDaxRequired: fsdevDaxDriverPresent,
     pushProbe: 'not-probed',
+    capSysRawio: readCapSysRawio(proc),
     daxDevices: listDaxDevices({ sysfsRoot: root, devRoot }),
   };
+}
+
+const CAP_SYS_RAWIO = 17n;
+
+/** Bit CAP_SYS_RAWIO of the effective capabilities in <proc>/self/status; null when unreadable. */
+export function readCapSysRawio(procRoot: string): boolean | null {
+  const status = readText(path.join(procRoot, 'self', 'status'));
+  const hex = status?.match(/^CapEff:\s*([0-9a-fA-F]+)\s*$/m)?.[1];
+  if (hex === undefined) return null;
+  return ((BigInt(`0x${hex}`) >> CAP_SYS_RAWIO) & 1n) === 1n;
 }
 
 /**

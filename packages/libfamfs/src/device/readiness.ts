@@ -1,6 +1,7 @@
 import { deviceLabel, unusableModeProblem } from './dax-error';
 import type { KernelFacts } from './kernel-support';
 import { describeMode, reconfigureCommand } from './mode-names';
+import { mountModeNeed } from './mount-mode';
 
 /**
  * Turns KernelFacts into the problems a `famfs check-system` would list. Pure: the facts are read
@@ -26,7 +27,33 @@ const FAMFS_KERNEL_FIX = 'boot a kernel with the famfs FUSE patches (CONFIG_FUSE
 
 /** The problems, most fundamental first; empty when the host looks ready. */
 export function readinessReport(facts: KernelFacts): ReadinessProblem[] {
-  return [...kernelProblems(facts), ...fuseProblems(facts), ...daxProblems(facts)];
+  return [...kernelProblems(facts), ...fuseProblems(facts), ...capabilityProblems(facts), ...daxProblems(facts)];
+}
+
+/** Ready for famfs mounts on dax memory: nothing of severity 'error'. */
+export function isReady(problems: readonly ReadinessProblem[]): boolean {
+  return problems.every((p) => p.severity !== 'error');
+}
+
+/** The kernel's famfs generation in words, for `famfs mount` and `famfs check-system`. */
+export function kernelSummary(facts: KernelFacts): string {
+  switch (facts.famfsKernel) {
+    case 'v10':
+      return (
+        `famfs V10 (FUSE famfs ${facts.famfsFuseBuiltIn ? 'built in' : 'in the fuse module'}; ` +
+        'daxdevs pulled with GET_DAXDEV)'
+      );
+    case 'push':
+      return 'famfs push generation (daxdevs pushed with an ioctl on /dev/fuse; simple-only fmaps)';
+    case 'none':
+      return facts.v1Kernel
+        ? 'none (only the standalone famfs v1 file system, which famfs-ts does not use)'
+        : 'none (a stock kernel: famfs_fused serves file data from the device itself)';
+    case 'unknown':
+      return facts.kallsymsReadable
+        ? 'unknown (the fuse module is not loaded, so its symbols are hidden)'
+        : 'unknown (/proc/kallsyms is missing, unreadable or empty)';
+  }
 }
 
 function kernelProblems(facts: KernelFacts): ReadinessProblem[] {
@@ -75,13 +102,26 @@ function kernelProblems(facts: KernelFacts): ReadinessProblem[] {
 }
 
 function fuseProblems(facts: KernelFacts): ReadinessProblem[] {
-  if (facts.famfsKernel === 'none' || facts.fuseDevicePresent) return [];
+  // Every famfs-ts mount is a FUSE mount, with or without famfs in the kernel.
+  if (facts.fuseDevicePresent) return [];
   return [
     {
       id: 'no-fuse-device',
       severity: 'error',
       message: '/dev/fuse is missing, so famfs_fused cannot serve a mount',
       fix: 'modprobe fuse (in a container, pass --device /dev/fuse)',
+    },
+  ];
+}
+
+function capabilityProblems(facts: KernelFacts): ReadinessProblem[] {
+  if (facts.capSysRawio !== false || facts.famfsKernel === 'none') return [];
+  return [
+    {
+      id: 'no-cap-sys-rawio',
+      severity: facts.famfsKernel === 'unknown' ? 'warning' : 'error',
+      message: 'this process lacks CAP_SYS_RAWIO, and the kernel offers famfs DAX only to a mount made with it',
+      fix: 'run famfs mount as root with CAP_SYS_RAWIO (not in a container that drops it)',
     },
   ];
 }
@@ -106,9 +146,10 @@ function daxProblems(facts: KernelFacts): ReadinessProblem[] {
       fix: 'configure the shared memory as devdax (daxctl create-device, or ndctl create-namespace ' + '--mode=devdax)',
     });
   }
-  const need = facts.fsdevDaxRequired ? 'fsdev_dax' : 'device_dax';
+  const need = mountModeNeed(facts);
   for (const dev of facts.daxDevices) {
     const unusable = unusableModeProblem(dev, need);
+    const label = `${deviceLabel(dev.device, dev.name)} is in ${describeMode(dev.mode, dev.driver)}`;
     if (unusable !== null) {
       const { problem: message, fix } = unusable;
       problems.push({ id: 'dax-mode', severity: 'warning', message, fix, device: dev.device });
@@ -117,9 +158,19 @@ function daxProblems(facts: KernelFacts): ReadinessProblem[] {
         id: 'dax-needs-fsdev',
         severity: 'note',
         message:
-          `${deviceLabel(dev.device, dev.name)} is in ${describeMode(dev.mode, dev.driver)}; ` +
-          'mkfs can use it as it is, but a famfs mount on this kernel needs fsdev_dax',
+          `${label}; mkfs can use it as it is, but a famfs mount on this kernel needs fsdev_dax ` +
+          '(famfs mount --set-daxmode switches it)',
         fix: reconfigureCommand(dev.name, 'fsdev_dax', dev.mode),
+        device: dev.device,
+      });
+    } else if (need === 'device_dax' && dev.mode === 'fsdev_dax') {
+      problems.push({
+        id: 'dax-needs-devdax',
+        severity: 'warning',
+        message:
+          `${label}, but without famfs in the kernel famfs_fused must map the device itself, which ` +
+          'only device_dax allows',
+        fix: reconfigureCommand(dev.name, 'device_dax', dev.mode),
         device: dev.device,
       });
     }

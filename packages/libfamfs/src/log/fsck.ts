@@ -3,8 +3,9 @@ import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE } from '../format/constants';
 import { Superblock } from '../format/superblock';
 import { uuidToText } from '../format/uuid';
 import { AllocationMap, META_OWNER } from '../alloc/allocation-map';
-import { Device, mapMeta } from '../device/device';
-import { mountsOfDevice } from '../mount/mount-table';
+import { DaxSysfsOptions } from '../device/dax-switch';
+import { withFamfsMeta } from '../device/device-access';
+import { mountpointsOf, mountsOfDevice } from '../mount/mount-table';
 import { readLogEntry } from '../format/log-entry';
 import { BadEntry, entryOffset, PathTree, scanLog, TreeConflict } from './replay';
 import { Role, roleOf, tryGetSystemUuid } from '../system-uuid';
@@ -75,16 +76,27 @@ export interface FsckOptions {
   systemUuid?: Buffer;
   /** Also report per-bucket statistics over this many equal buckets. */
   nbuckets?: number;
-  /** Check even though the device is mounted (a mounted fs changes under the check). */
+  /** Check even though the device is mounted, from the device itself (a mounted fs changes under the check). */
   allowMounted?: boolean;
+  /**
+   * Read the superblock and log through this famfs mount of the device (its .meta files) and never
+   * open the device: how a mounted file system is checked (on a kernel that needs fsdev_dax, its
+   * device cannot be read at all while mounted).
+   */
+  mountpoint?: string;
+  /** Where sysfs is and how to write it, for a dax device in fsdev_dax mode (default: the host's). */
+  dax?: DaxSysfsOptions;
 }
 
 /**
  * Checks the famfs on a device without changing it. Throws EBADSUPER or EBADLOG when the
  * superblock or log header is unusable; everything else (bad entries, collisions) is reported.
+ * A mounted device is refused (EBUSY, as C famfs does) unless `mountpoint` says which mount to
+ * read it through, or `allowMounted` asks for the device anyway. A dax device in fsdev_dax mode
+ * is switched to device_dax for the check and back afterwards (device/device-access.ts).
  */
 export function fsckDevice(path: string, opts: FsckOptions = {}): FsckReport {
-  if (!opts.allowMounted) {
+  if (!opts.allowMounted && opts.mountpoint === undefined) {
     const m = mountsOfDevice(path);
     if (m.length > 0)
       throw new FamfsError(
@@ -93,14 +105,8 @@ export function fsckDevice(path: string, opts: FsckOptions = {}): FsckReport {
         { device: path },
       );
   }
-  const dev = Device.open(path, { writable: false });
-  try {
-    const meta = mapMeta(dev);
-    dev.invalidate(meta.log, 0, meta.log.length);
-    return checkLog(path, meta.sb, meta.log, opts);
-  } finally {
-    dev.close();
-  }
+  const access = { ...opts.dax, mountsOf: mountpointsOf, mountpoint: opts.mountpoint, whenMounted: 'raw' as const };
+  return withFamfsMeta(path, (meta) => checkLog(path, meta.sb, meta.log, opts), access);
 }
 
 /**

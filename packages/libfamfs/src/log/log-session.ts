@@ -9,6 +9,7 @@ import { uuidToText } from '../format/uuid';
 import { ContiguousAllocator } from '../alloc/allocator';
 import { AllocationMap } from '../alloc/allocation-map';
 import { Device, mapMeta, MetaMapping } from '../device/device';
+import { requireMappable } from '../device/device-access';
 import { entryOffset, Replay, replayLog } from './replay';
 import { getSystemUuid, roleOf } from '../system-uuid';
 import { LOG_META, META_DIR, SUPERBLOCK_META } from '../format/meta-paths';
@@ -55,6 +56,7 @@ export class LogSession {
   ) {}
 
   static open(devicePath: string, opts: LogSessionOptions = {}): LogSession {
+    requireMappable(devicePath, 'appending to the log');
     const dev = Device.open(devicePath, { writable: true });
     try {
       dev.lockExclusive();

@@ -1,4 +1,5 @@
 import { Device } from '../device/device';
+import { requireMappable } from '../device/device-access';
 import { FamfsError } from '../errors';
 import { FileEntry } from '../format/log-entry';
 import { DataPath } from '../device/file-data';
@@ -23,6 +24,7 @@ export class FamfsFile {
     const mount = requireFamfsMount(p);
     const rel = relpathInMount(mount, p);
     const entry = shadowEntry(mount, rel);
+    requireMappable(mount.device, 'file data through famfs-ts');
     const device = Device.open(mount.device, { writable: opts.writable ?? false });
     return new FamfsFile(mount, rel, entry, device, new DataPath(device));
   }

@@ -3,7 +3,9 @@
  * inspecting, creating files on the master, file data on any host) and the CLI-daemon contract.
  * Named exports only.
  */
-export { isFuseMount, isMountpoint, mountsOfDevice } from './mount-table';
+export { isFuseMount, isMountpoint, mountpointsOf, mountsOfDevice } from './mount-table';
+export { daemonPushProbe, kernelAfterMount, prepareMountDevice } from './mount-device';
+export type { PrepareMountOptions, PreparedMount } from './mount-device';
 export { findFamfsMount, readMountRecord, removeMountRecord, requireFamfsMount, writeMountRecord } from './records';
 export type { FamfsMount, MountRecord } from './records';
 export { relpathInMount } from './mount-path';

@@ -8,6 +8,8 @@ import * as fs from 'fs';
 import { isUtf8 } from 'buffer';
 import * as path from 'path';
 import { Device, mapMeta } from '../device/device';
+import { withFamfsMeta } from '../device/device-access';
+import { mountpointsOf } from './mount-table';
 import { FamfsError } from '../errors';
 import { Extent, Fmap, FmapGeometry, fmapProblem } from '../format/fmap';
 import { FileEntry } from '../format/log-entry';
@@ -22,7 +24,7 @@ import { readDaemonStatus } from './contract';
 import { ShadowTree, shadowRootOf } from '../shadow/tree';
 import { Role, roleOf, tryGetSystemUuid } from '../system-uuid';
 
-/** The log of a mounted famfs, read from its device (read-only, no lock: a snapshot). */
+/** The log of a mounted famfs, read through the mount's .meta files (no lock: a snapshot). */
 export interface MountedLog {
   mount: FamfsMount;
   sb: Superblock;
@@ -48,26 +50,28 @@ export function mountRole(mount: FamfsMount, sb: Superblock): Role {
   return roleOf(sb, me ?? tryGetSystemUuid());
 }
 
-/** Reads and replays the log of the device a famfs is mounted from. Throws EBADSUPER/EBADLOG. */
+/**
+ * Reads and replays the log of a mounted famfs through its .meta files, so the device is never
+ * opened (it cannot be, on a kernel that needs fsdev_dax). Throws EBADSUPER/EBADLOG.
+ */
 export function readMountedLog(mount: FamfsMount): MountedLog {
-  const dev = Device.open(mount.device, { writable: false });
-  try {
-    const meta = mapMeta(dev);
-    dev.invalidate(meta.log, 0, meta.log.length);
-    const replay = replayLog(meta.log, meta.sb, mount.device);
-    // Copy the superblock out of the mapping: the device is closed on return.
-    const sb: Superblock = {
-      ...meta.sb,
-      uuid: Buffer.from(meta.sb.uuid),
-      devUuid: Buffer.from(meta.sb.devUuid),
-      systemUuid: Buffer.from(meta.sb.systemUuid),
-      daxdevUuid: Buffer.from(meta.sb.daxdevUuid),
-    };
-    const servedFrom = readDaemonStatus(mount.shadow)?.source === 'log' ? 'log' : 'shadow';
-    return { mount, sb, replay, geometry: geometryOf(sb), role: mountRole(mount, sb), servedFrom };
-  } finally {
-    dev.close();
-  }
+  return withFamfsMeta(
+    mount.device,
+    (meta) => {
+      const replay = replayLog(meta.log, meta.sb, mount.device);
+      // Copy the superblock out of the mapping: the device is closed on return.
+      const sb: Superblock = {
+        ...meta.sb,
+        uuid: Buffer.from(meta.sb.uuid),
+        devUuid: Buffer.from(meta.sb.devUuid),
+        systemUuid: Buffer.from(meta.sb.systemUuid),
+        daxdevUuid: Buffer.from(meta.sb.daxdevUuid),
+      };
+      const servedFrom = readDaemonStatus(mount.shadow)?.source === 'log' ? 'log' : 'shadow';
+      return { mount, sb, replay, geometry: geometryOf(sb), role: mountRole(mount, sb), servedFrom };
+    },
+    { mountsOf: mountpointsOf, mountpoint: mount.mountpoint },
+  );
 }
 
 /** Whether `rel` is one of the .meta files famfs mount writes (not in the log). */

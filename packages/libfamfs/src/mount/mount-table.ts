@@ -56,3 +56,11 @@ export function mountsOfDevice(device: string, table: MountTableEntry[] = readMo
       (m.source.startsWith('/') && (realpathOr(m.source) === dev || (id !== undefined && identity(m.source) === id))),
   );
 }
+
+/**
+ * The mount points of every mount of `device` (see mountsOfDevice): the callback the device
+ * layer's device-access.ts takes to refuse switching, and to read through, a mounted device.
+ */
+export function mountpointsOf(device: string): string[] {
+  return mountsOfDevice(device).map((m) => m.mountpoint);
+}

@@ -1,5 +1,7 @@
 import { FamfsError } from '../errors';
-import { Device, mapMeta } from '../device/device';
+import { DaxSysfsOptions } from '../device/dax-switch';
+import { withFamfsMeta } from '../device/device-access';
+import { mountpointsOf } from '../mount/mount-table';
 import { Replay, replayLog, BadEntry } from '../log/replay';
 import { roleOf, tryGetSystemUuid } from '../system-uuid';
 import { Superblock } from '../format/superblock';
@@ -33,23 +35,29 @@ export interface LogplayOptions {
   /** Parse and count, create nothing. */
   dryRun?: boolean;
   systemUuid?: Buffer;
+  /** Read the superblock and log through this famfs mount of the device (default: any, when mounted). */
+  mountpoint?: string;
+  /** Where sysfs is and how to write it, for a dax device in fsdev_dax mode (default: the host's). */
+  dax?: DaxSysfsOptions;
 }
 
 /**
- * Replays a device's log into a shadow tree (a YAML file per famfs file, real directories), with
- * no mount: what `famfs logplay --daxdev DEV --shadow DIR` does, and what famfs_fused serves from.
+ * Replays a device's log into a shadow tree (a YAML file per famfs file, real directories): what
+ * `famfs logplay --daxdev DEV --shadow DIR` does, and what famfs_fused serves from. A mounted
+ * device is read through its mount's .meta files, never opened; an unmounted dax device in
+ * fsdev_dax mode is switched to device_dax for the read and back (device/device-access.ts).
  */
 export function logplayDevice(devicePath: string, shadowPath: string, opts: LogplayOptions = {}): LogplayResult {
-  const dev = Device.open(devicePath, { writable: false });
-  try {
-    const meta = mapMeta(dev);
-    dev.invalidate(meta.log, 0, meta.log.length);
-    const replay = replayLog(meta.log, meta.sb, devicePath);
-    const root = opts.dryRun ? shadowPath : prepareShadowRoot(shadowPath);
-    return playIntoShadow(replay, meta.sb, root, opts);
-  } finally {
-    dev.close();
-  }
+  const access = { ...opts.dax, mountsOf: mountpointsOf, mountpoint: opts.mountpoint };
+  return withFamfsMeta(
+    devicePath,
+    (meta) => {
+      const replay = replayLog(meta.log, meta.sb, devicePath);
+      const root = opts.dryRun ? shadowPath : prepareShadowRoot(shadowPath);
+      return playIntoShadow(replay, meta.sb, root, opts);
+    },
+    access,
+  );
 }
 
 /** Writes the .meta files and every logged directory and file missing from the shadow tree. */

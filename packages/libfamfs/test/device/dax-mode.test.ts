@@ -166,13 +166,13 @@ describe('setDaxMode', () => {
     const odd = f.addDevice('dax4.0', { mode: { driver: 'dax_cxl_mystery' } });
     expectDaxError(() => setDaxMode(ram, 'device_dax', f.options()), {
       reason: 'wrong-mode',
-      code: 'EINVAL',
+      code: 'EDAXMODE',
       mentions: [ram, 'system-ram', 'kmem'],
       fix: 'daxctl reconfigure-device --mode=devdax --force dax2.0',
     });
     expectDaxError(() => setDaxMode(odd, 'fsdev_dax', f.options()), {
       reason: 'wrong-mode',
-      code: 'EINVAL',
+      code: 'EDAXMODE',
       mentions: [odd, 'unknown mode', 'dax_cxl_mystery'],
       fix: 'daxctl reconfigure-device --mode=famfs dax4.0',
     });
@@ -266,7 +266,7 @@ describe('messages and the real writer', () => {
     fs.symlinkSync(f.addDevice('dax2.0', { mode: 'system-ram' }), alias);
     expectDaxError(() => setDaxMode(alias, 'device_dax', f.options()), {
       reason: 'wrong-mode',
-      code: 'EINVAL',
+      code: 'EDAXMODE',
       mentions: [`dax device ${alias} (dax2.0) is in system-ram mode`],
       fix: 'daxctl reconfigure-device --mode=devdax --force dax2.0',
     });

@@ -1,7 +1,10 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { readBoundDriver, readDaxSize } from '../../src/device/sysfs';
-import { GiB, useFakeSysfs } from './fake-sysfs';
+import { fakeHostEnv } from '../../src/testing';
+import { readBytes } from '../support';
+import { FakeSysfs, GiB, useFakeSysfs } from './fake-sysfs';
 
 // The harness is only worth something if it behaves like the kernel, so it has its own tests.
 
@@ -151,5 +154,71 @@ describe('fake device nodes', () => {
     expect(f.nodeKind(dax)).toBe('char');
     expect(f.nodeKind(pmem)).toBe('block');
     expect(f.nodeKind(f.sysfsRoot)).toBe('directory');
+  });
+});
+
+describe('fake memory behind the nodes', () => {
+  test('the node reaches the memory in device_dax only (else it reads zeros); an fd opened then keeps it', () => {
+    const f = fake();
+    const node = f.addDevice('dax0.0', { size: 4 * GiB });
+    expect(fs.statSync(node).size).toBe(4 * GiB);
+    fs.writeFileSync(node, 'famfs', { flag: 'r+' });
+    const held = fs.openSync(node, 'r');
+    try {
+      f.writer(attr('device_dax', 'unbind'), 'dax0.0');
+      f.writer(attr('fsdev_dax', 'new_id'), 'dax0.0');
+      expect(f.modeOf('dax0.0')).toBe('fsdev_dax');
+      expect(fs.statSync(node).size).toBe(4 * GiB);
+      expect(readBytes(node, 0, 5)).toEqual(Buffer.alloc(5));
+      const b = Buffer.alloc(5);
+      fs.readSync(held, b, 0, 5, 0);
+      expect(b.toString()).toBe('famfs');
+    } finally {
+      fs.closeSync(held);
+    }
+    f.writer(attr('fsdev_dax', 'remove_id'), 'dax0.0');
+    f.writer(attr('fsdev_dax', 'unbind'), 'dax0.0');
+    f.writer(attr('device_dax', 'bind'), 'dax0.0');
+    expect(readBytes(node, 0, 5).toString()).toBe('famfs');
+  });
+
+  test('the state is on disk: another FakeSysfs of the same root (another process) continues it', () => {
+    const f = fake();
+    f.addDevice('dax0.0', { mode: 'fsdev_dax' });
+    f.failWrites({ driver: 'device_dax', attr: 'bind', code: 'EACCES', times: 1 });
+    const other = FakeSysfs.open(f.root);
+    expect(other.nodeKind(path.join(f.devRoot, 'dax0.0'))).toBe('char');
+    expect(other.idsOf('fsdev_dax').has('dax0.0')).toBe(true);
+    other.writer(attr('fsdev_dax', 'unbind'), 'dax0.0');
+    expect(codeOf(() => other.writer(attr('device_dax', 'bind'), 'dax0.0'))).toBe('EACCES');
+    f.writer(attr('device_dax', 'bind'), 'dax0.0');
+    expect(other.modeOf('dax0.0')).toBe('device_dax');
+    expect(f.writes.map((w) => `${w.driver}/${w.attr}=${w.result}`)).toEqual([
+      'fsdev_dax/unbind=ok',
+      'device_dax/bind=EACCES',
+      'device_dax/bind=ok',
+    ]);
+  });
+
+  test('a process started with fakeHostEnv sees the fake as its host', () => {
+    const f = fake();
+    f.addDevice('dax0.0', { mode: 'fsdev_dax', size: 4 * GiB });
+    f.setKallsyms([['famfs_fuse_iomap_begin', 'fuse']]);
+    const dist = path.resolve(__dirname, '../../dist/device/index.js');
+    const script = `const d = require(${JSON.stringify(dist)});
+      const m = d.readDaxMode(${JSON.stringify(path.join(f.devRoot, 'dax0.0'))});
+      d.setDaxMode(m.device, 'device_dax');
+      console.log(JSON.stringify({ mode: m.mode, kernel: d.detectKernelSupport().famfsKernel }));`;
+    const env = { ...process.env, ...fakeHostEnv(f) };
+    const r = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ mode: 'fsdev_dax', kernel: 'v10' });
+    expect(f.modeOf('dax0.0')).toBe('device_dax');
+    // Without the fake's state file next to it, FAMFS_SYSFS_ROOT is only a sysfs root.
+    const plain = spawnSync(process.execPath, ['-e', script], {
+      env: { ...process.env, ...fakeHostEnv(f), FAMFS_SYSFS_ROOT: path.join(f.root, 'elsewhere', 'sys') },
+      encoding: 'utf8',
+    });
+    expect(plain.status).not.toBe(0);
   });
 });

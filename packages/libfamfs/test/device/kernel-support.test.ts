@@ -9,6 +9,7 @@ import {
   listDaxDevices,
   readinessReport,
 } from '../../src/device/kernel-support';
+import { isReady, kernelSummary } from '../../src/device/readiness';
 import { FakeSysfs, GiB, useFakeSysfs } from './fake-sysfs';
 
 const fake = useFakeSysfs();
@@ -23,6 +24,7 @@ function readyHost(f: FakeSysfs, mode: DaxMode = 'fsdev_dax'): void {
   f.setFilesystems(['sysfs', 'proc', 'fuse', 'fusectl']);
   f.addModule('fuse');
   f.addFuseDevice();
+  f.setCapEff(0x1ffffffffffn);
   f.addDevice('dax0.0', { mode, size: 16 * GiB });
 }
 
@@ -77,6 +79,7 @@ describe('detectKernelSupport', () => {
       kmemDriverPresent: true,
       fsdevDaxRequired: true,
       pushProbe: 'not-probed',
+      capSysRawio: true,
       daxDevices: [
         {
           device: path.join(f.devRoot, 'dax0.0'),
@@ -279,5 +282,42 @@ describe('readinessReport', () => {
       expect(p.fix).not.toMatch(/\n/);
       expect(p.fix.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('capabilities, the kernel in words, and modes for a kernel without famfs', () => {
+  test('CAP_SYS_RAWIO is bit 17 of CapEff; without it a famfs kernel is not ready', () => {
+    const f = fake();
+    readyHost(f);
+    f.setCapEff(0x1ffffffffffn & ~(1n << 17n));
+    const facts = detectKernelSupport(f.kernelOptions());
+    expect(facts.capSysRawio).toBe(false);
+    expect(readinessReport(facts).map((p) => [p.id, p.severity])).toEqual([['no-cap-sys-rawio', 'error']]);
+    expect(isReady(readinessReport(facts))).toBe(false);
+    f.setCapEff(1n << 17n);
+    expect(detectKernelSupport(f.kernelOptions()).capSysRawio).toBe(true);
+    fs.rmSync(path.join(f.procRoot, 'self', 'status'));
+    expect(detectKernelSupport(f.kernelOptions()).capSysRawio).toBeNull();
+  });
+
+  test('kernelSummary names the generation', () => {
+    const f = fake();
+    readyHost(f);
+    const facts = detectKernelSupport(f.kernelOptions());
+    expect(kernelSummary(facts)).toMatch(/^famfs V10 \(FUSE famfs in the fuse module;/);
+    expect(kernelSummary(applyPushProbe(facts, 'push'))).toMatch(/^famfs push generation/);
+    f.setKallsyms([['fuse_iomap_begin', 'fuse']]);
+    expect(kernelSummary(detectKernelSupport(f.kernelOptions()))).toMatch(/^none \(a stock kernel/);
+    f.setKallsyms(null);
+    expect(kernelSummary(detectKernelSupport(f.kernelOptions()))).toMatch(/^unknown \(\/proc\/kallsyms/);
+  });
+
+  test('without famfs in the kernel, a device in fsdev_dax is a warning: famfs_fused must map it', () => {
+    const f = fake();
+    readyHost(f, 'fsdev_dax');
+    f.setKallsyms([['fuse_iomap_begin', 'fuse']]);
+    const problems = readinessReport(detectKernelSupport(f.kernelOptions()));
+    expect(problems.map((p) => p.id)).toEqual(['no-famfs-kernel', 'dax-needs-devdax']);
+    expect(problems[1].fix).toBe('daxctl reconfigure-device --mode=devdax dax0.0');
   });
 });

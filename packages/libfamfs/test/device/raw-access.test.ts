@@ -259,7 +259,7 @@ describe('withRawAccess', () => {
     for (const [node, mentions, fix] of cases) {
       expectDaxError(() => withRawAccess(node, fn, { ...f.options(), isMounted: notMounted }), {
         reason: 'wrong-mode',
-        code: 'EINVAL',
+        code: 'EDAXMODE',
         mentions: [node, ...mentions],
         fix,
       });
@@ -296,13 +296,13 @@ describe('ensureFsdevMode', () => {
     const unbound = f.addDevice('dax1.0', { mode: 'none' });
     expectDaxError(() => ensureFsdevMode(devdax, { ...f.options(), leaveModeAlone: true }), {
       reason: 'wrong-mode',
-      code: 'EINVAL',
+      code: 'EDAXMODE',
       mentions: [devdax, 'device_dax mode', 'need fsdev_dax', 'left alone'],
       fix: 'daxctl reconfigure-device --mode=famfs dax0.0',
     });
     expectDaxError(() => ensureFsdevMode(unbound, { ...f.options(), leaveModeAlone: true }), {
       reason: 'wrong-mode',
-      code: 'EINVAL',
+      code: 'EDAXMODE',
       mentions: [unbound, 'mode none'],
       fix: 'daxctl reconfigure-device --mode=famfs dax1.0',
     });
@@ -322,14 +322,14 @@ describe('ensureFsdevMode', () => {
     const odd = f.addDevice('dax4.0', { mode: { driver: 'dax_cxl_mystery' } });
     expectDaxError(() => ensureFsdevMode(ram, f.options()), {
       reason: 'wrong-mode',
-      code: 'EINVAL',
+      code: 'EDAXMODE',
       mentions: [ram, 'system-ram'],
       fix:
         'daxctl reconfigure-device --mode=devdax --force dax2.0 && ' + 'daxctl reconfigure-device --mode=famfs dax2.0',
     });
     expectDaxError(() => ensureFsdevMode(odd, f.options()), {
       reason: 'wrong-mode',
-      code: 'EINVAL',
+      code: 'EDAXMODE',
       mentions: [odd, 'dax_cxl_mystery'],
       fix: 'daxctl reconfigure-device --mode=famfs dax4.0',
     });
