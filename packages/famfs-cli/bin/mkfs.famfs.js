@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 'use strict';
-process.exitCode = require('../dist/main.js').runFamfs(['mkfs', ...process.argv.slice(2)], undefined, 'mkfs.famfs');
+process.exitCode = require('../dist/main.js').runMkfsFamfs(process.argv.slice(2));

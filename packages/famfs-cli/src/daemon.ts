@@ -17,15 +17,24 @@ export interface DaemonArgs {
   abi: string;
   timeout?: number;
   debug?: boolean;
-  logFile: string;
+  /** FUSE allow_other (other users may use the mount) and default_permissions (the kernel checks modes). */
+  allowOther?: boolean;
+  defaultPermissions?: boolean;
+}
+
+/** famfs_fused's command line (without the program) for a mount. */
+export function daemonArgv(a: DaemonArgs): string[] {
+  const opts = [`shadow=${a.shadow}`, `daxdev=${a.device}`, `fsname=${a.device}`];
+  if (a.timeout !== undefined) opts.push(`timeout=${a.timeout}`);
+  if (a.allowOther) opts.push('allow_other');
+  if (a.defaultPermissions) opts.push('default_permissions');
+  return ['-f', ...(a.debug ? ['-d'] : []), '--abi', a.abi, '-o', opts.join(','), a.mountpoint];
 }
 
 /** Starts famfs_fused in its own session, detached from this process, logging to `logFile`. */
-export function startDaemon(a: DaemonArgs): number {
-  const opts = [`shadow=${a.shadow}`, `daxdev=${a.device}`, `fsname=${a.device}`];
-  if (a.timeout !== undefined) opts.push(`timeout=${a.timeout}`);
-  const argv = [daemonBinary(), '-f', ...(a.debug ? ['-d'] : []), '--abi', a.abi, '-o', opts.join(','), a.mountpoint];
-  const log = fs.openSync(a.logFile, 'a', 0o644);
+export function startDaemon(a: DaemonArgs, logFile: string): number {
+  const argv = [daemonBinary(), ...daemonArgv(a)];
+  const log = fs.openSync(logFile, 'a', 0o644);
   try {
     const child = spawn(process.execPath, argv, { detached: true, stdio: ['ignore', log, log] });
     child.unref();

@@ -2,10 +2,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FamfsError, roleOf, tryGetSystemUuid } from '@famfs/libfamfs';
+import type { Role } from '@famfs/libfamfs';
 import { SUPERBLOCK_META, SUPERBLOCK_SIZE, uuidToText } from '@famfs/libfamfs/format';
 import { Device, mapMeta } from '@famfs/libfamfs/device';
 import { replayLog } from '@famfs/libfamfs/log';
 import {
+  logplayDevice,
   playIntoShadow,
   prepareShadowRoot,
   SHADOW_ROOT_NAME,
@@ -13,8 +15,8 @@ import {
   writeMetaFiles,
 } from '@famfs/libfamfs/shadow';
 import {
-  DAEMON_LOG_FILE,
   daemonPaths,
+  findFamfsMount,
   readDaemonStatus,
   isMountpoint,
   mountsOfDevice,
@@ -25,13 +27,16 @@ import {
 import type { DaemonStatus, DataPathKind } from '@famfs/libfamfs/mount';
 import { mountsHolding, readMountTable } from '@famfs/native';
 import { CommandSpec } from '../command';
-import { describeError, exitCodeOf } from '../errors';
-import { UsageError } from '../io';
-import { optString } from '../options';
-import { startDaemon, stopDaemon } from '../daemon';
+import { describeError } from '../errors';
+import { daemonArgv, startDaemon, stopDaemon } from '../daemon';
+import { MOUNT_OPTIONS, MountSettings, mountSettings } from './mount-options';
 import { processAlive, waitFor } from '../wait';
 
 const READY_TIMEOUT_MS = 15000;
+
+/** mount's exit codes, as the C famfs': 1 for any failure, 114 (EALREADY) for a shadow path in use. */
+const EXIT_FAILED = 1;
+const EXIT_SHADOW_IN_USE = 114;
 
 /**
  * `famfs mount`: replay the log into a shadow tree, start famfs_fused on it, and wait until the
@@ -39,41 +44,100 @@ const READY_TIMEOUT_MS = 15000;
  */
 export const mountCommand: CommandSpec = {
   name: 'mount',
-  args: '<device> <mountpoint>',
+  args: 'DEVICE [MOUNTPOINT]',
   summary: 'Mount a famfs file system: replay its log into a shadow tree and serve it with famfs_fused',
-  options: [
-    ['-t, --timeout <seconds>', 'FUSE entry and attribute cache timeout (default: the daemon\'s)'],
-    ['-d, --debug', `Run the daemon with debug logging (to SHADOW/${DAEMON_LOG_FILE})`],
-    ['-S, --shadow <dir>', 'Use this shadow path (it must exist and hold no root/); default a new famfs_shadow_* on a tmpfs (/run, /dev/shm or the temp dir)'],
-    ['--abi <name>', 'famfs kernel ABI profile for the DAX path: v10 (default) or rfc'],
+  options: MOUNT_OPTIONS,
+  examples: [
+    'famfs mount /dev/dax0.0 /mnt/famfs',
+    'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs',
+    'famfs mount -R /dev/dax0.0 /mnt/famfs      # already mounted: replay the new log entries',
   ],
-  examples: ['famfs mount /dev/dax0.0 /mnt/famfs', 'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs'],
   run(args, o, io) {
-    const [device, mountpointArg] = args;
-    const timeoutText = optString(o.timeout, '--timeout');
-    const timeout = timeoutText === undefined ? undefined : Number(timeoutText);
-    if (timeout !== undefined && !(timeout >= 0)) throw new UsageError(`--timeout needs a number of seconds >= 0, not '${timeoutText}'`);
-    const abi = optString(o.abi, '--abi') ?? 'v10';
+    const s = mountSettings(args, o);
+    const say = (level: number, text: string) => {
+      if (s.verbose >= level) io.out(`famfs mount: ${text}\n`);
+    };
     try {
-      const r = mountFamfs({ device, mountpoint: mountpointArg, shadow: optString(o.shadow, '--shadow'), timeout, abi, debug: !!o.debug });
+      if (s.remount && s.mountpoint !== undefined) {
+        const refreshed = remountFamfs(s.device, s.mountpoint);
+        if (refreshed) {
+          const what = `${refreshed.mountpoint} already serves ${refreshed.device}`;
+          io.out(`famfs mount: ${what}; replayed its log: ${refreshed.summary}\n`);
+          for (const w of refreshed.warnings) io.err(`famfs mount: warning: ${w}\n`);
+          return 0;
+        }
+        say(1, `${s.device} is not mounted at ${s.mountpoint}: mounting it`);
+      }
+      const r = s.mountpoint !== undefined ? mountFamfs({ ...s, mountpoint: s.mountpoint, say }) : dummyMount(s, say);
+      if (s.dummy) io.out(`Successful dummy mount at ${r.mountpoint}\n`);
       io.out(`famfs mount: ${r.device} on ${r.mountpoint} as ${r.role}; shadow ${r.shadow}; ${r.summary}\n`);
       io.out(`famfs mount: data path: ${r.dataPath}\n`);
       for (const w of r.warnings) io.err(`famfs mount: warning: ${w}\n`);
       return 0;
     } catch (e) {
       io.err(`famfs mount: ${describeError(e)}\n`);
-      return exitCodeOf(e);
+      return e instanceof ShadowInUse ? EXIT_SHADOW_IN_USE : EXIT_FAILED;
     }
   },
 };
 
-interface MountRequest {
-  device: string;
+type LogplayResult = ReturnType<typeof playIntoShadow>;
+
+/** The -S shadow path already holds a tree: the C famfs' "shadow path is already in use". */
+class ShadowInUse extends FamfsError {}
+
+/**
+ * mount -D: the device at a new /tmp/famfs_dummy_* with only its .meta files, as the C famfs'
+ * dummy mount; the temporary mount point goes when the mount fails or is unmounted.
+ */
+function dummyMount(s: MountSettings, say: MountRequest['say']) {
+  const mountpoint = fs.mkdtempSync(path.join(os.tmpdir(), 'famfs_dummy_'));
+  try {
+    return mountFamfs({ ...s, mountpoint, mountpointCreated: true, say });
+  } catch (e) {
+    fs.rmdirSync(mountpoint);
+    throw e;
+  }
+}
+
+interface MountRequest extends MountSettings {
   mountpoint: string;
-  shadow?: string;
-  timeout?: number;
-  abi: string;
-  debug: boolean;
+  /** The mount point is a temporary directory made for a dummy mount: umount removes it. */
+  mountpointCreated?: boolean;
+  /** Progress lines, shown at -v (level 1) or -vv (level 2). */
+  say(level: number, text: string): void;
+}
+
+/**
+ * mount -R: when DEVICE is already mounted at MOUNTPOINT (by anyone on this machine), replay the
+ * log into that mount's shadow tree, as logplay does, and report it; undefined when it is not.
+ */
+function remountFamfs(device: string, mountpointArg: string) {
+  const mount = findFamfsMount(mountpointArg);
+  if (!mount || mount.mountpoint !== realpathOr(mountpointArg)) return undefined;
+  if (realpathOr(mount.device) !== realpathOr(device)) {
+    throw new FamfsError('EBUSY', `${mount.mountpoint} serves ${mount.device}, not ${device}`);
+  }
+  const r = logplayDevice(mount.device, mount.shadow);
+  return {
+    device: mount.device,
+    mountpoint: mount.mountpoint,
+    summary: `${r.entries} log entries; ${r.newFiles} new files; ${r.newDirs} new directories`,
+    warnings: replayWarnings(r),
+  };
+}
+
+/** One line per bad log entry and per entry that did not fit the tree. */
+function replayWarnings(r: LogplayResult): string[] {
+  return [...r.bad.map((b) => b.reason), ...r.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`)];
+}
+
+function realpathOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 function mountFamfs(req: MountRequest) {
@@ -98,15 +162,22 @@ function mountFamfs(req: MountRequest) {
   const shadowCreated = req.shadow === undefined;
   const shadow = shadowCreated ? fs.mkdtempSync(path.join(shadowParent(), 'famfs_shadow_')) : path.resolve(req.shadow!);
   if (shadowCreated) fs.chmodSync(shadow, 0o755);
-  else if (fs.existsSync(path.join(shadow, SHADOW_ROOT_NAME))) throw new FamfsError('EEXIST', `shadow path ${shadow} already holds a root/ (in use by another mount?)`);
+  else if (fs.existsSync(path.join(shadow, SHADOW_ROOT_NAME))) {
+    throw new ShadowInUse('EEXIST', `shadow path ${shadow} already holds a root/ (in use by another mount?)`);
+  }
 
   let pid: number | undefined;
   try {
     const root = prepareShadowRoot(shadow);
-    const { role, result } = replayIntoShadow(device, root);
+    req.say(1, `daxdev=${device}, mpt=${mountpoint}`);
+    const { role, result } = replayIntoShadow(device, root, req.dummy);
+    req.say(1, `${req.dummy ? 'wrote the .meta files' : `replayed ${result.entries} log entries`} into ${root}`);
     const daemonFiles = daemonPaths(shadow);
-    pid = startDaemon({ device, mountpoint, shadow, abi: req.abi, timeout: req.timeout, debug: req.debug, logFile: daemonFiles.log });
+    const daemon = { ...req, device, mountpoint, shadow };
+    req.say(2, `famfs_fused ${daemonArgv(daemon).join(' ')}`);
+    pid = startDaemon(daemon, daemonFiles.log);
     const daemonPid = pid;
+    req.say(1, `started famfs_fused (pid ${pid}), logging to ${daemonFiles.log}`);
     // The daemon writes its status record once it serves the mount and its diagnostics socket is
     // up; the superblock must then read back whole through the mount, as the C mount checks.
     const metaFile = path.join(mountpoint, SUPERBLOCK_META);
@@ -119,8 +190,19 @@ function mountFamfs(req: MountRequest) {
     if (!ready || !processAlive(daemonPid) || !status) {
       throw new FamfsError('EIO', `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${lastLines(daemonFiles.log)}`);
     }
-    writeMountRecord({ mountpoint, device, shadow, shadowCreated, pid, abi: req.abi, systemUuid: myUuid, startedAt: new Date().toISOString() });
-    const warnings = [...result.bad.map((b) => b.reason), ...result.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`)];
+    req.say(1, `${mountpoint} answers`);
+    writeMountRecord({
+      mountpoint,
+      device,
+      shadow,
+      shadowCreated,
+      ...(req.mountpointCreated ? { mountpointCreated: true } : {}),
+      pid,
+      abi: req.abi,
+      systemUuid: myUuid,
+      startedAt: new Date().toISOString(),
+    });
+    const warnings = replayWarnings(result);
     return {
       device,
       mountpoint,
@@ -145,14 +227,21 @@ function mountFamfs(req: MountRequest) {
   }
 }
 
-/** Writes the .meta files and the replayed tree; the device must hold a valid famfs. */
-function replayIntoShadow(device: string, root: string) {
+/**
+ * Writes the .meta files and (unless `metaOnly`, a dummy mount) the replayed tree; the device must
+ * hold a valid famfs.
+ */
+function replayIntoShadow(device: string, root: string, metaOnly: boolean): { role: Role; result: LogplayResult } {
   const dev = Device.open(device);
   try {
     const meta = mapMeta(dev);
     const role = roleOf(meta.sb, tryGetSystemUuid());
     const replay = replayLog(meta.log, meta.sb, device);
     writeMetaFiles(new ShadowTree(root), meta.sb, role);
+    if (metaOnly) {
+      const none = { shadowRoot: root, entries: replay.header.nextIndex, newFiles: 0, newDirs: 0, existingFiles: 0 };
+      return { role, result: { ...none, repairedFiles: 0, bad: [], problems: [] } };
+    }
     return { role, result: playIntoShadow(replay, meta.sb, root) };
   } finally {
     dev.close();

@@ -20,7 +20,7 @@ import { stopDaemon } from '../daemon';
  */
 export const umountCommand: CommandSpec = {
   name: 'umount',
-  args: '<mountpoint>',
+  args: 'MOUNTPOINT',
   summary: 'Unmount a famfs file system, stop its daemon and remove its shadow tree',
   options: [],
   examples: ['famfs umount /mnt/famfs'],
@@ -45,6 +45,7 @@ export const umountCommand: CommandSpec = {
           fs.rmSync(daemonPaths(shadow).status, { force: true });
         }
       }
+      if (record?.mountpointCreated) removeEmptyDir(mountpoint);
       removeMountRecord(mountpoint);
       io.out(`famfs umount: ${mountpoint} unmounted\n`);
       return 0;
@@ -54,6 +55,15 @@ export const umountCommand: CommandSpec = {
     }
   },
 };
+
+/** The temporary mount point of a dummy mount; left alone if anything was put in it. */
+function removeEmptyDir(p: string): void {
+  try {
+    fs.rmdirSync(p);
+  } catch {
+    // not empty, or gone
+  }
+}
 
 function readPid(shadow: string | undefined): number | undefined {
   if (!shadow) return undefined;

@@ -2,6 +2,7 @@ import { FamfsError } from '../errors';
 import { Device, mapMeta } from '../device/device';
 import { Replay, replayLog, BadEntry } from '../log/replay';
 import { roleOf, tryGetSystemUuid } from '../system-uuid';
+import type { Role } from '../system-uuid';
 import { Superblock } from '../format/superblock';
 import { emitShadowYaml } from './yaml-emit';
 import { META_DIR } from '../format/meta-paths';
@@ -32,6 +33,8 @@ export interface LogplayOptions {
   /** Parse and count, create nothing. */
   dryRun?: boolean;
   systemUuid?: Buffer;
+  /** Write the .meta files as this role rather than the one the system UUID gives (logplay -c). */
+  role?: Role;
 }
 
 /**
@@ -65,7 +68,7 @@ export function playIntoShadow(replay: Replay, sb: Superblock, shadowRoot: strin
     problems: replay.conflicts.map((c) => ({ ...c })),
   };
   const conflicted = new Set(replay.conflicts.map((c) => c.index));
-  if (!opts.dryRun) writeMetaFiles(tree, sb, roleOf(sb, opts.systemUuid ?? tryGetSystemUuid()));
+  if (!opts.dryRun) writeMetaFiles(tree, sb, opts.role ?? roleOf(sb, opts.systemUuid ?? tryGetSystemUuid()));
 
   for (let index = 0; index < replay.entries.length; index++) {
     const entry = replay.entries[index];
