@@ -30,7 +30,7 @@ import { startDiagnosticsSocket } from '../diag/server';
 import type { DiagnosticsSocket } from '../diag/server';
 import { DaemonDiagnostics } from './diagnostics';
 import type { DaemonFacts } from './diagnostics';
-import { DaemonOptions, parseArgs, USAGE, UsageError } from './options';
+import { DaemonOptions, parseArgs, USAGE, usageErrorText, UsageError } from './options';
 
 export { parseArgs, USAGE, UsageError } from './options';
 export type { DaemonOptions, ParsedCommand } from './options';
@@ -278,7 +278,7 @@ export function runCli(argv: readonly string[] = process.argv.slice(2)): void {
     parsed = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`famfs_fused: ${e.message}\n${USAGE}`);
+      process.stderr.write(usageErrorText(e));
       process.exit(1);
     }
     throw e;

@@ -7,7 +7,11 @@
  * daxdev), timeout=SECONDS, cache=never|auto|always, allow_other, default_permissions,
  * max_write=N; also accepted for compatibility with the C famfs_fused: flock / no_flock,
  * readdirplus / no_readdirplus, pass_yaml, debug=N, and direct_io / no_direct_io (stock-kernel
- * data path: FOPEN_DIRECT_IO, default on). Unknown options are an error.
+ * data path: FOPEN_DIRECT_IO, default on); and libfuse's own: debug, auto_unmount, clone_fd,
+ * max_threads=N, max_idle_threads=N. Unknown options are an error.
+ *
+ * As with libfuse (fuse_opt), options may come before or after the mount point, -o may be given
+ * several times and its value attached (-oshadow=...), and `--` ends the options.
  *
  * Parsing never exits or prints: it returns a parsed command or throws UsageError.
  */
@@ -63,7 +67,16 @@ options:
   -o max_write=N          largest WRITE in bytes (4096..16777216, default 1048576)
   -o direct_io|no_direct_io   stock data path with FOPEN_DIRECT_IO (default direct_io)
   -o flock|no_flock, readdirplus|no_readdirplus, pass_yaml, debug=N  (C famfs_fused compatibility)
+  -o debug                the same as -d
+  -o auto_unmount         accepted: the daemon always unmounts when it exits
+  -o clone_fd, max_threads=N, max_idle_threads=N
+                          libfuse thread tuning, accepted: one session worker serves every request
 `;
+
+/** A usage error as famfs_fused prints it: the problem and where help is, in two lines. */
+export function usageErrorText(e: Error): string {
+  return `famfs_fused: ${e.message}\nTry 'famfs_fused --help' for more information.\n`;
+}
 
 function parseNumber(name: string, value: string, opts: { int?: boolean; min?: number; max?: number } = {}): number {
   const v = value.trim();
@@ -187,7 +200,16 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
           flag();
           break;
         case 'debug':
-          if (parseNumber(key, need(), { int: true, min: 0 }) > 0) debug = true;
+          // libfuse's flag form (-o debug) and the C famfs_fused's level (-o debug=N).
+          if (value === undefined || parseNumber(key, need(), { int: true, min: 0 }) > 0) debug = true;
+          break;
+        case 'auto_unmount':
+        case 'clone_fd':
+          flag();
+          break;
+        case 'max_threads':
+        case 'max_idle_threads':
+          parseNumber(key, need(), { int: true, min: 1 });
           break;
         default:
           throw new UsageError(`unknown -o option "${key}"`);
