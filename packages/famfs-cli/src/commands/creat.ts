@@ -93,7 +93,8 @@ export const creatCommand: CommandSpec = {
       }
       // As in the C famfs, a failed create in -M mode leaves every file unfilled.
       if (failures > 0 && multi.length > 0) {
-        io.err(`famfs creat: ${failures} of ${specs.length} creates failed: no file was filled\n`);
+        const unfilled = created.filter(({ spec }) => wantsFill(spec, randomize)).length;
+        if (unfilled > 0) io.err(`famfs creat: ${failures} of ${specs.length} creates failed: no file was filled\n`);
         return Math.min(failures, 127);
       }
       for (const { spec, entry } of created) {
@@ -111,9 +112,14 @@ export const creatCommand: CommandSpec = {
   },
 };
 
+/** Seed 0 means no fill (the C famfs' rule); without a seed, only -r asks for one. */
+function wantsFill(spec: FileSpec, randomize: boolean): boolean {
+  return spec.seed !== 0n && (randomize || spec.seed !== undefined);
+}
+
 /**
- * Fills a file with the stream of its seed. Seed 0 means no fill (the C famfs' rule); -r without a
- * seed picks one at random and prints it, where the C famfs silently skips the fill.
+ * Fills a file with the stream of its seed; -r without a seed picks one at random and prints it,
+ * where the C famfs silently skips the fill.
  */
 function fillOne(
   master: FamfsMaster,
@@ -123,7 +129,7 @@ function fillOne(
   verbose: boolean,
   io: Io,
 ): void {
-  if (spec.seed === 0n || (!randomize && spec.seed === undefined)) {
+  if (!wantsFill(spec, randomize)) {
     if (verbose) io.out(`famfs creat: ${spec.path}: ${entry.size} bytes\n`);
     return;
   }

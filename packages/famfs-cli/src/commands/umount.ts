@@ -31,7 +31,10 @@ export const umountCommand: CommandSpec = {
       const mountpoint = found?.mountpoint ?? mpt;
       const record = found?.record ?? readMountRecord(mountpoint);
       if (!found && !record) throw new FamfsError('ENOENT', `${mpt} is not a famfs mount point`);
-      if (found && found.mountpoint !== mpt && !record) throw new FamfsError('EINVAL', `${mpt} is inside the famfs mount at ${found.mountpoint}; give the mount point`);
+      // Only what was named is unmounted: a path inside a mount is refused, never its ancestor.
+      if (found && found.mountpoint !== realOr(mpt)) {
+        throw new FamfsError('EINVAL', `${mpt} is inside the famfs mount at ${found.mountpoint}; give the mount point`);
+      }
       unmountFamfs(mountpoint);
       const shadow = record?.shadow ?? found?.shadow;
       const pid = record?.pid ?? readPid(shadow);
@@ -55,6 +58,14 @@ export const umountCommand: CommandSpec = {
     }
   },
 };
+
+function realOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
 
 /** The temporary mount point of a dummy mount; left alone if anything was put in it. */
 function removeEmptyDir(p: string): void {
