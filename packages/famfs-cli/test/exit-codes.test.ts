@@ -54,9 +54,9 @@ function made(name: string, size = 8 * GiB): string {
 }
 
 /** A mounted famfs at DIR/<name>; throws with the mount's message when it fails. */
-function mounted(name: string, dev = made(`${name}.img`)): { dev: string; mpt: string } {
+function mounted(name: string, dev = made(`${name}.img`), extra: string[] = []): { dev: string; mpt: string } {
   const mpt = path.join(dir, name);
-  const r = mounts.mount(dev, mpt);
+  const r = mounts.mount(dev, mpt, C_MASTER_UUID, extra);
   if (r.code !== 0) throw new Error(`mount ${dev}: ${r.stderr}`);
   return { dev, mpt };
 }
@@ -179,11 +179,14 @@ const SCENARIOS: Record<string, Scenario> = {
   'getmap 0': onMount(() => famfs(['getmap', mainMount().file])),
   'getmap 1': plain(() => famfs(['getmap', MKFS_BIN])),
   'getmap 2': onMount(() => {
-    const { mpt } = mainMount();
-    famfs(['creat', '-s', '2m', path.join(mpt, 'nomap')]);
+    // A long entry timeout keeps the file known to the kernel after its shadow file is spoiled.
+    const { mpt } = mounted('gm2', made('gm2.img'), ['-t', '3600']);
+    const f = path.join(mpt, 'nomap');
+    famfs(['creat', '-s', '2m', f]);
+    fs.statSync(f);
     const shadow = JSON.parse(famfs(['fsck', '--json', mpt]).stdout).mount.shadow as string;
     fs.writeFileSync(path.join(shadow, 'root', 'nomap'), 'garbage: [\n');
-    return famfs(['getmap', path.join(mpt, 'nomap')]);
+    return famfs(['getmap', f]);
   }),
   'getmap 9': plain(() => famfs(['getmap', path.join(dir, 'missing')])),
   'getmap 21': plain(() => famfs(['getmap', dir])),
