@@ -139,10 +139,10 @@ const TABLE: Record<string, OptionRow[]> = {
   ],
 
   logplay: [
-    row('-d/--daxdev with -S/--shadow', [['-Sshadow', '-d'], ['--shadow=shadow', '--daxdev']], (o) => {
+    row('-d/--daxdev with -S/--shadow', [['-SDIR', '-d'], ['--shadow=DIR', '--daxdev']], (o) => {
       const shadow = unique('shadow');
       fs.mkdirSync(shadow);
-      const opts = o.map((w) => w.replace('shadow', shadow));
+      const opts = o.map((w) => w.replace('DIR', shadow));
       expect(ok(famfs(['logplay', ...opts, populated()])).stdout).toMatch(/3 log entries; 2 new files; 1 new directories/);
       expect(fs.existsSync(path.join(shadow, 'root', 'a'))).toBe(true);
     }),
@@ -227,10 +227,10 @@ const MOUNT_TABLE: OptionRow[] = [
     expect(mountOptions(m.mpt)).not.toContain('allow_other');
     expect(mountOptions(m.mpt)).not.toContain('default_permissions');
   }),
-  row('-S/--shadow', [['-Sshadow'], ['--shadow=shadow']], (o) => {
+  row('-S/--shadow', [['-SDIR'], ['--shadow=DIR']], (o) => {
     const shadow = unique('shadow');
     fs.mkdirSync(shadow);
-    const r = ok(mountOf(populated(), o.map((w) => w.replace('shadow', shadow))).r);
+    const r = ok(mountOf(populated(), o.map((w) => w.replace('DIR', shadow))).r);
     expect(r.stdout).toContain(`shadow ${shadow};`);
     expect(fs.existsSync(path.join(shadow, 'root', 'a'))).toBe(true);
   }),
