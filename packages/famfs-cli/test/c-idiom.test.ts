@@ -48,9 +48,20 @@ mountSuite('c-idiom.sh')('a C famfs shell script, unchanged', () => {
       },
     });
     const transcript = `${r.stdout}\n${r.stderr}`;
-    expect({ status: r.status, last: r.stdout.trim().split('\n').pop() }).toEqual({ status: 0, last: 'c-idiom: all good' });
+    if (r.status !== 0) throw new Error(`c-idiom.sh exited ${r.status}:\n${transcript.slice(-4000)}`);
+    expect({ status: r.status, last: r.stdout.trim().split('\n').pop() }).toEqual({
+      status: 0,
+      last: 'c-idiom: all good',
+    });
     // Each step the script names ran, in the C famfs' spelling.
-    for (const step of ['famfs mount -v', 'famfs creat -t0 -r -S 1 -s2m', 'famfs cp -vvv', 'famfs logplay -rc', 'famfs fsck -m', 'famfs mount -R']) {
+    for (const step of [
+      'famfs mount -v',
+      'famfs creat -t0 -r -S 1 -s2m',
+      'famfs cp -vvv',
+      'famfs logplay -rc',
+      'famfs fsck -m',
+      'famfs mount -R',
+    ]) {
       expect(transcript).toContain(`+ ${step}`);
     }
     if (spawnSync('sh', ['-c', 'command -v curl && command -v getfattr']).status === 0) {

@@ -72,7 +72,10 @@ function refused(r: Run, code = 1): Run {
 }
 
 function mountOptions(mpt: string): string[] {
-  const line = fs.readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[1] === mpt);
+  const line = fs
+    .readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .find((l) => l.split(' ')[1] === mpt);
   if (!line) throw new Error(`${mpt} is not mounted`);
   return line.split(' ')[3].split(',');
 }
@@ -84,7 +87,11 @@ interface OptionRow {
   check(forms: string[]): void;
 }
 
-const row = (option: string, forms: string[][], check: (opts: string[]) => void): OptionRow => ({ option, forms, check });
+const row = (option: string, forms: string[][], check: (opts: string[]) => void): OptionRow => ({
+  option,
+  forms,
+  check,
+});
 
 const TABLE: Record<string, OptionRow[]> = {
   mkfs: [
@@ -104,9 +111,13 @@ const TABLE: Record<string, OptionRow[]> = {
     row('--verbose (and -v)', [['-v'], ['--verbose']], (o) => {
       expect(ok(famfs(['mkfs', ...o, sparse()])).stdout).toMatch(/sizeof\(struct famfs_log_file_meta\)/);
     }),
-    row('-D/--nodax, -M/--set-daxmode, -F/--nofuse, --fuse: accepted', [['-DMF'], ['--nodax', '--set-daxmode', '--nofuse', '--fuse']], (o) => {
-      ok(famfs(['mkfs', ...o, sparse()]));
-    }),
+    row(
+      '-D/--nodax, -M/--set-daxmode, -F/--nofuse, --fuse: accepted',
+      [['-DMF'], ['--nodax', '--set-daxmode', '--nofuse', '--fuse']],
+      (o) => {
+        ok(famfs(['mkfs', ...o, sparse()]));
+      },
+    ),
     row('-h/-? (help) as mkfs.famfs', [['-h'], ['-?']], (o) => {
       expect(ok(run(o, {}, MKFS_BIN)).stdout).toMatch(/^Usage: mkfs\.famfs \[options\] DEVICE\n/);
     }),
@@ -130,22 +141,35 @@ const TABLE: Record<string, OptionRow[]> = {
       ok(famfs(['fsck', ...o, populated()]));
       refused(famfs(['fsck', '-mr', populated()]));
     }),
-    row('-M, -L, -F, --fuse, -D: accepted', [['-MLFD'], ['--set-daxmode', '--load-module', '--nofuse', '--fuse', '--nodax']], (o) => {
-      ok(famfs(['fsck', ...o, populated()]));
-    }),
+    row(
+      '-M, -L, -F, --fuse, -D: accepted',
+      [['-MLFD'], ['--set-daxmode', '--load-module', '--nofuse', '--fuse', '--nodax']],
+      (o) => {
+        ok(famfs(['fsck', ...o, populated()]));
+      },
+    ),
     row('-? is help', [['-?'], ['--help']], (o) => {
       expect(ok(famfs(['fsck', ...o])).stdout).toMatch(/^Usage: famfs fsck/);
     }),
   ],
 
   logplay: [
-    row('-d/--daxdev with -S/--shadow', [['-SDIR', '-d'], ['--shadow=DIR', '--daxdev']], (o) => {
-      const shadow = unique('shadow');
-      fs.mkdirSync(shadow);
-      const opts = o.map((w) => w.replace('DIR', shadow));
-      expect(ok(famfs(['logplay', ...opts, populated()])).stdout).toMatch(/3 log entries; 2 new files; 1 new directories/);
-      expect(fs.existsSync(path.join(shadow, 'root', 'a'))).toBe(true);
-    }),
+    row(
+      '-d/--daxdev with -S/--shadow',
+      [
+        ['-SDIR', '-d'],
+        ['--shadow=DIR', '--daxdev'],
+      ],
+      (o) => {
+        const shadow = unique('shadow');
+        fs.mkdirSync(shadow);
+        const opts = o.map((w) => w.replace('DIR', shadow));
+        expect(ok(famfs(['logplay', ...opts, populated()])).stdout).toMatch(
+          /3 log entries; 2 new files; 1 new directories/,
+        );
+        expect(fs.existsSync(path.join(shadow, 'root', 'a'))).toBe(true);
+      },
+    ),
     row('-n/--dryrun', [['-n'], ['--dry']], (o) => {
       const shadow = unique('shadow');
       fs.mkdirSync(shadow);
@@ -190,9 +214,16 @@ const TABLE: Record<string, OptionRow[]> = {
       fs.mkdirSync(shadow);
       ok(famfs(['logplay', ...o, '-d', populated(), '-S', shadow]));
     }),
-    row('--shadow twice: 22', [['-Sa', '-Sb'], ['--shadow=a', '--shadow', 'b']], (o) => {
-      refused(famfs(['logplay', ...o, 'x']), 22);
-    }),
+    row(
+      '--shadow twice: 22',
+      [
+        ['-Sa', '-Sb'],
+        ['--shadow=a', '--shadow', 'b'],
+      ],
+      (o) => {
+        refused(famfs(['logplay', ...o, 'x']), 22);
+      },
+    ),
   ],
 };
 
@@ -203,9 +234,16 @@ const MOUNT_TABLE: OptionRow[] = [
     refused(famfs(['fsck', dev]), 16);
     expect(ok(famfs(['fsck', ...o, dev])).stdout).toMatch(/No allocation errors found/);
   }),
-  row('-t/--timeout', [['-vv', '-t0'], ['--verbose', '--verbose', '--timeout=0']], (o) => {
-    expect(ok(mountOf(populated(), o).r).stdout).toMatch(/timeout=0\b/);
-  }),
+  row(
+    '-t/--timeout',
+    [
+      ['-vv', '-t0'],
+      ['--verbose', '--verbose', '--timeout=0'],
+    ],
+    (o) => {
+      expect(ok(mountOf(populated(), o).r).stdout).toMatch(/timeout=0\b/);
+    },
+  ),
   row('-c/--cache', [['-vvcnever'], ['-vv', '--cache=always']], (o) => {
     const want = o.includes('--cache=always') ? 'timeout=31536000' : 'timeout=0';
     expect(ok(mountOf(populated(), o).r).stdout).toContain(want);
@@ -230,7 +268,12 @@ const MOUNT_TABLE: OptionRow[] = [
   row('-S/--shadow', [['-SDIR'], ['--shadow=DIR']], (o) => {
     const shadow = unique('shadow');
     fs.mkdirSync(shadow);
-    const r = ok(mountOf(populated(), o.map((w) => w.replace('DIR', shadow))).r);
+    const r = ok(
+      mountOf(
+        populated(),
+        o.map((w) => w.replace('DIR', shadow)),
+      ).r,
+    );
     expect(r.stdout).toContain(`shadow ${shadow};`);
     expect(fs.existsSync(path.join(shadow, 'root', 'a'))).toBe(true);
   }),
@@ -254,14 +297,25 @@ const MOUNT_TABLE: OptionRow[] = [
     expect(ok(famfs(['mount', ...o, dev, mpt])).stdout).toMatch(/already serves .*: 4 log entries; 1 new files/);
     expect(fs.existsSync(path.join(mpt, 'late'))).toBe(true);
   }),
-  row('--abi', [['--abi=rfc', '-vv'], ['--ab', 'rfc', '-vv']], (o) => {
-    expect(ok(mountOf(populated(), o).r).stdout).toMatch(/--abi rfc/);
-    const bad = refused(mountOf(populated(), ['--abi', 'bogus']).r);
-    expect(bad.stderr).toMatch(/^famfs mount: unknown famfs ABI profile "bogus"/);
-  }),
-  row('-f/--fuse, -m, -M, -L, -b: accepted', [['-fmMLb'], ['--fuse', '--mmap', '--set-daxmode', '--load-module', '-b']], (o) => {
-    ok(mountOf(populated(), o).r);
-  }),
+  row(
+    '--abi',
+    [
+      ['--abi=rfc', '-vv'],
+      ['--ab', 'rfc', '-vv'],
+    ],
+    (o) => {
+      expect(ok(mountOf(populated(), o).r).stdout).toMatch(/--abi rfc/);
+      const bad = refused(mountOf(populated(), ['--abi', 'bogus']).r);
+      expect(bad.stderr).toMatch(/^famfs mount: unknown famfs ABI profile "bogus"/);
+    },
+  ),
+  row(
+    '-f/--fuse, -m, -M, -L, -b: accepted',
+    [['-fmMLb'], ['--fuse', '--mmap', '--set-daxmode', '--load-module', '-b']],
+    (o) => {
+      ok(mountOf(populated(), o).r);
+    },
+  ),
   row('-r/--read: accepted; with -m refused', [['-r'], ['--read']], (o) => {
     ok(mountOf(populated(), o).r);
     refused(mountOf(populated(), ['-rm']).r);
@@ -269,9 +323,16 @@ const MOUNT_TABLE: OptionRow[] = [
   row('-F/--nofuse: no v1 module here, the mount fails', [['-F'], ['--nofuse']], (o) => {
     expect(refused(mountOf(populated(), o).r).stderr).toMatch(/v1 famfs kernel module/);
   }),
-  row('-S twice: 22', [['-Sa', '-Sb'], ['--shadow=a', '--sha', 'b']], (o) => {
-    refused(famfs(['mount', ...o, 'dev', 'mpt']), 22);
-  }),
+  row(
+    '-S twice: 22',
+    [
+      ['-Sa', '-Sb'],
+      ['--shadow=a', '--sha', 'b'],
+    ],
+    (o) => {
+      refused(famfs(['mount', ...o, 'dev', 'mpt']), 22);
+    },
+  ),
 ];
 
 /** Options of the commands that work in a mount (run in `main`). */
@@ -282,57 +343,106 @@ const FILE_TABLE: Record<string, OptionRow[]> = {
       ok(famfs(['creat', ...o, f]));
       expect(fs.statSync(f).size).toBe(2 * MiB);
     }),
-    row('-r/--randomize with -S/--seed', [['-rS7', '-s2m'], ['--randomize', '--seed=7', '--size', '2m']], (o) => {
-      const f = file('c');
-      ok(famfs(['creat', ...o, f]));
-      ok(famfs(['verify', '-S', '7', '-f', f]));
-    }),
+    row(
+      '-r/--randomize with -S/--seed',
+      [
+        ['-rS7', '-s2m'],
+        ['--randomize', '--seed=7', '--size', '2m'],
+      ],
+      (o) => {
+        const f = file('c');
+        ok(famfs(['creat', ...o, f]));
+        ok(famfs(['verify', '-S', '7', '-f', f]));
+      },
+    ),
     row('-r alone: a seed is chosen and printed', [['-rs2m'], ['--rand', '--size=2m']], (o) => {
       const f = file('c');
       const seed = /filled with seed (\d+)/.exec(ok(famfs(['creat', ...o, f])).stdout)?.[1] ?? '';
       ok(famfs(['verify', '-S', seed, '-f', f]));
     }),
-    row('-m/--mode, -u/--uid, -g/--gid', [['-m0600', '-u5', '-g6', '-s2m'], ['--mode=600', '--uid=5', '--gid', '6', '-s2m']], (o) => {
-      const f = file('c');
-      ok(famfs(['creat', ...o, f]));
-      const st = fs.statSync(f);
-      expect([st.mode & 0o777, st.uid, st.gid]).toEqual([0o600, 5, 6]);
-    }),
-    row('-M/--multi (repeatable), size 0 refills', [['-M', 'A,2m,3', '-MB,2m'], ['--multi=A,2m,3', '--multi', 'B,2m']], (o) => {
-      const [a, b] = [file('m'), file('m')];
-      ok(famfs(['creat', ...o.map((w) => w.replace('A', a).replace('B', b))]));
-      ok(famfs(['verify', '-S', '3', '-f', a]));
-      expect(fs.statSync(b).size).toBe(2 * MiB);
-      ok(famfs(['creat', '-M', `${b},0,9`]));
-      ok(famfs(['verify', '-S', '9', '-f', b]));
-    }),
-    row('-t/--threadct', [['-t0', '-s2m'], ['--threadct=256', '-s2m']], (o) => {
-      ok(famfs(['creat', ...o, file('c')]));
-      refused(famfs(['creat', '-t257', '-s2m', file('c')]));
-    }),
-    row('-N, -B, -C: interleaved', [['-N2', '-B4', '-C2m', '-s8m'], ['--nstrips=2', '--nbuckets=4', '--chunksize=2m', '-s8m']], (o) => {
-      const f = file('il');
-      ok(famfs(['creat', ...o, f]));
-      expect(ok(famfs(['getmap', f])).stdout).toMatch(/Interleaved extent has 2 strips/);
-    }),
+    row(
+      '-m/--mode, -u/--uid, -g/--gid',
+      [
+        ['-m0600', '-u5', '-g6', '-s2m'],
+        ['--mode=600', '--uid=5', '--gid', '6', '-s2m'],
+      ],
+      (o) => {
+        const f = file('c');
+        ok(famfs(['creat', ...o, f]));
+        const st = fs.statSync(f);
+        expect([st.mode & 0o777, st.uid, st.gid]).toEqual([0o600, 5, 6]);
+      },
+    ),
+    row(
+      '-M/--multi (repeatable), size 0 refills',
+      [
+        ['-M', 'A,2m,3', '-MB,2m'],
+        ['--multi=A,2m,3', '--multi', 'B,2m'],
+      ],
+      (o) => {
+        const [a, b] = [file('m'), file('m')];
+        ok(famfs(['creat', ...o.map((w) => w.replace('A', a).replace('B', b))]));
+        ok(famfs(['verify', '-S', '3', '-f', a]));
+        expect(fs.statSync(b).size).toBe(2 * MiB);
+        ok(famfs(['creat', '-M', `${b},0,9`]));
+        ok(famfs(['verify', '-S', '9', '-f', b]));
+      },
+    ),
+    row(
+      '-t/--threadct',
+      [
+        ['-t0', '-s2m'],
+        ['--threadct=256', '-s2m'],
+      ],
+      (o) => {
+        ok(famfs(['creat', ...o, file('c')]));
+        refused(famfs(['creat', '-t257', '-s2m', file('c')]));
+      },
+    ),
+    row(
+      '-N, -B, -C: interleaved',
+      [
+        ['-N2', '-B4', '-C2m', '-s8m'],
+        ['--nstrips=2', '--nbuckets=4', '--chunksize=2m', '-s8m'],
+      ],
+      (o) => {
+        const f = file('il');
+        ok(famfs(['creat', ...o, f]));
+        expect(ok(famfs(['getmap', f])).stdout).toMatch(/Interleaved extent has 2 strips/);
+      },
+    ),
     row('-v/--verbose', [['-vs2m'], ['--verbose', '-s2m']], (o) => {
       const f = file('c');
       expect(ok(famfs(['creat', ...o, f])).stdout).toContain(`famfs creat: ${f}: 2097152 bytes`);
     }),
   ],
   verify: [
-    row('-f/--filename with -S/--seed', [['-S1', '-fF'], ['--seed=1', '--filename=F']], (o) => {
-      const f = file('v');
-      ok(famfs(['creat', '-r', '-S', '1', '-s', '2m', f]));
-      expect(ok(famfs(['verify', ...o.map((w) => w.replace('F', f))])).stdout).toMatch(/^Success: verified 2097152/);
-      refused(famfs(['verify', '-S2', '-f', f]));
-    }),
-    row('-m/--multi, -t/--threadct, -q/--quiet', [['-q', '-t0', '-mA,1', '-mB,2'], ['--quiet', '--threadct=2', '--multi=A,1', '--multi', 'B,2']], (o) => {
-      const [a, b] = [file('v'), file('v')];
-      ok(famfs(['creat', '-M', `${a},2m,1`, '-M', `${b},2m,2`]));
-      const r = ok(famfs(['verify', ...o.map((w) => w.replace('A', a).replace('B', b))]));
-      expect(r.stdout).toBe('');
-    }),
+    row(
+      '-f/--filename with -S/--seed',
+      [
+        ['-S1', '-fF'],
+        ['--seed=1', '--filename=F'],
+      ],
+      (o) => {
+        const f = file('v');
+        ok(famfs(['creat', '-r', '-S', '1', '-s', '2m', f]));
+        expect(ok(famfs(['verify', ...o.map((w) => w.replace('F', f))])).stdout).toMatch(/^Success: verified 2097152/);
+        refused(famfs(['verify', '-S2', '-f', f]));
+      },
+    ),
+    row(
+      '-m/--multi, -t/--threadct, -q/--quiet',
+      [
+        ['-q', '-t0', '-mA,1', '-mB,2'],
+        ['--quiet', '--threadct=2', '--multi=A,1', '--multi', 'B,2'],
+      ],
+      (o) => {
+        const [a, b] = [file('v'), file('v')];
+        ok(famfs(['creat', '-M', `${a},2m,1`, '-M', `${b},2m,2`]));
+        const r = ok(famfs(['verify', ...o.map((w) => w.replace('A', a).replace('B', b))]));
+        expect(r.stdout).toBe('');
+      },
+    ),
   ],
   mkdir: [
     row('-p/--parents (the mount point too)', [['-p'], ['--parents']], (o) => {
@@ -342,12 +452,19 @@ const FILE_TABLE: Record<string, OptionRow[]> = {
       ok(famfs(['mkdir', ...o, main]));
       ok(famfs(['mkdir', ...o, d]));
     }),
-    row('-m, -u, -g, -v', [['-vm0700', '-u5', '-g6'], ['--verbose', '--mode=700', '--uid=5', '--gid=6']], (o) => {
-      const d = file('d');
-      expect(ok(famfs(['mkdir', ...o, d])).stdout).toMatch(/created/);
-      const st = fs.statSync(d);
-      expect([st.mode & 0o777, st.uid, st.gid]).toEqual([0o700, 5, 6]);
-    }),
+    row(
+      '-m, -u, -g, -v',
+      [
+        ['-vm0700', '-u5', '-g6'],
+        ['--verbose', '--mode=700', '--uid=5', '--gid=6'],
+      ],
+      (o) => {
+        const d = file('d');
+        expect(ok(famfs(['mkdir', ...o, d])).stdout).toMatch(/created/);
+        const st = fs.statSync(d);
+        expect([st.mode & 0o777, st.uid, st.gid]).toEqual([0o700, 5, 6]);
+      },
+    ),
   ],
   cp: [
     row('-r/--recursive, -v/--verbose (-vvv)', [['-rvvv'], ['--recursive', '--verbose']], (o) => {
@@ -358,12 +475,19 @@ const FILE_TABLE: Record<string, OptionRow[]> = {
       expect(ok(famfs(['cp', ...o, src, dest])).stdout).toMatch(/1 files copied/);
       expect(fs.readFileSync(path.join(dest, 'sub', 'x'), 'utf8')).toBe('x');
     }),
-    row('-m, -u, -g', [['-m0640', '-u5', '-g6'], ['--mode=640', '--uid=5', '--gid=6']], (o) => {
-      const dest = file('cp');
-      ok(famfs(['cp', ...o, MKFS_BIN, dest]));
-      const st = fs.statSync(dest);
-      expect([st.mode & 0o777, st.uid, st.gid]).toEqual([0o640, 5, 6]);
-    }),
+    row(
+      '-m, -u, -g',
+      [
+        ['-m0640', '-u5', '-g6'],
+        ['--mode=640', '--uid=5', '--gid=6'],
+      ],
+      (o) => {
+        const dest = file('cp');
+        ok(famfs(['cp', ...o, MKFS_BIN, dest]));
+        const st = fs.statSync(dest);
+        expect([st.mode & 0o777, st.uid, st.gid]).toEqual([0o640, 5, 6]);
+      },
+    ),
     row('-t/--threadct: accepted (0..256)', [['-t0'], ['--threadct=8']], (o) => {
       ok(famfs(['cp', ...o, MKFS_BIN, file('cp')]));
     }),
@@ -373,13 +497,20 @@ const FILE_TABLE: Record<string, OptionRow[]> = {
       ok(famfs(['cp', ...o, MKFS_BIN, dest]));
       refused(famfs(['cp', ...o, FUSED_BIN, dest]));
     }),
-    row('-N, -B, -C: interleaved', [['-N2', '-B4', '-C2m'], ['--nstrips=2', '--nbuckets=4', '--chunksize=2m']], (o) => {
-      const src = unique('big');
-      fs.writeFileSync(src, Buffer.alloc(6 * MiB, 7));
-      const dest = file('cp');
-      ok(famfs(['cp', ...o, src, dest]));
-      expect(ok(famfs(['getmap', dest])).stdout).toMatch(/Interleaved extent has 2 strips/);
-    }),
+    row(
+      '-N, -B, -C: interleaved',
+      [
+        ['-N2', '-B4', '-C2m'],
+        ['--nstrips=2', '--nbuckets=4', '--chunksize=2m'],
+      ],
+      (o) => {
+        const src = unique('big');
+        fs.writeFileSync(src, Buffer.alloc(6 * MiB, 7));
+        const dest = file('cp');
+        ok(famfs(['cp', ...o, src, dest]));
+        expect(ok(famfs(['getmap', dest])).stdout).toMatch(/Interleaved extent has 2 strips/);
+      },
+    ),
   ],
   getmap: [
     row('-q/--quiet', [['-q'], ['--quiet']], (o) => {
@@ -432,9 +563,12 @@ const FILE_TABLE: Record<string, OptionRow[]> = {
 let mainDev = '';
 
 function runRows(rows: OptionRow[]): void {
-  test.each(rows.flatMap((r) => r.forms.map((f) => [r.option, f.join(' '), r, f] as const)))('%s: %s', (_name, _form, r, f) => {
-    r.check(f);
-  });
+  test.each(rows.flatMap((r) => r.forms.map((f) => [r.option, f.join(' '), r, f] as const)))(
+    '%s: %s',
+    (_name, _form, r, f) => {
+      r.check(f);
+    },
+  );
 }
 
 beforeAll(() => {

@@ -206,7 +206,9 @@ const SCENARIOS: Record<string, Scenario> = {
   'clone 2': onMount(() => famfs(['clone', path.join(mainMount().mpt, 'nope'), path.join(mainMount().mpt, 'x')])),
   'clone 17': onMount(() => famfs(['clone', mainMount().file, path.join(mainMount().mpt, 'd')])),
   'clone 21': onMount(() => famfs(['clone', path.join(mainMount().mpt, 'd'), path.join(mainMount().mpt, 'x')])),
-  'clone 22': onMount(() => famfs(['clone', path.join(mainMount().mpt, '.meta/.log'), path.join(mainMount().mpt, 'x')])),
+  'clone 22': onMount(() =>
+    famfs(['clone', path.join(mainMount().mpt, '.meta/.log'), path.join(mainMount().mpt, 'x')]),
+  ),
 
   'check 0': onMount(() => famfs(['check', mounted('chk').mpt])),
   'check 1': onMount(() => famfs(['check', path.relative(process.cwd(), mainMount().mpt)])),

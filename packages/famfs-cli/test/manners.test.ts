@@ -12,7 +12,8 @@ import { daemonsFor, mountSuite, TestMounts } from './mounts';
 
 const GiB = 1024 ** 3;
 const FUSED_BIN = path.resolve(__dirname, '../../famfs-fused/bin/famfs_fused.js');
-const VERSION = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
+  .version;
 const tmp = useTempDir();
 
 describe('--version and -V', () => {
@@ -48,7 +49,11 @@ describe('help', () => {
 
 describe('usage errors: the problem and a pointer to --help, in at most three lines, exit 1', () => {
   const cases: Array<[string, string[], RegExp]> = [
-    ...COMMANDS.map((c): [string, string[], RegExp] => [c.name, [c.name, '--no-such-option'], /unknown option '--no-such-option'/]),
+    ...COMMANDS.map((c): [string, string[], RegExp] => [
+      c.name,
+      [c.name, '--no-such-option'],
+      /unknown option '--no-such-option'/,
+    ]),
     ['creat', ['creat', '-s'], /option '-s' needs a value/],
     ['creat', ['creat', '-s', '1MB', 'f'], /--size '1MB' is not a size/],
     ['fsck', ['fsck', '-B', 'x', 'd'], /--nbuckets 'x' is not an integer/],
@@ -87,7 +92,10 @@ describe('numbers echoed as typed, sizes exact', () => {
     [['creat', '--size=18446744073709551616', 'f'], "famfs creat: --size '18446744073709551616' is too large"],
     [['creat', '-s', '9007199254740992', 'f'], "famfs creat: --size '9007199254740992' is too large"],
     [['creat', '-M', 'a,99999999999999999999k'], "famfs creat: -M size '99999999999999999999k' is too large"],
-    [['creat', '-s', '-1', 'f'], "famfs creat: --size '-1' is not a size (a number with an optional K, M, G or KiB, MiB, GiB suffix)"],
+    [
+      ['creat', '-s', '-1', 'f'],
+      "famfs creat: --size '-1' is not a size (a number with an optional K, M, G or KiB, MiB, GiB suffix)",
+    ],
     [['verify', '-S', '123456789012345678901', '-f', 'f'], "famfs verify: --seed '123456789012345678901' is too large"],
   ])('%j', (args, line) => {
     const r = famfs(args);
@@ -119,8 +127,15 @@ describe('a closed pipe', () => {
     expect(famfs(['mkfs', dev]).code).toBe(0);
     // Far more than a pipe holds: 4,096 lines of bucket statistics.
     const script = `set -o pipefail; "${process.execPath}" "${FAMFS_BIN}" fsck -B 4096 "${dev}" | head -n 1`;
-    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, FAMFS_SYSTEM_UUID: C_MASTER_UUID } });
-    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: 'Famfs Superblock:\n', stderr: '' });
+    const r = spawnSync('bash', ['-c', script], {
+      encoding: 'utf8',
+      env: { ...process.env, FAMFS_SYSTEM_UUID: C_MASTER_UUID },
+    });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({
+      status: 0,
+      stdout: 'Famfs Superblock:\n',
+      stderr: '',
+    });
   });
 });
 
@@ -153,7 +168,7 @@ mountSuite('manners with a mount')('with a mount', () => {
     }
   });
 
-  test('mount --abi bogus: exit 1 with the mount\'s own message; no daemon, no mount, no shadow', () => {
+  test("mount --abi bogus: exit 1 with the mount's own message; no daemon, no mount, no shadow", () => {
     const dev = sparseFile(tmp(), 8 * GiB);
     expect(famfs(['mkfs', dev]).code).toBe(0);
     const mpt = path.join(tmp(), 'mnt');

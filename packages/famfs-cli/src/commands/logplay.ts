@@ -33,7 +33,7 @@ export const logplayCommand: CommandSpec = {
     },
     { flags: '-d, --daxdev=DEVICE', help: 'With --shadow: replay this device (not mounted) instead of a mount' },
     { flags: '-s, --shadowtest', help: "Then read back every file's shadow YAML and compare it with its log entry" },
-    { flags: '-c, --client', help: 'Replay as a client: the .meta/.log file is read-only, whoever the master is' },
+    { flags: '-c, --client', help: "With --shadow: write the .meta/.log file as a client's (read-only)" },
     ...READ_METHOD,
     SET_DAXMODE,
   ],
@@ -51,7 +51,9 @@ export const logplayCommand: CommandSpec = {
       throw new UsageError('give either a MOUNTPOINT or --daxdev DEVICE, not both');
     if (daxdev === undefined && args[0] === undefined)
       throw new UsageError('missing MOUNTPOINT (or --daxdev DEVICE --shadow DIR)');
-    const opts = { dryRun: optCount(o.dryrun) > 0, role: optCount(o.client) > 0 ? ('client' as const) : undefined };
+    // -c writes another tree's .meta files as a client's; a mount's own tree keeps its mount's role.
+    const role = optCount(o.client) > 0 && shadow !== undefined ? ('client' as const) : undefined;
+    const opts = { dryRun: optCount(o.dryrun) > 0, role };
     try {
       const target = daxdev !== undefined ? { device: daxdev, shadow: shadow! } : mountTarget(args[0], shadow);
       const r = logplayDevice(target.device, target.shadow, opts);
