@@ -111,8 +111,10 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     else if (a.startsWith('--abi=')) abi = a.slice('--abi='.length);
     else if (a === '-o') oList.push(next('options'));
     else if (a.startsWith('-o')) oList.push(a.slice(2));
-    else if (a === '--') positional.push(...argv.slice(i + 1)), (i = argv.length);
-    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+    else if (a === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
     else positional.push(a);
   }
   try {
