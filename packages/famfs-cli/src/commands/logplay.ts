@@ -100,9 +100,8 @@ function report(r: LogplayResult, tested: string[] | undefined, verbose: boolean
   ];
   if (verbose) for (const line of problems) io.err(`famfs logplay: ${line}\n`);
   else if (problems.length > 0) {
-    io.err(
-      `famfs logplay: ${problems.length} log entries could not be replayed (first: ${problems[0]}); -v lists them all\n`,
-    );
+    const first = `first: ${problems[0]}`;
+    io.err(`famfs logplay: ${problems.length} log entries could not be replayed (${first}); -v lists them all\n`);
   }
   for (const line of tested ?? []) io.err(`famfs logplay: shadowtest: ${line}\n`);
   io.out(`famfs_logplay(shadow): ${r.entries} log entries; ${r.newFiles} new files; ${r.newDirs} new directories\n`);

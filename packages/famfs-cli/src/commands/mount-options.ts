@@ -5,7 +5,7 @@
  * (exit 1), never a daemon that dies at start.
  */
 import { DAEMON_LOG_FILE } from '@famfs/libfamfs/mount';
-import { parseFamfsFusedArgs } from '@famfs/fused';
+import type * as Fused from '@famfs/fused';
 import { OptionSpec } from '../args/option-spec';
 import { checkReadMethod, LOAD_MODULE, READ_METHOD, SET_DAXMODE } from '../compat-options';
 import { daemonArgv, DaemonArgs } from '../daemon';
@@ -106,6 +106,9 @@ function timeoutOf(o: Record<string, unknown>): number | undefined {
  */
 function checkDaemonArgs(s: MountSettings): void {
   const a: DaemonArgs = { ...s, mountpoint: s.mountpoint ?? '/mnt', shadow: s.shadow ?? '/shadow' };
+  // Loaded here, not at the top: the daemon's modules would add a tenth of a second to every command.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parseFamfsFusedArgs } = require('@famfs/fused') as typeof Fused;
   try {
     parseFamfsFusedArgs(daemonArgv(a));
   } catch (e) {
