@@ -7,4 +7,4 @@ const path = require('path');
 const { processMain } = require('../dist/process-entry.js');
 
 const calledAs = path.basename(process.argv[1] || '');
-process.exitCode = calledAs === 'mkfs.famfs' ? processMain('mkfs.famfs', ['mkfs']) : processMain('famfs');
+process.exitCode = processMain(calledAs === 'mkfs.famfs' ? 'mkfs.famfs' : 'famfs');

@@ -1,20 +1,20 @@
-import { parseMode } from '@famfs/libfamfs';
 import { DEFAULT_CHUNK_SIZE, InterleaveParams } from '@famfs/libfamfs/alloc';
 import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { Io } from './io';
-import { optInt, optSize, optString } from './options';
+import { OptionSpec } from './args/option-spec';
+import { optInt, optMode, optSize } from './options';
 
-/** cac flags shared by the commands that create files (creat, cp, mkdir). */
-export const OWNER_FLAGS: Array<[string, string]> = [
-  ['-m, --mode <mode>', 'Permission bits, octal'],
-  ['-u, --uid <uid>', 'Owner user id (default: yours)'],
-  ['-g, --gid <gid>', 'Owner group id (default: yours)'],
+/** Options shared by the commands that create files (creat, cp, mkdir). */
+export const OWNER_FLAGS: OptionSpec[] = [
+  { flags: '-m, --mode=MODE', help: 'Permission bits, octal' },
+  { flags: '-u, --uid=UID', help: 'Owner user id (default: yours)' },
+  { flags: '-g, --gid=GID', help: 'Owner group id (default: yours)' },
 ];
 
-export const INTERLEAVE_FLAGS: Array<[string, string]> = [
-  ['-N, --nstrips <n>', 'Interleave: strips per file (<= nbuckets, <= 16)'],
-  ['-B, --nbuckets <n>', 'Interleave: buckets the device is divided into (<= 64, each >= 1 GiB)'],
-  ['-C, --chunksize <size>', 'Interleave: chunk size, a power of 2 multiple of 2m (default 2m)'],
+export const INTERLEAVE_FLAGS: OptionSpec[] = [
+  { flags: '-N, --nstrips=N', help: 'Interleave: strips per file (<= nbuckets, <= 16)' },
+  { flags: '-B, --nbuckets=N', help: 'Interleave: buckets the device is divided into (<= 64, each >= 1 GiB)' },
+  { flags: '-C, --chunksize=SIZE', help: 'Interleave: chunk size, a power of 2 multiple of 2M (default 2M)' },
 ];
 
 export interface Owner {
@@ -25,9 +25,8 @@ export interface Owner {
 
 /** -m/-u/-g; the mode is left undefined when not given (each command has its own default). */
 export function parseOwner(o: Record<string, unknown>): Owner {
-  const m = optString(o.mode, '--mode');
   return {
-    mode: m === undefined ? undefined : parseMode(m),
+    mode: optMode(o.mode, '--mode'),
     uid: optInt(o.uid, '--uid', 0, 0xffffffff) ?? process.geteuid?.() ?? 0,
     gid: optInt(o.gid, '--gid', 0, 0xffffffff) ?? process.getegid?.() ?? 0,
   };

@@ -22,18 +22,27 @@ export interface DaemonArgs {
   /** -o serve=: what the daemon serves (its default, the log, when absent). */
   serve?: 'log' | 'shadow';
   debug?: boolean;
-  logFile: string;
+  /** FUSE allow_other (other users may use the mount) and default_permissions (the kernel checks modes). */
+  allowOther?: boolean;
+  defaultPermissions?: boolean;
 }
 
-/** Starts famfs_fused in its own session, detached from this process, logging to `logFile`. */
-export function startDaemon(a: DaemonArgs): number {
+/** famfs_fused's command line (without the program) for a mount. */
+export function daemonArgv(a: DaemonArgs): string[] {
   const opts = [`shadow=${a.shadow}`, `daxdev=${a.device}`, `fsname=${a.device}`];
   if (a.timeout !== undefined) opts.push(`timeout=${a.timeout}`);
   if (a.follow !== undefined) opts.push(`follow=${a.follow}`);
   if (a.serve !== undefined) opts.push(`serve=${a.serve}`);
-  const argv = [daemonBinary(), '-f', ...(a.debug ? ['-d'] : []), '--abi', a.abi, '-o', opts.join(','), a.mountpoint];
+  if (a.allowOther) opts.push('allow_other');
+  if (a.defaultPermissions) opts.push('default_permissions');
+  return ['-f', ...(a.debug ? ['-d'] : []), '--abi', a.abi, '-o', opts.join(','), a.mountpoint];
+}
+
+/** Starts famfs_fused in its own session, detached from this process, logging to `logFile`. */
+export function startDaemon(a: DaemonArgs, logFile: string): number {
+  const argv = [daemonBinary(), ...daemonArgv(a)];
   // In a shadow path the user chose (-S): a FIFO or a symlink planted there must not hang or redirect it.
-  const { fd: log } = openChecked(a.logFile, {
+  const { fd: log } = openChecked(logFile, {
     flags: fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT,
     mode: 0o644,
     accept: ['file'],

@@ -1,4 +1,4 @@
-export { runFamfs, runCommand, COMMANDS } from './main';
+export { runFamfs, runMkfsFamfs, runCommand, COMMANDS } from './main';
 export type { CommandSpec } from './command';
 export type { Io } from './io';
 export { formatFsck } from './fsck-text';

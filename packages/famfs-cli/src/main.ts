@@ -1,5 +1,8 @@
-import { cac } from 'cac';
-import { CommandSpec, commandHelp, programHelp } from './command';
+import * as fs from 'fs';
+import * as path from 'path';
+import { OptionSpec, parseOptions } from './args/option-spec';
+import { checkPositionals } from './args/positionals';
+import { CommandSpec, commandHelp, commandTitle, helpOptions, programHelp } from './command';
 import { fsckCommand } from './commands/fsck';
 import { logplayCommand } from './commands/logplay';
 import { mkfsCommand } from './commands/mkfs';
@@ -17,7 +20,7 @@ import { mkmetaCommand } from './commands/mkmeta';
 import { cpCommand } from './commands/cp';
 import { checkSystemCommand } from './commands/check-system';
 import { describeError, exitCodeOf } from './errors';
-import { Io, processIo, UsageError } from './io';
+import { Io, processIo, quietOnClosedPipes, UsageError } from './io';
 
 export const COMMANDS: CommandSpec[] = [
   mkfsCommand,
@@ -42,77 +45,98 @@ export const COMMANDS: CommandSpec[] = [
 const EXIT_USAGE = 1;
 const EXIT_UNKNOWN_COMMAND = 3;
 
+const VERSION_OPTION: OptionSpec = { flags: '-V, --version', help: 'Print the version' };
+
+/** Options before the command; `--dryrun` is the C famfs' global option, accepted and ignored. */
+const GLOBAL_OPTIONS: OptionSpec[] = [
+  { flags: '-h, --help', help: '' },
+  { flags: '-?', help: '' },
+  VERSION_OPTION,
+  { flags: '--dryrun', help: '' },
+];
+
+export function versionLine(prog: string): string {
+  let version = 'unknown';
+  try {
+    version = (
+      JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
+    ).version;
+  } catch {
+    // an unpacked copy without its package.json still runs
+  }
+  return `${prog} (famfs-ts) ${version}\n`;
+}
+
 /**
- * Runs `famfs <command> ...` and returns the exit code. `argv` is the arguments after the
- * program name. Help (-h where it is not a command flag, --help, -?) exits 0; a bad command line
- * prints the command's usage and exits 1; an unknown command exits 3.
+ * Runs `famfs [-h | -V | --dryrun] <command> ...` and returns the exit code. `famfs -h [CMD]`
+ * prints help and exits 0; no command exits 1, an unknown one 3 (as in the C famfs).
  */
 export function runFamfs(argv: string[], io: Io = processIo, prog = 'famfs'): number {
-  const args = argv.map((a) => (a === '-?' ? '--help' : a));
-  const name = args[0];
-  if (name === undefined) {
-    io.err(programHelp(prog, COMMANDS));
+  if (io === processIo) quietOnClosedPipes();
+  let global;
+  try {
+    global = parseOptions(argv, GLOBAL_OPTIONS, { permute: false });
+  } catch (e) {
+    io.err(`${prog}: ${(e as Error).message}\nTry '${prog} --help' for more information.\n`);
     return EXIT_USAGE;
   }
-  if (name === '-h' || name === '--help') {
-    io.out(programHelp(prog, COMMANDS));
+  const [name, ...rest] = global.positionals;
+  const spec = COMMANDS.find((c) => c.name === name);
+  if (global.options.version) {
+    io.out(versionLine(prog));
     return 0;
   }
-  const spec = COMMANDS.find((c) => c.name === name);
+  if (global.options.help || global.options['?']) {
+    io.out(spec ? commandHelp(prog, spec) : programHelp(prog, COMMANDS));
+    return 0;
+  }
+  if (name === undefined) {
+    io.err(`${prog}: missing command\nUsage: ${prog} [-h | -V] <command> [options] [args]\n`);
+    io.err(`Run '${prog} --help' for the list of commands.\n`);
+    return EXIT_USAGE;
+  }
   if (!spec) {
-    io.err(`${prog}: unknown command '${name}'\n${programHelp(prog, COMMANDS)}`);
+    io.err(`${prog}: unknown command '${name}'\nRun '${prog} --help' for the list of commands.\n`);
     return EXIT_UNKNOWN_COMMAND;
   }
-  return runCommand(spec, args.slice(1), io, prog);
+  return runCommand(spec, rest, io, prog);
 }
 
-export function runCommand(spec: CommandSpec, rest: string[], io: Io, prog: string): number {
-  const cli = cac(prog);
-  const cmd = cli.command(`${spec.name} ${spec.args}`.trim());
-  for (const [flags, desc] of spec.options) cmd.option(flags, desc);
-  cmd.option(spec.helpShort === false ? '--help' : '-h, --help', 'Show this help');
-  let code = 0;
-  cmd.action((...a: unknown[]) => {
-    const options = a.pop() as Record<string, unknown>;
-    const positional = a.flatMap((x) => (x === undefined ? [] : Array.isArray(x) ? x.map(String) : [String(x)]));
-    code = spec.run(positional, options, io);
-  });
-  try {
-    cli.parse(['node', prog, spec.name, ...camelCaseBooleanFlags(spec, rest)], { run: false });
-    if (cli.options.help) {
-      io.out(commandHelp(prog, spec));
-      return 0;
-    }
-    const declared = cmd.args.length;
-    if (!cmd.args.some((a) => a.variadic) && cli.args.length > declared) {
-      throw new UsageError(`unexpected argument '${cli.args[declared]}'`);
-    }
-    cli.runMatchedCommand();
-    return code;
-  } catch (e) {
-    if (e instanceof UsageError || (e as Error).name === 'CACError') {
-      io.err(`${prog} ${spec.name}: ${(e as Error).message}\n\n${commandHelp(prog, spec)}`);
-      return EXIT_USAGE;
-    }
-    io.err(`${prog} ${spec.name}: ${describeError(e)}\n`);
-    return exitCodeOf(e);
-  }
+/** `mkfs.famfs ARGS`: the mkfs command as a program of its own. */
+export function runMkfsFamfs(argv: string[], io: Io = processIo): number {
+  if (io === processIo) quietOnClosedPipes();
+  return runCommand(mkfsCommand, argv, io, 'mkfs.famfs', true);
 }
 
 /**
- * cac gives mri its option names camel-cased, so mri does not know that a kebab-case boolean flag
- * such as `--set-daxmode` takes no value and swallows the next argument as one. Spelled the way
- * cac registered it (`--setDaxmode`), mri treats it as the boolean it is.
+ * Parses a command's line against its option table, checks the arguments and runs it. A bad
+ * command line prints two lines (the problem, and where help is) and exits 1, or the code the C
+ * famfs uses for that mistake; any other failure prints one line and exits with the errno of the
+ * cause, unless the command handled it.
  */
-function camelCaseBooleanFlags(spec: CommandSpec, args: string[]): string[] {
-  const renamed = new Map<string, string>();
-  for (const [flags] of spec.options) {
-    if (/[<[]/.test(flags)) continue;
-    for (const flag of flags.split(',').map((f) => f.trim())) {
-      const camel = flag.replace(/(?<=\w)-(\w)/g, (_m, c: string) => c.toUpperCase());
-      if (/^--\w+(-\w+)+$/.test(flag)) renamed.set(flag, camel);
+export function runCommand(spec: CommandSpec, rest: string[], io: Io, prog: string, standalone = false): number {
+  const title = commandTitle(prog, spec, standalone);
+  const extra = standalone ? [VERSION_OPTION] : [];
+  try {
+    const parsed = parseOptions(rest, [...spec.options, ...extra, ...helpOptions(spec)], {
+      stopKeys: ['help', '?', 'version'],
+    });
+    if (parsed.stoppedAt === 'version') {
+      io.out(versionLine(title));
+      return 0;
     }
+    if (parsed.stoppedAt !== undefined) {
+      io.out(commandHelp(prog, spec, standalone, extra));
+      return 0;
+    }
+    checkPositionals(spec.args, parsed.positionals, spec.missingArgsExit);
+    return spec.run(parsed.positionals, parsed.options, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`${title}: ${e.message}\nTry '${title} --help' for more information.\n`);
+      return e.exitCode;
+    }
+    io.err(`${title}: ${describeError(e)}\n`);
+    return exitCodeOf(e);
   }
-  const end = args.indexOf('--');
-  return args.map((a, i) => (end >= 0 && i > end ? a : (renamed.get(a) ?? a)));
 }

@@ -4,6 +4,7 @@
  * help and the documentation cannot drift apart. Also checks that the relative links between the
  * documents in docs/ lead somewhere.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { COMMANDS } from '../src/main';
@@ -36,12 +37,18 @@ function sections(md: string): Map<string, string> {
   return out;
 }
 
-/** The individual flags of a cac flags string: '-l, --loglen <len>' -> ['-l', '--loglen']. */
+/** The individual flags of an option's flags string: '-l, --loglen=SIZE' -> ['-l', '--loglen']. */
 function flagsOf(spec: string): string[] {
-  return spec
-    .split(',')
-    .map((s) => s.trim().split(/\s+/)[0])
-    .filter((s) => s.startsWith('-'));
+  return spec.split(', ').map((s) => s.split(/[=\s]/)[0]);
+}
+
+/** The rows of the exit-code table: [command, exit, when]. */
+function exitRows(): string[][] {
+  const table = SECTIONS.get('Exit codes') ?? '';
+  return table
+    .split('\n')
+    .filter((l) => /^\| [a-z]/.test(l) && !l.startsWith('| command'))
+    .map((l) => l.split(' | ').map((c) => c.replace(/^\| |\s\|$/g, '').trim()));
 }
 
 const SECTIONS = sections(CLI_MD);
@@ -70,7 +77,7 @@ describe('docs/cli.md', () => {
 
     test('every declared option and each of its flags appears in the section', () => {
       const missing: string[] = [];
-      for (const [flags, desc] of spec.options) {
+      for (const { flags, help: desc } of spec.options) {
         if (!section().includes(flags)) missing.push(flags);
         if (!section().includes(desc)) missing.push(`${flags}: ${desc}`);
         for (const f of flagsOf(flags))
@@ -84,9 +91,18 @@ describe('docs/cli.md', () => {
       expect(section()).toContain('```text\n' + commandHelp('famfs', spec) + '```');
     });
 
-    test('the section documents exit codes', () => {
-      expect(section()).toMatch(/\*\*Exit codes/);
+    test('the section points to its rows of the one exit-code table, and the table has rows for it', () => {
+      expect(section()).toMatch(/\*\*Exit codes:\*\* \[\w+\]\(#exit-codes\)/);
+      expect(exitRows().filter((r) => r[0] === name).length).toBeGreaterThan(0);
     });
+  });
+});
+
+describe('docs/cli.md: the famfs_fused section', () => {
+  test('shows famfs_fused --help verbatim', () => {
+    const bin = path.join(REPO, 'packages/famfs-fused/bin/famfs_fused.js');
+    const help = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    expect(SECTIONS.get('famfs_fused')).toContain('```text\n' + help + '```');
   });
 });
 

@@ -2,6 +2,7 @@ import { detectKernelSupport, isReady, kernelSummary, mountModeNeed, readinessRe
 import type { KernelFacts, ReadinessProblem } from '@famfs/libfamfs/device';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
+import { optCount } from '../options';
 
 /**
  * `famfs check-system`: whether this host can mount famfs on dax memory, read from sysfs, /proc
@@ -11,14 +12,14 @@ export const checkSystemCommand: CommandSpec = {
   name: 'check-system',
   args: '',
   summary: 'Check whether this host is ready for famfs: kernel support, /dev/fuse, CAP_SYS_RAWIO, dax devices',
-  options: [['--json', 'Print the facts and problems as one JSON object']],
+  options: [{ flags: '--json', help: 'Print the facts and problems as one JSON object' }],
   examples: ['famfs check-system', 'famfs check-system --json'],
   run(_args, o, io) {
     try {
       const facts = detectKernelSupport();
       const problems = readinessReport(facts);
       const ready = isReady(problems);
-      if (o.json) {
+      if (optCount(o.json) > 0) {
         const { daxDevices, ...kernel } = facts;
         const json = { ready, kernel: { ...kernel, summary: kernelSummary(facts) }, daxDevices, problems };
         io.out(JSON.stringify(json, null, 2) + '\n');

@@ -13,9 +13,13 @@ import { describeError } from '../errors';
  */
 export const checkCommand: CommandSpec = {
   name: 'check',
-  args: '<mountpoint>',
+  args: 'MOUNTPOINT',
+  missingArgsExit: 22,
   summary: 'Check that every file of a mounted famfs has a valid map that matches the log',
-  options: [['-v, --verbose', 'Name every good file and every logged file the mount does not show']],
+  options: [
+    { flags: '-v, --verbose', help: 'Name every good file and every logged file the mount does not show' },
+    { flags: '-q, --quiet', help: 'No summary line: errors only (the exit code tells the rest)' },
+  ],
   examples: ['famfs check /mnt/famfs'],
   run(args, o, io) {
     const mpt = args[0];
@@ -40,7 +44,7 @@ export const checkCommand: CommandSpec = {
             `famfs_check: ${path.join(mpt, n)} is in the log but not shown by the mount (famfs logplay adds it)\n`,
           );
       }
-      io.out(`famfs_check: ${r.files} files, ${r.directories} directories, ${r.errors.length} errors\n`);
+      if (!o.quiet) io.out(`famfs_check: ${r.files} files, ${r.directories} directories, ${r.errors.length} errors\n`);
       return r.errors.length > 0 ? 1 : 0;
     } catch (e) {
       io.err(`famfs check: ${describeError(e)}\n`);

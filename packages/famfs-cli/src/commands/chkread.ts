@@ -22,11 +22,11 @@ const WINDOW = 64 << 20;
  */
 export const chkreadCommand: CommandSpec = {
   name: 'chkread',
-  args: '<file>',
+  args: 'FILE',
   summary: 'Check that a file reads the same through read() and through mmap',
   options: [
-    ['-s, --superblock', 'The file is a famfs superblock (.meta/.superblock): print its fields'],
-    ['-l, --log', 'The file is a famfs log (.meta/.log): print its header fields'],
+    { flags: '-s, --superblock', help: 'The file is a famfs superblock (.meta/.superblock): print its fields' },
+    { flags: '-l, --log', help: 'The file is a famfs log (.meta/.log): print its header fields' },
   ],
   examples: ['famfs chkread /mnt/famfs/file0', 'famfs chkread -l /mnt/famfs/.meta/.log'],
   run(args, o, io) {

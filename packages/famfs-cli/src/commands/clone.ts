@@ -13,9 +13,9 @@ import { describeError, exitCodeOf } from '../errors';
  */
 export const cloneCommand: CommandSpec = {
   name: 'clone',
-  args: '<src> <dst>',
+  args: 'SRC DST',
   summary: "Testing aid: create DST sharing SRC's extents (a cross-linked file that fsck must report)",
-  options: [['-v, --verbose', 'Print the cloned extents']],
+  options: [{ flags: '-v, --verbose', help: 'Print the cloned extents' }],
   examples: ['famfs clone /mnt/famfs/file0 /mnt/famfs/file0-clone'],
   run(args, o, io) {
     const [src, dst] = args;

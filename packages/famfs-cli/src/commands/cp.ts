@@ -15,7 +15,7 @@ import {
   parseOwner,
 } from '../create-options';
 import { describeError, exitCodeOf, exitVal } from '../errors';
-import { Io, processIo, UsageError } from '../io';
+import { Io, processIo } from '../io';
 import { optInt } from '../options';
 
 const PROG = 'famfs cp';
@@ -31,18 +31,23 @@ const PROG = 'famfs cp';
  */
 export const cpCommand: CommandSpec = {
   name: 'cp',
-  args: '<...paths>',
+  args: 'SOURCE... DEST',
   summary: 'Copy files and directories into famfs (restartable: a same-size famfs file is rewritten in place)',
   options: [
-    ['-r, --recursive', 'Copy directories and their contents (DEST is created if missing)'],
-    ...OWNER_FLAGS.map(([f, d]): [string, string] =>
-      f.startsWith('-m') ? [f, "Mode of new files, octal (default: the source's mode; the umask applies)"] : [f, d],
+    { flags: '-r, --recursive', help: 'Copy directories and their contents (DEST is created if missing)' },
+    ...OWNER_FLAGS.map((f) =>
+      f.flags.startsWith('-m')
+        ? { ...f, help: "Mode of new files, octal (default: the source's; the umask applies)" }
+        : f,
     ),
     ...INTERLEAVE_FLAGS,
-    ['-c, --compare', 'Compare the sources with existing famfs files instead of copying (exit 1 on a difference)'],
-    ['-t, --threadct <n>', 'Accepted for compatibility with the C famfs; copies run in one thread'],
-    ['-q, --quiet', 'No progress bar and no output but errors'],
-    ['-v, --verbose', 'Name each file and directory copied, and print a summary'],
+    {
+      flags: '-c, --compare',
+      help: 'Compare the sources with existing famfs files instead of copying (exit 1 on a difference)',
+    },
+    { flags: '-t, --threadct=N', help: 'Threads, 0..256 (accepted as in the C famfs; copies run in one thread)' },
+    { flags: '-q, --quiet', help: 'No progress bar and no output but errors' },
+    { flags: '-v, --verbose', help: 'Name each file and directory copied, and print a summary (-vv...: the same)' },
   ],
   examples: [
     'famfs cp ./data.bin /mnt/famfs/data.bin',
@@ -53,7 +58,6 @@ export const cpCommand: CommandSpec = {
     'famfs cp -c -r /data/set/. /mnt/famfs/set  # compare only',
   ],
   run(args, o, io) {
-    if (args.length < 2) throw new UsageError('cp needs at least one source and a destination');
     const sources = args.slice(0, -1);
     const dest = args[args.length - 1];
     const owner = parseOwner(o);

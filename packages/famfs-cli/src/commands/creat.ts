@@ -15,7 +15,7 @@ import {
 import { describeError } from '../errors';
 import { Io, UsageError } from '../io';
 import { partialFailure } from '../partial';
-import { listOption, optInt, optSize, optString, parseSeed } from '../options';
+import { listOption, optCount, optInt, optSize, optString, parseSeed, parseSizeText } from '../options';
 
 interface FileSpec {
   path: string;
@@ -25,50 +25,55 @@ interface FileSpec {
 
 /**
  * `famfs creat`: allocate and log new files (master only), optionally filled with the C famfs
- * test-data stream. An existing file of the same size (or with no -s) is a no-op success; of
- * another size, an error. Exit 0 or 1; with -M, the number of files that failed.
+ * test-data stream. An existing file of the same size (or with no size, or size 0) is a no-op
+ * success, and is refilled when a seed is given; of another size, an error. The whole request is
+ * checked before anything is logged (a refused -M creates nothing); the files are filled after
+ * all of them are logged.
+ * Exit 0 or 1; with -M, the number of files that failed.
  */
 export const creatCommand: CommandSpec = {
   name: 'creat',
-  args: '[file]',
+  args: '[FILE]',
   summary: 'Create famfs files of a fixed size, optionally filled with the test-data stream',
   options: [
-    ['-s, --size <size>', 'File size (k/m/g suffixes); required for a new file'],
-    ['-r, --randomize', 'Fill the file with the test-data stream (see famfs verify)'],
-    ['-S, --seed <seed>', 'Seed of the stream (needs -r; default: a random seed, printed)'],
+    { flags: '-s, --size=SIZE', help: 'File size (K, M, G suffixes); required for a new file' },
+    { flags: '-r, --randomize', help: 'Fill the file with the test-data stream (see famfs verify)' },
+    { flags: '-S, --seed=SEED', help: 'Seed of the stream (needs -r; default: a random seed, printed; 0: no fill)' },
     ...OWNER_FLAGS,
-    ['-M, --multi <name,size[,seed]>', 'Create several files (repeatable; not with -S or a file argument)'],
-    ['-t, --threadct <n>', 'Fill threads for -M, 0..256 (files are filled one after another)'],
+    {
+      flags: '-M, --multi=NAME,SIZE[,SEED]',
+      help: 'Create several files (repeatable; not with -S or FILE); SIZE 0 keeps an existing file',
+      repeat: 'list',
+    },
+    { flags: '-t, --threadct=N', help: 'Fill threads for -M, 0..256 (files are filled one after another)' },
     ...INTERLEAVE_FLAGS,
-    ['-v, --verbose', 'Print each file created and its seed'],
+    { flags: '-v, --verbose', help: 'Print each file created and its seed' },
   ],
   examples: [
     'famfs creat -s 1g /mnt/famfs/f1',
     'famfs creat -r -S 42 -s 64m /mnt/famfs/data',
-    'famfs creat -M a,1m,1 -M b,2m,2 -r',
+    'famfs creat -M a,1m,1 -M b,2m,2',
+    'famfs creat -M a,0,7                # refill the existing file a with seed 7',
   ],
   run(args, o, io) {
     const multi = listOption(o.multi).map(parseMultiSpec);
     const seedText = optString(o.seed, '--seed');
-    const randomize = !!o.randomize;
+    const randomize = optCount(o.randomize) > 0;
     if (seedText !== undefined && !randomize) throw new UsageError('--seed needs --randomize');
-    if (multi.length > 0 && (seedText !== undefined || args[0] !== undefined))
-      throw new UsageError('-M cannot be combined with -S or a file argument');
-    if (multi.length === 0 && args[0] === undefined) throw new UsageError('creat needs a file (or -M)');
+    if (multi.length > 0 && (seedText !== undefined || args[0] !== undefined)) {
+      throw new UsageError('-M cannot be combined with -S or a FILE argument');
+    }
+    if (multi.length === 0 && args[0] === undefined) throw new UsageError('missing FILE (or -M NAME,SIZE[,SEED])');
     optInt(o.threadct, '--threadct', 0, 256);
     const owner = parseOwner(o);
     const mode = (owner.mode ?? 0o644) & ~currentUmask();
     const flags = parseInterleaveFlags(o);
-    const specs: FileSpec[] =
-      multi.length > 0
-        ? multi
-        : [
-            {
-              path: args[0],
-              size: optSize(o.size, '--size'),
-              seed: seedText === undefined ? undefined : parseSeed(seedText),
-            },
-          ];
+    const single = (): FileSpec => ({
+      path: args[0],
+      size: optSize(o.size, '--size'),
+      seed: seedText === undefined ? undefined : parseSeed(seedText, '--seed'),
+    });
+    const specs: FileSpec[] = multi.length > 0 ? multi : [single()];
 
     let master: FamfsMaster;
     try {
@@ -109,7 +114,7 @@ export const creatCommand: CommandSpec = {
             return exit(1 + rest.length);
           }
         }
-        if (!fill(master, step, randomize, !!o.verbose, io)) failures++;
+        if (!fill(master, step, randomize, optCount(o.verbose) > 0, io)) failures++;
       }
       return exit(failures);
     } finally {
@@ -129,7 +134,8 @@ function planOne(master: FamfsMaster, spec: FileSpec, opts: FileOptions): Planne
   const rel = master.relpath(spec.path);
   const existing = master.file(rel);
   if (existing) {
-    if (spec.size !== undefined && spec.size !== existing.size) {
+    // Size 0 (or none) names the existing file as it is: -M name,0,seed refills it.
+    if (spec.size !== undefined && spec.size !== 0 && spec.size !== existing.size) {
       throw new FamfsError('EEXIST', `exists with size ${existing.size}; famfs files cannot change size`, {
         path: rel,
       });
@@ -138,15 +144,24 @@ function planOne(master: FamfsMaster, spec: FileSpec, opts: FileOptions): Planne
   }
   if (rel === '' || master.dir(rel)) throw new FamfsError('EISDIR', 'is a directory');
   if (spec.size === undefined) throw new FamfsError('EINVAL', 'a new file needs a size (-s)');
+  if (spec.size === 0) throw new FamfsError('EINVAL', 'a new file needs a size above 0');
   return { spec, entry: master.session.reserveFile(rel, spec.size, opts), reserved: true };
 }
 
-/** Fills a created file with the test-data stream when asked; false (reported) when that fails. */
+/** Seed 0 means no fill (the C famfs' rule); without a seed, only -r asks for one. */
+function wantsFill(spec: FileSpec, randomize: boolean): boolean {
+  return spec.seed !== 0n && (randomize || spec.seed !== undefined);
+}
+
+/**
+ * Fills a created file with the stream of its seed when asked; -r without a seed picks one at
+ * random and prints it, where the C famfs silently skips the fill. False (reported) when it fails.
+ */
 function fill(master: FamfsMaster, step: PlannedFile, randomize: boolean, verbose: boolean, io: Io): boolean {
   const { spec, entry } = step;
   try {
-    if (randomize || spec.seed !== undefined) {
-      const seed = spec.seed ?? randomBytes(4).readUInt32LE(0);
+    if (wantsFill(spec, randomize)) {
+      const seed = spec.seed ?? BigInt(randomBytes(4).readUInt32LE(0));
       randomizeFile(master.data, entry, seed);
       if (verbose || spec.seed === undefined) {
         io.out(`famfs creat: ${spec.path}: ${entry.size} bytes filled with seed ${seed}\n`);
@@ -165,10 +180,10 @@ function fill(master: FamfsMaster, step: PlannedFile, randomize: boolean, verbos
 function parseMultiSpec(text: string): FileSpec {
   const parts = text.split(',');
   if (parts.length < 2 || parts.length > 3 || parts[0] === '')
-    throw new UsageError(`-M needs name,size[,seed], not '${text}'`);
+    throw new UsageError(`-M needs NAME,SIZE[,SEED], not '${text}'`);
   return {
     path: parts[0],
-    size: optSize(parts[1], '-M size'),
-    seed: parts[2] === undefined ? undefined : parseSeed(parts[2]),
+    size: parseSizeText(parts[1], '-M size'),
+    seed: parts[2] === undefined ? undefined : parseSeed(parts[2], '-M seed'),
   };
 }

@@ -15,9 +15,9 @@ const WINDOW = 1 << 30;
  */
 export const flushCommand: CommandSpec = {
   name: 'flush',
-  args: '<...files>',
+  args: 'FILE...',
   summary: 'Write back and invalidate the CPU cache over whole files (for memory shared without coherency)',
-  options: [['-v, --verbose', 'Say what was flushed and how']],
+  options: [{ flags: '-v, --verbose', help: 'Say what was flushed and how' }],
   examples: ['famfs flush /mnt/famfs/file0 /mnt/famfs/file1'],
   run(args, o, io) {
     let errs = 0;

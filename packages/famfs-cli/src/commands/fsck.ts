@@ -1,15 +1,18 @@
 import * as fs from 'fs';
-import { isFamfsError } from '@famfs/libfamfs';
+import { FamfsError, isFamfsError } from '@famfs/libfamfs';
 import { fsckDevice } from '@famfs/libfamfs/log';
 import { FamfsMount, findFamfsMount, isFuseMount } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitCodeOf, exitVal } from '../errors';
 import { formatFsck } from '../fsck-text';
-import { optInt } from '../options';
+import { optCount, optInt } from '../options';
+import { checkReadMethod, FUSE_DUMMY, LOAD_MODULE, NODAX, NOFUSE_DUMMY } from '../compat-options';
+import { READ_METHOD, SET_DAXMODE } from '../compat-options';
 
 /**
  * `famfs fsck`: exit code = number of allocation collisions (capped at 127); 1 when the
- * superblock or log header is invalid; 16 (EBUSY) for a mounted device.
+ * superblock or log header is invalid; 16 (EBUSY) for a mounted device (unless -f); 22 for a path
+ * that is neither a device nor in a mounted famfs.
  *
  * The argument is a device (checked only when it is not mounted), or any path inside a mounted
  * famfs: that file system is then checked from the device it is mounted from, and the report is
@@ -19,14 +22,21 @@ import { optInt } from '../options';
  */
 export const fsckCommand: CommandSpec = {
   name: 'fsck',
-  args: '<device-or-path>',
+  args: 'DEVICE|PATH',
   summary: 'Check a famfs file system: superblock, log entries, allocation collisions and capacity',
   helpShort: false,
   options: [
-    ['-h, --human', 'Print sizes in G units (note: -h is not help here; use --help)'],
-    ['-v, --verbose', 'Add structure sizes and log geometry'],
-    ['-B, --nbuckets <n>', 'Add usage statistics for n equal buckets of the device'],
-    ['--json', 'Print the report as one JSON object'],
+    { flags: '-h, --human', help: 'Print sizes in G units (note: -h is not help here; use --help or -?)' },
+    { flags: '-v, --verbose', help: 'Add structure sizes and log geometry' },
+    { flags: '-B, --nbuckets=N', help: 'Add usage statistics for N equal buckets of the device' },
+    { flags: '-f, --force', help: 'Check a device even while it is mounted (read-only; the master may be appending)' },
+    { flags: '--json', help: 'Print the report as one JSON object' },
+    ...READ_METHOD,
+    SET_DAXMODE,
+    LOAD_MODULE,
+    NOFUSE_DUMMY,
+    FUSE_DUMMY,
+    NODAX,
   ],
   examples: [
     'famfs fsck /dev/dax0.0',
@@ -36,13 +46,15 @@ export const fsckCommand: CommandSpec = {
   ],
   run(args, o, io) {
     const target = args[0];
-    const nbuckets = optInt(o.nbuckets, '--nbuckets', 1, 1 << 20);
+    const nbuckets = optInt(o.nbuckets, '--nbuckets', 0, 1 << 20) || undefined;
+    checkReadMethod(o);
     try {
       const mount = mountedPath(target);
+      if (!mount) requireDeviceLike(target);
       // A mounted file system is read through its .meta files, never from its device.
       const report = mount
         ? fsckDevice(mount.device, { nbuckets, mountpoint: mount.mountpoint })
-        : fsckDevice(target, { nbuckets });
+        : fsckDevice(target, { nbuckets, allowMounted: optCount(o.force) > 0 });
       if (o.json) {
         const json = mount
           ? {
@@ -89,6 +101,22 @@ function mountedPath(p: string): FamfsMount | undefined {
     // the device path does not resolve: p is not it
   }
   return mount;
+}
+
+/**
+ * A device argument must be something that can hold a famfs: a character or block device, or a
+ * regular file (an image). Anything else is EINVAL (22), as the C fsck's "bad file type".
+ */
+function requireDeviceLike(p: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    throw new FamfsError('ENOENT', `${p} does not exist`, { path: p });
+  }
+  if (!st.isFile() && !st.isBlockDevice() && !st.isCharacterDevice()) {
+    throw new FamfsError('EINVAL', `${p} is neither a device nor a path in a mounted famfs`, { path: p });
+  }
 }
 
 /** The header the C famfs prints before the report of a mounted file system. */

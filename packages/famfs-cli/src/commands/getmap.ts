@@ -44,12 +44,13 @@ interface JsonMap {
  */
 export const getmapCommand: CommandSpec = {
   name: 'getmap',
-  args: '<...files>',
+  args: 'FILE...',
+  missingArgsExit: 22,
   summary: 'Print the extent map of famfs files (from the shadow YAML the mount serves, checked against the log)',
   options: [
-    ['-q, --quiet', 'Print only "good file" lines; the exit code tells the rest'],
-    ['-c, --continue', 'Go on with the next file after an error'],
-    ['--json', 'Print one JSON array of {path, size, kind, extents | nstrips, chunkSize, strips, log}'],
+    { flags: '-q, --quiet', help: 'Print only "good file" lines; the exit code tells the rest' },
+    { flags: '-c, --continue', help: 'Go on with the next file after an error' },
+    { flags: '--json', help: 'Print one JSON array of {path, size, kind, extents | nstrips, chunkSize, strips, log}' },
   ],
   examples: ['famfs getmap /mnt/famfs/file0', 'famfs getmap -c --json /mnt/famfs/*'],
   run(args, o, io) {

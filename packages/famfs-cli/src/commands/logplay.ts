@@ -1,61 +1,77 @@
-import { logplayDevice, logplayErrorCount } from '@famfs/libfamfs/shadow';
+import * as fs from 'fs';
+import { FamfsError } from '@famfs/libfamfs';
+import { logplayDevice, logplayErrorCount, shadowRootOf } from '@famfs/libfamfs/shadow';
 import { logplayMount, requireFamfsMount } from '@famfs/libfamfs/mount';
-import type { LogplayReply } from '@famfs/libfamfs/mount';
+import type { FamfsMount, LogplayReply } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
-import { describeError, exitCodeOf, exitVal } from '../errors';
+import { checkReadMethod, READ_METHOD, SET_DAXMODE } from '../compat-options';
+import { describeError, exitVal } from '../errors';
 import { Io, UsageError } from '../io';
-import { optString } from '../options';
+import { optCount, optString } from '../options';
+import { shadowTest } from '../shadow-test';
+
+/** logplay's exit code for a failure other than bad entries (the C famfs' -1). */
+const EXIT_FAILED = 1;
 
 /**
- * `famfs logplay MOUNTPOINT`: bring a mount up to date with its log. A famfs-ts daemon serving
- * the log is asked to read it to its end (cheap: it already follows it); a daemon serving a
- * shadow tree (the C famfs_fused) gets the log replayed into that tree.
- * `famfs logplay --daxdev DEVICE --shadow DIR [-n]`: replay a device's log into a shadow tree
- * with no mount. Exit code = bad entries + entries that could not be placed (capped at 127).
+ * `famfs logplay`: bring a mount up to date with its log, or replay a log into a shadow tree.
+ * MOUNTPOINT (any path in a mounted famfs) brings that mount up to date: a famfs-ts daemon
+ * serving the log is asked to read it to its end (cheap: it already follows it); a daemon serving
+ * a shadow tree (the C famfs_fused) gets the log, read through the mount's .meta files, replayed
+ * into that tree. `--shadow DIR MOUNTPOINT` replays the mount's log into another
+ * shadow tree; `--daxdev DEVICE --shadow DIR` replays an unmounted device. Exit code = bad entries
+ * + entries that could not be placed + (with --shadowtest) shadow files that disagree with the
+ * log, capped at 127; 1 when the replay could not run; 22 for --shadow given twice.
  */
 export const logplayCommand: CommandSpec = {
   name: 'logplay',
-  args: '[mountpoint]',
-  summary: 'Replay the famfs log: bring a mount up to date, or fill a shadow tree from a device',
+  args: '[MOUNTPOINT]',
+  summary: 'Replay the famfs log: bring a mount up to date, or fill a shadow tree from a mount or a device',
   options: [
-    ['-d, --daxdev <device>', 'Replay from this device, with no mount (needs --shadow)'],
-    ['-S, --shadow <dir>', 'Shadow tree to fill (DIR/root, or DIR itself when it ends in /root)'],
-    ['-n, --dryrun', 'Read and check the log, create nothing'],
-    ['-v, --verbose', 'Name every entry that could not be replayed'],
+    { flags: '-n, --dryrun', help: 'Read and check the log, create nothing' },
+    { flags: '-v, --verbose', help: 'Name every entry that could not be replayed' },
+    {
+      flags: '-S, --shadow=DIR',
+      help: "Fill this shadow tree, not the mount's: DIR holds root/ (or ends in /root; --daxdev creates it)",
+      repeat: { refuseWith: 22 },
+    },
+    { flags: '-d, --daxdev=DEVICE', help: 'With --shadow: replay this device (not mounted) instead of a mount' },
+    { flags: '-s, --shadowtest', help: "Then read back every file's shadow YAML and compare it with its log entry" },
+    { flags: '-c, --client', help: "With --shadow: write the .meta/.log file as a client's (read-only)" },
+    ...READ_METHOD,
+    SET_DAXMODE,
   ],
-  examples: ['famfs logplay /mnt/famfs', 'famfs logplay --daxdev ./famfs.img --shadow /tmp/famfs_shadow'],
+  examples: [
+    'famfs logplay /mnt/famfs',
+    'famfs logplay --shadow /tmp/shadow /mnt/famfs     # /tmp/shadow/root must exist',
+    'famfs logplay --daxdev ./famfs.img --shadow /tmp/famfs_shadow',
+  ],
   run(args, o, io) {
     const daxdev = optString(o.daxdev, '--daxdev');
     const shadow = optString(o.shadow, '--shadow');
-    if (args[0] !== undefined && (daxdev || shadow))
-      throw new UsageError('give either a mount point or --daxdev DEVICE --shadow DIR');
-    if (args[0] === undefined && (!daxdev || !shadow))
-      throw new UsageError('logplay needs a mount point, or --daxdev DEVICE and --shadow DIR');
+    checkReadMethod(o);
+    if (daxdev !== undefined && shadow === undefined) throw new UsageError('--daxdev needs --shadow DIR');
+    if (daxdev !== undefined && args[0] !== undefined)
+      throw new UsageError('give either a MOUNTPOINT or --daxdev DEVICE, not both');
+    if (daxdev === undefined && args[0] === undefined)
+      throw new UsageError('missing MOUNTPOINT (or --daxdev DEVICE --shadow DIR)');
+    // -c writes another tree's .meta files as a client's; a mount's own tree keeps its mount's role.
+    const role = optCount(o.client) > 0 && shadow !== undefined ? ('client' as const) : undefined;
+    const dryRun = optCount(o.dryrun) > 0;
+    const verbose = optCount(o.verbose) > 0;
     try {
-      const mount = args[0] !== undefined ? requireFamfsMount(args[0]) : undefined;
+      const mount = daxdev === undefined ? requireFamfsMount(args[0]) : undefined;
       // A famfs-ts daemon serving the log reads it to its end when asked: nothing to replay here.
-      const asked = mount && !o.dryrun ? logplayMount(mount.mountpoint) : undefined;
-      if (asked) return reportMount(asked, !!o.verbose, io);
-      // Otherwise the mount's shadow tree is what it serves: replay its log, read through its
-      // .meta files, into that tree.
-      const target = mount ?? { device: daxdev!, shadow: shadow!, mountpoint: undefined };
-      const r = logplayDevice(target.device, target.shadow, { dryRun: !!o.dryrun, mountpoint: target.mountpoint });
-      const problems = [
-        ...r.bad.map((b) => `${b.reason}${b.torn ? ' (torn last entry, ignored)' : ''}`),
-        ...r.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`),
-      ];
-      if (o.verbose) for (const line of problems) io.err(`famfs logplay: ${line}\n`);
-      else if (problems.length > 0)
-        io.err(
-          `famfs logplay: ${problems.length} log entries could not be replayed (first: ${problems[0]}); -v lists them all\n`,
-        );
-      io.out(
-        `famfs_logplay(shadow): ${r.entries} log entries; ${r.newFiles} new files; ${r.newDirs} new directories\n`,
-      );
-      return exitVal(logplayErrorCount(r));
+      const asked = mount && shadow === undefined && !dryRun ? logplayMount(mount.mountpoint) : undefined;
+      if (asked) return reportMount(asked, verbose, io);
+      const target = mount ? mountTarget(mount, shadow) : { device: daxdev!, shadow: shadow!, mountpoint: undefined };
+      const r = logplayDevice(target.device, target.shadow, { dryRun, role, mountpoint: target.mountpoint });
+      const tested = optCount(o.shadowtest) > 0 && !dryRun ? shadowTest(target.device, target.shadow) : undefined;
+      report(r, tested, verbose, io);
+      return exitVal(logplayErrorCount(r) + (tested?.length ?? 0));
     } catch (e) {
       io.err(`famfs logplay: ${describeError(e)}\n`);
-      return exitCodeOf(e);
+      return EXIT_FAILED;
     }
   },
 };
@@ -71,4 +87,45 @@ function reportMount(r: LogplayReply, verbose: boolean, io: Io): number {
   if (r.follow === 'stopped') io.err(`famfs logplay: the mount stopped following its log: ${r.stopReason}\n`);
   io.out(`famfs_logplay(mount): ${r.entries} log entries; ${r.newFiles} new files; ${r.newDirs} new directories\n`);
   return exitVal(count);
+}
+
+/**
+ * The device and shadow path of the mount at `p`. An explicit DIR must already hold the shadow
+ * root (DIR/root, or DIR itself when it ends in /root), as in the C famfs: a mistyped DIR must
+ * not grow a tree of its own.
+ */
+function mountTarget(mount: FamfsMount, dir: string | undefined) {
+  const { device, mountpoint } = mount;
+  if (dir === undefined) return { device, mountpoint, shadow: mount.shadow };
+  const root = shadowRootOf(dir);
+  let isDir = false;
+  try {
+    isDir = fs.lstatSync(root).isDirectory();
+  } catch {
+    // missing: refused below
+  }
+  if (!isDir)
+    throw new FamfsError(
+      'ENOENT',
+      `shadow path ${dir} holds no root/ directory (create ${root}, or give a path ending in /root)`,
+    );
+  return { device, mountpoint, shadow: dir };
+}
+
+type LogplayResult = ReturnType<typeof logplayDevice>;
+
+/** Problems on stderr (counted, or each with -v), then the C famfs' summary line. */
+function report(r: LogplayResult, tested: string[] | undefined, verbose: boolean, io: Io): void {
+  const problems = [
+    ...r.bad.map((b) => `${b.reason}${b.torn ? ' (torn last entry, ignored)' : ''}`),
+    ...r.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`),
+  ];
+  if (verbose) for (const line of problems) io.err(`famfs logplay: ${line}\n`);
+  else if (problems.length > 0) {
+    const first = `first: ${problems[0]}`;
+    io.err(`famfs logplay: ${problems.length} log entries could not be replayed (${first}); -v lists them all\n`);
+  }
+  for (const line of tested ?? []) io.err(`famfs logplay: shadowtest: ${line}\n`);
+  io.out(`famfs_logplay(shadow): ${r.entries} log entries; ${r.newFiles} new files; ${r.newDirs} new directories\n`);
+  if (tested?.length === 0) io.out('famfs logplay: shadowtest: every shadow file matches its log entry\n');
 }

@@ -9,17 +9,18 @@ const { EALREADY } = os.constants.errno;
 
 /**
  * `famfs mkdir`: log a directory (master only). Without -p the parent must exist and the path
- * must not; with -p every missing component is its own log entry. The mount point itself is
- * EALREADY (exit 114), as in the C famfs; other failures exit 1.
+ * must not; with -p every missing component is its own log entry and an existing directory (the
+ * mount point included) is success. Without -p the mount point itself is EALREADY (exit 114), as
+ * in the C famfs; other failures exit 1.
  */
 export const mkdirCommand: CommandSpec = {
   name: 'mkdir',
-  args: '<dir>',
+  args: 'DIR',
   summary: 'Create a famfs directory (with -p, every missing parent too)',
   options: [
-    ['-p, --parents', 'Create missing parents; an existing directory is fine'],
+    { flags: '-p, --parents', help: 'Create missing parents; an existing directory (even the mount point) is fine' },
     ...OWNER_FLAGS,
-    ['-v, --verbose', 'Print each directory created'],
+    { flags: '-v, --verbose', help: 'Print each directory created' },
   ],
   examples: ['famfs mkdir /mnt/famfs/data', 'famfs mkdir -p -m 750 /mnt/famfs/a/b/c'],
   run(args, o, io) {
@@ -30,6 +31,7 @@ export const mkdirCommand: CommandSpec = {
       master = FamfsMaster.open(args[0]);
       const rel = master.relpath(args[0]);
       if (rel === '') {
+        if (o.parents) return 0;
         io.err(`famfs mkdir: ${args[0]} is the mount point\n`);
         return EALREADY;
       }

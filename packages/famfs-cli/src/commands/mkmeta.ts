@@ -12,9 +12,9 @@ import { describeError, exitCodeOf } from '../errors';
  */
 export const mkmetaCommand: CommandSpec = {
   name: 'mkmeta',
-  args: '<device>',
+  args: 'DEVICE',
   summary: 'Rewrite the .meta/.superblock and .meta/.log files of the mount(s) of a famfs device',
-  options: [['-v, --verbose', 'Name the shadow files written']],
+  options: [{ flags: '-v, --verbose', help: 'Name the shadow files written' }],
   examples: ['famfs mkmeta /dev/dax0.0'],
   run(args, o, io) {
     const device = args[0];

@@ -5,14 +5,14 @@ import { FamfsError, openChecked, tryGetSystemUuid } from '@famfs/libfamfs';
 import type { CheckedOpen } from '@famfs/libfamfs';
 import { SUPERBLOCK_META, SUPERBLOCK_SIZE, uuidToText } from '@famfs/libfamfs/format';
 import { kernelSummary } from '@famfs/libfamfs/device';
-import { prepareShadowRoot, SHADOW_ROOT_NAME } from '@famfs/libfamfs/shadow';
+import { logplayDevice, prepareShadowRoot, SHADOW_ROOT_NAME } from '@famfs/libfamfs/shadow';
 import {
-  DAEMON_LOG_FILE,
   daemonPaths,
   findFamfsMount,
   readDaemonStatus,
   isMountpoint,
   kernelAfterMount,
+  logplayMount,
   mountsOfDevice,
   prepareMountDevice,
   readMountRecord,
@@ -22,10 +22,9 @@ import {
 import type { DaemonStatus, DataPathKind, PreparedMount } from '@famfs/libfamfs/mount';
 import { mountsHolding, readMountTable } from '@famfs/native';
 import { CommandSpec } from '../command';
-import { describeError, exitCodeOf } from '../errors';
-import { UsageError } from '../io';
-import { optString } from '../options';
-import { startDaemon, stopDaemon } from '../daemon';
+import { describeError } from '../errors';
+import { daemonArgv, startDaemon, stopDaemon } from '../daemon';
+import { MOUNT_OPTIONS, MountSettings, mountSettings } from './mount-options';
 import { processAlive, waitFor } from '../wait';
 
 /** The daemon reads the whole log before it answers: a full 256 MiB log takes seconds, more on a loaded machine. */
@@ -34,6 +33,10 @@ const READY_TIMEOUT_MS = 60_000;
 const READY_POLL_MS = 10;
 const LOG_TAIL = 16 * 1024;
 
+/** mount's exit codes, as the C famfs': 1 for any failure, 114 (EALREADY) for a shadow path in use. */
+const EXIT_FAILED = 1;
+const EXIT_SHADOW_IN_USE = 114;
+
 /**
  * `famfs mount`: check the device, start famfs_fused on it (the daemon reads the log, serves the
  * tree from it, follows it, and writes the shadow tree in the background), and wait until the
@@ -41,50 +44,34 @@ const LOG_TAIL = 16 * 1024;
  */
 export const mountCommand: CommandSpec = {
   name: 'mount',
-  args: '<device> <mountpoint>',
+  args: 'DEVICE [MOUNTPOINT]',
   summary: 'Mount a famfs file system (famfs_fused serves it from the log, and follows the log)',
-  options: [
-    ['-t, --timeout <seconds>', "FUSE entry and attribute cache timeout (default: the daemon's)"],
-    [
-      '--follow <ms>',
-      'How often the daemon looks for new log entries, in ms (default 100; 0: only at mount and famfs logplay)',
-    ],
-    ['-d, --debug', `Run the daemon with debug logging (to SHADOW/${DAEMON_LOG_FILE})`],
-    [
-      '-S, --shadow <dir>',
-      'Use this shadow path (it must exist and hold no root/); default a new famfs_shadow_* on a tmpfs (/run, /dev/shm or the temp dir)',
-    ],
-    ['--abi <name>', 'famfs kernel ABI profile for the DAX path: v10 (default) or rfc'],
-    ['-M, --set-daxmode', 'Switch a dax device to the mode mounts need: fsdev_dax on a famfs kernel, else device_dax'],
-  ],
+  options: MOUNT_OPTIONS,
   examples: [
     'famfs mount /dev/dax0.0 /mnt/famfs',
     'famfs mount --set-daxmode /dev/dax0.0 /mnt/famfs',
     'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs',
     'famfs mount --follow 0 /dev/dax0.0 /mnt/famfs',
+    'famfs mount -R /dev/dax0.0 /mnt/famfs      # already mounted: bring it up to date with the log',
   ],
   run(args, o, io) {
-    const [device, mountpointArg] = args;
-    const timeoutText = optString(o.timeout, '--timeout');
-    const timeout = timeoutText === undefined ? undefined : Number(timeoutText);
-    if (timeout !== undefined && !(timeout >= 0))
-      throw new UsageError(`--timeout needs a number of seconds >= 0, not '${timeoutText}'`);
-    const abi = optString(o.abi, '--abi') ?? 'v10';
-    const followText = optString(o.follow, '--follow');
-    const follow = followText === undefined ? undefined : Number(followText);
-    if (follow !== undefined && !(Number.isSafeInteger(follow) && follow >= 0))
-      throw new UsageError(`--follow needs a whole number of ms >= 0, not '${followText}'`);
+    const s = mountSettings(args, o);
+    const say = (level: number, text: string) => {
+      if (s.verbose >= level) io.out(`famfs mount: ${text}\n`);
+    };
     try {
-      const r = mountFamfs({
-        device,
-        mountpoint: mountpointArg,
-        shadow: optString(o.shadow, '--shadow'),
-        timeout,
-        follow,
-        abi,
-        debug: !!o.debug,
-        setDaxMode: !!o.setDaxmode,
-      });
+      if (s.remount && s.mountpoint !== undefined) {
+        const refreshed = remountFamfs(s.device, s.mountpoint);
+        if (refreshed) {
+          const what = `${refreshed.mountpoint} already serves ${refreshed.device}`;
+          io.out(`famfs mount: ${what}; read its log: ${refreshed.summary}\n`);
+          for (const w of refreshed.warnings) io.err(`famfs mount: warning: ${w}\n`);
+          return 0;
+        }
+        say(1, `${s.device} is not mounted at ${s.mountpoint}: mounting it`);
+      }
+      const r = s.mountpoint !== undefined ? mountFamfs({ ...s, mountpoint: s.mountpoint, say }) : dummyMount(s, say);
+      if (s.dummy) io.out(`Successful dummy mount at ${r.mountpoint}\n`);
       io.out(`famfs mount: ${r.device} on ${r.mountpoint} as ${r.role}; shadow ${r.shadow}; ${r.summary}\n`);
       io.out(`famfs mount: kernel: ${r.kernel}\n`);
       if (r.daxMode) io.out(`famfs mount: ${r.daxMode}\n`);
@@ -93,20 +80,67 @@ export const mountCommand: CommandSpec = {
       return 0;
     } catch (e) {
       io.err(`famfs mount: ${describeError(e)}\n`);
-      return exitCodeOf(e);
+      return e instanceof ShadowInUse ? EXIT_SHADOW_IN_USE : EXIT_FAILED;
     }
   },
 };
 
-interface MountRequest {
-  device: string;
+/** The -S shadow path already holds a tree: the C famfs' "shadow path is already in use". */
+class ShadowInUse extends FamfsError {}
+
+/**
+ * mount -D: the device at a new /tmp/famfs_dummy_* with only its .meta files, as the C famfs'
+ * dummy mount; the temporary mount point goes when the mount fails or is unmounted.
+ */
+function dummyMount(s: MountSettings, say: MountRequest['say']) {
+  const mountpoint = fs.mkdtempSync(path.join(os.tmpdir(), 'famfs_dummy_'));
+  try {
+    return mountFamfs({ ...s, mountpoint, mountpointCreated: true, say });
+  } catch (e) {
+    fs.rmdirSync(mountpoint);
+    throw e;
+  }
+}
+
+interface MountRequest extends MountSettings {
   mountpoint: string;
-  shadow?: string;
-  timeout?: number;
-  follow?: number;
-  abi: string;
-  debug: boolean;
-  setDaxMode: boolean;
+  /** The mount point is a temporary directory made for a dummy mount: umount removes it. */
+  mountpointCreated?: boolean;
+  /** Progress lines, shown at -v (level 1) or -vv (level 2). */
+  say(level: number, text: string): void;
+}
+
+/**
+ * mount -R: when DEVICE is already mounted at MOUNTPOINT (by anyone on this machine), bring that
+ * mount up to date with the log, as `famfs logplay MOUNTPOINT` does, and report it; undefined
+ * when it is not mounted there.
+ */
+function remountFamfs(device: string, mountpointArg: string) {
+  const mount = findFamfsMount(mountpointArg);
+  if (!mount || mount.mountpoint !== realpathOr(mountpointArg)) return undefined;
+  if (realpathOr(mount.device) !== realpathOr(device)) {
+    throw new FamfsError('EBUSY', `${mount.mountpoint} serves ${mount.device}, not ${device}`);
+  }
+  const where = { device: mount.device, mountpoint: mount.mountpoint };
+  const counts = (r: { entries: number; newFiles: number; newDirs: number }) =>
+    `${r.entries} log entries; ${r.newFiles} new files; ${r.newDirs} new directories`;
+  // A famfs-ts daemon serving the log reads it to its end when asked; a shadow tree gets the replay.
+  const asked = logplayMount(mount.mountpoint);
+  if (asked) return { ...where, summary: counts(asked), warnings: asked.problems };
+  const r = logplayDevice(mount.device, mount.shadow, { mountpoint: mount.mountpoint });
+  const warnings = [
+    ...r.bad.map((b) => b.reason),
+    ...r.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`),
+  ];
+  return { ...where, summary: counts(r), warnings };
+}
+
+function realpathOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 function mountFamfs(req: MountRequest) {
@@ -139,7 +173,7 @@ function mountFamfs(req: MountRequest) {
     throw new FamfsError('EINVAL', `mount point ${mountpoint} is inside the famfs mounted at ${outer.mountpoint}`);
   const given = req.shadow === undefined ? undefined : path.resolve(req.shadow);
   if (given && fs.existsSync(path.join(given, SHADOW_ROOT_NAME))) {
-    throw new FamfsError('EEXIST', `shadow path ${given} already holds a root/ (in use by another mount?)`);
+    throw new ShadowInUse('EEXIST', `shadow path ${given} already holds a root/ (in use by another mount?)`);
   }
   const shadowCreated = given === undefined;
   const shadow = given ?? fs.mkdtempSync(path.join(shadowParent(), 'famfs_shadow_'));
@@ -149,24 +183,20 @@ function mountFamfs(req: MountRequest) {
   let prepared: PreparedMount | undefined;
   try {
     const root = prepareShadowRoot(shadow);
+    req.say(1, `daxdev=${device}, mpt=${mountpoint}`);
     const retryCommand = `famfs mount --set-daxmode ${req.device} ${req.mountpoint}`;
     // A device that is not a valid famfs fails here, before the daemon starts; the shadow tree
     // made above is removed on the way out.
-    prepared = prepareMountDevice(device, root, { setDaxMode: req.setDaxMode, retryCommand });
+    prepared = prepareMountDevice(device, root, { setDaxMode: req.setDaxMode, retryCommand, metaOnly: req.dummy });
     const { role, replay } = prepared;
+    if (req.dummy) req.say(1, `wrote the .meta files into ${root}`);
+    else if (replay) req.say(1, `replayed ${replay.entries} log entries into ${root}`);
     const daemonFiles = daemonPaths(shadow);
-    pid = startDaemon({
-      device,
-      mountpoint,
-      shadow,
-      abi: req.abi,
-      timeout: req.timeout,
-      follow: req.follow,
-      serve: prepared.serve,
-      debug: req.debug,
-      logFile: daemonFiles.log,
-    });
+    const daemon = { ...req, device, mountpoint, shadow, serve: prepared.serve };
+    req.say(2, `famfs_fused ${daemonArgv(daemon).join(' ')}`);
+    pid = startDaemon(daemon, daemonFiles.log);
     const daemonPid = pid;
+    req.say(1, `started famfs_fused (pid ${pid}), logging to ${daemonFiles.log}`);
     // The daemon writes its status record once it serves the mount and its diagnostics socket is
     // up; the superblock must then read back whole through the mount, as the C mount checks.
     const metaFile = path.join(mountpoint, SUPERBLOCK_META);
@@ -186,11 +216,13 @@ function mountFamfs(req: MountRequest) {
         `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${lastLines(daemonFiles.log)}`,
       );
     }
+    req.say(1, `${mountpoint} answers`);
     writeMountRecord({
       mountpoint,
       device,
       shadow,
       shadowCreated,
+      ...(req.mountpointCreated ? { mountpointCreated: true } : {}),
       pid,
       abi: req.abi,
       systemUuid: myUuid,

@@ -22,7 +22,7 @@ import { stopDaemon } from '../daemon';
  */
 export const umountCommand: CommandSpec = {
   name: 'umount',
-  args: '<mountpoint>',
+  args: 'MOUNTPOINT',
   summary: 'Unmount a famfs file system, stop its daemon and remove its shadow tree',
   options: [],
   examples: ['famfs umount /mnt/famfs'],
@@ -42,6 +42,7 @@ export const umountCommand: CommandSpec = {
           fs.rmSync(daemonPaths(shadow).status, { force: true });
         }
       }
+      if (record?.mountpointCreated) removeEmptyDir(mountpoint);
       removeMountRecord(mountpoint);
       io.out(`famfs umount: ${mountpoint} unmounted\n`);
       return 0;
@@ -86,6 +87,15 @@ function realpathOr(p: string): string {
   } catch {
     // A dead daemon's mount point cannot be resolved (ENOTCONN): take the path as given.
     return p;
+  }
+}
+
+/** The temporary mount point of a dummy mount; left alone if anything was put in it. */
+function removeEmptyDir(p: string): void {
+  try {
+    fs.rmdirSync(p);
+  } catch {
+    // not empty, or gone
   }
 }
 

@@ -3,7 +3,7 @@ import { FamfsFile } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 import { UsageError } from '../io';
-import { listOption, optInt, optString, parseSeed } from '../options';
+import { listOption, optCount, optInt, optString, parseSeed } from '../options';
 
 /**
  * `famfs verify`: compare files with the test-data stream of their seed (works on any host).
@@ -14,18 +14,18 @@ export const verifyCommand: CommandSpec = {
   args: '',
   summary: 'Check that famfs files hold the test-data stream of their seed (as written by creat -r)',
   options: [
-    ['-S, --seed <seed>', 'Seed of the stream'],
-    ['-f, --filename <file>', 'File to verify'],
-    ['-m, --multi <file,seed>', 'Verify several files (repeatable; not with -S/-f)'],
-    ['-t, --threadct <n>', 'Threads, 0..256 (files are checked one after another)'],
-    ['-q, --quiet', 'Print only failures'],
+    { flags: '-S, --seed=SEED', help: 'Seed of the stream (not 0)' },
+    { flags: '-f, --filename=FILE', help: 'File to verify' },
+    { flags: '-m, --multi=FILE,SEED', help: 'Verify several files (repeatable; not with -S/-f)', repeat: 'list' },
+    { flags: '-t, --threadct=N', help: 'Threads, 0..256 (files are checked one after another)' },
+    { flags: '-q, --quiet', help: 'Print only failures' },
   ],
   examples: ['famfs verify -S 42 -f /mnt/famfs/data', 'famfs verify -m /mnt/famfs/a,1 -m /mnt/famfs/b,2'],
   run(_args, o, io) {
     const multi = listOption(o.multi).map((t) => {
       const [file, seed, extra] = t.split(',');
-      if (!file || seed === undefined || extra !== undefined) throw new UsageError(`-m needs file,seed, not '${t}'`);
-      return { file, seed: parseSeed(seed) };
+      if (!file || seed === undefined || extra !== undefined) throw new UsageError(`-m needs FILE,SEED, not '${t}'`);
+      return { file, seed: nonZeroSeed(seed, '-m seed') };
     });
     const seedText = optString(o.seed, '--seed');
     const file = optString(o.filename, '--filename');
@@ -34,7 +34,7 @@ export const verifyCommand: CommandSpec = {
     if (multi.length === 0 && (seedText === undefined || file === undefined))
       throw new UsageError('verify needs -S SEED and -f FILE (or -m FILE,SEED)');
     optInt(o.threadct, '--threadct', 0, 256);
-    const jobs = multi.length > 0 ? multi : [{ file: file!, seed: parseSeed(seedText!) }];
+    const jobs = multi.length > 0 ? multi : [{ file: file!, seed: nonZeroSeed(seedText!, '--seed') }];
     let failures = 0;
     for (const job of jobs) {
       try {
@@ -44,7 +44,7 @@ export const verifyCommand: CommandSpec = {
           if (bad >= 0) {
             failures++;
             io.err(`Verify fail: ${job.file} at offset ${bad} of ${f.size} bytes\n`);
-          } else if (!o.quiet) {
+          } else if (optCount(o.quiet) === 0) {
             io.out(`Success: verified ${f.size} bytes in file ${job.file}\n`);
           }
         } finally {
@@ -58,3 +58,10 @@ export const verifyCommand: CommandSpec = {
     return multi.length > 0 ? Math.min(failures, 127) : failures > 0 ? 1 : 0;
   },
 };
+
+/** Seed 0 is "no data" to famfs creat, so there is nothing to verify against (the C famfs refuses it too). */
+function nonZeroSeed(text: string, name: string): bigint {
+  const seed = parseSeed(text, name);
+  if (seed === 0n) throw new UsageError(`${name} must not be 0 (seed 0 means the file was not filled)`);
+  return seed;
+}

@@ -36,7 +36,7 @@ import type { DaemonFacts, FollowFacts } from './diagnostics';
 import { isPlacedMessage } from '../famfs/log-messages';
 import { LogWatch } from './log-watch';
 import { ShadowWriter } from './shadow-writer';
-import { DaemonOptions, parseArgs, USAGE, UsageError } from './options';
+import { DaemonOptions, parseArgs, USAGE, usageErrorText, UsageError } from './options';
 import { describeGeneration } from './generation';
 
 export { parseArgs, USAGE, UsageError } from './options';
@@ -354,7 +354,7 @@ export function runCli(argv: readonly string[] = process.argv.slice(2)): void {
     parsed = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`famfs_fused: ${e.message}\n${USAGE}`);
+      process.stderr.write(usageErrorText(e));
       process.exit(1);
     }
     throw e;

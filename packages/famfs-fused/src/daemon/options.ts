@@ -9,7 +9,11 @@
  * simple_fmaps, daxdev_ioctl=N (the push generation's ioctl number); also accepted for
  * compatibility with the C famfs_fused: flock / no_flock, readdirplus / no_readdirplus,
  * pass_yaml, debug=N, and direct_io / no_direct_io (stock-kernel data path: FOPEN_DIRECT_IO,
- * default on). Unknown options are an error.
+ * default on); and libfuse's own: debug, auto_unmount, clone_fd, max_threads=N,
+ * max_idle_threads=N. Unknown options are an error.
+ *
+ * As with libfuse (fuse_opt), options may come before or after the mount point, -o may be given
+ * several times and its value attached (-oshadow=...), and `--` ends the options.
  *
  * Parsing never exits or prints: it returns a parsed command or throws UsageError.
  */
@@ -84,6 +88,10 @@ options:
   -o daxdev_ioctl=N       the push generation's DAXDEV_OPEN ioctl number (not public yet;
                           default ${hex(push.daxdevPush!.ioctl)})
   -o flock|no_flock, readdirplus|no_readdirplus, pass_yaml, debug=N  (C famfs_fused compatibility)
+  -o debug                the same as -d
+  -o auto_unmount         accepted: the daemon always unmounts when it exits
+  -o clone_fd, max_threads=N, max_idle_threads=N
+                          libfuse thread tuning, accepted: one session worker serves every request
 `;
 
 /** An ioctl number, decimal or 0x-hex, as a u32. */
@@ -92,6 +100,11 @@ function parseIoctl(name: string, value: string): number {
   const n = /^0x[0-9a-f]{1,8}$/i.test(v) ? parseInt(v, 16) : /^\d+$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n > 0xffff_ffff) throw new UsageError(`${name}=${value}: not a 32-bit ioctl number`);
   return n;
+}
+
+/** A usage error as famfs_fused prints it: the problem and where help is, in two lines. */
+export function usageErrorText(e: Error): string {
+  return `famfs_fused: ${e.message}\nTry 'famfs_fused --help' for more information.\n`;
 }
 
 function parseNumber(name: string, value: string, opts: { int?: boolean; min?: number; max?: number } = {}): number {
@@ -139,7 +152,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     else if (a.startsWith('-o')) oList.push(a.slice(2));
     else if (a === '--') {
       positional.push(...argv.slice(i + 1));
-      i = argv.length;
+      break;
     } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
     else positional.push(a);
   }
@@ -247,7 +260,16 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
           flag();
           break;
         case 'debug':
-          if (parseNumber(key, need(), { int: true, min: 0 }) > 0) debug = true;
+          // libfuse's flag form (-o debug) and the C famfs_fused's level (-o debug=N).
+          if (value === undefined || parseNumber(key, need(), { int: true, min: 0 }) > 0) debug = true;
+          break;
+        case 'auto_unmount':
+        case 'clone_fd':
+          flag();
+          break;
+        case 'max_threads':
+        case 'max_idle_threads':
+          parseNumber(key, need(), { int: true, min: 1 });
           break;
         default:
           throw new UsageError(`unknown -o option "${key}"`);

@@ -12,7 +12,14 @@ export { relpathInMount } from './mount-path';
 export { umountQuietly, unmountFamfs } from './unmount';
 export { FamfsMaster } from './master';
 export { FamfsFile } from './famfs-file';
-export { checkMountedTree, isMetaFile, mountedFileMap, readMountedLog, rewriteMetaFiles } from './inspect';
+export {
+  checkMountedTree,
+  fileEntryDifferences,
+  isMetaFile,
+  mountedFileMap,
+  readMountedLog,
+  rewriteMetaFiles,
+} from './inspect';
 export type { MountedFileMap, MountedLog, TreeCheckReport } from './inspect';
 export {
   DAEMON_LOG_FILE,

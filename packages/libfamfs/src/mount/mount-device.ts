@@ -5,7 +5,8 @@ import { applyPushProbe, detectKernelSupport, KernelFacts } from '../device/kern
 import { applyMountMode, MountModePlan, planMountMode, restoreMountMode } from '../device/mount-mode';
 import { parseLogHeader } from '../format/log-header';
 import { replayLog } from '../log/replay';
-import { LogplayResult, playIntoShadow } from '../shadow/logplay';
+import { LogplayResult, playIntoShadow, writeMetaFiles } from '../shadow/logplay';
+import { ShadowTree } from '../shadow/tree';
 import { Role, roleOf, tryGetSystemUuid } from '../system-uuid';
 import { DaemonStatus } from './contract';
 import { mountpointsOf } from './mount-table';
@@ -26,6 +27,8 @@ export interface PrepareMountOptions {
   setDaxMode?: boolean;
   /** The command that retries with setDaxMode, offered as the fix of a mode mismatch. */
   retryCommand?: string;
+  /** A dummy mount (C famfs mount -D): the shadow tree gets the .meta files only, and is served. */
+  metaOnly?: boolean;
   /** Where to look at the host (default: the real one; see device/host-io.ts). */
   host?: Partial<HostIo>;
   systemUuid?: Buffer;
@@ -69,11 +72,15 @@ export function prepareMountDevice(device: string, shadowRoot: string, opts: Pre
   try {
     if (plan.switchFirst) modeChanged = applyMountMode(plan, host);
     const me = opts.systemUuid ?? tryGetSystemUuid();
-    const serve: PreparedMount['serve'] = plan.need === 'fsdev_dax' ? 'shadow' : 'log';
+    const serve: PreparedMount['serve'] = plan.need === 'fsdev_dax' || opts.metaOnly ? 'shadow' : 'log';
     const replayed = withFamfsMeta(
       device,
       (meta) => {
         const role = roleOf(meta.sb, me);
+        if (opts.metaOnly) {
+          writeMetaFiles(new ShadowTree(shadowRoot), meta.sb, role);
+          return { role, serve, readThrough: meta.mountpoint };
+        }
         if (serve === 'log') {
           parseLogHeader(meta.log, meta.sb.logLen, device); // EBADLOG before anything is started
           return { role, serve, readThrough: meta.mountpoint };

@@ -13,6 +13,8 @@ export interface MountRecord {
   shadow: string;
   /** The shadow path was a fresh temporary directory that umount removes. */
   shadowCreated: boolean;
+  /** The mount point was a temporary directory made by `famfs mount --dummy`; umount removes it. */
+  mountpointCreated?: boolean;
   pid: number;
   abi: string;
   /** The system UUID (text) of the "host" that mounted it: one machine may play several hosts. */

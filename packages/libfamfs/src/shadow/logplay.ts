@@ -4,6 +4,7 @@ import { withFamfsMeta } from '../device/device-access';
 import { mountpointsOf } from '../mount/mount-table';
 import { Replay, replayLog, BadEntry } from '../log/replay';
 import { roleOf, tryGetSystemUuid } from '../system-uuid';
+import type { Role } from '../system-uuid';
 import { Superblock } from '../format/superblock';
 import { FileEntry, MkdirEntry } from '../format/log-entry';
 import { emitShadowYaml } from './yaml-emit';
@@ -39,6 +40,8 @@ export interface LogplayOptions {
   mountpoint?: string;
   /** Where sysfs is and how to write it, for a dax device in fsdev_dax mode (default: the host's). */
   dax?: DaxSysfsOptions;
+  /** Write the .meta files as this role rather than the one the system UUID gives (logplay -c). */
+  role?: Role;
 }
 
 /**
@@ -79,7 +82,7 @@ export function playIntoShadow(
     problems: replay.conflicts.map((c) => ({ ...c })),
   };
   const conflicted = new Set(replay.conflicts.map((c) => c.index));
-  if (!opts.dryRun) writeMetaFiles(tree, sb, roleOf(sb, opts.systemUuid ?? tryGetSystemUuid()));
+  if (!opts.dryRun) writeMetaFiles(tree, sb, opts.role ?? roleOf(sb, opts.systemUuid ?? tryGetSystemUuid()));
 
   for (let index = 0; index < replay.entries.length; index++) {
     const entry = replay.entries[index];
