@@ -214,7 +214,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       closeLogHelpers();
       emergencyUnmount();
       fs.closeSync(mount.fd);
-      throw new Error(`daxdev ${o.daxdev}: ${(e as Error).message}`);
+      throw new Error(`daxdev ${o.daxdev}: ${(e as Error).message}`, { cause: e });
     }
   }
   const onFsMessage = (m: unknown) => {

@@ -615,9 +615,9 @@ export class FamfsFileSystem implements FileSystem {
 
   readdir(req: ReaddirRequest): Iterable<DirEntry> {
     const { dir, list } = this.listing(req);
-    const self = this;
+    const entries = this.entries(dir, list, req.offset);
     return (function* () {
-      for (const e of self.entries(dir, list, req.offset)) yield { name: e.name, ino: e.ino, off: e.i + 1, type: e.kind === 'dir' ? DT_DIR : DT_REG };
+      for (const e of entries) yield { name: e.name, ino: e.ino, off: e.i + 1, type: e.kind === 'dir' ? DT_DIR : DT_REG };
     })();
   }
 

@@ -37,7 +37,7 @@ export class ShadowNamespace implements Namespace {
     try {
       st = fs.lstatSync(shadowRoot, { bigint: true });
     } catch (e) {
-      throw new Error(`shadow root ${shadowRoot} is missing: ${(e as Error).message}`);
+      throw new Error(`shadow root ${shadowRoot} is missing: ${(e as Error).message}`, { cause: e });
     }
     if (!st.isDirectory()) throw new Error(`shadow root ${shadowRoot} is not a directory`);
   }
