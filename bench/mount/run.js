@@ -35,7 +35,15 @@ const MASTER = Buffer.from(UUID.replace(/-/g, ''), 'hex');
 const MiB = 1024 ** 2;
 
 const { parseSize } = require('@famfs/libfamfs');
-const { ALLOC_UNIT, LOG_OFFSET, LogHeaderLayout, encodeLogEntry, fileEntry, logSlots, MIN_DEVICE_SIZE } = require('@famfs/libfamfs/format');
+const {
+  ALLOC_UNIT,
+  LOG_OFFSET,
+  LogHeaderLayout,
+  encodeLogEntry,
+  fileEntry,
+  logSlots,
+  MIN_DEVICE_SIZE,
+} = require('@famfs/libfamfs/format');
 const { Device, mapMeta } = require('@famfs/libfamfs/device');
 const { entryOffset, mkfs, replayLog } = require('@famfs/libfamfs/log');
 const { logplayDevice } = require('@famfs/libfamfs/shadow');
@@ -51,7 +59,9 @@ function parseArgs(argv) {
     else if (a === '--no-logplay') o.logplay = false;
     else if (a === '--json') o.json = next();
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node bench/mount/run.js [--trials 3] [--log 256m] [--per-dir 1000] [--no-logplay] [--json FILE]');
+      console.log(
+        'usage: node bench/mount/run.js [--trials 3] [--log 256m] [--per-dir 1000] [--no-logplay] [--json FILE]',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -107,7 +117,10 @@ function buildDevice() {
         lastDir = dir;
       } else {
         const p = `${dir}/f${i % opts.perDir}`;
-        e = fileEntry(p, ALLOC_UNIT, 0o644, 0, 0, { kind: 'simple', extents: [{ devIndex: 0, offset: dataStart + i * ALLOC_UNIT, len: ALLOC_UNIT }] });
+        e = fileEntry(p, ALLOC_UNIT, 0o644, 0, 0, {
+          kind: 'simple',
+          extents: [{ devIndex: 0, offset: dataStart + i * ALLOC_UNIT, len: ALLOC_UNIT }],
+        });
         lastFile = p;
       }
       encodeLogEntry(e, i, meta.log, entryOffset(i));
@@ -132,7 +145,9 @@ function memOf(pid) {
 }
 
 function status(shadow) {
-  const r = spawnSync('curl', ['-s', '--unix-socket', path.join(shadow, 'sock'), 'http://famfs/status'], { encoding: 'utf8' });
+  const r = spawnSync('curl', ['-s', '--unix-socket', path.join(shadow, 'sock'), 'http://famfs/status'], {
+    encoding: 'utf8',
+  });
   return r.status === 0 ? JSON.parse(r.stdout) : null;
 }
 
@@ -174,10 +189,17 @@ const f0 = (x) => x.toFixed(0);
 
 let failed = false;
 try {
-  console.log(`bench/mount: load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs; node ${process.version}`);
+  console.log(
+    `bench/mount: load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${os.cpus().length} CPUs; node ${process.version}`,
+  );
   let t0 = process.hrtime.bigint();
   const w = buildDevice();
-  console.log(`built a ${opts.log / MiB} MiB log of ${w.slots.toLocaleString('en-US')} entries in ${f1(ms(t0) / 1000)} s; last directory ${w.lastDir}, read ${w.lastFile}`);
+  console.log(
+    `built a ${opts.log / MiB} MiB log of ${w.slots.toLocaleString('en-US')} entries in ${f1(ms(t0) / 1000)} s; last directory ${w.lastDir}, read ${w.lastFile}`,
+  );
 
   const replays = [];
   for (let i = 0; i < 3; i++) {
@@ -219,10 +241,19 @@ try {
   console.log(`  mount command returns                             ${f0(median(trials.map((t) => t.mountMs)))} ms`);
   console.log(`  ... and the first read of ${w.lastFile} is done  ${f0(first)} ms   (goal <= 5000 ms)`);
   console.log(`  ratio to the plain replay                         ${f1(first / replayMs)}x`);
-  if (opts.logplay) console.log(`  ratio to the shadow logplay                       ${(first / logplayMs).toFixed(2)}x   (goal about 0.2x)`);
-  console.log(`  daemon at the first read: VmRSS ${f0(median(mem.map((m) => m.rss)))} MiB, peak VmHWM ${f0(median(mem.map((m) => m.hwm)))} MiB, RssAnon ${f0(median(mem.map((m) => m.anon)))} MiB   (goal <= 300 MiB)`);
-  console.log(`  shadow tree complete (background) after           ${f1(median(trials.map((t) => t.shadowMs)) / 1000)} s (${trials[0].shadowFiles.toLocaleString('en-US')} files)`);
-  console.log(`  daemon then: VmRSS ${f0(median(done.map((m) => m.rss)))} MiB, peak VmHWM ${f0(median(done.map((m) => m.hwm)))} MiB, RssAnon ${f0(median(done.map((m) => m.anon)))} MiB`);
+  if (opts.logplay)
+    console.log(
+      `  ratio to the shadow logplay                       ${(first / logplayMs).toFixed(2)}x   (goal about 0.2x)`,
+    );
+  console.log(
+    `  daemon at the first read: VmRSS ${f0(median(mem.map((m) => m.rss)))} MiB, peak VmHWM ${f0(median(mem.map((m) => m.hwm)))} MiB, RssAnon ${f0(median(mem.map((m) => m.anon)))} MiB   (goal <= 300 MiB)`,
+  );
+  console.log(
+    `  shadow tree complete (background) after           ${f1(median(trials.map((t) => t.shadowMs)) / 1000)} s (${trials[0].shadowFiles.toLocaleString('en-US')} files)`,
+  );
+  console.log(
+    `  daemon then: VmRSS ${f0(median(done.map((m) => m.rss)))} MiB, peak VmHWM ${f0(median(done.map((m) => m.hwm)))} MiB, RssAnon ${f0(median(done.map((m) => m.anon)))} MiB`,
+  );
   console.log(`  ${trials[0].summary}`);
   if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ slots: w.slots, replayMs, logplayMs, trials }, null, 2));
 } catch (e) {

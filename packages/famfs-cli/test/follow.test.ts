@@ -23,7 +23,9 @@ import { famfsAsync, GiB, KiB, lib, MASTER, prng } from './reliability-report';
 import { sleepMs } from '@famfs/native';
 
 const SLACK = Number(process.env.FAMFS_TIME_SLACK ?? Math.max(1, os.loadavg()[0] / os.cpus().length));
-console.log(`follow: time bounds multiplied by ${SLACK.toFixed(2)} (${process.env.FAMFS_TIME_SLACK ? 'FAMFS_TIME_SLACK' : `load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`})`);
+console.log(
+  `follow: time bounds multiplied by ${SLACK.toFixed(2)} (${process.env.FAMFS_TIME_SLACK ? 'FAMFS_TIME_SLACK' : `load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`})`,
+);
 const tmp = useTempDir();
 const mounts = new TestMounts(tmp);
 
@@ -101,7 +103,10 @@ mountSuite('following the log')('clients follow the master without famfs logplay
     const before = nextIndex(dev);
     const expected = before + 1 + 50 + 1000; // dst, 50 directories, 1,000 files
     // The copy runs as its own process; this one watches the log for the last create.
-    const cp = famfsAsync(['cp', '-r', src, path.join(master, 'dst')], { env: mounts.env(C_MASTER_UUID), timeoutMs: 120_000 });
+    const cp = famfsAsync(['cp', '-r', src, path.join(master, 'dst')], {
+      env: mounts.env(C_MASTER_UUID),
+      timeoutMs: 120_000,
+    });
     let lastCreate = 0;
     while (lastCreate === 0) {
       if (nextIndex(dev) >= expected) lastCreate = performance.now();
@@ -119,7 +124,9 @@ mountSuite('following the log')('clients follow the master without famfs logplay
     const r = await cp;
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    console.log(`follow: 1,000 files in 50 directories shown by the client ${visibleMs.toFixed(0)} ms after the last create (bound ${(1000 * SLACK).toFixed(0)} ms)`);
+    console.log(
+      `follow: 1,000 files in 50 directories shown by the client ${visibleMs.toFixed(0)} ms after the last create (bound ${(1000 * SLACK).toFixed(0)} ms)`,
+    );
     expect([...pending.keys()]).toEqual([]);
     expect(visibleMs).toBeLessThanOrEqual(1000 * SLACK);
     // Byte for byte, read through the client's mount.
@@ -174,7 +181,9 @@ mountSuite('following the log')('clients follow the master without famfs logplay
       }
       sleepMs(5);
     }
-    console.log(`follow: ls listed each new file after ${latencies.map((l) => l.toFixed(0)).join(', ')} ms; the parent's nlink changed after ${nlinkMs.toFixed(0)} ms (bound ${(200 * SLACK).toFixed(0)} ms)`);
+    console.log(
+      `follow: ls listed each new file after ${latencies.map((l) => l.toFixed(0)).join(', ')} ms; the parent's nlink changed after ${nlinkMs.toFixed(0)} ms (bound ${(200 * SLACK).toFixed(0)} ms)`,
+    );
     for (const l of latencies) {
       expect(l).toBeGreaterThanOrEqual(0);
       expect(l).toBeLessThanOrEqual(200 * SLACK);

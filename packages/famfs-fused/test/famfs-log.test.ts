@@ -91,14 +91,22 @@ function setup(dev: string, extra: Partial<FamfsFsOptions> = {}) {
   opened.push(fsys);
   const h = sessionHarness(fsys);
   const { t, one, u, getxattr } = h;
-  const getattr = (nodeid: number) => abi.AttrOut.decode(one(msg(Opcode.GETATTR, u(), nodeid, abi.GetattrIn.encode({ getattrFlags: 0, dummy: 0, fh: 0 }))).payload).attr;
-  const opendir = (nodeid: number) => abi.OpenOut.decode(one(msg(Opcode.OPENDIR, u(), nodeid, abi.OpenIn.encode({ flags: 0, openFlags: 0 }))).payload).fh;
+  const getattr = (nodeid: number) =>
+    abi.AttrOut.decode(
+      one(msg(Opcode.GETATTR, u(), nodeid, abi.GetattrIn.encode({ getattrFlags: 0, dummy: 0, fh: 0 }))).payload,
+    ).attr;
+  const opendir = (nodeid: number) =>
+    abi.OpenOut.decode(one(msg(Opcode.OPENDIR, u(), nodeid, abi.OpenIn.encode({ flags: 0, openFlags: 0 }))).payload).fh;
   const readdir = (nodeid: number, offset: number, fh: number) => {
     const r = one(readMsg(Opcode.READDIR, u(), nodeid, offset, 4096, fh));
     const out: { name: string; off: number; ino: number }[] = [];
-    for (let at = 0; at < r.payload.length; ) {
+    for (let at = 0; at < r.payload.length;) {
       const d = abi.Dirent.decode(r.payload, at);
-      out.push({ name: r.payload.toString('utf8', at + abi.Dirent.size, at + abi.Dirent.size + d.namelen), off: d.off, ino: d.ino });
+      out.push({
+        name: r.payload.toString('utf8', at + abi.Dirent.size, at + abi.Dirent.size + d.namelen),
+        off: d.off,
+        ino: d.ino,
+      });
       at += abi.direntSize(d.namelen);
     }
     return out;
@@ -127,17 +135,36 @@ describe('served from the log', () => {
     const a = x.entry(1, 'a');
     expect(a.attr).toMatchObject({ ino: SLOT_INO_BASE + 0, mode: abi.S_IFDIR | 0o750, uid: 1000, gid: 1000, nlink: 3 });
     const f1 = x.entry(a.nodeid, 'f1');
-    expect(f1.attr).toMatchObject({ ino: SLOT_INO_BASE + 2, size: MiB, mode: abi.S_IFREG | 0o640, uid: 1000, gid: 1001, nlink: 1, blocks: (2 * MiB) / 512 });
+    expect(f1.attr).toMatchObject({
+      ino: SLOT_INO_BASE + 2,
+      size: MiB,
+      mode: abi.S_IFREG | 0o640,
+      uid: 1000,
+      gid: 1001,
+      nlink: 1,
+      blocks: (2 * MiB) / 512,
+    });
     expect(x.getattr(1)).toMatchObject({ ino: 1, mode: abi.S_IFDIR | 0o755, nlink: 4 });
     const meta = x.entry(1, '.meta');
     expect(meta.attr.ino).toBe(2);
     expect(x.entry(meta.nodeid, '.log').attr).toMatchObject({ ino: 4, size: 8 * MiB, mode: abi.S_IFREG | 0o644 });
-    expect(x.entry(meta.nodeid, '.superblock').attr).toMatchObject({ ino: 3, size: 2 * MiB, mode: abi.S_IFREG | 0o444 });
+    expect(x.entry(meta.nodeid, '.superblock').attr).toMatchObject({
+      ino: 3,
+      size: 2 * MiB,
+      mode: abi.S_IFREG | 0o444,
+    });
     expect(x.lookup(1, 'nope').error).toBe(-Errno.ENOENT);
     expect(x.lookup(f1.nodeid, 'x').error).toBe(-Errno.ENOTDIR);
     // The whole log at start went to the main thread (the shadow writer), in log order.
     expect(x.posted.map((p) => [p.initial, [...p.slots]])).toEqual([[true, [0, 1, 2, 3]]]);
-    expect(x.posted[0].summary).toMatchObject({ entries: 4, files: 2, directories: 2, badCount: 0, conflictCount: 0, follow: 'following' });
+    expect(x.posted[0].summary).toMatchObject({
+      entries: 4,
+      files: 2,
+      directories: 2,
+      badCount: 0,
+      conflictCount: 0,
+      follow: 'following',
+    });
   });
 
   test('the master-less view: on a client .meta/.log is read-only', () => {
@@ -178,7 +205,9 @@ describe('served from the log', () => {
     expect(x.posted.slice(1).map((p) => [p.initial, [...p.slots]])).toEqual([[false, [4, 5, 6]]]);
     const after = x.getattr(a.nodeid);
     expect(after.nlink).toBe(before.nlink + 1);
-    expect(after.mtime * 1e3 + after.mtimensec / 1e6).toBeGreaterThanOrEqual(before.mtime * 1e3 + before.mtimensec / 1e6);
+    expect(after.mtime * 1e3 + after.mtimensec / 1e6).toBeGreaterThanOrEqual(
+      before.mtime * 1e3 + before.mtimensec / 1e6,
+    );
     const nd = x.entry(a.nodeid, 'new-dir');
     expect(x.entry(nd.nodeid, 'f').attr.size).toBe(MiB);
   });
@@ -189,7 +218,15 @@ describe('served from the log', () => {
     withSession(dev, (s) => s.createFile('late', MiB));
     expect(x.lookup(1, 'late').error).toBe(-Errno.ENOENT);
     const r = x.logplay();
-    expect(r).toMatchObject({ entries: 5, newFiles: 1, newDirs: 0, files: 3, directories: 2, follow: 'off', problems: [] });
+    expect(r).toMatchObject({
+      entries: 5,
+      newFiles: 1,
+      newDirs: 0,
+      files: 3,
+      directories: 2,
+      follow: 'off',
+      problems: [],
+    });
     expect(x.entry(1, 'late').attr.size).toBe(MiB);
     expect(x.logplay()).toMatchObject({ entries: 5, newFiles: 0 });
     // Not listed: it is a command, not an attribute of the files.
@@ -203,11 +240,19 @@ describe('served from the log', () => {
     const x = setup(dev, { shared, followMs: 60_000 });
     withSession(dev, (s) => s.createFile('woken', MiB));
     // A STATFS (the watch's wake-up) after the request: the log is read in afterRequest.
-    const { DaemonSharedState } = jest.requireActual('../src/famfs/shared-state') as typeof import('../src/famfs/shared-state');
+    const { DaemonSharedState } = jest.requireActual(
+      '../src/famfs/shared-state',
+    ) as typeof import('../src/famfs/shared-state');
     new DaemonSharedState(shared).requestFollow();
     x.one(msg(Opcode.STATFS, x.u(), 1));
     expect(x.posted.at(-1)!.slots[0]).toBe(4);
-    expect(new DaemonSharedState(shared).logStatus).toMatchObject({ applied: 5, logNext: 5, files: 3, directories: 2, followState: 1 });
+    expect(new DaemonSharedState(shared).logStatus).toMatchObject({
+      applied: 5,
+      logNext: 5,
+      files: 3,
+      directories: 2,
+      followState: 1,
+    });
   });
 });
 
@@ -225,13 +270,26 @@ describe('bad input stays contained', () => {
     const lines = x.logs.filter((l) => l.includes('log entry 4'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/CRC mismatch.*torn last entry, skipped/);
-    expect(x.logplay()).toMatchObject({ entries: 6, badCount: 1, problems: [expect.stringMatching(/log entry 4: CRC mismatch.*\(torn last entry, ignored\)/)] });
+    expect(x.logplay()).toMatchObject({
+      entries: 6,
+      badCount: 1,
+      problems: [expect.stringMatching(/log entry 4: CRC mismatch.*\(torn last entry, ignored\)/)],
+    });
   });
 
   test('an entry that does not fit the tree (duplicate, missing parent) is reported once and skipped', () => {
     const dev = device();
     const x = setup(dev);
-    const f: FileEntry = { type: 'file', path: 'nodir/x', size: MiB, flags: 2, uid: 0, gid: 0, mode: 0o644, fmap: { kind: 'simple', extents: [{ devIndex: 0, offset: 6 * GiB, len: 2 * MiB }] } };
+    const f: FileEntry = {
+      type: 'file',
+      path: 'nodir/x',
+      size: MiB,
+      flags: 2,
+      uid: 0,
+      gid: 0,
+      mode: 0o644,
+      fmap: { kind: 'simple', extents: [{ devIndex: 0, offset: 6 * GiB, len: 2 * MiB }] },
+    };
     withSession(dev, (s) => {
       s.appendRaw(f);
       s.appendRaw({ ...f, path: 'top' });
@@ -252,14 +310,18 @@ describe('bad input stays contained', () => {
     expect(x.lookup(1, 'nothing').error).toBe(-Errno.ENOENT);
     expect(x.lookup(1, 'nothing-either').error).toBe(-Errno.ENOENT);
     const stops = x.logs.filter((l) => l.includes('stopped following'));
-    expect(stops).toEqual([expect.stringMatching(/the log header went backwards: next_index 2, but 4 entries were already read/)]);
+    expect(stops).toEqual([
+      expect.stringMatching(/the log header went backwards: next_index 2, but 4 entries were already read/),
+    ]);
     expect(x.entry(1, 'top').attr.size).toBe(3_000_000);
     // A later append (even one that moves the header past where it was) is not read any more.
     setNextIndex(dev, 4);
     withSession(dev, (s) => s.createFile('too-late', MiB));
     expect(x.lookup(1, 'too-late').error).toBe(-Errno.ENOENT);
     expect(x.logplay()).toMatchObject({ follow: 'stopped', stopReason: expect.stringMatching(/went backwards/) });
-    const { DaemonSharedState } = jest.requireActual('../src/famfs/shared-state') as typeof import('../src/famfs/shared-state');
+    const { DaemonSharedState } = jest.requireActual(
+      '../src/famfs/shared-state',
+    ) as typeof import('../src/famfs/shared-state');
     expect(new DaemonSharedState(shared).logStatus).toMatchObject({ followState: 2, stopCode: 3, applied: 4 });
   });
 
@@ -269,7 +331,9 @@ describe('bad input stays contained', () => {
     mkfs(dev, { systemUuid: OTHER, force: true });
     withSession2(dev);
     expect(x.lookup(1, 'new-fs-file').error).toBe(-Errno.ENOENT);
-    expect(x.logs.filter((l) => l.includes('stopped following'))).toEqual([expect.stringMatching(/superblock changed/)]);
+    expect(x.logs.filter((l) => l.includes('stopped following'))).toEqual([
+      expect.stringMatching(/superblock changed/),
+    ]);
     expect(x.entry(1, 'a').attr.mode & 0o7777).toBe(0o750);
   });
 
@@ -280,15 +344,28 @@ describe('bad input stays contained', () => {
     const d = Device.open(dev, { writable: true });
     try {
       const meta = mapMeta(d);
-      const other: LogEntry = { type: 'file', path: 'elsewhere', size: MiB, flags: 2, uid: 0, gid: 0, mode: 0o644, fmap: { kind: 'simple', extents: [{ devIndex: 0, offset: 7 * GiB, len: 2 * MiB }] } };
-      const { encodeLogEntry } = jest.requireActual('@famfs/libfamfs/format') as typeof import('@famfs/libfamfs/format');
+      const other: LogEntry = {
+        type: 'file',
+        path: 'elsewhere',
+        size: MiB,
+        flags: 2,
+        uid: 0,
+        gid: 0,
+        mode: 0o644,
+        fmap: { kind: 'simple', extents: [{ devIndex: 0, offset: 7 * GiB, len: 2 * MiB }] },
+      };
+      const { encodeLogEntry } = jest.requireActual(
+        '@famfs/libfamfs/format',
+      ) as typeof import('@famfs/libfamfs/format');
       encodeLogEntry(other, 3, meta.log, entryOffset(3));
     } finally {
       d.close();
     }
     expect(x.lookup(1, 'top').error).toBe(-Errno.ENOENT);
     expect(x.lookup(1, 'top').error).toBe(-Errno.ENOENT);
-    expect(x.logs.filter((l) => l.includes('log slot 3'))).toEqual([expect.stringMatching(/'top' changed after it was read: now holds 'elsewhere'/)]);
+    expect(x.logs.filter((l) => l.includes('log slot 3'))).toEqual([
+      expect.stringMatching(/'top' changed after it was read: now holds 'elsewhere'/),
+    ]);
     expect(x.lookup(1, 'elsewhere').error).toBe(-Errno.ENOENT);
   });
 });
@@ -332,7 +409,19 @@ describe('the index holds what replay holds', () => {
           const e: LogEntry =
             rnd() < 0.4
               ? { type: 'mkdir', path: p, uid: 0, gid: 0, mode: 0o755 }
-              : { type: 'file', path: p, size: 4096, flags: 2, uid: 0, gid: 0, mode: 0o644, fmap: { kind: 'simple', extents: [{ devIndex: 0, offset: 4 * GiB + next++ * 2 * MiB, len: 2 * MiB }] } };
+              : {
+                  type: 'file',
+                  path: p,
+                  size: 4096,
+                  flags: 2,
+                  uid: 0,
+                  gid: 0,
+                  mode: 0o644,
+                  fmap: {
+                    kind: 'simple',
+                    extents: [{ devIndex: 0, offset: 4 * GiB + next++ * 2 * MiB, len: 2 * MiB }],
+                  },
+                };
           s.appendRaw(e);
         }
       });

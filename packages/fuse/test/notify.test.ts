@@ -71,7 +71,10 @@ describe('Notifier', () => {
       [2n, -Errno.ENOENT],
     ]);
     const notes = t.takeNotifications();
-    expect(notes.map((b) => abi.OutHeader.decode(b, 0).error)).toEqual([abi.NotifyCode.INVAL_INODE, abi.NotifyCode.INVAL_ENTRY]);
+    expect(notes.map((b) => abi.OutHeader.decode(b, 0).error)).toEqual([
+      abi.NotifyCode.INVAL_INODE,
+      abi.NotifyCode.INVAL_ENTRY,
+    ]);
     expect(t.rejected).toEqual([]);
     expect(s.stats.notifications).toBe(2);
   });

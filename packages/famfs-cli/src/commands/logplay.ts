@@ -58,7 +58,9 @@ function reportMount(r: LogplayReply, verbose: boolean, io: Io): number {
   const count = r.badCount + r.conflictCount;
   if (verbose) for (const line of problems) io.err(`famfs logplay: ${line}\n`);
   if (verbose && count > problems.length) io.err(`famfs logplay: and ${count - problems.length} more\n`);
-  else if (!verbose && count > 0) io.err(`famfs logplay: ${count} log entries could not be replayed (first: ${problems[0]}); -v lists them\n`);
+  else if (!verbose && count > 0) {
+    io.err(`famfs logplay: ${count} log entries could not be replayed (first: ${problems[0]}); -v lists them\n`);
+  }
   if (r.follow === 'stopped') io.err(`famfs logplay: the mount stopped following its log: ${r.stopReason}\n`);
   io.out(`famfs_logplay(mount): ${r.entries} log entries; ${r.newFiles} new files; ${r.newDirs} new directories\n`);
   return exitVal(count);

@@ -41,12 +41,16 @@ export const mountCommand: CommandSpec = {
   summary: 'Mount a famfs file system (famfs_fused serves it from the log, and follows the log)',
   options: [
     ['-t, --timeout <seconds>', 'FUSE entry and attribute cache timeout (default: the daemon\'s)'],
-    ['--follow <ms>', 'How often the daemon looks for new log entries, in ms (default 100; 0: only at mount and famfs logplay)'],
+    ['--follow <ms>', 'How often the daemon looks for new log entries, in ms (default 100; 0: at mount and logplay only)'],
     ['-d, --debug', `Run the daemon with debug logging (to SHADOW/${DAEMON_LOG_FILE})`],
     ['-S, --shadow <dir>', 'Use this shadow path (it must exist and hold no root/); default a new famfs_shadow_* on a tmpfs (/run, /dev/shm or the temp dir)'],
     ['--abi <name>', 'famfs kernel ABI profile for the DAX path: v10 (default) or rfc'],
   ],
-  examples: ['famfs mount /dev/dax0.0 /mnt/famfs', 'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs', 'famfs mount --follow 0 /dev/dax0.0 /mnt/famfs'],
+  examples: [
+    'famfs mount /dev/dax0.0 /mnt/famfs',
+    'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs',
+    'famfs mount --follow 0 /dev/dax0.0 /mnt/famfs',
+  ],
   run(args, o, io) {
     const [device, mountpointArg] = args;
     const timeoutText = optString(o.timeout, '--timeout');
@@ -55,7 +59,9 @@ export const mountCommand: CommandSpec = {
     const abi = optString(o.abi, '--abi') ?? 'v10';
     const followText = optString(o.follow, '--follow');
     const follow = followText === undefined ? undefined : Number(followText);
-    if (follow !== undefined && !(Number.isSafeInteger(follow) && follow >= 0)) throw new UsageError(`--follow needs a whole number of ms >= 0, not '${followText}'`);
+    if (follow !== undefined && !(Number.isSafeInteger(follow) && follow >= 0)) {
+      throw new UsageError(`--follow needs a whole number of ms >= 0, not '${followText}'`);
+    }
     try {
       const r = mountFamfs({ device, mountpoint: mountpointArg, shadow: optString(o.shadow, '--shadow'), timeout, follow, abi, debug: !!o.debug });
       io.out(`famfs mount: ${r.device} on ${r.mountpoint} as ${r.role}; shadow ${r.shadow}; ${r.summary}\n`);
@@ -126,7 +132,7 @@ function mountFamfs(req: MountRequest) {
     const log = status.log;
     const warnings = log ? [...log.problems] : [];
     const more = log ? log.badCount + log.conflictCount - log.problems.length : 0;
-    if (more > 0) warnings.push(`and ${more} more log entries that could not be replayed (famfs logplay -v ${mountpoint} lists them)`);
+    if (more > 0) warnings.push(`and ${more} more log entries that could not be replayed (logplay -v ${mountpoint} lists them)`);
     return {
       device,
       mountpoint,
@@ -134,7 +140,7 @@ function mountFamfs(req: MountRequest) {
       role: status.role ?? role,
       warnings,
       dataPath: describeDataPath(status.dataPath),
-      summary: log ? `${log.entries} log entries; ${log.files} files; ${log.directories} directories` : 'served from the shadow tree',
+      summary: log ? `${log.entries} log entries; ${log.files} files; ${log.directories} directories` : 'a shadow tree',
     };
   } catch (e) {
     if (pid !== undefined) {

@@ -52,12 +52,19 @@ export class DaemonDiagnostics implements DiagnosticsProvider {
     const f = this.follow();
     if (!f.shadow) return undefined;
     const s = this.shared.logStatus;
-    const state = s.followState === FollowState.Stopped ? 'stopped' : s.followState === FollowState.Following ? 'following' : 'off';
+    const state = ['off', 'following', 'stopped'][s.followState] ?? 'off';
     const follow: Record<string, unknown> = { state, intervalMs: f.intervalMs, wakes: f.wakes, reads: s.catchUps };
     if (s.lastCatchUpAt > 0) follow.lastReadMsAgo = Math.max(0, Date.now() - s.lastCatchUpAt);
     if (s.followState === FollowState.Stopped) follow.stoppedBecause = STOP_REASONS[s.stopCode] ?? `code ${s.stopCode}`;
     return {
-      log: { entriesRead: s.applied, nextIndex: s.logNext, files: s.files, directories: s.directories, badEntries: s.badEntries, conflicts: s.conflicts },
+      log: {
+        entriesRead: s.applied,
+        nextIndex: s.logNext,
+        files: s.files,
+        directories: s.directories,
+        badEntries: s.badEntries,
+        conflicts: s.conflicts,
+      },
       follow,
       shadowTree: f.shadow,
     };

@@ -61,7 +61,8 @@ export class LogWatch {
     fs.statfs(this.o.mountpoint, (err) => {
       this.waking = false;
       // ENOTCONN / ENOENT while unmounting: nothing left to wake.
-      if (err && err.code !== 'ENOTCONN' && err.code !== 'ENOENT') this.o.log(`log watch: statfs ${this.o.mountpoint}: ${err.message}`);
+      if (err && err.code !== 'ENOTCONN' && err.code !== 'ENOENT')
+        this.o.log(`log watch: statfs ${this.o.mountpoint}: ${err.message}`);
     });
   }
 

@@ -208,8 +208,9 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
   };
   if (o.serve === 'log' && o.daxdev) {
     try {
-      writer = new ShadowWriter({ device: o.daxdev, shadowRoot, systemUuid: tryGetSystemUuid(), log: (m) => logAt(LOG_WARNING, m) });
-      if (o.followMs > 0) watch = new LogWatch({ device: o.daxdev, mountpoint, intervalMs: o.followMs, shared, log: (m) => logAt(LOG_WARNING, m) });
+      const warn = (m: string) => logAt(LOG_WARNING, m);
+      writer = new ShadowWriter({ device: o.daxdev, shadowRoot, systemUuid: tryGetSystemUuid(), log: warn });
+      if (o.followMs > 0) watch = new LogWatch({ device: o.daxdev, mountpoint, intervalMs: o.followMs, shared, log: warn });
     } catch (e) {
       closeLogHelpers();
       emergencyUnmount();
@@ -256,7 +257,11 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       dataPath: init.famfs ? 'dax' : 'stock',
       startedAt,
     });
-    const follow = (): FollowFacts => ({ intervalMs: o.serve === 'log' ? o.followMs : 0, wakes: watch?.wakes ?? 0, shadow: writer?.status() });
+    const follow = (): FollowFacts => ({
+      intervalMs: o.serve === 'log' ? o.followMs : 0,
+      wakes: watch?.wakes ?? 0,
+      shadow: writer?.status(),
+    });
     const provider = new DaemonDiagnostics(shared, facts, () => handle, logAt, follow);
     try {
       diag = await startDiagnosticsSocket(sockPath, provider, { log: (m) => logAt(LOG_WARNING, `diagnostics socket: ${m}`) });
@@ -291,7 +296,8 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       log(`cannot write ${files.status}: ${(e as Error).message}`);
     }
     watch?.start();
-    const what = o.serve === 'log' ? `the log of ${o.daxdev} (${o.followMs > 0 ? `following every ${o.followMs} ms` : 'not following'})` : `${shadowPath}/root`;
+    const following = o.followMs > 0 ? `following every ${o.followMs} ms` : 'not following';
+    const what = o.serve === 'log' ? `the log of ${o.daxdev} (${following})` : `${shadowPath}/root`;
     log(
       `serving ${what} at ${mountpoint} (${o.fsname}); famfs ${init.famfs ? 'on' : 'off'}` +
         (o.debug ? `; kernel 7.${init.kernelMinor} offered ${initFlagNames(init.kernelFlags).join(',')}; granted ${initFlagNames(init.flags).join(',')}` : ''),

@@ -85,13 +85,15 @@ function timesOf(ms: number) {
 
 /** A directory of the log: owner and mode from its MKDIR entry, times from when it last changed. */
 export function logDirAttr(ino: number, d: { mode: number; uid: number; gid: number; subdirs: number }, ms: number): AttrValue {
-  return makeAttr({ ino, mode: S_IFDIR | (d.mode & 0o7777), nlink: 2 + d.subdirs, uid: d.uid, gid: d.gid, size: 4096, blocks: 8, blksize: 4096, ...timesOf(ms) });
+  const mode = S_IFDIR | (d.mode & 0o7777);
+  return makeAttr({ ino, mode, nlink: 2 + d.subdirs, uid: d.uid, gid: d.gid, size: 4096, blocks: 8, blksize: 4096, ...timesOf(ms) });
 }
 
 /** A file of the log: everything from its FILE entry, times from when the mount read it. */
 export function logFileAttr(ino: number, e: FileEntry, ms: number): AttrValue {
   const blocks = Math.ceil(allocatedBytes(e.fmap) / 512);
-  return makeAttr({ ino, mode: S_IFREG | (e.mode & 0o7777), nlink: 1, uid: e.uid, gid: e.gid, size: e.size, blocks, blksize: 4096, ...timesOf(ms) });
+  const mode = S_IFREG | (e.mode & 0o7777);
+  return makeAttr({ ino, mode, nlink: 1, uid: e.uid, gid: e.gid, size: e.size, blocks, blksize: 4096, ...timesOf(ms) });
 }
 
 /** Permission check for callers other than root (the mount may lack default_permissions). */

@@ -98,7 +98,7 @@ import { DaemonSharedState, FollowState } from './shared-state';
 import { permits, setattrOverrides } from './attrs';
 import { MountFlock } from './flock';
 import { DirHandles } from './shadow-dir';
-import type { DirListing, Namespace } from './namespace';
+import type { DirListing, Namespace, NsEntry } from './namespace';
 import { ShadowNamespace } from './shadow-namespace';
 import { LogNamespace } from './log-namespace';
 import type { CatchUp } from './log-follower';
@@ -118,11 +118,11 @@ export const DEFAULT_FOLLOW_MS = 100;
 export interface FamfsFsOptions {
   /** The shadow path; <shadow>/root is the shadow tree (a path ending in /root is taken as the root). */
   shadow: string;
-  /** The famfs device (devdax, pmem or a regular file): device index 0. Needed for the log, the data path and GET_DAXDEV. */
+  /** The famfs device (devdax, pmem or a regular file): device index 0. Needed for the log, data and GET_DAXDEV. */
   daxdev?: string;
   /** Serve the device's log (default with a daxdev) or the shadow tree (default without one). */
   serve?: 'log' | 'shadow';
-  /** Log source: read the log again at most this often, in ms, while serving (0: only at start and on request). Default 100. */
+  /** Log source: read the log again at most this often, in ms (0: only at start and when asked). Default 100. */
   followMs?: number;
   /** Log source: the reader's window size (tests use small ones). */
   logWindowBytes?: number;
@@ -346,7 +346,8 @@ export class FamfsFileSystem implements FileSystem {
     const t0 = Date.now();
     const c = ns.build();
     this.followedAt = Date.now();
-    this.log(`log: ${ns.follower.applied} entries read in ${this.followedAt - t0} ms: ${ns.index.counts.files} files, ${ns.index.counts.dirs} directories`);
+    const { files, dirs } = ns.index.counts;
+    this.log(`log: ${ns.follower.applied} entries read in ${this.followedAt - t0} ms: ${files} files, ${dirs} directories`);
     const summary = logplayReply(ns, { files: 0, dirs: 0 }, this.followMs);
     this.logplaySince = { files: ns.index.counts.files, dirs: ns.index.counts.dirs };
     this.post(placedMessage(c ? c.placed.map((p) => p.slot) : [], true, summary));
@@ -364,7 +365,7 @@ export class FamfsFileSystem implements FileSystem {
     return this.catchUp(now) !== null;
   }
 
-  /** Reads the log up to its end now (whether following or not), and tells the kernel and the main thread what changed. */
+  /** Reads the log to its end now (following or not); tells the kernel and the main thread what changed. */
   private catchUp(now = Date.now()): CatchUp | null {
     const ns = this.logNs;
     if (!ns) return null;
@@ -377,7 +378,7 @@ export class FamfsFileSystem implements FileSystem {
 
   /** After a catch-up: invalidations for the directories that gained names, new slots to the main thread. */
   private announce(c: CatchUp): void {
-    if (c.placed.length > 0) this.debug(`log: slots ${c.from}..${c.to - 1}: ${c.placed.length} new files and directories`);
+    if (c.placed.length > 0) this.debug(`log: slots ${c.from}..${c.to - 1}: ${c.placed.length} new names`);
     const notifier = this.notifier;
     if (notifier) {
       const dirs = new Set<number>();
@@ -444,7 +445,7 @@ export class FamfsFileSystem implements FileSystem {
     this.close();
   }
 
-  /** Between requests: read the log when the main thread saw it change; publish the counts; dump the lookup cache when asked. */
+  /** Between requests: read the log when the main thread asks; publish the counts; dump the lookup cache when asked. */
   afterRequest(): void {
     const shared = this.shared;
     if (!shared) return;
@@ -600,7 +601,7 @@ export class FamfsFileSystem implements FileSystem {
   }
 
   /** '.' and '..' at offsets 0 and 1, then the listing's children; each entry's off is the next one's offset. */
-  private *entries(dir: Inode, list: DirListing, start: number): Generator<{ i: number; name: string; kind: 'dir' | 'file'; ino: number }> {
+  private *entries(dir: Inode, list: DirListing, start: number): Generator<{ i: number } & NsEntry> {
     for (let i = start; ; i++) {
       if (i < 2) {
         const n = i === 0 ? dir : (this.inodes.get(dir.parent) ?? dir);
@@ -617,7 +618,9 @@ export class FamfsFileSystem implements FileSystem {
     const { dir, list } = this.listing(req);
     const entries = this.entries(dir, list, req.offset);
     return (function* () {
-      for (const e of entries) yield { name: e.name, ino: e.ino, off: e.i + 1, type: e.kind === 'dir' ? DT_DIR : DT_REG };
+      for (const e of entries) {
+        yield { name: e.name, ino: e.ino, off: e.i + 1, type: e.kind === 'dir' ? DT_DIR : DT_REG };
+      }
     })();
   }
 
@@ -645,7 +648,8 @@ export class FamfsFileSystem implements FileSystem {
               if (!(err instanceof FuseErrno)) throw err;
             }
             // Listed but not servable (bad YAML, vanished, a rewritten slot): a name-only record; a LOOKUP gets ENOENT.
-            return { nodeid: 0, entryTimeout: 0, attrTimeout: 0, attr: makeAttr({ ino: e.ino, mode: e.kind === 'dir' ? S_IFDIR : S_IFREG }) };
+            const attr = makeAttr({ ino: e.ino, mode: e.kind === 'dir' ? S_IFDIR : S_IFREG });
+            return { nodeid: 0, entryTimeout: 0, attrTimeout: 0, attr };
           },
         };
       }

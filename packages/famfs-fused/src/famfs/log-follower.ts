@@ -77,7 +77,10 @@ export class LogFollower {
       return this.stop(StopCode.HeaderInvalid, e.message);
     }
     if (next < this.applied) {
-      return this.stop(StopCode.HeaderBackwards, `the log header went backwards: next_index ${next}, but ${this.applied} entries were already read`);
+      return this.stop(
+        StopCode.HeaderBackwards,
+        `the log header went backwards: next_index ${next}, but ${this.applied} entries were already read`,
+      );
     }
     this.logNext = next;
     if (next === this.applied) return null;
@@ -109,13 +112,17 @@ export class LogFollower {
       ...c.conflicts.map((t) => `log entry ${t.index}: '${t.path}': ${t.reason} (skipped)`),
     ];
     for (const line of lines.slice(0, REPORT_LINES)) this.log(line, LOG_WARNING);
-    if (lines.length > REPORT_LINES) this.log(`log: ${lines.length - REPORT_LINES} more entries of slots ${c.from}..${c.to - 1} skipped`, LOG_WARNING);
+    if (lines.length > REPORT_LINES)
+      this.log(`log: ${lines.length - REPORT_LINES} more entries of slots ${c.from}..${c.to - 1} skipped`, LOG_WARNING);
   }
 
   private stop(code: StopCode, reason: string): null {
     this.stopCode = code;
     this.stopReason = reason;
-    this.log(`stopped following the log: ${reason}; the mount keeps serving the ${this.applied} entries read so far`, LOG_ERR);
+    this.log(
+      `stopped following the log: ${reason}; the mount keeps serving the ${this.applied} entries read so far`,
+      LOG_ERR,
+    );
     return null;
   }
 }

@@ -118,7 +118,12 @@ export class LogIndex implements TreeView {
 
   /** What `slot` holds in the tree: a file, a directory, or nothing (bad, conflicting or unused). */
   kindOf(slot: number): 'file' | 'dir' | undefined {
-    if (slot < 0) return this.bySlot.has(slot) ? 'dir' : slot === SUPERBLOCK_META_SLOT || slot === LOG_META_SLOT ? 'file' : undefined;
+    if (slot < 0)
+      return this.bySlot.has(slot)
+        ? 'dir'
+        : slot === SUPERBLOCK_META_SLOT || slot === LOG_META_SLOT
+          ? 'file'
+          : undefined;
     const k = this.kinds[slot];
     return k === SlotKind.File ? 'file' : k === SlotKind.Dir ? 'dir' : undefined;
   }
@@ -175,7 +180,8 @@ export class LogIndex implements TreeView {
     const parent = this.dirAt(parentPathOf(entry.path))!;
     const name = nameOf(entry.path);
     const isDir = entry.type === 'mkdir';
-    if (isDir) this.addDir(slot, entry.path, entry.mode, entry.uid, entry.gid).changedAt = this.sealed ? now : this.builtAt;
+    if (isDir)
+      this.addDir(slot, entry.path, entry.mode, entry.uid, entry.gid).changedAt = this.sealed ? now : this.builtAt;
     this.kinds[slot] = isDir ? SlotKind.Dir : SlotKind.File;
     this.link(parent, name, slot, isDir);
     if (isDir) this.counts.dirs++;
@@ -188,7 +194,19 @@ export class LogIndex implements TreeView {
   }
 
   private addDir(slot: number, path: string, mode: number, uid: number, gid: number): IndexDir {
-    const d: IndexDir = { slot, path, mode, uid, gid, children: new Map(), order: [], names: [], subdirs: 0, changedAt: this.builtAt, version: 0 };
+    const d: IndexDir = {
+      slot,
+      path,
+      mode,
+      uid,
+      gid,
+      children: new Map(),
+      order: [],
+      names: [],
+      subdirs: 0,
+      changedAt: this.builtAt,
+      version: 0,
+    };
     this.byPath.set(path, d);
     this.bySlot.set(slot, d);
     return d;

@@ -69,7 +69,8 @@ export class LogNamespace implements Namespace {
   build(): CatchUp | null {
     const c = this.follower.catchUp(this.index.builtAt);
     // A log that cannot be read at all is not mounted (as logplay refuses it): EBADLOG.
-    if (this.follower.stopped) throw new FamfsError('EBADLOG', `${this.reader.device.path}: ${this.follower.stopReason}`);
+    if (this.follower.stopped)
+      throw new FamfsError('EBADLOG', `${this.reader.device.path}: ${this.follower.stopReason}`);
     this.index.seal();
     // The scan touched every window: give the memory back, entries are read again one at a time.
     this.reader.dropWindows();
@@ -147,7 +148,10 @@ export class LogNamespace implements Namespace {
       if (!isFamfsError(e)) throw e;
       why = e.message;
     }
-    this.opts.logOnce(`slot:${slot}`, `log slot ${slot} of '${path}' changed after it was read: ${why}; answering ENOENT`);
+    this.opts.logOnce(
+      `slot:${slot}`,
+      `log slot ${slot} of '${path}' changed after it was read: ${why}; answering ENOENT`,
+    );
     throw new FuseErrno(Errno.ENOENT, why);
   }
 }

@@ -13,7 +13,11 @@ import type { InodeKind } from './inodes';
 import type { DirListing, NsEntry } from './namespace';
 
 /** The children of the shadow directory `abs`, by name (byte order of the UTF-8); no '.' or '..'. */
-export function listShadowDir(abs: string, logOnce: (key: string, message: string) => void, relName: string): NsEntry[] {
+export function listShadowDir(
+  abs: string,
+  logOnce: (key: string, message: string) => void,
+  relName: string,
+): NsEntry[] {
   let names: Buffer[];
   try {
     names = fs.readdirSync(abs, { encoding: 'buffer' });
@@ -25,7 +29,10 @@ export function listShadowDir(abs: string, logOnce: (key: string, message: strin
   const sorted = names.map((b) => ({ b, s: b.toString('utf8') })).sort((x, y) => (x.s < y.s ? -1 : x.s > y.s ? 1 : 0));
   for (const { b, s } of sorted) {
     if (!Buffer.from(s, 'utf8').equals(b)) {
-      logOnce(`utf8:${relName}/${s}`, `shadow entry ${JSON.stringify(s)} in ${relName || '/'} is not valid UTF-8; not listed`);
+      logOnce(
+        `utf8:${relName}/${s}`,
+        `shadow entry ${JSON.stringify(s)} in ${relName || '/'} is not valid UTF-8; not listed`,
+      );
       continue;
     }
     let st: fs.BigIntStats;

@@ -67,7 +67,10 @@ export class ShadowNamespace implements Namespace {
       const found: ShadowObject = { kind, ino: Number(st.ino), st };
       return found;
     }
-    this.opts.logOnce(`other:${rel}:${st.ino}`, `shadow entry ${rel} is neither a directory nor a regular file; answering ENOENT`);
+    this.opts.logOnce(
+      `other:${rel}:${st.ino}`,
+      `shadow entry ${rel} is neither a directory nor a regular file; answering ENOENT`,
+    );
     return undefined;
   }
 
@@ -97,7 +100,10 @@ export class ShadowNamespace implements Namespace {
     const checkFmap = this.opts.devSize !== undefined ? { devSize: this.opts.devSize } : {};
     const r = readShadowEntryFile(this.abs(rel), { expectIno: st.ino, checkFmap });
     if (r.ok) return r.entry;
-    this.opts.logOnce(`bad:${rel}:${st.ino}:${st.mtimeNs}`, `shadow file ${rel}: ${r.problem.message}; answering ENOENT`);
+    this.opts.logOnce(
+      `bad:${rel}:${st.ino}:${st.mtimeNs}`,
+      `shadow file ${rel}: ${r.problem.message}; answering ENOENT`,
+    );
     throw new FuseErrno(Errno.ENOENT, r.problem.message);
   }
 }

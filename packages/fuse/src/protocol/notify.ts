@@ -11,7 +11,14 @@
  * daemon must not write INVAL_ENTRY from the thread that answers requests (see Notifier in
  * filesystem.ts: the session worker hands notifications to the thread that started it).
  */
-import { FUSE_EXPIRE_ONLY, FUSE_NAME_MAX, NotifyCode, NotifyInvalEntryOut, NotifyInvalInodeOut, OutHeader } from './abi';
+import {
+  FUSE_EXPIRE_ONLY,
+  FUSE_NAME_MAX,
+  NotifyCode,
+  NotifyInvalEntryOut,
+  NotifyInvalInodeOut,
+  OutHeader,
+} from './abi';
 import type { Iovec } from './reply';
 
 const OUT = OutHeader.size;
@@ -46,7 +53,8 @@ export class NotifyWriter {
   invalEntry(parent: number, name: string, expireOnly = false): Iovec {
     const bytes = Buffer.from(name, 'utf8');
     if (bytes.length === 0 || bytes.length > FUSE_NAME_MAX) throw new RangeError(`name of ${bytes.length} bytes`);
-    if (bytes.includes(0) || bytes.includes(0x2f)) throw new RangeError(`name ${JSON.stringify(name)} holds a NUL or '/'`);
+    if (bytes.includes(0) || bytes.includes(0x2f))
+      throw new RangeError(`name ${JSON.stringify(name)} holds a NUL or '/'`);
     const b = Buffer.alloc(OUT + NotifyInvalEntryOut.size + bytes.length + 1);
     header(b, NotifyCode.INVAL_ENTRY);
     NotifyInvalEntryOut.encodeInto({ parent, namelen: bytes.length, flags: expireOnly ? FUSE_EXPIRE_ONLY : 0 }, b, OUT);

@@ -239,7 +239,8 @@ export class Session {
       this.transport.writev(iov);
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (code !== 'ENOENT' && code !== 'ENODEV') this.logOnce(`notify:${code}`, `notification refused by the kernel: ${(e as Error).message}`);
+      if (code === 'ENOENT' || code === 'ENODEV') return;
+      this.logOnce(`notify:${code}`, `notification refused by the kernel: ${(e as Error).message}`);
     }
   }
 

@@ -113,7 +113,12 @@ export class LogReader {
    * Checks slots [from, to) in order, as replay does: each valid entry goes to `onEntry`, each bad
    * one to `onBad` (torn when it is the last, to - 1, as in a replay up to `to`).
    */
-  scan(from: number, to: number, onEntry: (index: number, entry: LogEntry) => void, onBad: (bad: BadEntry) => void): void {
+  scan(
+    from: number,
+    to: number,
+    onEntry: (index: number, entry: LogEntry) => void,
+    onBad: (bad: BadEntry) => void,
+  ): void {
     if (from >= to) return;
     this.checkSlot(from);
     this.checkSlot(to - 1);

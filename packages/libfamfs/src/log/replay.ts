@@ -135,10 +135,13 @@ export type Placement = 'add' | 'exists' | { conflict: string };
 export function placementOf(entry: FileEntry | MkdirEntry, tree: TreeView): Placement {
   const path = entry.path;
   // famfs writes these itself at mount; a log entry claiming one (another host's) is refused.
-  if (path === META_DIR || path === SUPERBLOCK_META || path === LOG_META) return { conflict: `'${path}' is reserved for famfs metadata` };
+  if (path === META_DIR || path === SUPERBLOCK_META || path === LOG_META) {
+    return { conflict: `'${path}' is reserved for famfs metadata` };
+  }
   const parent = parentOf(path);
   if (parent !== '' && parent !== META_DIR && !tree.hasDir(parent)) {
-    return { conflict: tree.fileIndex(parent) !== undefined ? `parent '${parent}' is a file` : `parent directory '${parent}' does not exist` };
+    const isFile = tree.fileIndex(parent) !== undefined;
+    return { conflict: isFile ? `parent '${parent}' is a file` : `parent directory '${parent}' does not exist` };
   }
   if (entry.type === 'file') {
     const first = tree.fileIndex(path);

@@ -16,7 +16,12 @@ export function logplayMount(mountpoint: string): LogplayReply | undefined {
     const code = (e as { code?: string }).code;
     // ENOTSUP / EOPNOTSUPP: no xattrs at all (the C daemon); anything else is a broken mount.
     if (code === 'ENOTSUP' || code === 'EOPNOTSUPP') return undefined;
-    throw new FamfsError('EIO', `${mountpoint}: the daemon did not answer: ${(e as Error).message}`, { path: mountpoint }, e);
+    throw new FamfsError(
+      'EIO',
+      `${mountpoint}: the daemon did not answer: ${(e as Error).message}`,
+      { path: mountpoint },
+      e,
+    );
   }
   if (value === null) return undefined;
   try {

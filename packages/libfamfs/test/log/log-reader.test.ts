@@ -61,8 +61,18 @@ test.each([
     const n = r.header().nextIndex;
     expect(n).toBe(300);
     // In two pieces, as a follower reads it; torn is judged against the end of each scan.
-    r.scan(0, 150, (i, e) => (seen[i] = e), (b) => bad.push(b));
-    r.scan(150, n, (i, e) => (seen[i] = e), (b) => bad.push(b));
+    r.scan(
+      0,
+      150,
+      (i, e) => (seen[i] = e),
+      (b) => bad.push(b),
+    );
+    r.scan(
+      150,
+      n,
+      (i, e) => (seen[i] = e),
+      (b) => bad.push(b),
+    );
     seen.length = n;
     expect(seen).toEqual(replay.entries);
     expect(bad).toEqual(replay.bad);
