@@ -7,6 +7,7 @@ node bench/fsck.js
 if [ "$(id -u)" = 0 ] && [ -c /dev/fuse ]; then
   node bench/creat-verify/run.js
   node bench/cp/run.js
+  node bench/mount/run.js
   if pkg-config --exists fuse3 2>/dev/null; then node bench/fused/run.js --trials 3
   else echo "bench/fused skipped: install fuse3 libfuse3-dev pkg-config (apt-get) to build its C reference"; fi
 else

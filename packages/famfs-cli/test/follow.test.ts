@@ -14,6 +14,7 @@
  * each case prints the factor and what it measured.
  */
 import * as fs from 'fs';
+import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
@@ -89,6 +90,18 @@ function look(mpt: string, dir: string, pending: Map<string, Buffer>, seenAt: nu
     pending.delete(rel);
     seenAt.push(performance.now());
   }
+}
+
+/** GET /status from a daemon's diagnostics socket. */
+function daemonStatus(shadow: string): Promise<Record<string, any>> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath: path.join(shadow, 'sock'), path: '/status' }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(JSON.parse(body)));
+    });
+    req.on('error', reject);
+  });
 }
 
 mountSuite('following the log')('clients follow the master without famfs logplay', () => {
@@ -190,6 +203,40 @@ mountSuite('following the log')('clients follow the master without famfs logplay
     }
     expect(nlinkMs).toBeGreaterThanOrEqual(0);
     expect(nlinkMs).toBeLessThanOrEqual(200 * SLACK);
+  });
+
+  test('a log header going backwards stops the following: one log line, /status says so, the mount keeps serving', async () => {
+    const dev = device();
+    const master = mounted(dev, 'master', C_MASTER_UUID);
+    expect(famfs(['creat', '-s', '1m', path.join(master, 'kept')], mounts.env()).code).toBe(0);
+    const mpt = path.join(tmp(), 'client');
+    const r = mounts.mount(dev, mpt, OTHER_UUID);
+    expect(r.code).toBe(0);
+    const shadow = /shadow (\S+);/.exec(r.stdout)![1];
+    expect((await daemonStatus(shadow)).follow).toMatchObject({ state: 'following', intervalMs: 100 });
+    // Another writer rewinds the header: nothing a log that only grows can do.
+    const d = lib.Device.open(dev, { writable: true });
+    try {
+      lib.LogHeaderLayout.set(lib.mapMeta(d).log, 'nextIndex', 0);
+    } finally {
+      d.close();
+    }
+    const t0 = Date.now();
+    let st = await daemonStatus(shadow);
+    while (st.follow.state !== 'stopped' && Date.now() - t0 < 10_000) {
+      sleepMs(50);
+      st = await daemonStatus(shadow);
+    }
+    expect(st.follow).toMatchObject({ state: 'stopped', stoppedBecause: 'the log header went backwards' });
+    expect(st.log).toMatchObject({ entriesRead: 1, files: 1 });
+    expect(fs.statSync(path.join(mpt, 'kept')).size).toBe(1 << 20);
+    expect(fs.existsSync(path.join(mpt, 'nothing'))).toBe(false);
+    const lines = fs.readFileSync(path.join(shadow, 'famfs_fused.log'), 'utf8').split('\n');
+    expect(lines.filter((l) => l.includes('stopped following'))).toEqual([
+      expect.stringMatching(/stopped following the log: the log header went backwards: next_index 0, but 1 entries/),
+    ]);
+    const lp = famfs(['logplay', mpt], mounts.env(OTHER_UUID));
+    expect(lp.stderr).toMatch(/stopped following its log: the log header went backwards/);
   });
 
   test("the master's own creations show at once on its mount, also with --follow 0 (no following); the client with --follow 0 waits for famfs logplay", () => {

@@ -11,25 +11,13 @@ import { emitShadowYaml, logplayDevice } from '@famfs/libfamfs/shadow';
 import type { FileEntry } from '@famfs/libfamfs/format';
 import * as abi from '@famfs/fuse';
 import { Opcode } from '@famfs/fuse';
-import { Session } from '@famfs/fuse';
-import { QueueTransport } from '@famfs/fuse/testing';
 import { Errno } from '@famfs/fuse';
 import { v10 } from '@famfs/fuse';
 import { FamfsFileSystem, FamfsFsOptions } from '../src/famfs/famfs-fs';
 import { encodeFmapReply } from '../src/famfs/fmap-reply';
 import { patternBytes } from '@famfs/fuse/testing';
-import {
-  cleanupTempDirs,
-  cstr,
-  initMsg,
-  msg,
-  parseReply,
-  readDevice,
-  readMsg,
-  STOCK_OFFER,
-  tempDir,
-  writeDevice,
-} from './helpers';
+import { cleanupTempDirs, cstr, msg, readDevice, readMsg, STOCK_OFFER, tempDir, writeDevice } from './helpers';
+import { sessionHarness } from './session-harness';
 
 afterAll(cleanupTempDirs);
 
@@ -104,25 +92,8 @@ function setup(w: World, extra: Partial<FamfsFsOptions> = {}, offer: bigint = ST
     ...extra,
   });
   opened.push(fsys);
-  const t = new QueueTransport();
-  const s = new Session(fsys, t, { profile: v10 });
-  let unique = 100;
-  const exchange = (...msgs: Buffer[]) => {
-    for (const m of msgs) t.push(m);
-    s.run();
-    expect(t.rejected).toEqual([]);
-    return t.take().map(parseReply);
-  };
-  const one = (m: Buffer) => exchange(m)[0];
-  const u = () => unique++;
-  const [init] = exchange(initMsg(1, offer));
-  expect(init.error).toBe(0);
-  const lookup = (parent: number, name: string) => one(msg(Opcode.LOOKUP, u(), parent, cstr(name)));
-  const entry = (parent: number, name: string) => {
-    const r = lookup(parent, name);
-    expect(r.error).toBe(0);
-    return abi.EntryOut.decode(r.payload);
-  };
+  const h = sessionHarness(fsys, offer);
+  const { one, u } = h;
   const open = (nodeid: number, flags = 0) =>
     one(msg(Opcode.OPEN, u(), nodeid, abi.OpenIn.encode({ flags, openFlags: 0 })));
   const read = (nodeid: number, offset: number, size: number, fh = 0) =>
@@ -139,8 +110,6 @@ function setup(w: World, extra: Partial<FamfsFsOptions> = {}, offer: bigint = ST
         ]),
       ),
     );
-  const getxattr = (nodeid: number, name: string, size: number) =>
-    one(msg(Opcode.GETXATTR, u(), nodeid, Buffer.concat([abi.GetxattrIn.encode({ size, padding: 0 }), cstr(name)])));
   const lk = (op: number, nodeid: number, owner: bigint, type: number) =>
     one(
       msg(
@@ -156,23 +125,7 @@ function setup(w: World, extra: Partial<FamfsFsOptions> = {}, offer: bigint = ST
         }),
       ),
     );
-  return {
-    fsys,
-    t,
-    s,
-    logs,
-    exchange,
-    one,
-    u,
-    lookup,
-    entry,
-    open,
-    read,
-    write,
-    getxattr,
-    lk,
-    init: abi.InitOut.decode(init.payload),
-  };
+  return { ...h, fsys, logs, open, read, write, lk };
 }
 
 describe('famfs file system over a session', () => {

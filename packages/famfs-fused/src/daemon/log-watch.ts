@@ -9,7 +9,6 @@
  * statfs runs on libuv's thread pool: this thread never waits for the worker.
  */
 import * as fs from 'fs';
-import { Device } from '@famfs/libfamfs/device';
 import { LogReader } from '@famfs/libfamfs/log';
 import { DaemonSharedState, FollowState } from '../famfs/shared-state';
 
@@ -22,7 +21,6 @@ export interface LogWatchOptions {
 }
 
 export class LogWatch {
-  private readonly dev: Device;
   private readonly reader: LogReader;
   private timer: NodeJS.Timeout | null = null;
   private waking = false;
@@ -30,13 +28,7 @@ export class LogWatch {
   wakes = 0;
 
   constructor(private readonly o: LogWatchOptions) {
-    this.dev = Device.open(o.device, { writable: false });
-    try {
-      this.reader = LogReader.open(this.dev);
-    } catch (e) {
-      this.dev.close();
-      throw e;
-    }
+    this.reader = LogReader.openPath(o.device);
   }
 
   start(): void {
@@ -82,6 +74,5 @@ export class LogWatch {
   close(): void {
     this.stop();
     this.reader.close();
-    this.dev.close();
   }
 }

@@ -12,7 +12,6 @@
  * holds a valid entry is logged and skipped.
  */
 import { isFamfsError, roleOf } from '@famfs/libfamfs';
-import { Device } from '@famfs/libfamfs/device';
 import { LogReader } from '@famfs/libfamfs/log';
 import { playEntry, ShadowTree, writeMetaFiles } from '@famfs/libfamfs/shadow';
 import type { PlacedMessage } from '../famfs/log-messages';
@@ -40,7 +39,6 @@ export interface ShadowWriterStatus {
 }
 
 export class ShadowWriter {
-  private readonly dev: Device;
   private readonly reader: LogReader;
   private readonly tree: ShadowTree;
   private readonly queue: Int32Array[] = [];
@@ -51,13 +49,7 @@ export class ShadowWriter {
   private loggedProblems = 0;
 
   constructor(private readonly o: ShadowWriterOptions) {
-    this.dev = Device.open(o.device, { writable: false });
-    try {
-      this.reader = LogReader.open(this.dev);
-    } catch (e) {
-      this.dev.close();
-      throw e;
-    }
+    this.reader = LogReader.openPath(o.device);
     this.tree = new ShadowTree(o.shadowRoot);
   }
 
@@ -94,7 +86,6 @@ export class ShadowWriter {
     this.closed = true;
     this.queue.length = 0;
     this.reader.close();
-    this.dev.close();
   }
 
   private schedule(): void {

@@ -97,7 +97,7 @@ import { DaemonSharedState, FollowState } from './shared-state';
 import { permits, setattrOverrides } from './attrs';
 import { MountFlock } from './flock';
 import { DirHandles } from './shadow-dir';
-import type { DirListing, Namespace } from './namespace';
+import type { DirListing, Namespace, NsEntry } from './namespace';
 import { ShadowNamespace } from './shadow-namespace';
 import { LogNamespace } from './log-namespace';
 import type { CatchUp } from './log-follower';
@@ -117,11 +117,11 @@ export const DEFAULT_FOLLOW_MS = 100;
 export interface FamfsFsOptions {
   /** The shadow path; <shadow>/root is the shadow tree (a path ending in /root is taken as the root). */
   shadow: string;
-  /** The famfs device (devdax, pmem or a regular file): device index 0. Needed for the log, the data path and GET_DAXDEV. */
+  /** The famfs device (devdax, pmem or a regular file): device index 0. Needed for the log, data and GET_DAXDEV. */
   daxdev?: string;
   /** Serve the device's log (default with a daxdev) or the shadow tree (default without one). */
   serve?: 'log' | 'shadow';
-  /** Log source: read the log again at most this often, in ms, while serving (0: only at start and on request). Default 100. */
+  /** Log source: read the log again at most this often, in ms (0: only at start and when asked). Default 100. */
   followMs?: number;
   /** Log source: the reader's window size (tests use small ones). */
   logWindowBytes?: number;
@@ -376,7 +376,7 @@ export class FamfsFileSystem implements FileSystem {
     return this.catchUp(now) !== null;
   }
 
-  /** Reads the log up to its end now (whether following or not), and tells the kernel and the main thread what changed. */
+  /** Reads the log to its end now (following or not); tells the kernel and the main thread what changed. */
   private catchUp(now = Date.now()): CatchUp | null {
     const ns = this.logNs;
     if (!ns) return null;
@@ -471,7 +471,7 @@ export class FamfsFileSystem implements FileSystem {
     this.close();
   }
 
-  /** Between requests: read the log when the main thread saw it change; publish the counts; dump the lookup cache when asked. */
+  /** Between requests: read the log when the main thread asks; publish the counts; dump the lookup cache when asked. */
   afterRequest(): void {
     const shared = this.shared;
     if (!shared) return;
@@ -633,11 +633,7 @@ export class FamfsFileSystem implements FileSystem {
   }
 
   /** '.' and '..' at offsets 0 and 1, then the listing's children; each entry's off is the next one's offset. */
-  private *entries(
-    dir: Inode,
-    list: DirListing,
-    start: number,
-  ): Generator<{ i: number; name: string; kind: 'dir' | 'file'; ino: number }> {
+  private *entries(dir: Inode, list: DirListing, start: number): Generator<{ i: number } & NsEntry> {
     for (let i = start; ; i++) {
       if (i < 2) {
         const n = i === 0 ? dir : (this.inodes.get(dir.parent) ?? dir);
@@ -673,7 +669,7 @@ export class FamfsFileSystem implements FileSystem {
     }
   }
 
-  private plusEntry(dir: Inode, e: { name: string; kind: 'dir' | 'file'; ino: number }): EntryParam {
+  private plusEntry(dir: Inode, e: NsEntry): EntryParam {
     if (e.name === '.' || e.name === '..') {
       // The kernel takes no reference for these: report, do not count.
       return this.entryOf(e.name === '.' ? dir : this.node(dir.parent));

@@ -37,6 +37,7 @@ export class LogReader {
   /** Mapped windows by number, least recently used first. */
   private readonly windows = new Map<number, Buffer>();
   private closed = false;
+  private ownsDevice = false;
 
   private constructor(
     readonly device: Device,
@@ -52,6 +53,22 @@ export class LogReader {
     this.keep = Math.max(1, opts.keepWindows ?? 2);
     if (!Number.isSafeInteger(this.windowBytes) || this.windowBytes <= 0 || this.windowBytes % PAGE !== 0) {
       throw new RangeError(`window of ${this.windowBytes} bytes is not a positive multiple of ${PAGE}`);
+    }
+  }
+
+  /**
+   * Opens the device at `path` read-only for a reader of its own: close() closes the device too.
+   * Throws as Device.open and open() do.
+   */
+  static openPath(path: string, opts: LogReaderOptions = {}): LogReader {
+    const dev = Device.open(path, { writable: false });
+    try {
+      const r = LogReader.open(dev, opts);
+      r.ownsDevice = true;
+      return r;
+    } catch (e) {
+      dev.close();
+      throw e;
     }
   }
 
@@ -134,13 +151,14 @@ export class LogReader {
     this.windows.clear();
   }
 
-  /** Unmaps everything this reader mapped; the device stays open (it is the caller's). Idempotent. */
+  /** Unmaps everything this reader mapped; the device stays open unless openPath() opened it. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.dropWindows();
     this.device.unmap(this.headerPage);
     this.device.unmap(this.sbPage);
+    if (this.ownsDevice) this.device.close();
   }
 
   private checkSlot(index: number): void {
