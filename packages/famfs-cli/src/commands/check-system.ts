@@ -26,7 +26,10 @@ export const checkSystemCommand: CommandSpec = {
       } else {
         io.out(formatReadiness(facts, problems, ready));
       }
-      return ready ? 0 : 1;
+      if (ready) return 0;
+      const errors = problems.filter((p) => p.severity === 'error').map((p) => p.id);
+      io.err(`famfs check-system: not ready for famfs: ${errors.join(', ')} (each problem is listed with its fix)\n`);
+      return 1;
     } catch (e) {
       io.err(`famfs check-system: ${describeError(e)}\n`);
       return 1;

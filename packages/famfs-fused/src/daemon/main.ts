@@ -24,7 +24,7 @@ import { isMounted, mountFuse, unmountFuse } from '@famfs/fuse';
 import type { FuseMount } from '@famfs/fuse';
 import { startSession } from '@famfs/fuse';
 import type { SessionExit, SessionHandle } from '@famfs/fuse';
-import { initFlagNames } from '@famfs/fuse';
+import { AUTO_PROFILE, initFlagNames } from '@famfs/fuse';
 import type { FamfsFsOptions } from '../famfs/famfs-fs';
 import { DaemonSharedState } from '../famfs/shared-state';
 import { diagSocketPath } from '../diag/paths';
@@ -303,13 +303,16 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       mountpoint,
       shadow: shadowPath,
       famfs: init.famfs,
-      profile: o.abi,
+      profile: init.profile,
       dataPath: init.famfs ? 'dax' : 'stock',
       startedAt: new Date(startedAt).toISOString(),
       initAt: new Date().toISOString(),
       version: packageVersion(),
       source: o.serve,
     };
+    if (o.abi === AUTO_PROFILE && init.probes.length > 0) {
+      status.pushProbe = init.probes.some((p) => p.present) ? 'push' : 'no-push';
+    }
     if (writer) status.role = writer.role;
     if (logSummary) status.log = logSummary;
     try {

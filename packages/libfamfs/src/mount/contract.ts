@@ -90,8 +90,14 @@ export interface DaemonStatus {
   role?: Role;
   /** FUSE_DAX_FMAP was negotiated: the DAX data path is on. */
   famfs: boolean;
-  /** The famfs ABI profile in use ('v10', 'rfc'). */
+  /** The famfs ABI profile in force after INIT ('v10', 'rfc', 'push'). */
   profile: string;
+  /**
+   * With `--abi auto`: what the push generation's DAXDEV_OPEN probe on /dev/fuse found after INIT
+   * ('push': the ioctl answered; 'no-push': ENOTTY, the pull generation). Absent when the profile
+   * was chosen with --abi or nothing was probed (no famfs kernel).
+   */
+  pushProbe?: 'push' | 'no-push';
   dataPath: DataPathKind;
   /** When the daemon started (ISO 8601). */
   startedAt: string;
@@ -156,6 +162,7 @@ function isDaemonStatus(v: unknown): v is DaemonStatus {
     (s.dataPath === 'dax' || s.dataPath === 'stock') &&
     typeof s.startedAt === 'string' &&
     optString('initAt') &&
-    optString('version')
+    optString('version') &&
+    (s.pushProbe === undefined || s.pushProbe === 'push' || s.pushProbe === 'no-push')
   );
 }

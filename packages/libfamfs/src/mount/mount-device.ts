@@ -99,14 +99,13 @@ export function prepareMountDevice(device: string, shadowRoot: string, opts: Pre
 }
 
 /**
- * HOOK for the push ABI generation (reference §4.5): only a FUSE session can tell the push
- * generation from V10, by the DAXDEV_OPEN ioctl on /dev/fuse after INIT. When famfs_fused probes
- * it and records the outcome in its status record, read it here; until then this returns
- * undefined and the generation is what detectKernelSupport read from files (none, V10, unknown).
+ * What famfs_fused's DAXDEV_OPEN probe found (reference §4.5): only a FUSE session can tell the
+ * push generation from V10, by that ioctl on /dev/fuse after INIT; the daemon records the outcome
+ * in its status record. Undefined when it did not probe (--abi given, or no famfs kernel): the
+ * generation is then what detectKernelSupport read from files (none, V10, unknown).
  */
 export function daemonPushProbe(status: DaemonStatus | undefined): 'push' | 'no-push' | undefined {
-  void status;
-  return undefined;
+  return status?.pushProbe;
 }
 
 /** The kernel facts with the daemon's push probe folded in, once the mount is up. */

@@ -2,6 +2,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DaemonStatus, daemonPaths, readDaemonStatus, writeDaemonStatus } from '../../src/mount/contract';
+import { kernelAfterMount } from '../../src/mount/mount-device';
+import type { KernelFacts } from '../../src/device/kernel-support';
 import { useTempDir } from '../support';
 
 const tmp = useTempDir();
@@ -54,4 +56,22 @@ test('a record that is not JSON, or not a status, reads as none', () => {
   }
   fs.writeFileSync(file, JSON.stringify({ ...STATUS, device: null, role: undefined }));
   expect(readDaemonStatus(path.join(tmp()))).toEqual({ ...STATUS, device: null, role: undefined });
+});
+
+test("the push probe's outcome round-trips; any other value makes the record unreadable", () => {
+  const probed: DaemonStatus = { ...STATUS, famfs: true, dataPath: 'dax', profile: 'push', pushProbe: 'push' };
+  writeDaemonStatus(tmp(), probed);
+  expect(readDaemonStatus(tmp())).toEqual(probed);
+  const file = daemonPaths(tmp()).status;
+  fs.writeFileSync(file, JSON.stringify({ ...probed, pushProbe: 'maybe' }));
+  expect(readDaemonStatus(tmp())).toBeUndefined();
+});
+
+test("famfs mount's kernel line takes the daemon's probe over what the files said", () => {
+  const facts = { famfsKernel: 'v10' } as KernelFacts;
+  expect(kernelAfterMount(facts, { ...STATUS, pushProbe: 'push' }).famfsKernel).toBe('push');
+  expect(kernelAfterMount(facts, { ...STATUS, pushProbe: 'no-push' }).famfsKernel).toBe('v10');
+  expect(kernelAfterMount(facts, { ...STATUS, pushProbe: 'no-push' }).pushProbe).toBe('no-push');
+  expect(kernelAfterMount(facts, STATUS)).toBe(facts);
+  expect(kernelAfterMount(facts, undefined)).toBe(facts);
 });
