@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { FamfsError, isFamfsError } from '@famfs/libfamfs';
+import { isFamfsError } from '@famfs/libfamfs';
 import { fsckDevice } from '@famfs/libfamfs/log';
 import { FamfsMount, findFamfsMount, isFuseMount } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
@@ -50,7 +50,6 @@ export const fsckCommand: CommandSpec = {
     checkReadMethod(o);
     try {
       const mount = mountedPath(target);
-      if (!mount) requireDeviceLike(target);
       // A mounted file system is read through its .meta files, never from its device.
       const report = mount
         ? fsckDevice(mount.device, { nbuckets, mountpoint: mount.mountpoint })
@@ -101,22 +100,6 @@ function mountedPath(p: string): FamfsMount | undefined {
     // the device path does not resolve: p is not it
   }
   return mount;
-}
-
-/**
- * A device argument must be something that can hold a famfs: a character or block device, or a
- * regular file (an image). Anything else is EINVAL (22), as the C fsck's "bad file type".
- */
-function requireDeviceLike(p: string): void {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(p);
-  } catch {
-    throw new FamfsError('ENOENT', `${p} does not exist`, { path: p });
-  }
-  if (!st.isFile() && !st.isBlockDevice() && !st.isCharacterDevice()) {
-    throw new FamfsError('EINVAL', `${p} is neither a device nor a path in a mounted famfs`, { path: p });
-  }
 }
 
 /** The header the C famfs prints before the report of a mounted file system. */
