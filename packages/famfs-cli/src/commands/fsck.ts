@@ -15,10 +15,9 @@ import { READ_METHOD, SET_DAXMODE } from '../compat-options';
  * that is neither a device nor in a mounted famfs.
  *
  * The argument is a device (checked only when it is not mounted), or any path inside a mounted
- * famfs: that file system is then checked from the device it is mounted from, and the report is
- * preceded by the mount's header (mount point, type, backing device, shadow path). A dax device in
- * fsdev_dax mode is switched to device_dax for the check and back; a mounted one is read through
- * the mount's .meta files.
+ * famfs: that file system is then checked through the mount's .meta files (never its device), and
+ * the report is preceded by the mount's header (mount point, type, backing device, shadow path). A
+ * dax device in fsdev_dax mode is switched to device_dax for the check and back.
  */
 export const fsckCommand: CommandSpec = {
   name: 'fsck',
