@@ -25,7 +25,7 @@ import type { FuseMount } from '@famfs/fuse';
 import { startSession } from '@famfs/fuse';
 import type { SessionExit, SessionHandle } from '@famfs/fuse';
 import { AUTO_PROFILE, initFlagNames } from '@famfs/fuse';
-import type { FamfsFsOptions } from '../famfs/famfs-fs';
+import type { FamfsFsOptions } from '../famfs/fs-options';
 import { DaemonSharedState } from '../famfs/shared-state';
 import { diagSocketPath } from '../diag/paths';
 import { LOG_LEVEL_DEFAULT } from '../diag/provider';

@@ -18,7 +18,7 @@
  * Parsing never exits or prints: it returns a parsed command or throws UsageError.
  */
 import { AUTO_PROFILE, profileByName, push } from '@famfs/fuse';
-import type { CacheMode } from '../famfs/famfs-fs';
+import type { CacheMode } from '../famfs/fs-options';
 
 export class UsageError extends Error {
   constructor(message: string) {

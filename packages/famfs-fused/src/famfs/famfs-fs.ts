@@ -74,7 +74,6 @@ import type {
   IoctlRequest,
   ListxattrRequest,
   LookupRequest,
-  Notifier,
   OpendirRequest,
   OpenParam,
   OpenRequest,
@@ -93,77 +92,24 @@ import { FmapReplyError } from './fmap-reply';
 import { answerIoctl } from './ioctl';
 import { KernelAbi } from './kernel-abi';
 import { Inode, InodeTable } from './inodes';
-import { DaemonSharedState, FollowState } from './shared-state';
+import { DaemonSharedState } from './shared-state';
 import { permits, setattrOverrides } from './attrs';
 import { MountFlock } from './flock';
 import { DirHandles } from './shadow-dir';
 import type { DirListing, Namespace, NsEntry } from './namespace';
 import { ShadowNamespace } from './shadow-namespace';
 import { LogNamespace } from './log-namespace';
-import type { CatchUp } from './log-follower';
-import { logplayReply, placedMessage } from './log-messages';
-import type { PlacedMessage } from './log-messages';
+import { LogFollowing } from './log-following';
 import type { AttrOverrides } from './inodes';
+import { DEFAULT_FOLLOW_MS } from './fs-options';
+import type { CacheMode, FamfsFsOptions } from './fs-options';
 
-export type CacheMode = 'never' | 'auto' | 'always';
+export { DEFAULT_FOLLOW_MS } from './fs-options';
+export type { CacheMode, FamfsFsOptions } from './fs-options';
 
 /** Syslog's debug level: what -d and `/log_level` 7 turn on. */
 const LOG_DEBUG = 7;
 const LOG_NOTICE = 5;
-
-/** How often the log is read again by default, in ms (`-o follow=MS`). */
-export const DEFAULT_FOLLOW_MS = 100;
-
-export interface FamfsFsOptions {
-  /** The shadow path; <shadow>/root is the shadow tree (a path ending in /root is taken as the root). */
-  shadow: string;
-  /** The famfs device (devdax, pmem or a regular file): device index 0. Needed for the log, data and GET_DAXDEV. */
-  daxdev?: string;
-  /** Serve the device's log (default with a daxdev) or the shadow tree (default without one). */
-  serve?: 'log' | 'shadow';
-  /** Log source: read the log again at most this often, in ms (0: only at start and when asked). Default 100. */
-  followMs?: number;
-  /** Log source: the reader's window size (tests use small ones). */
-  logWindowBytes?: number;
-  /** famfs ABI profile name (or "auto") used for GET_FMAP limits before INIT (the session's profile wins). */
-  abi?: string;
-  /** Send interleaved files as simple extents on every kernel, not only simple-only ones (--simple-fmaps). */
-  simpleFmaps?: boolean;
-  /**
-   * Entry and attribute cache lifetime in seconds. Default as the C famfs_fused without
-   * -o timeout: 0 with cache=never, 1.0 with cache=auto, 86400 with cache=always.
-   */
-  timeout?: number;
-  /** C famfs_fused's cache mode (default 'auto'): never = direct I/O, always = keep_cache. */
-  cache?: CacheMode;
-  /** Stock data path: open files with FOPEN_DIRECT_IO (default true). */
-  directIo?: boolean;
-  /** Negotiate FLOCK_LOCKS so flock(2) comes to the daemon (default true; C's -o flock). */
-  flock?: boolean;
-  /** Log every request decision (default false). */
-  debug?: boolean;
-  /**
-   * SETLKW (blocking flock) when another process holds the device lock directly: how long to
-   * poll for it, in ms (default 5000). The session thread serves nothing else meanwhile.
-   */
-  lockWaitMs?: number;
-  /** Window size of the device mappings (default 1 GiB). */
-  windowSize?: number;
-  /**
-   * State shared with the daemon's main thread (DaemonSharedState's buffer): the run-time log
-   * level, dump requests and the lookup-cache counters the diagnostics socket reports.
-   */
-  shared?: SharedArrayBuffer;
-  /**
-   * Log sink, given each line and its syslog level (default: stderr). In a session worker the
-   * factory passes the worker's log, which goes through the daemon's main thread.
-   */
-  log?: (message: string, level: number) => void;
-  /** This host's system UUID (default: tryGetSystemUuid()): the master's mount may write .meta/.log. */
-  systemUuid?: Buffer;
-  /** Hands a value to the daemon's main thread (FileSystemContext.post): the log source's new slots go there. */
-  post?: (value: unknown, transfer?: ArrayBuffer[]) => void;
-}
 
 const O_ACCMODE = 3;
 const O_WRONLY = 1;
@@ -202,13 +148,8 @@ export class FamfsFileSystem implements FileSystem {
   private readonly flock: MountFlock;
   private readonly logged = new Set<string>();
   private statfsCache: { at: number; value: StatfsReply } | null = null;
-  /** Given at INIT: cache invalidations for what following the log changes. */
-  private notifier: Notifier | null = null;
-  /** When the log was last read (ms), and the main thread's follow requests served so far. */
-  private followedAt = 0;
-  private followRequestsSeen = 0;
-  /** What the index held at the last LOGPLAY_XATTR answer (its "new" counts are since then). */
-  private logplaySince = { files: 0, dirs: 0 };
+  /** Log source: reading the log again while serving (log-following.ts). */
+  private readonly following: LogFollowing | null = null;
 
   constructor(options: FamfsFsOptions) {
     if (!options || typeof options.shadow !== 'string' || options.shadow === '')
@@ -270,7 +211,17 @@ export class FamfsFileSystem implements FileSystem {
       log: (m) => this.log(m),
       debug: (m) => this.debug(m),
     });
-    if (this.logNs) this.readWholeLog();
+    if (this.logNs) {
+      this.following = new LogFollowing(this.logNs, {
+        followMs: this.followMs,
+        inodes: this.inodes,
+        shared: this.shared,
+        post: options.post,
+        log: (m) => this.log(m),
+        debug: (m) => this.debug(m),
+      });
+      this.following.readWholeLog();
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -350,89 +301,9 @@ export class FamfsFileSystem implements FileSystem {
   // -------------------------------------------------------------------------------------------
   // Following the log
 
-  /** The first read of the log, before anything is served: everything in it goes to the index. */
-  private readWholeLog(): void {
-    const ns = this.logNs!;
-    const t0 = Date.now();
-    const c = ns.build();
-    this.followedAt = Date.now();
-    this.log(
-      `log: ${ns.follower.applied} entries read in ${this.followedAt - t0} ms: ${ns.index.counts.files} files, ${ns.index.counts.dirs} directories`,
-    );
-    const summary = logplayReply(ns, { files: 0, dirs: 0 }, this.followMs);
-    this.logplaySince = { files: ns.index.counts.files, dirs: ns.index.counts.dirs };
-    this.post(placedMessage(c ? c.placed.map((p) => p.slot) : [], true, summary));
-    this.publishLogStatus();
-  }
-
-  /**
-   * Reads the log again when following is on and `force` is set or followMs has passed since the
-   * last read; returns true when it changed what is served.
-   */
+  /** Log source: read the log again if followMs has passed (or `force`); true when what is served changed. */
   private follow(force: boolean): boolean {
-    if (!this.logNs || this.followMs === 0) return false;
-    const now = Date.now();
-    if (!force && now - this.followedAt < this.followMs) return false;
-    return this.catchUp(now) !== null;
-  }
-
-  /** Reads the log to its end now (following or not); tells the kernel and the main thread what changed. */
-  private catchUp(now = Date.now()): CatchUp | null {
-    const ns = this.logNs;
-    if (!ns) return null;
-    this.followedAt = now;
-    const c = ns.catchUp(now);
-    if (c) this.announce(c);
-    this.publishLogStatus();
-    return c;
-  }
-
-  /** After a catch-up: invalidations for the directories that gained names, new slots to the main thread. */
-  private announce(c: CatchUp): void {
-    if (c.placed.length > 0)
-      this.debug(`log: slots ${c.from}..${c.to - 1}: ${c.placed.length} new files and directories`);
-    const notifier = this.notifier;
-    if (notifier) {
-      const dirs = new Set<number>();
-      for (const p of c.placed) {
-        // Only directories the kernel has been told of can have anything cached.
-        const parent = this.inodes.atPath(p.dir.path);
-        if (!parent) continue;
-        dirs.add(parent.nodeid);
-        notifier.invalEntry(parent.nodeid, p.name);
-      }
-      for (const nodeid of dirs) notifier.invalInode(nodeid, 0, 0);
-    }
-    if (c.placed.length > 0)
-      this.post(
-        placedMessage(
-          c.placed.map((p) => p.slot),
-          false,
-        ),
-      );
-  }
-
-  private post(message: PlacedMessage): void {
-    this.opts.post?.(message, [message.slots.buffer as ArrayBuffer]);
-  }
-
-  private publishLogStatus(): void {
-    const ns = this.logNs;
-    if (!ns || !this.shared) return;
-    const f = ns.follower;
-    const state = f.stopped ? FollowState.Stopped : this.followMs > 0 ? FollowState.Following : FollowState.Off;
-    this.shared.setLogStatus({
-      followState: state,
-      stopCode: f.stopCode,
-      applied: f.applied,
-      logNext: f.logNext,
-      badEntries: f.badCount,
-      conflicts: ns.index.conflictCount,
-      files: ns.index.counts.files,
-      directories: ns.index.counts.dirs,
-      catchUps: f.catchUps,
-      lastCatchUpAt: this.followedAt,
-    });
+    return this.following?.follow(force) ?? false;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -440,7 +311,7 @@ export class FamfsFileSystem implements FileSystem {
 
   init(info: ConnectionInfo): InitWants {
     this.abi.init(info);
-    this.notifier = info.notifier ?? null;
+    if (this.following) this.following.notifier = info.notifier ?? null;
     this.famfsMode = info.famfsOffered && !!this.daxdev;
     const allowMmap = (info.kernelFlags & FUSE_DIRECT_IO_ALLOW_MMAP) !== 0n;
     if (info.famfsOffered && !this.daxdev)
@@ -475,11 +346,7 @@ export class FamfsFileSystem implements FileSystem {
   afterRequest(): void {
     const shared = this.shared;
     if (!shared) return;
-    const requests = shared.followRequests;
-    if (requests !== this.followRequestsSeen) {
-      this.followRequestsSeen = requests;
-      this.follow(true);
-    }
+    this.following?.serveRequests(shared.followRequests);
     shared.setInodeCounts(this.inodes.counts.file, this.inodes.counts.dir);
     if (shared.takeDumpRequest()) this.dumpInodes();
   }
@@ -738,21 +605,8 @@ export class FamfsFileSystem implements FileSystem {
   getxattr(req: GetxattrRequest): Buffer {
     this.node(req.header.nodeid);
     if (req.name === SHADOW_XATTR) return Buffer.from(this.shadowPath, 'utf8');
-    if (req.name === LOGPLAY_XATTR && this.logNs) return this.logplay(req.size === 0);
+    if (req.name === LOGPLAY_XATTR && this.following) return this.following.logplayAnswer(req.size === 0);
     throw new FuseErrno(Errno.ENODATA);
-  }
-
-  /**
-   * LOGPLAY_XATTR: read the log to its end now (following or not), and answer what the mount
-   * gained since the previous answer. A size probe (getxattr(2) asks the size first) does not
-   * start a new "since", so the read that follows it reports the same gains.
-   */
-  private logplay(probe: boolean): Buffer {
-    const ns = this.logNs!;
-    this.catchUp();
-    const reply = logplayReply(ns, this.logplaySince, this.followMs);
-    if (!probe) this.logplaySince = { files: ns.index.counts.files, dirs: ns.index.counts.dirs };
-    return Buffer.from(JSON.stringify(reply), 'utf8');
   }
 
   listxattr(req: ListxattrRequest): string[] {
