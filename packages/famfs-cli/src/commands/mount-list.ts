@@ -20,5 +20,10 @@ export function formatMountList(mounts: FamfsMountInfo[]): string {
 
 /** A name as one cell: control characters and spaces escaped, so no name can forge a row or a column. */
 function printable(text: string): string {
-  return text.replace(/[\x00-\x20\x7f\\]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  let out = '';
+  for (const c of text) {
+    const code = c.charCodeAt(0);
+    out += code <= 0x20 || code === 0x7f || c === '\\' ? `\\x${code.toString(16).padStart(2, '0')}` : c;
+  }
+  return out;
 }
