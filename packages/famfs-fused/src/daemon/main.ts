@@ -69,6 +69,7 @@ export function famfsFsModulePath(): string {
 }
 
 /** Syslog levels the daemon logs at. */
+const LOG_ERR = 3;
 const LOG_WARNING = 4;
 const LOG_NOTICE = 5;
 const LOG_DEBUG = 7;
@@ -213,7 +214,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
         : Promise.resolve({ reason: 'stopped', stats: null } as SessionExit);
   };
   const onFatal = (e: unknown) => {
-    log(`fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    logAt(2, `fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     emergencyUnmount();
     removePidFile();
     if (diag) removeSocketFile(sockPath);
@@ -413,7 +414,7 @@ export function runCli(argv: readonly string[] = process.argv.slice(2)): void {
       process.exit(code);
     },
     (e: unknown) => {
-      log(e instanceof Error ? e.message : String(e));
+      logAt(LOG_ERR, e instanceof Error ? e.message : String(e));
       logger.close();
       process.exit(1);
     },
