@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { C_MASTER_UUID, famfs, Run } from './run';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const lib = require('./built-libfamfs');
 
 export const mountUnavailable: string | undefined =

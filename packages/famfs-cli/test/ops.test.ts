@@ -13,7 +13,7 @@ import { daemonsFor, fuseMountsUnder, mountSuite, TestMounts } from './mounts';
 import { C_MASTER_UUID, famfs, FAMFS_BIN, sparseFile, useTempDir } from './run';
 import { waitFor } from '../src/wait';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const lib = require('./built-libfamfs');
 const GiB = 1024 ** 3;
 const MASTER = Buffer.from(C_MASTER_UUID.replace(/-/g, ''), 'hex');
