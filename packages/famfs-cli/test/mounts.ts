@@ -8,7 +8,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { C_MASTER_UUID, famfs, Run } from './run';
 
- 
 const lib = require('./built-libfamfs');
 
 export const mountUnavailable: string | undefined =

@@ -13,7 +13,6 @@ import { daemonsFor, fuseMountsUnder, mountSuite, TestMounts } from './mounts';
 import { C_MASTER_UUID, famfs, FAMFS_BIN, sparseFile, useTempDir } from './run';
 import { waitFor } from '../src/wait';
 
- 
 const lib = require('./built-libfamfs');
 const GiB = 1024 ** 3;
 const MASTER = Buffer.from(C_MASTER_UUID.replace(/-/g, ''), 'hex');
