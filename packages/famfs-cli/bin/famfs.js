@@ -7,4 +7,5 @@ const path = require('path');
 const { processMain } = require('../dist/process-entry.js');
 
 const calledAs = path.basename(process.argv[1] || '');
-process.exitCode = processMain(calledAs === 'mkfs.famfs' ? 'mkfs.famfs' : 'famfs');
+const PROGRAMS = ['mkfs.famfs', 'mount.famfs'];
+process.exitCode = processMain(PROGRAMS.includes(calledAs) ? calledAs : 'famfs');

@@ -214,7 +214,7 @@ mountSuite('famfs crash consistency')('crash consistency', () => {
       const m1 = mounts.mount(dev, clients[0], OTHER_UUID);
       const m2 = mounts.mount(dev, clients[1], 'bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee', ['-t', '10']);
       expect([m1.code, m2.code]).toEqual([0, 0]);
-      const clientLogs = [m1, m2].map((m) => path.join(/shadow (\S+);/.exec(m.stdout)![1], 'famfs_fused.log'));
+      const clientLogs = clients.map((m) => mounts.daemonLog(m));
       const pids = daemonsFor(tmp());
       expect(pids).toHaveLength(3);
       const src = sourceTree(path.join(tmp(), 'src'), 12, SEED + 3);

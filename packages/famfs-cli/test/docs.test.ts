@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { COMMANDS } from '../src/main';
 import { commandHelp, programHelp } from '../src/command';
+import { MOUNT_HELPER_USAGE } from '../src/mount-helper';
 
 const REPO = path.resolve(__dirname, '../../..');
 const DOCS = path.join(REPO, 'docs');
@@ -103,6 +104,12 @@ describe('docs/cli.md: the famfs_fused section', () => {
     const bin = path.join(REPO, 'packages/famfs-fused/bin/famfs_fused.js');
     const help = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
     expect(SECTIONS.get('famfs_fused')).toContain('```text\n' + help + '```');
+  });
+});
+
+describe('docs/cli.md: the mount.famfs section', () => {
+  test('shows mount.famfs --help verbatim', () => {
+    expect(SECTIONS.get('mount.famfs')).toContain('```text\n' + MOUNT_HELPER_USAGE + '```');
   });
 });
 

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LogSession } from '@famfs/libfamfs/log';
-import { C_MASTER_UUID, famfs as run, MKFS_BIN, OTHER_UUID, Run } from './run';
+import { C_MASTER_UUID, famfs as run, FAMFS_BIN, MKFS_BIN, OTHER_UUID, Run } from './run';
 import { mountUnavailable, TestMounts } from './mounts';
 import { fakeEnv, FakeSysfs, setKernel } from './fake-host';
 
@@ -49,6 +49,12 @@ let dir = '';
 const mounts = new TestMounts(() => dir);
 const env = () => mounts.env();
 const famfs = (args: string[], extra: Record<string, string> = {}) => run(args, { ...env(), ...extra });
+/** mount.famfs, as mount(8) runs it: bin/famfs.js called by that name. */
+const mountHelper = (args: string[]) => {
+  const bin = path.join(dir, 'mount.famfs');
+  if (!fs.existsSync(bin)) fs.symlinkSync(FAMFS_BIN, bin);
+  return run(args, env(), bin);
+};
 
 function sparse(name: string, size = 8 * GiB): string {
   const p = path.join(dir, name);
@@ -114,9 +120,23 @@ const SCENARIOS: Record<string, Scenario> = {
     fs.mkdirSync(path.join(dir, 'm0'));
     const r = famfs(['mount', dev, path.join(dir, 'm0')]);
     expect(famfs(['mount', '-R', dev, path.join(dir, 'm0')]).code).toBe(0);
+    const list = famfs(['mount']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(path.join(dir, 'm0'));
     expect(famfs(['umount', path.join(dir, 'm0')]).code).toBe(0);
     return r;
   }),
+  'mount.famfs 0': onMount(() => {
+    const dev = made('mh0.img');
+    const mpt = path.join(dir, 'mh0');
+    fs.mkdirSync(mpt);
+    // -f (fake): everything checked, nothing mounted; then the mount itself.
+    expect(mountHelper([dev, mpt, '-f', '-o', 'follow=50,nofail']).code).toBe(0);
+    const r = mountHelper([dev, mpt, '-o', 'follow=50,nofail']);
+    expect(famfs(['umount', mpt]).code).toBe(0);
+    return r;
+  }),
+  'mount.famfs 1': plain(() => mountHelper([made('mh1.img'), dir, '-o', 'bogus'])),
   'mount 1': onMount(() => famfs(['mount', path.join(dir, 'nodev.img'), dir])),
   'mount 22': plain(() => famfs(['mount', '-S', 'a', '-S', 'b', 'dev', 'mpt'])),
   'mount 114': onMount(() => {

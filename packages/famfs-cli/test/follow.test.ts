@@ -231,7 +231,7 @@ mountSuite('following the log')('clients follow the master without famfs logplay
     expect(st.log).toMatchObject({ entriesRead: 1, files: 1 });
     expect(fs.statSync(path.join(mpt, 'kept')).size).toBe(1 << 20);
     expect(fs.existsSync(path.join(mpt, 'nothing'))).toBe(false);
-    const lines = fs.readFileSync(path.join(shadow, 'famfs_fused.log'), 'utf8').split('\n');
+    const lines = fs.readFileSync(mounts.daemonLog(mpt), 'utf8').split('\n');
     expect(lines.filter((l) => l.includes('stopped following'))).toEqual([
       expect.stringMatching(/stopped following the log: the log header went backwards: next_index 0, but 1 entries/),
     ]);

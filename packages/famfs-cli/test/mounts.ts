@@ -8,6 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { C_MASTER_UUID, famfs, Run } from './run';
 
+const lib = require('./built-libfamfs');
+
 export const mountUnavailable: string | undefined =
   process.getuid?.() !== 0 ? 'not root' : !fs.existsSync('/dev/fuse') ? 'no /dev/fuse' : undefined;
 
@@ -54,8 +56,25 @@ export class TestMounts {
     return path.join(this.dir(), 'run');
   }
 
+  /** Where this test's daemons log (FAMFS_LOG_DIR). */
+  get logDir(): string {
+    return path.join(this.dir(), 'log');
+  }
+
+  /** The log file of the daemon serving `mpt`, as famfs mount names it. */
+  daemonLog(mpt: string): string {
+    return lib.daemonLogFile(mpt, { FAMFS_LOG_DIR: this.logDir }) as string;
+  }
+
+  /** Not under systemd (JOURNAL_STREAM, INVOCATION_ID emptied), so the daemons log to files in logDir. */
   env(uuid = C_MASTER_UUID): Record<string, string> {
-    return { FAMFS_SYSTEM_UUID: uuid, FAMFS_RUN_DIR: this.runDir };
+    return {
+      FAMFS_SYSTEM_UUID: uuid,
+      FAMFS_RUN_DIR: this.runDir,
+      FAMFS_LOG_DIR: this.logDir,
+      JOURNAL_STREAM: '',
+      INVOCATION_ID: '',
+    };
   }
 
   mount(dev: string, mpt: string, uuid = C_MASTER_UUID, extra: string[] = []): Run {

@@ -4,13 +4,13 @@
  * parser before anything is started, so a bad value (`--abi bogus`) is the mount's usage error
  * (exit 1), never a daemon that dies at start.
  */
-import { DAEMON_LOG_FILE } from '@famfs/libfamfs/mount';
 import type * as Fused from '@famfs/fused';
 import { OptionSpec } from '../args/option-spec';
 import { checkReadMethod, LOAD_MODULE, READ_METHOD } from '../compat-options';
 import { daemonArgv, DaemonArgs } from '../daemon';
 import { UsageError } from '../io';
 import { optCount, optString, parseCInteger } from '../options';
+import { applyMountO } from './mount-o';
 
 /** The C famfs' -c/--cache names for entry/attribute timeouts, in seconds. */
 const CACHE_TIMEOUTS: Record<string, number> = { always: 3600 * 24 * 365, normal: 1, never: 0 };
@@ -22,7 +22,16 @@ export const MOUNT_OPTIONS: OptionSpec[] = [
     flags: '--follow=MS',
     help: 'How often the daemon looks for new log entries, in ms (default 100; 0: only at mount and famfs logplay)',
   },
-  { flags: '-d, --debug', help: `Run the daemon with debug logging (to SHADOW/${DAEMON_LOG_FILE})` },
+  { flags: '-d, --debug', help: 'Run the daemon with debug logging (the same as --loglevel debug)' },
+  {
+    flags: '--loglevel=LEVEL',
+    help: "The daemon's log level: 0..7 or emerg, alert, crit, err, warning, notice (default), info, debug",
+  },
+  {
+    flags: '-o, --options=OPTS',
+    help: 'Options as mount(8) and fstab give them: shadow=, timeout=, cache=, follow=, abi=, loglevel=, debug, ...',
+    repeat: 'list',
+  },
   { flags: '-v, --verbose', help: 'Say what the mount does, step by step (-vv: also the daemon command line)' },
   { flags: '-u, --nouseraccess', help: 'Only root may use the mount (no FUSE allow_other)' },
   { flags: '-p, --nodefaultperm', help: 'The kernel does not check file modes (no FUSE default_permissions)' },
@@ -61,6 +70,8 @@ export interface MountSettings {
   follow?: number;
   abi: string;
   debug: boolean;
+  /** --loglevel (or -o loglevel=): the daemon's starting log level, as given. */
+  logLevel?: string;
   setDaxMode: boolean;
   verbose: number;
   allowOther: boolean;
@@ -70,7 +81,10 @@ export interface MountSettings {
 }
 
 /** Reads and checks mount's options and arguments; throws UsageError (exit 1, or 22 for -S twice). */
-export function mountSettings(args: string[], o: Record<string, unknown>): MountSettings {
+export function mountSettings(args: string[], given: Record<string, unknown>): MountSettings {
+  const o = { ...given };
+  delete o.options;
+  applyMountO(optList(given.options), o);
   checkReadMethod(o);
   if (optCount(o.nofuse) > 0) {
     throw new UsageError(
@@ -88,6 +102,7 @@ export function mountSettings(args: string[], o: Record<string, unknown>): Mount
     follow: followOf(o),
     abi: optString(o.abi, '--abi') ?? 'auto',
     debug: optCount(o.debug) > 0,
+    logLevel: optString(o.loglevel, '--loglevel'),
     verbose: optCount(o.verbose),
     allowOther: optCount(o.nouseraccess) === 0,
     defaultPermissions: optCount(o.nodefaultperm) === 0,
@@ -97,6 +112,12 @@ export function mountSettings(args: string[], o: Record<string, unknown>): Mount
   };
   checkDaemonArgs(s);
   return s;
+}
+
+/** A 'list' option's values (none, one, or several). */
+function optList(v: unknown): string[] {
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v.map(String) : [String(v)];
 }
 
 /** -t SECONDS (C: strtoul base 0; fractions are accepted here) or -c MODE, never both. */

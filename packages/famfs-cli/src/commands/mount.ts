@@ -7,8 +7,10 @@ import { SUPERBLOCK_META, SUPERBLOCK_SIZE, uuidToText } from '@famfs/libfamfs/fo
 import { kernelSummary } from '@famfs/libfamfs/device';
 import { logplayDevice, prepareShadowRoot, SHADOW_ROOT_NAME } from '@famfs/libfamfs/shadow';
 import {
-  daemonPaths,
+  daemonLogFile,
   findFamfsMount,
+  listFamfsMounts,
+  underSystemd,
   readDaemonStatus,
   isMountpoint,
   kernelAfterMount,
@@ -25,6 +27,8 @@ import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 import { daemonArgv, startDaemon, stopDaemon } from '../daemon';
 import { MOUNT_OPTIONS, MountSettings, mountSettings } from './mount-options';
+import { optCount } from '../options';
+import { formatMountList } from './mount-list';
 import { processAlive, waitFor } from '../wait';
 
 /** The daemon reads the whole log before it answers: a full 256 MiB log takes seconds, more on a loaded machine. */
@@ -44,7 +48,7 @@ const EXIT_SHADOW_IN_USE = 114;
  */
 export const mountCommand: CommandSpec = {
   name: 'mount',
-  args: 'DEVICE [MOUNTPOINT]',
+  args: '[DEVICE] [MOUNTPOINT]',
   summary: 'Mount a famfs file system (famfs_fused serves it from the log, and follows the log)',
   options: MOUNT_OPTIONS,
   examples: [
@@ -53,8 +57,14 @@ export const mountCommand: CommandSpec = {
     'famfs mount -S /run/famfs-shadow ./famfs.img /mnt/famfs',
     'famfs mount --follow 0 /dev/dax0.0 /mnt/famfs',
     'famfs mount -R /dev/dax0.0 /mnt/famfs      # already mounted: bring it up to date with the log',
+    'famfs mount -o shadow=/run/famfs-shadow,follow=1000 /dev/dax0.0 /mnt/famfs',
+    'famfs mount                                # list famfs mounts',
   ],
   run(args, o, io) {
+    if (args.length === 0 && optCount(o.dummy) === 0) {
+      io.out(formatMountList(listFamfsMounts()));
+      return 0;
+    }
     const s = mountSettings(args, o);
     const say = (level: number, text: string) => {
       if (s.verbose >= level) io.out(`famfs mount: ${text}\n`);
@@ -191,12 +201,13 @@ function mountFamfs(req: MountRequest) {
     const { role, replay } = prepared;
     if (req.dummy) req.say(1, `wrote the .meta files into ${root}`);
     else if (replay) req.say(1, `replayed ${replay.entries} log entries into ${root}`);
-    const daemonFiles = daemonPaths(shadow);
-    const daemon = { ...req, device, mountpoint, shadow, serve: prepared.serve };
+    // Under systemd the daemon's stderr is the journal; otherwise it logs to its own file.
+    const logFile = underSystemd() ? undefined : daemonLogFile(mountpoint);
+    const daemon = { ...req, device, mountpoint, shadow, serve: prepared.serve, logFile };
     req.say(2, `famfs_fused ${daemonArgv(daemon).join(' ')}`);
-    pid = startDaemon(daemon, daemonFiles.log);
+    pid = startDaemon(daemon);
     const daemonPid = pid;
-    req.say(1, `started famfs_fused (pid ${pid}), logging to ${daemonFiles.log}`);
+    req.say(1, `started famfs_fused (pid ${pid}), logging to ${logFile ?? 'the journal'}`);
     // The daemon writes its status record once it serves the mount and its diagnostics socket is
     // up; the superblock must then read back whole through the mount, as the C mount checks.
     const metaFile = path.join(mountpoint, SUPERBLOCK_META);
@@ -213,7 +224,7 @@ function mountFamfs(req: MountRequest) {
     if (!ready || !processAlive(daemonPid) || !status) {
       throw new FamfsError(
         'EIO',
-        `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${lastLines(daemonFiles.log)}`,
+        `famfs_fused did not bring up ${mountpoint}${ready ? ' (it exited)' : ` within ${READY_TIMEOUT_MS / 1000} s`}: ${logFile ? lastLines(logFile) : 'its log is in the journal (journalctl -t famfs_fused)'}`,
       );
     }
     req.say(1, `${mountpoint} answers`);

@@ -1,13 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FamfsError, readSmallFile } from '@famfs/libfamfs';
-import { SHADOW_ROOT_NAME } from '@famfs/libfamfs/shadow';
 import {
   daemonPaths,
   findFamfsMount,
   mountsOfDevice,
   readMountRecord,
-  removeMountRecord,
+  removeMountLeftovers,
   unmountFamfs,
 } from '@famfs/libfamfs/mount';
 import type { FamfsMount, MountRecord } from '@famfs/libfamfs/mount';
@@ -32,18 +31,15 @@ export const umountCommand: CommandSpec = {
       unmountFamfs(mountpoint);
       const shadow = record?.shadow ?? found?.shadow;
       const pid = record?.pid ?? readPid(shadow);
+      // The daemon cleans up after itself when its session ends (the same rule, removeMountLeftovers);
+      // this covers a daemon that was killed, or stopped here.
       if (pid !== undefined) stopDaemon(pid);
-      if (shadow) {
-        if (record?.shadowCreated) fs.rmSync(shadow, { recursive: true, force: true });
-        else {
-          // A shadow path the user gave (-S) stays; what the mount and its daemon put in it goes.
-          fs.rmSync(path.join(shadow, SHADOW_ROOT_NAME), { recursive: true, force: true });
-          fs.rmSync(daemonPaths(shadow).pid, { force: true });
-          fs.rmSync(daemonPaths(shadow).status, { force: true });
-        }
-      }
-      if (record?.mountpointCreated) removeEmptyDir(mountpoint);
-      removeMountRecord(mountpoint);
+      removeMountLeftovers({
+        mountpoint,
+        shadow,
+        shadowCreated: record?.shadowCreated,
+        mountpointCreated: record?.mountpointCreated,
+      });
       io.out(`famfs umount: ${mountpoint} unmounted\n`);
       return 0;
     } catch (e) {
@@ -87,15 +83,6 @@ function realpathOr(p: string): string {
   } catch {
     // A dead daemon's mount point cannot be resolved (ENOTCONN): take the path as given.
     return p;
-  }
-}
-
-/** The temporary mount point of a dummy mount; left alone if anything was put in it. */
-function removeEmptyDir(p: string): void {
-  try {
-    fs.rmdirSync(p);
-  } catch {
-    // not empty, or gone
   }
 }
 

@@ -6,7 +6,8 @@
  * FUSE reply (the session loop is on the worker).
  */
 import type { SessionHandle } from '@famfs/fuse';
-import type { DiagnosticsProvider, DiagnosticsStatus, IcacheStats } from '../diag/provider';
+import type { DiagnosticsProvider, DiagnosticsStatus, IcacheStats, LogInfo } from '../diag/provider';
+import { levelName } from '../diag/log-levels';
 import { FollowState } from '../famfs/shared-state';
 import type { DaemonSharedState } from '../famfs/shared-state';
 import { StopCode } from '../famfs/log-follower';
@@ -45,7 +46,18 @@ export class DaemonDiagnostics implements DiagnosticsProvider {
     private readonly session: () => SessionHandle | null,
     private readonly log: (level: number, message: string) => void,
     private readonly follow: () => FollowFacts = () => ({ intervalMs: 0, wakes: 0 }),
+    private readonly logDestination?: () => LogInfo,
   ) {}
+
+  logInfo(): LogInfo {
+    return (
+      this.logDestination?.() ?? {
+        level: this.shared.logLevel,
+        levelName: levelName(this.shared.logLevel),
+        kind: 'stderr',
+      }
+    );
+  }
 
   /** /status's view of the log: what the index holds and whether it follows (serving the log only). */
   private logStatus(): Record<string, unknown> | undefined {
@@ -91,7 +103,13 @@ export class DaemonDiagnostics implements DiagnosticsProvider {
   }
 
   setLogLevel(level: number): void {
+    const previous = this.shared.logLevel;
     this.shared.logLevel = level;
+    // Written at a level the new setting shows (notice at most), so the log says when it changed.
+    this.log(
+      Math.min(level, 5),
+      `log level set to ${level} (${levelName(level)}) from ${previous} (${levelName(previous)}) through the diagnostics socket`,
+    );
   }
 
   status(): DiagnosticsStatus {

@@ -17,7 +17,13 @@ import * as path from 'path';
 import { readSmallFile, writeSmallFile } from '@famfs/libfamfs';
 import { Device } from '@famfs/libfamfs/device';
 import { shadowRootOf } from '@famfs/libfamfs/shadow';
-import { daemonPaths, writeDaemonStatus } from '@famfs/libfamfs/mount';
+import {
+  DAEMON_LOG_MAX_DEFAULT,
+  daemonPaths,
+  removeOwnMountLeftovers,
+  underSystemd,
+  writeDaemonStatus,
+} from '@famfs/libfamfs/mount';
 import type { DaemonStatus, LogplayReply } from '@famfs/libfamfs/mount';
 import { tryGetSystemUuid } from '@famfs/libfamfs';
 import { isMounted, mountFuse, unmountFuse } from '@famfs/fuse';
@@ -38,6 +44,9 @@ import { LogWatch } from './log-watch';
 import { ShadowWriter } from './shadow-writer';
 import { DaemonOptions, parseArgs, USAGE, usageErrorText, UsageError } from './options';
 import { describeGeneration } from './generation';
+import { DaemonLogger } from './logger';
+import { levelName } from '../diag/log-levels';
+import type { LogDestination } from './logger';
 
 export { parseArgs, USAGE, UsageError } from './options';
 export type { DaemonOptions, ParsedCommand } from './options';
@@ -60,15 +69,24 @@ export function famfsFsModulePath(): string {
 }
 
 /** Syslog levels the daemon logs at. */
+const LOG_ERR = 3;
 const LOG_WARNING = 4;
 const LOG_NOTICE = 5;
 const LOG_DEBUG = 7;
 
-/** The run-time log level; raised by -d, changed through the diagnostics socket. */
+/** The run-time log level; set at start (-d, -o loglevel=), changed through the diagnostics socket. */
 let shared = DaemonSharedState.create(LOG_LEVEL_DEFAULT);
 
+/** Where lines go: -o logfile=PATH, else stderr (the journal under systemd). */
+function logDestination(o: Pick<DaemonOptions, 'logFile' | 'logMax'> | undefined): LogDestination {
+  if (o?.logFile) return { kind: 'file', file: path.resolve(o.logFile), maxBytes: o.logMax ?? DAEMON_LOG_MAX_DEFAULT };
+  return underSystemd() ? { kind: 'journal' } : { kind: 'stderr' };
+}
+
+let logger = new DaemonLogger(logDestination(undefined), () => shared.logLevel);
+
 function logAt(level: number, message: string): void {
-  if (shared.logs(level)) process.stderr.write(`famfs_fused[${process.pid}]: ${message}\n`);
+  logger.log(level, message);
 }
 
 function log(message: string): void {
@@ -121,8 +139,11 @@ function preflight(o: DaemonOptions): { mountpoint: string; shadowPath: string; 
  * `internal.fsModule` replaces the file system module (tests).
  */
 export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string } = {}): Promise<number> {
+  shared = DaemonSharedState.create(o.logLevel ?? (o.debug ? LOG_DEBUG : LOG_LEVEL_DEFAULT));
+  logger.close();
+  logger = new DaemonLogger(logDestination(o), () => shared.logLevel);
+  if (logger.fallbackReason) logAt(LOG_WARNING, `${logger.fallbackReason}; logging to stderr`);
   const { mountpoint, shadowPath, shadowRoot } = preflight(o);
-  shared = DaemonSharedState.create(o.debug ? LOG_DEBUG : LOG_LEVEL_DEFAULT);
   const startedAt = Date.now();
   const fsOptions: FamfsFsOptions = {
     shadow: shadowPath,
@@ -193,7 +214,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
         : Promise.resolve({ reason: 'stopped', stats: null } as SessionExit);
   };
   const onFatal = (e: unknown) => {
-    log(`fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    logAt(2, `fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     emergencyUnmount();
     removePidFile();
     if (diag) removeSocketFile(sockPath);
@@ -282,7 +303,8 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       wakes: watch?.wakes ?? 0,
       shadow: writer?.status(),
     });
-    const provider = new DaemonDiagnostics(shared, facts, () => handle, logAt, follow);
+    const logInfo = () => ({ ...logger.destination, level: shared.logLevel, levelName: levelName(shared.logLevel) });
+    const provider = new DaemonDiagnostics(shared, facts, () => handle, logAt, follow, logInfo);
     try {
       diag = await startDiagnosticsSocket(sockPath, provider, {
         log: (m) => logAt(LOG_WARNING, `diagnostics socket: ${m}`),
@@ -344,10 +366,29 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
   emergencyUnmount();
   removePidFile();
   if (diag) await diag.close();
+  if (!isMounted(mountpoint)) removeLeftovers(mountpoint);
   for (const s of signals) process.off(s, onSignal);
   process.off('uncaughtException', onFatal);
   process.off('unhandledRejection', onFatal);
   return failed ? 1 : 0;
+}
+
+/**
+ * The mount is gone (a plain `umount`, `umount -l`, a signal): what `famfs mount` recorded for it
+ * goes too, by the rule `famfs umount` follows (libfamfs removeMountLeftovers), when the record is
+ * this daemon's. A daemon started by hand has no record and leaves its shadow path alone.
+ */
+function removeLeftovers(mountpoint: string): void {
+  try {
+    const rec = removeOwnMountLeftovers(mountpoint, process.pid);
+    if (rec)
+      logAt(
+        LOG_NOTICE,
+        `${mountpoint} unmounted: removed its mount record and ${rec.shadowCreated === true ? `the shadow path ${rec.shadow}` : `${rec.shadow}/root`}`,
+      );
+  } catch (e) {
+    logAt(LOG_WARNING, `cleaning up after ${mountpoint}: ${(e as Error).message}`);
+  }
 }
 
 /** The bin entry: parses argv, runs, and exits with the code. */
@@ -371,9 +412,13 @@ export function runCli(argv: readonly string[] = process.argv.slice(2)): void {
     process.exit(0);
   }
   runDaemon(parsed.options).then(
-    (code) => process.exit(code),
+    (code) => {
+      logger.close();
+      process.exit(code);
+    },
     (e: unknown) => {
-      log(e instanceof Error ? e.message : String(e));
+      logAt(LOG_ERR, e instanceof Error ? e.message : String(e));
+      logger.close();
       process.exit(1);
     },
   );

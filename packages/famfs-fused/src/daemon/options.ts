@@ -19,6 +19,7 @@
  */
 import { AUTO_PROFILE, profileByName, push } from '@famfs/fuse';
 import type { CacheMode } from '../famfs/fs-options';
+import { parseLogLevel } from '../diag/log-levels';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -53,6 +54,12 @@ export interface DaemonOptions {
   simpleFmaps: boolean;
   /** Replaces the push generation's DAXDEV_OPEN ioctl number (not public yet). */
   daxdevIoctl?: number;
+  /** -o loglevel=: the starting log level (0..7); -d makes it 7, the default is 5 (notice). */
+  logLevel?: number;
+  /** -o logfile=PATH: log to this size-bounded file (else stderr; under systemd, the journal). */
+  logFile?: string;
+  /** -o logmax=BYTES: the log file's size bound. */
+  logMax?: number;
 }
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
@@ -89,6 +96,11 @@ options:
                           default ${hex(push.daxdevPush!.ioctl)})
   -o flock|no_flock, readdirplus|no_readdirplus, pass_yaml, debug=N  (C famfs_fused compatibility)
   -o debug                the same as -d
+  -o loglevel=LEVEL       starting log level, 0..7 or a name: emerg, alert, crit, err,
+                          warning, notice (default), info, debug (-d: debug)
+  -o logfile=PATH         log to PATH, kept under logmax bytes with one old file (PATH.1);
+                          default stderr (under systemd, the journal, with <N> prefixes)
+  -o logmax=BYTES         the log file's size bound (default 8388608, at least 4096)
   -o auto_unmount         accepted: the daemon always unmounts when it exits
   -o clone_fd, max_threads=N, max_idle_threads=N
                           libfuse thread tuning, accepted: one session worker serves every request
@@ -176,6 +188,9 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   let maxWrite = 1 << 20;
   let directIo = true;
   let flock = true;
+  let logLevel: number | undefined;
+  let logFile: string | undefined;
+  let logMax: number | undefined;
   for (const group of oList) {
     for (const raw of group.split(',')) {
       const opt = raw.trim();
@@ -263,6 +278,19 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
           // libfuse's flag form (-o debug) and the C famfs_fused's level (-o debug=N).
           if (value === undefined || parseNumber(key, need(), { int: true, min: 0 }) > 0) debug = true;
           break;
+        case 'loglevel': {
+          const v = need();
+          logLevel = parseLogLevel(v);
+          if (logLevel === undefined)
+            throw new UsageError(`-o loglevel=${v}: not 0..7 or a level name (err, notice, debug, ...)`);
+          break;
+        }
+        case 'logfile':
+          logFile = need();
+          break;
+        case 'logmax':
+          logMax = parseNumber(key, need(), { int: true, min: 4096, max: 2 ** 40 });
+          break;
         case 'auto_unmount':
         case 'clone_fd':
           flag();
@@ -301,6 +329,9 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       abi,
       simpleFmaps,
       daxdevIoctl,
+      logLevel,
+      logFile,
+      logMax,
     },
   };
 }

@@ -37,6 +37,15 @@ export interface DiagnosticsStatus {
   [key: string]: unknown;
 }
 
+/** What GET /log reports. */
+export interface LogInfo {
+  level: number;
+  levelName: string;
+  /** 'file', 'journal' (stderr with <N> prefixes, under systemd) or 'stderr'. */
+  kind: string;
+  file?: string;
+}
+
 export interface DiagnosticsProvider {
   /** The daemon's pid (/pid). */
   pid(): number;
@@ -48,6 +57,8 @@ export interface DiagnosticsProvider {
   logLevel(): number;
   /** Called only with a level already checked to be in 0..7 (POST/PUT /log_level). */
   setLogLevel(level: number): void;
+  /** Where the log goes (GET /log); absent: /log answers 404. */
+  logInfo?(): LogInfo;
   /** The /status document, serialized as JSON by the server. */
   status(): DiagnosticsStatus;
   // No inodes(): /inodes stays the C daemon's fixed dummy text on purpose (see routes.ts); real

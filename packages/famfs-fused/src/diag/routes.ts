@@ -5,6 +5,7 @@
  * server stays a thin node:http shell.
  */
 import { cAtoi } from './catoi';
+import { levelName, parseLogLevel } from './log-levels';
 import { DiagnosticsProvider, LOG_LEVEL_MAX, LOG_LEVEL_MIN } from './provider';
 
 export interface DiagReply {
@@ -52,7 +53,7 @@ export function requestPath(url: string): string {
 }
 
 function isSetLogLevel(method: string, path: string): boolean {
-  return path === '/log_level' && (method === 'POST' || method === 'PUT');
+  return (path === '/log_level' || path === '/log') && (method === 'POST' || method === 'PUT');
 }
 
 /** How many leading body bytes the reply depends on (the rest of any body is read and dropped). */
@@ -69,6 +70,36 @@ function setLogLevel(provider: DiagnosticsProvider, body: Uint8Array): DiagReply
   const previous = provider.logLevel();
   provider.setLogLevel(level);
   return ok('text/plain', `log level set to ${level} (from ${previous})\n`);
+}
+
+/** GET /log (famfs-ts only): the level and where lines go, as YAML. */
+function logReply(provider: DiagnosticsProvider): DiagReply {
+  const info = provider.logInfo!();
+  const file = info.file === undefined ? '' : `  file: ${JSON.stringify(info.file)}\n`;
+  return ok(
+    'text/yaml',
+    `log:\n  level: ${info.level}\n  level_name: ${info.levelName}\n  destination: ${info.kind}\n${file}`,
+  );
+}
+
+/**
+ * POST/PUT /log (famfs-ts only): the body is a level, 0..7 or a name (`debug`); unlike the C
+ * /log_level, a bad one is refused with 400.
+ */
+function setLog(provider: DiagnosticsProvider, body: Uint8Array): DiagReply {
+  const text = Buffer.from(body.subarray(0, LOG_LEVEL_BODY_MAX)).toString('latin1');
+  const level = parseLogLevel(text);
+  if (level === undefined) {
+    return {
+      status: 400,
+      reason: 'Bad Request',
+      contentType: 'text/plain',
+      body: 'log level must be 0..7 or a level name\n',
+    };
+  }
+  const previous = provider.logLevel();
+  provider.setLogLevel(level);
+  return ok('text/plain', `log level set to ${level} ${levelName(level)} (from ${previous} ${levelName(previous)})\n`);
 }
 
 /** JSON.stringify that does not throw on bigint counters. */
@@ -93,6 +124,11 @@ export function answer(provider: DiagnosticsProvider, method: string, path: stri
     case '/log_level':
       if (method === 'GET') return ok('text/plain', `${provider.logLevel()}\n`);
       if (isSetLogLevel(method, path)) return setLogLevel(provider, body);
+      return METHOD_NOT_ALLOWED;
+    case '/log':
+      if (!provider.logInfo) return NOT_FOUND;
+      if (method === 'GET') return logReply(provider);
+      if (isSetLogLevel(method, path)) return setLog(provider, body);
       return METHOD_NOT_ALLOWED;
     case '/icache_dump':
       provider.icacheDump(provider.logLevel());

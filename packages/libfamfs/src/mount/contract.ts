@@ -6,7 +6,6 @@
  * In the shadow path (the directory `famfs mount -S` names; the served tree is its `root/`,
  * SHADOW_ROOT_NAME of shadow/tree.ts):
  * - DAEMON_PID_FILE: the daemon's pid, written after INIT, removed at exit;
- * - DAEMON_LOG_FILE: its stdout and stderr (the CLI opens it for the daemon);
  * - DAEMON_STATUS_FILE: a DaemonStatus record (JSON), replaced atomically as the daemon's state
  *   changes; what `famfs mount` and `umount` may rely on;
  * - DIAGNOSTICS_SOCKET: the daemon's diagnostics socket.
@@ -48,14 +47,12 @@ export interface LogplayReply {
 /** The daemon's name: its bin (`bin/famfs_fused.js`), and what its command line holds (the CLI checks a pid by it). */
 export const DAEMON_NAME = 'famfs_fused';
 export const DAEMON_PID_FILE = `${DAEMON_NAME}.pid`;
-export const DAEMON_LOG_FILE = `${DAEMON_NAME}.log`;
 export const DAEMON_STATUS_FILE = `${DAEMON_NAME}.status.json`;
 export const DIAGNOSTICS_SOCKET = 'sock';
 
 /** Where the daemon's files of a shadow path are. */
 export interface DaemonPaths {
   pid: string;
-  log: string;
   status: string;
   socket: string;
 }
@@ -63,7 +60,6 @@ export interface DaemonPaths {
 export function daemonPaths(shadowDir: string): DaemonPaths {
   return {
     pid: path.join(shadowDir, DAEMON_PID_FILE),
-    log: path.join(shadowDir, DAEMON_LOG_FILE),
     status: path.join(shadowDir, DAEMON_STATUS_FILE),
     socket: path.join(shadowDir, DIAGNOSTICS_SOCKET),
   };

@@ -22,7 +22,6 @@ export {
 } from './inspect';
 export type { MountedFileMap, MountedLog, TreeCheckReport } from './inspect';
 export {
-  DAEMON_LOG_FILE,
   DAEMON_NAME,
   DAEMON_PID_FILE,
   DAEMON_STATUS_FILE,
@@ -35,3 +34,15 @@ export {
 } from './contract';
 export type { DaemonPaths, DaemonStatus, DataPathKind, LogplayReply } from './contract';
 export { logplayMount } from './logplay-mount';
+export {
+  DAEMON_LOG_MAX_DEFAULT,
+  daemonLogDir,
+  daemonLogFile,
+  escapeMountpoint,
+  rotatedLogFile,
+  underSystemd,
+} from './daemon-log';
+export { removeMountLeftovers, removeOwnMountLeftovers } from './leftovers';
+export type { MountLeftovers } from './leftovers';
+export { listFamfsMounts } from './list';
+export type { FamfsMountInfo } from './list';
