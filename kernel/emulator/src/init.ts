@@ -5,7 +5,7 @@
  */
 import { FUSE_INIT_EXT, FUSE_KERNEL_MINOR_VERSION, InitBit, initFlag, InitOut } from '@famfs/fuse';
 import type { AbiProfile } from '@famfs/fuse';
-import { initMsg } from '@famfs/fuse/testing';
+import { initMsg, STOCK_OFFER } from '@famfs/fuse/testing';
 
 /** Kernel page size: the unit of READ sizes and of max_pages. */
 export const PAGE_SIZE = 4096;
@@ -14,47 +14,12 @@ const DEFAULT_MAX_PAGES = 32;
 /** fuse_max_pages_limit default. */
 const MAX_PAGES_LIMIT = 256;
 
-/** What fuse_new_init() offers on a current kernel (§4.4), without PASSTHROUGH and OVER_IO_URING. */
-export const KERNEL_OFFER: bigint = (
-  [
-    'ASYNC_READ',
-    'POSIX_LOCKS',
-    'ATOMIC_O_TRUNC',
-    'EXPORT_SUPPORT',
-    'BIG_WRITES',
-    'DONT_MASK',
-    'SPLICE_WRITE',
-    'SPLICE_MOVE',
-    'SPLICE_READ',
-    'FLOCK_LOCKS',
-    'HAS_IOCTL_DIR',
-    'AUTO_INVAL_DATA',
-    'DO_READDIRPLUS',
-    'READDIRPLUS_AUTO',
-    'ASYNC_DIO',
-    'WRITEBACK_CACHE',
-    'NO_OPEN_SUPPORT',
-    'PARALLEL_DIROPS',
-    'HANDLE_KILLPRIV',
-    'POSIX_ACL',
-    'ABORT_ERROR',
-    'MAX_PAGES',
-    'CACHE_SYMLINKS',
-    'NO_OPENDIR_SUPPORT',
-    'EXPLICIT_INVAL_DATA',
-    'HANDLE_KILLPRIV_V2',
-    'SETXATTR_EXT',
-    'INIT_EXT',
-    'SECURITY_CTX',
-    'CREATE_SUPP_GROUP',
-    'HAS_EXPIRE_ONLY',
-    'DIRECT_IO_ALLOW_MMAP',
-    'NO_EXPORT_SUPPORT',
-    'HAS_RESEND',
-    'ALLOW_IDMAP',
-    'REQUEST_TIMEOUT',
-  ] as const
-).reduce((acc, n) => acc | initFlag(InitBit[n]), 0n);
+/**
+ * What fuse_new_init() offers on a current kernel (§4.4): the offer of the stock kernel of our
+ * real-mount runs (STOCK_OFFER, one list for the tests and the emulator), without PASSTHROUGH
+ * (OVER_IO_URING is not in it either).
+ */
+export const KERNEL_OFFER: bigint = STOCK_OFFER & ~initFlag(InitBit.PASSTHROUGH);
 
 /** What the kernel puts in its INIT request. */
 export interface InitOffer {

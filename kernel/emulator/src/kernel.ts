@@ -45,6 +45,7 @@ import {
   FUSE_NAME_MAX,
   FUSE_ROOT_ID,
   GetattrIn,
+  makeAttr,
   Opcode,
   OpenIn,
   OpenOut,
@@ -64,7 +65,8 @@ import { fetchFmapBlob } from './fmap-fetch';
 import { EmulatorProtocolError, KernelErrno, KernelHang, KernelOops } from './errors';
 import { FmapRejected, fmapLimits, fmapLint, KernelFmap, parseFmap } from './fmap';
 import { initOffer, initRequest, PAGE_SIZE, readInitReply } from './init';
-import type { InitOffer, NegotiatedConnection, OfferOptions, RequestCreds } from './init';
+import type { InitOffer, NegotiatedConnection, RequestCreds } from './init';
+import type { EmulatorOptions } from './options';
 import { pageDirectory } from './readdir';
 import type { DaxdevSlot, EmulatedInode, EntryInfo, FileHandle } from './records';
 import { DaemonLink, Exchange, headerFault, linkTo, opName, parseReply, payloadProblem, payloadRule } from './wire';
@@ -74,31 +76,7 @@ import { LLONG_MAX, O_ACCMODE, O_CREAT, O_EXCL, O_NOCTTY, O_RDONLY, O_WRONLY, VA
 
 export { O_RDONLY, O_RDWR, O_WRONLY, VALID_FILE_TYPES } from './constants';
 
-export interface EmulatorOptions extends OfferOptions {
-  /** famfs ABI profile or its name (default v10). */
-  profile?: AbiProfile | string;
-  /** Throw from init() unless the daemon accepted famfs (default: offerFamfs). */
-  requireFamfs?: boolean;
-  /** Accept fmaps on device indices other than 0 (< 24). The V10 kernel refuses them (default false). */
-  multiDevice?: boolean;
-  /**
-   * Accept a regular file as a daxdev (named by GET_DAXDEV or pushed by DAXDEV_OPEN). Default
-   * false, as the kernel: a device must be a character device. Tests on image files opt in.
-   */
-  allowFileDaxdev?: boolean;
-  /**
-   * What a reply that matched its request but broke a payload rule does: throw
-   * EmulatorProtocolError (default) or fail the request with EIO as the kernel does. Header
-   * faults and missing replies always leave the request pending (KernelHang).
-   */
-  onMalformedReply?: 'throw' | 'eio';
-  /** Credentials put in request headers (default 0, 0, process.pid). */
-  uid?: number;
-  gid?: number;
-  pid?: number;
-  /** Receives each warning as it is recorded. */
-  log?: (message: string) => void;
-}
+export type { EmulatorOptions } from './options';
 
 interface Expect {
   /** The reply payload rule (by opcode) extra info. */
@@ -381,24 +359,7 @@ export class FamfsKernelEmulator {
   }
 
   private rootAttr(): AttrValue {
-    return {
-      ino: 1,
-      size: 0,
-      blocks: 0,
-      atime: 0,
-      mtime: 0,
-      ctime: 0,
-      atimensec: 0,
-      mtimensec: 0,
-      ctimensec: 0,
-      mode: S_IFDIR | 0o755,
-      nlink: 2,
-      uid: 0,
-      gid: 0,
-      rdev: 0,
-      blksize: 4096,
-      flags: 0,
-    };
+    return makeAttr({ ino: 1, mode: S_IFDIR | 0o755, nlink: 2 });
   }
 
   /** GETATTR of a nodeid (or a path, walked first). */
