@@ -35,3 +35,6 @@ export {
 } from './contract';
 export type { DaemonPaths, DaemonStatus, DataPathKind, LogplayReply } from './contract';
 export { logplayMount } from './logplay-mount';
+// Top-level utilities the CLI's mount, creat and verify use, here so that they need no other subpath.
+export { tryGetSystemUuid } from '../system-uuid';
+export { randomizeFile, verifyFile } from '../prng';
