@@ -9,8 +9,8 @@ module.exports = (dir) => ({
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(__dirname, 'tsconfig.spec.json') }] },
   moduleNameMapper: {
     '^@famfs/libfamfs$': path.join(__dirname, 'packages/libfamfs/src/index.ts'),
-    // One subpath per layer (format, device, log, alloc, shadow, mount) and testing: src/<layer>/index.ts.
-    '^@famfs/libfamfs/(format|device|log|alloc|shadow|mount|testing)$': path.join(
+    // common, then one subpath per layer (format, device, log, alloc, shadow, mount) and testing: src/<layer>/index.ts.
+    '^@famfs/libfamfs/(common|format|device|log|alloc|shadow|mount|testing)$': path.join(
       __dirname,
       'packages/libfamfs/src/$1/index.ts',
     ),

@@ -35,17 +35,10 @@ const MASTER = Buffer.from(UUID.replace(/-/g, ''), 'hex');
 const MiB = 1024 ** 2;
 
 const { parseSize } = require('@famfs/libfamfs');
-const {
-  ALLOC_UNIT,
-  LOG_OFFSET,
-  LogHeaderLayout,
-  encodeLogEntry,
-  fileEntry,
-  logSlots,
-  MIN_DEVICE_SIZE,
-} = require('@famfs/libfamfs/format');
+const { ALLOC_UNIT, LOG_OFFSET } = require('@famfs/libfamfs/format');
 const { Device, mapMeta } = require('@famfs/libfamfs/device');
-const { entryOffset, mkfs, replayLog } = require('@famfs/libfamfs/log');
+const { replayLog } = require('@famfs/libfamfs/log');
+const { buildFullLog } = require('../lib/full-log');
 const { logplayDevice } = require('@famfs/libfamfs/shadow');
 
 function parseArgs(argv) {
@@ -97,39 +90,11 @@ const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 /** The device: a full log of `slots` entries, a directory every perDir slots and files in it. */
 function buildDevice() {
-  const slots = logSlots(opts.log);
-  const dev = path.join(base, 'dev.img');
-  fs.writeFileSync(dev, '');
-  fs.truncateSync(dev, Math.max(LOG_OFFSET + opts.log + slots * ALLOC_UNIT, MIN_DEVICE_SIZE));
-  mkfs(dev, { systemUuid: MASTER, logLen: opts.log });
-  const d = Device.open(dev, { writable: true });
-  let lastDir = '';
-  let lastFile = '';
-  try {
-    const meta = mapMeta(d);
-    const dataStart = LOG_OFFSET + opts.log;
-    let dir = '';
-    for (let i = 0; i < slots; i++) {
-      let e;
-      if (i % opts.perDir === 0) {
-        dir = `d${i / opts.perDir}`;
-        e = { type: 'mkdir', path: dir, mode: 0o755, uid: 0, gid: 0 };
-        lastDir = dir;
-      } else {
-        const p = `${dir}/f${i % opts.perDir}`;
-        e = fileEntry(p, ALLOC_UNIT, 0o644, 0, 0, {
-          kind: 'simple',
-          extents: [{ devIndex: 0, offset: dataStart + i * ALLOC_UNIT, len: ALLOC_UNIT }],
-        });
-        lastFile = p;
-      }
-      encodeLogEntry(e, i, meta.log, entryOffset(i));
-    }
-    LogHeaderLayout.set(meta.log, 'nextIndex', slots);
-    LogHeaderLayout.set(meta.log, 'nextSeqnum', slots);
-  } finally {
-    d.close();
-  }
+  const { dev, slots, lastDir, lastFile } = buildFullLog(path.join(base, 'dev.img'), {
+    logLen: opts.log,
+    perDir: opts.perDir,
+    systemUuid: MASTER,
+  });
   // Some bytes in the file to read, so the read is checked.
   const fd = fs.openSync(dev, 'r+');
   const mark = Buffer.from(`the last file: ${lastFile}\n`);

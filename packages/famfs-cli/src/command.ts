@@ -42,7 +42,8 @@ export function commandHelp(prog: string, c: CommandSpec, standalone = false, ex
   return L.join('\n') + '\n';
 }
 
-export function programHelp(prog: string, commands: CommandSpec[]): string {
+/** The program's help: each command's name and summary (a CommandSpec, or its index entry). */
+export function programHelp(prog: string, commands: readonly Pick<CommandSpec, 'name' | 'summary'>[]): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
   return [
     `Usage: ${prog} [-h | -V] <command> [options] [args]`,

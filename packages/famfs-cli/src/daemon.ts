@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawn } from 'child_process';
-import { openChecked } from '@famfs/libfamfs';
+import { openChecked } from '@famfs/libfamfs/common';
 import { DAEMON_NAME } from '@famfs/libfamfs/mount';
 import { processAlive, waitFor } from './wait';
 

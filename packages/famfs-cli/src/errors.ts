@@ -1,4 +1,4 @@
-import { isFamfsError } from '@famfs/libfamfs';
+import { isFamfsError } from '@famfs/libfamfs/common';
 
 /** The C famfs' exit_val: |rc| capped at 127. */
 export function exitVal(rc: number): number {

@@ -1,4 +1,5 @@
-export { runFamfs, runMkfsFamfs, runCommand, COMMANDS } from './main';
+export { runFamfs, runMkfsFamfs, runCommand } from './main';
+export { allCommands, COMMAND_INDEX } from './command-index';
 export type { CommandSpec } from './command';
 export type { Io } from './io';
 export { formatFsck } from './fsck-text';

@@ -3,43 +3,9 @@ import * as path from 'path';
 import { OptionSpec, parseOptions } from './args/option-spec';
 import { checkPositionals } from './args/positionals';
 import { CommandSpec, commandHelp, commandTitle, helpOptions, programHelp } from './command';
-import { fsckCommand } from './commands/fsck';
-import { logplayCommand } from './commands/logplay';
-import { mkfsCommand } from './commands/mkfs';
-import { mountCommand } from './commands/mount';
-import { creatCommand } from './commands/creat';
-import { verifyCommand } from './commands/verify';
-import { mkdirCommand } from './commands/mkdir';
-import { umountCommand } from './commands/umount';
-import { getmapCommand } from './commands/getmap';
-import { flushCommand } from './commands/flush';
-import { chkreadCommand } from './commands/chkread';
-import { cloneCommand } from './commands/clone';
-import { checkCommand } from './commands/check';
-import { mkmetaCommand } from './commands/mkmeta';
-import { cpCommand } from './commands/cp';
-import { checkSystemCommand } from './commands/check-system';
+import { commandEntry, COMMAND_INDEX } from './command-index';
 import { describeError, exitCodeOf } from './errors';
 import { Io, processIo, quietOnClosedPipes, UsageError } from './io';
-
-export const COMMANDS: CommandSpec[] = [
-  mkfsCommand,
-  mountCommand,
-  umountCommand,
-  fsckCommand,
-  logplayCommand,
-  creatCommand,
-  verifyCommand,
-  mkdirCommand,
-  getmapCommand,
-  flushCommand,
-  chkreadCommand,
-  cloneCommand,
-  checkCommand,
-  mkmetaCommand,
-  cpCommand,
-  checkSystemCommand,
-];
 
 /** Exit codes of the dispatcher itself, as the C famfs uses them. */
 const EXIT_USAGE = 1;
@@ -81,13 +47,13 @@ export function runFamfs(argv: string[], io: Io = processIo, prog = 'famfs'): nu
     return EXIT_USAGE;
   }
   const [name, ...rest] = global.positionals;
-  const spec = COMMANDS.find((c) => c.name === name);
+  const entry = commandEntry(name);
   if (global.options.version) {
     io.out(versionLine(prog));
     return 0;
   }
   if (global.options.help || global.options['?']) {
-    io.out(spec ? commandHelp(prog, spec) : programHelp(prog, COMMANDS));
+    io.out(entry ? commandHelp(prog, entry.load()) : programHelp(prog, COMMAND_INDEX));
     return 0;
   }
   if (name === undefined) {
@@ -95,17 +61,17 @@ export function runFamfs(argv: string[], io: Io = processIo, prog = 'famfs'): nu
     io.err(`Run '${prog} --help' for the list of commands.\n`);
     return EXIT_USAGE;
   }
-  if (!spec) {
+  if (!entry) {
     io.err(`${prog}: unknown command '${name}'\nRun '${prog} --help' for the list of commands.\n`);
     return EXIT_UNKNOWN_COMMAND;
   }
-  return runCommand(spec, rest, io, prog);
+  return runCommand(entry.load(), rest, io, prog);
 }
 
 /** `mkfs.famfs ARGS`: the mkfs command as a program of its own. */
 export function runMkfsFamfs(argv: string[], io: Io = processIo): number {
   if (io === processIo) quietOnClosedPipes();
-  return runCommand(mkfsCommand, argv, io, 'mkfs.famfs', true);
+  return runCommand(commandEntry('mkfs')!.load(), argv, io, 'mkfs.famfs', true);
 }
 
 /**

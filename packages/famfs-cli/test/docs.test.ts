@@ -7,9 +7,11 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { COMMANDS } from '../src/main';
+import { allCommands, COMMAND_INDEX } from '../src/command-index';
 import { commandHelp, programHelp } from '../src/command';
 import { MOUNT_HELPER_USAGE } from '../src/mount-helper';
+
+const COMMANDS = allCommands();
 
 const REPO = path.resolve(__dirname, '../../..');
 const DOCS = path.join(REPO, 'docs');
@@ -62,6 +64,8 @@ describe('docs/cli.md', () => {
 
   test('shows the program help verbatim', () => {
     expect(CLI_MD).toContain('```text\n' + programHelp('famfs', COMMANDS) + '```');
+    // famfs --help lists the index without loading the commands: its names and summaries are theirs.
+    expect(COMMAND_INDEX.map((c) => [c.name, c.summary])).toEqual(COMMANDS.map((c) => [c.name, c.summary]));
   });
 
   describe.each(COMMANDS.map((c) => [c.name, c] as const))('famfs %s', (name, spec) => {

@@ -6,9 +6,11 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { COMMANDS } from '../src/main';
+import { allCommands } from '../src/command-index';
 import { C_MASTER_UUID, famfs, FAMFS_BIN, MKFS_BIN, sparseFile, useTempDir } from './run';
 import { daemonsFor, mountSuite, TestMounts } from './mounts';
+
+const COMMANDS = allCommands();
 
 const GiB = 1024 ** 3;
 const FUSED_BIN = path.resolve(__dirname, '../../famfs-fused/bin/famfs_fused.js');

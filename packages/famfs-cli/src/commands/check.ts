@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { FamfsError } from '@famfs/libfamfs';
+import { FamfsError } from '@famfs/libfamfs/common';
 import { checkMountedTree, findFamfsMount, readMountedLog } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';

@@ -7,7 +7,7 @@ import {
   parseLogHeader,
   SuperblockLayout,
 } from '@famfs/libfamfs/format';
-import { openChecked } from '@famfs/libfamfs';
+import { openChecked } from '@famfs/libfamfs/common';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 import { Io } from '../io';

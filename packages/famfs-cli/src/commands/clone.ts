@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { FamfsError } from '@famfs/libfamfs';
+import { FamfsError } from '@famfs/libfamfs/common';
 import { checkRelpath, FileEntry, fmapExtents, LOG_META, SUPERBLOCK_META } from '@famfs/libfamfs/format';
 import { FamfsMaster, isMetaFile, relpathInMount, requireFamfsMount } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { isFamfsError } from '@famfs/libfamfs';
+import { isFamfsError } from '@famfs/libfamfs/common';
 import { checkInterleave } from '@famfs/libfamfs/alloc';
 import { FamfsMaster } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'crypto';
-import { FamfsError, randomizeFile } from '@famfs/libfamfs';
+import { FamfsError } from '@famfs/libfamfs/common';
 import { FileEntry } from '@famfs/libfamfs/format';
 import type { FileOptions } from '@famfs/libfamfs/log';
-import { FamfsMaster } from '@famfs/libfamfs/mount';
+import { FamfsMaster, randomizeFile } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import {
   currentUmask,

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as native from '@famfs/native';
-import { openChecked } from '@famfs/libfamfs';
+import { openChecked } from '@famfs/libfamfs/common';
 import { findFamfsMount } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError, exitVal } from '../errors';

@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { isFamfsError } from '@famfs/libfamfs';
+import { isFamfsError } from '@famfs/libfamfs/common';
 import { fsckDevice } from '@famfs/libfamfs/log';
 import { FamfsMount, findFamfsMount, isFuseMount } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';

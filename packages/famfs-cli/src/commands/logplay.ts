@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { FamfsError } from '@famfs/libfamfs';
+import { FamfsError } from '@famfs/libfamfs/common';
 import { logplayDevice, logplayErrorCount, shadowRootOf } from '@famfs/libfamfs/shadow';
 import { logplayMount, requireFamfsMount } from '@famfs/libfamfs/mount';
 import type { FamfsMount, LogplayReply } from '@famfs/libfamfs/mount';

@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { FamfsError } from '@famfs/libfamfs';
+import { FamfsError } from '@famfs/libfamfs/common';
 import { LOG_META, SUPERBLOCK_META } from '@famfs/libfamfs/format';
 import { FamfsMount, findFamfsMount, mountsOfDevice, rewriteMetaFiles } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { FamfsError, openChecked, tryGetSystemUuid } from '@famfs/libfamfs';
-import type { CheckedOpen } from '@famfs/libfamfs';
+import { FamfsError, openChecked } from '@famfs/libfamfs/common';
+import type { CheckedOpen } from '@famfs/libfamfs/common';
 import { SUPERBLOCK_META, SUPERBLOCK_SIZE, uuidToText } from '@famfs/libfamfs/format';
 import { kernelSummary } from '@famfs/libfamfs/device';
 import { logplayDevice, prepareShadowRoot, SHADOW_ROOT_NAME } from '@famfs/libfamfs/shadow';
@@ -19,6 +19,7 @@ import {
   prepareMountDevice,
   readMountRecord,
   umountQuietly,
+  tryGetSystemUuid,
   writeMountRecord,
 } from '@famfs/libfamfs/mount';
 import type { DaemonStatus, DataPathKind, PreparedMount } from '@famfs/libfamfs/mount';

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { FamfsError, readSmallFile } from '@famfs/libfamfs';
+import { FamfsError, readSmallFile } from '@famfs/libfamfs/common';
 import {
   daemonPaths,
   findFamfsMount,

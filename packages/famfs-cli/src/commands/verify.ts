@@ -1,5 +1,4 @@
-import { verifyFile } from '@famfs/libfamfs';
-import { FamfsFile } from '@famfs/libfamfs/mount';
+import { FamfsFile, verifyFile } from '@famfs/libfamfs/mount';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
 import { UsageError } from '../io';

@@ -19,8 +19,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isUtf8 } from 'buffer';
-import { FamfsError, fileKindOf, isFamfsError, kindName, openChecked } from '@famfs/libfamfs';
-import type { FileKind, KindQuestions } from '@famfs/libfamfs';
+import { FamfsError, fileKindOf, isFamfsError, kindName, openChecked } from '@famfs/libfamfs/common';
+import type { FileKind, KindQuestions } from '@famfs/libfamfs/common';
 import { FileEntry, LOG_META, META_DIR, MkdirEntry, SUPERBLOCK_META } from '@famfs/libfamfs/format';
 import { DataPath } from '@famfs/libfamfs/device';
 import { InterleaveParams } from '@famfs/libfamfs/alloc';

@@ -6,7 +6,7 @@ import { withRawAccess } from './dax-mode';
 import { isDaxName } from './dax-node';
 import { DaxSysfsOptions, readDaxMode, readDaxState, resolveIo } from './dax-switch';
 import { describeMode, reconfigureCommand } from './mode-names';
-import { Device, mapMeta, OpenOptions } from './device';
+import { Device, mapMeta, mapSuperblock, OpenOptions } from './device';
 import { readMetaThroughMount, showsMetaFiles } from './mount-meta';
 import { Superblock } from '../format/superblock';
 import { daxDeviceExists } from './sysfs';
@@ -92,6 +92,34 @@ export function withFamfsMeta<T>(device: string, fn: (meta: FamfsMeta) => T, opt
       dev.invalidate(meta.log, 0, meta.log.length);
       return fn({ sb: meta.sb, log: meta.log, device: dev, mountpoint: null });
     },
+    opts,
+  );
+}
+
+/** The superblock of a famfs and where its log is: in memory (read through a mount) or on the open device. */
+export interface FamfsLogSource {
+  sb: Superblock;
+  /** The whole log, read through a mount; null when it is to be read from `device`. */
+  log: Buffer | null;
+  /** The open device (valid during the call only), when not read through a mount. */
+  device: Device | null;
+  mountpoint: string | null;
+}
+
+/**
+ * withFamfsMeta for a pass that reads the log itself, a window at a time (fsck): the same choice
+ * of where the metadata comes from, but from the device only the superblock is mapped.
+ */
+export function withFamfsLogSource<T>(device: string, fn: (src: FamfsLogSource) => T, opts: MetaAccessOptions): T {
+  const mountpoint = opts.mountpoint ?? (opts.whenMounted === 'raw' ? undefined : famfsMountOf(device, opts));
+  if (mountpoint !== undefined) {
+    const { sb, log } = readMetaThroughMount(mountpoint, device);
+    return fn({ sb, log, device: null, mountpoint });
+  }
+  return withRawDevice(
+    device,
+    { writable: false },
+    (dev) => fn({ sb: mapSuperblock(dev).sb, log: null, device: dev, mountpoint: null }),
     opts,
   );
 }

@@ -157,6 +157,20 @@ export interface MetaMapping {
 
 /** Maps the superblock and the log; throws EBADSUPER when there is no valid superblock. */
 export function mapMeta(dev: Device): MetaMapping {
+  const { sb, sbArea } = mapSuperblock(dev);
+  try {
+    return { sb, sbArea, log: dev.map(LOG_OFFSET, sb.logLen) };
+  } catch (e) {
+    dev.unmap(sbArea);
+    throw e;
+  }
+}
+
+/**
+ * Maps the superblock area and checks the superblock (EBADSUPER), without the log: for a pass
+ * that reads the log a window at a time. Unmap sbArea when done (or close the device).
+ */
+export function mapSuperblock(dev: Device): { sb: Superblock; sbArea: Buffer } {
   if (dev.size < SUPERBLOCK_SIZE) {
     throw new FamfsError(
       'EBADSUPER',
@@ -167,9 +181,7 @@ export function mapMeta(dev: Device): MetaMapping {
   const sbArea = dev.map(0, SUPERBLOCK_SIZE);
   try {
     dev.invalidate(sbArea, 0, SuperblockLayout.size);
-    const sb = parseSuperblock(sbArea, dev.path, dev.size);
-    const log = dev.map(LOG_OFFSET, sb.logLen);
-    return { sb, sbArea, log };
+    return { sb: parseSuperblock(sbArea, dev.path, dev.size), sbArea };
   } catch (e) {
     // A long-lived caller (the daemon's statfs) keeps its device open: leave nothing mapped.
     dev.unmap(sbArea);

@@ -4,10 +4,12 @@ import { Superblock } from '../format/superblock';
 import { uuidToText } from '../format/uuid';
 import { AllocationMap, META_OWNER } from '../alloc/allocation-map';
 import { DaxSysfsOptions } from '../device/dax-switch';
-import { withFamfsMeta } from '../device/device-access';
+import { withFamfsLogSource } from '../device/device-access';
 import { mountpointsOf, mountsOfDevice } from '../mount/mount-table';
-import { readLogEntry } from '../format/log-entry';
-import { BadEntry, entryOffset, PathTree, scanLog, TreeConflict } from './replay';
+import { LogEntry } from '../format/log-entry';
+import { BadEntry, TreeConflict } from './replay';
+import { LogPass, passLog } from './fsck-pass';
+import { deviceWindows, LogWindows, memoryWindows } from './log-windows';
 import { Role, roleOf, tryGetSystemUuid } from '../system-uuid';
 
 export interface CollisionReport {
@@ -106,25 +108,32 @@ export function fsckDevice(path: string, opts: FsckOptions = {}): FsckReport {
       );
   }
   const access = { ...opts.dax, mountsOf: mountpointsOf, mountpoint: opts.mountpoint, whenMounted: 'raw' as const };
-  return withFamfsMeta(path, (meta) => checkLog(path, meta.sb, meta.log, opts), access);
+  return withFamfsLogSource(
+    path,
+    (src) => {
+      const windows = src.log ? memoryWindows(src.log) : deviceWindows(src.device!);
+      try {
+        return checkWindows(path, src.sb, windows, opts);
+      } finally {
+        windows.close();
+      }
+    },
+    access,
+  );
 }
 
 /**
- * Checks a mapped log: one streaming pass validates every entry, marks the allocation map,
- * counts files and directories and builds the path tree (paths only), so a full 256 MiB log
- * never holds half a million decoded entries in memory.
+ * Checks a log in memory (mapped or read whole): one streaming pass validates every entry, marks
+ * the allocation map, counts files and directories and places every path (passLog), so even a
+ * full 256 MiB log never holds half a million decoded entries.
  */
 export function checkLog(device: string, sb: Superblock, log: Buffer, opts: FsckOptions = {}): FsckReport {
-  const map = AllocationMap.forDevice(sb);
-  const tree = new PathTree();
-  let files = 0;
-  let directories = 0;
-  const { header, bad } = scanLog(log, sb, device, (index, entry) => {
-    if (entry.type === 'file') files++;
-    else if (entry.type === 'mkdir') directories++;
-    map.add(index, entry);
-    tree.place(entry, index);
-  });
+  return checkWindows(device, sb, memoryWindows(log), opts);
+}
+
+function checkWindows(device: string, sb: Superblock, windows: LogWindows, opts: FsckOptions): FsckReport {
+  const pass = passLog(windows, sb, device);
+  const { header, map, files, directories } = pass;
   const me = opts.systemUuid ?? tryGetSystemUuid();
   return {
     device,
@@ -151,10 +160,10 @@ export function checkLog(device: string, sb: Superblock, log: Buffer, opts: Fsck
     },
     files,
     directories,
-    badEntries: bad,
-    treeConflicts: tree.conflicts,
+    badEntries: pass.bad,
+    treeConflicts: pass.conflicts,
     collisionCount: map.collisions.length,
-    collisions: groupCollisions(map, log),
+    collisions: groupCollisions(map, pass.entryAt),
     capacity: {
       deviceBytes: sb.daxdevSize,
       bitmapBytes: map.capacityBytes,
@@ -169,12 +178,12 @@ export function checkLog(device: string, sb: Superblock, log: Buffer, opts: Fsck
 }
 
 /** One line per pair of entries that share units, with the first shared offset. */
-function groupCollisions(map: AllocationMap, log: Buffer): CollisionReport[] {
+function groupCollisions(map: AllocationMap, entryAt: LogPass['entryAt']): CollisionReport[] {
   const pairs = new Map<string, CollisionReport>();
   // Colliding entries were valid when scanned, so they are read again by slot rather than kept.
   const nameOf = (index: number): string => {
     if (index === META_OWNER) return '(superblock and log)';
-    const e = readLogEntry(log, entryOffset(index), index);
+    const e: LogEntry = entryAt(index);
     return e.type !== 'add_daxdev' ? `${e.path} (entry ${index})` : `entry ${index}`;
   };
   for (const c of map.collisions) {

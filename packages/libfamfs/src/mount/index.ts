@@ -46,3 +46,6 @@ export { removeMountLeftovers, removeOwnMountLeftovers } from './leftovers';
 export type { MountLeftovers } from './leftovers';
 export { listFamfsMounts } from './list';
 export type { FamfsMountInfo } from './list';
+// Top-level utilities the CLI's mount, creat and verify use, here so that they need no other subpath.
+export { tryGetSystemUuid } from '../system-uuid';
+export { randomizeFile, verifyFile } from '../prng';
