@@ -11,7 +11,8 @@
         "csrc/mount.cc",
         "csrc/checksum.cc",
         "csrc/xattr.cc",
-        "csrc/prng.cc"
+        "csrc/prng.cc",
+        "csrc/interrupts.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=9", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],

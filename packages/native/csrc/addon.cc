@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   famfs::InitChecksum(env, exports);
   famfs::InitXattr(env, exports);
   famfs::InitPrng(env, exports);
+  famfs::InitInterrupts(env, exports);
   return exports;
 }
 

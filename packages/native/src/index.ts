@@ -51,6 +51,9 @@ interface Binding {
   prngFill(state: Int32Array, buf: Uint8Array): void;
   prngCompare(state: Int32Array, buf: Uint8Array): number;
   crc32Records(buf: Uint8Array, offset: number, stride: number, span: number, count: number): Uint32Array;
+  catchInterrupts(): void;
+  interruptSignal(): number;
+  releaseInterrupts(): void;
   LOCK_SH: number;
   LOCK_EX: number;
   LOCK_UN: number;
@@ -248,6 +251,26 @@ export function prngFill(state: Int32Array, buf: Uint8Array): void {
 /** Like prngFill, but compares: the offset of the first byte of `buf` that differs, or -1. */
 export function prngCompare(state: Int32Array, buf: Uint8Array): number {
   return native.prngCompare(state, buf);
+}
+
+/**
+ * From now on SIGINT, SIGTERM and SIGHUP are recorded instead of acted on, for a long synchronous
+ * loop that checks {@link interruptSignal} between steps (Node runs signal listeners only from
+ * its event loop, which such a loop never returns to). The same signal a second time while the
+ * first is pending ends the process as its default action would. Undo with releaseInterrupts().
+ */
+export function catchInterrupts(): void {
+  native.catchInterrupts();
+}
+
+/** The signal number recorded since catchInterrupts() (SIGINT 2, SIGTERM 15, SIGHUP 1), or 0. */
+export function interruptSignal(): number {
+  return native.interruptSignal();
+}
+
+/** Puts back the handlers catchInterrupts() found and forgets a recorded signal. */
+export function releaseInterrupts(): void {
+  native.releaseInterrupts();
 }
 
 export { AddonUnavailableError, rebuildCommand } from './addon';

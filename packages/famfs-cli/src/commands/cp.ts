@@ -17,6 +17,7 @@ import {
 import { describeError, exitCodeOf, exitVal } from '../errors';
 import { Io, processIo } from '../io';
 import { optInt } from '../options';
+import * as native from '@famfs/native';
 
 const PROG = 'famfs cp';
 
@@ -94,6 +95,9 @@ export const cpCommand: CommandSpec = {
         if (totals) progress.setTotals(totals.files, totals.bytes);
       }
       const started = performance.now();
+      // A signal (Ctrl-C) is noticed between chunks, so the copy stops with a report, not midway unsaid.
+      const catching = io === processIo;
+      if (catching) native.catchInterrupts();
       const engine = new CopyEngine(
         master,
         {
@@ -105,12 +109,22 @@ export const cpCommand: CommandSpec = {
           interleave,
           verbose,
           quiet,
+          interruptSignal: catching ? native.interruptSignal : undefined,
         },
         io,
         progress,
       );
-      const report = engine.run(sources, dest);
+      let report: CopyReport;
+      try {
+        report = engine.run(sources, dest);
+      } finally {
+        if (catching) native.releaseInterrupts();
+      }
       const seconds = (performance.now() - started) / 1000;
+      if (report.interrupted) {
+        io.err(`${PROG}: ${interruptedState(report, seconds)}\n`);
+        return 128 + report.interrupted.signal;
+      }
       if (report.aborted) {
         io.err(`${PROG}: aborting: ${report.aborted.message}; ${abortState(report, seconds, !!o.compare)}\n`);
         return exitVal(report.aborted.errno);
@@ -147,6 +161,29 @@ function abortState(r: CopyReport, seconds: number, compare: boolean): string {
   const left = r.notCopied ? `; not copied: ${r.notCopied.files} files and ${r.notCopied.dirs} directories` : '';
   return `${summary(r, seconds, compare)} before the abort, each of those files complete${left}`;
 }
+
+/**
+ * What a signal left: the file it stopped (logged at its full size, partly written), what was
+ * copied before it, what was not, and the command that finishes the job.
+ */
+function interruptedState(r: CopyReport, seconds: number): string {
+  const { signal, partial } = r.interrupted!;
+  const parts: string[] = [];
+  if (partial) {
+    const written = `${formatBytes(partial.done)} of ${formatBytes(partial.size)} written from '${partial.src}'`;
+    parts.push(`'${partial.target}' is incomplete (${written}; the rest holds old bytes)`);
+  }
+  if (r.filesCopied + r.filesRewritten + r.dirsCreated > 0) {
+    parts.push(`${summary(r, seconds, false)} before it, each complete`);
+  }
+  if (r.notCopied && r.notCopied.files + r.notCopied.dirs > 0) {
+    parts.push(`not copied: ${r.notCopied.files} files and ${r.notCopied.dirs} directories`);
+  }
+  parts.push('run the same famfs cp again to finish (a same-size famfs file is rewritten in place)');
+  return `interrupted by ${SIGNAL_NAMES[signal] ?? `signal ${signal}`}: ${parts.join('; ')}`;
+}
+
+const SIGNAL_NAMES: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 15: 'SIGTERM' };
 
 /** Progress goes to the terminal only: stderr of this process, when it is a TTY. */
 function terminalSink(io: Io): ProgressSink | undefined {

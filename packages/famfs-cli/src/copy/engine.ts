@@ -49,6 +49,11 @@ export interface CopyOptions {
   interleave?: InterleaveParams;
   verbose: boolean;
   quiet: boolean;
+  /**
+   * The interrupt signal recorded since the copy began (0: none), asked between files and between
+   * chunks of a file (famfs cp passes @famfs/native's interruptSignal). Default: never interrupted.
+   */
+  interruptSignal?: () => number;
 }
 
 export interface CopyReport {
@@ -67,6 +72,11 @@ export interface CopyReport {
   abortedBeforeWrites?: boolean;
   /** What the walk planned and an abort during the copy left undone. */
   notCopied?: { files: number; dirs: number };
+  /**
+   * The copy stopped at a signal: which, and the file it was writing, if any (logged at its full
+   * size, holding only `done` of its bytes; a rerun rewrites it in place).
+   */
+  interrupted?: { signal: number; partial?: { src: string; target: string; done: number; size: number } };
 }
 
 /** One step of the copy, planned by the walk: its log entry is reserved (or the file exists). */
@@ -86,6 +96,16 @@ function isRefusal(e: unknown): e is FamfsError {
 class Abort extends Error {
   constructor(readonly reason: FamfsError) {
     super(reason.message);
+  }
+}
+
+/** Stops the whole copy at a signal, between files or in the middle of one (`partial`). */
+class Interrupted extends Error {
+  constructor(
+    readonly signal: number,
+    readonly partial?: { src: string; target: string; done: number; size: number },
+  ) {
+    super(`interrupted by signal ${signal}`);
   }
 }
 
@@ -147,9 +167,12 @@ export class CopyEngine {
       walked = true;
       this.copySteps();
     } catch (e) {
-      if (!(e instanceof Abort)) throw e;
-      this.report.aborted = e.reason;
-      this.report.abortedBeforeWrites = !walked;
+      if (e instanceof Interrupted) this.report.interrupted = { signal: e.signal, partial: e.partial };
+      else if (!(e instanceof Abort)) throw e;
+      else {
+        this.report.aborted = e.reason;
+        this.report.abortedBeforeWrites = !walked;
+      }
     } finally {
       this.progress.clear();
       this.data.close();
@@ -421,17 +444,25 @@ export class CopyEngine {
   private copySteps(): void {
     for (const [i, step] of this.steps.entries()) {
       try {
+        this.checkInterrupt();
         if (step.kind === 'dir') this.makeDir(step.entry);
         else this.copyStep(step);
       } catch (e) {
-        if (e instanceof Abort) {
-          const rest = this.steps.slice(i);
+        if (e instanceof Abort || e instanceof Interrupted) {
+          // A file interrupted part way is logged (and named in the report); the rest was not copied.
+          const rest = this.steps.slice(e instanceof Interrupted && e.partial ? i + 1 : i);
           const files = rest.filter((s) => s.kind === 'file').length;
           this.report.notCopied = { files, dirs: rest.length - files };
         }
         throw e;
       }
     }
+  }
+
+  /** Throws Interrupted when a signal was recorded; `partial` names the file being written. */
+  private checkInterrupt(partial?: Interrupted['partial']): void {
+    const signal = this.opts.interruptSignal?.() ?? 0;
+    if (signal !== 0) throw new Interrupted(signal, partial);
   }
 
   private makeDir(entry: MkdirEntry): void {
@@ -451,10 +482,17 @@ export class CopyEngine {
     try {
       if (reserved) this.logReserved(entry);
       this.progress.fileStart(path.basename(src), entry.size);
+      let done = 0;
+      const chunk = (n: number) => {
+        this.progress.addBytes(n);
+        done += n;
+        if (done < entry.size) this.checkInterrupt({ src, target: this.show(entry.path), done, size: entry.size });
+      };
       try {
-        if (step.famfsSrc) copyEntry(this.data, step.famfsSrc, entry, (n) => this.progress.addBytes(n));
-        else copyFdDirect(this.data, entry, fd, entry.size, (n) => this.progress.addBytes(n), undefined, this.scratch);
+        if (step.famfsSrc) copyEntry(this.data, step.famfsSrc, entry, chunk);
+        else copyFdDirect(this.data, entry, fd, entry.size, chunk, undefined, this.scratch);
       } catch (e) {
+        if (e instanceof Interrupted) throw e;
         const why = e instanceof SourceChanged ? e.message : describeError(e);
         const what = reserved ? 'the new file' : 'it';
         const left = `${what} holds partial data (run famfs cp again to rewrite it in place)`;
