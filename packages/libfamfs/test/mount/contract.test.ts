@@ -23,7 +23,6 @@ const STATUS: DaemonStatus = {
 test('the names, under the shadow path', () => {
   expect(daemonPaths('/s')).toEqual({
     pid: '/s/famfs_fused.pid',
-    log: '/s/famfs_fused.log',
     status: '/s/famfs_fused.status.json',
     socket: '/s/sock',
   });
