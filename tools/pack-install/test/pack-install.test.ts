@@ -81,7 +81,7 @@ describe('installed with --ignore-scripts', () => {
   test('`npx @famfs/cli` runs famfs', () => {
     const r = run('npx', ['--offline', '@famfs/cli', '--help'], app);
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(r.stdout).toMatch(/^Usage: famfs <command>/);
+    expect(r.stdout).toMatch(/^Usage: famfs \[-h \| -V\] <command>/);
   });
 
   test('mkfs.famfs on a sparse file, then famfs fsck: both exit 0', () => {
