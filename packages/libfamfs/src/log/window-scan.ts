@@ -20,9 +20,11 @@ export function scanLogWindows(
   sb: Superblock,
   devName: string,
   onEntry: (index: number, entry: LogEntry) => void,
+  /** Bytes per window: at most what `windows` serves. */
+  windowBytes = LOG_WINDOW_BYTES,
 ): LogScan {
   const logLen = sb.logLen;
-  const header = parseLogHeader(windows.window(0, Math.min(LOG_WINDOW_BYTES, logLen)), logLen, devName);
+  const header = parseLogHeader(windows.window(0, Math.min(windowBytes, logLen)), logLen, devName);
   const geom = geometryOf(sb);
   const n = header.nextIndex;
   const bad: BadEntry[] = [];
@@ -30,7 +32,7 @@ export function scanLogWindows(
   while (i < n) {
     const off = entryOffset(i);
     const start = off - (off % PAGE);
-    const len = Math.min(LOG_WINDOW_BYTES, logLen - start);
+    const len = Math.min(windowBytes, logLen - start);
     const buf = windows.window(start, len);
     const count = Math.min(n - i, Math.floor((start + len - off) / LOG_ENTRY_SIZE));
     const first = off - start;
