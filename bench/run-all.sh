@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 node bench/fsck.js
 node bench/cli-process.js
+node bench/logplay.js
+node bench/batch-create.js
 if [ "$(id -u)" = 0 ] && [ -c /dev/fuse ]; then
   node bench/creat-verify/run.js
   node bench/cp/run.js

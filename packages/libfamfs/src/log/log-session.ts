@@ -11,6 +11,7 @@ import { AllocationMap } from '../alloc/allocation-map';
 import { Device, mapMeta, MetaMapping } from '../device/device';
 import { requireMappable } from '../device/device-access';
 import { entryOffset, Replay, replayLog } from './replay';
+import { ReservedQueue } from './reserved-queue';
 import { getSystemUuid, roleOf } from '../system-uuid';
 import { LOG_META, META_DIR, SUPERBLOCK_META } from '../format/meta-paths';
 
@@ -45,7 +46,7 @@ export interface LogSessionOptions {
 export class LogSession {
   private closed = false;
   /** Entries checked (and files allocated) by reserveFile/reserveMkdir, not logged yet, in slot order. */
-  private readonly reserved: Array<FileEntry | MkdirEntry> = [];
+  private readonly reserved = new ReservedQueue();
 
   private constructor(
     readonly device: Device,
@@ -107,7 +108,7 @@ export class LogSession {
     }
     const first = parents ? prefixes.findIndex((p) => !this.replay.dirs.has(p)) : prefixes.length - 1;
     const missing = first < 0 ? [] : prefixes.slice(first);
-    this.checkLogSpace(this.reserved.length + missing.length);
+    this.checkLogSpace(this.reserved.size + missing.length);
     return missing.map((p) => this.reserveMkdir(p, opts));
   }
 
@@ -119,7 +120,7 @@ export class LogSession {
   /** Checks a new directory and takes the next log slot for it, without writing (see reserveFile). */
   reserveMkdir(path: string, opts: OwnerOptions = {}): MkdirEntry {
     this.checkNewPath(path);
-    this.checkLogSpace(this.reserved.length + 1);
+    this.checkLogSpace(this.reserved.size + 1);
     const entry: MkdirEntry = { type: 'mkdir', path, mode: opts.mode ?? 0o755, uid: opts.uid ?? 0, gid: opts.gid ?? 0 };
     this.reserved.push(entry);
     return entry;
@@ -141,9 +142,9 @@ export class LogSession {
     this.checkNewPath(path);
     if (!Number.isSafeInteger(size) || size <= 0)
       throw new FamfsError('EINVAL', `cannot create '${path}' with size ${size}: famfs files need a size > 0`);
-    this.checkLogSpace(this.reserved.length + 1);
+    this.checkLogSpace(this.reserved.size + 1);
     // The slot the entry will take: allocations are owned by it, as replay will find them.
-    const index = this.nextIndex + this.reserved.length;
+    const index = this.nextIndex + this.reserved.size;
     let fmap: Fmap | undefined;
     if (isInterleaved(opts.interleave)) {
       checkInterleave(opts.interleave, this.allocation.capacityBytes, this.allocation.unitSize);
@@ -157,7 +158,7 @@ export class LogSession {
 
   /** Logs the oldest entry reserved by reserveFile or reserveMkdir (`entry` must be it). */
   logReserved<T extends FileEntry | MkdirEntry>(entry: T): T {
-    if (this.reserved[0] !== entry) {
+    if (this.reserved.first() !== entry) {
       throw new FamfsError('EINVAL', `'${entry.path}' is not the next reserved entry`, { path: entry.path });
     }
     const index = this.append(entry);
@@ -177,17 +178,17 @@ export class LogSession {
    * the entries reserved after it move up one slot.
    */
   dropReserved(entry: FileEntry | MkdirEntry): void {
-    const i = this.reserved.indexOf(entry);
-    if (i < 0) throw new FamfsError('EINVAL', `'${entry.path}' is not reserved`, { path: entry.path });
-    if (entry.type === 'mkdir' && this.reserved.some((e) => e.path.startsWith(`${entry.path}/`))) {
+    if (this.reserved.at(entry.path) !== entry)
+      throw new FamfsError('EINVAL', `'${entry.path}' is not reserved`, { path: entry.path });
+    if (entry.type === 'mkdir' && this.reserved.hasBelow(entry.path)) {
       throw new FamfsError('EINVAL', `'${entry.path}' has reserved entries below it`, { path: entry.path });
     }
-    this.reserved.splice(i, 1);
+    this.reserved.remove(entry);
   }
 
   /** The entry reserved (not yet logged) at `path`, if any. */
   reservedAt(path: string): FileEntry | MkdirEntry | undefined {
-    return this.reserved.find((e) => e.path === path);
+    return this.reserved.at(path);
   }
 
   /**
@@ -244,7 +245,7 @@ export class LogSession {
   private append(entry: LogEntry): number {
     if (this.closed) throw new FamfsError('EINVAL', 'log session is closed');
     // A reserved entry owns the next slot: nothing else may take it first.
-    if (this.reserved.length > 0 && entry !== this.reserved[0]) {
+    if (this.reserved.size > 0 && entry !== this.reserved.first()) {
       throw new FamfsError('EINVAL', 'reserved entries must be logged before any other');
     }
     this.checkLogSpace();

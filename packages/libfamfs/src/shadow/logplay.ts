@@ -1,16 +1,25 @@
-import { FamfsError } from '../errors';
 import { DaxSysfsOptions } from '../device/dax-switch';
-import { withFamfsMeta } from '../device/device-access';
+import { withFamfsLogSource } from '../device/device-access';
 import { mountpointsOf } from '../mount/mount-table';
-import { Replay, replayLog, BadEntry } from '../log/replay';
+import { BadEntry, PathTree, Replay, TreeConflict } from '../log/replay';
+import { deviceWindows, memoryWindows } from '../log/log-windows';
+import { scanLogWindows } from '../log/window-scan';
+import { parseLogHeader } from '../format/log-header';
 import { roleOf, tryGetSystemUuid } from '../system-uuid';
 import type { Role } from '../system-uuid';
 import { Superblock } from '../format/superblock';
-import { FileEntry, MkdirEntry } from '../format/log-entry';
+import { FileEntry, LogEntry, MkdirEntry } from '../format/log-entry';
 import { emitShadowYaml } from './yaml-emit';
 import { META_DIR } from '../format/meta-paths';
 import { logMetaEntry, superblockMetaEntry } from './meta-files';
 import { prepareShadowRoot, ShadowTree } from './tree';
+import { PlayOutcome } from './play-entry';
+import { ShadowPlayer } from './shadow-player';
+
+export { playEntry } from './play-entry';
+
+const HEADER_WINDOW = 4096;
+export type { PlayOutcome } from './play-entry';
 
 export interface LogplayProblem {
   index: number;
@@ -49,15 +58,25 @@ export interface LogplayOptions {
  * `famfs logplay --daxdev DEV --shadow DIR` does, and what famfs_fused serves from. A mounted
  * device is read through its mount's .meta files, never opened; an unmounted dax device in
  * fsdev_dax mode is switched to device_dax for the read and back (device/device-access.ts).
+ * The log is read a window at a time and each entry played as soon as it is placed, so memory is
+ * a window and the path tree however large the log.
  */
 export function logplayDevice(devicePath: string, shadowPath: string, opts: LogplayOptions = {}): LogplayResult {
   const access = { ...opts.dax, mountsOf: mountpointsOf, mountpoint: opts.mountpoint };
-  return withFamfsMeta(
+  return withFamfsLogSource(
     devicePath,
-    (meta) => {
-      const replay = replayLog(meta.log, meta.sb, devicePath);
-      const root = opts.dryRun ? shadowPath : prepareShadowRoot(shadowPath);
-      return playIntoShadow(replay, meta.sb, root, opts);
+    (src) => {
+      const windows = src.log ? memoryWindows(src.log) : deviceWindows(src.device!);
+      try {
+        // An unusable log header fails here, before anything is created.
+        parseLogHeader(windows.window(0, Math.min(HEADER_WINDOW, src.sb.logLen)), src.sb.logLen, devicePath);
+        const root = opts.dryRun ? shadowPath : prepareShadowRoot(shadowPath);
+        const play = new LogPlay(src.sb, root, opts);
+        const scan = scanLogWindows(windows, src.sb, devicePath, (i, entry) => play.entry(i, entry));
+        return play.result(scan.header.nextIndex, scan.bad);
+      } finally {
+        windows.close();
+      }
     },
     access,
   );
@@ -70,79 +89,82 @@ export function playIntoShadow(
   shadowRoot: string,
   opts: LogplayOptions = {},
 ): LogplayResult {
-  const tree = new ShadowTree(shadowRoot);
-  const result: LogplayResult = {
-    shadowRoot,
-    entries: replay.header.nextIndex,
-    newFiles: 0,
-    newDirs: 0,
-    existingFiles: 0,
-    repairedFiles: 0,
-    bad: replay.bad,
-    problems: replay.conflicts.map((c) => ({ ...c })),
-  };
   const conflicted = new Set(replay.conflicts.map((c) => c.index));
-  if (!opts.dryRun) writeMetaFiles(tree, sb, opts.role ?? roleOf(sb, opts.systemUuid ?? tryGetSystemUuid()));
-
+  const play = new LogPlay(sb, shadowRoot, opts, (entry, index) => !conflicted.has(index));
   for (let index = 0; index < replay.entries.length; index++) {
     const entry = replay.entries[index];
-    if (entry === undefined || entry.type === 'add_daxdev' || conflicted.has(index)) continue;
-    try {
-      const done = opts.dryRun ? dryRunOutcome(entry) : playEntry(tree, entry);
-      if (done === 'new-dir') result.newDirs++;
-      else if (done === 'new-file') result.newFiles++;
-      else if (done === 'repaired') result.repairedFiles++;
-      else if (done === 'existing') result.existingFiles++;
-    } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
-      result.problems.push({ index, path: entry.path, reason });
-    }
+    if (entry !== undefined && entry.type !== 'add_daxdev') play.place(entry, index);
   }
-  return result;
-}
-
-/** What playEntry did with an entry. */
-export type PlayOutcome = 'new-file' | 'new-dir' | 'existing' | 'repaired' | 'existing-dir';
-
-function dryRunOutcome(entry: FileEntry | MkdirEntry): PlayOutcome {
-  return entry.type === 'mkdir' ? 'new-dir' : 'new-file';
+  return play.result(replay.header.nextIndex, replay.bad, replay.conflicts);
 }
 
 /**
- * Writes one placed entry (valid, and placed by the log's tree rule) into a shadow tree, as
- * logplay does: a missing directory is made, a missing file gets its YAML, an empty YAML file (a
- * creation cut short) is written again, anything else already there is left alone. Another writer
- * of the same tree (a daemon writing it in the background, the C tools) may create the same path
- * meanwhile: that is "already there", not an error. Throws when something else is in the way.
+ * Logplay of entries in log order: each valid entry placed with the tree rule (PathTree), unless
+ * the caller decides placement, then played into the tree (or only counted, for a dry run).
  */
-export function playEntry(tree: ShadowTree, entry: FileEntry | MkdirEntry): PlayOutcome {
-  const kind = tree.kind(entry.path);
-  if (entry.type === 'mkdir') {
-    if (kind === 'dir') return 'existing-dir';
-    if (kind !== undefined) throw new FamfsError('EEXIST', `a non-directory is in the way`);
+class LogPlay {
+  private readonly tree = new PathTree();
+  private readonly player: ShadowPlayer;
+  private readonly failed: LogplayProblem[] = [];
+  private newFiles = 0;
+  private newDirs = 0;
+  private existingFiles = 0;
+  private repairedFiles = 0;
+
+  constructor(
+    sb: Superblock,
+    private readonly root: string,
+    private readonly opts: LogplayOptions,
+    /** Whether a valid entry is placed; default the tree rule over the entries before it. */
+    private readonly placed?: (entry: FileEntry | MkdirEntry, index: number) => boolean,
+  ) {
+    const tree = new ShadowTree(root);
+    this.player = new ShadowPlayer(tree);
+    if (!opts.dryRun) writeMetaFiles(tree, sb, opts.role ?? roleOf(sb, opts.systemUuid ?? tryGetSystemUuid()));
+  }
+
+  /** A valid entry from the log scan. */
+  entry(index: number, entry: LogEntry): void {
+    if (entry.type === 'add_daxdev') return;
+    const conflicts = this.tree.conflicts.length;
+    this.tree.place(entry, index);
+    if (this.tree.conflicts.length === conflicts) this.play(entry, index);
+  }
+
+  /** A valid entry whose placement the caller decides. */
+  place(entry: FileEntry | MkdirEntry, index: number): void {
+    if (this.placed!(entry, index)) this.play(entry, index);
+  }
+
+  private play(entry: FileEntry | MkdirEntry, index: number): void {
     try {
-      tree.mkdir(entry.path, entry.mode, entry.uid, entry.gid);
+      const done = this.opts.dryRun ? dryRunOutcome(entry) : this.player.play(entry);
+      if (done === 'new-dir') this.newDirs++;
+      else if (done === 'new-file') this.newFiles++;
+      else if (done === 'repaired') this.repairedFiles++;
+      else if (done === 'existing') this.existingFiles++;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && tree.kind(entry.path) === 'dir') return 'existing-dir';
-      throw e;
+      const reason = e instanceof Error ? e.message : String(e);
+      this.failed.push({ index, path: entry.path, reason });
     }
-    return 'new-dir';
   }
-  if (kind === 'file') {
-    // The log is the truth and the shadow tree its cache: an empty shadow file is a creation
-    // cut short between its create and its write, so it is written again from the entry.
-    if (!tree.isEmptyFile(entry.path)) return 'existing';
-    tree.writeFile(entry.path, emitShadowYaml(entry));
-    return 'repaired';
+
+  result(entries: number, bad: BadEntry[], conflicts: TreeConflict[] = this.tree.conflicts): LogplayResult {
+    return {
+      shadowRoot: this.root,
+      entries,
+      newFiles: this.newFiles,
+      newDirs: this.newDirs,
+      existingFiles: this.existingFiles,
+      repairedFiles: this.repairedFiles,
+      bad,
+      problems: [...conflicts.map((c) => ({ ...c })), ...this.failed],
+    };
   }
-  if (kind !== undefined) throw new FamfsError('EISDIR', `a directory or special file is in the way`);
-  try {
-    tree.createFile(entry.path, emitShadowYaml(entry));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST' && tree.kind(entry.path) === 'file') return 'existing';
-    throw e;
-  }
-  return 'new-file';
+}
+
+function dryRunOutcome(entry: FileEntry | MkdirEntry): PlayOutcome {
+  return entry.type === 'mkdir' ? 'new-dir' : 'new-file';
 }
 
 /** (Re)writes .meta/.superblock and .meta/.log in the shadow tree. */

@@ -82,7 +82,11 @@ export class ShadowTree {
   }
 
   mkdir(rel: string, mode: number, uid: number, gid: number): void {
-    const abs = this.resolve(rel);
+    this.mkdirAt(this.resolve(rel), mode, uid, gid);
+  }
+
+  /** mkdir at an absolute path already known to be inside the root (see ShadowPlayer). */
+  mkdirAt(abs: string, mode: number, uid: number, gid: number): void {
     fs.mkdirSync(abs, { mode });
     if ((mode & this.umask) !== 0 || mode > 0o777) fs.chmodSync(abs, mode);
     chownIfRoot(abs, uid, gid);
@@ -94,7 +98,11 @@ export class ShadowTree {
    * entry for it and logplay rewrites it from the log (see isEmptyFile).
    */
   createFile(rel: string, content: string, mode = 0o644): void {
-    const abs = this.resolve(rel);
+    this.createFileAt(this.resolve(rel), content, mode);
+  }
+
+  /** createFile at an absolute path already known to be inside the root (see ShadowPlayer). */
+  createFileAt(abs: string, content: string, mode = 0o644): void {
     const fd = fs.openSync(
       abs,
       fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
