@@ -14,13 +14,13 @@ test('a signal is recorded while caught, not acted on, and forgotten at release'
     n.catchInterrupts();
     process.kill(process.pid, 'SIGINT');
     spin(50);
-    console.log('after SIGINT', n.interruptSignal());
+    console.log('after SIGINT ' + n.interruptSignal());
     n.releaseInterrupts();
-    console.log('released', n.interruptSignal());
+    console.log('released ' + n.interruptSignal());
     n.catchInterrupts();
     process.kill(process.pid, 'SIGTERM');
     spin(50);
-    console.log('after SIGTERM', n.interruptSignal());
+    console.log('after SIGTERM ' + n.interruptSignal());
     n.releaseInterrupts();
   `);
   expect({ status: r.status, signal: r.signal, out: r.stdout }).toEqual({
@@ -35,7 +35,7 @@ test('the same signal twice ends the process as its default action', () => {
     n.catchInterrupts();
     process.kill(process.pid, 'SIGINT');
     spin(50);
-    console.log('first', n.interruptSignal());
+    console.log('first ' + n.interruptSignal());
     process.kill(process.pid, 'SIGINT');
     spin(500);
     console.log('still here');
