@@ -77,9 +77,14 @@ export interface MetaAccessOptions extends DeviceAccessOptions {
   whenMounted?: 'through-mount' | 'raw';
 }
 
+/** The famfs mount to read the metadata through (given, or found), or undefined to read the device. */
+function readThroughMount(device: string, opts: MetaAccessOptions): string | undefined {
+  return opts.mountpoint ?? (opts.whenMounted === 'raw' ? undefined : famfsMountOf(device, opts));
+}
+
 /** Runs fn on the superblock and log of `device` (see the header for where they come from). */
 export function withFamfsMeta<T>(device: string, fn: (meta: FamfsMeta) => T, opts: MetaAccessOptions): T {
-  const mountpoint = opts.mountpoint ?? (opts.whenMounted === 'raw' ? undefined : famfsMountOf(device, opts));
+  const mountpoint = readThroughMount(device, opts);
   if (mountpoint !== undefined) {
     const { sb, log } = readMetaThroughMount(mountpoint, device);
     return fn({ sb, log, device: null, mountpoint });
@@ -111,7 +116,7 @@ export interface FamfsLogSource {
  * of where the metadata comes from, but from the device only the superblock is mapped.
  */
 export function withFamfsLogSource<T>(device: string, fn: (src: FamfsLogSource) => T, opts: MetaAccessOptions): T {
-  const mountpoint = opts.mountpoint ?? (opts.whenMounted === 'raw' ? undefined : famfsMountOf(device, opts));
+  const mountpoint = readThroughMount(device, opts);
   if (mountpoint !== undefined) {
     const { sb, log } = readMetaThroughMount(mountpoint, device);
     return fn({ sb, log, device: null, mountpoint });
