@@ -376,12 +376,12 @@ const FILE_TABLE: Record<string, OptionRow[]> = {
     row(
       '-M/--multi (repeatable), size 0 refills',
       [
-        ['-M', 'A,2m,3', '-MB,2m'],
-        ['--multi=A,2m,3', '--multi', 'B,2m'],
+        ['-M', '@A,2m,3', '-M@B,2m'],
+        ['--multi=@A,2m,3', '--multi', '@B,2m'],
       ],
       (o) => {
         const [a, b] = [file('m'), file('m')];
-        ok(famfs(['creat', ...o.map((w) => w.replace('A', a).replace('B', b))]));
+        ok(famfs(['creat', ...o.map((w) => w.replace('@A', a).replace('@B', b))]));
         ok(famfs(['verify', '-S', '3', '-f', a]));
         expect(fs.statSync(b).size).toBe(2 * MiB);
         ok(famfs(['creat', '-M', `${b},0,9`]));
@@ -433,13 +433,13 @@ const FILE_TABLE: Record<string, OptionRow[]> = {
     row(
       '-m/--multi, -t/--threadct, -q/--quiet',
       [
-        ['-q', '-t0', '-mA,1', '-mB,2'],
-        ['--quiet', '--threadct=2', '--multi=A,1', '--multi', 'B,2'],
+        ['-q', '-t0', '-m@A,1', '-m@B,2'],
+        ['--quiet', '--threadct=2', '--multi=@A,1', '--multi', '@B,2'],
       ],
       (o) => {
         const [a, b] = [file('v'), file('v')];
         ok(famfs(['creat', '-M', `${a},2m,1`, '-M', `${b},2m,2`]));
-        const r = ok(famfs(['verify', ...o.map((w) => w.replace('A', a).replace('B', b))]));
+        const r = ok(famfs(['verify', ...o.map((w) => w.replace('@A', a).replace('@B', b))]));
         expect(r.stdout).toBe('');
       },
     ),
