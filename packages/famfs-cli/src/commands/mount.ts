@@ -23,6 +23,7 @@ import {
   writeMountRecord,
 } from '@famfs/libfamfs/mount';
 import type { DaemonStatus, DataPathKind, PreparedMount } from '@famfs/libfamfs/mount';
+import type { LogplayResult } from '@famfs/libfamfs/shadow';
 import { mountsHolding, readMountTable } from '@famfs/native';
 import { CommandSpec } from '../command';
 import { describeError } from '../errors';
@@ -139,11 +140,12 @@ function remountFamfs(device: string, mountpointArg: string) {
   const asked = logplayMount(mount.mountpoint);
   if (asked) return { ...where, summary: counts(asked), warnings: asked.problems };
   const r = logplayDevice(mount.device, mount.shadow, { mountpoint: mount.mountpoint });
-  const warnings = [
-    ...r.bad.map((b) => b.reason),
-    ...r.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`),
-  ];
-  return { ...where, summary: counts(r), warnings };
+  return { ...where, summary: counts(r), warnings: replayWarnings(r) };
+}
+
+/** One line per bad log entry and per entry that did not fit the tree of a replay. */
+function replayWarnings(r: LogplayResult): string[] {
+  return [...r.bad.map((b) => b.reason), ...r.problems.map((p) => `log entry ${p.index}: '${p.path}': ${p.reason}`)];
 }
 
 function realpathOr(p: string): string {
@@ -241,7 +243,7 @@ function mountFamfs(req: MountRequest) {
       startedAt: new Date().toISOString(),
     });
     const log = status.log;
-    const warnings = log ? [...log.problems] : [];
+    const warnings = log ? [...log.problems] : replay ? replayWarnings(replay) : [];
     const more = log ? log.badCount + log.conflictCount - log.problems.length : 0;
     if (more > 0)
       warnings.push(
