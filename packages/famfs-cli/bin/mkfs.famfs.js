@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 'use strict';
-process.exitCode = require('../dist/process-entry.js').processMain('mkfs.famfs');
+require('./run-bundle.js').runProgram('mkfs.famfs');

@@ -5,7 +5,7 @@ import { checkPositionals } from './args/positionals';
 import { CommandSpec, commandHelp, commandTitle, helpOptions, programHelp } from './command';
 import { commandEntry, COMMAND_INDEX } from './command-index';
 import { describeError, exitCodeOf } from './errors';
-import { Io, processIo, quietOnClosedPipes, UsageError } from './io';
+import { Io, processIo, UsageError } from './io';
 
 /** Exit codes of the dispatcher itself, as the C famfs uses them. */
 const EXIT_USAGE = 1;
@@ -38,7 +38,6 @@ export function versionLine(prog: string): string {
  * prints help and exits 0; no command exits 1, an unknown one 3 (as in the C famfs).
  */
 export function runFamfs(argv: string[], io: Io = processIo, prog = 'famfs'): number {
-  if (io === processIo) quietOnClosedPipes();
   let global;
   try {
     global = parseOptions(argv, GLOBAL_OPTIONS, { permute: false });
@@ -70,7 +69,6 @@ export function runFamfs(argv: string[], io: Io = processIo, prog = 'famfs'): nu
 
 /** `mkfs.famfs ARGS`: the mkfs command as a program of its own. */
 export function runMkfsFamfs(argv: string[], io: Io = processIo): number {
-  if (io === processIo) quietOnClosedPipes();
   return runCommand(commandEntry('mkfs')!.load(), argv, io, 'mkfs.famfs', true);
 }
 

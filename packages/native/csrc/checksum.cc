@@ -3,6 +3,8 @@
 // copy Node itself carries and exports to addons, so this is the same CRC as zlib.crc32.
 #include <zlib.h>
 
+#include <thread>
+
 #include "common.h"
 
 namespace famfs {
@@ -10,37 +12,97 @@ namespace {
 
 // crc32Records(buf, offset, stride, span, count) -> Uint32Array of `count` CRCs, the i-th over
 // buf[offset + i*stride, offset + i*stride + span).
-Napi::Value Crc32Records(const Napi::CallbackInfo& info) {
+// The records one call checks: `count` spans of `span` bytes, `stride` apart, from `first`.
+struct Records {
+  const uint8_t* first = nullptr;
+  int64_t stride = 0;
+  int64_t span = 0;
+  int64_t count = 0;
+};
+
+// Reads the arguments (buf, offset, stride, span, count) shared by both calls; throws and
+// returns false when they do not describe records inside buf.
+bool ArgRecords(const Napi::CallbackInfo& info, const char* fn, Records* out) {
   Napi::Env env = info.Env();
   Bytes bytes;
   int64_t offset, stride, span, count;
-  if (!ArgBytes(info, 0, "crc32Records", "buf", &bytes) ||
-      !ArgInt(info, 1, "crc32Records", "offset", 0, kMaxSafeInteger, &offset) ||
-      !ArgInt(info, 2, "crc32Records", "stride", 1, kMaxSafeInteger, &stride) ||
-      !ArgInt(info, 3, "crc32Records", "span", 0, kMaxSafeInteger, &span) ||
-      !ArgInt(info, 4, "crc32Records", "count", 0, 0xffffffffLL, &count)) {
-    return env.Undefined();
+  if (!ArgBytes(info, 0, fn, "buf", &bytes) || !ArgInt(info, 1, fn, "offset", 0, kMaxSafeInteger, &offset) ||
+      !ArgInt(info, 2, fn, "stride", 1, kMaxSafeInteger, &stride) ||
+      !ArgInt(info, 3, fn, "span", 0, kMaxSafeInteger, &span) ||
+      !ArgInt(info, 4, fn, "count", 0, 0xffffffffLL, &count)) {
+    return false;
   }
   if (span > stride) {
-    ThrowRange(env, "crc32Records", "span is larger than stride");
-    return env.Undefined();
+    ThrowRange(env, fn, "span is larger than stride");
+    return false;
   }
   if (count > 0 && static_cast<uint64_t>(offset) + static_cast<uint64_t>(count - 1) * stride + span > bytes.length) {
-    ThrowRange(env, "crc32Records", "records run past the end of the buffer");
-    return env.Undefined();
+    ThrowRange(env, fn, "records run past the end of the buffer");
+    return false;
   }
-  Napi::Uint32Array out = Napi::Uint32Array::New(env, static_cast<size_t>(count));
-  const uint8_t* p = bytes.data + offset;
-  for (int64_t i = 0; i < count; i++, p += stride) {
-    out[static_cast<size_t>(i)] = static_cast<uint32_t>(crc32_z(0, p, static_cast<z_size_t>(span)));
+  *out = Records{bytes.data + offset, stride, span, count};
+  return true;
+}
+
+void ChecksumRecords(const Records& r, uint32_t* out) {
+  const uint8_t* p = r.first;
+  for (int64_t i = 0; i < r.count; i++, p += r.stride) {
+    out[i] = static_cast<uint32_t>(crc32_z(0, p, static_cast<z_size_t>(r.span)));
   }
+}
+
+Napi::Value Crc32Records(const Napi::CallbackInfo& info) {
+  Records r;
+  if (!ArgRecords(info, "crc32Records", &r)) return info.Env().Undefined();
+  Napi::Uint32Array out = Napi::Uint32Array::New(info.Env(), static_cast<size_t>(r.count));
+  ChecksumRecords(r, out.Data());
   return out;
 }
+
+// The same checksums computed on a thread of their own while JavaScript goes on: a pass over a
+// log checks the next window while it walks this one. The job holds references to the input and
+// the output so neither is collected; the caller must not change or unmap the input until
+// wait() has returned the CRCs.
+class Crc32Job : public Napi::ObjectWrap<Crc32Job> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Crc32RecordsJob", {InstanceMethod<&Crc32Job::Wait>("wait")});
+  }
+
+  explicit Crc32Job(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Crc32Job>(info) {
+    Records r;
+    if (!ArgRecords(info, "crc32RecordsStart", &r)) return;
+    Napi::Uint32Array out = Napi::Uint32Array::New(info.Env(), static_cast<size_t>(r.count));
+    input_ = Napi::Persistent(info[0].As<Napi::Object>());
+    output_ = Napi::Persistent(out);
+    uint32_t* dest = out.Data();
+    thread_ = std::thread([r, dest] { ChecksumRecords(r, dest); });
+  }
+
+  ~Crc32Job() override {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  // Returns the CRCs once they are all computed; a second call returns the same array.
+  Napi::Value Wait(const Napi::CallbackInfo& info) {
+    if (thread_.joinable()) thread_.join();
+    if (output_.IsEmpty()) return info.Env().Undefined();
+    Napi::Value out = output_.Value();
+    input_.Reset();
+    return out;
+  }
+
+  std::thread thread_;
+  Napi::ObjectReference input_;
+  Napi::Reference<Napi::Uint32Array> output_;
+};
 
 }  // namespace
 
 void InitChecksum(Napi::Env env, Napi::Object exports) {
   exports.Set("crc32Records", Napi::Function::New(env, Crc32Records, "crc32Records"));
+  exports.Set("Crc32RecordsJob", Crc32Job::Define(env));
 }
 
 }  // namespace famfs

@@ -67,9 +67,10 @@ export function loadAddon<T extends object>(dir = PACKAGE_DIR): LoadedAddon<T> {
 }
 
 function unavailable<T extends object>(problem: string, cause: unknown): LoadedAddon<T> {
-  const fail = (): never => {
+  // A function, not an arrow: `new` of a class the addon exports must throw this error too.
+  function fail(): never {
     throw new AddonUnavailableError(problem, { cause });
-  };
+  }
   const binding = new Proxy({} as T, {
     // Constants are UPPER_CASE; everything else is a function.
     get: (_target, prop) => (typeof prop === 'string' && /^[A-Z][A-Z0-9_]*$/.test(prop) ? undefined : fail),

@@ -51,6 +51,13 @@ interface Binding {
   prngFill(state: Int32Array, buf: Uint8Array): void;
   prngCompare(state: Int32Array, buf: Uint8Array): number;
   crc32Records(buf: Uint8Array, offset: number, stride: number, span: number, count: number): Uint32Array;
+  Crc32RecordsJob: new (
+    buf: Uint8Array,
+    offset: number,
+    stride: number,
+    span: number,
+    count: number,
+  ) => Crc32RecordsJob;
   catchInterrupts(): void;
   interruptSignal(): number;
   releaseInterrupts(): void;
@@ -232,6 +239,28 @@ export function crc32Records(
   count: number,
 ): Uint32Array {
   return native.crc32Records(buf, offset, stride, span, count);
+}
+
+/** CRCs being computed on a thread of the addon's own (crc32RecordsStart). */
+export interface Crc32RecordsJob {
+  /** Blocks until every CRC is computed, then returns them (the same array on each call). */
+  wait(): Uint32Array;
+}
+
+/**
+ * crc32Records on a thread of its own, so JavaScript can go on meanwhile (a pass over a log
+ * checks the next window while it walks this one). The arguments are checked at once, as
+ * crc32Records checks them. Until wait() returns, `buf`'s bytes must not change and, if it is a
+ * mapping, it must not be unmapped: the thread is reading them.
+ */
+export function crc32RecordsStart(
+  buf: Uint8Array,
+  offset: number,
+  stride: number,
+  span: number,
+  count: number,
+): Crc32RecordsJob {
+  return new native.Crc32RecordsJob(buf, offset, stride, span, count);
 }
 
 /** getxattr(2): the attribute's value, or null when the file has no such attribute. */

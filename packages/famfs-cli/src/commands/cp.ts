@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { isatty } from 'tty';
 import { isFamfsError } from '@famfs/libfamfs/common';
 import { checkInterleave } from '@famfs/libfamfs/alloc';
 import { FamfsMaster } from '@famfs/libfamfs/mount';
@@ -15,7 +16,7 @@ import {
   parseOwner,
 } from '../create-options';
 import { describeError, exitCodeOf, exitVal } from '../errors';
-import { Io, processIo } from '../io';
+import { Io, processIo, quietOnClosedPipes } from '../io';
 import { optInt } from '../options';
 import * as native from '@famfs/native';
 
@@ -187,7 +188,8 @@ const SIGNAL_NAMES: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 15: 'SI
 
 /** Progress goes to the terminal only: stderr of this process, when it is a TTY. */
 function terminalSink(io: Io): ProgressSink | undefined {
-  if (io !== processIo || !process.stderr.isTTY) return undefined;
+  if (io !== processIo || !isatty(2)) return undefined;
+  quietOnClosedPipes();
   return { write: (t) => process.stderr.write(t), columns: () => process.stderr.columns || 80 };
 }
 

@@ -25,20 +25,27 @@ export interface HostIo {
   nodeKind: NodeKindProbe;
 }
 
-let processDefaults: Partial<HostIo> = {};
+/**
+ * The process defaults live on globalThis under a registered symbol, not in this module: the famfs
+ * binary runs a bundle with its own copy of libfamfs (famfs-cli's scripts/bundle.js), and the
+ * preload sets them through the copy in dist/. Both copies must see one set.
+ */
+const DEFAULTS = Symbol.for('@famfs/libfamfs host-io defaults');
+const processDefaults = (): Partial<HostIo> => ((globalThis as { [DEFAULTS]?: Partial<HostIo> })[DEFAULTS] ??= {});
 
 /** The options with every missing one filled in from the process defaults, then the real host. */
 export function hostIo(opts: Partial<HostIo> = {}): HostIo {
+  const d = processDefaults();
   return {
-    sysfsRoot: opts.sysfsRoot ?? processDefaults.sysfsRoot ?? defaultSysfsRoot(),
-    procRoot: opts.procRoot ?? processDefaults.procRoot ?? '/proc',
-    devRoot: opts.devRoot ?? processDefaults.devRoot ?? '/dev',
-    writer: opts.writer ?? processDefaults.writer ?? defaultSysfsWriter,
-    nodeKind: opts.nodeKind ?? processDefaults.nodeKind ?? statNodeKind,
+    sysfsRoot: opts.sysfsRoot ?? d.sysfsRoot ?? defaultSysfsRoot(),
+    procRoot: opts.procRoot ?? d.procRoot ?? '/proc',
+    devRoot: opts.devRoot ?? d.devRoot ?? '/dev',
+    writer: opts.writer ?? d.writer ?? defaultSysfsWriter,
+    nodeKind: opts.nodeKind ?? d.nodeKind ?? statNodeKind,
   };
 }
 
 /** Test seam (see the header): replaces the process-wide defaults; {} puts the real host back. */
 export function setHostIoDefaults(defaults: Partial<HostIo>): void {
-  processDefaults = { ...defaults };
+  (globalThis as { [DEFAULTS]?: Partial<HostIo> })[DEFAULTS] = { ...defaults };
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'crypto';
+import type * as Crypto from 'crypto';
 
 /** famfs stores UUIDs as the 16 raw bytes in the order their text form prints them. */
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,5 +18,7 @@ export function uuidToText(b: Buffer): string {
 }
 
 export function randomUuidBytes(): Buffer {
-  return uuidToBytes(randomUUID());
+  // node:crypto is loaded here, when mkfs needs it, not by every famfs process that decodes a uuid.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return uuidToBytes((require('crypto') as typeof Crypto).randomUUID());
 }

@@ -1,6 +1,7 @@
 import { EntryType, ExtentType, MAX_PATHLEN, MAX_SIMPLE_EXTENTS } from '../format/constants';
 import { FmapGeometry, FMAP_ARM_OFFSET, LogFmapLayout, SimpleExtentLayout } from '../format/fmap';
 import { BODY_OFFSET, FILE_FMAP_OFFSET, FileMetaLayout, LogEntryLayout, MkdirLayout } from '../format/log-entry';
+import { FNV_OFFSET, FNV_PRIME } from './path-index';
 
 /**
  * The quick check of the common log entry, for passes over a whole log (fsck): a FILE with a
@@ -41,6 +42,9 @@ export interface QuickEntry {
   pathEnd: number;
   /** Offset of each '/' + 1 is where a component starts; the last '/' (or -1) splits off the parent. */
   lastSlash: number;
+  /** pathHash of the path, and of its parent (the bytes before lastSlash; unset without a '/'). */
+  hash: number;
+  parentHash: number;
   size: number;
   extents: number;
   /** offset, len of each extent. */
@@ -52,6 +56,8 @@ export function newQuickEntry(): QuickEntry {
     pathStart: 0,
     pathEnd: 0,
     lastSlash: -1,
+    hash: 0,
+    parentHash: 0,
     size: 0,
     extents: 0,
     ext: new Float64Array(2 * MAX_SIMPLE_EXTENTS),
@@ -105,12 +111,15 @@ export function quickEntry(
 /**
  * A relpath field of printable-or-control ASCII (1..0x7f) that relpathProblem accepts: NUL-ended
  * within MAX_PATHLEN bytes, not empty, not absolute, no empty, '.' or '..' component. Any other
- * byte (UTF-8 beyond ASCII) leaves the decision to the full check.
+ * byte (UTF-8 beyond ASCII) leaves the decision to the full check. The path's hashes for the
+ * path index are computed in the same loop.
  */
 function quickPath(b: Uint8Array, start: number, out: QuickEntry): boolean {
   const limit = start + MAX_PATHLEN;
   let comp = start;
   let slash = -1;
+  let h = FNV_OFFSET;
+  let parentHash = 0;
   let i = start;
   for (; i < limit; i++) {
     const c = b[i];
@@ -120,12 +129,16 @@ function quickPath(b: Uint8Array, start: number, out: QuickEntry): boolean {
       if (!goodComponent(b, comp, i)) return false;
       slash = i;
       comp = i + 1;
+      parentHash = h;
     }
+    h = Math.imul(h ^ c, FNV_PRIME);
   }
   if (i === limit || !goodComponent(b, comp, i)) return false;
   out.pathStart = start;
   out.pathEnd = i;
   out.lastSlash = slash;
+  out.hash = h >>> 0;
+  out.parentHash = parentHash >>> 0;
   return true;
 }
 

@@ -1,14 +1,14 @@
-import { crc32Records } from '@famfs/native';
 import { FamfsError } from '../errors';
-import { LOG_ENTRY_CRC_SPAN, LOG_ENTRY_SIZE } from '../format/constants';
+import { LOG_ENTRY_SIZE } from '../format/constants';
 import { LogEntry, readLogEntry } from '../format/log-entry';
-import { LogHeader, parseLogHeader } from '../format/log-header';
+import { LogHeader } from '../format/log-header';
 import { META_DIR } from '../format/meta-paths';
 import { Superblock } from '../format/superblock';
 import { AllocationMap } from '../alloc/allocation-map';
 import { newQuickEntry, QUICK_FILE, QUICK_MKDIR, quickEntry } from './entry-quick';
-import { LOG_WINDOW_BYTES, LogWindows } from './log-windows';
-import { pathHash, PathIndex } from './path-index';
+import { EntryWindow, forEachEntryWindow, logHeaderOf } from './entry-windows';
+import { LogWindows } from './log-windows';
+import { PathIndex } from './path-index';
 import { BadEntry, checkedLogEntry, entryOffset, geometryOf, placementOf, TreeConflict } from './replay';
 
 const PAGE = 4096;
@@ -37,7 +37,7 @@ export interface LogPass {
  */
 export function passLog(windows: LogWindows, sb: Superblock, device: string): LogPass {
   const logLen = sb.logLen;
-  const header = parseLogHeader(windows.window(0, Math.min(LOG_WINDOW_BYTES, logLen)), logLen, device);
+  const header = logHeaderOf(windows, logLen, device);
   const geom = geometryOf(sb);
   const map = AllocationMap.forDevice(sb);
   const n = header.nextIndex;
@@ -62,18 +62,12 @@ export function passLog(windows: LogWindows, sb: Superblock, device: string): Lo
     const e = q.pathEnd;
     const slash = q.lastSlash;
     if (isUnderMeta(buf, s, e)) return placeByRule(buf.toString('latin1', s, e), dir ? 'mkdir' : 'file', slot);
-    let h: number;
     if (slash >= 0) {
-      const hp = pathHash(buf, s, slash);
-      const pv = index.find(buf, s, slash, hp);
+      const pv = index.find(buf, s, slash, q.parentHash);
       if (pv < 0 || pv % 2 === 0) return placeByRule(buf.toString('latin1', s, e), dir ? 'mkdir' : 'file', slot);
-      h = pathHash(buf, slash, e, hp);
-    } else {
-      h = pathHash(buf, s, e);
     }
-    const v = index.find(buf, s, e, h);
-    if (v < 0) index.add(buf, s, e, h, slot, dir);
-    else if (!(dir && v % 2 === 1)) placeByRule(buf.toString('latin1', s, e), dir ? 'mkdir' : 'file', slot);
+    const v = index.findOrAdd(buf, s, e, q.hash, slot, dir);
+    if (v >= 0 && !(dir && v % 2 === 1)) placeByRule(buf.toString('latin1', s, e), dir ? 'mkdir' : 'file', slot);
   };
 
   /** The full check, for whatever the quick one does not accept. */
@@ -92,17 +86,8 @@ export function passLog(windows: LogWindows, sb: Superblock, device: string): Lo
     if (entry.type !== 'add_daxdev') placeByRule(entry.path, entry.type, slot);
   };
 
-  let i = 0;
-  while (i < n) {
-    const off = entryOffset(i);
-    const start = off - (off % PAGE);
-    const len = Math.min(LOG_WINDOW_BYTES, logLen - start);
-    const buf = windows.window(start, len);
-    const u32 = new Uint32Array(buf.buffer, buf.byteOffset, len >> 2);
-    const count = Math.min(n - i, Math.floor((start + len - off) / LOG_ENTRY_SIZE));
-    const first = off - start;
-    const crcs = crc32Records(buf, first, LOG_ENTRY_SIZE, LOG_ENTRY_CRC_SPAN, count);
-    for (let k = 0; k < count; k++, i++) {
+  const walk = ({ buf, u32, first, index, count, crcs }: EntryWindow): void => {
+    for (let k = 0, i = index; k < count; k++, i++) {
       const at = first + k * LOG_ENTRY_SIZE;
       const kind = quickEntry(buf, u32, at, i, crcs[k], geom, q);
       if (kind === QUICK_FILE) {
@@ -117,7 +102,8 @@ export function passLog(windows: LogWindows, sb: Superblock, device: string): Lo
         fullCheck(buf, at, i, crcs[k]);
       }
     }
-  }
+  };
+  forEachEntryWindow(windows, logLen, n, walk);
 
   const entryAt = (slot: number): LogEntry => {
     const off = entryOffset(slot);

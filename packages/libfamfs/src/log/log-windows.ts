@@ -8,9 +8,10 @@ export const LOG_WINDOW_BYTES = 4 << 20;
 
 /**
  * The bytes of a log, a window at a time, for one pass over a whole log (fsck) that must neither
- * map nor hold the whole log: its memory stays a window however large the log. A window starts
- * at a page boundary of the log; its Buffer is valid until the next call, and its memory is
- * 4-byte aligned so a Uint32Array can view it.
+ * map nor hold the whole log: its memory stays two windows however large the log. A window
+ * starts at a page boundary of the log; its Buffer stays valid through the next call (so the next
+ * window can be read while this one is checked: entry-windows.ts) and is reused by the call after
+ * that. Its memory is 4-byte aligned so a Uint32Array can view it.
  */
 export interface LogWindows {
   /** Bytes [start, start + len) of the log (start a multiple of 4096). */
@@ -20,30 +21,37 @@ export interface LogWindows {
 
 /** A log already in memory (read through a mount, or mapped whole by the caller). */
 export function memoryWindows(log: Buffer): LogWindows {
-  let scratch: Buffer | undefined;
+  const scratch: (Buffer | undefined)[] = [undefined, undefined];
+  let turn = 0;
   return {
     window(start, len) {
       const w = log.subarray(start, start + len);
       if (w.byteOffset % 4 === 0) return w;
-      if (!scratch || scratch.length < len) scratch = Buffer.allocUnsafeSlow(Math.max(len, LOG_WINDOW_BYTES));
-      w.copy(scratch);
-      return scratch.subarray(0, len);
+      turn ^= 1;
+      let s = scratch[turn];
+      if (!s || s.length < len) s = scratch[turn] = Buffer.allocUnsafeSlow(Math.max(len, LOG_WINDOW_BYTES));
+      w.copy(s);
+      return s.subarray(0, len);
     },
     close() {},
   };
 }
 
 /**
- * The log of an open device: read with pread into one reused buffer for a regular file (the page
+ * The log of an open device: read with pread into two reused buffers for a regular file (the page
  * cache keeps it coherent, and a copy costs less than faulting in a mapping), mapped a window at a
  * time, with the CPU cache invalidated, for a block or dax device (another host writes that memory).
  */
 export function deviceWindows(dev: Device, windowBytes = LOG_WINDOW_BYTES): LogWindows {
   if (dev.kind === 'file') {
-    const buf = Buffer.allocUnsafeSlow(windowBytes);
+    // Two buffers taken in turn, each allocated when first needed (a log of one window needs one).
+    const bufs: Buffer[] = [];
+    let turn = 1;
     return {
       window(start, len) {
-        if (len > buf.length) throw new RangeError(`log window of ${len} bytes exceeds ${buf.length}`);
+        if (len > windowBytes) throw new RangeError(`log window of ${len} bytes exceeds ${windowBytes}`);
+        turn ^= 1;
+        const buf = (bufs[turn] ??= Buffer.allocUnsafeSlow(windowBytes));
         let got = 0;
         while (got < len) {
           const n = fs.readSync(dev.fd, buf, got, len - got, LOG_OFFSET + start + got);
@@ -57,19 +65,21 @@ export function deviceWindows(dev: Device, windowBytes = LOG_WINDOW_BYTES): LogW
       close() {},
     };
   }
-  let mapped: Buffer | undefined;
-  const drop = (): void => {
-    if (mapped) dev.unmap(mapped);
-    mapped = undefined;
-  };
+  // The window before the last stays mapped until the next call.
+  let previous: Buffer | undefined;
+  let last: Buffer | undefined;
   return {
     window(start, len) {
       if (start % PAGE !== 0) throw new RangeError(`log window at ${start} is not page aligned`);
-      drop();
-      mapped = dev.map(LOG_OFFSET + start, len);
-      dev.invalidate(mapped, 0, len);
-      return mapped;
+      if (previous) dev.unmap(previous);
+      previous = last;
+      last = dev.map(LOG_OFFSET + start, len);
+      dev.invalidate(last, 0, len);
+      return last;
     },
-    close: drop,
+    close() {
+      for (const m of [previous, last]) if (m) dev.unmap(m);
+      previous = last = undefined;
+    },
   };
 }

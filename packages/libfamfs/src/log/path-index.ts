@@ -1,8 +1,9 @@
 import { TreeView } from './replay';
 
 const EMPTY = 0;
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
+/** FNV-1a's 32-bit offset basis and prime (pathHash). */
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
 const SLASH = 0x2f;
 
 /** FNV-1a of buf[start, end): the hash the index keys paths by (`from`: the hash of the bytes before start). */
@@ -20,13 +21,13 @@ export function pathHash(buf: Uint8Array, start: number, end: number, from = FNV
  * It answers placementOf's questions (TreeView) for the paths that need the whole rule.
  */
 export class PathIndex implements TreeView {
+  /** Open addressing, two words a slot: the key's hash, then its number + 1 (0: empty). */
   private table: Int32Array;
   private mask: number;
-  private hashes: Uint32Array;
   private keyStart: Int32Array;
   private keyLen: Uint8Array;
   /** slot << 1 | 1 for a directory, slot << 1 for a file. */
-  private values: Float64Array;
+  private values: Int32Array;
   private arena: Uint8Array;
   private arenaUsed = 0;
   private count = 0;
@@ -35,13 +36,12 @@ export class PathIndex implements TreeView {
   constructor(expected = 1024) {
     let cap = 16;
     while (cap < expected * 2) cap *= 2;
-    this.table = new Int32Array(cap);
+    this.table = new Int32Array(2 * cap);
     this.mask = cap - 1;
     const n = Math.max(16, expected);
-    this.hashes = new Uint32Array(n);
     this.keyStart = new Int32Array(n);
     this.keyLen = new Uint8Array(n);
-    this.values = new Float64Array(n);
+    this.values = new Int32Array(n);
     this.arena = new Uint8Array(n * 16);
   }
 
@@ -51,28 +51,50 @@ export class PathIndex implements TreeView {
 
   /** The value of the path buf[start, end) with hash h: -1 when absent, else slot * 2 + (1 for a directory). */
   find(buf: Uint8Array, start: number, end: number, h: number): number {
-    const len = end - start;
-    for (let t = h & this.mask; ; t = (t + 1) & this.mask) {
-      const e = this.table[t];
-      if (e === EMPTY) return -1;
-      const k = e - 1;
-      if (this.hashes[k] !== h || this.keyLen[k] !== len) continue;
-      const ks = this.keyStart[k];
-      let same = true;
-      for (let i = 0; i < len; i++) {
-        if (this.arena[ks + i] !== buf[start + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.values[k];
-    }
+    const e = this.table[2 * this.probe(buf, start, end, h) + 1];
+    return e === EMPTY ? -1 : this.values[e - 1];
+  }
+
+  /**
+   * The value of the path buf[start, end) with hash h when it is present; when it is not, adds it
+   * as a file or directory placed by `slot` and returns -1. One probe for both.
+   */
+  findOrAdd(buf: Uint8Array, start: number, end: number, h: number, slot: number, dir: boolean): number {
+    const t = this.probe(buf, start, end, h);
+    const e = this.table[2 * t + 1];
+    if (e !== EMPTY) return this.values[e - 1];
+    this.insert(t, buf, start, end, h, slot, dir);
+    return -1;
   }
 
   /** Adds the path buf[start, end) (hash h, not present) as a file or directory placed by `slot`. */
   add(buf: Uint8Array, start: number, end: number, h: number, slot: number, dir: boolean): void {
-    if ((this.count + 1) * 2 > this.table.length) this.rehash();
-    if (this.count === this.hashes.length) this.growEntries();
+    this.insert(this.probe(buf, start, end, h), buf, start, end, h, slot, dir);
+  }
+
+  /** The table slot holding the path, or the empty one where it would go. */
+  private probe(buf: Uint8Array, start: number, end: number, h: number): number {
+    const len = end - start;
+    const table = this.table;
+    const hash = h | 0;
+    for (let t = h & this.mask; ; t = (t + 1) & this.mask) {
+      const e = table[2 * t + 1];
+      if (e === EMPTY) return t;
+      if (table[2 * t] !== hash || this.keyLen[e - 1] !== len) continue;
+      const ks = this.keyStart[e - 1];
+      const arena = this.arena;
+      let i = 0;
+      while (i < len && arena[ks + i] === buf[start + i]) i++;
+      if (i === len) return t;
+    }
+  }
+
+  private insert(t: number, buf: Uint8Array, start: number, end: number, h: number, slot: number, dir: boolean): void {
+    if ((this.count + 1) * 2 > this.mask + 1) {
+      this.rehash();
+      t = this.probe(buf, start, end, h);
+    }
+    if (this.count === this.values.length) this.growEntries();
     const len = end - start;
     while (this.arenaUsed + len > this.arena.length) {
       const a = new Uint8Array(this.arena.length * 2);
@@ -82,14 +104,12 @@ export class PathIndex implements TreeView {
     const arena = this.arena;
     for (let i = 0, o = this.arenaUsed; i < len; i++) arena[o + i] = buf[start + i];
     const k = this.count++;
-    this.hashes[k] = h;
     this.keyStart[k] = this.arenaUsed;
     this.keyLen[k] = len;
     this.values[k] = slot * 2 + (dir ? 1 : 0);
     this.arenaUsed += len;
-    let t = h & this.mask;
-    while (this.table[t] !== EMPTY) t = (t + 1) & this.mask;
-    this.table[t] = k + 1;
+    this.table[2 * t] = h | 0;
+    this.table[2 * t + 1] = k + 1;
   }
 
   /** find() for a path given as a string (the rare entries that take the whole placement rule). */
@@ -113,28 +133,30 @@ export class PathIndex implements TreeView {
   }
 
   private rehash(): void {
-    const table = new Int32Array(this.table.length * 2);
-    const mask = table.length - 1;
-    for (let k = 0; k < this.count; k++) {
-      let t = this.hashes[k] & mask;
-      while (table[t] !== EMPTY) t = (t + 1) & mask;
-      table[t] = k + 1;
+    const old = this.table;
+    const table = new Int32Array(old.length * 2);
+    const mask = table.length / 2 - 1;
+    for (let u = 0; u < old.length; u += 2) {
+      if (old[u + 1] === EMPTY) continue;
+      let t = old[u] & mask;
+      while (table[2 * t + 1] !== EMPTY) t = (t + 1) & mask;
+      table[2 * t] = old[u];
+      table[2 * t + 1] = old[u + 1];
     }
     this.table = table;
     this.mask = mask;
   }
 
   private growEntries(): void {
-    const n = this.hashes.length * 2;
-    const grow = <T extends Uint32Array | Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+    const n = this.values.length * 2;
+    const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(n);
       b.set(a);
       return b;
     };
-    this.hashes = grow(this.hashes, (m) => new Uint32Array(m));
     this.keyStart = grow(this.keyStart, (m) => new Int32Array(m));
     this.keyLen = grow(this.keyLen, (m) => new Uint8Array(m));
-    this.values = grow(this.values, (m) => new Float64Array(m));
+    this.values = grow(this.values, (m) => new Int32Array(m));
   }
 }
 

@@ -8,6 +8,7 @@ import { encodeLogEntry, fileEntry, LogEntry } from '../../src/format/log-entry'
 import { crc32Of } from '../../src/format/crc';
 import { FmapGeometry } from '../../src/format/fmap';
 import { newQuickEntry, QUICK_FILE, QUICK_MKDIR, QUICK_NO, quickEntry } from '../../src/log/entry-quick';
+import { lastSlash, pathHash } from '../../src/log/path-index';
 import { checkedLogEntry } from '../../src/log/replay';
 
 const G: FmapGeometry = { devSize: 64 * ALLOC_UNIT, dataStart: 4 * ALLOC_UNIT, allocUnit: ALLOC_UNIT };
@@ -67,6 +68,10 @@ test('the quick check accepts only what the full check accepts, with the same va
         expect(full.type).toBe(kind === QUICK_FILE ? 'file' : 'mkdir');
         if (full.type === 'add_daxdev') return;
         expect(buf.toString('utf8', q.pathStart, q.pathEnd)).toBe(full.path);
+        // The hashes the path index is keyed by, of the path and of its parent.
+        expect(q.hash).toBe(pathHash(buf, q.pathStart, q.pathEnd));
+        expect(q.lastSlash).toBe(lastSlash(buf, q.pathStart, q.pathEnd));
+        if (q.lastSlash >= 0) expect(q.parentHash).toBe(pathHash(buf, q.pathStart, q.lastSlash));
         if (full.type === 'file' && full.fmap.kind === 'simple') {
           expect(q.size).toBe(full.size);
           expect(Array.from(q.ext.subarray(0, 2 * q.extents))).toEqual(

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Bundles the compiled CLI (dist/process-entry.js and everything it reaches, libfamfs and struct
+ * included) into dist/famfs.bundle.js, the file bin/famfs.js runs. One file instead of a hundred
+ * saves each famfs process the module look-ups, stats, reads and package.json resolutions Node
+ * does per module: a one-file command starts close to `node -e 0` (bench/cli-process.js).
+ * Commands stay lazily loaded: esbuild keeps each require() inside its function. Then
+ * scripts/code-cache.js makes the V8 code cache bin/run-bundle.js compiles the bundle with.
+ * The native addon and the daemon package stay outside: the addon finds its binary beside its
+ * own package, and the daemon runs as its own process.
+ */
+const path = require('path');
+const { spawnSync } = require('child_process');
+const esbuild = require('esbuild');
+
+const root = path.resolve(__dirname, '..');
+esbuild.buildSync({
+  entryPoints: [path.join(root, 'dist', 'process-entry.js')],
+  outfile: path.join(root, 'dist', 'famfs.bundle.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['@famfs/native', '@famfs/fused'],
+  logLevel: 'error',
+  // Fewer bytes to read and hold as the source string; names are kept, so a stack trace still
+  // names its functions.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+});
+
+// The V8 code cache of the bundle, made by loading it in a process of its own (its output discarded).
+const made = spawnSync(process.execPath, [path.join(__dirname, 'code-cache.js')], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+if (made.status !== 0) {
+  console.error(`scripts/code-cache.js failed (exit ${made.status ?? made.signal})`);
+  process.exit(1);
+}

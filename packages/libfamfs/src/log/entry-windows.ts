@@ -1,0 +1,72 @@
+import { crc32RecordsStart, Crc32RecordsJob } from '@famfs/native';
+import { LOG_ENTRY_CRC_SPAN, LOG_ENTRY_SIZE } from '../format/constants';
+import { LogHeader, parseLogHeader } from '../format/log-header';
+import { LOG_WINDOW_BYTES, LogWindows } from './log-windows';
+import { entryOffset } from './replay';
+
+const PAGE = 4096;
+
+/** The log header, from the log's first page (a pass reads no more of an empty log). */
+export function logHeaderOf(windows: LogWindows, logLen: number, device: string): LogHeader {
+  return parseLogHeader(windows.window(0, Math.min(PAGE, logLen)), logLen, device);
+}
+
+/** Entries [index, index + count) of a log, in one window, with the CRC computed over each. */
+export interface EntryWindow {
+  buf: Buffer;
+  /** The same memory as 32-bit words (a window is 4-byte aligned). */
+  u32: Uint32Array;
+  /** Byte offset in buf of entry `index`; entry index + k is at first + k * LOG_ENTRY_SIZE. */
+  first: number;
+  index: number;
+  count: number;
+  /** crcs[k]: the CRC-32 of entry index + k's checked span, to compare with its crc field. */
+  crcs: Uint32Array;
+}
+
+interface PendingWindow {
+  buf: Buffer;
+  first: number;
+  index: number;
+  count: number;
+  job: Crc32RecordsJob;
+}
+
+/**
+ * Hands every entry in use (slots 0 .. n - 1) to `onWindow`, a window of the log at a time, in log
+ * order. A window starts at the page holding its first entry and ends at the last page in use, so
+ * nothing past entry n - 1 is read. While `onWindow` walks one window, the next is already read and
+ * its CRCs are computed on the addon's thread (crc32RecordsStart): on two CPUs the checksums cost
+ * the pass almost nothing. `onWindow` must not keep the window's buffer.
+ */
+export function forEachEntryWindow(
+  windows: LogWindows,
+  logLen: number,
+  n: number,
+  onWindow: (w: EntryWindow) => void,
+  /** Bytes per window: at most what `windows` serves. */
+  windowBytes = LOG_WINDOW_BYTES,
+): void {
+  const end = entryOffset(n);
+  const open = (index: number): PendingWindow | undefined => {
+    if (index >= n) return undefined;
+    const off = entryOffset(index);
+    const start = off - (off % PAGE);
+    const len = Math.min(windowBytes, logLen - start, Math.ceil((end - start) / PAGE) * PAGE);
+    const buf = windows.window(start, len);
+    const first = off - start;
+    const count = Math.min(n - index, Math.floor((len - first) / LOG_ENTRY_SIZE));
+    if (count < 1) throw new RangeError(`a log window of ${windowBytes} bytes cannot hold entry ${index}`);
+    const job = crc32RecordsStart(buf, first, LOG_ENTRY_SIZE, LOG_ENTRY_CRC_SPAN, count);
+    return { buf, first, index, count, job };
+  };
+  let current = open(0);
+  while (current) {
+    // The next window is read (it is a second buffer) while this one's CRCs are computed.
+    const next = open(current.index + current.count);
+    const { buf, first, index, count } = current;
+    const crcs = current.job.wait();
+    onWindow({ buf, u32: new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2), first, index, count, crcs });
+    current = next;
+  }
+}
