@@ -3,6 +3,10 @@
 // copy Node itself carries and exports to addons, so this is the same CRC as zlib.crc32.
 #include <zlib.h>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include "common.h"
@@ -59,10 +63,26 @@ Napi::Value Crc32Records(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Fills buf[0, length) from fd at `position` (pread, retried on EINTR and short reads); bytes
+// past the end of the file read as zeros. Returns 0 or an errno value.
+int ReadFully(int fd, uint8_t* buf, size_t length, int64_t position) {
+  size_t got = 0;
+  while (got < length) {
+    ssize_t n = pread(fd, buf + got, length - got, static_cast<off_t>(position + static_cast<int64_t>(got)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  memset(buf + got, 0, length - got);
+  return 0;
+}
+
 // The same checksums computed on a thread of their own while JavaScript goes on: a pass over a
-// log checks the next window while it walks this one. The job holds references to the input and
-// the output so neither is collected; the caller must not change or unmap the input until
-// wait() has returned the CRCs.
+// log checks the next window while it walks this one. Given (fd, position, length) the thread
+// first reads buf[0, length) from the file, so the read leaves the JavaScript thread too. The job
+// holds references to the input and the output so neither is collected; the caller must not
+// touch or unmap the input until wait() has returned the CRCs.
 class Crc32Job : public Napi::ObjectWrap<Crc32Job> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -70,13 +90,28 @@ class Crc32Job : public Napi::ObjectWrap<Crc32Job> {
   }
 
   explicit Crc32Job(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Crc32Job>(info) {
+    const char* fn = "crc32RecordsStart";
     Records r;
-    if (!ArgRecords(info, "crc32RecordsStart", &r)) return;
+    if (!ArgRecords(info, fn, &r)) return;
+    int fd = -1;
+    int64_t position = 0, length = 0;
+    Bytes bytes;
+    ArgBytes(info, 0, fn, "buf", &bytes);
+    if (info.Length() > 5 && !info[5].IsUndefined()) {
+      if (!ArgFd(info, 5, fn, &fd) || !ArgInt(info, 6, fn, "position", 0, kMaxSafeInteger, &position) ||
+          !ArgInt(info, 7, fn, "length", 0, static_cast<int64_t>(bytes.length), &length)) {
+        return;
+      }
+    }
     Napi::Uint32Array out = Napi::Uint32Array::New(info.Env(), static_cast<size_t>(r.count));
     input_ = Napi::Persistent(info[0].As<Napi::Object>());
     output_ = Napi::Persistent(out);
     uint32_t* dest = out.Data();
-    thread_ = std::thread([r, dest] { ChecksumRecords(r, dest); });
+    uint8_t* base = bytes.data;
+    thread_ = std::thread([this, r, dest, fd, base, position, length] {
+      if (fd >= 0) readError_ = ReadFully(fd, base, static_cast<size_t>(length), position);
+      if (readError_ == 0) ChecksumRecords(r, dest);
+    });
   }
 
   ~Crc32Job() override {
@@ -87,6 +122,10 @@ class Crc32Job : public Napi::ObjectWrap<Crc32Job> {
   // Returns the CRCs once they are all computed; a second call returns the same array.
   Napi::Value Wait(const Napi::CallbackInfo& info) {
     if (thread_.joinable()) thread_.join();
+    if (readError_ != 0) {
+      ThrowErrno(info.Env(), "pread", readError_);
+      return info.Env().Undefined();
+    }
     if (output_.IsEmpty()) return info.Env().Undefined();
     Napi::Value out = output_.Value();
     input_.Reset();
@@ -94,6 +133,7 @@ class Crc32Job : public Napi::ObjectWrap<Crc32Job> {
   }
 
   std::thread thread_;
+  int readError_ = 0;
   Napi::ObjectReference input_;
   Napi::Reference<Napi::Uint32Array> output_;
 };

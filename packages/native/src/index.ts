@@ -57,6 +57,9 @@ interface Binding {
     stride: number,
     span: number,
     count: number,
+    fd?: number,
+    position?: number,
+    length?: number,
   ) => Crc32RecordsJob;
   catchInterrupts(): void;
   interruptSignal(): number;
@@ -247,11 +250,21 @@ export interface Crc32RecordsJob {
   wait(): Uint32Array;
 }
 
+/** Where the thread of crc32RecordsStart first reads `buf`'s bytes from. */
+export interface RecordsSource {
+  fd: number;
+  /** File offset of buf[0]. */
+  position: number;
+  /** Bytes read into buf[0, length); past the end of the file they are zeros. */
+  length: number;
+}
+
 /**
  * crc32Records on a thread of its own, so JavaScript can go on meanwhile (a pass over a log
- * checks the next window while it walks this one). The arguments are checked at once, as
- * crc32Records checks them. Until wait() returns, `buf`'s bytes must not change and, if it is a
- * mapping, it must not be unmapped: the thread is reading them.
+ * checks the next window while it walks this one). With `from`, the thread first reads the bytes
+ * into `buf` with pread, so the read leaves the JavaScript thread too; a read error is thrown by
+ * wait(). The arguments are checked at once, as crc32Records checks them. Until wait() returns,
+ * `buf` must not be read, changed or (a mapping) unmapped: the thread is using it.
  */
 export function crc32RecordsStart(
   buf: Uint8Array,
@@ -259,8 +272,10 @@ export function crc32RecordsStart(
   stride: number,
   span: number,
   count: number,
+  from?: RecordsSource,
 ): Crc32RecordsJob {
-  return new native.Crc32RecordsJob(buf, offset, stride, span, count);
+  if (from === undefined) return new native.Crc32RecordsJob(buf, offset, stride, span, count);
+  return new native.Crc32RecordsJob(buf, offset, stride, span, count, from.fd, from.position, from.length);
 }
 
 /** getxattr(2): the attribute's value, or null when the file has no such attribute. */

@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { crc32 } from 'zlib';
 import { crc32Records, crc32RecordsStart } from '../src';
 
@@ -34,4 +37,37 @@ test('crc32RecordsStart refuses what crc32Records refuses, before any thread sta
   expect(() => crc32RecordsStart(buf, 0, 544, 536, 2)).toThrow(/crc32RecordsStart: records run past the end/);
   expect(() => crc32RecordsStart(buf, 0, 8, 16, 1)).toThrow(/span is larger than stride/);
   expect(() => crc32RecordsStart('x' as unknown as Buffer, 0, 8, 8, 1)).toThrow(/buf must be a Buffer/);
+});
+
+test('crc32RecordsStart with a source reads the bytes on its thread first, zeros past the end of the file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'famfs-crc-'));
+  try {
+    const file = path.join(dir, 'log');
+    const data = Buffer.alloc(544 * 30);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 40503) >>> 8;
+    fs.writeFileSync(file, Buffer.concat([Buffer.alloc(100, 9), data]));
+    const fd = fs.openSync(file, 'r');
+    try {
+      // A window larger than what is left of the file: the tail reads as zeros.
+      const buf = Buffer.alloc(544 * 32, 0xee);
+      const got = crc32RecordsStart(buf, 0, 544, 536, 32, { fd, position: 100, length: buf.length }).wait();
+      const want = Buffer.concat([data, Buffer.alloc(544 * 2)]);
+      expect(buf.equals(want)).toBe(true);
+      expect(got).toEqual(crc32Records(want, 0, 544, 536, 32));
+    } finally {
+      fs.closeSync(fd);
+    }
+    const dirFd = fs.openSync(dir, 'r');
+    try {
+      const job = crc32RecordsStart(Buffer.alloc(544), 0, 544, 536, 1, { fd: dirFd, position: 0, length: 544 });
+      expect(() => job.wait()).toThrow(expect.objectContaining({ code: 'EISDIR', syscall: 'pread' }));
+    } finally {
+      fs.closeSync(dirFd);
+    }
+    expect(() => crc32RecordsStart(Buffer.alloc(8), 0, 8, 8, 1, { fd: 0, position: 0, length: 9 })).toThrow(
+      /length must be in \[0, 8\]/,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

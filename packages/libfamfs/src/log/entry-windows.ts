@@ -35,9 +35,9 @@ interface PendingWindow {
 /**
  * Hands every entry in use (slots 0 .. n - 1) to `onWindow`, a window of the log at a time, in log
  * order. A window starts at the page holding its first entry and ends at the last page in use, so
- * nothing past entry n - 1 is read. While `onWindow` walks one window, the next is already read and
- * its CRCs are computed on the addon's thread (crc32RecordsStart): on two CPUs the checksums cost
- * the pass almost nothing. `onWindow` must not keep the window's buffer.
+ * nothing past entry n - 1 is read. While `onWindow` walks one window, the next is read (for a log
+ * in a file) and checksummed on the addon's thread (crc32RecordsStart): on two CPUs the read and
+ * the checksums cost the pass almost nothing. `onWindow` must not keep the window's buffer.
  */
 export function forEachEntryWindow(
   windows: LogWindows,
@@ -53,11 +53,14 @@ export function forEachEntryWindow(
     const off = entryOffset(index);
     const start = off - (off % PAGE);
     const len = Math.min(windowBytes, logLen - start, Math.ceil((end - start) / PAGE) * PAGE);
-    const buf = windows.window(start, len);
     const first = off - start;
     const count = Math.min(n - index, Math.floor((len - first) / LOG_ENTRY_SIZE));
     if (count < 1) throw new RangeError(`a log window of ${windowBytes} bytes cannot hold entry ${index}`);
-    const job = crc32RecordsStart(buf, first, LOG_ENTRY_SIZE, LOG_ENTRY_CRC_SPAN, count);
+    // A log in a file is read by the addon's thread too; otherwise the window is already memory.
+    const file = windows.unread?.(start, len);
+    const buf = file ? file.buf : windows.window(start, len);
+    const from = file && { fd: file.fd, position: file.position, length: len };
+    const job = crc32RecordsStart(buf, first, LOG_ENTRY_SIZE, LOG_ENTRY_CRC_SPAN, count, from);
     return { buf, first, index, count, job };
   };
   let current = open(0);

@@ -16,6 +16,12 @@ export const LOG_WINDOW_BYTES = 4 << 20;
 export interface LogWindows {
   /** Bytes [start, start + len) of the log (start a multiple of 4096). */
   window(start: number, len: number): Buffer;
+  /**
+   * For a log in a regular file: the buffer window(start, len) would fill (taking its turn as
+   * window() does) and where its bytes are, left unread for a caller that reads them on another
+   * thread (entry-windows.ts). Absent for memory and mappings, which need no read.
+   */
+  unread?(start: number, len: number): { buf: Buffer; fd: number; position: number };
   close(): void;
 }
 
@@ -47,21 +53,26 @@ export function deviceWindows(dev: Device, windowBytes = LOG_WINDOW_BYTES): LogW
     // Two buffers taken in turn, each allocated when first needed (a log of one window needs one).
     const bufs: Buffer[] = [];
     let turn = 1;
+    const unread = (start: number, len: number): { buf: Buffer; fd: number; position: number } => {
+      if (len > windowBytes) throw new RangeError(`log window of ${len} bytes exceeds ${windowBytes}`);
+      turn ^= 1;
+      const buf = (bufs[turn] ??= Buffer.allocUnsafeSlow(windowBytes)).subarray(0, len);
+      return { buf, fd: dev.fd, position: LOG_OFFSET + start };
+    };
     return {
       window(start, len) {
-        if (len > windowBytes) throw new RangeError(`log window of ${len} bytes exceeds ${windowBytes}`);
-        turn ^= 1;
-        const buf = (bufs[turn] ??= Buffer.allocUnsafeSlow(windowBytes));
+        const { buf, fd, position } = unread(start, len);
         let got = 0;
         while (got < len) {
-          const n = fs.readSync(dev.fd, buf, got, len - got, LOG_OFFSET + start + got);
+          const n = fs.readSync(fd, buf, got, len - got, position + got);
           if (n === 0) break;
           got += n;
         }
         // Past the end of a short file reads as zeros, as a mapping would.
         buf.fill(0, got, len);
-        return buf.subarray(0, len);
+        return buf;
       },
+      unread,
       close() {},
     };
   }
