@@ -1,4 +1,4 @@
-import { crc32RecordsStart, Crc32RecordsJob } from '@famfs/native';
+import { crc32Records, crc32RecordsStart } from '@famfs/native';
 import { LOG_ENTRY_CRC_SPAN, LOG_ENTRY_SIZE } from '../format/constants';
 import { LogHeader, parseLogHeader } from '../format/log-header';
 import { LOG_WINDOW_BYTES, LogWindows } from './log-windows';
@@ -29,7 +29,8 @@ interface PendingWindow {
   first: number;
   index: number;
   count: number;
-  job: Crc32RecordsJob;
+  /** The CRCs, waiting for the addon's thread if it is computing them. */
+  crcs: () => Uint32Array;
 }
 
 /**
@@ -48,7 +49,8 @@ export function forEachEntryWindow(
   windowBytes = LOG_WINDOW_BYTES,
 ): void {
   const end = entryOffset(n);
-  const open = (index: number): PendingWindow | undefined => {
+  /** The window from entry `index`: read and checksummed here, or `ahead` on the addon's thread. */
+  const open = (index: number, ahead: boolean): PendingWindow | undefined => {
     if (index >= n) return undefined;
     const off = entryOffset(index);
     const start = off - (off % PAGE);
@@ -56,19 +58,25 @@ export function forEachEntryWindow(
     const first = off - start;
     const count = Math.min(n - index, Math.floor((len - first) / LOG_ENTRY_SIZE));
     if (count < 1) throw new RangeError(`a log window of ${windowBytes} bytes cannot hold entry ${index}`);
+    if (!ahead) {
+      const buf = windows.window(start, len);
+      const crcs = crc32Records(buf, first, LOG_ENTRY_SIZE, LOG_ENTRY_CRC_SPAN, count);
+      return { buf, first, index, count, crcs: () => crcs };
+    }
     // A log in a file is read by the addon's thread too; otherwise the window is already memory.
     const file = windows.unread?.(start, len);
     const buf = file ? file.buf : windows.window(start, len);
     const from = file && { fd: file.fd, position: file.position, length: len };
     const job = crc32RecordsStart(buf, first, LOG_ENTRY_SIZE, LOG_ENTRY_CRC_SPAN, count, from);
-    return { buf, first, index, count, job };
+    return { buf, first, index, count, crcs: () => job.wait() };
   };
-  let current = open(0);
+  // The first window is needed at once; each next one is started (in the other buffer) before
+  // this one is walked.
+  let current = open(0, false);
   while (current) {
-    // The next window is read (it is a second buffer) while this one's CRCs are computed.
-    const next = open(current.index + current.count);
+    const next = open(current.index + current.count, true);
     const { buf, first, index, count } = current;
-    const crcs = current.job.wait();
+    const crcs = current.crcs();
     onWindow({ buf, u32: new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2), first, index, count, crcs });
     current = next;
   }
