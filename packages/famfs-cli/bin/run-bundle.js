@@ -37,6 +37,11 @@ function readCache() {
 
 /** Runs `prog` ('famfs', 'mkfs.famfs' or 'mount.famfs') with this process's arguments. */
 function runProgram(prog) {
+  if (!fs.existsSync(BUNDLE)) {
+    process.stderr.write(`${prog}: ${BUNDLE} is missing: build @famfs/cli first (npm run build)\n`);
+    process.exitCode = 1;
+    return;
+  }
   process.exitCode = loadBundle(readCache()).exports.processMain(prog);
 }
 

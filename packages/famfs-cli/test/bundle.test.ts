@@ -37,4 +37,11 @@ test('a cache that does not fit the bundle is rejected by V8 and famfs runs as u
   expect(copy.stdout).toBe(built.stdout);
   fs.rmSync(path.join(pkg, 'dist', 'famfs.bundle.cache'));
   expect(famfs(['-V'], {}, path.join(pkg, 'bin', 'famfs.js')).stdout).toBe(famfs(['-V']).stdout);
+  // No bundle at all (a build that stopped after tsc): one line that says what to do, exit 1.
+  fs.rmSync(path.join(pkg, 'dist', 'famfs.bundle.js'));
+  const missing = famfs(['-V'], {}, path.join(pkg, 'bin', 'famfs.js'));
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toMatch(
+    /^famfs: .*famfs\.bundle\.js is missing: build @famfs\/cli first \(npm run build\)\n$/,
+  );
 });
