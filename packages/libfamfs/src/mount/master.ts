@@ -6,7 +6,6 @@ import { FamfsMount, requireFamfsMount } from './records';
 import { readDaemonStatus } from './contract';
 import { logplayMount } from './logplay-mount';
 import { relpathInMount } from './mount-path';
-import { replayedDir, replayedFile } from '../log/replay';
 import { emitShadowYaml } from '../shadow/yaml-emit';
 import { ShadowTree, shadowRootOf } from '../shadow/tree';
 import { ALLOC_CFG_META } from '../format/meta-paths';
@@ -54,13 +53,13 @@ export class FamfsMaster {
   }
 
   file(rel: string): FileEntry | undefined {
-    return replayedFile(this.session.replay, rel);
+    return this.session.fileAt(rel);
   }
 
   dir(rel: string): MkdirEntry | undefined {
     return rel === ''
       ? { type: 'mkdir', path: '', mode: 0o755, uid: 0, gid: 0 }
-      : replayedDir(this.session.replay, rel);
+      : this.session.dirAt(rel);
   }
 
   mkdir(rel: string, opts: OwnerOptions = {}): MkdirEntry {
