@@ -42,7 +42,8 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string)
   const geom = geometryOf(sb);
   const map = AllocationMap.forDevice(sb);
   const n = header.nextIndex;
-  const index = new PathIndex(Math.max(1024, n));
+  // Room for every slot of the log: a session appending to it never grows the index.
+  const index = new PathIndex(header.lastIndex + 1);
   const bad: BadEntry[] = [];
   const conflicts: TreeConflict[] = [];
   const q = newQuickEntry();
