@@ -30,6 +30,8 @@ import { InterleaveParams, interleaveProblem } from '../alloc/interleave';
 export class FamfsMaster {
   private dataPath?: DataPath;
   private appended = false;
+  /** Real paths of the mount's directories that relpath() resolved (for requests of many paths). */
+  private readonly mountDirs = new Map<string, string>();
   /** Directories seen present in the shadow tree: checked once each, not once per creation. */
   private readonly shadowDirsPresent = new Set<string>(['']);
 
@@ -55,7 +57,7 @@ export class FamfsMaster {
 
   /** The famfs-relative path of `p` ('' for the mount point); EINVAL outside the mount. */
   relpath(p: string): string {
-    return relpathInMount(this.mount, p, { mayNotExist: true });
+    return relpathInMount(this.mount, p, { mayNotExist: true, mountDirs: this.mountDirs });
   }
 
   file(rel: string): FileEntry | undefined {
