@@ -371,8 +371,12 @@ function smallFiles() {
   row('  ... until the last file shows in the mount', vm);
   row('famfs creat -M, whole command (median)', mm);
   const each = (xs) => xs.map((x, i) => (cpS[i] / x).toFixed(2)).join(' ');
-  console.log(`  ratio famfs cp -r / coreutils cp -r: ${(cm / fm).toFixed(2)}x files per second (trials: ${each(famfsS)})   (goal >= 0.5x)`);
-  console.log(`  ratio famfs creat -M / coreutils cp -r: ${(cm / mm).toFixed(2)}x files per second (trials: ${each(creatS)})   (goal >= 0.5x)`);
+  console.log(
+    `  ratio famfs cp -r / coreutils cp -r: ${(cm / fm).toFixed(2)}x files per second (trials: ${each(famfsS)})   (goal >= 0.5x)`,
+  );
+  console.log(
+    `  ratio famfs creat -M / coreutils cp -r: ${(cm / mm).toFixed(2)}x files per second (trials: ${each(creatS)})   (goal >= 0.5x)`,
+  );
 }
 
 function methods(srcBuf) {

@@ -88,8 +88,7 @@ export function parseOptions(
       // Appended in place: creat -M may be given tens of thousands of times.
       if (Array.isArray(prev)) prev.push(value);
       else options[option.key] = [value];
-    }
-    else if (repeat === 'last' || prev === undefined) options[option.key] = value;
+    } else if (repeat === 'last' || prev === undefined) options[option.key] = value;
     else throw new UsageError(`option ${spelled} given more than once`, repeat.refuseWith);
   }
   return { options, positionals: raw.positionals, stoppedAt: raw.stoppedAt?.key };

@@ -85,9 +85,11 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string)
       if (kind === QUICK_FILE) {
         map.fileBytes += q.size;
         for (let x = 0; x < q.extents; x++) map.claim(q.ext[2 * x], q.ext[2 * x + 1], i);
-        if (!placeQuick(index, buf, q, i, false)) placeByRule(buf.toString('latin1', q.pathStart, q.pathEnd), 'file', i);
+        if (!placeQuick(index, buf, q, i, false))
+          placeByRule(buf.toString('latin1', q.pathStart, q.pathEnd), 'file', i);
       } else if (kind === QUICK_MKDIR) {
-        if (!placeQuick(index, buf, q, i, true)) placeByRule(buf.toString('latin1', q.pathStart, q.pathEnd), 'mkdir', i);
+        if (!placeQuick(index, buf, q, i, true))
+          placeByRule(buf.toString('latin1', q.pathStart, q.pathEnd), 'mkdir', i);
       } else {
         fullCheck(buf, at, i, crcs[k]);
       }

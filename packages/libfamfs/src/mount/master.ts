@@ -65,9 +65,7 @@ export class FamfsMaster {
   }
 
   dir(rel: string): MkdirEntry | undefined {
-    return rel === ''
-      ? { type: 'mkdir', path: '', mode: 0o755, uid: 0, gid: 0 }
-      : this.session.dirAt(rel);
+    return rel === '' ? { type: 'mkdir', path: '', mode: 0o755, uid: 0, gid: 0 } : this.session.dirAt(rel);
   }
 
   mkdir(rel: string, opts: OwnerOptions = {}): MkdirEntry {

@@ -61,7 +61,13 @@ function expectSessionMatchesReplay(dev: string, askAlso: string[] = []): void {
     const replaySays = [...paths].map((p) => {
       const f = replay.files.get(p);
       const d = replay.dirs.get(p);
-      return [p, f, d !== undefined, f === undefined ? undefined : replay.entries[f], d === undefined ? undefined : replay.entries[d]];
+      return [
+        p,
+        f,
+        d !== undefined,
+        f === undefined ? undefined : replay.entries[f],
+        d === undefined ? undefined : replay.entries[d],
+      ];
     });
     expect(sessionSays).toEqual(replaySays);
     expect(Array.from(s.allocation.owner)).toEqual(Array.from(map.owner));
@@ -101,7 +107,12 @@ test('the session finds every path, conflict and collision a replay finds', () =
 
 test('a bad entry is skipped as replay skips it, and the entries after it still count', () => {
   const { dev, dataStart } = device();
-  writeLog(dev, [dir('d'), file('d/one', dataStart), file('d/two', dataStart + ALLOC_UNIT), file('d/three', dataStart + 2 * ALLOC_UNIT)]);
+  writeLog(dev, [
+    dir('d'),
+    file('d/one', dataStart),
+    file('d/two', dataStart + ALLOC_UNIT),
+    file('d/three', dataStart + 2 * ALLOC_UNIT),
+  ]);
   // Slot 2 damaged: its CRC no longer matches.
   writeBytes(dev, LOG_OFFSET + entryOffset(2) + 40, Buffer.from('garbage'));
   expect(replayOf(dev).replay.bad.map((b) => b.index)).toEqual([2]);
@@ -112,12 +123,20 @@ test('a log read in more than one window: every entry placed, new entries append
   const { dev, dataStart } = device();
   const entries: LogEntry[] = [];
   // 9,000 entries: about 4.9 MB of log, past the pass's first 4 MiB window.
-  for (let i = 0; i < 9000; i++) entries.push(i % 100 === 0 ? dir(`d${i / 100}`) : file(`d${Math.floor(i / 100)}/f${i}`, dataStart + i * ALLOC_UNIT));
+  for (let i = 0; i < 9000; i++)
+    entries.push(
+      i % 100 === 0 ? dir(`d${i / 100}`) : file(`d${Math.floor(i / 100)}/f${i}`, dataStart + i * ALLOC_UNIT),
+    );
   writeLog(dev, entries);
   expectSessionMatchesReplay(dev);
   const s = open(dev);
   try {
-    expect(isFamfsError(tryCode(() => s.createFile('d89/f8999', 1)), 'EEXIST')).toBe(true);
+    expect(
+      isFamfsError(
+        tryCode(() => s.createFile('d89/f8999', 1)),
+        'EEXIST',
+      ),
+    ).toBe(true);
     const e = s.createFile('d89/new', 1);
     expect(s.fileAt('d89/new')).toEqual(e);
     expect(s.fileSlot('d89/new')).toBe(9000);
