@@ -122,13 +122,23 @@ export class LogSession {
   /** The file logged at `path`, read from its slot; undefined when there is none. */
   fileAt(path: string): FileEntry | undefined {
     const slot = this.fileSlot(path);
-    return slot === undefined ? undefined : (this.entryAt(slot) as FileEntry);
+    return slot === undefined ? undefined : this.placedAt(slot, 'file', path);
   }
 
   /** The directory logged at `path` (not the root), read from its slot; undefined when there is none. */
   dirAt(path: string): MkdirEntry | undefined {
     const v = this.find(path);
-    return v >= 0 && v % 2 === 1 ? (this.entryAt((v - 1) / 2) as MkdirEntry) : undefined;
+    return v >= 0 && v % 2 === 1 ? this.placedAt((v - 1) / 2, 'mkdir', path) : undefined;
+  }
+
+  /** The entry that placed `path` in slot `index`, read again: EBADENTRY if the slot now holds another. */
+  private placedAt<T extends 'file' | 'mkdir'>(index: number, type: T, path: string): Extract<LogEntry, { type: T }> {
+    const e = this.entryAt(index);
+    if (e.type !== type || e.path !== path) {
+      const reason = `no longer holds the ${type === 'file' ? 'file' : 'directory'} '${path}' the session read there`;
+      throw new FamfsError('EBADENTRY', `log entry ${index}: ${reason}`, { index, reason });
+    }
+    return e as Extract<LogEntry, { type: T }>;
   }
 
   /**

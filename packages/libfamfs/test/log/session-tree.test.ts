@@ -7,7 +7,7 @@ import { AllocationMap } from '../../src/alloc/allocation-map';
 import { Device, mapMeta } from '../../src/device/device';
 import { isFamfsError } from '../../src/errors';
 import { ALLOC_UNIT, LOG_OFFSET, MiB } from '../../src/format/constants';
-import { fileEntry, FileEntry, LogEntry, MkdirEntry } from '../../src/format/log-entry';
+import { encodeLogEntry, fileEntry, FileEntry, LogEntry, MkdirEntry } from '../../src/format/log-entry';
 import { LogSession } from '../../src/log/log-session';
 import { mkfs } from '../../src/log/mkfs';
 import { entryOffset, Replay, replayLog } from '../../src/log/replay';
@@ -157,6 +157,24 @@ test('an entry read back from a slot that changed under the session is a typed e
     writeBytes(dev, LOG_OFFSET + entryOffset(0) + 40, Buffer.from('changed'));
     const e = tryCode(() => s.fileAt('f'));
     expect(isFamfsError(e, 'EBADENTRY')).toBe(true);
+  } finally {
+    s.close();
+  }
+});
+
+test('a slot that now holds a valid entry for another path is a typed error, not that entry', () => {
+  const { dev, dataStart } = device();
+  writeLog(dev, [dir('d'), file('d/f', dataStart)]);
+  const s = open(dev);
+  try {
+    expect(s.dirAt('d')?.path).toBe('d');
+    // Another valid entry written over slot 1 (as a host ignoring the lock could).
+    const raw = Buffer.alloc(544);
+    encodeLogEntry(dir('elsewhere'), 1, raw, 0);
+    writeBytes(dev, LOG_OFFSET + entryOffset(1), raw);
+    const e = tryCode(() => s.fileAt('d/f'));
+    expect(isFamfsError(e, 'EBADENTRY')).toBe(true);
+    expect((e as Error).message).toMatch(/log entry 1: no longer holds the file 'd\/f'/);
   } finally {
     s.close();
   }
