@@ -140,6 +140,14 @@ describe('option tables (OptionSpec)', () => {
     expect(r.positionals).toEqual(['x']);
   });
 
+  test('a list option given tens of thousands of times keeps every value, in order', () => {
+    const argv: string[] = [];
+    for (let i = 0; i < 20000; i++) argv.push('-M', `f${i},1`);
+    const multi = parseOptions(argv, SPECS).options.multi as string[];
+    expect(multi.length).toBe(20000);
+    expect([multi[0], multi[12345], multi[19999]]).toEqual(['f0,1', 'f12345,1', 'f19999,1']);
+  });
+
   test('a refused repeat is a usage error with its own exit code', () => {
     const e = (() => {
       try {

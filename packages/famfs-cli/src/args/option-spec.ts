@@ -84,8 +84,11 @@ export function parseOptions(
       continue;
     }
     const repeat = option.spec.repeat ?? 'last';
-    if (repeat === 'list') options[option.key] = [...(Array.isArray(prev) ? prev : []), value];
-    else if (repeat === 'last' || prev === undefined) options[option.key] = value;
+    if (repeat === 'list') {
+      // Appended in place: creat -M may be given tens of thousands of times.
+      if (Array.isArray(prev)) prev.push(value);
+      else options[option.key] = [value];
+    } else if (repeat === 'last' || prev === undefined) options[option.key] = value;
     else throw new UsageError(`option ${spelled} given more than once`, repeat.refuseWith);
   }
   return { options, positionals: raw.positionals, stoppedAt: raw.stoppedAt?.key };

@@ -3,9 +3,11 @@
  * and files through one FamfsMaster (one log session for the whole copy) and moves the data
  * through the device mapping.
  *
- * Two passes. The walk decides everything and writes nothing: it opens and checks every source,
- * and reserves every new directory and file in the log session (path rules, log slots, space).
- * Then the copy logs each reserved entry and copies its bytes, in walk order.
+ * Two passes. The walk decides everything and writes nothing: it checks every source (a file
+ * found in a source directory by lstat, a command-line source by opening it), and reserves every
+ * new directory and file in the log session (path rules, log slots, space). Then the copy opens
+ * each source once, logs its reserved entry and copies its bytes, in walk order (a source that
+ * cannot be opened then is skipped and its reservation dropped).
  *
  * Error classes:
  * - a *skip* (source unreadable, empty source, directory without -r, size clash with an existing
@@ -378,10 +380,10 @@ export class CopyEngine {
     const kind = this.kindOf(targetRel);
     if (kind === 'dir') return this.skip(`cannot overwrite directory '${this.show(targetRel)}' with file '${src}'`);
     if (kind === 'reserved') return this.skip(`cannot copy '${src}' over famfs metadata '${this.show(targetRel)}'`);
-    const fd = this.openSource(src, inTree);
-    if (fd === undefined) return;
+    const checked = this.checkSource(src, inTree);
+    if (checked === undefined) return;
+    const { fd, stat: st } = checked;
     try {
-      const st = fs.fstatSync(fd);
       if (st.isDirectory()) return this.skip(`-r not specified; omitting directory '${src}'`);
       if (!st.isFile()) this.abortNotRegular(src, st);
       const size = st.size;
@@ -396,7 +398,7 @@ export class CopyEngine {
       }
       const famfsSrc = this.famfsSource(real);
       if (famfsSrc?.rel === targetRel) return this.skip(`'${src}' and '${this.show(targetRel)}' are the same file`);
-      if (this.opts.compare) return this.compareFile(src, targetRel, fd, size, famfsSrc?.entry);
+      if (this.opts.compare) return this.compareFile(src, targetRel, fd!, size, famfsSrc?.entry);
 
       const existing = this.master.file(targetRel);
       if (existing) {
@@ -421,17 +423,36 @@ export class CopyEngine {
       }
       this.steps.push({ kind: 'file', src, entry, reserved: true, inTree, famfsSrc: famfsSrc?.entry });
     } finally {
-      fs.closeSync(fd);
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
+  /**
+   * What the walk learns of a source file: a file found in a source directory is only lstat'ed
+   * (readdir said "regular file"; it is opened once, by the copy, which reads one byte more than
+   * this size to prove it did not change); a command-line source, or any source with -c, is
+   * opened (openSource) and judged by its fstat. Undefined after reporting a skip.
+   */
+  private checkSource(src: string, inTree: boolean): { fd?: number; stat: fs.Stats } | undefined {
+    if (!inTree || this.opts.compare) return this.openSource(src, inTree);
+    try {
+      return { stat: fs.lstatSync(src) };
+    } catch (e) {
+      this.skip(`cannot stat '${src}': ${describeError(e)}`);
+      return undefined;
     }
   }
 
   /**
    * Opens a source without blocking (openChecked: a FIFO or a socket is refused by what it is, not
-   * waited on) and aborts on anything but a regular file or a directory; undefined after a skip.
+   * waited on) and aborts on anything but a regular file or a directory; the descriptor and its
+   * fstat, or undefined after a skip.
    */
-  private openSource(src: string, inTree: boolean): number | undefined {
+  private openSource(src: string, inTree: boolean): { fd: number; stat: fs.Stats } | undefined {
     try {
-      return openChecked(src, { accept: ['file', 'dir'], what: 'source', noFollow: inTree }).fd;
+      // In a tree, the walk's readdir said "regular file": no stat before the open.
+      const kindSeen = inTree ? 'file' : undefined;
+      return openChecked(src, { accept: ['file', 'dir'], what: 'source', noFollow: inTree, kindSeen });
     } catch (e) {
       const kind = isFamfsError(e) ? (e.details.kind as FileKind | undefined) : undefined;
       if (kind !== undefined) this.abortNotRegular(src, kind);
@@ -473,12 +494,13 @@ export class CopyEngine {
 
   private copyStep(step: Extract<Step, { kind: 'file' }>): void {
     const { src, entry, reserved } = step;
-    const fd = this.openSource(src, step.inTree);
-    if (fd === undefined) {
+    const opened = this.openSource(src, step.inTree);
+    if (opened === undefined) {
       // It vanished since the walk: its slot goes to the next entry.
       if (reserved) this.master.session.dropReserved(entry);
       return;
     }
+    const fd = opened.fd;
     try {
       if (reserved) this.logReserved(entry);
       this.progress.fileStart(path.basename(src), entry.size);

@@ -1,7 +1,7 @@
 import { FamfsError } from '../errors';
 import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE } from '../format/constants';
 import { encodeLogEntry, fileEntry, FileEntry, LogEntry, MkdirEntry } from '../format/log-entry';
-import { LogHeaderLayout } from '../format/log-header';
+import { LogHeader, LogHeaderLayout } from '../format/log-header';
 import { Fmap, fmapExtents } from '../format/fmap';
 import { allocateInterleaved, checkInterleave, InterleaveParams, isInterleaved } from '../alloc/interleave';
 import { checkRelpath } from '../format/relpath';
@@ -10,10 +10,14 @@ import { ContiguousAllocator } from '../alloc/allocator';
 import { AllocationMap } from '../alloc/allocation-map';
 import { Device, mapMeta, MetaMapping } from '../device/device';
 import { requireMappable } from '../device/device-access';
-import { entryOffset, Replay, replayLog } from './replay';
+import { checkedLogEntry, entryOffset, geometryOf } from './replay';
 import { ReservedQueue } from './reserved-queue';
+import { deviceWindows, memoryWindows } from './log-windows';
+import { PathIndex } from './path-index';
+import { passLogTree } from './tree-pass';
 import { getSystemUuid, roleOf } from '../system-uuid';
 import { LOG_META, META_DIR, SUPERBLOCK_META } from '../format/meta-paths';
+import { MAX_PATHLEN } from '../format/constants';
 
 export interface OwnerOptions {
   /** Permission bits; defaults 0644 for files and 0755 for directories. */
@@ -36,7 +40,13 @@ export interface LogSessionOptions {
 
 /**
  * An exclusive, master-only session on a device's log: the lock is held from open() to close(),
- * the log is replayed once, and every append goes through the allocator built from it.
+ * the log is read once, and every append goes through the allocator built from it.
+ *
+ * The session holds what appending needs and no object per entry: the tree as a byte-keyed path
+ * index (path -> slot, file or directory, placed by replay's rule) and the allocation map, both
+ * made by one windowed pass (tree-pass.ts). An entry asked for (fileAt, dirAt) is read again
+ * from its slot in the mapped log, checked as replay checks it. So the rate of a batch does not
+ * fall with the log's fill: the garbage collector has no replayed entries to walk.
  *
  * Append order (what keeps a crash harmless): the entry is written and flushed into the free
  * slot first, and only then are next_seqnum and next_index advanced and flushed. A writer killed
@@ -51,7 +61,10 @@ export class LogSession {
   private constructor(
     readonly device: Device,
     private readonly meta: MetaMapping,
-    readonly replay: Replay,
+    /** The log header as the session's open read it. */
+    readonly header: LogHeader,
+    /** Every file and directory of the log and of this session's appends, by path. */
+    private readonly tree: PathIndex,
     readonly allocation: AllocationMap,
     private readonly allocator: ContiguousAllocator,
   ) {}
@@ -70,10 +83,17 @@ export class LogSession {
           { device: devicePath },
         );
       }
-      dev.invalidate(meta.log, 0, meta.log.length);
-      const replay = replayLog(meta.log, meta.sb, devicePath);
-      const allocation = AllocationMap.build(meta.sb, replay);
-      return new LogSession(dev, meta, replay, allocation, new ContiguousAllocator(allocation));
+      // A file is read through pread (no page faults on the mapping); other devices through the
+      // mapping, whose CPU cache is invalidated first (another host writes that memory).
+      if (dev.kind !== 'file') dev.invalidate(meta.log, 0, meta.log.length);
+      const windows = dev.kind === 'file' ? deviceWindows(dev) : memoryWindows(meta.log);
+      let pass;
+      try {
+        pass = passLogTree(windows, meta.sb, devicePath);
+      } finally {
+        windows.close();
+      }
+      return new LogSession(dev, meta, pass.header, pass.index, pass.map, new ContiguousAllocator(pass.map));
     } catch (e) {
       dev.close();
       throw e;
@@ -85,7 +105,54 @@ export class LogSession {
   }
 
   get lastIndex(): number {
-    return this.replay.header.lastIndex;
+    return this.header.lastIndex;
+  }
+
+  /** The slot of the file logged at `path`, if any. */
+  fileSlot(path: string): number | undefined {
+    const v = this.find(path);
+    return v >= 0 && v % 2 === 0 ? v / 2 : undefined;
+  }
+
+  /** Whether a directory is logged at `path`. */
+  hasDir(path: string): boolean {
+    return this.find(path) % 2 === 1;
+  }
+
+  /** The file logged at `path`, read from its slot; undefined when there is none. */
+  fileAt(path: string): FileEntry | undefined {
+    const slot = this.fileSlot(path);
+    return slot === undefined ? undefined : this.placedAt(slot, 'file', path);
+  }
+
+  /** The directory logged at `path` (not the root), read from its slot; undefined when there is none. */
+  dirAt(path: string): MkdirEntry | undefined {
+    const v = this.find(path);
+    return v >= 0 && v % 2 === 1 ? this.placedAt((v - 1) / 2, 'mkdir', path) : undefined;
+  }
+
+  /** The entry that placed `path` in slot `index`, read again: EBADENTRY if the slot now holds another. */
+  private placedAt<T extends 'file' | 'mkdir'>(index: number, type: T, path: string): Extract<LogEntry, { type: T }> {
+    const e = this.entryAt(index);
+    if (e.type !== type || e.path !== path) {
+      const reason = `no longer holds the ${type === 'file' ? 'file' : 'directory'} '${path}' the session read there`;
+      throw new FamfsError('EBADENTRY', `log entry ${index}: ${reason}`, { index, reason });
+    }
+    return e as Extract<LogEntry, { type: T }>;
+  }
+
+  /**
+   * The entry in slot `index`, read from the log and checked as replay checks it (EBADENTRY when
+   * it no longer is what the session placed: the device changed under the lock).
+   */
+  entryAt(index: number): LogEntry {
+    return checkedLogEntry(this.meta.log, entryOffset(index), index, geometryOf(this.meta.sb));
+  }
+
+  /** The tree's value for `path` (-1: absent; slot * 2, + 1 for a directory). */
+  private find(path: string): number {
+    // No path of the log is longer: a longer one is absent (and would not fit the index's scratch).
+    return path.length > MAX_PATHLEN ? -1 : this.tree.findPath(path);
   }
 
   get freeSlots(): number {
@@ -102,11 +169,11 @@ export class LogSession {
     checkRelpath(path);
     const parts = path.split('/');
     const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
-    const inTheWay = parents ? prefixes.find((p) => this.replay.files.has(p)) : undefined;
+    const inTheWay = parents ? prefixes.find((p) => this.fileSlot(p) !== undefined) : undefined;
     if (inTheWay !== undefined) {
       throw new FamfsError('ENOTDIR', `cannot create '${path}': '${inTheWay}' is a file`, { path });
     }
-    const first = parents ? prefixes.findIndex((p) => !this.replay.dirs.has(p)) : prefixes.length - 1;
+    const first = parents ? prefixes.findIndex((p) => !this.hasDir(p)) : prefixes.length - 1;
     const missing = first < 0 ? [] : prefixes.slice(first);
     this.checkLogSpace(this.reserved.size + missing.length);
     return missing.map((p) => this.reserveMkdir(p, opts));
@@ -163,12 +230,8 @@ export class LogSession {
     }
     const index = this.append(entry);
     this.reserved.shift();
-    if (entry.type === 'file') {
-      this.allocation.fileBytes += entry.size;
-      this.replay.files.set(entry.path, index);
-    } else {
-      this.replay.dirs.set(entry.path, index);
-    }
+    if (entry.type === 'file') this.allocation.fileBytes += entry.size;
+    this.tree.addPath(entry.path, index, entry.type === 'mkdir');
     return entry;
   }
 
@@ -225,18 +288,18 @@ export class LogSession {
     checkRelpath(path);
     if (path === META_DIR || path === SUPERBLOCK_META || path === LOG_META)
       throw new FamfsError('EEXIST', `'${path}' is reserved for famfs metadata`, { path });
-    if (this.replay.files.has(path) || this.replay.dirs.has(path))
-      throw new FamfsError('EEXIST', `'${path}' already exists`, { path });
+    if (this.find(path) >= 0) throw new FamfsError('EEXIST', `'${path}' already exists`, { path });
     if (this.reservedAt(path)) throw new FamfsError('EEXIST', `'${path}' is given twice`, { path });
     const slash = path.lastIndexOf('/');
     // .meta is there in every famfs without being logged; files such as .meta/.alloc.cfg go in it.
     if (slash > 0 && path.slice(0, slash) !== META_DIR) {
       const parent = path.slice(0, slash);
       const pending = this.reservedAt(parent);
-      if (this.replay.files.has(parent) || pending?.type === 'file') {
+      const logged = this.find(parent);
+      if ((logged >= 0 && logged % 2 === 0) || pending?.type === 'file') {
         throw new FamfsError('ENOTDIR', `cannot create '${path}': '${parent}' is a file`, { path });
       }
-      if (!this.replay.dirs.has(parent) && pending === undefined) {
+      if (logged % 2 !== 1 && pending === undefined) {
         throw new FamfsError('ENOENT', `cannot create '${path}': directory '${parent}' does not exist`, { path });
       }
     }
@@ -257,7 +320,6 @@ export class LogSession {
     LogHeaderLayout.set(log, 'nextSeqnum', index + 1);
     LogHeaderLayout.set(log, 'nextIndex', index + 1);
     this.device.flush(log, 0, LOG_HEADER_SIZE);
-    this.replay.entries[index] = entry;
     return index;
   }
 }

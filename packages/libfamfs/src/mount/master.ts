@@ -6,7 +6,6 @@ import { FamfsMount, requireFamfsMount } from './records';
 import { readDaemonStatus } from './contract';
 import { logplayMount } from './logplay-mount';
 import { relpathInMount } from './mount-path';
-import { replayedDir, replayedFile } from '../log/replay';
 import { emitShadowYaml } from '../shadow/yaml-emit';
 import { ShadowTree, shadowRootOf } from '../shadow/tree';
 import { ALLOC_CFG_META } from '../format/meta-paths';
@@ -19,9 +18,11 @@ import { InterleaveParams, interleaveProblem } from '../alloc/interleave';
  * from any number of processes are serialized), the mount, and the file data on the device.
  *
  * A famfs-ts daemon serving the log shows a new entry as soon as it is appended (it reads the
- * log again before it answers that a name does not exist) and writes the shadow tree itself; at
- * close() it is asked to read the log to its end, so every creation shows even on a mount that
- * does not follow. A daemon serving the shadow tree (the C famfs_fused) needs the shadow entry:
+ * log again before it answers that a name does not exist, and before a listing) and writes the
+ * shadow tree itself. On a mount that does not follow the log (-o follow=0), close() asks the
+ * daemon to read the log to its end, so every creation shows; a following daemon is not waited
+ * for (it reads the new entries in the background, or at the first lookup or listing that needs
+ * them). A daemon serving the shadow tree (the C famfs_fused) needs the shadow entry:
  * then each creation appends its log entry (under the device lock), then writes the shadow entry.
  * A crash in between leaves a logged file that is not visible until the next `famfs logplay`,
  * never a visible file whose space the log does not own.
@@ -29,6 +30,8 @@ import { InterleaveParams, interleaveProblem } from '../alloc/interleave';
 export class FamfsMaster {
   private dataPath?: DataPath;
   private appended = false;
+  /** Real paths of the mount's directories that relpath() resolved (for requests of many paths). */
+  private readonly mountDirs = new Map<string, string>();
   /** Directories seen present in the shadow tree: checked once each, not once per creation. */
   private readonly shadowDirsPresent = new Set<string>(['']);
 
@@ -38,29 +41,31 @@ export class FamfsMaster {
     readonly tree: ShadowTree,
     /** The daemon serves the log: it writes the shadow tree, not this process. */
     readonly daemonServesLog: boolean,
+    /** ... and follows it: it finds new entries by itself, close() need not ask it to read the log. */
+    private readonly daemonFollows: boolean,
   ) {}
 
   /** Opens the famfs mounted at (or above) `pathInMount`; ENOTMASTER on a client. */
   static open(pathInMount: string, opts: LogSessionOptions = {}): FamfsMaster {
     const mount = requireFamfsMount(pathInMount);
     const session = LogSession.open(mount.device, opts);
-    const servesLog = readDaemonStatus(mount.shadow)?.source === 'log';
-    return new FamfsMaster(mount, session, new ShadowTree(shadowRootOf(mount.shadow)), servesLog);
+    const status = readDaemonStatus(mount.shadow);
+    const servesLog = status?.source === 'log';
+    const follows = servesLog && status?.log?.follow === 'following';
+    return new FamfsMaster(mount, session, new ShadowTree(shadowRootOf(mount.shadow)), servesLog, follows);
   }
 
   /** The famfs-relative path of `p` ('' for the mount point); EINVAL outside the mount. */
   relpath(p: string): string {
-    return relpathInMount(this.mount, p, { mayNotExist: true });
+    return relpathInMount(this.mount, p, { mayNotExist: true, mountDirs: this.mountDirs });
   }
 
   file(rel: string): FileEntry | undefined {
-    return replayedFile(this.session.replay, rel);
+    return this.session.fileAt(rel);
   }
 
   dir(rel: string): MkdirEntry | undefined {
-    return rel === ''
-      ? { type: 'mkdir', path: '', mode: 0o755, uid: 0, gid: 0 }
-      : replayedDir(this.session.replay, rel);
+    return rel === '' ? { type: 'mkdir', path: '', mode: 0o755, uid: 0, gid: 0 } : this.session.dirAt(rel);
   }
 
   mkdir(rel: string, opts: OwnerOptions = {}): MkdirEntry {
@@ -126,11 +131,11 @@ export class FamfsMaster {
     return this.dataPath;
   }
 
-  /** Ends the session (the device lock is released) and has the mount show what was created. */
+  /** Ends the session (the device lock is released) and has a mount that does not follow show what was created. */
   close(): void {
     this.dataPath?.close();
     this.session.close();
-    if (!this.appended || !this.daemonServesLog) return;
+    if (!this.appended || !this.daemonServesLog || this.daemonFollows) return;
     try {
       logplayMount(this.mount.mountpoint);
     } catch {

@@ -14,11 +14,19 @@ export interface MountPathOptions {
    * prefix is resolved and the rest appended. Otherwise the whole path must exist.
    */
   mayNotExist?: boolean;
+  /**
+   * For a caller resolving many paths (creat -M): the real paths of their directories inside the
+   * mount, filled as they are resolved. famfs has no symlinks, so a name in a directory of the
+   * mount is that directory's real path plus the name, with no system call (through FUSE) for it.
+   */
+  mountDirs?: Map<string, string>;
 }
 
 /** The famfs-relative path of `p` in the mount at `mount.mountpoint`; EINVAL outside the mount. */
 export function relpathInMount(mount: { mountpoint: string }, p: string, opts: MountPathOptions = {}): string {
-  const real = opts.mayNotExist ? resolveLoosely(p) : fs.realpathSync(p);
+  const real =
+    (opts.mountDirs && inResolvedDir(mount.mountpoint, p, opts.mountDirs)) ??
+    (opts.mayNotExist ? resolveLoosely(p) : fs.realpathSync(p));
   if (real === mount.mountpoint) return '';
   if (!real.startsWith(mount.mountpoint + '/')) {
     throw new FamfsError('EINVAL', `${p} is not inside the famfs mounted at ${mount.mountpoint}`, { path: p });
@@ -41,4 +49,26 @@ function resolveLoosely(p: string): string {
       cur = parent;
     }
   }
+}
+
+/**
+ * The real path of `p` when its directory is inside the mount (resolved once, then remembered in
+ * `dirs`); undefined when it is not (outside, missing, or the mount point itself): the caller
+ * resolves the whole path then.
+ */
+function inResolvedDir(mountpoint: string, p: string, dirs: Map<string, string>): string | undefined {
+  const abs = path.resolve(p);
+  const dir = path.dirname(abs);
+  if (dir === abs) return undefined;
+  let realDir = dirs.get(dir);
+  if (realDir === undefined) {
+    try {
+      realDir = fs.realpathSync(dir);
+    } catch {
+      return undefined;
+    }
+    if (realDir !== mountpoint && !realDir.startsWith(mountpoint + '/')) return undefined;
+    dirs.set(dir, realDir);
+  }
+  return `${realDir}/${path.basename(abs)}`;
 }

@@ -76,3 +76,22 @@ test('openChecked: a symlink with noFollow, and a FIFO opened for writing, are r
   expect(refusal(() => readSmallFile(path.join(tmp(), 'big'), 100)).message).toMatch(/larger than 100 bytes/);
   expect(readSmallFile('/etc/hostname', 4096).length).toBeGreaterThan(0);
 });
+
+test('openChecked with kindSeen: no stat first, but what was opened is still judged by its fstat', () => {
+  const file = path.join(tmp(), 'file');
+  fs.writeFileSync(file, 'data');
+  const ok = openChecked(file, { accept: ['file'], what: 'source', noFollow: true, kindSeen: 'file' });
+  try {
+    expect([ok.kind, ok.stat.size]).toEqual(['file', 4]);
+  } finally {
+    fs.closeSync(ok.fd);
+  }
+  // The caller saw a file, but a FIFO is there now: opened without blocking, then refused.
+  const fifo = path.join(tmp(), 'was-a-file');
+  execFileSync('mkfifo', [fifo]);
+  const e = refusal(() => openChecked(fifo, { accept: ['file'], what: 'source', kindSeen: 'file' }));
+  expect([e.code, e.message]).toEqual(['EINVAL', `source ${fifo} is a FIFO, not a regular file`]);
+  // A kind seen that is not accepted does not skip the stat: the refusal says what the path is.
+  const d = refusal(() => openChecked(tmp(), { accept: ['file'], what: 'source', kindSeen: 'dir' }));
+  expect(d.message).toMatch(/is a directory, not a regular file/);
+});
