@@ -1,5 +1,5 @@
 import { FamfsError } from '../errors';
-import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE } from '../format/constants';
+import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE, logSlots } from '../format/constants';
 import { encodeLogEntry, fileEntry, FileEntry, LogEntry, MkdirEntry } from '../format/log-entry';
 import { LogHeader, LogHeaderLayout } from '../format/log-header';
 import { Fmap, fmapExtents } from '../format/fmap';
@@ -89,7 +89,8 @@ export class LogSession {
       const windows = dev.kind === 'file' ? deviceWindows(dev) : memoryWindows(meta.log);
       let pass;
       try {
-        pass = passLogTree(windows, meta.sb, devicePath);
+        // Room in the index for every slot of the log: appending never grows it.
+        pass = passLogTree(windows, meta.sb, devicePath, { roomFor: logSlots(meta.sb.logLen) });
       } finally {
         windows.close();
       }

@@ -1,17 +1,16 @@
-import { crc32Records } from '@famfs/native';
 import { FamfsError } from '../errors';
-import { LOG_ENTRY_CRC_SPAN, LOG_ENTRY_SIZE, LOG_HEADER_SIZE } from '../format/constants';
+import { LOG_ENTRY_SIZE } from '../format/constants';
 import { LogEntry } from '../format/log-entry';
-import { LogHeader, parseLogHeader } from '../format/log-header';
+import { LogHeader } from '../format/log-header';
 import { META_DIR } from '../format/meta-paths';
 import { Superblock } from '../format/superblock';
 import { AllocationMap } from '../alloc/allocation-map';
-import { newQuickEntry, QUICK_FILE, QUICK_MKDIR, quickEntry, QuickEntry } from './entry-quick';
-import { LOG_WINDOW_BYTES, LogWindows } from './log-windows';
-import { pathHash, PathIndex } from './path-index';
-import { BadEntry, checkedLogEntry, entryOffset, geometryOf, placementOf, TreeConflict } from './replay';
+import { newQuickEntry, QUICK_FILE, QUICK_MKDIR, quickEntry } from './entry-quick';
+import { EntryWindow, forEachEntryWindow, logHeaderOf } from './entry-windows';
+import { LogWindows } from './log-windows';
+import { PathIndex } from './path-index';
+import { BadEntry, checkedLogEntry, geometryOf, placementOf, TreeConflict } from './replay';
 
-const PAGE = 4096;
 const DOT = 0x2e;
 const SLASH = 0x2f;
 const META = Buffer.from(META_DIR);
@@ -23,30 +22,41 @@ export interface LogTree {
   index: PathIndex;
   /** Every valid file entry's extents claimed (conflicting paths included), fileBytes summed. */
   map: AllocationMap;
+  /** Valid file and directory entries, placed or not (fsck's counts). */
+  files: number;
+  directories: number;
   bad: BadEntry[];
   conflicts: TreeConflict[];
 }
 
+export interface LogTreeOptions {
+  /**
+   * Paths the index has room for before it grows: a session that goes on appending passes every
+   * slot of the log; fsck, which only reads, the entries in use (the default).
+   */
+  roomFor?: number;
+}
+
 /**
- * One pass over every entry in use, a window of the log at a time, that keeps what a log session
- * needs to go on appending: the tree (each path placed by replay's rule, placementOf) and the
- * allocation map. Each entry is checked as replay checks it: the quick check (entry-quick.ts) for
- * the common FILE or MKDIR entry, read straight from the slot's bytes, the full check for the rest,
- * so a bad entry is skipped with replay's reason. The tree is a byte-keyed PathIndex, so a log of
- * half a million entries leaves no JS object or string per entry for the garbage collector to walk.
+ * One pass over every entry in use, a window of the log at a time (entry-windows.ts), that keeps
+ * the tree (each path placed by replay's rule, placementOf) and the allocation map: what a log
+ * session needs to go on appending, and what fsck reports. Each entry is checked as replay checks
+ * it: the quick check (entry-quick.ts) for the common FILE or MKDIR entry, read straight from the
+ * slot's bytes, the full check for the rest, so a bad entry is skipped with replay's reason. The
+ * tree is a byte-keyed PathIndex, so a log of half a million entries leaves no JS object or string
+ * per entry for the garbage collector to walk; memory is two windows, the map and the index.
  */
-export function passLogTree(windows: LogWindows, sb: Superblock, device: string): LogTree {
-  const logLen = sb.logLen;
-  // Only the bytes in use are read: a fresh log costs a page, not a window.
-  const header = parseLogHeader(windows.window(0, Math.min(pageCeil(LOG_HEADER_SIZE), logLen)), logLen, device);
+export function passLogTree(windows: LogWindows, sb: Superblock, device: string, opts: LogTreeOptions = {}): LogTree {
+  const header = logHeaderOf(windows, sb.logLen, device);
   const geom = geometryOf(sb);
   const map = AllocationMap.forDevice(sb);
   const n = header.nextIndex;
-  // Room for every slot of the log: a session appending to it never grows the index.
-  const index = new PathIndex(header.lastIndex + 1);
+  const index = new PathIndex(opts.roomFor ?? n);
   const bad: BadEntry[] = [];
   const conflicts: TreeConflict[] = [];
   const q = newQuickEntry();
+  let files = 0;
+  let directories = 0;
 
   /** The whole placement rule, for the entries the quick placement cannot decide. */
   const placeByRule = (path: string, type: 'file' | 'mkdir', slot: number): void => {
@@ -56,6 +66,25 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string)
     else index.addPath(path, slot, type === 'mkdir');
   };
 
+  /**
+   * Places a quickly checked entry whose (ASCII) path is buf[q.pathStart, q.pathEnd) when the
+   * common case decides it: not under .meta, its parent a directory, the path new (or a directory
+   * again, which mkdir -p may log twice). Anything else goes to the whole rule.
+   */
+  const placeQuick = (buf: Buffer, slot: number, dir: boolean): void => {
+    const s = q.pathStart;
+    const e = q.pathEnd;
+    const byRule = (): void => placeByRule(buf.toString('latin1', s, e), dir ? 'mkdir' : 'file', slot);
+    if (isUnderMeta(buf, s, e)) return byRule();
+    if (q.lastSlash >= 0) {
+      const pv = index.find(buf, s, q.lastSlash, q.parentHash);
+      if (pv < 0 || pv % 2 === 0) return byRule();
+    }
+    const v = index.findOrAdd(buf, s, e, q.hash, slot, dir);
+    if (v >= 0 && !(dir && v % 2 === 1)) byRule();
+  };
+
+  /** The full check, for whatever the quick one does not accept. */
   const fullCheck = (buf: Buffer, at: number, slot: number, crc: number): void => {
     let entry: LogEntry;
     try {
@@ -65,66 +94,31 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string)
       bad.push({ index: slot, reason: e.message, torn: slot === n - 1 });
       return;
     }
+    if (entry.type === 'file') files++;
+    else if (entry.type === 'mkdir') directories++;
     map.add(slot, entry);
     if (entry.type !== 'add_daxdev') placeByRule(entry.path, entry.type, slot);
   };
 
-  let i = 0;
-  while (i < n) {
-    const off = entryOffset(i);
-    const start = off - (off % PAGE);
-    const len = Math.min(LOG_WINDOW_BYTES, logLen - start, pageCeil(entryOffset(n) - start));
-    const buf = windows.window(start, len);
-    const u32 = new Uint32Array(buf.buffer, buf.byteOffset, len >> 2);
-    const count = Math.min(n - i, Math.floor((start + len - off) / LOG_ENTRY_SIZE));
-    const first = off - start;
-    const crcs = crc32Records(buf, first, LOG_ENTRY_SIZE, LOG_ENTRY_CRC_SPAN, count);
-    for (let k = 0; k < count; k++, i++) {
+  const walk = ({ buf, u32, first, index: from, count, crcs }: EntryWindow): void => {
+    for (let k = 0, i = from; k < count; k++, i++) {
       const at = first + k * LOG_ENTRY_SIZE;
       const kind = quickEntry(buf, u32, at, i, crcs[k], geom, q);
       if (kind === QUICK_FILE) {
+        files++;
         map.fileBytes += q.size;
         for (let x = 0; x < q.extents; x++) map.claim(q.ext[2 * x], q.ext[2 * x + 1], i);
-        if (!placeQuick(index, buf, q, i, false))
-          placeByRule(buf.toString('latin1', q.pathStart, q.pathEnd), 'file', i);
+        placeQuick(buf, i, false);
       } else if (kind === QUICK_MKDIR) {
-        if (!placeQuick(index, buf, q, i, true))
-          placeByRule(buf.toString('latin1', q.pathStart, q.pathEnd), 'mkdir', i);
+        directories++;
+        placeQuick(buf, i, true);
       } else {
         fullCheck(buf, at, i, crcs[k]);
       }
     }
-  }
-  return { header, index, map, bad, conflicts };
-}
-
-/**
- * Places a quickly checked entry whose (ASCII) path is buf[q.pathStart, q.pathEnd) when the
- * common case decides it: not under .meta, its parent a directory, the path new (or a directory
- * again, which mkdir -p may log twice). False when the whole rule must decide.
- */
-function placeQuick(index: PathIndex, buf: Buffer, q: QuickEntry, slot: number, dir: boolean): boolean {
-  const s = q.pathStart;
-  const e = q.pathEnd;
-  const slash = q.lastSlash;
-  if (isUnderMeta(buf, s, e)) return false;
-  let h: number;
-  if (slash >= 0) {
-    const hp = pathHash(buf, s, slash);
-    const pv = index.find(buf, s, slash, hp);
-    if (pv < 0 || pv % 2 === 0) return false;
-    h = pathHash(buf, slash, e, hp);
-  } else {
-    h = pathHash(buf, s, e);
-  }
-  const v = index.find(buf, s, e, h);
-  if (v < 0) index.add(buf, s, e, h, slot, dir);
-  else if (!(dir && v % 2 === 1)) return false;
-  return true;
-}
-
-function pageCeil(bytes: number): number {
-  return Math.ceil(bytes / PAGE) * PAGE;
+  };
+  forEachEntryWindow(windows, sb.logLen, n, walk);
+  return { header, index, map, files, directories, bad, conflicts };
 }
 
 /** Whether buf[s, e) is .meta or under it: the reserved names, which only the whole rule places. */
