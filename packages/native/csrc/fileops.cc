@@ -172,6 +172,15 @@ Napi::Value DeviceSize(const Napi::CallbackInfo& info) {
 // The largest iovec count writeBuffers takes: IOV_MAX, the most one writev(2) accepts.
 constexpr size_t kMaxIovecs = IOV_MAX;
 
+// A byte count as a JS number: an int32 where it fits (a small integer, no heap number allocated
+// on every call of the /dev/fuse loop), a double beyond.
+Napi::Value ByteCount(Napi::Env env, ssize_t n) {
+  if (n > INT32_MAX) return Napi::Number::New(env, static_cast<double>(n));
+  napi_value value;
+  napi_create_int32(env, static_cast<int32_t>(n), &value);
+  return Napi::Value(env, value);
+}
+
 // readInto(fd, buf) -> bytes read: one read(2) of up to buf's length into buf, retried on EINTR.
 // For message channels such as /dev/fuse, where one read returns one whole message: no offset,
 // no file position, none of fs.readSync's per-call costs.
@@ -190,7 +199,7 @@ Napi::Value ReadInto(const Napi::CallbackInfo& info) {
     ThrowErrno(env, "read", errno);
     return env.Undefined();
   }
-  return Napi::Number::New(env, static_cast<double>(n));
+  return ByteCount(env, n);
 }
 
 // writeBuffers(fd, bufs) -> bytes written: one writev(2) of the buffers in order, retried on
@@ -228,7 +237,7 @@ Napi::Value WriteBuffers(const Napi::CallbackInfo& info) {
     ThrowErrno(env, "writev", errno);
     return env.Undefined();
   }
-  return Napi::Number::New(env, static_cast<double>(n));
+  return ByteCount(env, n);
 }
 
 }  // namespace
