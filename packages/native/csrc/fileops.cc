@@ -1,4 +1,4 @@
-// File-descriptor operations: ioctl, flock, deviceSize, and read/writev for message channels.
+// File-descriptor operations: ioctl, flock, deviceSize.
 //
 // <linux/fs.h> (BLKGETSIZE64) is kept out of mount.cc because it clashes with <sys/mount.h>.
 #include <fcntl.h>
@@ -6,11 +6,9 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <climits>
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
@@ -169,85 +167,12 @@ Napi::Value DeviceSize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// The largest iovec count writeBuffers takes: IOV_MAX, the most one writev(2) accepts.
-constexpr size_t kMaxIovecs = IOV_MAX;
-
-// A byte count as a JS number: an int32 where it fits (a small integer, no heap number allocated
-// on every call of the /dev/fuse loop), a double beyond.
-Napi::Value ByteCount(Napi::Env env, ssize_t n) {
-  if (n > INT32_MAX) return Napi::Number::New(env, static_cast<double>(n));
-  napi_value value;
-  napi_create_int32(env, static_cast<int32_t>(n), &value);
-  return Napi::Value(env, value);
-}
-
-// readInto(fd, buf) -> bytes read: one read(2) of up to buf's length into buf, retried on EINTR.
-// For message channels such as /dev/fuse, where one read returns one whole message: no offset,
-// no file position, none of fs.readSync's per-call costs.
-Napi::Value ReadInto(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fd;
-  Bytes bytes;
-  if (!ArgFd(info, 0, "readInto", &fd) || !ArgBytes(info, 1, "readInto", "buf", &bytes)) {
-    return env.Undefined();
-  }
-  ssize_t n;
-  do {
-    n = read(fd, bytes.data, bytes.length);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    ThrowErrno(env, "read", errno);
-    return env.Undefined();
-  }
-  return ByteCount(env, n);
-}
-
-// writeBuffers(fd, bufs) -> bytes written: one writev(2) of the buffers in order, retried on
-// EINTR. At most kMaxIovecs buffers (RangeError beyond). A short write is returned as it is.
-Napi::Value WriteBuffers(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int fd;
-  if (!ArgFd(info, 0, "writeBuffers", &fd)) return env.Undefined();
-  if (!info[1].IsArray()) {
-    ThrowType(env, "writeBuffers", "bufs must be an array of Buffers");
-    return env.Undefined();
-  }
-  Napi::Array bufs = info[1].As<Napi::Array>();
-  uint32_t count = bufs.Length();
-  if (count > kMaxIovecs) {
-    ThrowRange(env, "writeBuffers", "at most " + std::to_string(kMaxIovecs) + " buffers");
-    return env.Undefined();
-  }
-  struct iovec iov[kMaxIovecs];
-  for (uint32_t i = 0; i < count; i++) {
-    Napi::Value item = bufs[i];
-    if (!item.IsTypedArray()) {
-      ThrowType(env, "writeBuffers", "bufs[" + std::to_string(i) + "] must be a Buffer");
-      return env.Undefined();
-    }
-    Napi::TypedArray view = item.As<Napi::TypedArray>();
-    iov[i].iov_base = static_cast<uint8_t*>(view.ArrayBuffer().Data()) + view.ByteOffset();
-    iov[i].iov_len = view.ByteLength();
-  }
-  ssize_t n;
-  do {
-    n = writev(fd, iov, static_cast<int>(count));
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    ThrowErrno(env, "writev", errno);
-    return env.Undefined();
-  }
-  return ByteCount(env, n);
-}
-
 }  // namespace
 
 void InitFileOps(Napi::Env env, Napi::Object exports) {
   exports.Set("ioctl", Napi::Function::New(env, Ioctl, "ioctl"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("deviceSize", Napi::Function::New(env, DeviceSize, "deviceSize"));
-  exports.Set("readInto", Napi::Function::New(env, ReadInto, "readInto"));
-  exports.Set("writeBuffers", Napi::Function::New(env, WriteBuffers, "writeBuffers"));
   exports.Set("LOCK_SH", LOCK_SH);
   exports.Set("LOCK_EX", LOCK_EX);
   exports.Set("LOCK_UN", LOCK_UN);
