@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A reference point, not part of famfs-fused: the least a Node /dev/fuse server can do per request.
-// Same transport model as famfs-fused (a worker_thread looping readSync/writevSync on the fd, the
-// mount made with famfs-fused's mountFuse), but the request handling is hand-written: fields read
+// Same transport as famfs-fused (a worker_thread looping the native addon's readInto/writeBuffers,
+// plain read(2)/writev(2), on the fd of a mount made with famfs-fused's mountFuse), but the
+// request handling is hand-written: fields read
 // at fixed offsets, replies written into buffers allocated once, the unique copied byte for byte.
 // It serves the same single file ("big", the memfs pattern) with timeouts 0. run.js measures it
 // with --floor, to split the gap between famfs-fused and C into "Node + syscalls" and "our layers".
@@ -63,6 +64,7 @@ if (isMainThread) {
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, stop);
 } else {
   const { patternBytes } = require(path.join(PKG, 'testing/memfs.js'));
+  const { readInto, writeBuffers } = require(path.resolve(__dirname, '../../packages/native/dist'));
   const { fd, size, seed } = workerData;
   const data = patternBytes(size, seed);
   const inbuf = Buffer.allocUnsafe((1 << 20) + 4096);
@@ -107,7 +109,7 @@ if (isMainThread) {
     inbuf.copy(b, 8, 8, 16); // the unique, byte for byte
     void unique;
     try {
-      fs.writeSync(fd, b);
+      writeBuffers(fd, [b]);
     } catch (e) {
       if (e.code !== 'ENOENT') throw e;
     }
@@ -119,7 +121,7 @@ if (isMainThread) {
 
   for (;;) {
     try {
-      fs.readSync(fd, inbuf, 0, inbuf.length, null);
+      readInto(fd, inbuf);
     } catch (e) {
       if (e.code === 'ENODEV' || e.code === 'ECONNABORTED') break;
       if (e.code === 'EINTR' || e.code === 'EAGAIN' || e.code === 'ENOENT') continue;
@@ -153,7 +155,7 @@ if (isMainThread) {
         readHdr.writeUInt32LE(16 + chunk.length, 0);
         inbuf.copy(readHdr, 8, 8, 16);
         try {
-          fs.writevSync(fd, [readHdr, chunk]);
+          writeBuffers(fd, [readHdr, chunk]);
         } catch (e) {
           if (e.code !== 'ENOENT') throw e;
         }

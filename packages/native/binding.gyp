@@ -8,6 +8,7 @@
         "csrc/mapping.cc",
         "csrc/cache.cc",
         "csrc/fileops.cc",
+        "csrc/channel.cc",
         "csrc/mount.cc",
         "csrc/checksum.cc",
         "csrc/xattr.cc",

@@ -45,6 +45,8 @@ interface Binding {
   ioctl(fd: number, request: number | bigint, arg?: Uint8Array | number | bigint): number;
   flock(fd: number, op: number): void;
   deviceSize(fd: number): DeviceSize;
+  readInto(fd: number, buf: Uint8Array): number;
+  writeBuffers(fd: number, bufs: readonly Uint8Array[]): number;
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
   umount2(target: string, flags: number): void;
   getxattr(path: string, name: string): Buffer | null;
@@ -181,6 +183,24 @@ export function cacheMethod(): CacheMethods {
  */
 export function ioctl(fd: number, request: number | bigint, arg?: Buffer | number | bigint): number {
   return native.ioctl(fd, request, arg);
+}
+
+/**
+ * One read(2) of up to `buf.length` bytes into `buf`, retried on EINTR; returns the count read.
+ * For message channels (/dev/fuse: one read is one whole request), without fs.readSync's
+ * per-call costs (argument checks, libuv request, sync trace). Errors throw a NativeError with
+ * the errno's code (ENODEV, EAGAIN, ...).
+ */
+export function readInto(fd: number, buf: Uint8Array): number {
+  return native.readInto(fd, buf);
+}
+
+/**
+ * One writev(2) of `bufs` (at most IOV_MAX, 1024) in order, retried on EINTR; returns the count written
+ * (a short write is not continued: on a message channel one write is one message).
+ */
+export function writeBuffers(fd: number, bufs: readonly Uint8Array[]): number {
+  return native.writeBuffers(fd, bufs);
 }
 
 export const LOCK_SH: number = native.LOCK_SH;

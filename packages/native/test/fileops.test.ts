@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { deviceSize, flock, ioctl, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN } from '../src';
+import { deviceSize, flock, ioctl, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, readInto, writeBuffers } from '../src';
 import { ADDON_PATH, expectNativeError, isRoot, thrownName, useTempDir } from './helpers';
 
 const FIONREAD = 0x541b;
@@ -173,6 +173,50 @@ describe('deviceSize', () => {
       }
     } finally {
       spawnSync('losetup', ['--detach', dev]);
+    }
+  });
+});
+
+describe('readInto / writeBuffers', () => {
+  test('writeBuffers writes the buffers in order with one writev; readInto reads them back', () => {
+    const { file, fd } = makeFile('rw.bin', 0);
+    try {
+      const a = Buffer.from('header--');
+      const b = Buffer.from('0123456789abcdef').subarray(4, 12); // a view: its own offset is honoured
+      expect(writeBuffers(fd, [a, b, Buffer.alloc(0)])).toBe(16);
+      expect(fs.readFileSync(file, 'utf8')).toBe('header--456789ab');
+      const rfd = fs.openSync(file, 'r');
+      try {
+        const into = Buffer.alloc(32, 0xee);
+        expect(readInto(rfd, into.subarray(2, 12))).toBe(10);
+        expect(into.subarray(0, 14).toString('latin1')).toBe('\xee\xeeheader--45\xee\xee');
+        expect(readInto(rfd, into)).toBe(6); // the rest, then end of file
+        expect(readInto(rfd, into)).toBe(0);
+      } finally {
+        fs.closeSync(rfd);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  test('errors carry the errno code; bad arguments throw TypeError/RangeError', () => {
+    const { fd } = makeFile('rw-err.bin', 16);
+    try {
+      expectNativeError(() => readInto(99999, Buffer.alloc(8)), 'EBADF', 'read');
+      expectNativeError(() => writeBuffers(99999, [Buffer.alloc(8)]), 'EBADF', 'writev');
+      const ro = fs.openSync(path.join(tempDir(), 'rw-err.bin'), 'r');
+      try {
+        expectNativeError(() => writeBuffers(ro, [Buffer.alloc(8)]), 'EBADF', 'writev');
+      } finally {
+        fs.closeSync(ro);
+      }
+      expect(thrownName(() => writeBuffers(fd, 'x' as unknown as Buffer[]))).toBe('TypeError');
+      expect(thrownName(() => writeBuffers(fd, [Buffer.alloc(1), 'x' as unknown as Buffer]))).toBe('TypeError');
+      expect(thrownName(() => writeBuffers(fd, new Array<Buffer>(1025).fill(Buffer.alloc(1))))).toBe('RangeError');
+      expect(thrownName(() => readInto(fd, 'x' as unknown as Buffer))).toBe('TypeError');
+    } finally {
+      fs.closeSync(fd);
     }
   });
 });

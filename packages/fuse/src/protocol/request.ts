@@ -171,6 +171,15 @@ function str(h: RequestHeader, r: Reader, what: string, max: number): string {
  * replaced with U+FFFD, which would make two different names one.
  */
 function utf8(h: RequestHeader, buf: Buffer, at: number, end: number, what: string): string {
+  // Names are short and nearly always ASCII: that is checked in place, without a view for isUtf8.
+  let ascii = true;
+  for (let i = at; i < end; i++) {
+    if (buf[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return buf.toString('latin1', at, end);
   if (!isUtf8(buf.subarray(at, end))) fail(h, `${what} is not valid UTF-8`);
   return buf.toString('utf8', at, end);
 }

@@ -2,12 +2,14 @@
  * Transports carry whole FUSE messages between a kernel (real or emulated) and the session.
  * They are synchronous: the session loop runs on its own worker thread and blocks in read().
  *
- * - FdTransport (here): a /dev/fuse fd (one read = one request, one writev = one reply).
+ * - FdTransport (here): a /dev/fuse fd (one read = one request, one writev = one reply), through
+ *   the native addon's readInto/writeBuffers: plain read(2)/writev(2), without the argument checks,
+ *   libuv request and sync-trace hooks fs.readSync/writevSync pay on every call.
  * - QueueTransport (`@famfs/fuse/testing`): in-process, for tests and the kernel emulator.
  */
 // Named imports: a namespace import would reach each function through an interop getter per call.
-import { closeSync, readSync, writeSync, writevSync } from 'fs';
-import { ioctl } from '@famfs/native';
+import { closeSync } from 'fs';
+import { ioctl, readInto, writeBuffers } from '@famfs/native';
 
 export interface Transport {
   /** Reads one whole message into buf and returns its length; 0 means the channel is closed. */
@@ -37,7 +39,7 @@ const codeOf = (e: unknown): string | undefined => (e as { code?: string } | nul
 
 /** Read errors meaning "the connection is gone": a clean end of the session. */
 const CLOSED = new Set(['ENODEV', 'ECONNABORTED']);
-/** Read errors to retry: a signal (EINTR), a non-blocking fd (EAGAIN), an interrupted request (ENOENT). */
+/** Read errors to retry: a non-blocking fd (EAGAIN), an interrupted request (ENOENT); EINTR is retried below us. */
 const RETRY_READ = new Set(['EINTR', 'EAGAIN', 'ENOENT']);
 
 export interface FdTransportOptions {
@@ -57,7 +59,7 @@ export class FdTransport implements Transport {
     for (;;) {
       if (this.closed) return 0;
       try {
-        return readSync(this.fd, buf, 0, buf.length, null);
+        return readInto(this.fd, buf);
       } catch (e) {
         const code = codeOf(e);
         if (code && CLOSED.has(code)) return 0;
@@ -68,17 +70,8 @@ export class FdTransport implements Transport {
   }
 
   writev(bufs: Buffer[]): void {
-    for (;;) {
-      try {
-        // One buffer (every reply but data replies): plain write(2), without the iovec array.
-        if (bufs.length === 1) writeSync(this.fd, bufs[0], 0, bufs[0].length, null);
-        else writevSync(this.fd, bufs);
-        return;
-      } catch (e) {
-        if (codeOf(e) === 'EINTR') continue;
-        throw e;
-      }
-    }
+    // EINTR is retried by the addon; a reply is written whole or refused (the kernel checks its length).
+    writeBuffers(this.fd, bufs);
   }
 
   ioctl(request: number, arg: Buffer): number {
