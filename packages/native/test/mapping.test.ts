@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { MAX_MAP_LENGTH, mmap, msync, pageSize, unmap } from '../src';
+import { MAX_MAP_LENGTH, mmap, msync, pageSize, prefault, unmap } from '../src';
 import { ADDON_PATH, expectNativeError, mapsOf, thrownName, useTempDir } from './helpers';
 
 const MiB = 1024 * 1024;
@@ -180,4 +180,23 @@ describe('mmap', () => {
     expect(page).toBeGreaterThanOrEqual(4096);
     expect(page & (page - 1)).toBe(0);
   });
+});
+
+test('prefault populates the whole pages inside a typed array, and changes none of its bytes', () => {
+  const a = new Int32Array(3 << 20);
+  a[5] = 7;
+  a[a.length - 1] = 9;
+  expect(prefault(a)).toBe(true);
+  expect(prefault(a, 4096, 8192)).toBe(true);
+  expect(a[5]).toBe(7);
+  expect(a[a.length - 1]).toBe(9);
+  expect(a.reduce((x, y) => x + y, 0)).toBe(16);
+  // The pages are in memory afterwards: the process grew by (about) the array, untouched by JS.
+  const fresh = new Uint8Array(64 << 20);
+  const before = process.memoryUsage().rss;
+  expect(prefault(fresh)).toBe(true);
+  expect(process.memoryUsage().rss - before).toBeGreaterThan(48 << 20);
+  // A window holding no whole page: nothing to do.
+  expect(prefault(Buffer.alloc(100), 0, 100)).toBe(false);
+  expect(() => prefault(Buffer.alloc(100), 50, 100)).toThrow(/outside the buffer/);
 });

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { prefault } from '@famfs/native';
 import { LOG_OFFSET } from '../format/constants';
 import { Device } from '../device/device';
 
@@ -43,6 +44,13 @@ export function memoryWindows(log: Buffer): LogWindows {
   };
 }
 
+/** A window's buffer, its pages faulted in at once: every window fills it. */
+function newWindowBuffer(bytes: number): Buffer {
+  const buf = Buffer.allocUnsafeSlow(bytes);
+  prefault(buf);
+  return buf;
+}
+
 /**
  * The log of an open device: read with pread into two reused buffers for a regular file (the page
  * cache keeps it coherent, and a copy costs less than faulting in a mapping), mapped a window at a
@@ -56,7 +64,7 @@ export function deviceWindows(dev: Device, windowBytes = LOG_WINDOW_BYTES): LogW
     const unread = (start: number, len: number): { buf: Buffer; fd: number; position: number } => {
       if (len > windowBytes) throw new RangeError(`log window of ${len} bytes exceeds ${windowBytes}`);
       turn ^= 1;
-      const buf = (bufs[turn] ??= Buffer.allocUnsafeSlow(windowBytes)).subarray(0, len);
+      const buf = (bufs[turn] ??= newWindowBuffer(windowBytes)).subarray(0, len);
       return { buf, fd: dev.fd, position: LOG_OFFSET + start };
     };
     return {

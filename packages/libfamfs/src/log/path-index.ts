@@ -1,3 +1,4 @@
+import { prefault } from '@famfs/native';
 import { TreeView } from './replay';
 
 const EMPTY = 0;
@@ -5,6 +6,8 @@ const EMPTY = 0;
 export const FNV_OFFSET = 0x811c9dc5;
 export const FNV_PRIME = 0x01000193;
 const SLASH = 0x2f;
+/** Bytes of the arena faulted in at a time. */
+const ARENA_STEP = 1 << 20;
 
 /** FNV-1a of buf[start, end): the hash the index keys paths by (`from`: the hash of the bytes before start). */
 export function pathHash(buf: Uint8Array, start: number, end: number, from = FNV_OFFSET): number {
@@ -30,6 +33,8 @@ export class PathIndex implements TreeView {
   private values: Int32Array;
   private arena: Uint8Array;
   private arenaUsed = 0;
+  /** The arena's bytes below this are faulted in (a step at a time, ahead of the keys). */
+  private arenaReady = 0;
   private count = 0;
   private readonly scratch = Buffer.alloc(4 * 80);
 
@@ -43,6 +48,8 @@ export class PathIndex implements TreeView {
     this.keyLen = new Uint8Array(n);
     this.values = new Int32Array(n);
     this.arena = new Uint8Array(n * 16);
+    // The table is touched all over from the first paths on: its pages are faulted in at once.
+    prefault(this.table);
   }
 
   get size(): number {
@@ -100,7 +107,9 @@ export class PathIndex implements TreeView {
       const a = new Uint8Array(this.arena.length * 2);
       a.set(this.arena.subarray(0, this.arenaUsed));
       this.arena = a;
+      this.arenaReady = this.arenaUsed;
     }
+    if (this.arenaUsed + len > this.arenaReady) this.readyArena();
     const arena = this.arena;
     for (let i = 0, o = this.arenaUsed; i < len; i++) arena[o + i] = buf[start + i];
     const k = this.count++;
@@ -132,9 +141,21 @@ export class PathIndex implements TreeView {
     return this.findPath(path) % 2 === 1;
   }
 
+  /** Faults in the next step of the arena and of the per-key arrays, which fill in key order. */
+  private readyArena(): void {
+    const from = this.arenaReady;
+    this.arenaReady = Math.min(this.arena.length, from + ARENA_STEP);
+    prefault(this.arena, from, this.arenaReady - from);
+    const k = this.count;
+    const keys = Math.min(this.values.length - k, ARENA_STEP / 8);
+    prefault(this.keyStart, k * 4, keys * 4);
+    prefault(this.values, k * 4, keys * 4);
+  }
+
   private rehash(): void {
     const old = this.table;
     const table = new Int32Array(old.length * 2);
+    prefault(table);
     const mask = table.length / 2 - 1;
     for (let u = 0; u < old.length; u += 2) {
       if (old[u + 1] === EMPTY) continue;
