@@ -44,11 +44,20 @@ export function memoryWindows(log: Buffer): LogWindows {
   };
 }
 
-/** A window's buffer, its pages faulted in at once: every window fills it. */
-function newWindowBuffer(bytes: number): Buffer {
+/**
+ * A window's buffer, whose pages are faulted in with one call each time a window reaches further
+ * into it than before (a window fills what it covers; an empty log's pass covers one page).
+ */
+function windowBuffer(bytes: number): (len: number) => Buffer {
   const buf = Buffer.allocUnsafeSlow(bytes);
-  prefault(buf);
-  return buf;
+  let ready = 0;
+  return (len) => {
+    if (len > ready) {
+      prefault(buf, ready, len - ready);
+      ready = len;
+    }
+    return buf.subarray(0, len);
+  };
 }
 
 /**
@@ -59,12 +68,12 @@ function newWindowBuffer(bytes: number): Buffer {
 export function deviceWindows(dev: Device, windowBytes = LOG_WINDOW_BYTES): LogWindows {
   if (dev.kind === 'file') {
     // Two buffers taken in turn, each allocated when first needed (a log of one window needs one).
-    const bufs: Buffer[] = [];
+    const bufs: ((len: number) => Buffer)[] = [];
     let turn = 1;
     const unread = (start: number, len: number): { buf: Buffer; fd: number; position: number } => {
       if (len > windowBytes) throw new RangeError(`log window of ${len} bytes exceeds ${windowBytes}`);
       turn ^= 1;
-      const buf = (bufs[turn] ??= newWindowBuffer(windowBytes)).subarray(0, len);
+      const buf = (bufs[turn] ??= windowBuffer(windowBytes))(len);
       return { buf, fd: dev.fd, position: LOG_OFFSET + start };
     };
     return {
