@@ -1,10 +1,13 @@
 /**
  * Test support shared by the libfamfs tests and, through a relative import, the CLI's: temporary
- * directories, sparse device files, raw device bytes, and the system UUIDs the tests play.
+ * directories, sparse device files, raw device bytes, a device's log replayed, and the system UUIDs
+ * the tests play.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Device, mapMeta } from '../src/device/device';
+import { Replay, replayLog } from '../src/log/replay';
 
 export const GiB = 1024 ** 3;
 export const MASTER = Buffer.from('303132333435363738393a3b3c3d3e3f', 'hex');
@@ -49,5 +52,16 @@ export function writeBytes(file: string, offset: number, data: Buffer): void {
     fs.writeSync(fd, data, 0, data.length, offset);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** The log of the device file `dev`, replayed whole (the reference the windowed passes are checked against). */
+export function replayDevice(dev: string): Replay {
+  const d = Device.open(dev);
+  try {
+    const meta = mapMeta(d);
+    return replayLog(meta.log, meta.sb, dev);
+  } finally {
+    d.close();
   }
 }

@@ -12,9 +12,8 @@ import { LogHeaderLayout } from '../../src/format/log-header';
 import { LogReader } from '../../src/log/log-reader';
 import { LogSession } from '../../src/log/log-session';
 import { mkfs } from '../../src/log/mkfs';
-import { BadEntry, entryOffset, replayLog } from '../../src/log/replay';
-import { mapMeta } from '../../src/device/device';
-import { MASTER, OTHER, sparseDevice, useTempDir, writeBytes } from '../support';
+import { BadEntry, entryOffset } from '../../src/log/replay';
+import { MASTER, OTHER, sparseDevice, useTempDir, writeBytes, replayDevice } from '../support';
 
 const tmp = useTempDir();
 
@@ -36,23 +35,13 @@ function device(): string {
   return dev;
 }
 
-function replayOf(dev: string) {
-  const d = Device.open(dev);
-  try {
-    const meta = mapMeta(d);
-    return replayLog(meta.log, meta.sb, dev);
-  } finally {
-    d.close();
-  }
-}
-
 test.each([
   [8192, 1],
   [4096 * 3, 2],
   [8 << 20, 2],
 ])('a scan in windows of %i bytes (%i kept) finds what replay finds', (windowBytes, keepWindows) => {
   const dev = device();
-  const replay = replayOf(dev);
+  const replay = replayDevice(dev);
   const d = Device.open(dev);
   const r = LogReader.open(d, { windowBytes, keepWindows });
   try {

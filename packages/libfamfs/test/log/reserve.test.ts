@@ -6,11 +6,9 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import { FamfsError, isFamfsError } from '../../src/errors';
 import { GiB, MiB } from '../../src/format/constants';
-import { Device, mapMeta } from '../../src/device/device';
 import { LogSession } from '../../src/log/log-session';
 import { mkfs } from '../../src/log/mkfs';
-import { Replay, replayLog } from '../../src/log/replay';
-import { MASTER, sparseDevice, useTempDir } from '../support';
+import { MASTER, sparseDevice, useTempDir, replayDevice } from '../support';
 
 const tmp = useTempDir();
 
@@ -35,17 +33,6 @@ function codeOf(fn: () => unknown): string {
     return 'ok';
   } catch (e) {
     return isFamfsError(e) ? e.code : String(e);
-  }
-}
-
-/** The log of `dev` replayed, as a reader sees it (names and slots only are used). */
-function replayOf(dev: string): Replay {
-  const d = Device.open(dev);
-  try {
-    const meta = mapMeta(d);
-    return replayLog(meta.log, meta.sb, dev);
-  } finally {
-    d.close();
   }
 }
 
@@ -84,7 +71,7 @@ test('mkdir -p reserves only the missing directories, in order, and checks log s
     expect(codeOf(() => s.reserveMkdirs('p/q/r', true))).toBe('ELOGFULL');
     expect(s.nextIndex).toBe(before);
   });
-  expect([...replayOf(dev).dirs.keys()].slice(0, 3)).toEqual(['a', 'a/b', 'a/b/c']);
+  expect([...replayDevice(dev).dirs.keys()].slice(0, 3)).toEqual(['a', 'a/b', 'a/b/c']);
 });
 
 test('files reserved together: a refusal of any leaves the device as it was; then they log in order', () => {
@@ -108,7 +95,7 @@ test('files reserved together: a refusal of any leaves the device as it was; the
     s.logReserved(g);
     expect(s.nextIndex).toBe(2);
   });
-  const r = replayOf(dev);
+  const r = replayDevice(dev);
   expect([...r.dirs.keys()]).toEqual(['d']);
   expect([...r.files.keys()]).toEqual(['g']);
 });
@@ -128,5 +115,5 @@ test('a path that has no exact UTF-8 form is refused, not written as U+FFFD', ()
     expect(e?.message).toMatch(/lone UTF-16 surrogate/);
     s.createFile('ok\ufffd', 1); // U+FFFD itself is a character like any other
   });
-  expect([...replayOf(dev).files.keys()]).toEqual(['ok\ufffd']);
+  expect([...replayDevice(dev).files.keys()]).toEqual(['ok\ufffd']);
 });
