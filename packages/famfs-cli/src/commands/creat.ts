@@ -1,4 +1,3 @@
-import { randomBytes } from 'crypto';
 import { FamfsError } from '@famfs/libfamfs/common';
 import { FileEntry } from '@famfs/libfamfs/format';
 import type { FileOptions } from '@famfs/libfamfs/log';
@@ -161,7 +160,8 @@ function fill(master: FamfsMaster, step: PlannedFile, randomize: boolean, verbos
   const { spec, entry } = step;
   try {
     if (wantsFill(spec, randomize)) {
-      const seed = spec.seed ?? BigInt(randomBytes(4).readUInt32LE(0));
+      // A fill pattern's seed, not a secret: Math.random spares the process loading node:crypto.
+      const seed = spec.seed ?? BigInt(Math.floor(Math.random() * 2 ** 32));
       randomizeFile(master.data, entry, seed);
       if (verbose || spec.seed === undefined) {
         io.out(`famfs creat: ${spec.path}: ${entry.size} bytes filled with seed ${seed}\n`);

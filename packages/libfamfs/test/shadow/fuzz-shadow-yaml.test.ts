@@ -3,13 +3,15 @@
  * mutated at the byte level and with YAML tokens spliced in. The oracle: parseShadowYaml returns
  * an entry or throws FamfsError EBADYAML (never anything else, never a hang); the same text given
  * as a string and as a Buffer gets the same answer; an accepted entry re-emits to YAML that parses
- * to the same entry, and emitting is a fixed point.
+ * to the same entry, and emitting is a fixed point. A text the fast path (yaml-canonical.ts) takes
+ * gets the same entry from the general parser.
  */
 import { isUtf8 } from 'buffer';
 import { FamfsError } from '../../src/errors';
 import { MiB } from '../../src/format/constants';
 import { Extent } from '../../src/format/fmap';
 import { FileEntry } from '../../src/format/log-entry';
+import { canonicalShadowEntry } from '../../src/shadow/yaml-canonical';
 import { emitShadowYaml } from '../../src/shadow/yaml-emit';
 import { parseShadowYaml, SHADOW_YAML_MAX } from '../../src/shadow/yaml-parse';
 import { deepEqual, fuzz, fuzzTimeout, mutatedInputs, showMutated, showValue, violated } from '../fuzz-helpers';
@@ -166,9 +168,9 @@ function toValidUtf8(b: Buffer): Buffer {
 }
 
 /** Outcome of one parse: the entry, or the EBADYAML message (anything else propagates). */
-function attempt(input: string | Buffer): { entry: FileEntry } | { error: string } {
+function attempt(input: string | Buffer, general = false): { entry: FileEntry } | { error: string } {
   try {
-    return { entry: parseShadowYaml(input, 'fuzz.yaml') };
+    return { entry: parseShadowYaml(input, 'fuzz.yaml', general) };
   } catch (e) {
     if (e instanceof FamfsError && e.code === 'EBADYAML') {
       if (!e.message.startsWith('fuzz.yaml: ') || e.message.includes('\n'))
@@ -206,6 +208,12 @@ describe('fuzz: shadow YAML', () => {
               violated(`Buffer and string parses differ: ${showValue(r)} vs ${showValue(s)}`);
             }
           }
+          const fast = isUtf8(m.bytes) ? canonicalShadowEntry(m.bytes.toString('utf8')) : undefined;
+          if (fast) {
+            const g = attempt(m.bytes, true);
+            if (!('entry' in g) || !deepEqual(g.entry, fast))
+              violated(`the fast path took ${showValue(fast)}, the general parser gives ${showValue(g)}`);
+          }
           if ('error' in r) {
             return `EBADYAML:${errorKind(r.error.slice('fuzz.yaml: '.length))}`;
           }
@@ -213,8 +221,11 @@ describe('fuzz: shadow YAML', () => {
           const back = parseShadowYaml(text, 'fuzz.yaml');
           if (!deepEqual(back, r.entry))
             violated(`emit -> parse changed the entry: ${showValue(r.entry)} -> ${showValue(back)}`);
+          const general = parseShadowYaml(text, 'fuzz.yaml', true);
+          if (!deepEqual(general, r.entry))
+            violated(`emit -> general parse changed the entry: ${showValue(r.entry)} -> ${showValue(general)}`);
           if (emitShadowYaml(back) !== text) violated('emitting is not a fixed point');
-          return `ok:${r.entry.fmap.kind}`;
+          return `ok:${r.entry.fmap.kind}${fast ? ':canonical' : ''}`;
         },
         () => undefined,
         { show: (m) => `${showMutated(m, 512)}\ntext: ${JSON.stringify(m.bytes.toString('latin1').slice(0, 2000))}` },
