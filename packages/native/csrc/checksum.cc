@@ -6,7 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include "common.h"
@@ -78,8 +82,58 @@ int ReadFully(int fd, uint8_t* buf, size_t length, int64_t position) {
   return 0;
 }
 
-// The same checksums computed on a thread of their own while JavaScript goes on: a pass over a
-// log checks the next window while it walks this one. Given (fd, position, length) the thread
+// One long-lived thread runs the background jobs, in the order they are started: a thread
+// started per job cost about a third of a millisecond each on a virtual machine, a log window's
+// worth of walking. It is made at the first job, never stopped, and never destroyed (it waits
+// for work until the process ends), so it outlives every environment that queues work on it.
+class BackgroundThread {
+ public:
+  struct Task {
+    std::function<void()> run;
+    bool done = false;
+  };
+
+  static BackgroundThread& Get() {
+    static BackgroundThread* shared = new BackgroundThread();
+    return *shared;
+  }
+
+  void Start(Task* task) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(task);
+    work_.notify_one();
+  }
+
+  void Wait(Task* task) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [task] { return task->done; });
+  }
+
+ private:
+  BackgroundThread() { std::thread([this] { Loop(); }).detach(); }
+
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      work_.wait(lock, [this] { return !queue_.empty(); });
+      Task* task = queue_.front();
+      queue_.pop_front();
+      lock.unlock();
+      task->run();
+      lock.lock();
+      task->done = true;
+      done_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable work_;
+  std::condition_variable done_;
+  std::deque<Task*> queue_;
+};
+
+// The same checksums computed on the background thread while JavaScript goes on: a pass over a
+// log checks the next window while it walks this one. Given (fd, position, length) the job
 // first reads buf[0, length) from the file, so the read leaves the JavaScript thread too. The job
 // holds references to the input and the output so neither is collected; the caller must not
 // touch or unmap the input until wait() has returned the CRCs.
@@ -108,20 +162,25 @@ class Crc32Job : public Napi::ObjectWrap<Crc32Job> {
     output_ = Napi::Persistent(out);
     uint32_t* dest = out.Data();
     uint8_t* base = bytes.data;
-    thread_ = std::thread([this, r, dest, fd, base, position, length] {
+    task_.run = [this, r, dest, fd, base, position, length] {
       if (fd >= 0) readError_ = ReadFully(fd, base, static_cast<size_t>(length), position);
       if (readError_ == 0) ChecksumRecords(r, dest);
-    });
+    };
+    BackgroundThread::Get().Start(&task_);
+    started_ = true;
   }
 
-  ~Crc32Job() override {
-    if (thread_.joinable()) thread_.join();
-  }
+  ~Crc32Job() override { Finish(); }
 
  private:
+  void Finish() {
+    if (started_) BackgroundThread::Get().Wait(&task_);
+    started_ = false;
+  }
+
   // Returns the CRCs once they are all computed; a second call returns the same array.
   Napi::Value Wait(const Napi::CallbackInfo& info) {
-    if (thread_.joinable()) thread_.join();
+    Finish();
     if (readError_ != 0) {
       ThrowErrno(info.Env(), "pread", readError_);
       return info.Env().Undefined();
@@ -132,7 +191,8 @@ class Crc32Job : public Napi::ObjectWrap<Crc32Job> {
     return out;
   }
 
-  std::thread thread_;
+  BackgroundThread::Task task_;
+  bool started_ = false;
   int readError_ = 0;
   Napi::ObjectReference input_;
   Napi::Reference<Napi::Uint32Array> output_;

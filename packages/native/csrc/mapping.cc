@@ -167,6 +167,13 @@ Napi::Value Prefault(const Napi::CallbackInfo& info) {
   const uintptr_t start = (reinterpret_cast<uintptr_t>(bytes.data + offset) + page - 1) & ~(page - 1);
   const uintptr_t end = (reinterpret_cast<uintptr_t>(bytes.data + offset) + length) & ~(page - 1);
   if (end <= start) return Napi::Boolean::New(env, false);
+  // The 2 MiB-aligned part of a large window may be backed by transparent huge pages (where the
+  // system allows them only on request): populated a huge page at a time, and fewer TLB misses
+  // for a pass that touches it all over. A refusal changes nothing.
+  const uintptr_t huge = 2u << 20;
+  const uintptr_t hugeStart = (start + huge - 1) & ~(huge - 1);
+  const uintptr_t hugeEnd = end & ~(huge - 1);
+  if (hugeEnd > hugeStart) madvise(reinterpret_cast<void*>(hugeStart), hugeEnd - hugeStart, MADV_HUGEPAGE);
   return Napi::Boolean::New(env, madvise(reinterpret_cast<void*>(start), end - start, MADV_POPULATE_WRITE) == 0);
 #else
   return Napi::Boolean::New(env, false);

@@ -275,13 +275,13 @@ export function crc32Records(
   return native.crc32Records(buf, offset, stride, span, count);
 }
 
-/** CRCs being computed on a thread of the addon's own (crc32RecordsStart). */
+/** CRCs being computed on the addon's background thread (crc32RecordsStart). */
 export interface Crc32RecordsJob {
   /** Blocks until every CRC is computed, then returns them (the same array on each call). */
   wait(): Uint32Array;
 }
 
-/** Where the thread of crc32RecordsStart first reads `buf`'s bytes from. */
+/** Where crc32RecordsStart's job first reads `buf`'s bytes from. */
 export interface RecordsSource {
   fd: number;
   /** File offset of buf[0]. */
@@ -291,8 +291,9 @@ export interface RecordsSource {
 }
 
 /**
- * crc32Records on a thread of its own, so JavaScript can go on meanwhile (a pass over a log
- * checks the next window while it walks this one). With `from`, the thread first reads the bytes
+ * crc32Records on the addon's background thread, so JavaScript can go on meanwhile (a pass over
+ * a log checks the next window while it walks this one). One long-lived thread serves the whole
+ * process and runs jobs in the order they are started. With `from`, the job first reads the bytes
  * into `buf` with pread, so the read leaves the JavaScript thread too; a read error is thrown by
  * wait(). The arguments are checked at once, as crc32Records checks them. Until wait() returns,
  * `buf` must not be read, changed or (a mapping) unmapped: the thread is using it.

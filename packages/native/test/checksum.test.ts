@@ -32,6 +32,20 @@ test('crc32RecordsStart computes the same CRCs on its own thread, while JavaScri
   expect(crc32RecordsStart(buf, 0, 544, 536, 0).wait().length).toBe(0);
 });
 
+test('crc32RecordsStart jobs queue on one background thread: each, waited in any order or not at all, has its CRCs', () => {
+  const bufs = Array.from({ length: 40 }, (_, j) => {
+    const b = Buffer.alloc(544 * 64);
+    for (let i = 0; i < b.length; i++) b[i] = ((i + j * 7919) * 2654435761) >>> 24;
+    return b;
+  });
+  const jobs = bufs.map((b) => crc32RecordsStart(b, 0, 544, 536, 64));
+  // One never waited for finishes on its own (its finalizer waits for it if it must).
+  crc32RecordsStart(Buffer.alloc(544 * 64, 1), 0, 544, 536, 64);
+  for (let j = jobs.length - 1; j >= 0; j--) {
+    expect(jobs[j].wait()).toEqual(crc32Records(bufs[j], 0, 544, 536, 64));
+  }
+});
+
 test('crc32RecordsStart refuses what crc32Records refuses, before any thread starts', () => {
   const buf = Buffer.alloc(1000);
   expect(() => crc32RecordsStart(buf, 0, 544, 536, 2)).toThrow(/crc32RecordsStart: records run past the end/);

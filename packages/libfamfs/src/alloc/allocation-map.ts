@@ -76,7 +76,15 @@ export class AllocationMap {
   /** Marks [offset, offset+len) as owned by `who`; units already owned are recorded as collisions. */
   claim(offset: number, len: number, who: number): void {
     const first = Math.floor(offset / this.unitSize);
-    const end = Math.min(this.units, Math.ceil((offset + len) / this.unitSize));
+    this.claimUnits(first, Math.ceil((offset + len) / this.unitSize) - first, who);
+  }
+
+  /**
+   * claim() in units: [first, first + count). A pass over a whole log calls this with unit numbers,
+   * small integers, where byte offsets past 2 GiB would box a number per call.
+   */
+  claimUnits(first: number, count: number, who: number): void {
+    const end = Math.min(this.units, first + count);
     for (let u = first; u < end; u++) {
       const prev = this.owner[u];
       if (prev === FREE) {

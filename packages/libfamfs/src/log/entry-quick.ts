@@ -66,8 +66,9 @@ export function newQuickEntry(): QuickEntry {
 
 /**
  * Checks the slot at byte `at` of `bytes` (u32 its 4-byte-aligned view of the same memory) as
- * slot `index` whose computed CRC is `crc`. Returns QUICK_FILE or QUICK_MKDIR with `out` filled,
- * or QUICK_NO when the full check must decide.
+ * slot `index` whose computed CRC is `crc` (unsigned or, as a pass over a whole log gives it to
+ * keep the number unboxed, `| 0`). Returns QUICK_FILE or QUICK_MKDIR with `out` filled, or
+ * QUICK_NO when the full check must decide.
  */
 export function quickEntry(
   bytes: Uint8Array,
@@ -80,7 +81,7 @@ export function quickEntry(
 ): number {
   const w = at >> 2;
   if (u32[w + SEQ] !== index || u32[w + SEQ + 1] !== 0) return QUICK_NO;
-  if (u32[w + CRC] !== crc || u32[w + CRC + 1] !== 0) return QUICK_NO;
+  if ((u32[w + CRC] | 0) !== (crc | 0) || u32[w + CRC + 1] !== 0) return QUICK_NO;
   const type = u32[w + TYPE];
   if (type === EntryType.Mkdir) return quickPath(bytes, at + MKDIR_PATH, out) ? QUICK_MKDIR : QUICK_NO;
   if (type !== EntryType.File || !quickPath(bytes, at + FILE_PATH, out)) return QUICK_NO;
@@ -118,7 +119,7 @@ function quickPath(b: Uint8Array, start: number, out: QuickEntry): boolean {
   const limit = start + MAX_PATHLEN;
   let comp = start;
   let slash = -1;
-  let h = FNV_OFFSET;
+  let h = FNV_OFFSET | 0;
   let parentHash = 0;
   let i = start;
   for (; i < limit; i++) {
@@ -137,8 +138,8 @@ function quickPath(b: Uint8Array, start: number, out: QuickEntry): boolean {
   out.pathStart = start;
   out.pathEnd = i;
   out.lastSlash = slash;
-  out.hash = h >>> 0;
-  out.parentHash = parentHash >>> 0;
+  out.hash = h;
+  out.parentHash = parentHash;
   return true;
 }
 

@@ -9,11 +9,14 @@ const SLASH = 0x2f;
 /** Bytes of the arena faulted in at a time. */
 const ARENA_STEP = 1 << 20;
 
-/** FNV-1a of buf[start, end): the hash the index keys paths by (`from`: the hash of the bytes before start). */
+/**
+ * FNV-1a of buf[start, end) as a signed 32-bit integer: the hash the index keys paths by (`from`:
+ * the hash of the bytes before start). Signed, so that passing it around never boxes a number.
+ */
 export function pathHash(buf: Uint8Array, start: number, end: number, from = FNV_OFFSET): number {
-  let h = from;
+  let h = from | 0;
   for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], FNV_PRIME);
-  return h >>> 0;
+  return h;
 }
 
 /**

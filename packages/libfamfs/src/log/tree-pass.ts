@@ -100,14 +100,18 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string,
     if (entry.type !== 'add_daxdev') placeByRule(entry.path, entry.type, slot);
   };
 
+  // Numbers handed to calls per entry are small integers (CRCs and hashes as int32, extents in
+  // allocation units): a double past 2^31 would be boxed, a heap allocation per call.
+  const unit = map.unitSize;
   const walk = ({ buf, u32, first, index: from, count, crcs }: EntryWindow): void => {
     for (let k = 0, i = from; k < count; k++, i++) {
       const at = first + k * LOG_ENTRY_SIZE;
-      const kind = quickEntry(buf, u32, at, i, crcs[k], geom, q);
+      const kind = quickEntry(buf, u32, at, i, crcs[k] | 0, geom, q);
       if (kind === QUICK_FILE) {
         files++;
         map.fileBytes += q.size;
-        for (let x = 0; x < q.extents; x++) map.claim(q.ext[2 * x], q.ext[2 * x + 1], i);
+        // The quick check accepted only extents in whole units.
+        for (let x = 0; x < q.extents; x++) map.claimUnits(q.ext[2 * x] / unit, q.ext[2 * x + 1] / unit, i);
         placeQuick(buf, i, false);
       } else if (kind === QUICK_MKDIR) {
         directories++;
