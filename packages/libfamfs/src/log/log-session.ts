@@ -1,3 +1,4 @@
+import { prefault } from '@famfs/native';
 import { FamfsError } from '../errors';
 import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE, logSlots } from '../format/constants';
 import { encodeLogEntry, fileEntry, FileEntry, LogEntry, MkdirEntry } from '../format/log-entry';
@@ -38,6 +39,10 @@ export interface LogSessionOptions {
   systemUuid?: Buffer;
 }
 
+/** Bytes of the log mapping faulted in at a time ahead of the appends (about 480 entries). */
+const LOG_READY_STEP = 256 * 1024;
+const LOG_READY_ALIGN = 4096;
+
 /**
  * An exclusive, master-only session on a device's log: the lock is held from open() to close(),
  * the log is read once, and every append goes through the allocator built from it.
@@ -57,6 +62,8 @@ export class LogSession {
   private closed = false;
   /** Entries checked (and files allocated) by reserveFile/reserveMkdir, not logged yet, in slot order. */
   private readonly reserved = new ReservedQueue();
+  /** The log mapping's bytes below this are faulted in (a step at a time, ahead of the appends). */
+  private logReady = 0;
 
   private constructor(
     readonly device: Device,
@@ -306,6 +313,16 @@ export class LogSession {
     }
   }
 
+  /**
+   * Faults in the log mapping from the page of byte `at` on, LOG_READY_STEP at a time: a session
+   * that appends thousands of entries then takes one call per step, not a page fault per page.
+   */
+  private readyLog(at: number): void {
+    const from = at - (at % LOG_READY_ALIGN);
+    this.logReady = Math.min(this.meta.log.length, from + LOG_READY_STEP);
+    prefault(this.meta.log, from, this.logReady - from);
+  }
+
   private append(entry: LogEntry): number {
     if (this.closed) throw new FamfsError('EINVAL', 'log session is closed');
     // A reserved entry owns the next slot: nothing else may take it first.
@@ -316,6 +333,7 @@ export class LogSession {
     const log = this.meta.log;
     const index = this.nextIndex;
     const at = entryOffset(index);
+    if (at + LOG_ENTRY_SIZE > this.logReady) this.readyLog(at);
     encodeLogEntry(entry, index, log, at);
     this.device.flush(log, at, LOG_ENTRY_SIZE);
     LogHeaderLayout.set(log, 'nextSeqnum', index + 1);
