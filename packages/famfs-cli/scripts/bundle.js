@@ -7,10 +7,11 @@
  * does per module: a one-file command starts close to `node -e 0` (bench/cli-process.js).
  * Commands stay lazily loaded: esbuild keeps each require() inside its function. Then
  * scripts/code-cache.js makes the V8 code cache bin/run-bundle.js compiles the bundle with.
- * The native addon and the daemon package stay outside: the addon finds its binary beside its
- * own package, and the daemon runs as its own process. So does the yaml library (a third of the
- * bundle's bytes otherwise): shadow files famfs wrote are read without it (libfamfs's
- * yaml-canonical.ts), so only a hand-edited shadow file or an allocation config loads it.
+ * @famfs/native's JavaScript is bundled too (it finds its binary through its package's location,
+ * resolved by name); the binary itself is loaded from that package. The daemon package stays
+ * outside: it runs as its own process. So does the yaml library (a third of the bundle's bytes
+ * otherwise): shadow files famfs wrote are read without it (libfamfs's yaml-canonical.ts), so
+ * only a hand-edited shadow file or an allocation config loads it.
  */
 const path = require('path');
 const { spawnSync } = require('child_process');
@@ -24,7 +25,7 @@ esbuild.buildSync({
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['@famfs/native', '@famfs/fused', 'yaml'],
+  external: ['@famfs/fused', 'yaml'],
   logLevel: 'error',
   // Fewer bytes to read and hold as the source string; names are kept, so a stack trace still
   // names its functions.

@@ -21,6 +21,30 @@ describe('the addon in use', () => {
   });
 });
 
+describe('the binary chosen', () => {
+  const dir = useTempDir();
+
+  test("is node-gyp-build's choice: the prebuild for this platform, and a local build before it", () => {
+    fs.writeFileSync(path.join(dir(), 'package.json'), '{"name":"@famfs/native"}');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-gyp-build has no types.
+    const gypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+    const prebuilds = path.join(dir(), 'prebuilds', `${os.platform()}-${os.arch()}`);
+    fs.mkdirSync(prebuilds, { recursive: true });
+    fs.copyFileSync(addonFile()!, path.join(prebuilds, '@famfs+native.glibc.node'));
+    fs.mkdirSync(path.join(dir(), 'build', 'Release'), { recursive: true });
+    const first = loadAddon<Mini>(dir());
+    expect(first.problem).toBeUndefined();
+    expect(first.file).toBe(gypBuild.resolve(dir()));
+    expect(first.file).toBe(path.join(prebuilds, '@famfs+native.glibc.node'));
+    expect(first.binding.pageSize()).toBeGreaterThan(0);
+
+    fs.copyFileSync(addonFile()!, path.join(dir(), 'build', 'Release', 'famfs_native.node'));
+    const second = loadAddon<Mini>(dir());
+    expect(second.file).toBe(gypBuild.resolve(dir()));
+    expect(second.file).toBe(path.join(dir(), 'build', 'Release', 'famfs_native.node'));
+  });
+});
+
 describe('a missing or unloadable addon', () => {
   const dir = useTempDir();
   const pkg = (): void => fs.writeFileSync(path.join(dir(), 'package.json'), '{"name":"@famfs/native"}');

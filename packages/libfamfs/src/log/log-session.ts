@@ -1,6 +1,6 @@
 import { prefault } from '@famfs/native';
 import { FamfsError } from '../errors';
-import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE, logSlots } from '../format/constants';
+import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE } from '../format/constants';
 import { encodeLogEntry, fileEntry, FileEntry, LogEntry, MkdirEntry } from '../format/log-entry';
 import { LogHeader, LogHeaderLayout } from '../format/log-header';
 import { Fmap, fmapExtents } from '../format/fmap';
@@ -38,6 +38,9 @@ export interface LogSessionOptions {
   /** This host's system UUID; defaults to getSystemUuid(). */
   systemUuid?: Buffer;
 }
+
+/** Paths the session's index has room for beyond the log's before it grows. */
+const APPEND_ROOM = 1024;
 
 /** Bytes of the log mapping faulted in at a time ahead of the appends (about 480 entries). */
 const LOG_READY_STEP = 256 * 1024;
@@ -96,8 +99,9 @@ export class LogSession {
       const windows = dev.kind === 'file' ? deviceWindows(dev) : memoryWindows(meta.log);
       let pass;
       try {
-        // Room in the index for every slot of the log: appending never grows it.
-        pass = passLogTree(windows, meta.sb, devicePath, { roomFor: logSlots(meta.sb.logLen) });
+        // Room in the index for some appends; a session that makes many files grows it as it
+        // goes (room for every slot would cost a one-file command on a 256 MiB log 20 MiB).
+        pass = passLogTree(windows, meta.sb, devicePath, { extraRoom: APPEND_ROOM });
       } finally {
         windows.close();
       }

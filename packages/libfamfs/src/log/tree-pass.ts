@@ -31,10 +31,10 @@ export interface LogTree {
 
 export interface LogTreeOptions {
   /**
-   * Paths the index has room for before it grows: a session that goes on appending passes every
-   * slot of the log; fsck, which only reads, the entries in use (the default).
+   * Paths the index has room for, beyond the entries in use, before it grows: a session that goes
+   * on appending asks for some; fsck, which only reads, for none (the default).
    */
-  roomFor?: number;
+  extraRoom?: number;
 }
 
 /**
@@ -51,7 +51,7 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string,
   const geom = geometryOf(sb);
   const map = AllocationMap.forDevice(sb);
   const n = header.nextIndex;
-  const index = new PathIndex(opts.roomFor ?? n);
+  const index = new PathIndex(n + (opts.extraRoom ?? 0));
   const bad: BadEntry[] = [];
   const conflicts: TreeConflict[] = [];
   const q = newQuickEntry();
