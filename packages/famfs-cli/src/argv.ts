@@ -8,14 +8,17 @@
 import * as fs from 'fs';
 import { isUtf8 } from 'buffer';
 
-/** The last `count` arguments of this process as bytes, or undefined where /proc cannot say. */
-export function rawArgs(count: number, cmdline = '/proc/self/cmdline'): Buffer[] | undefined {
-  let all: Buffer;
+/** This process's command line as the kernel keeps it (NUL-separated), or undefined where /proc cannot say. */
+export function readCmdline(file = '/proc/self/cmdline'): Buffer | undefined {
   try {
-    all = fs.readFileSync(cmdline);
+    return fs.readFileSync(file);
   } catch {
     return undefined;
   }
+}
+
+/** The last `count` arguments of a command line as bytes, or undefined when it has fewer. */
+export function rawArgs(count: number, all: Buffer): Buffer[] | undefined {
   const parts: Buffer[] = [];
   for (let at = 0; at < all.length;) {
     const nul = all.indexOf(0, at);
@@ -51,8 +54,12 @@ export function showBytes(b: Buffer): string {
 export function argvEncodingProblem(
   prog: string,
   args: readonly string[],
-  raw = rawArgs(args.length),
+  cmdline = readCmdline(),
 ): string | undefined {
+  // The usual case, all of it UTF-8, is one check of the whole line (a NUL is UTF-8): `creat` with
+  // 10,000 -M options then splits nothing.
+  if (cmdline === undefined || isUtf8(cmdline)) return undefined;
+  const raw = rawArgs(args.length, cmdline);
   const i = nonUtf8Argument(args, raw);
   if (i === undefined) return undefined;
   return `${prog}: argument ${i + 1} ('${showBytes(raw![i])}') is not valid UTF-8; famfs paths and names must be UTF-8`;

@@ -132,8 +132,7 @@ function* shortCluster<T extends GetoptOption>(
   for (let j = 1; j < arg.length; j++) {
     const c = arg[j];
     const option = table.find((o) => o.short === c);
-    const where = arg.length > 2 ? ` (in '${arg}')` : '';
-    if (!option) throw new GetoptError(`unknown option '-${c}'${where}`);
+    if (!option) throw new GetoptError(`unknown option '-${c}'${arg.length > 2 ? ` (in '${arg}')` : ''}`);
     if (!option.takesValue) {
       yield { option, spelled: `-${c}` };
       continue;

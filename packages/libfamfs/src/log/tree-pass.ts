@@ -1,5 +1,5 @@
 import { FamfsError } from '../errors';
-import { LOG_ENTRY_SIZE } from '../format/constants';
+import { LOG_ENTRY_SIZE, MAX_PATHLEN } from '../format/constants';
 import { LogEntry } from '../format/log-entry';
 import { LogHeader } from '../format/log-header';
 import { META_DIR } from '../format/meta-paths';
@@ -67,6 +67,29 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string,
   };
 
   /**
+   * The directory last found as a parent, by its bytes, length and hash: consecutive entries
+   * mostly share a parent (a directory's files are made together), and comparing a few bytes
+   * spares a probe of the index. Only a directory is remembered: a path placed stays what it is.
+   */
+  const parentBytes = new Uint8Array(MAX_PATHLEN);
+  let parentLen = -1;
+  let parentHash = 0;
+  const parentIsDir = (buf: Buffer, s: number, end: number, h: number): boolean => {
+    const len = end - s;
+    if (len === parentLen && h === parentHash) {
+      let i = 0;
+      while (i < len && buf[s + i] === parentBytes[i]) i++;
+      if (i === len) return true;
+    }
+    const pv = index.find(buf, s, end, h);
+    if (pv < 0 || pv % 2 === 0) return false;
+    for (let i = 0; i < len; i++) parentBytes[i] = buf[s + i];
+    parentLen = len;
+    parentHash = h;
+    return true;
+  };
+
+  /**
    * Places a quickly checked entry whose (ASCII) path is buf[q.pathStart, q.pathEnd) when the
    * common case decides it: not under .meta, its parent a directory, the path new (or a directory
    * again, which mkdir -p may log twice). Anything else goes to the whole rule.
@@ -74,14 +97,11 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string,
   const placeQuick = (buf: Buffer, slot: number, dir: boolean): void => {
     const s = q.pathStart;
     const e = q.pathEnd;
-    const byRule = (): void => placeByRule(buf.toString('latin1', s, e), dir ? 'mkdir' : 'file', slot);
-    if (isUnderMeta(buf, s, e)) return byRule();
-    if (q.lastSlash >= 0) {
-      const pv = index.find(buf, s, q.lastSlash, q.parentHash);
-      if (pv < 0 || pv % 2 === 0) return byRule();
+    if (isUnderMeta(buf, s, e) || (q.lastSlash >= 0 && !parentIsDir(buf, s, q.lastSlash, q.parentHash))) {
+      return placeByRule(buf.toString('latin1', s, e), dir ? 'mkdir' : 'file', slot);
     }
     const v = index.findOrAdd(buf, s, e, q.hash, slot, dir);
-    if (v >= 0 && !(dir && v % 2 === 1)) byRule();
+    if (v >= 0 && !(dir && v % 2 === 1)) placeByRule(buf.toString('latin1', s, e), dir ? 'mkdir' : 'file', slot);
   };
 
   /** The full check, for whatever the quick one does not accept. */
