@@ -57,8 +57,9 @@ function resolveLoosely(p: string): string {
  * resolves the whole path then.
  */
 function inResolvedDir(mountpoint: string, p: string, dirs: Map<string, string>): string | undefined {
-  const abs = path.resolve(p);
-  const dir = path.dirname(abs);
+  const abs = isNormalAbsolute(p) ? p : path.resolve(p);
+  const slash = abs.lastIndexOf('/');
+  const dir = slash === 0 ? '/' : abs.slice(0, slash);
   if (dir === abs) return undefined;
   let realDir = dirs.get(dir);
   if (realDir === undefined) {
@@ -70,5 +71,19 @@ function inResolvedDir(mountpoint: string, p: string, dirs: Map<string, string>)
     if (realDir !== mountpoint && !realDir.startsWith(mountpoint + '/')) return undefined;
     dirs.set(dir, realDir);
   }
-  return `${realDir}/${path.basename(abs)}`;
+  return `${realDir}/${abs.slice(slash + 1)}`;
+}
+
+/** Whether path.resolve(p) is p itself: absolute, no empty, '.' or '..' component, no trailing '/'. */
+function isNormalAbsolute(p: string): boolean {
+  return (
+    p.length > 1 &&
+    p[0] === '/' &&
+    p[p.length - 1] !== '/' &&
+    !p.includes('//') &&
+    !p.includes('/./') &&
+    !p.includes('/../') &&
+    !p.endsWith('/.') &&
+    !p.endsWith('/..')
+  );
 }
