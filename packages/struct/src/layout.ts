@@ -163,8 +163,13 @@ export interface FieldInfo {
 export class Layout<F extends FieldMap> {
   readonly fieldInfo: readonly FieldInfo[];
   private readonly entries: ReadonlyArray<readonly [string, Field<unknown>]>;
-  private readonly decodeAt: (buf: Buffer, at: number) => ValueOf<F>;
-  private readonly encodeAt: (value: ValueOf<F>, buf: Buffer, at: number) => void;
+  /**
+   * The compiled codecs, made at first use: a process compiles only the ones it uses (a famfs
+   * command uses a few of the layouts its modules define, and compiling costs generated source,
+   * parsing and garbage).
+   */
+  private decodeAt?: (buf: Buffer, at: number) => ValueOf<F>;
+  private encodeAt?: (value: ValueOf<F>, buf: Buffer, at: number) => void;
 
   constructor(
     readonly name: string,
@@ -181,8 +186,6 @@ export class Layout<F extends FieldMap> {
       if (end > size) throw new Error(`layout ${name}: field ${fname} ends at ${end}, past size ${size}`);
     }
     this.fieldInfo = this.entries.map(([n, f]) => ({ name: n, offset: f.offset, size: f.codec.size }));
-    this.decodeAt = compileDecoder(this.entries, size);
-    this.encodeAt = compileEncoder(this.entries, size);
   }
 
   /** Decodes the struct at `at`; the caller guarantees (or we check) that size bytes are there. */
@@ -190,7 +193,7 @@ export class Layout<F extends FieldMap> {
     if (!(at >= 0 && at + this.size <= buf.length && Math.floor(at) === at)) {
       throw new RangeError(`${this.name}: need ${this.size} bytes at ${at}, buffer has ${buf.length}`);
     }
-    return this.decodeAt(buf, at);
+    return (this.decodeAt ??= compileDecoder(this.entries, this.size))(buf, at);
   }
 
   /** Reads one field without decoding the rest. */
@@ -214,15 +217,19 @@ export class Layout<F extends FieldMap> {
     if (!(at >= 0 && at + this.size <= buf.length && Math.floor(at) === at)) {
       throw new RangeError(`${this.name}: need ${this.size} bytes at ${at}, buffer has ${buf.length}`);
     }
-    this.encodeAt(value, buf, at);
+    this.encoder()(value, buf, at);
     return buf;
   }
 
   encode(value: ValueOf<F>): Buffer {
     // Not zeroed here: the compiled encoder writes every byte of the span. Unpooled, as alloc's buffers.
     const buf = Buffer.allocUnsafeSlow(this.size);
-    this.encodeAt(value, buf, 0);
+    this.encoder()(value, buf, 0);
     return buf;
+  }
+
+  private encoder(): (value: ValueOf<F>, buf: Buffer, at: number) => void {
+    return (this.encodeAt ??= compileEncoder(this.entries, this.size));
   }
 
   /** Decodes `count` consecutive structs starting at `at`. */
