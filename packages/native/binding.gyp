@@ -8,6 +8,7 @@
         "csrc/mapping.cc",
         "csrc/cache.cc",
         "csrc/fileops.cc",
+        "csrc/source.cc",
         "csrc/channel.cc",
         "csrc/mount.cc",
         "csrc/checksum.cc",

@@ -32,6 +32,11 @@ esbuild.buildSync({
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
+  // The file is the CommonJS module function bin/run-bundle.js compiles (and may map as an
+  // external string, which must then be the file's bytes exactly). ASCII only, as mapping needs.
+  charset: 'ascii',
+  banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+  footer: { js: '\n})' },
 });
 
 // The V8 code cache of the bundle, made by loading it in a process of its own (its output discarded).

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vm from 'vm';
+import { spawnSync } from 'child_process';
 import { famfs, useTempDir } from './run';
 
 const runBundle = require('../bin/run-bundle.js') as {
@@ -20,6 +21,17 @@ test('the build made the bundle and a code cache this Node accepts', () => {
   expect(fs.statSync(runBundle.BUNDLE).size).toBeGreaterThan(0);
   const script = runBundle.bundleScript(fs.readFileSync(runBundle.CACHE));
   expect(script.cachedDataRejected).toBe(false);
+});
+
+test('the bundle is compiled from a mapping of its file with the addon, and from a plain read without it', () => {
+  const script = (addon: string) => `
+    const rb = require(${JSON.stringify(require.resolve('../bin/run-bundle.js'))});
+    const { exports } = rb.loadBundle(undefined${addon});
+    const mapped = require('fs').readFileSync('/proc/self/maps', 'utf8').includes(rb.BUNDLE);
+    console.log(typeof exports.processMain, mapped);`;
+  const run = (addon: string) => spawnSync(process.execPath, ['-e', script(addon)], { encoding: 'utf8' });
+  expect(run('').stdout).toBe('function true\n');
+  expect(run(', null').stdout).toBe('function false\n');
 });
 
 test('a cache that does not fit the bundle is rejected by V8 and famfs runs as usual', () => {

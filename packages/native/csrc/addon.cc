@@ -9,6 +9,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   famfs::InitMapping(env, exports);
   famfs::InitCache(env, exports);
   famfs::InitFileOps(env, exports);
+  famfs::InitSource(env, exports);
   famfs::InitChannel(env, exports);
   famfs::InitMount(env, exports);
   famfs::InitChecksum(env, exports);

@@ -58,6 +58,7 @@ int SyncRange(void* start, size_t length, bool sync);
 void InitMapping(Napi::Env env, Napi::Object exports);
 void InitCache(Napi::Env env, Napi::Object exports);
 void InitFileOps(Napi::Env env, Napi::Object exports);
+void InitSource(Napi::Env env, Napi::Object exports);
 void InitChannel(Napi::Env env, Napi::Object exports);
 void InitInterrupts(Napi::Env env, Napi::Object exports);
 void InitMount(Napi::Env env, Napi::Object exports);

@@ -46,6 +46,7 @@ interface Binding {
   flock(fd: number, op: number): void;
   deviceSize(fd: number): DeviceSize;
   readInto(fd: number, buf: Uint8Array): number;
+  mapAsciiText(path: string): string | undefined;
   writeBuffers(fd: number, bufs: readonly Uint8Array[]): number;
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
   umount2(target: string, flags: number): void;
@@ -204,6 +205,18 @@ export function ioctl(fd: number, request: number | bigint, arg?: Buffer | numbe
  */
 export function readInto(fd: number, buf: Uint8Array): number {
   return native.readInto(fd, buf);
+}
+
+/**
+ * The text of an ASCII file as a string whose characters stay in a read-only mapping of the file
+ * (an external string: nothing is copied into a buffer or the JS heap; unmapped when the string is
+ * collected). For large scripts compiled at start-up (the famfs CLI's bundle). Undefined when the
+ * file is empty, not a regular file or not ASCII, or this Node cannot make external strings
+ * (node_api_create_external_string_latin1, Node 20.4 on): read it as usual then. A file that
+ * cannot be opened throws a NativeError (ENOENT, EACCES, ...).
+ */
+export function mapAsciiText(path: string): string | undefined {
+  return native.mapAsciiText(path);
 }
 
 /**
