@@ -28,7 +28,7 @@ test('the bundle is compiled from a mapping of its file with the addon, and from
     const rb = require(${JSON.stringify(require.resolve('../bin/run-bundle.js'))});
     const { exports } = rb.loadBundle(undefined${addon});
     const mapped = require('fs').readFileSync('/proc/self/maps', 'utf8').includes(rb.BUNDLE);
-    console.log(typeof exports.processMain, mapped);`;
+    process.stdout.write(\`\${typeof exports.processMain} \${mapped}\\n\`);`;
   const run = (addon: string) => spawnSync(process.execPath, ['-e', script(addon)], { encoding: 'utf8' });
   expect(run('').stdout).toBe('function true\n');
   expect(run(', null').stdout).toBe('function false\n');
