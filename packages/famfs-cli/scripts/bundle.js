@@ -13,12 +13,13 @@
  * otherwise): shadow files famfs wrote are read without it (libfamfs's yaml-canonical.ts), so
  * only a hand-edited shadow file or an allocation config loads it.
  */
+const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const esbuild = require('esbuild');
 
 const root = path.resolve(__dirname, '..');
-esbuild.buildSync({
+const built = esbuild.buildSync({
   entryPoints: [path.join(root, 'dist', 'process-entry.js')],
   outfile: path.join(root, 'dist', 'famfs.bundle.js'),
   bundle: true,
@@ -37,7 +38,14 @@ esbuild.buildSync({
   charset: 'ascii',
   banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
   footer: { js: '\n})' },
+  write: false,
 });
+// Written beside and renamed into place: a famfs process still running keeps its mapping of the
+// old file, where a rewrite in place would cut its functions not yet compiled from under it.
+for (const out of built.outputFiles) {
+  fs.writeFileSync(`${out.path}.tmp`, out.contents);
+  fs.renameSync(`${out.path}.tmp`, out.path);
+}
 
 // The V8 code cache of the bundle, made by loading it in a process of its own (its output discarded).
 const made = spawnSync(process.execPath, [path.join(__dirname, 'code-cache.js')], {

@@ -15,4 +15,6 @@ for (const args of [['--help'], ...commands.map((c) => [c, '--help'])]) {
   process.argv = [process.argv[0], 'famfs', ...args];
   cli.processMain('famfs');
 }
-fs.writeFileSync(CACHE, script.createCachedData());
+// Renamed into place, as the bundle is (scripts/bundle.js): a running famfs may have it mapped.
+fs.writeFileSync(`${CACHE}.tmp`, script.createCachedData());
+fs.renameSync(`${CACHE}.tmp`, CACHE);
