@@ -596,6 +596,11 @@ mountSuite('C options with mounts')('with mounts', () => {
       if (r.code !== 0) throw new Error(r.stderr);
       mounts.forget();
     });
+    // famfs umount, not the cleanup's lazy umount and SIGKILL: it also removes the shadow tree
+    // famfs mount made for it in /dev/shm.
+    afterAll(() => {
+      if (main !== '') famfs(['umount', main]);
+    });
     describe.each(Object.entries(FILE_TABLE))('famfs %s: every C option', (_cmd, rows) => runRows(rows));
   });
 });
