@@ -12,6 +12,7 @@
         "csrc/channel.cc",
         "csrc/mount.cc",
         "csrc/checksum.cc",
+        "csrc/copy-files.cc",
         "csrc/xattr.cc",
         "csrc/prng.cc",
         "csrc/interrupts.cc"

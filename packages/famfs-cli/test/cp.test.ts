@@ -12,7 +12,8 @@ import * as path from 'path';
 import { daemonsFor, fuseMountsUnder, mountSuite, mountUnavailable } from './mounts';
 import { C_MASTER_UUID, FAMFS_BIN, OTHER_UUID } from './run';
 import { formatProgress, Progress } from '../src/copy/progress';
-import { isContentsForm, sourceBasename } from '../src/copy/engine';
+import { CopyEngine, CopyReport, isContentsForm, sourceBasename } from '../src/copy/engine';
+import { FamfsMaster } from '@famfs/libfamfs/mount';
 
 const lib = require('./built-libfamfs');
 const GiB = 1024 ** 3;
@@ -486,6 +487,75 @@ suite('famfs cp', () => {
     expect(r2.code).toBe(12);
     expect(logBytes(dev).equals(full)).toBe(true);
     expect(fs.existsSync(path.join(mpt, 'newdir'))).toBe(false);
+  });
+
+  test('-r of many small files: batches copy them; files changed after the walk go the careful way and are reported', () => {
+    const { dev, mpt } = newFamfs();
+    // 'a' holds more than two batches' worth (started by the walk); 'zz' comes last, so its
+    // files are batched only when the copy begins, after the walk.
+    const tree = path.join(tmp, 'many');
+    const want = new Map<string, Buffer>();
+    for (let i = 0; i < 150; i++) want.set(`a/f${i}`, randomBytes(1 + ((i * 7919) % 20000)));
+    for (let i = 0; i < 8; i++) want.set(`zz/g${i}`, randomBytes(100 + i));
+    for (const [rel, data] of want) write(path.join(tree, rel), data);
+    const changed = {
+      grown: path.join(tree, 'zz/g1'),
+      shrunk: path.join(tree, 'zz/g2'),
+      gone: path.join(tree, 'zz/g3'),
+      symlink: path.join(tree, 'zz/g4'),
+    };
+    const err: string[] = [];
+    const master = FamfsMaster.open(mpt, { systemUuid: MASTER });
+    let report: CopyReport;
+    try {
+      let calls = 0;
+      const engine = new CopyEngine(
+        master,
+        {
+          recursive: true,
+          compare: false,
+          uid: 0,
+          gid: 0,
+          verbose: false,
+          quiet: true,
+          // Asked first when the walk is over and before the copy starts its last batches.
+          interruptSignal: () => {
+            if (calls++ === 0) {
+              fs.appendFileSync(changed.grown, 'more');
+              fs.truncateSync(changed.shrunk, 10);
+              fs.unlinkSync(changed.gone);
+              fs.unlinkSync(changed.symlink);
+              fs.symlinkSync(path.join(tree, 'zz/g0'), changed.symlink);
+            }
+            return 0;
+          },
+        },
+        { out: () => undefined, err: (t) => err.push(t) },
+        new Progress(undefined),
+      );
+      report = engine.run([tree], path.join(mpt, 'many'));
+    } finally {
+      master.close();
+    }
+    expect(report.aborted).toBeUndefined();
+    expect(report.errors).toBe(4);
+    // The grown and the shrunk one are logged, holding partial data, and not counted as copied.
+    expect(report.filesCopied).toBe(want.size - 4);
+    expect(err.join('')).toMatch(/the source grew beyond 101 bytes/);
+    expect(err.join('')).toMatch(/the source shrank while it was copied: it ended at 10 of 102 bytes/);
+    expect(err.join('')).toMatch(/cannot open '.*zz\/g3'/);
+    expect(err.join('')).toMatch(/cannot open '.*zz\/g4'/);
+    expect(err).toHaveLength(4);
+    for (const [rel, data] of want) {
+      const p = path.join(mpt, 'many', rel);
+      if (rel === 'zz/g3' || rel === 'zz/g4') expect(fs.existsSync(p)).toBe(false);
+      else if (rel === 'zz/g1' || rel === 'zz/g2') expect(fs.statSync(p).size).toBe(data.length);
+      else expectCopied(path.join(tree, rel), mpt, dev, `many/${rel}`);
+    }
+    const fsck = fsckJson(mpt);
+    expect(fsck).toMatchObject({ collisionCount: 0, badEntries: [], treeConflicts: [] });
+    // Two directories and every file but the two that could not be opened.
+    expect(fsck.log.entriesUsed).toBe(2 + 1 + want.size - 2);
   });
 
   test('a source that is not a regular file or directory refuses the whole copy (no hang on a fifo)', () => {

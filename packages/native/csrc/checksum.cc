@@ -6,13 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
-#include <functional>
-#include <mutex>
-#include <thread>
 
+#include "background.h"
 #include "common.h"
 
 namespace famfs {
@@ -81,56 +77,6 @@ int ReadFully(int fd, uint8_t* buf, size_t length, int64_t position) {
   memset(buf + got, 0, length - got);
   return 0;
 }
-
-// One long-lived thread runs the background jobs, in the order they are started: a thread
-// started per job cost about a third of a millisecond each on a virtual machine, a log window's
-// worth of walking. It is made at the first job, never stopped, and never destroyed (it waits
-// for work until the process ends), so it outlives every environment that queues work on it.
-class BackgroundThread {
- public:
-  struct Task {
-    std::function<void()> run;
-    bool done = false;
-  };
-
-  static BackgroundThread& Get() {
-    static BackgroundThread* shared = new BackgroundThread();
-    return *shared;
-  }
-
-  void Start(Task* task) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(task);
-    work_.notify_one();
-  }
-
-  void Wait(Task* task) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [task] { return task->done; });
-  }
-
- private:
-  BackgroundThread() { std::thread([this] { Loop(); }).detach(); }
-
-  void Loop() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    for (;;) {
-      work_.wait(lock, [this] { return !queue_.empty(); });
-      Task* task = queue_.front();
-      queue_.pop_front();
-      lock.unlock();
-      task->run();
-      lock.lock();
-      task->done = true;
-      done_.notify_all();
-    }
-  }
-
-  std::mutex mutex_;
-  std::condition_variable work_;
-  std::condition_variable done_;
-  std::deque<Task*> queue_;
-};
 
 // The same checksums computed on the background thread while JavaScript goes on: a pass over a
 // log checks the next window while it walks this one. Given (fd, position, length) the job

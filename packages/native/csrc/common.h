@@ -63,6 +63,7 @@ void InitChannel(Napi::Env env, Napi::Object exports);
 void InitInterrupts(Napi::Env env, Napi::Object exports);
 void InitMount(Napi::Env env, Napi::Object exports);
 void InitChecksum(Napi::Env env, Napi::Object exports);
+void InitCopyFiles(Napi::Env env, Napi::Object exports);
 void InitXattr(Napi::Env env, Napi::Object exports);
 void InitPrng(Napi::Env env, Napi::Object exports);
 

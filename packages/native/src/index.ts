@@ -65,6 +65,15 @@ interface Binding {
     position?: number,
     length?: number,
   ) => Crc32RecordsJob;
+  CopyFilesJob: new (
+    paths: Buffer,
+    files: Float64Array,
+    pieces: Float64Array,
+    deviceFd: number,
+    noFollow: boolean,
+  ) => CopyFilesJob;
+  COPY_NOT_REGULAR: number;
+  COPY_SIZE_CHANGED: number;
   catchInterrupts(): void;
   interruptSignal(): number;
   releaseInterrupts(): void;
@@ -321,6 +330,63 @@ export function crc32RecordsStart(
 ): Crc32RecordsJob {
   if (from === undefined) return new native.Crc32RecordsJob(buf, offset, stride, span, count);
   return new native.Crc32RecordsJob(buf, offset, stride, span, count, from.fd, from.position, from.length);
+}
+
+/** One file for copyFilesStart: where it is, its size, and where its bytes go on the device. */
+export interface FileCopy {
+  path: string;
+  /** Bytes the file must hold (1 to 64 MiB): a source of another size is not copied. */
+  size: number;
+  /** Device byte ranges, in file order; their lengths add up to `size`. */
+  ranges: readonly { offset: number; len: number }[];
+}
+
+/** Copies running on the addon's background thread (copyFilesStart). */
+export interface CopyFilesJob {
+  /**
+   * Blocks until every file is done, then gives each one's status (the same array on each
+   * call): 0 copied; a positive errno value when open, fstat, read or pwrite failed;
+   * COPY_NOT_REGULAR or COPY_SIZE_CHANGED.
+   */
+  wait(): Int32Array;
+}
+
+/** copyFilesStart status: the path is not a regular file (now). */
+export const COPY_NOT_REGULAR: number = native.COPY_NOT_REGULAR;
+/** copyFilesStart status: the file does not hold exactly the size given (it grew or shrank). */
+export const COPY_SIZE_CHANGED: number = native.COPY_SIZE_CHANGED;
+
+/**
+ * Copies small files into a device file on the addon's background thread, in order: each is
+ * opened (O_NONBLOCK, and O_NOFOLLOW with `noFollow`), must be a regular file of exactly its
+ * `size` (one read of size + 1 bytes proves it), and is written to its ranges of `deviceFd`
+ * with pwrite. A file it cannot copy exactly gets a non-zero status and may have had some of its
+ * ranges written; nothing else is decided here. The arguments are checked at once (TypeError,
+ * RangeError). `deviceFd` must stay open until wait() has returned.
+ */
+export function copyFilesStart(
+  files: readonly FileCopy[],
+  deviceFd: number,
+  opts: { noFollow: boolean },
+): CopyFilesJob {
+  const sizes = new Float64Array(files.length * 2);
+  let pieceCount = 0;
+  for (const f of files) pieceCount += f.ranges.length;
+  const pieces = new Float64Array(pieceCount * 2);
+  let p = 0;
+  let text = '';
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i];
+    if (f.path.includes('\0')) throw new TypeError(`copyFilesStart: path ${JSON.stringify(f.path)} holds a NUL byte`);
+    text += f.path + '\0';
+    sizes[2 * i] = f.size;
+    sizes[2 * i + 1] = f.ranges.length;
+    for (const r of f.ranges) {
+      pieces[p++] = r.offset;
+      pieces[p++] = r.len;
+    }
+  }
+  return new native.CopyFilesJob(Buffer.from(text, 'utf8'), sizes, pieces, deviceFd, opts.noFollow);
 }
 
 /** getxattr(2): the attribute's value, or null when the file has no such attribute. */

@@ -3,11 +3,16 @@
  * and files through one FamfsMaster (one log session for the whole copy) and moves the data
  * through the device mapping.
  *
- * Two passes. The walk decides everything and writes nothing: it checks every source (a file
+ * Two passes. The walk decides everything and logs nothing: it checks every source (a file
  * found in a source directory by lstat, a command-line source by opening it), and reserves every
  * new directory and file in the log session (path rules, log slots, space). Then the copy opens
  * each source once, logs its reserved entry and copies its bytes, in walk order (a source that
  * cannot be opened then is skipped and its reservation dropped).
+ *
+ * Small new files found in source directories are the exception (batches.ts): on a device
+ * written with pwrite, their bytes are copied in batches on the addon's background thread, from
+ * the walk on, into their reserved (unlogged) space, and each is logged once its batch has copied
+ * it. A file a batch could not copy exactly takes the careful way above.
  *
  * Error classes:
  * - a *skip* (source unreadable, empty source, directory without -r, size clash with an existing
@@ -38,6 +43,7 @@ import {
   smallFileBuffer,
   SourceChanged,
 } from './data';
+import { Batch, BatchStep, SmallFileBatches } from './batches';
 import { Progress } from './progress';
 
 export interface CopyOptions {
@@ -151,6 +157,7 @@ export class CopyEngine {
   private readonly scratch = smallFileBuffer();
   private compareBuf?: Buffer;
   private readonly steps: Step[] = [];
+  private readonly batches: SmallFileBatches;
 
   constructor(
     private readonly master: FamfsMaster,
@@ -159,6 +166,22 @@ export class CopyEngine {
     private readonly progress: Progress,
   ) {
     this.data = new DataPath(master.session.device, COPY_DATA_PATH);
+    this.batches = new SmallFileBatches(
+      this.data,
+      () => this.steps.length,
+      (i) => this.batchable(this.steps[i]),
+    );
+  }
+
+  /** The step when it is a new file found in a source directory, small enough for one read: copied in a batch. */
+  private batchable(step: Step): BatchStep | undefined {
+    const ok =
+      step.kind === 'file' &&
+      step.reserved &&
+      step.inTree &&
+      step.famfsSrc === undefined &&
+      step.entry.size < this.scratch.length;
+    return ok ? step : undefined;
   }
 
   /** Copies `sources` to `destArg` by the famfs cp rules; returns the report (never throws an Abort). */
@@ -176,6 +199,7 @@ export class CopyEngine {
         this.report.abortedBeforeWrites = !walked;
       }
     } finally {
+      this.batches.drain();
       this.progress.clear();
       this.data.close();
     }
@@ -422,6 +446,7 @@ export class CopyEngine {
         return this.skip(`cannot create '${this.show(targetRel)}': ${describeError(e)}`);
       }
       this.steps.push({ kind: 'file', src, entry, reserved: true, inTree, famfsSrc: famfsSrc?.entry });
+      this.batches.stepAdded();
     } finally {
       if (fd !== undefined) fs.closeSync(fd);
     }
@@ -461,13 +486,25 @@ export class CopyEngine {
     }
   }
 
-  /** The second pass: logs each reserved entry and copies each file's bytes, in walk order. */
+  /**
+   * The second pass: logs each reserved entry and copies each file's bytes, in walk order (the
+   * files of a batch are copied by then: each is logged, or sent the careful way).
+   */
   private copySteps(): void {
-    for (const [i, step] of this.steps.entries()) {
+    for (let i = 0; i < this.steps.length;) {
       try {
         this.checkInterrupt();
+        // The first time, this starts the batches the walk left open; later it finds nothing new.
+        this.batches.launch(true);
+        const batch = this.batches.take(i);
+        if (batch) {
+          this.finishBatch(batch, (k) => (i = k));
+          continue;
+        }
+        const step = this.steps[i];
         if (step.kind === 'dir') this.makeDir(step.entry);
         else this.copyStep(step);
+        i++;
       } catch (e) {
         if (e instanceof Abort || e instanceof Interrupted) {
           // A file interrupted part way is logged (and named in the report); the rest was not copied.
@@ -478,6 +515,32 @@ export class CopyEngine {
         throw e;
       }
     }
+  }
+
+  /**
+   * Logs the files of a batch it copied, in order, and copies the others the careful way;
+   * `at(k)` tells the caller which step is being finished (for the report, should one throw).
+   */
+  private finishBatch(batch: Batch, at: (k: number) => void): void {
+    const status = batch.job.wait();
+    for (let k = batch.from; k < batch.to; k++) {
+      at(k);
+      if (k > batch.from) this.checkInterrupt();
+      const step = this.steps[k] as Extract<Step, { kind: 'file' }>;
+      if (status[k - batch.from] !== 0) {
+        this.copyStep(step);
+        continue;
+      }
+      const { entry } = step;
+      this.logReserved(entry);
+      this.progress.fileStart(path.basename(step.src), entry.size);
+      this.progress.addBytes(entry.size);
+      this.progress.fileDone();
+      this.report.filesCopied++;
+      this.report.bytesCopied += entry.size;
+      if (this.opts.verbose) this.say(`'${step.src}' -> '${this.show(entry.path)}'`);
+    }
+    at(batch.to);
   }
 
   /** Throws Interrupted when a signal was recorded; `partial` names the file being written. */

@@ -7,13 +7,17 @@
  * event loop (signals and the diagnostics socket are answered in between), with logplay's own
  * step (playEntry: missing directories made, missing YAML written, an empty YAML rewritten, what
  * is there already left alone) under the checked shadow root, so nothing is written outside it.
+ * Each turn plays through a fresh ShadowPlayer: the directories one turn made or checked are
+ * trusted for the rest of that turn only (at most TURN_MS), so an entry in one of them costs an
+ * exclusive create instead of an lstat of every ancestor, while a tree changed between turns is
+ * checked again from the root.
  *
  * Each slot is read again from the device and checked as replay checks it; a slot that no longer
  * holds a valid entry is logged and skipped.
  */
 import { isFamfsError, roleOf } from '@famfs/libfamfs';
 import { LogReader } from '@famfs/libfamfs/log';
-import { playEntry, ShadowTree, writeMetaFiles } from '@famfs/libfamfs/shadow';
+import { ShadowPlayer, ShadowTree, writeMetaFiles } from '@famfs/libfamfs/shadow';
 import type { PlacedMessage } from '../famfs/log-messages';
 
 /** Work per turn of the event loop: at most this long, or this many entries. */
@@ -99,9 +103,10 @@ export class ShadowWriter {
 
   private turn(): void {
     const end = Date.now() + TURN_MS;
+    const player = new ShadowPlayer(this.tree);
     for (let n = 0; n < TURN_ENTRIES && this.queue.length > 0 && !this.closed; n++) {
       const slots = this.queue[0];
-      this.writeSlot(slots[this.pos++]);
+      this.writeSlot(player, slots[this.pos++]);
       this.counts.pending--;
       if (this.pos >= slots.length) {
         this.queue.shift();
@@ -115,13 +120,13 @@ export class ShadowWriter {
     this.reader.dropWindows();
   }
 
-  private writeSlot(slot: number): void {
+  private writeSlot(player: ShadowPlayer, slot: number): void {
     let what = `log slot ${slot}`;
     try {
       const entry = this.reader.entry(slot);
       if (entry.type === 'add_daxdev') return;
       what = `'${entry.path}' (log slot ${slot})`;
-      playEntry(this.tree, entry);
+      player.play(entry);
       this.counts.written++;
     } catch (e) {
       // Whatever went wrong with one entry (a rewritten slot, something in the way, a full

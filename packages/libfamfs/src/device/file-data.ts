@@ -161,6 +161,22 @@ export class DataPath {
     this.device.flush(view, at, len);
   }
 
+  /**
+   * For a writer that moves small files' bytes itself with pwrite(2) (famfs cp's batches, on the
+   * addon's thread): the device's descriptor when a write of `size` bytes takes the pwrite path
+   * here (a regular file needing no cache maintenance), else undefined.
+   */
+  pwriteFd(size: number): number | undefined {
+    return size <= this.pwriteMax && this.device.writable ? this.device.fd : undefined;
+  }
+
+  /** The device ranges holding all of `entry`'s bytes, in file order, checked against the device (EIO). */
+  deviceRanges(entry: FileEntry): DeviceRange[] {
+    const ranges = resolveRange(entry.fmap, entry.size, 0, entry.size);
+    for (const r of ranges) this.checkRange(r);
+    return ranges;
+  }
+
   /** Copies data into the file at offset, clipped at EOF; returns the bytes written. */
   write(entry: FileEntry, offset: number, data: Buffer): number {
     if (data.length === 0) return 0;

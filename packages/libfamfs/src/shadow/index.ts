@@ -9,3 +9,4 @@ export type { ReadShadowEntryOptions, ShadowEntryProblem, ShadowEntryProblemKind
 export { logplayDevice, logplayErrorCount, playEntry, playIntoShadow, writeMetaFiles } from './logplay';
 export type { LogplayProblem, LogplayResult, PlayOutcome } from './logplay';
 export { logMetaEntry, superblockMetaEntry } from './meta-files';
+export { ShadowPlayer } from './shadow-player';
