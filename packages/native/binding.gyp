@@ -13,6 +13,7 @@
         "csrc/mount.cc",
         "csrc/checksum.cc",
         "csrc/copy-files.cc",
+        "csrc/dir-stats.cc",
         "csrc/xattr.cc",
         "csrc/prng.cc",
         "csrc/interrupts.cc"

@@ -27,6 +27,28 @@ export function fileKindOf(st: KindQuestions): FileKind {
   return 'other';
 }
 
+/** The kind an st_mode (from stat(2), or a native call that gives only the number) names. */
+export function fileKindOfMode(mode: number): FileKind {
+  switch (mode & fs.constants.S_IFMT) {
+    case fs.constants.S_IFREG:
+      return 'file';
+    case fs.constants.S_IFDIR:
+      return 'dir';
+    case fs.constants.S_IFBLK:
+      return 'block';
+    case fs.constants.S_IFCHR:
+      return 'chardev';
+    case fs.constants.S_IFIFO:
+      return 'fifo';
+    case fs.constants.S_IFSOCK:
+      return 'socket';
+    case fs.constants.S_IFLNK:
+      return 'symlink';
+    default:
+      return 'other';
+  }
+}
+
 const KIND_NAMES: Record<FileKind, string> = {
   file: 'a regular file',
   dir: 'a directory',

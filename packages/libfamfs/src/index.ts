@@ -56,7 +56,7 @@ export { getSystemUuid, roleOf, SYSTEM_UUID_PATH, SYSTEM_UUID_ENV } from './syst
 export type { Role, SystemUuidOptions } from './system-uuid';
 export { tryGetSystemUuid } from './system-uuid';
 export { parseMode, parseSize } from './sizes';
-export { fileKindOf, kindName, openChecked, readSmallFile, writeSmallFile } from './checked-open';
+export { fileKindOf, fileKindOfMode, kindName, openChecked, readSmallFile, writeSmallFile } from './checked-open';
 export type { CheckedOpen, CheckedOpenOptions, FileKind, KindQuestions } from './checked-open';
 
 export { mkfs } from './log/mkfs';

@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   famfs::InitMount(env, exports);
   famfs::InitChecksum(env, exports);
   famfs::InitCopyFiles(env, exports);
+  famfs::InitDirStats(env, exports);
   famfs::InitXattr(env, exports);
   famfs::InitPrng(env, exports);
   famfs::InitInterrupts(env, exports);

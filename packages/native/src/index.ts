@@ -72,6 +72,7 @@ interface Binding {
     deviceFd: number,
     noFollow: boolean,
   ) => CopyFilesJob;
+  lstatNames(dir: string, names: Buffer, count: number): Float64Array;
   COPY_NOT_REGULAR: number;
   COPY_SIZE_CHANGED: number;
   catchInterrupts(): void;
@@ -387,6 +388,21 @@ export function copyFilesStart(
     }
   }
   return new native.CopyFilesJob(Buffer.from(text, 'utf8'), sizes, pieces, deviceFd, opts.noFollow);
+}
+
+/**
+ * lstat of each name in directory `dir` (fstatat relative to it, not following a final symlink),
+ * in one call: a Float64Array of (st_mode, st_size, errno) per name: errno 0 when the lstat
+ * succeeded, else mode and size are 0. A name that is empty or holds a '/' gets
+ * EINVAL; a directory that cannot be opened throws its errno.
+ */
+export function lstatNames(dir: string, names: readonly string[]): Float64Array {
+  let text = '';
+  for (const name of names) {
+    if (name.includes('\0')) throw new TypeError(`lstatNames: name ${JSON.stringify(name)} holds a NUL byte`);
+    text += name + '\0';
+  }
+  return native.lstatNames(dir, Buffer.from(text, 'utf8'), names.length);
 }
 
 /** getxattr(2): the attribute's value, or null when the file has no such attribute. */

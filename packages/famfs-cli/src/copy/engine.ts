@@ -26,7 +26,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isUtf8 } from 'buffer';
-import { FamfsError, fileKindOf, isFamfsError, kindName, openChecked } from '@famfs/libfamfs/common';
+import { lstatNames } from '@famfs/native';
+import { FamfsError, fileKindOf, fileKindOfMode, isFamfsError, kindName, openChecked } from '@famfs/libfamfs/common';
 import type { FileKind, KindQuestions } from '@famfs/libfamfs/common';
 import { FileEntry, LOG_META, META_DIR, MkdirEntry, SUPERBLOCK_META } from '@famfs/libfamfs/format';
 import { DataPath } from '@famfs/libfamfs/device';
@@ -118,6 +119,26 @@ class Interrupted extends Error {
 }
 
 type DestKind = 'dir' | 'file' | 'reserved' | undefined;
+
+/** What the walk needs to know of a source: from lstat, fstat, or the native lstat of a directory's names. */
+interface SourceStat {
+  kind: FileKind;
+  mode: number;
+  size: number;
+}
+
+function sourceStat(st: fs.Stats): SourceStat {
+  return { kind: fileKindOf(st), mode: st.mode, size: st.size };
+}
+
+/** The lstat of each name in `dir` in one call (lstatNames), or undefined when `dir` cannot be opened now. */
+function lstatAll(dir: string, names: string[]): Float64Array | undefined {
+  try {
+    return lstatNames(dir, names);
+  } catch {
+    return undefined; // each entry is then lstat'ed by itself, and its error reported
+  }
+}
 
 export interface Output {
   out(text: string): void;
@@ -348,9 +369,18 @@ export class CopyEngine {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const base = srcDir.endsWith('/') ? srcDir : `${srcDir}/`;
     const realBase = realDir === '/' ? '/' : `${realDir}/`;
-    for (const { d, name } of entries) {
+    const stats = lstatAll(
+      srcDir,
+      entries.map((e) => e.name),
+    );
+    for (const [i, { d, name }] of entries.entries()) {
       const child = base + name;
       const targetRel = joinRel(dirRel, name);
+      if (stats !== undefined && stats[3 * i + 2] === 0) {
+        const mode = stats[3 * i];
+        this.walkEntry(child, targetRel, realBase + name, { kind: fileKindOfMode(mode), mode, size: stats[3 * i + 1] });
+        continue;
+      }
       let kind: fs.Dirent<Buffer> | fs.Stats = d;
       if (
         !d.isFile() &&
@@ -387,6 +417,15 @@ export class CopyEngine {
     }
   }
 
+  /** An entry of a source directory whose lstat is known: skipped, walked into, planned or refused. */
+  private walkEntry(child: string, targetRel: string, realChild: string, st: SourceStat): void {
+    if (st.kind === 'symlink') this.warn(`skipping symlink '${child}' (famfs has no symlinks)`);
+    else if (st.kind === 'dir') {
+      if (this.ensureDir(targetRel, st.mode & 0o777, child)) this.copyDirContents(child, targetRel);
+    } else if (st.kind === 'file') this.copyFile(child, targetRel, true, realChild, st);
+    else this.abortNotRegular(child, st.kind);
+  }
+
   /** The famfs file of this device that `real` (a resolved path) is, if any. */
   private famfsSource(real: string): { rel: string; entry: FileEntry } | undefined {
     const mpt = this.master.mount.mountpoint;
@@ -400,16 +439,16 @@ export class CopyEngine {
    * Plans the copy of regular file `src` to famfs path `targetRel` (a new file, reserved now, or
    * an existing famfs file of the same size, written in place), or compares the two with -c.
    */
-  private copyFile(src: string, targetRel: string, inTree: boolean, realSrc?: string): void {
+  private copyFile(src: string, targetRel: string, inTree: boolean, realSrc?: string, seen?: SourceStat): void {
     const kind = this.kindOf(targetRel);
     if (kind === 'dir') return this.skip(`cannot overwrite directory '${this.show(targetRel)}' with file '${src}'`);
     if (kind === 'reserved') return this.skip(`cannot copy '${src}' over famfs metadata '${this.show(targetRel)}'`);
-    const checked = this.checkSource(src, inTree);
+    const checked = this.checkSource(src, inTree, seen);
     if (checked === undefined) return;
     const { fd, stat: st } = checked;
     try {
-      if (st.isDirectory()) return this.skip(`-r not specified; omitting directory '${src}'`);
-      if (!st.isFile()) this.abortNotRegular(src, st);
+      if (st.kind === 'dir') return this.skip(`-r not specified; omitting directory '${src}'`);
+      if (st.kind !== 'file') this.abortNotRegular(src, st.kind);
       const size = st.size;
       if (size === 0) return this.skip(`skipping empty file '${src}' (famfs files cannot be empty)`);
       let real = realSrc;
@@ -456,12 +495,17 @@ export class CopyEngine {
    * What the walk learns of a source file: a file found in a source directory is only lstat'ed
    * (readdir said "regular file"; it is opened once, by the copy, which reads one byte more than
    * this size to prove it did not change); a command-line source, or any source with -c, is
-   * opened (openSource) and judged by its fstat. Undefined after reporting a skip.
+   * opened (openSource) and judged by its fstat. `seen`: the lstat the walk already has. Undefined
+   * after reporting a skip.
    */
-  private checkSource(src: string, inTree: boolean): { fd?: number; stat: fs.Stats } | undefined {
-    if (!inTree || this.opts.compare) return this.openSource(src, inTree);
+  private checkSource(src: string, inTree: boolean, seen?: SourceStat): { fd?: number; stat: SourceStat } | undefined {
+    if (!inTree || this.opts.compare) {
+      const opened = this.openSource(src, inTree);
+      return opened && { fd: opened.fd, stat: sourceStat(opened.stat) };
+    }
+    if (seen) return { stat: seen };
     try {
-      return { stat: fs.lstatSync(src) };
+      return { stat: sourceStat(fs.lstatSync(src)) };
     } catch (e) {
       this.skip(`cannot stat '${src}': ${describeError(e)}`);
       return undefined;

@@ -7,6 +7,6 @@
  */
 export { FamfsError, isFamfsError } from '../errors';
 export type { FamfsErrorCode } from '../errors';
-export { fileKindOf, kindName, openChecked, readSmallFile, writeSmallFile } from '../checked-open';
+export { fileKindOf, fileKindOfMode, kindName, openChecked, readSmallFile, writeSmallFile } from '../checked-open';
 export type { CheckedOpen, CheckedOpenOptions, FileKind, KindQuestions } from '../checked-open';
 export { parseMode, parseSize } from '../sizes';
