@@ -35,10 +35,20 @@ export function parseSizeText(text: string, name: string): number {
   const m = SIZE_FORM.exec(text);
   if (!m)
     throw new UsageError(`${name} '${text}' is not a size (a number with an optional K, M, G or KiB, MiB, GiB suffix)`);
-  const n = parseCInteger(m[1])! * SIZE_UNITS[(m[2] ?? '').toLowerCase()];
+  const unit = SIZE_UNITS[(m[2] ?? '').toLowerCase()];
+  // A decimal of up to 15 digits is exact as a number, and so is its product with a power of two
+  // (creat -M parses thousands of sizes: no BigInt for the usual case).
+  if (SHORT_DECIMAL.test(m[1])) {
+    const n = Number(m[1]) * Number(unit);
+    if (!Number.isSafeInteger(n)) throw new UsageError(`${name} '${text}' is too large`);
+    return n;
+  }
+  const n = parseCInteger(m[1])! * unit;
   if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new UsageError(`${name} '${text}' is too large`);
   return Number(n);
 }
+
+const SHORT_DECIMAL = /^[1-9][0-9]{0,14}$/;
 
 export function optSize(v: unknown, name: string): number | undefined {
   const s = optString(v, name);

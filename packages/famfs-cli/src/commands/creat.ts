@@ -100,20 +100,26 @@ export const creatCommand: CommandSpec = {
         for (const line of refused) io.err(`famfs creat: ${line}${none}\n`);
         return exit(refused.length);
       }
+      // When the daemon serves the log, logged in runs (one write of many entries, the counters
+      // moved once: all of a run or none), each ending at a file to be filled, which is filled
+      // once it is logged. Else one at a time: this process also writes each shadow file.
       let failures = 0;
-      for (const [i, step] of plan.entries()) {
-        if (step.reserved) {
-          try {
-            master.logReserved(step.entry);
-          } catch (e) {
-            // Only what could not be checked in advance gets here (a shadow tree or device failure).
-            const created = (steps: PlannedFile[]) => steps.filter((p) => p.reserved).map((p) => p.entry.path);
-            const rest = created(plan.slice(i + 1));
-            io.err(`famfs creat: ${partialFailure(master, created(plan.slice(0, i)), step.entry.path, rest, e)}\n`);
-            return exit(1 + rest.length);
-          }
+      const created = (steps: PlannedFile[]) => steps.filter((p) => p.reserved).map((p) => p.entry.path);
+      for (let from = 0; from < plan.length;) {
+        let to = from + 1;
+        if (master.daemonServesLog) while (to < plan.length && !wantsFill(plan[to - 1].spec, randomize)) to++;
+        const run = plan.slice(from, to);
+        try {
+          master.logReservedRun(run.filter((p) => p.reserved).map((p) => p.entry));
+        } catch (e) {
+          // Only what could not be checked in advance gets here (a shadow tree or device failure).
+          const failed = run.find((p) => p.reserved)!;
+          const rest = created(plan.slice(plan.indexOf(failed) + 1));
+          io.err(`famfs creat: ${partialFailure(master, created(plan.slice(0, from)), failed.entry.path, rest, e)}\n`);
+          return exit(1 + rest.length);
         }
-        if (!fill(master, step, randomize, optCount(o.verbose) > 0, io)) failures++;
+        for (const step of run) if (!fill(master, step, randomize, optCount(o.verbose) > 0, io)) failures++;
+        from = to;
       }
       return exit(failures);
     } finally {

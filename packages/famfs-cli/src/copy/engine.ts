@@ -567,24 +567,62 @@ export class CopyEngine {
    */
   private finishBatch(batch: Batch, at: (k: number) => void): void {
     const status = batch.job.wait();
-    for (let k = batch.from; k < batch.to; k++) {
+    const copied = (k: number) => status[k - batch.from] === 0;
+    for (let k = batch.from; k < batch.to;) {
       at(k);
       if (k > batch.from) this.checkInterrupt();
-      const step = this.steps[k] as Extract<Step, { kind: 'file' }>;
-      if (status[k - batch.from] !== 0) {
-        this.copyStep(step);
+      if (!copied(k)) {
+        this.copyStep(this.steps[k] as Extract<Step, { kind: 'file' }>);
+        k++;
         continue;
       }
-      const { entry } = step;
-      this.logReserved(entry);
-      this.progress.fileStart(path.basename(step.src), entry.size);
-      this.progress.addBytes(entry.size);
-      this.progress.fileDone();
-      this.report.filesCopied++;
-      this.report.bytesCopied += entry.size;
-      if (this.opts.verbose) this.say(`'${step.src}' -> '${this.show(entry.path)}'`);
+      let end = k + 1;
+      while (end < batch.to && copied(end)) end++;
+      const run = this.steps.slice(k, end) as Extract<Step, { kind: 'file' }>[];
+      const { logged, failure } = this.logRun(run.map((s) => s.entry));
+      for (const step of run.slice(0, logged)) this.copiedInBatch(step);
+      if (failure) {
+        at(k + logged);
+        throw failure;
+      }
+      k = end;
     }
     at(batch.to);
+  }
+
+  /**
+   * Logs reserved entries: as one run (all or none) when the daemon serves the log, else one at a
+   * time (this process writes the shadow tree, which may fail part way). How many were logged,
+   * and the Abort that stops the copy when not all were.
+   */
+  private logRun(entries: FileEntry[]): { logged: number; failure?: Abort } {
+    if (!this.master.daemonServesLog) {
+      for (let k = 0; k < entries.length; k++) {
+        try {
+          this.logReserved(entries[k]);
+        } catch (e) {
+          if (e instanceof Abort) return { logged: k, failure: e };
+          throw e;
+        }
+      }
+      return { logged: entries.length };
+    }
+    try {
+      this.master.logReservedRun(entries);
+      return { logged: entries.length };
+    } catch (e) {
+      return { logged: 0, failure: this.logAbort(entries[0], e) };
+    }
+  }
+
+  private copiedInBatch(step: Extract<Step, { kind: 'file' }>): void {
+    const { entry } = step;
+    this.progress.fileStart(path.basename(step.src), entry.size);
+    this.progress.addBytes(entry.size);
+    this.progress.fileDone();
+    this.report.filesCopied++;
+    this.report.bytesCopied += entry.size;
+    if (this.opts.verbose) this.say(`'${step.src}' -> '${this.show(entry.path)}'`);
   }
 
   /** Throws Interrupted when a signal was recorded; `partial` names the file being written. */
@@ -645,9 +683,13 @@ export class CopyEngine {
     try {
       this.master.logReserved(entry);
     } catch (e) {
-      const why = `cannot create '${this.show(entry.path)}': ${describeError(e)}`;
-      throw new Abort(isFamfsError(e) ? e : new FamfsError('EIO', why));
+      throw this.logAbort(entry, e);
     }
+  }
+
+  private logAbort(entry: FileEntry | MkdirEntry, e: unknown): Abort {
+    const why = `cannot create '${this.show(entry.path)}': ${describeError(e)}`;
+    return new Abort(isFamfsError(e) ? e : new FamfsError('EIO', why));
   }
 
   private compareFile(src: string, targetRel: string, fd: number, size: number, famfsSrc: FileEntry | undefined): void {

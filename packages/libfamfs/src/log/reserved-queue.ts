@@ -25,6 +25,11 @@ export class ReservedQueue {
     return this.items[this.head];
   }
 
+  /** The k-th entry from the first (0: the first). */
+  nth(k: number): Reserved | undefined {
+    return this.items[this.head + k];
+  }
+
   /** Takes the first entry off. */
   shift(): void {
     const e = this.items[this.head];

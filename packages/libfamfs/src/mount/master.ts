@@ -83,6 +83,20 @@ export class FamfsMaster {
   }
 
   /**
+   * Logs the oldest reserved entries, `entries` in order. When the daemon serves the log they go
+   * as one run (LogSession.logReservedRun: all or none); when this process writes the shadow
+   * tree, one at a time, so that a failure names exactly what was logged before it.
+   */
+  logReservedRun(entries: readonly (FileEntry | MkdirEntry)[]): void {
+    if (!this.daemonServesLog) {
+      for (const entry of entries) this.logReserved(entry);
+      return;
+    }
+    this.session.logReservedRun(entries);
+    for (const entry of entries) this.logged(entry);
+  }
+
+  /**
    * Logs a file entry as given, allocating nothing: `famfs clone`, whose entry shares the extents
    * of another file (the file system is then cross-linked, as fsck reports).
    */

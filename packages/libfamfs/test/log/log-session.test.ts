@@ -1,7 +1,9 @@
 import { spawn } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { isFamfsError } from '../../src/errors';
-import { MiB, GiB as GIB } from '../../src/format/constants';
+import { LOG_ENTRY_SIZE, LOG_HEADER_SIZE, LOG_OFFSET, MiB, GiB as GIB } from '../../src/format/constants';
+import { FileEntry, MkdirEntry } from '../../src/format/log-entry';
 import { fsckDevice } from '../../src/log/fsck';
 import { LogSession } from '../../src/log/log-session';
 import { mkfs } from '../../src/log/mkfs';
@@ -9,8 +11,8 @@ import { MASTER, sparseDevice, useTempDir } from '../support';
 
 const tmp = useTempDir();
 
-function freshSession(size = 8 * GIB) {
-  const dev = sparseDevice(tmp(), size);
+function freshSession(size = 8 * GIB, name = 'dev.img') {
+  const dev = sparseDevice(tmp(), size, name);
   mkfs(dev, { systemUuid: MASTER });
   return { dev, s: LogSession.open(dev, { systemUuid: MASTER }) };
 }
@@ -108,4 +110,48 @@ test('two processes appending at once are serialized by the lock', async () => {
   expect(r.collisionCount).toBe(0);
   expect(r.badEntries).toEqual([]);
   expect(r.capacity.allocatedBytes).toBe(10 * MiB + 120 * 4 * MiB);
+});
+
+test('a run of reserved entries is written whole, then the counters move once; the bytes are those of one at a time', () => {
+  const logBytes = (dev: string) => {
+    const b = Buffer.alloc(LOG_HEADER_SIZE + 300 * LOG_ENTRY_SIZE);
+    const fd = fs.openSync(dev, 'r');
+    try {
+      fs.readSync(fd, b, 0, b.length, LOG_OFFSET);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return b;
+  };
+  const plan = (s: LogSession) => {
+    const entries: (FileEntry | MkdirEntry)[] = [s.reserveMkdir('d', { mode: 0o750 })];
+    for (let i = 0; i < 290; i++) entries.push(s.reserveFile(`d/f${i}`, 1 + i * 4099, { mode: 0o640, uid: i }));
+    return entries;
+  };
+  const one = freshSession(8 * GIB, 'one.img');
+  const run = freshSession(8 * GIB, 'run.img');
+  try {
+    for (const e of plan(one.s)) one.s.logReserved(e);
+    const entries = plan(run.s);
+    // Not the oldest reserved entries, in order: refused, and nothing is written.
+    expect(() => run.s.logReservedRun(entries.slice(1, 3))).toThrow(/is not the next reserved entry/);
+    expect(() => run.s.logReservedRun([entries[0], entries[2]])).toThrow(/'d\/f1' is not the next reserved entry/);
+    expect(run.s.nextIndex).toBe(0);
+    // 291 entries: more than two of the chunks a file-backed device's log is written in.
+    run.s.logReservedRun(entries.slice(0, 1));
+    run.s.logReservedRun([]);
+    run.s.logReservedRun(entries.slice(1));
+    expect(run.s.nextIndex).toBe(291);
+    // The session reads entries back through its mapping of the log: it sees what was written.
+    expect(run.s.fileAt('d/f289')).toEqual(entries[290]);
+    expect(logBytes(run.dev).equals(logBytes(one.dev))).toBe(true);
+  } finally {
+    one.s.close();
+    run.s.close();
+  }
+  for (const dev of [one.dev, run.dev]) {
+    const r = fsckDevice(dev, { systemUuid: MASTER });
+    expect(r.collisionCount).toBe(0);
+    expect(r.badEntries).toEqual([]);
+  }
 });
