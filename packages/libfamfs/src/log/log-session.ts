@@ -395,6 +395,6 @@ export class LogSession {
     for (let k = 0; k < n; k++) encodeLogEntry(entries[from + k], firstSlot + from + k, buf, k * LOG_ENTRY_SIZE);
     const len = n * LOG_ENTRY_SIZE;
     const position = LOG_OFFSET + entryOffset(firstSlot + from);
-    for (let done = 0; done < len; ) done += fs.writeSync(this.pwriteFd!, buf, done, len - done, position + done);
+    for (let done = 0; done < len;) done += fs.writeSync(this.pwriteFd!, buf, done, len - done, position + done);
   }
 }
