@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * The library's batch creation (issue 13 goal 4): one LogSession (one lock, one replay of the
- * log), then many files, in process. Two ways a caller batches: `createFile` per file (reserve
- * and log at once), and `reserveFile` for the whole request then `logReserved` for each (what
+ * log), then many files, in process. Three ways a caller batches: `createFile` per file (reserve
+ * and log at once), `reserveFile` for the whole request then `logReserved` for each, and the
+ * same with the whole request logged as one run by `logReservedRun` (what
  * `famfs creat -M` does: the whole request refused before anything is written). Measured on a
  * fresh 8 MiB log and on a 256 MiB log 90% full (444,102 entries, 1% directories, its free space
  * at the end of the device: the worst case for a first-fit allocator), in the same run as a bare
@@ -83,7 +84,8 @@ function batch(dev, mode, tag) {
     } else {
       const reserved = [];
       for (let i = 0; i < files; i++) reserved.push(s.reserveFile(`${tag}/f${i}`, ALLOC_UNIT));
-      for (const e of reserved) s.logReserved(e);
+      if (mode === 'reserve+logReservedRun') s.logReservedRun(reserved);
+      else for (const e of reserved) s.logReserved(e);
     }
   } finally {
     s.close();
@@ -111,7 +113,7 @@ try {
       .join(' ')} on ${os.cpus().length} CPUs; node ${process.version}; ${files} files of 2 MiB per batch`,
   );
   const rows = [];
-  for (const mode of ['createFile', 'reserve+logReserved']) {
+  for (const mode of ['createFile', 'reserve+logReserved', 'reserve+logReservedRun']) {
     // One untimed batch first, so that neither side of the ratio pays for the JIT's warm-up.
     const warm = path.join(base, 'warm.img');
     freshDevice(warm);

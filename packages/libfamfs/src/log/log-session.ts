@@ -40,7 +40,7 @@ export interface LogSessionOptions {
   systemUuid?: Buffer;
 }
 
-/** Paths the session's index has room for beyond the log's before it grows. */
+/** Paths the index of a session's own appends has room for before it grows. */
 const APPEND_ROOM = 1024;
 
 /** Bytes of the log mapping faulted in at a time ahead of the appends (about 480 entries). */
@@ -56,7 +56,9 @@ const RUN_CHUNK = 128;
  *
  * The session holds what appending needs and no object per entry: the tree as a byte-keyed path
  * index (path -> slot, file or directory, placed by replay's rule) and the allocation map, both
- * made by one windowed pass (tree-pass.ts). An entry asked for (fileAt, dirAt) is read again
+ * made by one windowed pass (tree-pass.ts). The session's own appends go into a second, small
+ * index, so that growing it costs in proportion to the appends, not to the log (growing the
+ * log's index of a 90% full 256 MiB log copied megabytes into fresh memory). An entry asked for (fileAt, dirAt) is read again
  * from its slot in the mapped log, checked as replay checks it. So the rate of a batch does not
  * fall with the log's fill: the garbage collector has no replayed entries to walk.
  *
@@ -84,13 +86,15 @@ export class LogSession {
   private readonly pwriteFd: number | undefined;
   /** Where entries are encoded for pwrite. */
   private runBuffer: Buffer | undefined;
+  /** The files and directories this session logged, by path. */
+  private readonly appended = new PathIndex(APPEND_ROOM);
 
   private constructor(
     readonly device: Device,
     private readonly meta: MetaMapping,
     /** The log header as the session's open read it. */
     readonly header: LogHeader,
-    /** Every file and directory of the log and of this session's appends, by path. */
+    /** Every file and directory of the log as the session's open read it, by path. */
     private readonly tree: PathIndex,
     readonly allocation: AllocationMap,
     private readonly allocator: ContiguousAllocator,
@@ -118,9 +122,7 @@ export class LogSession {
       const windows = dev.kind === 'file' ? deviceWindows(dev) : memoryWindows(meta.log);
       let pass;
       try {
-        // Room in the index for some appends; a session that makes many files grows it as it
-        // goes (room for every slot would cost a one-file command on a 256 MiB log 20 MiB).
-        pass = passLogTree(windows, meta.sb, devicePath, { extraRoom: APPEND_ROOM });
+        pass = passLogTree(windows, meta.sb, devicePath);
       } finally {
         windows.close();
       }
@@ -183,7 +185,9 @@ export class LogSession {
   /** The tree's value for `path` (-1: absent; slot * 2, + 1 for a directory). */
   private find(path: string): number {
     // No path of the log is longer: a longer one is absent (and would not fit the index's scratch).
-    return path.length > MAX_PATHLEN ? -1 : this.tree.findPath(path);
+    if (path.length > MAX_PATHLEN) return -1;
+    const mine = this.appended.findPath(path);
+    return mine >= 0 ? mine : this.tree.findPath(path);
   }
 
   get freeSlots(): number {
@@ -277,7 +281,7 @@ export class LogSession {
       const entry = entries[k];
       this.reserved.shift();
       if (entry.type === 'file') this.allocation.fileBytes += entry.size;
-      this.tree.addPath(entry.path, first + k, entry.type === 'mkdir');
+      this.appended.addPath(entry.path, first + k, entry.type === 'mkdir');
     }
   }
 

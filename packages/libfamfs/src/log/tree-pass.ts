@@ -29,14 +29,6 @@ export interface LogTree {
   conflicts: TreeConflict[];
 }
 
-export interface LogTreeOptions {
-  /**
-   * Paths the index has room for, beyond the entries in use, before it grows: a session that goes
-   * on appending asks for some; fsck, which only reads, for none (the default).
-   */
-  extraRoom?: number;
-}
-
 /**
  * One pass over every entry in use, a window of the log at a time (entry-windows.ts), that keeps
  * the tree (each path placed by replay's rule, placementOf) and the allocation map: what a log
@@ -46,12 +38,12 @@ export interface LogTreeOptions {
  * tree is a byte-keyed PathIndex, so a log of half a million entries leaves no JS object or string
  * per entry for the garbage collector to walk; memory is two windows, the map and the index.
  */
-export function passLogTree(windows: LogWindows, sb: Superblock, device: string, opts: LogTreeOptions = {}): LogTree {
+export function passLogTree(windows: LogWindows, sb: Superblock, device: string): LogTree {
   const header = logHeaderOf(windows, sb.logLen, device);
   const geom = geometryOf(sb);
   const map = AllocationMap.forDevice(sb);
   const n = header.nextIndex;
-  const index = new PathIndex(n + (opts.extraRoom ?? 0));
+  const index = new PathIndex(n);
   const bad: BadEntry[] = [];
   const conflicts: TreeConflict[] = [];
   const q = newQuickEntry();
