@@ -18,7 +18,7 @@ import { DataPath } from '@famfs/libfamfs/device';
 
 /** Files per batch: small enough that the first batch is soon done, large enough that a batch costs little. */
 export const BATCH_FILES = 64;
-/** Bytes per batch, at most (more only when one file is larger). */
+/** Bytes per batch: a batch takes files until it holds this many (its last file may take it past). */
 export const BATCH_BYTES = 4 * 1024 * 1024;
 
 /** What a batch needs of a copy step. */
@@ -27,7 +27,7 @@ export interface BatchStep {
   entry: FileEntry;
 }
 
-/** A batch: steps [from, to) and, once taken, each one's status (0: copied, see CopyFilesJob). */
+/** A batch: steps [from, to) and the job copying them (its wait() gives each one's status). */
 export interface Batch {
   from: number;
   to: number;

@@ -58,9 +58,10 @@ const RUN_CHUNK = 128;
  * index (path -> slot, file or directory, placed by replay's rule) and the allocation map, both
  * made by one windowed pass (tree-pass.ts). The session's own appends go into a second, small
  * index, so that growing it costs in proportion to the appends, not to the log (growing the
- * log's index of a 90% full 256 MiB log copied megabytes into fresh memory). An entry asked for (fileAt, dirAt) is read again
- * from its slot in the mapped log, checked as replay checks it. So the rate of a batch does not
- * fall with the log's fill: the garbage collector has no replayed entries to walk.
+ * log's index of a 90% full 256 MiB log copied megabytes into fresh memory). An entry asked for
+ * (fileAt, dirAt) is read again from its slot in the mapped log, checked as replay checks it. So
+ * the rate of a batch does not fall with the log's fill: the garbage collector has no replayed
+ * entries to walk, and no index the size of the log grows.
  *
  * Append order (what keeps a crash harmless): the entry is written and flushed into the free
  * slot first, and only then are next_seqnum and next_index advanced and flushed. A writer killed
