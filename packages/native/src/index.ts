@@ -375,11 +375,8 @@ export function copyFilesStart(
   for (const f of files) pieceCount += f.ranges.length;
   const pieces = new Float64Array(pieceCount * 2);
   let p = 0;
-  let text = '';
   for (let i = 0; i < files.length; i++) {
     const f = files[i];
-    if (f.path.includes('\0')) throw new TypeError(`copyFilesStart: path ${JSON.stringify(f.path)} holds a NUL byte`);
-    text += f.path + '\0';
     sizes[2 * i] = f.size;
     sizes[2 * i + 1] = f.ranges.length;
     for (const r of f.ranges) {
@@ -387,7 +384,22 @@ export function copyFilesStart(
       pieces[p++] = r.len;
     }
   }
-  return new native.CopyFilesJob(Buffer.from(text, 'utf8'), sizes, pieces, deviceFd, opts.noFollow);
+  const paths = nulEnded(
+    files.map((f) => f.path),
+    'copyFilesStart',
+    'path',
+  );
+  return new native.CopyFilesJob(paths, sizes, pieces, deviceFd, opts.noFollow);
+}
+
+/** `names` as one buffer of UTF-8 strings, each ended by a NUL byte (TypeError for a name holding one). */
+function nulEnded(names: readonly string[], fn: string, what: string): Buffer {
+  let text = '';
+  for (const name of names) {
+    if (name.includes('\0')) throw new TypeError(`${fn}: ${what} ${JSON.stringify(name)} holds a NUL byte`);
+    text += name + '\0';
+  }
+  return Buffer.from(text, 'utf8');
 }
 
 /**
@@ -397,12 +409,7 @@ export function copyFilesStart(
  * EINVAL; a directory that cannot be opened throws its errno.
  */
 export function lstatNames(dir: string, names: readonly string[]): Float64Array {
-  let text = '';
-  for (const name of names) {
-    if (name.includes('\0')) throw new TypeError(`lstatNames: name ${JSON.stringify(name)} holds a NUL byte`);
-    text += name + '\0';
-  }
-  return native.lstatNames(dir, Buffer.from(text, 'utf8'), names.length);
+  return native.lstatNames(dir, nulEnded(names, 'lstatNames', 'name'), names.length);
 }
 
 /** getxattr(2): the attribute's value, or null when the file has no such attribute. */
