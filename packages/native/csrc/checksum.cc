@@ -78,6 +78,25 @@ int ReadFully(int fd, uint8_t* buf, size_t length, int64_t position) {
   return 0;
 }
 
+// crc32(buf, offset, length) -> the CRC-32 of buf[offset, offset + length), as a number. For one
+// record (a log entry being written, a superblock): a typed array per CRC would cost an
+// ArrayBuffer allocation per call, several times the checksum itself.
+Napi::Value Crc32(const Napi::CallbackInfo& info) {
+  const char* fn = "crc32";
+  Bytes bytes;
+  int64_t offset, length;
+  if (!ArgBytes(info, 0, fn, "buf", &bytes) || !ArgInt(info, 1, fn, "offset", 0, kMaxSafeInteger, &offset) ||
+      !ArgInt(info, 2, fn, "length", 0, kMaxSafeInteger, &length)) {
+    return info.Env().Undefined();
+  }
+  if (static_cast<uint64_t>(offset) + static_cast<uint64_t>(length) > bytes.length) {
+    ThrowRange(info.Env(), fn, "span runs past the end of the buffer");
+    return info.Env().Undefined();
+  }
+  uLong crc = crc32_z(0, bytes.data + offset, static_cast<z_size_t>(length));
+  return Napi::Number::New(info.Env(), static_cast<double>(static_cast<uint32_t>(crc)));
+}
+
 // The same checksums computed on the background thread while JavaScript goes on: a pass over a
 // log checks the next window while it walks this one. Given (fd, position, length) the job
 // first reads buf[0, length) from the file, so the read leaves the JavaScript thread too. The job
@@ -147,6 +166,7 @@ class Crc32Job : public Napi::ObjectWrap<Crc32Job> {
 }  // namespace
 
 void InitChecksum(Napi::Env env, Napi::Object exports) {
+  exports.Set("crc32", Napi::Function::New(env, Crc32, "crc32"));
   exports.Set("crc32Records", Napi::Function::New(env, Crc32Records, "crc32Records"));
   exports.Set("Crc32RecordsJob", Crc32Job::Define(env));
 }

@@ -7,7 +7,7 @@
  * Errors raised inside the addon belong to the main realm, so under jest use
  * {@link isNativeError} or check `name`/`code` rather than `instanceof`.
  */
-import { constants as bufferConstants } from 'buffer';
+import { constants as bufferConstants, isUtf8 } from 'buffer';
 import { loadAddon } from './addon';
 
 /** Error thrown for a failed system call, e.g. message "mmap: Invalid argument". */
@@ -53,6 +53,7 @@ interface Binding {
   getxattr(path: string, name: string): Buffer | null;
   prngFill(state: Int32Array, buf: Uint8Array): void;
   prngCompare(state: Int32Array, buf: Uint8Array): number;
+  crc32(buf: Uint8Array, offset: number, length: number): number;
   crc32Records(buf: Uint8Array, offset: number, stride: number, span: number, count: number): Uint32Array;
   prefault(buf: ArrayBufferView, offset: number, length: number): boolean;
   Crc32RecordsJob: new (
@@ -72,7 +73,7 @@ interface Binding {
     deviceFd: number,
     noFollow: boolean,
   ) => CopyFilesJob;
-  lstatNames(dir: string, names: Buffer, count: number): Float64Array;
+  readDirStats(dir: string): { names: Buffer; stats: Float64Array };
   COPY_NOT_REGULAR: number;
   COPY_SIZE_CHANGED: number;
   catchInterrupts(): void;
@@ -284,6 +285,14 @@ export function pageSize(): number {
 }
 
 /**
+ * CRC-32 (zlib's, the same as zlib.crc32) of buf[offset, offset + length): one record, returned as
+ * a number (no array is allocated, which matters when a log entry is written per call).
+ */
+export function crc32(buf: Uint8Array, offset: number, length: number): number {
+  return native.crc32(buf, offset, length);
+}
+
+/**
  * CRC-32 (zlib's, the same as zlib.crc32) of `count` records in one call: the i-th over
  * buf[offset + i*stride, offset + i*stride + span). For checking a famfs log's entries without
  * paying a JS-to-native call per entry.
@@ -402,14 +411,49 @@ function nulEnded(names: readonly string[], fn: string, what: string): Buffer {
   return Buffer.from(text, 'utf8');
 }
 
+/** A directory's entries and the lstat of each (readDirStats). */
+export interface DirStats {
+  /** Every name but "." and "..", in the order the directory gave them (no order promised). */
+  names: string[];
+  /** (st_mode, st_size, errno) of names[i] at 3i: errno 0 when its lstat succeeded, else mode and size are 0. */
+  stats: Float64Array;
+}
+
 /**
- * lstat of each name in directory `dir` (fstatat relative to it, not following a final symlink),
- * in one call: a Float64Array of (st_mode, st_size, errno) per name: errno 0 when the lstat
- * succeeded, else mode and size are 0. A name that is empty or holds a '/' gets
- * EINVAL; a directory that cannot be opened throws its errno.
+ * The names in directory `dir` and the lstat of each (fstatat relative to the directory, not
+ * following a final symlink), in one call: no Dirent, name Buffer or Stats object per entry.
+ * Throws the errno of a directory that cannot be opened or read, and an {@link InvalidNameError}
+ * when a name is not UTF-8 (its bytes are in the error).
  */
-export function lstatNames(dir: string, names: readonly string[]): Float64Array {
-  return native.lstatNames(dir, nulEnded(names, 'lstatNames', 'name'), names.length);
+export function readDirStats(dir: string): DirStats {
+  const { names, stats } = native.readDirStats(dir);
+  if (!isUtf8(names)) throw new InvalidNameError(dir, firstNonUtf8(names));
+  const list = names.toString('utf8').split('\0');
+  list.pop(); // after the last NUL
+  return { names: list, stats };
+}
+
+/** A directory holds a name that is not valid UTF-8. */
+export class InvalidNameError extends Error {
+  constructor(
+    readonly dir: string,
+    /** The name's bytes. */
+    readonly bytes: Buffer,
+  ) {
+    super(`${dir}: a name is not valid UTF-8`);
+    this.name = 'InvalidNameError';
+  }
+}
+
+/** The first of NUL-ended `names` whose bytes are not UTF-8. */
+function firstNonUtf8(names: Buffer): Buffer {
+  let at = 0;
+  for (;;) {
+    const end = names.indexOf(0, at);
+    const name = names.subarray(at, end);
+    if (!isUtf8(name)) return name;
+    at = end + 1;
+  }
 }
 
 /** getxattr(2): the attribute's value, or null when the file has no such attribute. */

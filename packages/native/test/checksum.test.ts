@@ -1,16 +1,37 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { crc32 } from 'zlib';
-import { crc32Records, crc32RecordsStart } from '../src';
+import * as zlib from 'zlib';
+import { crc32, crc32Records, crc32RecordsStart } from '../src';
 
 test('crc32Records equals zlib.crc32 of each record', () => {
   const buf = Buffer.alloc(48 + 544 * 50);
   for (let i = 0; i < buf.length; i++) buf[i] = (i * 7919) & 0xff;
   const got = crc32Records(buf, 48, 544, 536, 50);
   expect(got.length).toBe(50);
-  for (let i = 0; i < 50; i++) expect(got[i]).toBe(crc32(buf.subarray(48 + 544 * i, 48 + 544 * i + 536)));
+  for (let i = 0; i < 50; i++) expect(got[i]).toBe(zlib.crc32(buf.subarray(48 + 544 * i, 48 + 544 * i + 536)));
   expect(crc32Records(buf, 0, 544, 536, 0).length).toBe(0);
+});
+
+test('crc32 of one span equals zlib.crc32, as a number', () => {
+  const buf = Buffer.alloc(4096);
+  for (let i = 0; i < buf.length; i++) buf[i] = (i * 31 + 5) & 0xff;
+  for (const [offset, length] of [
+    [0, 0],
+    [0, 1],
+    [3, 536],
+    [100, 3996],
+    [4095, 1],
+  ]) {
+    expect(crc32(buf, offset, length)).toBe(zlib.crc32(buf.subarray(offset, offset + length)));
+  }
+  // Past 2^31, the CRC is still the unsigned number zlib returns.
+  const high = Buffer.from('famfs-ts 2');
+  expect(zlib.crc32(high)).toBeGreaterThan(2 ** 31);
+  expect(crc32(high, 0, high.length)).toBe(zlib.crc32(high));
+  expect(() => crc32(buf, 4000, 97)).toThrow(/past the end/);
+  expect(() => crc32(buf, -1, 4)).toThrow();
+  expect(() => crc32(buf, 0, 1.5)).toThrow();
 });
 
 test('records past the end, or a span wider than the stride, are refused', () => {

@@ -25,8 +25,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { isUtf8 } from 'buffer';
-import { lstatNames } from '@famfs/native';
+import { DirStats, InvalidNameError, readDirStats } from '@famfs/native';
 import { FamfsError, fileKindOf, fileKindOfMode, isFamfsError, kindName, openChecked } from '@famfs/libfamfs/common';
 import type { FileKind, KindQuestions } from '@famfs/libfamfs/common';
 import { FileEntry, LOG_META, META_DIR, MkdirEntry, SUPERBLOCK_META } from '@famfs/libfamfs/format';
@@ -129,15 +128,6 @@ interface SourceStat {
 
 function sourceStat(st: fs.Stats): SourceStat {
   return { kind: fileKindOf(st), mode: st.mode, size: st.size };
-}
-
-/** The lstat of each name in `dir` in one call (lstatNames), or undefined when `dir` cannot be opened now. */
-function lstatAll(dir: string, names: string[]): Float64Array | undefined {
-  try {
-    return lstatNames(dir, names);
-  } catch {
-    return undefined; // each entry is then lstat'ed by itself, and its error reported
-  }
 }
 
 export interface Output {
@@ -350,70 +340,40 @@ export class CopyEngine {
 
   /** Copies the entries of source directory `srcDir` into famfs directory `dirRel`. */
   private copyDirContents(srcDir: string, dirRel: string): void {
-    let raw: fs.Dirent<Buffer>[];
+    let listing: DirStats;
     let realDir: string;
     try {
       realDir = fs.realpathSync(srcDir);
-      raw = fs.readdirSync(srcDir, { withFileTypes: true, encoding: 'buffer' });
+      listing = readDirStats(srcDir);
     } catch (e) {
+      // famfs names are UTF-8 (the log and the FUSE mount would otherwise rename the file).
+      if (e instanceof InvalidNameError) {
+        const why = `'${srcDir}' holds a name that is not valid UTF-8 ('${showBytes(e.bytes)}'); famfs names are UTF-8`;
+        throw new Abort(new FamfsError('EINVAL', why, { path: srcDir }));
+      }
       return this.skip(`cannot read directory '${srcDir}': ${describeError(e)}`);
     }
-    // famfs names are UTF-8 (the log and the FUSE mount would otherwise rename the file).
-    const bad = raw.find((d) => !isUtf8(d.name));
-    if (bad) {
-      const shown = showBytes(bad.name);
-      const why = `'${srcDir}' holds a name that is not valid UTF-8 ('${shown}'); famfs names are UTF-8`;
-      throw new Abort(new FamfsError('EINVAL', why, { path: srcDir }));
-    }
-    const entries = raw.map((d) => ({ d, name: d.name.toString('utf8') }));
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const { names, stats } = listing;
+    const order = names.map((_, i) => i);
+    order.sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
     const base = srcDir.endsWith('/') ? srcDir : `${srcDir}/`;
     const realBase = realDir === '/' ? '/' : `${realDir}/`;
-    const stats = lstatAll(
-      srcDir,
-      entries.map((e) => e.name),
-    );
-    for (const [i, { d, name }] of entries.entries()) {
+    for (const i of order) {
+      const name = names[i];
       const child = base + name;
-      const targetRel = joinRel(dirRel, name);
-      if (stats !== undefined && stats[3 * i + 2] === 0) {
+      let st: SourceStat;
+      if (stats[3 * i + 2] === 0) {
         const mode = stats[3 * i];
-        this.walkEntry(child, targetRel, realBase + name, { kind: fileKindOfMode(mode), mode, size: stats[3 * i + 1] });
-        continue;
-      }
-      let kind: fs.Dirent<Buffer> | fs.Stats = d;
-      if (
-        !d.isFile() &&
-        !d.isDirectory() &&
-        !d.isSymbolicLink() &&
-        !d.isFIFO() &&
-        !d.isSocket() &&
-        !d.isCharacterDevice() &&
-        !d.isBlockDevice()
-      ) {
-        try {
-          kind = fs.lstatSync(child); // the file system gave no type
-        } catch (e) {
-          this.skip(`cannot stat '${child}': ${describeError(e)}`);
-          continue;
-        }
-      }
-      if (kind.isSymbolicLink()) {
-        this.warn(`skipping symlink '${child}' (famfs has no symlinks)`);
-      } else if (kind.isDirectory()) {
-        let mode: number;
-        try {
-          mode = fs.lstatSync(child).mode & 0o777;
-        } catch (e) {
-          this.skip(`cannot stat '${child}': ${describeError(e)}`);
-          continue;
-        }
-        if (this.ensureDir(targetRel, mode, child)) this.copyDirContents(child, targetRel);
-      } else if (kind.isFile()) {
-        this.copyFile(child, targetRel, true, realBase + name);
+        st = { kind: fileKindOfMode(mode), mode, size: stats[3 * i + 1] };
       } else {
-        this.abortNotRegular(child, kind);
+        try {
+          st = sourceStat(fs.lstatSync(child)); // its lstat failed in the listing: ask again, to report why
+        } catch (e) {
+          this.skip(`cannot stat '${child}': ${describeError(e)}`);
+          continue;
+        }
       }
+      this.walkEntry(child, joinRel(dirRel, name), realBase + name, st);
     }
   }
 

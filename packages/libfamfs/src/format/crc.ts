@@ -1,4 +1,4 @@
-import { crc32Records } from '@famfs/native';
+import { crc32 } from '@famfs/native';
 
 /**
  * CRC-32 (IEEE 802.3, zlib's) of buf[start, end), as famfs computes its checksums. Through the
@@ -6,6 +6,5 @@ import { crc32Records } from '@famfs/native';
  * famfs process only for this.
  */
 export function crc32Of(buf: Buffer, start: number, end: number): number {
-  const n = end - start;
-  return crc32Records(buf, start, Math.max(n, 1), n, 1)[0];
+  return crc32(buf, start, end - start);
 }
