@@ -19,6 +19,7 @@ mountSuite('c-idiom.sh')('a C famfs shell script, unchanged', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'famfs-idiom-'));
   });
   afterAll(() => {
+    if (dir === '') return; // no directory was made: nothing of this suite's to unmount or stop
     const env = { FAMFS_SYSTEM_UUID: C_MASTER_UUID, FAMFS_RUN_DIR: path.join(dir, 'run') };
     // The script ends with a plain umount; famfs umount clears what that leaves (record, shadow).
     famfs(['umount', path.join(dir, 'mnt')], env);

@@ -86,7 +86,8 @@ const BUILTIN = new Map<FieldCodec<unknown>, 'u8' | 'u16' | 'u32' | 'i32' | 'u64
   [U64BIG as FieldCodec<unknown>, 'u64big'],
 ]);
 /** A UTF-16 surrogate that is not half of a pair: a string holding one has no exact UTF-8 form. */
-const LONE_SURROGATE = /\p{Cs}/u;
+/** String.prototype.isWellFormed (ES2024; in every Node this package supports), which lib ES2022 does not declare. */
+type WellFormedString = string & { isWellFormed(): boolean };
 /** Codecs whose write fills their whole span (bytes, cstring): the encoder need not zero it first. */
 const SELF_FILLING = new WeakSet<object>();
 /** The inner layout of each struct() codec, so nested structs are compiled inline. */
@@ -132,11 +133,16 @@ export function cstring(offset: number, size: number, terminated = true): Field<
       return b.toString('utf8', at, end);
     },
     write: (b, at, v) => {
-      if (LONE_SURROGATE.test(v)) throw new RangeError('string has a lone UTF-16 surrogate: it has no UTF-8 form');
-      const len = Buffer.byteLength(v, 'utf8');
-      if (len > max) throw new RangeError(`string of ${len} bytes does not fit a ${size}-byte field`);
-      b.fill(0, at, at + size);
-      b.write(v, at, 'utf8');
+      if (!(v as WellFormedString).isWellFormed()) {
+        throw new RangeError('string has a lone UTF-16 surrogate: it has no UTF-8 form');
+      }
+      // A UTF-16 unit takes at most 3 UTF-8 bytes, so a string this short fits without measuring it.
+      if (3 * v.length > max) {
+        const len = Buffer.byteLength(v, 'utf8');
+        if (len > max) throw new RangeError(`string of ${len} bytes does not fit a ${size}-byte field`);
+      }
+      const n = b.write(v, at, size, 'utf8');
+      b.fill(0, at + n, at + size);
     },
   };
   SELF_FILLING.add(codec);

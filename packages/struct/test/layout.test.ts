@@ -117,4 +117,17 @@ describe('Layout', () => {
     expect(() => Name.encode({ s: 'a\ud800' })).toThrow(/lone UTF-16 surrogate/);
     expect(Name.encode({ s: '\u20ac' }).subarray(0, 4)).toEqual(Buffer.from([0xe2, 0x82, 0xac, 0]));
   });
+
+  it('measures strings by their UTF-8 bytes and pads them with NULs over whatever was there', () => {
+    const Name = defineLayout('name', 8, { s: cstring(0, 8) });
+    const dirty = () => Buffer.alloc(8, 0xff);
+    expect(Name.encodeInto({ s: 'ab' }, dirty())).toEqual(Buffer.from([0x61, 0x62, 0, 0, 0, 0, 0, 0]));
+    // Three units, six bytes: fits a field of seven usable bytes; three euro signs (nine) do not.
+    expect(Name.encodeInto({ s: '\u00e9\u00e9\u00e9' }, dirty())).toEqual(
+      Buffer.from([0xc3, 0xa9, 0xc3, 0xa9, 0xc3, 0xa9, 0, 0]),
+    );
+    expect(() => Name.encode({ s: '\u20ac\u20ac\u20ac' })).toThrow(/9 bytes does not fit/);
+    expect(() => Name.encode({ s: 'a\u{1F600}bcd' })).toThrow(/8 bytes does not fit/);
+    expect(Name.encodeInto({ s: 'a\u{1F600}bc' }, dirty()).subarray(5)).toEqual(Buffer.from([0x62, 0x63, 0]));
+  });
 });

@@ -169,6 +169,8 @@ export class CopyEngine {
   private compareBuf?: Buffer;
   private readonly steps: Step[] = [];
   private readonly batches: SmallFileBatches;
+  /** The mount point with a '/' after it: what every path inside the mount starts with. */
+  private underMount?: string;
 
   constructor(
     private readonly master: FamfsMaster,
@@ -388,9 +390,9 @@ export class CopyEngine {
 
   /** The famfs file of this device that `real` (a resolved path) is, if any. */
   private famfsSource(real: string): { rel: string; entry: FileEntry } | undefined {
-    const mpt = this.master.mount.mountpoint;
-    if (!real.startsWith(mpt + '/')) return undefined;
-    const rel = real.slice(mpt.length + 1);
+    const under = (this.underMount ??= this.master.mount.mountpoint + '/');
+    if (!real.startsWith(under)) return undefined;
+    const rel = real.slice(under.length);
     const entry = this.master.file(rel);
     return entry ? { rel, entry } : undefined;
   }
