@@ -425,7 +425,8 @@ export class CopyEngine {
       if (famfsSrc?.rel === targetRel) return this.skip(`'${src}' and '${this.show(targetRel)}' are the same file`);
       if (this.opts.compare) return this.compareFile(src, targetRel, fd!, size, famfsSrc?.entry);
 
-      const existing = this.master.file(targetRel);
+      // kindOf found no file there when it said undefined: only a file it saw needs looking up.
+      const existing = kind === 'file' ? this.master.file(targetRel) : undefined;
       if (existing) {
         if (existing.size !== size) {
           const sizes = `exists with size ${existing.size}, but '${src}' has ${size} bytes`;
