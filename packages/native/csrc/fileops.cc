@@ -167,9 +167,18 @@ Napi::Value DeviceSize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// isTerminal(fd) -> whether fd is a terminal (isatty(3)). Node's tty.isatty would load the tty
+// module, and with it net and the stream modules, for one question famfs cp asks of stderr.
+Napi::Value IsTerminal(const Napi::CallbackInfo& info) {
+  int fd;
+  if (!ArgFd(info, 0, "isTerminal", &fd)) return info.Env().Undefined();
+  return Napi::Boolean::New(info.Env(), isatty(fd) == 1);
+}
+
 }  // namespace
 
 void InitFileOps(Napi::Env env, Napi::Object exports) {
+  exports.Set("isTerminal", Napi::Function::New(env, IsTerminal, "isTerminal"));
   exports.Set("ioctl", Napi::Function::New(env, Ioctl, "ioctl"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("deviceSize", Napi::Function::New(env, DeviceSize, "deviceSize"));

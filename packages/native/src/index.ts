@@ -44,6 +44,7 @@ interface Binding {
   cacheMethod(): CacheMethods;
   ioctl(fd: number, request: number | bigint, arg?: Uint8Array | number | bigint): number;
   flock(fd: number, op: number): void;
+  isTerminal(fd: number): boolean;
   deviceSize(fd: number): DeviceSize;
   readInto(fd: number, buf: Uint8Array): number;
   mapAsciiText(path: string): string | undefined;
@@ -242,6 +243,14 @@ export const LOCK_SH: number = native.LOCK_SH;
 export const LOCK_EX: number = native.LOCK_EX;
 export const LOCK_UN: number = native.LOCK_UN;
 export const LOCK_NB: number = native.LOCK_NB;
+
+/**
+ * Whether `fd` is a terminal (isatty(3)), without loading Node's tty module (which loads net and
+ * the stream modules with it). A descriptor that is not open is not a terminal.
+ */
+export function isTerminal(fd: number): boolean {
+  return native.isTerminal(fd);
+}
 
 /**
  * flock(2), retried on EINTR. A blocking request blocks the whole thread (event loop). With

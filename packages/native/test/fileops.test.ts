@@ -1,7 +1,18 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { deviceSize, flock, ioctl, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, readInto, writeBuffers } from '../src';
+import {
+  deviceSize,
+  flock,
+  ioctl,
+  isTerminal,
+  LOCK_EX,
+  LOCK_NB,
+  LOCK_SH,
+  LOCK_UN,
+  readInto,
+  writeBuffers,
+} from '../src';
 import { ADDON_PATH, expectNativeError, isRoot, thrownName, useTempDir } from './helpers';
 
 const FIONREAD = 0x541b;
@@ -219,4 +230,22 @@ describe('readInto / writeBuffers', () => {
       fs.closeSync(fd);
     }
   });
+});
+
+test('isTerminal answers as isatty: a pseudo-terminal is one; a file, pipes and a closed descriptor are not', () => {
+  const ptmx = fs.openSync('/dev/ptmx', fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+  const file = fs.openSync(__filename, 'r');
+  try {
+    expect(isTerminal(ptmx)).toBe(true);
+    expect(isTerminal(file)).toBe(false);
+  } finally {
+    fs.closeSync(ptmx);
+    fs.closeSync(file);
+  }
+  expect(isTerminal(file)).toBe(false); // closed now
+  // A child whose stdin and stdout are pipes.
+  const script = `const a = require(${JSON.stringify(ADDON_PATH)}); process.stdout.write(JSON.stringify([a.isTerminal(0), a.isTerminal(1)]))`;
+  const child = spawnSync(process.execPath, ['-e', script], { stdio: 'pipe', encoding: 'utf8' });
+  expect(child.stdout).toBe('[false,false]');
+  expect(() => isTerminal(-1)).toThrow();
 });

@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { isatty } from 'tty';
 import { isFamfsError } from '@famfs/libfamfs/common';
 import { checkInterleave } from '@famfs/libfamfs/alloc';
 import { FamfsMaster } from '@famfs/libfamfs/mount';
@@ -19,6 +18,7 @@ import { describeError, exitCodeOf, exitVal } from '../errors';
 import { Io, processIo, quietOnClosedPipes } from '../io';
 import { optInt } from '../options';
 import * as native from '@famfs/native';
+import { monotonicMs } from '../clock';
 
 const PROG = 'famfs cp';
 
@@ -95,7 +95,7 @@ export const cpCommand: CommandSpec = {
         const totals = scanTotals(sources, !!o.recursive);
         if (totals) progress.setTotals(totals.files, totals.bytes);
       }
-      const started = performance.now();
+      const started = monotonicMs();
       // A signal (Ctrl-C) is noticed between chunks, so the copy stops with a report, not midway unsaid.
       const catching = io === processIo;
       if (catching) native.catchInterrupts();
@@ -121,7 +121,7 @@ export const cpCommand: CommandSpec = {
       } finally {
         if (catching) native.releaseInterrupts();
       }
-      const seconds = (performance.now() - started) / 1000;
+      const seconds = (monotonicMs() - started) / 1000;
       if (report.interrupted) {
         io.err(`${PROG}: ${interruptedState(report, seconds)}\n`);
         return 128 + report.interrupted.signal;
@@ -188,7 +188,7 @@ const SIGNAL_NAMES: Record<number, string> = { 1: 'SIGHUP', 2: 'SIGINT', 15: 'SI
 
 /** Progress goes to the terminal only: stderr of this process, when it is a TTY. */
 function terminalSink(io: Io): ProgressSink | undefined {
-  if (io !== processIo || !isatty(2)) return undefined;
+  if (io !== processIo || !native.isTerminal(2)) return undefined;
   quietOnClosedPipes();
   return { write: (t) => process.stderr.write(t), columns: () => process.stderr.columns || 80 };
 }

@@ -45,6 +45,7 @@ import {
 } from './data';
 import { Batch, BatchStep, SmallFileBatches } from './batches';
 import { Progress } from './progress';
+import { monotonicMs } from '../clock';
 
 export interface CopyOptions {
   recursive: boolean;
@@ -712,7 +713,7 @@ export function scanTotals(
   recursive: boolean,
   budgetMs = 1000,
 ): { files: number; bytes: number } | undefined {
-  const deadline = performance.now() + budgetMs;
+  const deadline = monotonicMs() + budgetMs;
   let files = 0;
   let bytes = 0;
   const walk = (dir: string): boolean => {
@@ -723,7 +724,7 @@ export function scanTotals(
       return true;
     }
     for (const d of entries) {
-      if (performance.now() > deadline) return false;
+      if (monotonicMs() > deadline) return false;
       const p = path.join(dir, d.name);
       if (d.isDirectory()) {
         if (!walk(p)) return false;

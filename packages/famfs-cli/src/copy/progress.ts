@@ -4,6 +4,7 @@
  * than a moment, redraws at most a few times a second, and erases itself at the end. With no
  * sink (not a terminal, or -q) every call is a cheap no-op.
  */
+import { monotonicMs } from '../clock';
 
 export interface ProgressSink {
   write(text: string): void;
@@ -101,7 +102,7 @@ export class Progress {
     private readonly sink: ProgressSink | undefined,
     opts: ProgressOptions = {},
   ) {
-    this.now = opts.now ?? (() => performance.now());
+    this.now = opts.now ?? monotonicMs;
     this.delayMs = opts.delayMs ?? 500;
     this.intervalMs = opts.intervalMs ?? 100;
     this.start = this.now();
