@@ -25,8 +25,11 @@ export interface Collision {
 export class AllocationMap {
   readonly owner: Int32Array;
   readonly collisions: Collision[] = [];
-  /** Bytes in use, each unit counted once, superblock and log included. */
-  allocatedBytes = 0;
+  /**
+   * Units in use, each counted once, superblock and log included: a count (a small integer),
+   * where a sum of bytes past 2^31 would box a number per unit claimed before the JIT optimizes.
+   */
+  allocatedUnits = 0;
   /** Sum of the logged file sizes. */
   fileBytes = 0;
 
@@ -61,6 +64,11 @@ export class AllocationMap {
     for (const e of fmapExtents(entry.fmap)) this.claim(e.offset, e.len, index);
   }
 
+  /** Bytes in use, each unit counted once, superblock and log included. */
+  get allocatedBytes(): number {
+    return this.allocatedUnits * this.unitSize;
+  }
+
   get capacityBytes(): number {
     return this.units * this.unitSize;
   }
@@ -89,7 +97,7 @@ export class AllocationMap {
       const prev = this.owner[u];
       if (prev === FREE) {
         this.owner[u] = who;
-        this.allocatedBytes += this.unitSize;
+        this.allocatedUnits++;
       } else {
         this.collisions.push({ unit: u, first: prev, second: who });
       }

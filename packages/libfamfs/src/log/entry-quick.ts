@@ -47,8 +47,52 @@ export interface QuickEntry {
   parentHash: number;
   size: number;
   extents: number;
-  /** offset, len of each extent. */
-  readonly ext: Float64Array;
+  /** offset, len of each extent, in allocation units. */
+  readonly ext: Int32Array;
+}
+
+/**
+ * The device's geometry as the quick check uses it: in allocation units (a power of two), so
+ * that an extent is checked with small-integer arithmetic only. Every field is a small integer:
+ * a field holding a double is boxed at each read and a byte offset past 2 GiB is boxed at each
+ * sum, a heap allocation each time, in code the JIT has not optimized yet (a pass's first windows).
+ */
+export interface QuickGeometry {
+  /** log2 of the allocation unit; -1 when the unit is not a power of two from 4 KiB to 1 GiB (nothing is then quick). */
+  shift: number;
+  /** The unit - 1: the low bits a whole number of units has clear. */
+  lowMask: number;
+  /** 2^(32 - shift): what a high word counts in units. */
+  hiScale: number;
+  /** Unit numbers stay under 2^31 when an offset's high word is below this. */
+  hiLimit: number;
+  /** The first unit file data may use (the data start, rounded up). */
+  firstUnit: number;
+  /** Whole units on the device (its size, rounded down, at most 2^31 - 1): an extent ends at or before it. */
+  endUnit: number;
+  /** The most units whose bytes are a safe integer (a map's capacity must be one), at most 2^31 - 1. */
+  maxSafeUnits: number;
+}
+
+const MAX_UNITS = 0x7fff_ffff;
+
+export function quickGeometry(g: FmapGeometry): QuickGeometry {
+  const shift = Math.log2(g.allocUnit);
+  if (!Number.isInteger(shift) || shift < 12 || shift > 30) {
+    return { shift: -1, lowMask: 0, hiScale: 0, hiLimit: 0, firstUnit: 0, endUnit: 0, maxSafeUnits: 0 };
+  }
+  return {
+    shift,
+    lowMask: (1 << shift) - 1,
+    hiScale: 1 << (32 - shift),
+    // A unit number is hi * 2^(32 - shift) + (lo >>> shift): under 2^31 when hi < 2^(shift - 1).
+    // Larger offsets (past 8 TiB with 4 KiB units, 4 PiB with 2 MiB) go to the full check.
+    hiLimit: 1 << (shift - 1),
+    // Clamped where they would pass 2^31 - 1: no unit number the check accepts is that large.
+    firstUnit: Math.min(Math.ceil(g.dataStart / g.allocUnit), MAX_UNITS) | 0,
+    endUnit: Math.min(Math.floor(g.devSize / g.allocUnit), MAX_UNITS) | 0,
+    maxSafeUnits: Math.min(Math.floor(Number.MAX_SAFE_INTEGER / g.allocUnit), MAX_UNITS) | 0,
+  };
 }
 
 export function newQuickEntry(): QuickEntry {
@@ -60,50 +104,60 @@ export function newQuickEntry(): QuickEntry {
     parentHash: 0,
     size: 0,
     extents: 0,
-    ext: new Float64Array(2 * MAX_SIMPLE_EXTENTS),
+    ext: new Int32Array(2 * MAX_SIMPLE_EXTENTS),
   };
 }
 
 /**
- * Checks the slot at byte `at` of `bytes` (u32 its 4-byte-aligned view of the same memory) as
- * slot `index` whose computed CRC is `crc` (unsigned or, as a pass over a whole log gives it to
- * keep the number unboxed, `| 0`). Returns QUICK_FILE or QUICK_MKDIR with `out` filled, or
- * QUICK_NO when the full check must decide.
+ * Checks the slot at byte `at` of `bytes` (i32 its 4-byte-aligned view of the same memory, signed)
+ * as slot `index` whose computed CRC is `crc` (as an int32: the CRC's bits, signed). Returns
+ * QUICK_FILE or QUICK_MKDIR with `out` filled, or QUICK_NO when the full check must decide.
  */
 export function quickEntry(
   bytes: Uint8Array,
-  u32: Uint32Array,
+  i32: Int32Array,
   at: number,
   index: number,
   crc: number,
-  g: FmapGeometry,
+  g: QuickGeometry,
   out: QuickEntry,
 ): number {
   const w = at >> 2;
-  if (u32[w + SEQ] !== index || u32[w + SEQ + 1] !== 0) return QUICK_NO;
-  if ((u32[w + CRC] | 0) !== (crc | 0) || u32[w + CRC + 1] !== 0) return QUICK_NO;
-  const type = u32[w + TYPE];
+  if (i32[w + SEQ] !== index || i32[w + SEQ + 1] !== 0) return QUICK_NO;
+  if (i32[w + CRC] !== crc || i32[w + CRC + 1] !== 0) return QUICK_NO;
+  const type = i32[w + TYPE];
   if (type === EntryType.Mkdir) return quickPath(bytes, at + MKDIR_PATH, out) ? QUICK_MKDIR : QUICK_NO;
   if (type !== EntryType.File || !quickPath(bytes, at + FILE_PATH, out)) return QUICK_NO;
-  if (u32[w + FMAP_TYPE] !== ExtentType.Simple) return QUICK_NO;
-  const n = u32[w + FMAP_COUNT];
-  if (n < 1 || n > MAX_SIMPLE_EXTENTS) return QUICK_NO;
-  let cap = 0;
+  if (i32[w + FMAP_TYPE] !== ExtentType.Simple) return QUICK_NO;
+  const n = i32[w + FMAP_COUNT];
+  if (n < 1 || n > MAX_SIMPLE_EXTENTS || g.shift < 0) return QUICK_NO;
+  const { shift, lowMask, hiScale } = g;
+  let capUnits = 0;
   for (let i = 0; i < n; i++) {
     const e = w + EXTENTS + i * EXT_WORDS;
-    if (u32[e + EXT_DEV] !== 0 || u32[e + EXT_DEV + 1] !== 0) return QUICK_NO;
-    if (u32[e + EXT_OFF + 1] >= SAFE_HI || u32[e + EXT_LEN + 1] >= SAFE_HI) return QUICK_NO;
-    const off = u32[e + EXT_OFF] + u32[e + EXT_OFF + 1] * TWO32;
-    const len = u32[e + EXT_LEN] + u32[e + EXT_LEN + 1] * TWO32;
-    if (len === 0 || off % g.allocUnit !== 0 || len % g.allocUnit !== 0) return QUICK_NO;
-    if (off < g.dataStart || off + len > g.devSize) return QUICK_NO;
+    if (i32[e + EXT_DEV] !== 0 || i32[e + EXT_DEV + 1] !== 0) return QUICK_NO;
+    // Whole units only, with unit numbers below 2^31 (a device under 2^(31 + shift) bytes).
+    const offLo = i32[e + EXT_OFF];
+    const offHi = i32[e + EXT_OFF + 1];
+    const lenLo = i32[e + EXT_LEN];
+    const lenHi = i32[e + EXT_LEN + 1];
+    if ((offLo & lowMask) !== 0 || (lenLo & lowMask) !== 0) return QUICK_NO;
+    if (offHi < 0 || offHi >= g.hiLimit || lenHi < 0 || lenHi >= g.hiLimit) return QUICK_NO;
+    const off = offHi * hiScale + (offLo >>> shift);
+    const len = lenHi * hiScale + (lenLo >>> shift);
+    if (len === 0 || off < g.firstUnit || len > g.endUnit - off) return QUICK_NO;
     out.ext[2 * i] = off;
     out.ext[2 * i + 1] = len;
-    cap += len;
+    capUnits += len;
   }
-  if (u32[w + FILE_SIZE + 1] >= SAFE_HI) return QUICK_NO;
-  const size = u32[w + FILE_SIZE] + u32[w + FILE_SIZE + 1] * TWO32;
-  if (size > cap || !Number.isSafeInteger(cap)) return QUICK_NO;
+  if (capUnits > g.maxSafeUnits) return QUICK_NO;
+  const sizeLo = i32[w + FILE_SIZE];
+  const sizeHi = i32[w + FILE_SIZE + 1];
+  if (sizeHi < 0 || sizeHi >= SAFE_HI) return QUICK_NO;
+  const size = sizeHi === 0 && sizeLo >= 0 ? sizeLo : (sizeLo >>> 0) + sizeHi * TWO32;
+  // size <= capacity, in units: the units the size needs, rounded up, against those the extents hold.
+  const sizeUnits = sizeHi * hiScale + (sizeLo >>> shift) + ((sizeLo & lowMask) !== 0 ? 1 : 0);
+  if (sizeUnits > capUnits) return QUICK_NO;
   out.size = size;
   out.extents = n;
   return QUICK_FILE;

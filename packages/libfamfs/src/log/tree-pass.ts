@@ -5,7 +5,7 @@ import { LogHeader } from '../format/log-header';
 import { META_DIR } from '../format/meta-paths';
 import { Superblock } from '../format/superblock';
 import { AllocationMap } from '../alloc/allocation-map';
-import { newQuickEntry, QUICK_FILE, QUICK_MKDIR, quickEntry } from './entry-quick';
+import { newQuickEntry, QUICK_FILE, QUICK_MKDIR, quickEntry, quickGeometry } from './entry-quick';
 import { EntryWindow, forEachEntryWindow, logHeaderOf } from './entry-windows';
 import { LogWindows } from './log-windows';
 import { PathIndex } from './path-index';
@@ -114,28 +114,38 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string)
 
   // Numbers handed to calls per entry are small integers (CRCs and hashes as int32, extents in
   // allocation units): a double past 2^31 would be boxed, a heap allocation per call.
-  const unit = map.unitSize;
-  const walk = ({ buf, u32, first, index: from, count, crcs }: EntryWindow): void => {
+  const quickGeom = quickGeometry(geom);
+  const walk = ({ buf, i32, first, index: from, count, crcs }: EntryWindow): void => {
+    // File sizes are summed here while the sum is a small integer, and added to the map's total
+    // (past 2^31 in a full log) now and then.
+    let sizes = 0;
     for (let k = 0, i = from; k < count; k++, i++) {
       const at = first + k * LOG_ENTRY_SIZE;
-      const kind = quickEntry(buf, u32, at, i, crcs[k] | 0, geom, q);
+      const kind = quickEntry(buf, i32, at, i, crcs[k], quickGeom, q);
       if (kind === QUICK_FILE) {
         files++;
-        map.fileBytes += q.size;
-        // The quick check accepted only extents in whole units.
-        for (let x = 0; x < q.extents; x++) map.claimUnits(q.ext[2 * x] / unit, q.ext[2 * x + 1] / unit, i);
+        if (sizes >= SMALL_SUM - q.size) {
+          map.fileBytes += sizes;
+          sizes = 0;
+        }
+        sizes += q.size;
+        for (let x = 0; x < q.extents; x++) map.claimUnits(q.ext[2 * x], q.ext[2 * x + 1], i);
         placeQuick(buf, i, false);
       } else if (kind === QUICK_MKDIR) {
         directories++;
         placeQuick(buf, i, true);
       } else {
-        fullCheck(buf, at, i, crcs[k]);
+        fullCheck(buf, at, i, crcs[k] >>> 0);
       }
     }
+    map.fileBytes += sizes;
   };
   forEachEntryWindow(windows, sb.logLen, n, walk);
   return { header, index, map, files, directories, bad, conflicts };
 }
+
+/** Below this a sum of file sizes stays a small integer. */
+const SMALL_SUM = 2 ** 30;
 
 /** Whether buf[s, e) is .meta or under it: the reserved names, which only the whole rule places. */
 function isUnderMeta(buf: Buffer, s: number, e: number): boolean {
