@@ -28,7 +28,16 @@ const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 
 function parseArgs(argv) {
-  const o = { trials: 3, size: GiB, files: 10000, dirs: 100, build: true, methods: true, json: undefined };
+  const o = {
+    trials: 3,
+    size: GiB,
+    files: 10000,
+    dirs: 100,
+    build: true,
+    methods: true,
+    json: undefined,
+    against: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
@@ -39,9 +48,10 @@ function parseArgs(argv) {
     else if (a === '--no-build') o.build = false;
     else if (a === '--no-methods') o.methods = false;
     else if (a === '--json') o.json = next();
+    else if (a === '--against') o.against = next();
     else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: node bench/cp/run.js [--trials N] [--size 1g] [--files 10000] [--dirs 100] [--no-build] [--no-methods] [--json FILE]',
+        'usage: node bench/cp/run.js [--trials N] [--size 1g] [--files 10000] [--dirs 100] [--no-build] [--no-methods] [--json FILE] [--against TREE]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -84,8 +94,9 @@ function now() {
   return Number(process.hrtime.bigint()) / 1e9;
 }
 
-function famfs(args) {
-  const r = spawnSync(process.execPath, [FAMFS, ...args], { encoding: 'utf8', env, maxBuffer: 64 * MiB });
+/** Runs famfs: this tree's, or `bin` (another tree's, for --against). */
+function famfs(args, bin = FAMFS) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, maxBuffer: 64 * MiB });
   if (r.error) throw r.error;
   return r;
 }
@@ -143,7 +154,8 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 /** A fresh famfs on a sparse /dev/shm device, mounted; returns its mount point and device. */
 let fsCount = 0;
-function freshFamfs(size, logLen) {
+/** A new device, made and mounted (by `bin`'s famfs and so its daemon: this tree's by default). */
+function freshFamfs(size, logLen, bin = FAMFS) {
   const n = fsCount++;
   const dev = path.join(work, `dev${n}.img`);
   fs.writeFileSync(dev, '');
@@ -153,14 +165,14 @@ function freshFamfs(size, logLen) {
   const shadow = path.join(work, `shadow${n}`);
   fs.mkdirSync(mpt);
   fs.mkdirSync(shadow);
-  const r = famfs(['mount', '-S', shadow, dev, mpt]);
+  const r = famfs(['mount', '-S', shadow, dev, mpt], bin);
   if (r.status !== 0) throw new Error(`famfs mount failed: ${r.stderr}`);
   mounts.push(mpt);
-  return { dev, mpt };
+  return { dev, mpt, bin };
 }
 
 function dropFamfs(f) {
-  const r = famfs(['umount', f.mpt]);
+  const r = famfs(['umount', f.mpt], f.bin);
   if (r.status !== 0) throw new Error(`famfs umount failed: ${r.stderr}`);
   mounts.splice(mounts.indexOf(f.mpt), 1);
   fs.rmSync(f.dev);
@@ -299,24 +311,17 @@ function smallFiles() {
   // Warm-up: one untimed run of each.
   execFileSync('cp', ['-r', tree, path.join(work, 'cp-warm')]);
   fs.rmSync(path.join(work, 'cp-warm'), { recursive: true });
-  for (let t = 0; t < opts.trials; t++) {
-    const d = path.join(work, `cp-r${t}`);
-    const k0 = now();
-    execFileSync('cp', ['-r', tree, d]);
-    cpS.push(now() - k0);
-    fs.rmSync(d, { recursive: true });
-
-    const f = freshFamfs(devSize, logLen);
+  // One famfs cp -r onto a fresh famfs: the command's time, and until the last file shows.
+  const copyTree = (bin, check) => {
+    const f = freshFamfs(devSize, logLen, bin);
     const c0 = now();
-    const r = famfs(['cp', '-r', '-q', tree, path.join(f.mpt, 'tree')]);
+    const r = famfs(['cp', '-r', '-q', tree, path.join(f.mpt, 'tree')], bin);
     const c1 = now();
     if (r.status !== 0) throw new Error(`famfs cp -r failed: ${r.stderr}`);
     // The daemon follows the log: the last file shows through the mount once it has read it.
     fs.statSync(path.join(f.mpt, 'tree', last));
     const c2 = now();
-    famfsS.push(c1 - c0);
-    visibleS.push(c2 - c0);
-    if (t === 0) {
+    if (check) {
       // Spot-check the copy through the mount.
       for (const i of [0, 1, nfiles - 1]) {
         const rel = path.join(`d${i % ndirs}`, `f${i}`);
@@ -329,20 +334,46 @@ function smallFiles() {
         throw new Error(`fsck after cp -r: ${rep.files} files, ${rep.collisionCount} collisions`);
     }
     dropFamfs(f);
-
-    // famfs creat -M: the same number of files (the same sizes), allocated and logged in one
-    // command, no data written; in the famfs root.
-    const g = freshFamfs(devSize, logLen);
+    return { cp: c1 - c0, visible: c2 - c0 };
+  };
+  // famfs creat -M: the same number of files (the same sizes), allocated and logged in one
+  // command, no data written; in the famfs root.
+  const createMany = (bin) => {
+    const g = freshFamfs(devSize, logLen, bin);
     const multi = [];
     for (let i = 0; i < nfiles; i++) multi.push('-M', `${path.join(g.mpt, `f${i}`)},${sizeOf(i)}`);
     const m0 = now();
-    const rc = famfs(['creat', ...multi]);
+    const rc = famfs(['creat', ...multi], bin);
     const m1 = now();
     if (rc.status !== 0) throw new Error(`famfs creat -M failed: ${rc.stderr}`);
     if (fs.statSync(path.join(g.mpt, `f${nfiles - 1}`)).size !== sizeOf(nfiles - 1))
       throw new Error('famfs creat -M: the last file has the wrong size');
-    creatS.push(m1 - m0);
     dropFamfs(g);
+    return m1 - m0;
+  };
+  // --against: another famfs-ts tree (built), run in turn with this one in every trial, the
+  // first of the two alternating, so that the two are compared at the same moments.
+  const other = opts.against && path.join(path.resolve(opts.against), 'packages/famfs-cli/bin/famfs.js');
+  if (other && !fs.existsSync(other)) throw new Error(`--against: ${other} does not exist`);
+  const otherCpS = [];
+  const otherCreatS = [];
+  for (let t = 0; t < opts.trials; t++) {
+    const d = path.join(work, `cp-r${t}`);
+    const k0 = now();
+    execFileSync('cp', ['-r', tree, d]);
+    cpS.push(now() - k0);
+    fs.rmSync(d, { recursive: true });
+
+    const otherFirst = other && t % 2 === 1;
+    if (otherFirst) otherCpS.push(copyTree(other, false).cp);
+    const mine = copyTree(FAMFS, t === 0);
+    famfsS.push(mine.cp);
+    visibleS.push(mine.visible);
+    if (other && !otherFirst) otherCpS.push(copyTree(other, false).cp);
+
+    if (otherFirst) otherCreatS.push(createMany(other));
+    creatS.push(createMany(FAMFS));
+    if (other && !otherFirst) otherCreatS.push(createMany(other));
   }
   fs.rmSync(tree, { recursive: true });
   const fm = median(famfsS);
@@ -377,6 +408,19 @@ function smallFiles() {
   console.log(
     `  ratio famfs creat -M / coreutils cp -r: ${(cm / mm).toFixed(2)}x files per second (trials: ${each(creatS)})   (goal >= 0.5x)`,
   );
+  if (other) {
+    // Time of this tree over the other's, trial by trial (below 1: this tree is faster).
+    const vs = (mineS, theirsS) => {
+      const r = mineS.map((x, i) => x / theirsS[i]);
+      return `${median(r).toFixed(3)}x median (trials ${r.map((x) => x.toFixed(2)).join(' ')})`;
+    };
+    console.log(`  against ${opts.against}:`);
+    row('  its famfs cp -r (median)', median(otherCpS));
+    row('  its famfs creat -M (median)', median(otherCreatS));
+    console.log(`  time of this tree / that tree: cp -r ${vs(famfsS, otherCpS)}`);
+    console.log(`                                 creat -M ${vs(creatS, otherCreatS)}`);
+    results.small.against = { tree: opts.against, famfsCpS: otherCpS, famfsCreatMultiS: otherCreatS };
+  }
 }
 
 function methods(srcBuf) {
