@@ -152,9 +152,11 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-/** A fresh famfs on a sparse /dev/shm device, mounted; returns its mount point and device. */
 let fsCount = 0;
-/** A new device, made and mounted (by `bin`'s famfs and so its daemon: this tree's by default). */
+/**
+ * A fresh famfs on a sparse /dev/shm device, mounted by `bin`'s famfs (and so its daemon: this
+ * tree's by default); returns its mount point, device and that famfs.
+ */
 function freshFamfs(size, logLen, bin = FAMFS) {
   const n = fsCount++;
   const dev = path.join(work, `dev${n}.img`);

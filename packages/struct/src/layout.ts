@@ -85,7 +85,6 @@ const BUILTIN = new Map<FieldCodec<unknown>, 'u8' | 'u16' | 'u32' | 'i32' | 'u64
   [U64 as FieldCodec<unknown>, 'u64'],
   [U64BIG as FieldCodec<unknown>, 'u64big'],
 ]);
-/** A UTF-16 surrogate that is not half of a pair: a string holding one has no exact UTF-8 form. */
 /** String.prototype.isWellFormed (ES2024; in every Node this package supports), which lib ES2022 does not declare. */
 type WellFormedString = string & { isWellFormed(): boolean };
 /** Codecs whose write fills their whole span (bytes, cstring): the encoder need not zero it first. */

@@ -13,19 +13,14 @@ export function logHeaderOf(windows: LogWindows, logLen: number, device: string)
 
 /** Entries [index, index + count) of a log, in one window, with the CRC computed over each. */
 export interface EntryWindow {
+  /** The window's bytes; 4-byte aligned, so a 32-bit array can view them. */
   buf: Buffer;
-  /**
-   * The same memory as 32-bit words (a window is 4-byte aligned), signed: a word read from it is
-   * always a small integer, where a Uint32Array word past 2^31 is a boxed number until the JIT
-   * has optimized the code reading it (a pass's first windows).
-   */
-  i32: Int32Array;
   /** Byte offset in buf of entry `index`; entry index + k is at first + k * LOG_ENTRY_SIZE. */
   first: number;
   index: number;
   count: number;
-  /** crcs[k]: the CRC-32 of entry index + k's checked span as an int32 (the crc field's bits, signed). */
-  crcs: Int32Array;
+  /** crcs[k]: the CRC-32 of entry index + k's checked span, to compare with its crc field. */
+  crcs: Uint32Array;
 }
 
 interface PendingWindow {
@@ -80,9 +75,7 @@ export function forEachEntryWindow(
   while (current) {
     const next = open(current.index + current.count, true);
     const { buf, first, index, count } = current;
-    const c = current.crcs();
-    const crcs = new Int32Array(c.buffer, c.byteOffset, c.length);
-    onWindow({ buf, i32: new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2), first, index, count, crcs });
+    onWindow({ buf, first, index, count, crcs: current.crcs() });
     current = next;
   }
 }

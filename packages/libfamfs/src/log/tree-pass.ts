@@ -115,13 +115,17 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string)
   // Numbers handed to calls per entry are small integers (CRCs and hashes as int32, extents in
   // allocation units): a double past 2^31 would be boxed, a heap allocation per call.
   const quickGeom = quickGeometry(geom);
-  const walk = ({ buf, i32, first, index: from, count, crcs }: EntryWindow): void => {
+  const walk = ({ buf, first, index: from, count, crcs }: EntryWindow): void => {
+    // The window's words and CRCs as int32: a word read from a Uint32Array past 2^31 is a boxed
+    // number until the JIT has optimized the code reading it (a pass's first windows).
+    const i32 = new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
+    const crc32s = new Int32Array(crcs.buffer, crcs.byteOffset, crcs.length);
     // File sizes are summed here while the sum is a small integer, and added to the map's total
     // (past 2^31 in a full log) now and then.
     let sizes = 0;
     for (let k = 0, i = from; k < count; k++, i++) {
       const at = first + k * LOG_ENTRY_SIZE;
-      const kind = quickEntry(buf, i32, at, i, crcs[k], quickGeom, q);
+      const kind = quickEntry(buf, i32, at, i, crc32s[k], quickGeom, q);
       if (kind === QUICK_FILE) {
         files++;
         if (sizes >= SMALL_SUM - q.size) {
@@ -135,7 +139,7 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string)
         directories++;
         placeQuick(buf, i, true);
       } else {
-        fullCheck(buf, at, i, crcs[k] >>> 0);
+        fullCheck(buf, at, i, crcs[k]);
       }
     }
     map.fileBytes += sizes;

@@ -28,7 +28,7 @@ export function scanLogWindows(
     for (let k = 0, i = index; k < count; k++, i++) {
       let entry: LogEntry;
       try {
-        entry = checkedLogEntry(buf, first + k * LOG_ENTRY_SIZE, i, geom, crcs[k] >>> 0);
+        entry = checkedLogEntry(buf, first + k * LOG_ENTRY_SIZE, i, geom, crcs[k]);
       } catch (e) {
         if (!(e instanceof FamfsError)) throw e;
         bad.push({ index: i, reason: e.message, torn: i === n - 1 });
