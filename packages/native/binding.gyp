@@ -12,6 +12,7 @@
         "csrc/channel.cc",
         "csrc/mount.cc",
         "csrc/checksum.cc",
+        "csrc/crc32-fold.cc",
         "csrc/copy-files.cc",
         "csrc/dir-stats.cc",
         "csrc/xattr.cc",

@@ -1,7 +1,6 @@
 // Batched CRC-32 over fixed-size records: one call checks every entry of a famfs log, where a
-// call per 544-byte entry would cost more in call overhead than in checksumming. zlib is the
-// copy Node itself carries and exports to addons, so this is the same CRC as zlib.crc32.
-#include <zlib.h>
+// call per 544-byte entry would cost more in call overhead than in checksumming. The CRC is
+// zlib's (crc32.h), so the same as zlib.crc32.
 
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 
 #include "background.h"
 #include "common.h"
+#include "crc32.h"
 
 namespace famfs {
 namespace {
@@ -51,7 +51,7 @@ bool ArgRecords(const Napi::CallbackInfo& info, const char* fn, Records* out) {
 void ChecksumRecords(const Records& r, uint32_t* out) {
   const uint8_t* p = r.first;
   for (int64_t i = 0; i < r.count; i++, p += r.stride) {
-    out[i] = static_cast<uint32_t>(crc32_z(0, p, static_cast<z_size_t>(r.span)));
+    out[i] = Crc32Update(0, p, static_cast<size_t>(r.span));
   }
 }
 
@@ -93,8 +93,8 @@ Napi::Value Crc32(const Napi::CallbackInfo& info) {
     ThrowRange(info.Env(), fn, "span runs past the end of the buffer");
     return info.Env().Undefined();
   }
-  uLong crc = crc32_z(0, bytes.data + offset, static_cast<z_size_t>(length));
-  return Napi::Number::New(info.Env(), static_cast<double>(static_cast<uint32_t>(crc)));
+  uint32_t crc = Crc32Update(0, bytes.data + offset, static_cast<size_t>(length));
+  return Napi::Number::New(info.Env(), static_cast<double>(crc));
 }
 
 // The same checksums computed on the background thread while JavaScript goes on: a pass over a
@@ -169,6 +169,7 @@ void InitChecksum(Napi::Env env, Napi::Object exports) {
   exports.Set("crc32", Napi::Function::New(env, Crc32, "crc32"));
   exports.Set("crc32Records", Napi::Function::New(env, Crc32Records, "crc32Records"));
   exports.Set("Crc32RecordsJob", Crc32Job::Define(env));
+  exports.Set("crc32Method", Napi::String::New(env, Crc32Method()));
 }
 
 }  // namespace famfs

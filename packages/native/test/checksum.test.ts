@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { crc32, crc32Records, crc32RecordsStart } from '../src';
+import { crc32, crc32Method, crc32Records, crc32RecordsStart } from '../src';
 
 test('crc32Records equals zlib.crc32 of each record', () => {
   const buf = Buffer.alloc(48 + 544 * 50);
@@ -32,6 +32,36 @@ test('crc32 of one span equals zlib.crc32, as a number', () => {
   expect(() => crc32(buf, 4000, 97)).toThrow(/past the end/);
   expect(() => crc32(buf, -1, 4)).toThrow();
   expect(() => crc32(buf, 0, 1.5)).toThrow();
+});
+
+test('the carry-less multiply CRC is used where the CPU has PCLMULQDQ, and gives zlib.crc32 for every length and alignment', () => {
+  const flags = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(' ') ?? [];
+  expect(crc32Method()).toBe(process.arch === 'x64' && flags.includes('pclmulqdq') ? 'pclmul' : 'zlib');
+  // Random bytes: every length through a few fold loops and every tail size, at each alignment.
+  const buf = Buffer.alloc(1200 + 16);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < buf.length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) | 0;
+    buf[i] = x >>> 24;
+  }
+  for (let offset = 0; offset < 16; offset++) {
+    for (let length = 0; length <= 1200; length++) {
+      const want = zlib.crc32(buf.subarray(offset, offset + length));
+      if (crc32(buf, offset, length) !== want) throw new Error(`crc32 differs from zlib at offset ${offset}, length ${length}`);
+    }
+  }
+  // All ones and all zeros, where a wrong inversion or reflection shows at once; a long span.
+  for (const fill of [0x00, 0xff]) {
+    const b = Buffer.alloc(4096 + 5, fill);
+    expect(crc32(b, 0, b.length)).toBe(zlib.crc32(b));
+    expect(crc32(b, 1, 536)).toBe(zlib.crc32(b.subarray(1, 537)));
+  }
+  const big = Buffer.alloc((1 << 20) + 13);
+  for (let i = 0; i < big.length; i += 7) big[i] = i & 0xff;
+  expect(crc32(big, 0, big.length)).toBe(zlib.crc32(big));
+  // Records of an odd span, odd stride: the batched forms give the same.
+  const got = crc32Records(buf, 5, 97, 93, 12);
+  for (let i = 0; i < 12; i++) expect(got[i]).toBe(zlib.crc32(buf.subarray(5 + 97 * i, 5 + 97 * i + 93)));
 });
 
 test('records past the end, or a span wider than the stride, are refused', () => {

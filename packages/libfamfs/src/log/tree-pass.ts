@@ -115,7 +115,7 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string)
   // Numbers handed to calls per entry are small integers (CRCs and hashes as int32, extents in
   // allocation units): a double past 2^31 would be boxed, a heap allocation per call.
   const quickGeom = quickGeometry(geom);
-  const walk = ({ buf, first, index: from, count, crcs }: EntryWindow): void => {
+  const walk = ({ buf, first, index: from, count, crcs }: EntryWindow): number => {
     // The window's words and CRCs as int32: a word read from a Uint32Array past 2^31 is a boxed
     // number until the JIT has optimized the code reading it (a pass's first windows).
     const i32 = new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
@@ -142,9 +142,15 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string)
         fullCheck(buf, at, i, crcs[k]);
       }
     }
-    map.fileBytes += sizes;
+    return sizes;
   };
-  forEachEntryWindow(windows, sb.logLen, n, walk);
+  // The window's sum is added here, not at the end of walk: code after the loop has no type
+  // feedback when the JIT compiles the loop (on-stack, in the first window), and every later
+  // window then left the compiled loop through a deoptimization there.
+  forEachEntryWindow(windows, sb.logLen, n, (w) => {
+    const sizes = walk(w); // first: walk adds to map.fileBytes itself
+    map.fileBytes += sizes;
+  });
   return { header, index, map, files, directories, bad, conflicts };
 }
 
