@@ -123,7 +123,12 @@ FAMFS_CLMUL uint32_t Crc32Clmul(uint32_t crc, const uint8_t* p, size_t len) {
   return len == 0 ? folded : Crc32UpdateZlib(folded, p, len);
 }
 
-const bool kHasClmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse2");
+bool CpuHasClmul() {
+  __builtin_cpu_init();  // this runs as a static initializer, possibly before libgcc's own
+  return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse2");
+}
+
+const bool kHasClmul = CpuHasClmul();
 #else
 const bool kHasClmul = false;
 #endif
