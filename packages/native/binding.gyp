@@ -6,6 +6,7 @@
         "csrc/addon.cc",
         "csrc/common.cc",
         "csrc/mapping.cc",
+        "csrc/huge-buffer.cc",
         "csrc/cache.cc",
         "csrc/fileops.cc",
         "csrc/source.cc",

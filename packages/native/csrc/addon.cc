@@ -7,6 +7,7 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   famfs::InitMapping(env, exports);
+  famfs::InitHugeBuffer(env, exports);
   famfs::InitCache(env, exports);
   famfs::InitFileOps(env, exports);
   famfs::InitSource(env, exports);

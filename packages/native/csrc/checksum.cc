@@ -122,7 +122,22 @@ class Crc32Job : public Napi::ObjectWrap<Crc32Job> {
         return;
       }
     }
-    Napi::Uint32Array out = Napi::Uint32Array::New(info.Env(), static_cast<size_t>(r.count));
+    // The CRCs go to `out` when given (reused from window to window, where a new array each time
+    // would be fresh memory to fault in), else to a new array.
+    Napi::Uint32Array out;
+    if (info.Length() > 8 && !info[8].IsUndefined()) {
+      if (!info[8].IsTypedArray() || info[8].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+        ThrowType(info.Env(), fn, "out must be a Uint32Array");
+        return;
+      }
+      out = info[8].As<Napi::Uint32Array>();
+      if (out.ElementLength() < static_cast<size_t>(r.count)) {
+        ThrowRange(info.Env(), fn, "out is shorter than count");
+        return;
+      }
+    } else {
+      out = Napi::Uint32Array::New(info.Env(), static_cast<size_t>(r.count));
+    }
     input_ = Napi::Persistent(info[0].As<Napi::Object>());
     output_ = Napi::Persistent(out);
     uint32_t* dest = out.Data();

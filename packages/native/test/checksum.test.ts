@@ -97,6 +97,20 @@ test('crc32RecordsStart jobs queue on one background thread: each, waited in any
   }
 });
 
+test('crc32RecordsStart writes into a given array, at least count long, and returns that array', () => {
+  const buf = Buffer.alloc(544 * 10);
+  for (let i = 0; i < buf.length; i++) buf[i] = (i * 40503) >>> 8;
+  const out = new Uint32Array(12).fill(7);
+  const got = crc32RecordsStart(buf, 0, 544, 536, 10, undefined, out).wait();
+  expect(got).toBe(out);
+  expect(Array.from(out.subarray(0, 10))).toEqual(Array.from(crc32Records(buf, 0, 544, 536, 10)));
+  expect(Array.from(out.subarray(10))).toEqual([7, 7]);
+  expect(() => crc32RecordsStart(buf, 0, 544, 536, 10, undefined, new Uint32Array(9))).toThrow(/out is shorter than count/);
+  expect(() => crc32RecordsStart(buf, 0, 544, 536, 1, undefined, new Int32Array(4) as unknown as Uint32Array)).toThrow(
+    /out must be a Uint32Array/,
+  );
+});
+
 test('crc32RecordsStart refuses what crc32Records refuses, before any thread starts', () => {
   const buf = Buffer.alloc(1000);
   expect(() => crc32RecordsStart(buf, 0, 544, 536, 2)).toThrow(/crc32RecordsStart: records run past the end/);

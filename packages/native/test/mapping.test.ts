@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { MAX_MAP_LENGTH, mmap, msync, pageSize, prefault, unmap } from '../src';
+import { hugePageBuffer, MAX_MAP_LENGTH, mmap, msync, pageSize, prefault, unmap } from '../src';
 import { ADDON_PATH, expectNativeError, mapsOf, thrownName, useTempDir } from './helpers';
 
 const MiB = 1024 * 1024;
@@ -199,4 +199,38 @@ test('prefault populates the whole pages inside a typed array, and changes none 
   // A window holding no whole page: nothing to do.
   expect(prefault(Buffer.alloc(100), 0, 100)).toBe(false);
   expect(() => prefault(Buffer.alloc(100), 50, 100)).toThrow(/outside the buffer/);
+});
+
+/** The /proc/self/smaps record of the mapping that starts at hex address `start`, or undefined. */
+function smapsRecord(start: string): { size: number; flags: string[] } | undefined {
+  const lines = fs.readFileSync('/proc/self/smaps', 'utf8').split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`${start}-`));
+  if (at < 0) return undefined;
+  const [from, to] = lines[at].split(' ')[0].split('-');
+  const flags = lines.slice(at + 1).find((l) => l.startsWith('VmFlags:'));
+  return { size: parseInt(to, 16) - parseInt(from, 16), flags: flags ? flags.split(/\s+/).slice(1) : [] };
+}
+
+test('hugePageBuffer gives zeroed, writable memory of the length asked, in a 2 MiB-aligned mapping with huge pages requested', () => {
+  const length = 4 * MiB + 1;
+  const ab = hugePageBuffer(length);
+  expect(ab).toBeInstanceOf(ArrayBuffer);
+  expect(ab.byteLength).toBe(length);
+  const bytes = new Uint8Array(ab);
+  expect(bytes.every((b) => b === 0)).toBe(true);
+  for (let i = 0; i < length; i += 4093) bytes[i] = i & 0xff;
+  for (let i = 0; i < length; i += 4093) expect(bytes[i]).toBe(i & 0xff);
+  // Its mapping: find it by the address of a write, in /proc/self/smaps (the VmFlags "hg" is MADV_HUGEPAGE).
+  const records = fs
+    .readFileSync('/proc/self/smaps', 'utf8')
+    .split('\n')
+    .filter((l) => /^[0-9a-f]+-[0-9a-f]+ rw-p 00000000 00:00 0\s*$/.test(l))
+    .map((l) => l.split('-')[0])
+    .map((start) => ({ start, record: smapsRecord(start) }))
+    .filter(({ start, record }) => record && record.size === 6 * MiB && parseInt(start, 16) % (2 * MiB) === 0);
+  // A kernel built without transparent huge pages refuses the request (and nothing else changes).
+  const thp = fs.existsSync('/sys/kernel/mm/transparent_hugepage');
+  expect(records.some(({ record }) => record?.flags.includes('hg'))).toBe(thp);
+  expect(() => hugePageBuffer(0)).toThrow(/length/);
+  expect(() => hugePageBuffer(-1)).toThrow(/length/);
 });

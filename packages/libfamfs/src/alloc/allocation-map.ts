@@ -1,5 +1,6 @@
 import { prefault } from '@famfs/native';
 import { LOG_OFFSET } from '../format/constants';
+import { zeroedArray } from '../large-arrays';
 import { fmapExtents } from '../format/fmap';
 import { Superblock } from '../format/superblock';
 import { LogEntry } from '../format/log-entry';
@@ -37,7 +38,7 @@ export class AllocationMap {
     readonly unitSize: number,
     readonly units: number,
   ) {
-    this.owner = new Int32Array(units);
+    this.owner = zeroedArray(Int32Array, units);
     // Filled at once: its pages are faulted in with one call rather than one fault each.
     prefault(this.owner);
     this.owner.fill(FREE);

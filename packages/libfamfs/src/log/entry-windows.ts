@@ -19,7 +19,7 @@ export interface EntryWindow {
   first: number;
   index: number;
   count: number;
-  /** crcs[k]: the CRC-32 of entry index + k's checked span, to compare with its crc field. */
+  /** crcs[k], k < count: the CRC-32 of entry index + k's checked span, to compare with its crc field (the array may be longer). */
   crcs: Uint32Array;
 }
 
@@ -48,6 +48,9 @@ export function forEachEntryWindow(
   windowBytes = LOG_WINDOW_BYTES,
 ): void {
   const end = entryOffset(n);
+  // The CRCs of the windows checksummed ahead, in two arrays taken in turn (as the windows are).
+  const crcArrays: Uint32Array[] = [];
+  let crcTurn = 1;
   /** The window from entry `index`: read and checksummed here, or `ahead` on the addon's thread. */
   const open = (index: number, ahead: boolean): PendingWindow | undefined => {
     if (index >= n) return undefined;
@@ -66,7 +69,9 @@ export function forEachEntryWindow(
     const file = windows.unread?.(start, len);
     const buf = file ? file.buf : windows.window(start, len);
     const from = file && { fd: file.fd, position: file.position, length: len };
-    const job = crc32RecordsStart(buf, first, LOG_ENTRY_SIZE, LOG_ENTRY_CRC_SPAN, count, from);
+    crcTurn ^= 1;
+    const out = (crcArrays[crcTurn] ??= new Uint32Array(Math.floor(windowBytes / LOG_ENTRY_SIZE)));
+    const job = crc32RecordsStart(buf, first, LOG_ENTRY_SIZE, LOG_ENTRY_CRC_SPAN, count, from, out);
     return { buf, first, index, count, crcs: () => job.wait() };
   };
   // The first window is needed at once; each next one is started (in the other buffer) before

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import { prefault } from '@famfs/native';
 import { LOG_OFFSET } from '../format/constants';
 import { Device } from '../device/device';
+import { LARGE_ARRAY_BYTES, scratchBuffer } from '../large-arrays';
 
 const PAGE = 4096;
 /** Default bytes per window: small enough to stay in cache, large enough that calls are few. */
@@ -46,12 +47,17 @@ export function memoryWindows(log: Buffer): LogWindows {
 
 /**
  * A window's buffer, whose pages are faulted in with one call each time a window reaches further
- * into it than before (a window fills what it covers; an empty log's pass covers one page).
+ * into it than before (a window fills what it covers). A small log's windows get a buffer of their
+ * size (an empty log's pass covers one page); a large one's, all `bytes` on huge pages at once.
  */
 function windowBuffer(bytes: number): (len: number) => Buffer {
-  const buf = Buffer.allocUnsafeSlow(bytes);
+  let buf: Buffer = Buffer.alloc(0);
   let ready = 0;
   return (len) => {
+    if (len > buf.length) {
+      buf = scratchBuffer(len >= LARGE_ARRAY_BYTES ? bytes : len);
+      ready = 0;
+    }
     if (len > ready) {
       prefault(buf, ready, len - ready);
       ready = len;

@@ -1,4 +1,5 @@
 import { prefault } from '@famfs/native';
+import { zeroedArray } from '../large-arrays';
 import { TreeView } from './replay';
 
 const EMPTY = 0;
@@ -44,13 +45,13 @@ export class PathIndex implements TreeView {
   constructor(expected = 1024) {
     let cap = 16;
     while (cap < expected * 2) cap *= 2;
-    this.table = new Int32Array(2 * cap);
+    this.table = zeroedArray(Int32Array, 2 * cap);
     this.mask = cap - 1;
     const n = Math.max(16, expected);
-    this.keyStart = new Int32Array(n);
-    this.keyLen = new Uint8Array(n);
-    this.values = new Int32Array(n);
-    this.arena = new Uint8Array(n * 16);
+    this.keyStart = zeroedArray(Int32Array, n);
+    this.keyLen = zeroedArray(Uint8Array, n);
+    this.values = zeroedArray(Int32Array, n);
+    this.arena = zeroedArray(Uint8Array, n * 16);
     // The table is touched all over from the first paths on: its pages are faulted in at once.
     prefault(this.table);
   }
@@ -107,7 +108,7 @@ export class PathIndex implements TreeView {
     if (this.count === this.values.length) this.growEntries();
     const len = end - start;
     while (this.arenaUsed + len > this.arena.length) {
-      const a = new Uint8Array(this.arena.length * 2);
+      const a = zeroedArray(Uint8Array, this.arena.length * 2);
       a.set(this.arena.subarray(0, this.arenaUsed));
       this.arena = a;
       this.arenaReady = this.arenaUsed;
@@ -157,7 +158,7 @@ export class PathIndex implements TreeView {
 
   private rehash(): void {
     const old = this.table;
-    const table = new Int32Array(old.length * 2);
+    const table = zeroedArray(Int32Array, old.length * 2);
     prefault(table);
     const mask = table.length / 2 - 1;
     for (let u = 0; u < old.length; u += 2) {
@@ -178,9 +179,9 @@ export class PathIndex implements TreeView {
       b.set(a);
       return b;
     };
-    this.keyStart = grow(this.keyStart, (m) => new Int32Array(m));
-    this.keyLen = grow(this.keyLen, (m) => new Uint8Array(m));
-    this.values = grow(this.values, (m) => new Int32Array(m));
+    this.keyStart = grow(this.keyStart, (m) => zeroedArray(Int32Array, m));
+    this.keyLen = grow(this.keyLen, (m) => zeroedArray(Uint8Array, m));
+    this.values = grow(this.values, (m) => zeroedArray(Int32Array, m));
   }
 }
 
