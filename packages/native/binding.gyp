@@ -7,6 +7,7 @@
         "csrc/common.cc",
         "csrc/mapping.cc",
         "csrc/huge-buffer.cc",
+        "csrc/process-memory.cc",
         "csrc/cache.cc",
         "csrc/fileops.cc",
         "csrc/source.cc",

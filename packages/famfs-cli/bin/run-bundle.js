@@ -73,6 +73,9 @@ function runProgram(prog) {
     return;
   }
   const addon = addonBinding();
+  // A command is short-lived: malloc keeps what it frees for reuse (V8's compiler frees and
+  // allocates its zones job after job), where pages handed back must be faulted in afresh.
+  addon?.keepFreedMemory?.();
   process.exitCode = loadBundle(readCache(addon), addon).exports.processMain(prog);
 }
 

@@ -8,6 +8,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   famfs::InitMapping(env, exports);
   famfs::InitHugeBuffer(env, exports);
+  famfs::InitProcessMemory(env, exports);
   famfs::InitCache(env, exports);
   famfs::InitFileOps(env, exports);
   famfs::InitSource(env, exports);

@@ -57,6 +57,7 @@ int SyncRange(void* start, size_t length, bool sync);
 // Per-topic initialisers, called from the module's Init.
 void InitMapping(Napi::Env env, Napi::Object exports);
 void InitHugeBuffer(Napi::Env env, Napi::Object exports);
+void InitProcessMemory(Napi::Env env, Napi::Object exports);
 void InitCache(Napi::Env env, Napi::Object exports);
 void InitFileOps(Napi::Env env, Napi::Object exports);
 void InitSource(Napi::Env env, Napi::Object exports);
