@@ -203,9 +203,10 @@ export function hugePageBuffer(length: number): ArrayBuffer {
  * Has malloc keep freed memory for reuse rather than hand it back to the kernel (glibc's
  * M_MMAP_THRESHOLD raised to 32 MiB, M_TRIM_THRESHOLD to 256 MiB), for the rest of the process.
  * For short-lived commands on machines where touching fresh pages is dear (17 us a page on the
- * development VM): V8's compiler and Node's buffers then reuse pages already touched. A
- * long-running process keeps its peak memory in exchange, so it is not for daemons. Returns
- * whether malloc accepted (false where it is not glibc's).
+ * development VM): V8's compiler and Node's buffers then reuse pages already touched. A process
+ * keeps its peak malloc memory in exchange: the famfs CLI calls it, and famfs_fused, whose
+ * memory in the mount bench did not change. Returns whether malloc accepted (false where it is
+ * not glibc's).
  */
 export function keepFreedMemory(): boolean {
   return native.keepFreedMemory();

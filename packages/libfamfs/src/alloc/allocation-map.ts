@@ -1,9 +1,9 @@
 import { prefault } from '@famfs/native';
 import { LOG_OFFSET } from '../format/constants';
-import { zeroedArray } from '../large-arrays';
 import { fmapExtents } from '../format/fmap';
 import { Superblock } from '../format/superblock';
 import { LogEntry } from '../format/log-entry';
+import { zeroedArray } from '../large-arrays';
 
 /** Owner value of allocation units that hold the superblock and log. */
 export const META_OWNER = -2;

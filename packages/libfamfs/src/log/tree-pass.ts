@@ -148,7 +148,7 @@ export function passLogTree(windows: LogWindows, sb: Superblock, device: string)
   // feedback when the JIT compiles the loop (on-stack, in the first window), and every later
   // window then left the compiled loop through a deoptimization there.
   forEachEntryWindow(windows, sb.logLen, n, (w) => {
-    const sizes = walk(w); // first: walk adds to map.fileBytes itself
+    const sizes = walk(w); // before reading map.fileBytes: walk adds to it too, now and then
     map.fileBytes += sizes;
   });
   return { header, index, map, files, directories, bad, conflicts };
