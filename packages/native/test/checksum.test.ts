@@ -35,7 +35,11 @@ test('crc32 of one span equals zlib.crc32, as a number', () => {
 });
 
 test('the carry-less multiply CRC is used where the CPU has PCLMULQDQ, and gives zlib.crc32 for every length and alignment', () => {
-  const flags = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(' ') ?? [];
+  const flags =
+    fs
+      .readFileSync('/proc/cpuinfo', 'utf8')
+      .match(/^flags\s*:(.*)$/m)?.[1]
+      .split(' ') ?? [];
   expect(crc32Method()).toBe(process.arch === 'x64' && flags.includes('pclmulqdq') ? 'pclmul' : 'zlib');
   // Random bytes: every length through a few fold loops and every tail size, at each alignment.
   const buf = Buffer.alloc(1200 + 16);
@@ -47,7 +51,8 @@ test('the carry-less multiply CRC is used where the CPU has PCLMULQDQ, and gives
   for (let offset = 0; offset < 16; offset++) {
     for (let length = 0; length <= 1200; length++) {
       const want = zlib.crc32(buf.subarray(offset, offset + length));
-      if (crc32(buf, offset, length) !== want) throw new Error(`crc32 differs from zlib at offset ${offset}, length ${length}`);
+      if (crc32(buf, offset, length) !== want)
+        throw new Error(`crc32 differs from zlib at offset ${offset}, length ${length}`);
     }
   }
   // All ones and all zeros, where a wrong inversion or reflection shows at once; a long span.
@@ -105,7 +110,9 @@ test('crc32RecordsStart writes into a given array, at least count long, and retu
   expect(got).toBe(out);
   expect(Array.from(out.subarray(0, 10))).toEqual(Array.from(crc32Records(buf, 0, 544, 536, 10)));
   expect(Array.from(out.subarray(10))).toEqual([7, 7]);
-  expect(() => crc32RecordsStart(buf, 0, 544, 536, 10, undefined, new Uint32Array(9))).toThrow(/out is shorter than count/);
+  expect(() => crc32RecordsStart(buf, 0, 544, 536, 10, undefined, new Uint32Array(9))).toThrow(
+    /out is shorter than count/,
+  );
   expect(() => crc32RecordsStart(buf, 0, 544, 536, 1, undefined, new Int32Array(4) as unknown as Uint32Array)).toThrow(
     /out must be a Uint32Array/,
   );

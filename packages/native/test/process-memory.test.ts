@@ -25,13 +25,18 @@ function faultsOfChurn(keep: boolean): number {
   return Number(r.stdout);
 }
 
-const glibc = Boolean((process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })?.header?.glibcVersionRuntime);
+const glibc = Boolean(
+  (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })?.header?.glibcVersionRuntime,
+);
 
-(glibc ? test : test.skip)('keepFreedMemory: a freed 1 MiB block is reused, not mapped and faulted in afresh each time', () => {
-  const without = faultsOfChurn(false);
-  const kept = faultsOfChurn(true);
-  // Without it glibc maps a block of its own or trims the heap's top after a free, and the next
-  // round faults its pages in again (about 5,000 faults measured, of 40 x 256 pages; 400 kept).
-  expect(without).toBeGreaterThan(8 * 256);
-  expect(kept).toBeLessThan(without / 4);
-});
+(glibc ? test : test.skip)(
+  'keepFreedMemory: a freed 1 MiB block is reused, not mapped and faulted in afresh each time',
+  () => {
+    const without = faultsOfChurn(false);
+    const kept = faultsOfChurn(true);
+    // Without it glibc maps a block of its own or trims the heap's top after a free, and the next
+    // round faults its pages in again (about 5,000 faults measured, of 40 x 256 pages; 400 kept).
+    expect(without).toBeGreaterThan(8 * 256);
+    expect(kept).toBeLessThan(without / 4);
+  },
+);

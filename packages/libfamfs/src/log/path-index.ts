@@ -7,8 +7,6 @@ const EMPTY = 0;
 export const FNV_OFFSET = 0x811c9dc5;
 export const FNV_PRIME = 0x01000193;
 const SLASH = 0x2f;
-/** Bytes of the arena faulted in at a time. */
-const ARENA_STEP = 1 << 20;
 
 /**
  * FNV-1a of buf[start, end) as a signed 32-bit integer: the hash the index keys paths by (`from`:
@@ -37,8 +35,6 @@ export class PathIndex implements TreeView {
   private values: Int32Array;
   private arena: Uint8Array;
   private arenaUsed = 0;
-  /** The arena's bytes below this are faulted in (a step at a time, ahead of the keys). */
-  private arenaReady = 0;
   private count = 0;
   private readonly scratch = Buffer.alloc(4 * 80);
 
@@ -48,6 +44,8 @@ export class PathIndex implements TreeView {
     this.table = zeroedArray(Int32Array, 2 * cap);
     this.mask = cap - 1;
     const n = Math.max(16, expected);
+    // These fill in key order as paths are added; large ones are on huge pages (large-arrays.ts),
+    // so filling them takes one page fault per 2 MiB, with nothing to prepare in the loop.
     this.keyStart = zeroedArray(Int32Array, n);
     this.keyLen = zeroedArray(Uint8Array, n);
     this.values = zeroedArray(Int32Array, n);
@@ -111,9 +109,7 @@ export class PathIndex implements TreeView {
       const a = zeroedArray(Uint8Array, this.arena.length * 2);
       a.set(this.arena.subarray(0, this.arenaUsed));
       this.arena = a;
-      this.arenaReady = this.arenaUsed;
     }
-    if (this.arenaUsed + len > this.arenaReady) this.readyArena();
     const arena = this.arena;
     for (let i = 0, o = this.arenaUsed; i < len; i++) arena[o + i] = buf[start + i];
     const k = this.count++;
@@ -143,17 +139,6 @@ export class PathIndex implements TreeView {
 
   hasDir(path: string): boolean {
     return this.findPath(path) % 2 === 1;
-  }
-
-  /** Faults in the next step of the arena and of the per-key arrays, which fill in key order. */
-  private readyArena(): void {
-    const from = this.arenaReady;
-    this.arenaReady = Math.min(this.arena.length, from + ARENA_STEP);
-    prefault(this.arena, from, this.arenaReady - from);
-    const k = this.count;
-    const keys = Math.min(this.values.length - k, ARENA_STEP / 8);
-    prefault(this.keyStart, k * 4, keys * 4);
-    prefault(this.values, k * 4, keys * 4);
   }
 
   private rehash(): void {
