@@ -7,6 +7,11 @@
  *
  * Methods run on the session's thread, one at a time; none may block on anything that itself
  * needs the mount (that would deadlock the kernel against the daemon).
+ *
+ * A request object, its header included, is valid only during the call: the session decodes the
+ * next request into the same objects (RequestDecoder). What a method keeps, it copies; the strings
+ * and numbers it reads out of a request are its own. Payload views (WRITE data, xattr values,
+ * IOCTL input) alias the session's read buffer and likewise last only for the call.
  */
 import type { AbiProfile } from './protocol/profiles';
 import type { FileLockValue, KstatfsValue } from './protocol/abi';

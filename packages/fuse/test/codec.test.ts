@@ -9,7 +9,7 @@ import {
   uniqueHalves,
 } from '../src/protocol/reply';
 import { profileByName, PROFILES, v10, rfc } from '../src/protocol/profiles';
-import { decodeRequest, LookupRequest, RequestError } from '../src/protocol/request';
+import { decodeRequest, GetattrRequest, LookupRequest, RequestDecoder, RequestError } from '../src/protocol/request';
 import { Errno } from '../src/errors';
 import { cleanupTempDirs, msg, tempDir } from './helpers';
 
@@ -342,5 +342,61 @@ describe('names are decoded exactly or refused', () => {
   test('a name holding U+FFFD as a character decodes to it', () => {
     const r = decodeRequest(msg(abi.Opcode.LOOKUP, 7, 1, Buffer.from('ok\ufffd\0')), { profile: v10 }) as LookupRequest;
     expect(r.name).toBe('ok\ufffd');
+  });
+});
+
+describe('RequestDecoder reuses its objects', () => {
+  const getattrBody = (fh: number | null): Buffer => {
+    const b = Buffer.alloc(abi.GetattrIn.size);
+    if (fh !== null) {
+      b.writeUInt32LE(abi.FUSE_GETATTR_FH, abi.GetattrIn.offsetOf('getattrFlags'));
+      b.writeBigUInt64LE(BigInt(fh), abi.GetattrIn.offsetOf('fh'));
+    }
+    return b;
+  };
+
+  test('LOOKUP and GETATTR come back as the same objects, refilled; every field is the new one', () => {
+    const d = new RequestDecoder({ profile: v10 });
+    const a = d.decode(msg(abi.Opcode.LOOKUP, 5, 1, Buffer.from('first\0'), { uid: 10, gid: 20, pid: 30 }));
+    expect(a).toMatchObject({ op: 'lookup', name: 'first' });
+    expect(a.header).toMatchObject({ opcode: abi.Opcode.LOOKUP, nodeid: 1, uid: 10, gid: 20, pid: 30, len: 46 });
+    expect(a.header.unique).toBe(5n);
+
+    const big = 2n ** 40n + 3n;
+    const b = d.decode(msg(abi.Opcode.LOOKUP, big, 9, Buffer.from('second\0'), { uid: 11, gid: 21, pid: 31 }));
+    expect(b).toBe(a);
+    expect(b).toMatchObject({ op: 'lookup', name: 'second' });
+    expect(b.header).toMatchObject({ nodeid: 9, uid: 11, gid: 21, pid: 31, len: 47 });
+    expect(b.header.unique).toBe(big);
+
+    const g1 = d.decode(msg(abi.Opcode.GETATTR, 6, 9, getattrBody(77))) as GetattrRequest;
+    expect(g1).toMatchObject({ op: 'getattr', fh: 77 });
+    expect(g1.header).toBe(a.header); // one header for every request
+    expect(g1.header).toMatchObject({ opcode: abi.Opcode.GETATTR, nodeid: 9 });
+    const g2 = d.decode(msg(abi.Opcode.GETATTR, 7, 2, getattrBody(null))) as GetattrRequest;
+    expect(g2).toBe(g1);
+    expect(g2.fh).toBeUndefined();
+    expect(g2.header).toMatchObject({ nodeid: 2 });
+    expect(g2.header.unique).toBe(7n);
+  });
+
+  test('other ops share the header but are new objects; malformed input still throws, and the next decode works', () => {
+    const d = new RequestDecoder({ profile: v10 });
+    const o1 = d.decode(msg(abi.Opcode.OPENDIR, 1, 1, Buffer.alloc(abi.OpenIn.size)));
+    const o2 = d.decode(msg(abi.Opcode.OPENDIR, 2, 1, Buffer.alloc(abi.OpenIn.size)));
+    expect(o2).not.toBe(o1);
+    expect(o2.header).toBe(o1.header);
+    expect(() => d.decode(msg(abi.Opcode.LOOKUP, 3, 1, Buffer.from('a/b\0')))).toThrow(/contains '\/'/);
+    expect(() => d.decode(msg(abi.Opcode.LOOKUP, 4, 1, Buffer.from('ab\0x')))).toThrow(/1 unexpected trailing bytes/);
+    expect(d.decode(msg(abi.Opcode.LOOKUP, 5, 1, Buffer.from('..\0')))).toMatchObject({ op: 'lookup', name: '..' });
+  });
+
+  test('decodeRequest makes new objects every time', () => {
+    const m = msg(abi.Opcode.LOOKUP, 5, 1, Buffer.from('x\0'));
+    const a = decodeRequest(m, { profile: v10 });
+    const b = decodeRequest(m, { profile: v10 });
+    expect(b).not.toBe(a);
+    expect(b.header).not.toBe(a.header);
+    expect(b).toEqual(a);
   });
 });

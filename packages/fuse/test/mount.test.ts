@@ -10,7 +10,7 @@ import { promisify } from 'util';
 import { mountFuse, unmountFuse, isMounted } from '../src/mount/mount';
 import { startSession, SessionHandle } from '../src/session/start';
 import { describeStats } from '../src/session/session';
-import { initFlagNames } from '../src/protocol/abi';
+import { initFlagNames, Opcode } from '../src/protocol/abi';
 import { patternBytes } from '../src/testing/memfs';
 import { cleanupTempDirs, tempDir } from './helpers';
 
@@ -64,7 +64,7 @@ maybe('real FUSE mount of the in-memory file system', () => {
         // "auto": after INIT the session probes the push generation's DAXDEV_OPEN on the real /dev/fuse.
         session: { profile: 'auto' },
         mountpoint: mnt,
-        statsIntervalMs: 0,
+        statsIntervalMs: 20,
         log: (l) => console.log(`worker: ${l}`),
       });
       const init = await handle.initialized;
@@ -106,6 +106,14 @@ maybe('real FUSE mount of the in-memory file system', () => {
       expect(got.equals(expected)).toBe(true);
       // And once more through the page cache.
       expect((await fs.promises.readFile(path.join(mnt, 'data/big.bin'))).equals(expected)).toBe(true);
+
+      // Stats come while serving: the first request after each 20 ms interval posts them.
+      const deadline = Date.now() + 5000;
+      while ((handle.stats()?.requests.get(Opcode.READ) ?? 0) < 4 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 30));
+        fs.closeSync(fs.openSync(path.join(mnt, 'hello.txt'), 'r')); // OPEN and RELEASE reach the worker
+      }
+      expect(handle.stats()!.requests.get(Opcode.READ)).toBeGreaterThanOrEqual(4);
 
       unmountFuse(mnt);
       mounted = false;

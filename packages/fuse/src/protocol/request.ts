@@ -52,7 +52,7 @@ import { Reader } from '@famfs/struct';
 import type { AbiProfile } from './profiles';
 
 export type * from './request-types';
-import type { LockLike, Request } from './request-types';
+import type { GetattrRequest, LockLike, LookupRequest, Request } from './request-types';
 
 /** A message that could not be decoded. */
 export class RequestError extends Error {
@@ -88,12 +88,18 @@ const XATTR_NAME_MAX = 255;
 const PATH_MAX = 4096;
 /** Where the arguments start: right after fuse_in_header. */
 const ARGS = InHeader.size;
+/** Where GETATTR's fields are (computed once: offsetOf looks a name up, too slow for every request). */
+const GETATTR_FLAGS_AT = ARGS + GetattrIn.offsetOf('getattrFlags');
+const GETATTR_FH_AT = ARGS + GetattrIn.offsetOf('fh');
 const SLASH = 0x2f;
 
 /**
  * The decoded fuse_in_header, as decodeRequest produces it. The unique is kept as its two 32-bit halves, so no
  * BigInt is made per request: the session copies the halves into the reply, and `unique` builds
  * the BigInt only when someone asks (logs, errors, INIT).
+ *
+ * A RequestDecoder fills one header again for every request (see there): what a file system wants
+ * to keep of it past the call, it copies.
  */
 export class RequestHeader {
   constructor(
@@ -115,10 +121,40 @@ export class RequestHeader {
   }
 }
 
+/** A type's fields without `readonly`: for the objects a decoder refills (never handed out as such). */
+type Refillable<T> = { -readonly [K in keyof T]: T[K] };
+
 // Little-endian loads for the fixed header fields (the caller checked the bytes are there).
 const rd16 = (b: Buffer, o: number): number => b[o] | (b[o + 1] << 8);
 const rd32 = (b: Buffer, o: number): number => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;
 const rd64 = (b: Buffer, o: number): number => rd32(b, o) + rd32(b, o + 4) * 0x1_0000_0000;
+
+/** Decodes the fuse_in_header at the start of `buf` into `into`, or into a new header when it is null. */
+function readHeader(buf: Buffer, into: RequestHeader | null): RequestHeader {
+  if (into === null)
+    return new RequestHeader(
+      rd32(buf, 0),
+      rd32(buf, 4),
+      rd64(buf, 16),
+      rd32(buf, 24),
+      rd32(buf, 28),
+      rd32(buf, 32),
+      rd16(buf, 36),
+      rd32(buf, 8),
+      rd32(buf, 12),
+    );
+  const h = into as Refillable<RequestHeader>;
+  h.len = rd32(buf, 0);
+  h.opcode = rd32(buf, 4);
+  h.nodeid = rd64(buf, 16);
+  h.uid = rd32(buf, 24);
+  h.gid = rd32(buf, 28);
+  h.pid = rd32(buf, 32);
+  h.totalExtlen = rd16(buf, 36);
+  h.uniqueLo = rd32(buf, 8);
+  h.uniqueHi = rd32(buf, 12);
+  return into;
+}
 
 // The helpers below are module functions rather than per-call closures: decoding runs once per
 // request. They take the header (for the error) and the body's end offset (the body is
@@ -184,11 +220,11 @@ function utf8(h: RequestHeader, buf: Buffer, at: number, end: number, what: stri
   return buf.toString('utf8', at, end);
 }
 
-/** A path component: a string as str() reads it, also without '/', and '.'/'..' only where allowed. */
-function component(h: RequestHeader, r: Reader, what: string, dotsOk = false): string {
-  const buf = r.buf;
-  const at = r.pos;
-  const end = r.end;
+/**
+ * Checks the path component that starts at `at` in the body (which ends at `end`): NUL-terminated
+ * there, not empty, at most FUSE_NAME_MAX bytes, without '/'. Returns the index of its NUL.
+ */
+function componentEnd(h: RequestHeader, buf: Buffer, at: number, end: number, what: string): number {
   let nul = at;
   let slash = false;
   for (; nul < end; nul++) {
@@ -199,9 +235,21 @@ function component(h: RequestHeader, r: Reader, what: string, dotsOk = false): s
   if (nul >= end) fail(h, `${what} is not NUL-terminated`);
   if (nul === at) fail(h, `${what} is empty`);
   if (nul - at > FUSE_NAME_MAX) fail(h, `${what} is ${nul - at} bytes (max ${FUSE_NAME_MAX})`, Errno.ENAMETOOLONG);
+  if (slash) fail(h, `${what} "${buf.toString('utf8', at, nul)}" contains '/'`);
+  return nul;
+}
+
+/** The checked component [at, nul) as a string as utf8() makes it; '.' and '..' only where `dotsOk`. */
+function componentText(h: RequestHeader, buf: Buffer, at: number, nul: number, what: string, dotsOk: boolean): string {
   const s = utf8(h, buf, at, nul, what);
-  if (slash) fail(h, `${what} "${s}" contains '/'`);
   if (!dotsOk && (s === '.' || s === '..')) fail(h, `${what} is "${s}"`);
+  return s;
+}
+
+/** A path component at the cursor (see componentEnd), neither '.' nor '..', as a string; moves past its NUL. */
+function component(h: RequestHeader, r: Reader, what: string): string {
+  const nul = componentEnd(h, r.buf, r.pos, r.end, what);
+  const s = componentText(h, r.buf, r.pos, nul, what, false);
   r.skipPast(nul);
   return s;
 }
@@ -212,8 +260,8 @@ function endAt(h: RequestHeader, r: Reader): void {
 }
 
 /** One name filling the whole body from the cursor. */
-function onlyName(h: RequestHeader, r: Reader, dotsOk = false): string {
-  const name = component(h, r, 'name', dotsOk);
+function onlyName(h: RequestHeader, r: Reader): string {
+  const name = component(h, r, 'name');
   endAt(h, r);
   return name;
 }
@@ -241,27 +289,55 @@ function fmapBuffer(h: RequestHeader, buf: Buffer, end: number, profile: AbiProf
   return size;
 }
 
+/** The objects a RequestDecoder refills for every request. */
+interface Scratch {
+  readonly header: RequestHeader;
+  readonly lookup: Refillable<LookupRequest>;
+  readonly getattr: Refillable<GetattrRequest>;
+}
+
+/**
+ * Decodes requests one after the other, reusing its objects: every request's header, and the
+ * whole request of the two that come most (LOOKUP and GETATTR: one of each per stat() when the
+ * kernel caches nothing), are the same objects filled again. Decoding those two allocates nothing
+ * but the name. So a request and its header are valid until the next decode; the session decodes
+ * the next request only after the file system's method has returned.
+ */
+export class RequestDecoder {
+  private readonly scratch: Scratch;
+
+  /** `context` is read at every decode: its owner may change it between requests (INIT, probes). */
+  constructor(readonly context: DecodeContext) {
+    const header = new RequestHeader(0, 0, 0, 0, 0, 0, 0, 0, 0);
+    this.scratch = {
+      header,
+      lookup: { op: 'lookup', header, name: '' },
+      getattr: { op: 'getattr', header, fh: undefined },
+    };
+  }
+
+  /** Decodes the message in the first `len` bytes of `buf`, as decodeRequest does, into the reused objects. */
+  decode(buf: Buffer, len: number = buf.length): Request {
+    return decode(buf, this.context, len, this.scratch);
+  }
+}
+
 /**
  * Decodes one request. `buf` must hold exactly the bytes of one read: all of it, or its first
  * `len` bytes when `len` is given (so a session can decode in place in its read buffer). Throws
- * RequestError. Payload views (write data, xattr values) alias `buf`.
+ * RequestError. Payload views (write data, xattr values) alias `buf`. The request is a new object
+ * (RequestDecoder reuses its objects instead).
  */
 export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf.length): Request {
+  return decode(buf, ctx, len, null);
+}
+
+function decode(buf: Buffer, ctx: DecodeContext, len: number, scratch: Scratch | null): Request {
   if (len > buf.length) throw new RangeError(`decodeRequest: ${len} bytes asked of a ${buf.length}-byte buffer`);
   if (len < InHeader.size) {
     throw new RequestError(`message of ${len} bytes is shorter than fuse_in_header`, null, Errno.EIO, null);
   }
-  const header = new RequestHeader(
-    rd32(buf, 0),
-    rd32(buf, 4),
-    rd64(buf, 16),
-    rd32(buf, 24),
-    rd32(buf, 28),
-    rd32(buf, 32),
-    rd16(buf, 36),
-    rd32(buf, 8),
-    rd32(buf, 12),
-  );
+  const header = readHeader(buf, scratch && scratch.header);
   const h = header;
   const op = header.opcode;
   if (header.len !== len) fail(h, `header len ${header.len} but ${len} bytes were read`, Errno.EIO);
@@ -269,32 +345,37 @@ export function decodeRequest(buf: Buffer, ctx: DecodeContext, len: number = buf
   if (ARGS + extBytes > len) fail(h, `total_extlen ${header.totalExtlen} runs past the message`);
   /** End of the body; the body is [ARGS, end). */
   const end = len - extBytes;
-  /** The cursor over the body for names and payloads after the argument struct. */
-  const r = new Reader(buf, ARGS, end);
   const profile = ctx.profile;
   if (header.nodeid === 0 && needsNode(op, profile)) fail(h, 'nodeid 0');
 
   switch (op) {
-    // The hot ones first (a stat() with timeouts 0 is one LOOKUP plus one GETATTR).
+    // The hot ones first (a stat() with timeouts 0 is one LOOKUP plus one GETATTR), without a Reader.
     case Opcode.LOOKUP:
-      // '.' and '..' can come from the export path (fuse_get_parent), so they are passed through here.
-      if (op !== profile.getFmapOpcode && op !== profile.getDaxdevOpcode)
-        return { op: 'lookup', header, name: onlyName(h, from(r, ARGS), true) };
+      if (op !== profile.getFmapOpcode && op !== profile.getDaxdevOpcode) {
+        const nul = componentEnd(h, buf, ARGS, end, 'name');
+        if (nul + 1 !== end) fail(h, `${end - nul - 1} unexpected trailing bytes`);
+        // '.' and '..' can come from the export path (fuse_get_parent), so they are passed through here.
+        const name = componentText(h, buf, ARGS, nul, 'name', true);
+        if (scratch === null) return { op: 'lookup', header, name };
+        scratch.lookup.name = name;
+        return scratch.lookup;
+      }
       break;
     case Opcode.GETATTR:
       if (op !== profile.getFmapOpcode && op !== profile.getDaxdevOpcode) {
         need(h, end, GetattrIn.size);
-        const getattrFlags = rd32(buf, ARGS + GetattrIn.offsetOf('getattrFlags'));
-        return {
-          op: 'getattr',
-          header,
-          fh: getattrFlags & FUSE_GETATTR_FH ? rd64(buf, ARGS + GetattrIn.offsetOf('fh')) : undefined,
-        };
+        const fh = rd32(buf, GETATTR_FLAGS_AT) & FUSE_GETATTR_FH ? rd64(buf, GETATTR_FH_AT) : undefined;
+        if (scratch === null) return { op: 'getattr', header, fh };
+        scratch.getattr.fh = fh;
+        return scratch.getattr;
       }
       break;
     default:
       break;
   }
+
+  /** The cursor over the body for names and payloads after the argument struct. */
+  const r = new Reader(buf, ARGS, end);
 
   // famfs opcodes first: under the rfc profile 53 means GET_FMAP, not COPY_FILE_RANGE_64.
   if (op === profile.getFmapOpcode) return { op: 'getFmap', header, bufferSize: fmapBuffer(h, buf, end, profile) };

@@ -23,8 +23,11 @@ export interface WorkerData {
   /** Passed to the factory (structured-cloned). */
   fsOptions?: unknown;
   session?: WorkerSessionOptions;
-  /** How often to post stats while serving, in ms (default 1000). */
-  statsIntervalMs?: number;
+  /**
+   * One Int32 the starting thread sets to 1 every stats interval; the worker posts its stats after
+   * the next message and clears it (so serving a request reads no clock). Absent: no periodic stats.
+   */
+  statsDue?: SharedArrayBuffer;
 }
 
 export type WorkerMessage =

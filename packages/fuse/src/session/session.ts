@@ -23,7 +23,7 @@ import {
 import { AbiProfile, chooseProfile, DEFAULT_PROFILE } from '../protocol/profiles';
 import { planFmapReply } from '../protocol/fmap-sizing';
 import { DaxdevProbe, probeDaxdevPush, pushDaxdev } from './daxdev-push';
-import { decodeRequest, RequestHeader, InitRequest, IoctlRequest, Request, RequestError } from '../protocol/request';
+import { RequestDecoder, RequestHeader, InitRequest, IoctlRequest, Request, RequestError } from '../protocol/request';
 import * as reply from '../protocol/reply';
 import { uniqueHalves } from '../protocol/reply';
 import type { Iovec } from '../protocol/reply';
@@ -126,6 +126,8 @@ export class Session {
   private readonly out = new reply.ReplyWriter();
   /** The decode context, kept for the session (setxattrExt changes at INIT, the profile after its probes). */
   private readonly decodeContext: { profile: AbiProfile; setxattrExt: boolean };
+  /** Decodes each request into objects it reuses (valid until the next request is read). */
+  private readonly decoder: RequestDecoder;
   /** Profiles to probe for once INIT is answered ("auto"), emptied once done. */
   private probeFor: readonly AbiProfile[];
   private readonly notifyWriter = new NotifyWriter();
@@ -155,6 +157,7 @@ export class Session {
     this.buf = Buffer.allocUnsafe(Session.bufferSizeFor(this.maxWrite));
     this.log = options.log ?? (() => undefined);
     this.decodeContext = { profile: choice.initial, setxattrExt: false };
+    this.decoder = new RequestDecoder(this.decodeContext);
   }
 
   /** The famfs ABI profile in force (under "auto" it may change once, right after INIT). */
@@ -214,7 +217,7 @@ export class Session {
   private handle(buf: Buffer, len: number): boolean {
     let req: Request;
     try {
-      req = decodeRequest(buf, this.decodeContext, len);
+      req = this.decoder.decode(buf, len);
     } catch (e) {
       if (!(e instanceof RequestError)) throw e;
       this.counters.malformed++;

@@ -24,6 +24,7 @@ export interface StartOptions {
   mountpoint?: string;
   /** Close the fd once the worker has exited (default true). */
   closeFd?: boolean;
+  /** How often the worker posts its stats while serving, in ms (after the next request once due; default 1000). */
   statsIntervalMs?: number;
   /**
    * Receives the worker's log lines: the session's own (no level) and the file system's (with the
@@ -76,9 +77,13 @@ export function startSession(o: StartOptions): SessionHandle {
     fsExport: o.fsExport,
     fsOptions: o.fsOptions,
     session: o.session,
-    statsIntervalMs: o.statsIntervalMs,
+    statsDue: new SharedArrayBuffer(4),
   };
   const worker = new Worker(workerScriptPath(), { workerData: data });
+  // The worker blocks in read(2) between requests, so the clock for its stats runs on this thread.
+  const statsDue = new Int32Array(data.statsDue!);
+  const statsTimer = setInterval(() => Atomics.store(statsDue, 0, 1), o.statsIntervalMs ?? 1000);
+  statsTimer.unref();
   const log = o.log ?? ((m: string) => console.error(`famfs-fused: ${m}`));
   let latest: SessionStats | null = null;
   const notes = new NotificationWriter(o.fd, log);
@@ -124,6 +129,7 @@ export function startSession(o: StartOptions): SessionHandle {
     const finish = (fallback: SessionExit) => {
       if (done) return;
       done = true;
+      clearInterval(statsTimer);
       resolveInit(null);
       // Not before the notification writes in flight are done: a closed fd number may be reused.
       notes.close(() => {

@@ -24,8 +24,7 @@ async function main(): Promise<void> {
       log: (message, level) => post({ type: 'log', message, level }),
       post: (value, transfer) => port.postMessage({ type: 'fs', value } satisfies WorkerMessage, transfer ?? []),
     });
-    const interval = data.statsIntervalMs ?? 1000;
-    let last = Date.now();
+    const statsDue = data.statsDue ? new Int32Array(data.statsDue) : null;
     const transport = new FdTransport(data.fd, { ownsFd: false });
     const session: Session = new Session(fs, transport, {
       ...data.session,
@@ -35,13 +34,14 @@ async function main(): Promise<void> {
       notify: (iov) => {
         post({ type: 'notify', message: iov.length === 1 ? iov[0] : Buffer.concat(iov) });
       },
-      onMessage: () => {
-        const now = Date.now();
-        if (now - last >= interval) {
-          last = now;
-          post({ type: 'stats', stats: session.stats });
-        }
-      },
+      // A plain load per message; the flag is set by the starting thread's timer.
+      onMessage: statsDue
+        ? () => {
+            if (statsDue[0] === 0) return;
+            Atomics.store(statsDue, 0, 0);
+            post({ type: 'stats', stats: session.stats });
+          }
+        : undefined,
     });
     post({ type: 'ready' });
     const reason = session.run();

@@ -62,8 +62,14 @@ interface Node {
   data: Buffer;
   children: Map<string, number>;
   nlookup: number;
-  /** The attributes, built on first use (the tree is fixed once constructed, so they never change). */
-  attr?: Readonly<AttrValue>;
+  /** The node's replies, built on first use (the tree is fixed once constructed, so they never change). */
+  replies?: NodeReplies;
+}
+
+/** What LOOKUP and GETATTR answer about a node: frozen, shared by every reply. */
+interface NodeReplies {
+  readonly entry: EntryParam;
+  readonly attr: AttrParam;
 }
 
 export class MemFs implements FileSystem {
@@ -122,9 +128,21 @@ export class MemFs implements FileSystem {
     return n;
   }
 
-  /** A node's attributes: one frozen object per node, shared by every reply (nothing here mutates them). */
-  private attr(n: Node): AttrValue {
-    return (n.attr ??= Object.freeze(this.makeAttr(n)));
+  /**
+   * A node's replies, made once per node and shared by every reply (the session only reads them),
+   * so that answering a LOOKUP or GETATTR allocates nothing.
+   */
+  private replies(n: Node): NodeReplies {
+    return (n.replies ??= this.makeReplies(n));
+  }
+
+  private makeReplies(n: Node): NodeReplies {
+    const attr = Object.freeze(this.makeAttr(n));
+    const t = this.timeout;
+    return Object.freeze({
+      entry: Object.freeze({ nodeid: n.id, generation: 0, entryTimeout: t, attrTimeout: t, attr }),
+      attr: Object.freeze({ attr, attrTimeout: t }),
+    });
   }
 
   private makeAttr(n: Node): AttrValue {
@@ -141,7 +159,7 @@ export class MemFs implements FileSystem {
 
   private entry(n: Node, count: boolean): EntryParam {
     if (count) n.nlookup++;
-    return { nodeid: n.id, generation: 0, entryTimeout: this.timeout, attrTimeout: this.timeout, attr: this.attr(n) };
+    return this.replies(n).entry;
   }
 
   /** The kernel's current lookup count of a node (for tests). */
@@ -179,7 +197,7 @@ export class MemFs implements FileSystem {
   }
 
   getattr(req: GetattrRequest): AttrParam {
-    return { attr: this.attr(this.node(req.header.nodeid)), attrTimeout: this.timeout };
+    return this.replies(this.node(req.header.nodeid)).attr;
   }
 
   open(req: OpenRequest): OpenParam {
