@@ -117,6 +117,16 @@ const O_RDWR = 2;
 const O_TRUNC = fs.constants.O_TRUNC;
 const O_DIRECT = fs.constants.O_DIRECT ?? 0o40000;
 
+/** What LOOKUP and GETATTR answer about an inode, with the attr/overrides pair it was made from. */
+interface InodeReplies {
+  readonly attr: AttrValue;
+  readonly overrides: AttrOverrides;
+  /** The attributes reported: attr with the overrides applied. */
+  readonly value: AttrValue;
+  readonly entry: EntryParam;
+  readonly attrReply: AttrParam;
+}
+
 export class FamfsFileSystem implements FileSystem {
   readonly shadowPath: string;
   readonly shadowRoot: string;
@@ -130,8 +140,8 @@ export class FamfsFileSystem implements FileSystem {
   readonly logNs: LogNamespace | null = null;
   /** Log source: read the log again at most this often while serving (0: only when asked). */
   readonly followMs: number;
-  /** attrOf's cache: the reported attributes of an inode and the attr/overrides they were made from. */
-  private readonly attrCache = new WeakMap<Inode, { attr: AttrValue; overrides: AttrOverrides; value: AttrValue }>();
+  /** repliesOf's cache: what LOOKUP and GETATTR answer about an inode, and the attr/overrides it was made from. */
+  private readonly replyCache = new WeakMap<Inode, InodeReplies>();
   /** The kernel ABI generation: fmap form, daxdev push. */
   readonly abi: KernelAbi;
   private readonly opts: FamfsFsOptions;
@@ -238,8 +248,13 @@ export class FamfsFileSystem implements FileSystem {
     this.log(m);
   }
 
+  /** Whether debug lines are logged now (hot paths ask first, so that they build no message otherwise). */
+  private debugging(): boolean {
+    return this.opts.debug || (this.shared?.logs(LOG_DEBUG) ?? false);
+  }
+
   private debug(m: string): void {
-    if (this.opts.debug || this.shared?.logs(LOG_DEBUG)) this.log(m, LOG_DEBUG);
+    if (this.debugging()) this.log(m, LOG_DEBUG);
   }
 
   private node(nodeid: number): Inode {
@@ -249,27 +264,35 @@ export class FamfsFileSystem implements FileSystem {
   }
 
   /**
-   * The attributes to report (the source's with SETATTR overrides applied), computed once per
-   * (n.attr, n.overrides) pair. Both are replaced, never mutated in place (refreshDir and
-   * resolveChild assign a new attr, setattr assigns a new overrides object), so a cached result is
-   * current exactly while both references are unchanged. The result is frozen: callers only read it.
+   * What LOOKUP and GETATTR answer about an inode (the source's attributes with SETATTR overrides
+   * applied), made once per (n.attr, n.overrides) pair and shared by every reply, so that answering
+   * them allocates nothing. Both are replaced, never mutated in place (refreshDir and resolveChild
+   * assign a new attr, setattr assigns a new overrides object), so a cached result is current
+   * exactly while both references are unchanged. The results are frozen: callers only read them.
    */
+  private repliesOf(n: Inode): InodeReplies {
+    const c = this.replyCache.get(n);
+    if (c !== undefined && c.attr === n.attr && c.overrides === n.overrides) return c;
+    const attr = Object.freeze(this.inodes.effectiveAttr(n));
+    const t = this.timeout;
+    const made: InodeReplies = {
+      attr: n.attr,
+      overrides: n.overrides,
+      value: attr,
+      entry: Object.freeze({ nodeid: n.nodeid, generation: 0, entryTimeout: t, attrTimeout: t, attr }),
+      attrReply: Object.freeze({ attr, attrTimeout: t }),
+    };
+    this.replyCache.set(n, made);
+    return made;
+  }
+
+  /** The attributes to report (see repliesOf). */
   private attrOf(n: Inode): AttrValue {
-    const c = this.attrCache.get(n);
-    if (c !== undefined && c.attr === n.attr && c.overrides === n.overrides) return c.value;
-    const value = Object.freeze(this.inodes.effectiveAttr(n));
-    this.attrCache.set(n, { attr: n.attr, overrides: n.overrides, value });
-    return value;
+    return this.repliesOf(n).value;
   }
 
   private entryOf(n: Inode): EntryParam {
-    return {
-      nodeid: n.nodeid,
-      generation: 0,
-      entryTimeout: this.timeout,
-      attrTimeout: this.timeout,
-      attr: this.attrOf(n),
-    };
+    return this.repliesOf(n).entry;
   }
 
   /** What `name` in directory `dir` is now, as an inode (no reference taken); undefined when nothing is there. */
@@ -392,7 +415,7 @@ export class FamfsFileSystem implements FileSystem {
     if (n.kind === 'dir' && n.nodeid === FUSE_ROOT_ID) this.refreshDir(n);
     if (n.entry) this.abi.lookedUp(n.entry);
     this.inodes.ref(n);
-    this.debug(`lookup ${n.path || '/'} -> ${n.nodeid} (nlookup ${n.nlookup})`);
+    if (this.debugging()) this.debug(`lookup ${n.path || '/'} -> ${n.nodeid} (nlookup ${n.nlookup})`);
     return this.entryOf(n);
   }
 
@@ -410,14 +433,14 @@ export class FamfsFileSystem implements FileSystem {
       this.follow(false);
       this.refreshDir(n);
     }
-    return { attr: this.attrOf(n), attrTimeout: this.timeout };
+    return this.repliesOf(n).attrReply;
   }
 
   setattr(req: SetattrRequest): AttrParam {
     const n = this.node(req.header.nodeid);
     n.overrides = setattrOverrides(n, this.attrOf(n), req);
     this.debug(`setattr ${n.path || '/'} valid 0x${req.attr.valid.toString(16)}`);
-    return { attr: this.attrOf(n), attrTimeout: this.timeout };
+    return this.repliesOf(n).attrReply;
   }
 
   access(req: AccessRequest): void {
