@@ -33,7 +33,12 @@ function report(exit) {
   const counts = exit && exit.stats ? describeStats(exit.stats.requests) : {};
   const extra =
     exit && exit.stats
-      ? { fsExceptions: exit.stats.fsExceptions, replyErrors: exit.stats.replyErrors, enosys: exit.stats.enosys }
+      ? {
+          fsExceptions: exit.stats.fsExceptions,
+          replyErrors: exit.stats.replyErrors,
+          enosys: exit.stats.enosys,
+          ringRequests: exit.stats.ringRequests,
+        }
       : {};
   process.stderr.write(`${JSON.stringify({ counts, reason: exit ? exit.reason : null, ...extra })}\n`);
 }
@@ -74,6 +79,8 @@ for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, () => void st
     fsOptions: { files: { '/big': { size, seed } }, timeout },
     mountpoint: mnt,
     statsIntervalMs: 0x7fffffff, // no periodic stats messages while measuring
+    // FUSE over io_uring (the fuse module's enable_uring must be on): NODE_SERVER_IO_URING=1.
+    session: { ioUring: process.env.NODE_SERVER_IO_URING === '1' },
     log: (l) => process.stderr.write(`worker: ${l}\n`),
   });
   // If the session ends on its own (external unmount, worker error), leave too.
@@ -91,6 +98,7 @@ for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, () => void st
     maxWrite: init.maxWrite,
     maxPages: init.maxPages,
     flags: initFlagNames(init.flags),
+    ioUring: init.ioUring,
   };
   process.stdout.write(`ready ${JSON.stringify(info)}\n`);
 })().catch((e) => {

@@ -12,6 +12,7 @@
         "csrc/fileops.cc",
         "csrc/source.cc",
         "csrc/channel.cc",
+        "csrc/fuse-uring.cc",
         "csrc/mount.cc",
         "csrc/checksum.cc",
         "csrc/crc32-fold.cc",

@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   famfs::InitFileOps(env, exports);
   famfs::InitSource(env, exports);
   famfs::InitChannel(env, exports);
+  famfs::InitFuseRing(env, exports);
   famfs::InitMount(env, exports);
   famfs::InitChecksum(env, exports);
   famfs::InitCopyFiles(env, exports);

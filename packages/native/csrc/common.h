@@ -58,6 +58,7 @@ int SyncRange(void* start, size_t length, bool sync);
 void InitMapping(Napi::Env env, Napi::Object exports);
 void InitHugeBuffer(Napi::Env env, Napi::Object exports);
 void InitProcessMemory(Napi::Env env, Napi::Object exports);
+void InitFuseRing(Napi::Env env, Napi::Object exports);
 void InitCache(Napi::Env env, Napi::Object exports);
 void InitFileOps(Napi::Env env, Napi::Object exports);
 void InitSource(Napi::Env env, Napi::Object exports);

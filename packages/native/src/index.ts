@@ -49,6 +49,12 @@ interface Binding {
   readInto(fd: number, buf: Uint8Array): number;
   mapAsciiText(path: string): string | undefined;
   writeBuffers(fd: number, bufs: readonly Uint8Array[]): number;
+  fuseRingOpen(fuseFd: number, queues: number, payloadBytes: number, devBufferBytes: number): FuseRing;
+  fuseRingStart(ring: FuseRing): void;
+  fuseRingNext(ring: FuseRing, buf: Uint8Array): number;
+  fuseRingReply(ring: FuseRing, bufs: readonly Uint8Array[]): number;
+  fuseRingCounts(ring: FuseRing): FuseRingCounts;
+  fuseRingClose(ring: FuseRing): void;
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
   umount2(target: string, flags: number): void;
   getxattr(path: string, name: string): Buffer | null;
@@ -265,6 +271,64 @@ export function mapAsciiText(path: string): string | undefined {
  */
 export function writeBuffers(fd: number, bufs: readonly Uint8Array[]): number {
   return native.writeBuffers(fd, bufs);
+}
+
+/** A FUSE-over-io_uring ring of one /dev/fuse connection (opaque; see fuseRingOpen). */
+export type FuseRing = { readonly __fuseRing: unique symbol };
+
+/** What went through a FuseRing: requests from ring entries, from /dev/fuse, and entries registered again. */
+export interface FuseRingCounts {
+  ringRequests: number;
+  devRequests: number;
+  rearmed: number;
+}
+
+/**
+ * Prepares FUSE over io_uring for the connection of `fuseFd`: the io_uring instance and one ring
+ * entry (a header and a `payloadBytes` payload buffer, at least the connection's max(8192,
+ * max_write, max_pages pages)) per queue, `queues` being the kernel's possible CPUs, and a buffer
+ * of `devBufferBytes` for what still comes through /dev/fuse (FORGET, INTERRUPT). Nothing is
+ * registered yet: do this before the INIT reply offers FUSE_OVER_IO_URING (a kernel that accepted
+ * it holds every request back until the ring is started) and call fuseRingStart after it. Throws
+ * a NativeError (EPERM/ENOSYS: io_uring is disabled or missing).
+ */
+export function fuseRingOpen(fuseFd: number, queues: number, payloadBytes: number, devBufferBytes: number): FuseRing {
+  return native.fuseRingOpen(fuseFd, queues, payloadBytes, devBufferBytes);
+}
+
+/**
+ * Registers the ring's entries and starts reading /dev/fuse through it; after the INIT reply.
+ * Throws a NativeError with the kernel's code when it refuses (EOPNOTSUPP: the fuse module's
+ * enable_uring is off; EINVAL: a queue count or payload size it does not accept); the kernel then
+ * keeps serving the connection through /dev/fuse.
+ */
+export function fuseRingStart(ring: FuseRing): void {
+  native.fuseRingStart(ring);
+}
+
+/**
+ * The next request, copied into `buf` as a read(2) of /dev/fuse would deliver it; 0 when the
+ * connection is gone. Submits the answer fuseRingReply queued in the same io_uring_enter.
+ */
+export function fuseRingNext(ring: FuseRing, buf: Uint8Array): number {
+  return native.fuseRingNext(ring, buf);
+}
+
+/**
+ * Answers the request fuseRingNext returned last: copied into its ring entry and committed with
+ * the next fuseRingNext (or written to /dev/fuse at once, for a request that came from there).
+ */
+export function fuseRingReply(ring: FuseRing, bufs: readonly Uint8Array[]): number {
+  return native.fuseRingReply(ring, bufs);
+}
+
+export function fuseRingCounts(ring: FuseRing): FuseRingCounts {
+  return native.fuseRingCounts(ring);
+}
+
+/** Closes the ring (the kernel cancels its commands) and frees its buffers; idempotent. */
+export function fuseRingClose(ring: FuseRing): void {
+  native.fuseRingClose(ring);
 }
 
 export const LOCK_SH: number = native.LOCK_SH;

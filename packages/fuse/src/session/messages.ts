@@ -11,6 +11,8 @@ export interface WorkerSessionOptions {
   maxPages?: number;
   maxBackground?: number;
   congestionThreshold?: number;
+  /** Serve through FUSE over io_uring where the kernel allows it (SessionOptions.ioUring). */
+  ioUring?: boolean;
 }
 
 export interface WorkerData {

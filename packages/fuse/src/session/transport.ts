@@ -9,7 +9,28 @@
  */
 // Named imports: a namespace import would reach each function through an interop getter per call.
 import { closeSync } from 'fs';
-import { ioctl, readInto, writeBuffers } from '@famfs/native';
+import {
+  fuseRingClose,
+  fuseRingCounts,
+  fuseRingNext,
+  fuseRingOpen,
+  fuseRingReply,
+  fuseRingStart,
+  ioctl,
+  readInto,
+  writeBuffers,
+} from '@famfs/native';
+import type { FuseRing, FuseRingCounts } from '@famfs/native';
+
+/** What FUSE over io_uring needs to register its ring entries (see FdTransport.startRing). */
+export interface RingParams {
+  /** Queues: the kernel's possible CPUs. */
+  queues: number;
+  /** Each entry's payload buffer: at least max(8192, max_write, max_pages * 4096) of the connection. */
+  payloadBytes: number;
+  /** The buffer for what still comes through /dev/fuse (the session's read buffer size). */
+  devBufferBytes: number;
+}
 
 export interface Transport {
   /** Reads one whole message into buf and returns its length; 0 means the channel is closed. */
@@ -22,6 +43,17 @@ export interface Transport {
    * with `.code` (ENOTTY: no such ioctl). Absent where the channel has none (taken as ENOTTY).
    */
   ioctl?(request: number, arg: Buffer): number;
+  /**
+   * FUSE over io_uring, in two steps around the INIT reply. prepareRing, before a reply that
+   * offers FUSE_OVER_IO_URING, sets the ring up (throws with `.code` where io_uring is not
+   * available: then do not offer it). startRing, right after that reply, registers it; from then
+   * on read and writev go through the ring. It throws when the kernel refuses (the kernel, and the
+   * transport, keep to /dev/fuse then). Absent where the channel cannot.
+   */
+  prepareRing?(params: RingParams): void;
+  startRing?(): void;
+  /** What went through the ring (null before startRing succeeded). */
+  ringCounts?(): FuseRingCounts | null;
 }
 
 /** An Error carrying an errno code, as Node's fs errors do. */
@@ -47,9 +79,13 @@ export interface FdTransportOptions {
   ownsFd?: boolean;
 }
 
-/** The /dev/fuse fd of a mount. */
+/** The /dev/fuse fd of a mount, read and written directly or, once started, through an io_uring ring. */
 export class FdTransport implements Transport {
   private closed = false;
+  private ring: FuseRing | null = null;
+  private preparedRing: FuseRing | null = null;
+  /** The ring's counts as they were when it was closed. */
+  private closedRingCounts: FuseRingCounts | null = null;
   constructor(
     readonly fd: number,
     private readonly options: FdTransportOptions = {},
@@ -59,7 +95,7 @@ export class FdTransport implements Transport {
     for (;;) {
       if (this.closed) return 0;
       try {
-        return readInto(this.fd, buf);
+        return this.ring ? fuseRingNext(this.ring, buf) : readInto(this.fd, buf);
       } catch (e) {
         const code = codeOf(e);
         if (code && CLOSED.has(code)) return 0;
@@ -71,7 +107,31 @@ export class FdTransport implements Transport {
 
   writev(bufs: Buffer[]): void {
     // EINTR is retried by the addon; a reply is written whole or refused (the kernel checks its length).
-    writeBuffers(this.fd, bufs);
+    // Through the ring, the reply is queued and goes with the next read's io_uring_enter.
+    if (this.ring) fuseRingReply(this.ring, bufs);
+    else writeBuffers(this.fd, bufs);
+  }
+
+  prepareRing(p: RingParams): void {
+    if (this.ring || this.preparedRing) throw new TransportError('EALREADY', 'an io_uring ring is set up already');
+    this.preparedRing = fuseRingOpen(this.fd, p.queues, p.payloadBytes, p.devBufferBytes);
+  }
+
+  startRing(): void {
+    const ring = this.preparedRing;
+    if (!ring) throw new TransportError('EINVAL', 'no io_uring ring was prepared');
+    this.preparedRing = null;
+    try {
+      fuseRingStart(ring);
+    } catch (e) {
+      fuseRingClose(ring);
+      throw e;
+    }
+    this.ring = ring;
+  }
+
+  ringCounts(): FuseRingCounts | null {
+    return this.ring && !this.closed ? fuseRingCounts(this.ring) : this.closedRingCounts;
   }
 
   ioctl(request: number, arg: Buffer): number {
@@ -81,6 +141,8 @@ export class FdTransport implements Transport {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.ring) this.closedRingCounts = fuseRingCounts(this.ring);
+    for (const r of [this.ring, this.preparedRing]) if (r) fuseRingClose(r);
     if (this.options.ownsFd) closeSync(this.fd);
   }
 }
