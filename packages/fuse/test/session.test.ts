@@ -1,6 +1,9 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import * as abi from '../src/protocol/abi';
 import { Opcode } from '../src/protocol/abi';
 import { Session } from '../src/session/session';
+import { parseCpuList, possibleCpus, POSSIBLE_CPUS_PATH } from '../src/session/possible-cpus';
 import { QueueTransport } from '../src/testing/queue-transport';
 import { MemFs } from '../src/testing/memfs';
 import { FileSystem } from '../src/filesystem';
@@ -371,5 +374,95 @@ describe('DESTROY and end of channel', () => {
   test('an empty channel ends the loop as closed', () => {
     const { s } = setup();
     expect(s.run()).toBe('closed');
+  });
+});
+
+describe('possible CPUs for the io_uring queues', () => {
+  test('cpu lists count as the kernel counts them; anything else is null', () => {
+    expect(parseCpuList('0\n')).toBe(1);
+    expect(parseCpuList('0-1\n')).toBe(2);
+    expect(parseCpuList('0-3,8-11')).toBe(8);
+    expect(parseCpuList('0,2,4')).toBe(3);
+    for (const bad of ['', 'x', '3-1', '0-', '-1', '0,,1', '0-70000']) expect(parseCpuList(bad)).toBeNull();
+  });
+
+  test('possibleCpus reads the kernel file, and a missing one is null', () => {
+    const dir = tempDir();
+    const f = path.join(dir, 'possible');
+    fs.writeFileSync(f, '0-5\n');
+    expect(possibleCpus(f)).toBe(6);
+    expect(possibleCpus(path.join(dir, 'absent'))).toBeNull();
+    if (fs.existsSync(POSSIBLE_CPUS_PATH)) expect(possibleCpus()).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('ioUring: what the session offers at INIT and when it moves to the ring', () => {
+  const OFFER = STOCK_OFFER | abi.initFlag(abi.InitBit.OVER_IO_URING);
+  const uringBit = abi.initFlag(abi.InitBit.OVER_IO_URING);
+  /** A queue transport with the ring steps, each succeeding or throwing as told, recording its calls. */
+  class RingishTransport extends QueueTransport {
+    calls: string[] = [];
+    constructor(
+      private readonly prepareFails: boolean,
+      private readonly startFails: boolean,
+    ) {
+      super();
+    }
+    prepareRing(p: { queues: number; payloadBytes: number; devBufferBytes: number }): void {
+      this.calls.push(`prepare ${p.queues} ${p.payloadBytes} ${p.devBufferBytes}`);
+      if (this.prepareFails) throw Object.assign(new Error('io_uring_setup: not permitted'), { code: 'EPERM' });
+    }
+    startRing(): void {
+      this.calls.push('start');
+      if (this.startFails) throw Object.assign(new Error('refused'), { code: 'EOPNOTSUPP' });
+    }
+  }
+  const initReplyFlags = (reply: Buffer): bigint => {
+    const o = abi.InitOut.decode(reply, abi.OutHeader.size);
+    return BigInt(o.flags) | (BigInt(o.flags2) << 32n);
+  };
+  const serve = (t: QueueTransport, offer: bigint) => {
+    const logs: string[] = [];
+    const s = new Session(new MemFs({ files: { '/a': 'x' } }), t, { ioUring: true, log: (m) => logs.push(m) });
+    t.push(initMsg(1, offer));
+    s.run();
+    const [reply] = t.take();
+    return { s, logs, flags: initReplyFlags(reply) };
+  };
+  const cpus = possibleCpus();
+
+  (cpus === null ? test.skip : test)('prepared before the reply offers it, started after; 1 MiB payloads', () => {
+    const t = new RingishTransport(false, false);
+    const { s, flags, logs } = serve(t, OFFER);
+    expect(flags & uringBit).toBe(uringBit);
+    expect(t.calls).toEqual([`prepare ${cpus} ${1 << 20} ${s.bufferSize}`, 'start']);
+    expect(s.negotiated!.ioUring).toBe(true);
+    expect(logs).toEqual([]);
+  });
+
+  test('not offered when the ring cannot be set up; not moved when the kernel refuses it', () => {
+    const a = new RingishTransport(true, false);
+    const first = serve(a, OFFER);
+    expect(first.flags & uringBit).toBe(0n);
+    expect(a.calls.filter((c) => c === 'start')).toEqual([]);
+    expect(first.s.negotiated!.ioUring).toBe(false);
+    expect(first.logs.join('\n')).toMatch(/io_uring cannot be set up \(EPERM\)/);
+
+    const b = new RingishTransport(false, true);
+    const second = serve(b, OFFER);
+    expect(second.flags & uringBit).toBe(uringBit);
+    expect(second.s.negotiated!.ioUring).toBe(false);
+    expect(second.logs.join('\n')).toMatch(/refused by the kernel \(EOPNOTSUPP\)/);
+  });
+
+  test('a kernel that does not offer it, or a transport without rings: /dev/fuse, nothing set up', () => {
+    const t = new RingishTransport(false, false);
+    const { flags, s } = serve(t, STOCK_OFFER);
+    expect(flags & uringBit).toBe(0n);
+    expect(t.calls).toEqual([]);
+    expect(s.negotiated!.ioUring).toBe(false);
+    const plain = serve(new QueueTransport(), OFFER);
+    expect(plain.flags & uringBit).toBe(0n);
+    expect(plain.logs.join('\n')).toMatch(/transport cannot/);
   });
 });
