@@ -29,6 +29,8 @@ export interface DaemonArgs {
   /** FUSE allow_other (other users may use the mount) and default_permissions (the kernel checks modes). */
   allowOther?: boolean;
   defaultPermissions?: boolean;
+  /** -o io_uring: serve through FUSE over io_uring where the kernel allows it. */
+  ioUring?: boolean;
 }
 
 /** famfs_fused's command line (without the program) for a mount. */
@@ -41,6 +43,7 @@ export function daemonArgv(a: DaemonArgs): string[] {
   if (a.logFile !== undefined) opts.push(`logfile=${a.logFile}`);
   if (a.allowOther) opts.push('allow_other');
   if (a.defaultPermissions) opts.push('default_permissions');
+  if (a.ioUring) opts.push('io_uring');
   return ['-f', ...(a.debug ? ['-d'] : []), '--abi', a.abi, '-o', opts.join(','), a.mountpoint];
 }
 

@@ -621,7 +621,7 @@ describe('famfs_fused: libfuse and famfs -o options', () => {
     [['-f', '-s', '-d', '-o', 'shadow=S,daxdev=/dev/null,timeout=5,cache=never', 'M']],
     [['-oshadow=S', '-o', 'allow_other,default_permissions,flock,no_flock,pass_yaml,readdirplus', 'M']],
     [['M', '-o', 'source=S,debug=1,debug,auto_unmount,clone_fd,max_threads=4,max_idle_threads=2,max_write=65536']],
-    [['--abi=rfc', '-o', 'shadow=S,no_direct_io,direct_io,no_readdirplus,fsname=x', '--', 'M']],
+    [['--abi=rfc', '-o', 'shadow=S,no_direct_io,direct_io,no_readdirplus,fsname=x,io_uring,no_io_uring', '--', 'M']],
   ])('%j parses', (args) => {
     const r = fused(args.map((a) => a.replace('S', path.join(dir, 'nos')).replace(/^M$/, path.join(dir, 'nomnt'))));
     expect(r.code).toBe(1);

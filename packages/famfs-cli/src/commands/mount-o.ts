@@ -16,6 +16,7 @@ const FAMFS_O: Record<string, { key: string; value: boolean }> = {
   abi: { key: 'abi', value: true },
   loglevel: { key: 'loglevel', value: true },
   debug: { key: 'debug', value: false },
+  io_uring: { key: 'ioUring', value: false },
   nouseraccess: { key: 'nouseraccess', value: false },
   nodefaultperm: { key: 'nodefaultperm', value: false },
   set_daxmode: { key: 'setDaxmode', value: false },

@@ -22,6 +22,10 @@ export const MOUNT_OPTIONS: OptionSpec[] = [
     flags: '--follow=MS',
     help: 'How often the daemon looks for new log entries, in ms (default 100; 0: only at mount and famfs logplay)',
   },
+  {
+    flags: '--io-uring',
+    help: "Serve through FUSE over io_uring where the kernel allows it (6.14+, the fuse module's enable_uring=Y)",
+  },
   { flags: '-d, --debug', help: 'Run the daemon with debug logging (the same as --loglevel debug)' },
   {
     flags: '--loglevel=LEVEL',
@@ -72,6 +76,8 @@ export interface MountSettings {
   debug: boolean;
   /** --loglevel (or -o loglevel=): the daemon's starting log level, as given. */
   logLevel?: string;
+  /** --io-uring (or -o io_uring): the daemon serves through FUSE over io_uring where it can. */
+  ioUring: boolean;
   setDaxMode: boolean;
   verbose: number;
   allowOther: boolean;
@@ -103,6 +109,7 @@ export function mountSettings(args: string[], given: Record<string, unknown>): M
     abi: optString(o.abi, '--abi') ?? 'auto',
     debug: optCount(o.debug) > 0,
     logLevel: optString(o.loglevel, '--loglevel'),
+    ioUring: optCount(o.ioUring) > 0,
     verbose: optCount(o.verbose),
     allowOther: optCount(o.nouseraccess) === 0,
     defaultPermissions: optCount(o.nodefaultperm) === 0,

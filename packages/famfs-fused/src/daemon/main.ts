@@ -269,7 +269,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
       fd: mount.fd,
       fsModule: internal.fsModule ?? famfsFsModulePath(),
       fsOptions,
-      session: { profile: o.abi, maxWrite: o.maxWrite, daxdevIoctl: o.daxdevIoctl },
+      session: { profile: o.abi, maxWrite: o.maxWrite, daxdevIoctl: o.daxdevIoctl, ioUring: o.ioUring },
       mountpoint,
       statsIntervalMs: 1000,
       log: (m, level) => logAt(level ?? LOG_WARNING, m),
@@ -349,6 +349,7 @@ export async function runDaemon(o: DaemonOptions, internal: { fsModule?: string 
         : `${shadowPath}/root`;
     log(
       `serving ${what} at ${mountpoint} (${o.fsname}); famfs ${init.famfs ? 'on' : 'off'}` +
+        `; requests through ${init.ioUring ? 'io_uring' : '/dev/fuse'}` +
         (o.debug
           ? `; kernel 7.${init.kernelMinor} offered ${initFlagNames(init.kernelFlags).join(',')}; granted ${initFlagNames(init.flags).join(',')}`
           : ''),

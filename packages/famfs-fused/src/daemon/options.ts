@@ -43,6 +43,8 @@ export interface DaemonOptions {
   defaultPermissions: boolean;
   maxWrite: number;
   directIo: boolean;
+  /** -o io_uring: serve through FUSE over io_uring where the kernel allows it. */
+  ioUring: boolean;
   flock: boolean;
   /** -d or -o debug=N (N > 0). */
   debug: boolean;
@@ -92,6 +94,8 @@ options:
   -o allow_other, -o default_permissions
   -o max_write=N          largest WRITE in bytes (4096..16777216, default 1048576)
   -o direct_io|no_direct_io   stock data path with FOPEN_DIRECT_IO (default direct_io)
+  -o io_uring|no_io_uring     serve through FUSE over io_uring (kernel 6.14+ with the fuse
+                          module's enable_uring=Y; elsewhere /dev/fuse, said in the log)
   -o daxdev_ioctl=N       the push generation's DAXDEV_OPEN ioctl number (not public yet;
                           default ${hex(push.daxdevPush!.ioctl)})
   -o flock|no_flock, readdirplus|no_readdirplus, pass_yaml, debug=N  (C famfs_fused compatibility)
@@ -187,6 +191,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   let defaultPermissions = false;
   let maxWrite = 1 << 20;
   let directIo = true;
+  let ioUring = false;
   let flock = true;
   let logLevel: number | undefined;
   let logFile: string | undefined;
@@ -253,6 +258,14 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
         case 'no_direct_io':
           flag();
           directIo = false;
+          break;
+        case 'io_uring':
+          flag();
+          ioUring = true;
+          break;
+        case 'no_io_uring':
+          flag();
+          ioUring = false;
           break;
         case 'flock':
           flag();
@@ -322,6 +335,7 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       defaultPermissions,
       maxWrite,
       directIo,
+      ioUring,
       flock,
       debug,
       foreground,
