@@ -4,7 +4,7 @@
 // the same run on the same machine. See README.md.
 //
 //   node bench/fused/run.js [--size BYTES] [--stats N] [--trials N] [--passes N]
-//                           [--only c|node|floor] [--no-floor] [--no-build] [--json FILE]
+//                           [--only c|node|floor|uring] [--no-floor] [--io-uring] [--no-build] [--json FILE]
 //
 // Needs root, /dev/fuse, gcc, and fuse3 + libfuse3-dev + pkg-config (Debian packages).
 // Exit status: 0 when every measurement ran (whatever the ratios), 1 when the bench failed,
@@ -51,6 +51,27 @@ const SEED = 1234;
 const BS = 1 << 20;
 // Issue 13 goal 5: every row, pinned and unpinned, at least 0.9x the C server.
 const GOAL = { stat: 0.9, read: 0.9 };
+// --io-uring: also famfs-fused through FUSE over io_uring, with the fuse module's enable_uring on
+// for the run (put back as it was on every path).
+const IO_URING = flag('--io-uring') || ONLY === 'uring';
+const ENABLE_URING = '/sys/module/fuse/parameters/enable_uring';
+let enableUringBefore = null;
+function setEnableUring() {
+  if (!IO_URING) return;
+  if (!fs.existsSync(ENABLE_URING))
+    fail(`--io-uring: ${ENABLE_URING} is missing (a kernel without FUSE over io_uring)`);
+  enableUringBefore = fs.readFileSync(ENABLE_URING, 'utf8').trim();
+  fs.writeFileSync(ENABLE_URING, 'Y');
+}
+function restoreEnableUring() {
+  if (enableUringBefore === null) return;
+  try {
+    fs.writeFileSync(ENABLE_URING, enableUringBefore);
+    enableUringBefore = null;
+  } catch (e) {
+    log(`could not put ${ENABLE_URING} back to ${enableUringBefore}: ${e.message}`);
+  }
+}
 
 function fail(msg) {
   console.error(`bench/fused: ${msg}`);
@@ -395,6 +416,7 @@ function table(results, m) {
   const C = by.c;
   const N = by.node;
   const F = by.floor;
+  const U = by.uring;
   const k = (x) => (x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
   const statFmt = (s) => `${k(s.median)} (${k(s.min)}-${k(s.max)})`;
   const gbFmt = (s) => `${s.best.toFixed(2)} GB/s`;
@@ -421,6 +443,7 @@ function table(results, m) {
     const ratio = (X) => (C && X ? val(X[key]) / val(C[key]) : null);
     const rN = ratio(N);
     const rF = ratio(F);
+    const rU = ratio(U);
     rows.push([
       label,
       C ? fmt(C[key]) : '-',
@@ -428,6 +451,7 @@ function table(results, m) {
       rN === null ? '-' : `${rN.toFixed(2)}x`,
       rN === null ? '-' : perRound(N, key),
       rN === null ? '-' : goalMark(rN, goal),
+      ...(U ? [fmt(U[key]), rU === null ? '-' : `${rU.toFixed(2)}x`, perRound(U, key)] : []),
       ...(F ? [fmt(F[key]), rF === null ? '-' : `${rF.toFixed(2)}x`] : []),
     ]);
   }
@@ -438,6 +462,7 @@ function table(results, m) {
     'Node/C',
     'Node/C per round',
     'goal',
+    ...(U ? ['Node famfs-fused io_uring', 'uring/C', 'uring/C per round'] : []),
     ...(F ? ['Node floor (reference)', 'floor/C'] : []),
   ];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
@@ -478,6 +503,7 @@ async function cleanupAll() {
   }
   await sleep(1500);
   for (const mnt of mounts) ensureUnmounted(mnt);
+  restoreEnableUring();
   for (const c of children) {
     try {
       process.kill(c.pid, 'SIGKILL');
@@ -537,6 +563,13 @@ async function main() {
       args: (mnt) => [path.join(HERE, 'node_server.js'), mnt, String(SIZE), String(SEED), '0'],
       env: {},
     },
+    // The same server through FUSE over io_uring (--io-uring).
+    {
+      name: 'uring',
+      cmd: process.execPath,
+      args: (mnt) => [path.join(HERE, 'node_server.js'), mnt, String(SIZE), String(SEED), '0'],
+      env: { NODE_SERVER_IO_URING: '1' },
+    },
     // Reference only: a hand-written Node responder on the same transport (see floor_server.js).
     {
       name: 'floor',
@@ -544,15 +577,22 @@ async function main() {
       args: (mnt) => [path.join(HERE, 'floor_server.js'), mnt, String(SIZE), String(SEED)],
       env: {},
     },
-  ].filter((i) => (ONLY ? i.name === ONLY : i.name !== 'floor' || !flag('--no-floor')));
+  ].filter((i) =>
+    ONLY ? i.name === ONLY : (i.name !== 'floor' || !flag('--no-floor')) && (i.name !== 'uring' || IO_URING),
+  );
   let results;
+  setEnableUring();
   try {
     results = await measureAll(impls, base);
     if (interrupted) return;
   } finally {
     for (const mnt of mounts) ensureUnmounted(mnt);
     if (!interrupted) removeBase();
+    restoreEnableUring();
   }
+  const uring = results.find((r) => r.impl === 'uring');
+  if (uring && !(uring.ready || '').includes('"ioUring":true'))
+    throw new Error(`the io_uring server did not serve through io_uring: ${uring.ready}`);
   const report = table(results, m);
   console.log(report);
   if (JSON_OUT)
