@@ -62,6 +62,7 @@ maybe('FUSE over io_uring', () => {
   async function serve(
     files: Record<string, unknown>,
     body: (mnt: string, handle: SessionHandle) => Promise<void>,
+    maxWrite?: number,
   ): Promise<{ exit: SessionExit; logs: string[] }> {
     const dir = tempDir('famfs-fuse-uring-');
     const mnt = path.join(dir, 'mnt');
@@ -76,7 +77,7 @@ maybe('FUSE over io_uring', () => {
         fd: m.fd,
         fsModule: path.join(PKG, 'dist/testing/memfs.js'),
         fsOptions: { files, timeout: 0 },
-        session: { ioUring: true },
+        session: { ioUring: true, maxWrite },
         mountpoint: mnt,
         log: (l) => logs.push(l),
       });
@@ -162,5 +163,69 @@ maybe('FUSE over io_uring', () => {
     expect(exit.reason).toBe('closed');
     expect(exit.stats!.ringRequests).toBe(0);
     expect(describeStats(exit.stats!.requests).READ).toBeGreaterThanOrEqual(1);
+  });
+});
+
+maybe('FUSE over io_uring: a request larger than the session buffer', () => {
+  test('is answered EIO by the ring without reaching the session, and every queue keeps serving', async () => {
+    const cpus = fs.readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+    const dir = tempDir('famfs-fuse-uring-big-');
+    const mnt = path.join(dir, 'mnt');
+    fs.mkdirSync(mnt);
+    let handle: SessionHandle | null = null;
+    let mounted = false;
+    try {
+      await withEnableUring(true, async () => {
+        const m = mountFuse({ mountpoint: mnt, fsname: 'famfs-toy', subtype: 'famfs-toy', maxRead: 1 << 20 });
+        mounted = true;
+        // max_write 4096: the session reads into 8192 bytes; the ring entries still take 128 KiB.
+        handle = startSession({
+          fd: m.fd,
+          fsModule: path.join(PKG, 'dist/testing/memfs.js'),
+          fsOptions: { files: { '/f': 'small\n' }, timeout: 0 },
+          session: { ioUring: true, maxWrite: 4096 },
+          mountpoint: mnt,
+          log: () => undefined,
+        });
+        expect((await handle.initialized)!.ioUring).toBe(true);
+        // One client per online CPU, each pinned there: each uses its CPU's queue.
+        for (const cpu of cpus.split(',').flatMap((r) => {
+          const [a, b = a] = r.split('-').map(Number);
+          return Array.from({ length: b - a + 1 }, (_, k) => a + k);
+        })) {
+          // SETXATTR with a 20,000-byte value: a request of about 20 KB.
+          const big = await run('taskset', [
+            '-c',
+            String(cpu),
+            'setfattr',
+            '-n',
+            'user.big',
+            '-v',
+            'x'.repeat(20000),
+            path.join(mnt, 'f'),
+          ]).then(
+            () => 'succeeded',
+            (e: { stderr?: string }) => e.stderr ?? '',
+          );
+          expect(big).toMatch(/Input\/output error/);
+          expect((await run('taskset', ['-c', String(cpu), 'cat', path.join(mnt, 'f')])).stdout).toBe('small\n');
+        }
+        unmountFuse(mnt);
+        mounted = false;
+        const exit = await handle.exited;
+        expect(exit.reason).toBe('closed');
+        expect(describeStats(exit.stats!.requests).SETXATTR).toBeUndefined();
+      });
+    } finally {
+      if (mounted && isMounted(mnt)) {
+        try {
+          unmountFuse(mnt);
+        } catch {
+          unmountFuse(mnt, { lazy: true });
+        }
+      }
+      if (handle) await (handle as SessionHandle).stop({ timeoutMs: 5000 });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

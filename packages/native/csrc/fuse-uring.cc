@@ -127,6 +127,7 @@ class FuseRing {
   double ringRequests = 0;
   double devRequests = 0;
   double rearmed = 0;
+  double oversized = 0;
 
   ~FuseRing() { Release(); }
 
@@ -226,6 +227,17 @@ class FuseRing {
     req.qid = e.qid;
     std::memcpy(raw + kSqeCmdOffset, &req, sizeof req);
     Publish();
+  }
+
+  // Answers entry i's request with -err (an answer is owed: an entry that is never committed
+  // fetches nothing more, and its queue stalls) and queues the commit.
+  void AnswerError(size_t i, int err) {
+    Entry& e = entries[i];
+    int32_t hdr[4] = {static_cast<int32_t>(kOutHeaderSize), -err, 0, 0};
+    std::memcpy(&hdr[2], e.header->in_out + 8, 8);  // the unique, from the request's header
+    std::memcpy(e.header->in_out, hdr, sizeof hdr);
+    e.header->ring_ent_in_out.payload_sz = 0;
+    QueueCommand(i, kCmdCommitAndFetch);
   }
 
   void QueueDevRead() {
@@ -448,14 +460,9 @@ napi_value Next(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   if (ring->current == Source::kEntry) {
-    // The request was not answered (a FORGET-like op never is over the ring, so this is a caller
-    // bug): answer EIO rather than leave the entry, and its queue, stuck.
-    Entry& e = ring->entries[ring->currentEntry];
-    int32_t hdr[4] = {kOutHeaderSize, -EIO, 0, 0};
-    std::memcpy(&hdr[2], e.header->in_out + 8, 8);
-    std::memcpy(e.header->in_out, hdr, sizeof hdr);
-    e.header->ring_ent_in_out.payload_sz = 0;
-    ring->QueueCommand(ring->currentEntry, kCmdCommitAndFetch);
+    // The request was not answered (the session drops only messages it cannot even read the
+    // header of): answer EIO rather than leave the entry, and its queue, stuck.
+    ring->AnswerError(ring->currentEntry, EIO);
   }
   ring->current = Source::kNone;
   for (;;) {
@@ -504,8 +511,10 @@ napi_value Next(napi_env env, napi_callback_info info) {
     }
     int64_t n = Assemble(ring, i, buf, cap);
     if (n < 0) {
-      ThrowRange(Napi::Env(env), "fuseRingNext", "a request does not fit the buffer");
-      return nullptr;
+      // Larger than the session's buffer (as /dev/fuse refuses such a read, the request fails).
+      ring->oversized++;
+      ring->AnswerError(i, EIO);
+      continue;
     }
     ring->current = Source::kEntry;
     ring->currentEntry = i;
@@ -586,13 +595,10 @@ napi_value Reply(napi_env env, napi_callback_info info) {
       }
     }
     e.header->ring_ent_in_out.payload_sz = static_cast<uint32_t>(total - kOutHeaderSize);
+    ring->QueueCommand(ring->currentEntry, kCmdCommitAndFetch);
   } else {
-    int32_t hdr[4] = {kOutHeaderSize, -EIO, 0, 0};
-    std::memcpy(&hdr[2], e.header->in_out + 8, 8);  // the unique, from the request's header
-    std::memcpy(e.header->in_out, hdr, sizeof hdr);
-    e.header->ring_ent_in_out.payload_sz = 0;
+    ring->AnswerError(ring->currentEntry, EIO);
   }
-  ring->QueueCommand(ring->currentEntry, kCmdCommitAndFetch);
   if (!fits) {
     ThrowErrno(Napi::Env(env), "fuseRingReply", EMSGSIZE, nullptr,
                "answer of " + std::to_string(total) + " bytes does not fit the ring entry");
@@ -601,7 +607,7 @@ napi_value Reply(napi_env env, napi_callback_info info) {
   return Int(env, static_cast<int64_t>(total));
 }
 
-// fuseRingCounts(ring) -> { ringRequests, devRequests, rearmed }.
+// fuseRingCounts(ring) -> { ringRequests, devRequests, rearmed, oversized }.
 Napi::Value Counts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   FuseRing* ring = info.Length() > 0 ? RingArg(env, info[0], "fuseRingCounts") : nullptr;
@@ -613,6 +619,7 @@ Napi::Value Counts(const Napi::CallbackInfo& info) {
   o.Set("ringRequests", ring->ringRequests);
   o.Set("devRequests", ring->devRequests);
   o.Set("rearmed", ring->rearmed);
+  o.Set("oversized", ring->oversized);
   return o;
 }
 

@@ -276,11 +276,16 @@ export function writeBuffers(fd: number, bufs: readonly Uint8Array[]): number {
 /** A FUSE-over-io_uring ring of one /dev/fuse connection (opaque; see fuseRingOpen). */
 export type FuseRing = { readonly __fuseRing: unique symbol };
 
-/** What went through a FuseRing: requests from ring entries, from /dev/fuse, and entries registered again. */
+/** What went through a FuseRing. */
 export interface FuseRingCounts {
+  /** Requests that came through ring entries. */
   ringRequests: number;
+  /** Requests read from /dev/fuse while the ring ran (FORGET and INTERRUPT do not use the ring). */
   devRequests: number;
+  /** Entries registered again after the kernel refused a commit (its request was gone). */
   rearmed: number;
+  /** Requests larger than the session's buffer, answered EIO without being handed out. */
+  oversized: number;
 }
 
 /**

@@ -34,7 +34,7 @@ describe('fuseRingOpen / fuseRingStart', () => {
       let ring: FuseRing | null = null;
       try {
         ring = fuseRingOpen(fd, 2, 1 << 16, 1 << 16);
-        expect(fuseRingCounts(ring)).toEqual({ ringRequests: 0, devRequests: 0, rearmed: 0 });
+        expect(fuseRingCounts(ring)).toEqual({ ringRequests: 0, devRequests: 0, rearmed: 0, oversized: 0 });
         // Not started: there is nothing to wait for, so next() refuses rather than block forever.
         expectNativeError(() => fuseRingNext(ring!, Buffer.alloc(1 << 16)), 'EPROTO');
         expectNativeError(() => fuseRingReply(ring!, [Buffer.alloc(16)]), 'EPROTO');
