@@ -304,6 +304,21 @@ FuseRing* RingArg(napi_env env, napi_value v, const char* fn) {
   return ring;
 }
 
+// The arguments (ring, second) of the two per-request calls, read with the raw Node-API; null
+// (an exception pending) when there are fewer or the ring is not an open one.
+FuseRing* RingCall(napi_env env, napi_callback_info info, const char* fn, const char* usage,
+                   napi_value* second) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 2) {
+    ThrowType(Napi::Env(env), fn, usage);
+    return nullptr;
+  }
+  *second = argv[1];
+  return RingArg(env, argv[0], fn);
+}
+
 bool BytesOf(napi_env env, napi_value v, const char* fn, uint8_t** data, size_t* length) {
   napi_typedarray_type type;
   void* p;
@@ -444,17 +459,11 @@ int64_t Assemble(FuseRing* ring, size_t i, uint8_t* buf, size_t cap) {
 // fuseRingNext(ring, buf) -> length of the next request copied into buf, or 0 when the connection
 // is gone. Submits the answer queued by fuseRingReply first: one io_uring_enter for both.
 napi_value Next(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
-  if (argc < 2) {
-    ThrowType(Napi::Env(env), "fuseRingNext", "needs (ring, buf)");
-    return nullptr;
-  }
-  FuseRing* ring = RingArg(env, argv[0], "fuseRingNext");
+  napi_value arg;
+  FuseRing* ring = RingCall(env, info, "fuseRingNext", "needs (ring, buf)", &arg);
   uint8_t* buf;
   size_t cap;
-  if (!ring || !BytesOf(env, argv[1], "fuseRingNext", &buf, &cap)) return nullptr;
+  if (!ring || !BytesOf(env, arg, "fuseRingNext", &buf, &cap)) return nullptr;
   if (!ring->started) {
     ThrowErrno(Napi::Env(env), "fuseRingNext", EPROTO, nullptr, "the ring is not started");
     return nullptr;
@@ -528,17 +537,11 @@ napi_value Next(napi_env env, napi_callback_info info) {
 // is written to the fd at once. An answer larger than the entry's payload buffer is replaced by
 // EIO (the entry must be committed, or its queue stalls) and reported with EMSGSIZE.
 napi_value Reply(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
-  if (argc < 2) {
-    ThrowType(Napi::Env(env), "fuseRingReply", "needs (ring, bufs)");
-    return nullptr;
-  }
-  FuseRing* ring = RingArg(env, argv[0], "fuseRingReply");
+  napi_value bufs;
+  FuseRing* ring = RingCall(env, info, "fuseRingReply", "needs (ring, bufs)", &bufs);
   if (!ring) return nullptr;
   uint32_t count = 0;
-  if (napi_get_array_length(env, argv[1], &count) != napi_ok || count == 0 || count > 64) {
+  if (napi_get_array_length(env, bufs, &count) != napi_ok || count == 0 || count > 64) {
     ThrowType(Napi::Env(env), "fuseRingReply", "bufs must be an array of 1 to 64 Buffers");
     return nullptr;
   }
@@ -548,7 +551,7 @@ napi_value Reply(napi_env env, napi_callback_info info) {
     napi_value item;
     uint8_t* data;
     size_t len;
-    if (napi_get_element(env, argv[1], k, &item) != napi_ok ||
+    if (napi_get_element(env, bufs, k, &item) != napi_ok ||
         !BytesOf(env, item, "fuseRingReply", &data, &len)) {
       return nullptr;
     }
