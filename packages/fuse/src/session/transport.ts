@@ -22,7 +22,7 @@ import {
 } from '@famfs/native';
 import type { FuseRing, FuseRingCounts } from '@famfs/native';
 
-/** What FUSE over io_uring needs to register its ring entries (see FdTransport.startRing). */
+/** What FUSE over io_uring needs to set its ring entries up (see Transport.prepareRing). */
 export interface RingParams {
   /** Queues: the kernel's possible CPUs. */
   queues: number;
