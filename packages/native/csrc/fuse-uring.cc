@@ -199,9 +199,11 @@ class FuseRing {
     return 0;
   }
 
-  // A zeroed SQE at the tail, published at once (the kernel reads it at the next enter). The SQ
-  // has room: it holds one slot per entry plus the READ, and each has at most one SQE in flight.
+  // A zeroed SQE at the tail, published at once (the kernel reads it at the next enter).
   uint8_t* NextSqe() {
+    // Never more SQEs queued than the ring holds (at most one per entry and the READ are ever
+    // owed, but a full ring is submitted first rather than overwritten).
+    if (*sqTail - LoadAcquire(sqHead) > sqMask) Enter(false);
     uint32_t tail = *sqTail;
     uint32_t index = tail & sqMask;
     uint8_t* sqe = sqes + static_cast<size_t>(index) * kSqeSize;
