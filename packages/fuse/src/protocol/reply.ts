@@ -19,8 +19,6 @@ import {
   EntryOut,
   FamfsFmapHeader,
   FileLockValue,
-  FUSE_MAX_ERRNO,
-  FUSE_NAME_MAX,
   GetxattrOut,
   InitOut,
   IoctlOut,
@@ -34,6 +32,8 @@ import {
   StatxValue,
   WriteOut,
 } from './abi';
+// Straight from their module, not through abi.ts's `export *` getters (see request.ts).
+import { FUSE_MAX_ERRNO, FUSE_NAME_MAX } from './constants';
 import type { LayoutValue } from '@famfs/struct';
 
 export type Iovec = Buffer[];

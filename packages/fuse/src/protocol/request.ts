@@ -20,10 +20,6 @@ import {
   FsyncIn,
   FUSE_COMPAT_INIT_IN_SIZE,
   FUSE_COMPAT_SETXATTR_IN_SIZE,
-  FUSE_FSYNC_FDATASYNC,
-  FUSE_GETATTR_FH,
-  FUSE_INIT_EXT,
-  FUSE_NAME_MAX,
   GetattrIn,
   GetDaxdevIn,
   GetxattrIn,
@@ -36,7 +32,6 @@ import {
   LseekIn,
   MkdirIn,
   MknodIn,
-  Opcode,
   OpenIn,
   ReadIn,
   ReleaseIn,
@@ -46,8 +41,17 @@ import {
   SetxattrIn,
   StatxIn,
   WriteIn,
-  FUSE_LK_FLOCK,
 } from './abi';
+// Straight from their module: through abi.ts's `export *` every use would run a re-export getter
+// (one shared keyed load of the exports object, megamorphic), and decode uses them per request.
+import {
+  FUSE_FSYNC_FDATASYNC,
+  FUSE_GETATTR_FH,
+  FUSE_INIT_EXT,
+  FUSE_LK_FLOCK,
+  FUSE_NAME_MAX,
+  Opcode,
+} from './constants';
 import { Reader } from '@famfs/struct';
 import type { AbiProfile } from './profiles';
 
