@@ -8,11 +8,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { execFile, execFileSync } from 'child_process';
 import { promisify } from 'util';
-import { mountFuse, unmountFuse, isMounted } from '../src/mount/mount';
+import { mountFuse, unmountFuse } from '../src/mount/mount';
 import { startSession, SessionHandle, SessionExit } from '../src/session/start';
 import { describeStats } from '../src/session/session';
 import { patternBytes } from '../src/testing/memfs';
-import { cleanupTempDirs, tempDir } from './helpers';
+import { cleanupTempDirs, releaseMount, tempDir } from './helpers';
 
 afterAll(cleanupTempDirs);
 
@@ -86,15 +86,7 @@ maybe('FUSE over io_uring', () => {
       mounted = false;
       return { exit: await handle.exited, logs };
     } finally {
-      if (mounted && isMounted(mnt)) {
-        try {
-          unmountFuse(mnt);
-        } catch {
-          unmountFuse(mnt, { lazy: true });
-        }
-      }
-      if (handle) await handle.stop({ timeoutMs: 5000 });
-      fs.rmSync(dir, { recursive: true, force: true });
+      await releaseMount(mnt, mounted, handle, dir);
     }
   }
 

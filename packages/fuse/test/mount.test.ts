@@ -7,12 +7,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { execFile, execFileSync } from 'child_process';
 import { promisify } from 'util';
-import { mountFuse, unmountFuse, isMounted } from '../src/mount/mount';
+import { mountFuse, unmountFuse } from '../src/mount/mount';
 import { startSession, SessionHandle } from '../src/session/start';
 import { describeStats } from '../src/session/session';
 import { initFlagNames, Opcode } from '../src/protocol/abi';
 import { patternBytes } from '../src/testing/memfs';
-import { cleanupTempDirs, tempDir } from './helpers';
+import { cleanupTempDirs, releaseMount, tempDir } from './helpers';
 
 afterAll(cleanupTempDirs);
 
@@ -126,15 +126,7 @@ maybe('real FUSE mount of the in-memory file system', () => {
       expect(exit.stats!.fsExceptions).toBe(0);
       expect(exit.stats!.replyErrors).toBe(0);
     } finally {
-      if (mounted && isMounted(mnt)) {
-        try {
-          unmountFuse(mnt);
-        } catch {
-          unmountFuse(mnt, { lazy: true });
-        }
-      }
-      if (handle) await handle.stop({ timeoutMs: 5000 });
-      fs.rmSync(dir, { recursive: true, force: true });
+      await releaseMount(mnt, mounted, handle, dir);
     }
   });
 });
