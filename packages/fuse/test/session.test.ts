@@ -377,6 +377,119 @@ describe('DESTROY and end of channel', () => {
   });
 });
 
+describe('run(): each reply goes to the kernel with the next read', () => {
+  /** A queue transport that records what the kernel would see: reads, replies (by unique), exchanges. */
+  class RecordingTransport extends QueueTransport {
+    calls: string[] = [];
+    override read(buf: Buffer): number {
+      this.calls.push('read');
+      return super.read(buf);
+    }
+    override writev(bufs: Buffer[]): void {
+      this.calls.push(`reply ${parseReply(Buffer.concat(bufs)).unique}`);
+      super.writev(bufs);
+    }
+    override exchange(reply: Buffer[], buf: Buffer): number {
+      this.calls.push('exchange');
+      return super.exchange(reply, buf);
+    }
+  }
+  /** MemFs with an afterRequest that records itself in the transport's calls, then runs `also`. */
+  const memfsAfter = (t: RecordingTransport, also: () => void = () => undefined) =>
+    Object.assign(new MemFs({ files: FILES }), {
+      afterRequest: () => {
+        t.calls.push('after');
+        also();
+      },
+    });
+
+  test('INIT is written at once; every other reply after afterRequest, in one exchange with the next read', () => {
+    const t = new RecordingTransport();
+    const s = new Session(memfsAfter(t), t, { profile: v10 });
+    for (const m of [
+      initMsg(1),
+      msg(Opcode.STATFS, 2, 1),
+      msg(Opcode.FORGET, 3, 1, Buffer.alloc(8)),
+      msg(Opcode.STATFS, 4, 1),
+    ])
+      t.push(m);
+    expect(s.run()).toBe('closed');
+    expect(t.calls).toEqual([
+      ...['read', 'reply 1', 'after'],
+      ...['read', 'after'],
+      ...['exchange', 'reply 2', 'read', 'after'],
+      ...['read', 'after'],
+      ...['exchange', 'reply 4', 'read'],
+    ]);
+    expect(t.take().map((r) => parseReply(r).unique)).toEqual([1n, 2n, 4n]);
+  });
+
+  test('a transport without exchange gets the reply written, then the read, in the same order', () => {
+    const q = new RecordingTransport();
+    const t = { read: (b: Buffer) => q.read(b), writev: (bufs: Buffer[]) => q.writev(bufs), close: () => q.close() };
+    const s = new Session(memfsAfter(q), t, { profile: v10 });
+    for (const m of [initMsg(1), msg(Opcode.STATFS, 2, 1), msg(Opcode.STATFS, 3, 1)]) q.push(m);
+    expect(s.run()).toBe('closed');
+    expect(q.calls).toEqual([
+      'read',
+      'reply 1',
+      'after',
+      'read',
+      'after',
+      'reply 2',
+      'read',
+      'after',
+      'reply 3',
+      'read',
+    ]);
+  });
+
+  test('a reply the kernel no longer wants (ENOENT) is counted, and the next request is still read', () => {
+    const t = new RecordingTransport();
+    const s = new Session(new MemFs({ files: FILES }), t, { profile: v10 });
+    // The same unique twice: the kernel ends the request with the first reply and refuses the second.
+    for (const m of [initMsg(1), msg(Opcode.STATFS, 5, 1), msg(Opcode.STATFS, 5, 1), msg(Opcode.STATFS, 6, 1)])
+      t.push(m);
+    expect(s.run()).toBe('closed');
+    expect(t.take().map((r) => parseReply(r).unique)).toEqual([1n, 5n, 6n]);
+    expect(t.rejected.map((r) => r.code)).toEqual(['ENOENT']);
+    expect(s.stats).toMatchObject({ interruptedReplies: 1, replyErrors: 0 });
+  });
+
+  test('a channel that closed under a pending reply ends the loop as closed', () => {
+    const t = new RecordingTransport();
+    const s = new Session(
+      memfsAfter(t, () => t.calls.length > 4 && t.close()),
+      t,
+      { profile: v10 },
+    );
+    for (const m of [initMsg(1), msg(Opcode.STATFS, 2, 1), msg(Opcode.STATFS, 3, 1)]) t.push(m);
+    expect(s.run()).toBe('closed');
+    expect(t.calls).toEqual(['read', 'reply 1', 'after', 'read', 'after', 'exchange', 'reply 2']);
+    expect(t.queued).toBe(1);
+    expect(s.stats.replyErrors).toBe(0);
+  });
+
+  test('stop() and DESTROY write the last reply before the loop returns', () => {
+    const t = new RecordingTransport();
+    const s: Session = new Session(
+      memfsAfter(t, () => t.calls.filter((c) => c === 'after').length === 2 && s.stop()),
+      t,
+      { profile: v10 },
+    );
+    for (const m of [initMsg(1), msg(Opcode.STATFS, 2, 1), msg(Opcode.STATFS, 3, 1)]) t.push(m);
+    expect(s.run()).toBe('stopped');
+    expect(t.calls.slice(-2)).toEqual(['after', 'reply 2']);
+    expect(t.queued).toBe(1);
+
+    const d = new RecordingTransport();
+    const sd = new Session(new MemFs({ files: FILES }), d, { profile: v10 });
+    for (const m of [initMsg(1), msg(Opcode.DESTROY, 2, 0)]) d.push(m);
+    expect(sd.run()).toBe('destroy');
+    expect(d.calls).toEqual(['read', 'reply 1', 'read', 'reply 2']);
+  });
+});
+
 describe('possible CPUs for the io_uring queues', () => {
   test('cpu lists count as the kernel counts them; anything else is null', () => {
     expect(parseCpuList('0\n')).toBe(1);

@@ -87,6 +87,52 @@ napi_value ByteCount(napi_env env, ssize_t n) {
   return value;
 }
 
+// The iovecs of a bufs array (1..IOV_MAX TypedArrays): in `onStack` when they fit, else in
+// `onHeap`. Throws (TypeError/RangeError) and returns nullptr if bufs is not such an array.
+struct iovec* Iovecs(napi_env env, napi_value bufs, const char* fn, struct iovec (&onStack)[kStackIovecs],
+                     std::vector<struct iovec>* onHeap, uint32_t* count) {
+  bool isArray = false;
+  napi_is_array(env, bufs, &isArray);
+  if (!isArray) {
+    ThrowType(Napi::Env(env), fn, "bufs must be an array of Buffers");
+    return nullptr;
+  }
+  napi_get_array_length(env, bufs, count);
+  if (*count > kMaxIovecs) {
+    ThrowRange(Napi::Env(env), fn, "at most " + std::to_string(kMaxIovecs) + " buffers");
+    return nullptr;
+  }
+  struct iovec* iov = onStack;
+  if (*count > kStackIovecs) {
+    onHeap->resize(*count);
+    iov = onHeap->data();
+  }
+  for (uint32_t i = 0; i < *count; i++) {
+    napi_value item;
+    if (napi_get_element(env, bufs, i, &item) != napi_ok) return nullptr;
+    if (!ChannelBytes(env, item, fn, i, &iov[i])) return nullptr;
+  }
+  return iov;
+}
+
+// One read(2) into buf, retried on EINTR: bytes read, or -1 with errno set.
+ssize_t ReadOnce(int fd, const struct iovec& buf) {
+  ssize_t n;
+  do {
+    n = read(fd, buf.iov_base, buf.iov_len);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+// One writev(2), retried on EINTR: bytes written, or -1 with errno set.
+ssize_t WriteOnce(int fd, const struct iovec* iov, uint32_t count) {
+  ssize_t n;
+  do {
+    n = writev(fd, iov, static_cast<int>(count));
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
 // readInto(fd, buf) -> bytes read: one read(2) of up to buf's length, retried on EINTR.
 napi_value ReadInto(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -102,10 +148,7 @@ napi_value ReadInto(napi_env env, napi_callback_info info) {
       !ChannelBytes(env, argv[1], "readInto", -1, &buf)) {
     return nullptr;
   }
-  ssize_t n;
-  do {
-    n = read(fd, buf.iov_base, buf.iov_len);
-  } while (n < 0 && errno == EINTR);
+  ssize_t n = ReadOnce(fd, buf);
   if (n < 0) {
     ThrowErrno(Napi::Env(env), "read", errno);
     return nullptr;
@@ -120,43 +163,55 @@ napi_value WriteBuffers(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
   int fd;
-  bool isArray = false;
   if (argc < 2) {
     ThrowType(Napi::Env(env), "writeBuffers", "needs (fd, bufs)");
     return nullptr;
   }
   if (!ChannelFd(env, argv[0], "writeBuffers", &fd)) return nullptr;
-  napi_is_array(env, argv[1], &isArray);
-  if (!isArray) {
-    ThrowType(Napi::Env(env), "writeBuffers", "bufs must be an array of Buffers");
+  struct iovec onStack[kStackIovecs];
+  std::vector<struct iovec> onHeap;
+  uint32_t count;
+  struct iovec* iov = Iovecs(env, argv[1], "writeBuffers", onStack, &onHeap, &count);
+  if (!iov) return nullptr;
+  ssize_t n = WriteOnce(fd, iov, count);
+  if (n < 0) {
+    ThrowErrno(Napi::Env(env), "writev", errno);
     return nullptr;
   }
-  uint32_t count;
-  napi_get_array_length(env, argv[1], &count);
-  if (count > kMaxIovecs) {
-    ThrowRange(Napi::Env(env), "writeBuffers", "at most " + std::to_string(kMaxIovecs) + " buffers");
+  return ByteCount(env, n);
+}
+
+// writeThenRead(fd, bufs, buf) -> bytes read: writeBuffers(fd, bufs), then readInto(fd, buf),
+// in one call. On this machine kind a return from a syscall into JavaScript costs about as much
+// as the syscall itself, so a server answering one message and waiting for the next pays it once.
+// A failed writev throws with syscall "writev" and nothing is read; a failed read throws with
+// syscall "read" (the write was done).
+napi_value WriteThenRead(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  int fd;
+  struct iovec buf;
+  if (argc < 3) {
+    ThrowType(Napi::Env(env), "writeThenRead", "needs (fd, bufs, buf)");
+    return nullptr;
+  }
+  if (!ChannelFd(env, argv[0], "writeThenRead", &fd) ||
+      !ChannelBytes(env, argv[2], "writeThenRead", -1, &buf)) {
     return nullptr;
   }
   struct iovec onStack[kStackIovecs];
   std::vector<struct iovec> onHeap;
-  struct iovec* iov = onStack;
-  if (count > kStackIovecs) {
-    onHeap.resize(count);
-    iov = onHeap.data();
-  }
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value item;
-    if (napi_get_element(env, argv[1], i, &item) != napi_ok) return nullptr;
-    if (!ChannelBytes(env, item, "writeBuffers", i, &iov[i])) {
-      return nullptr;
-    }
-  }
-  ssize_t n;
-  do {
-    n = writev(fd, iov, static_cast<int>(count));
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
+  uint32_t count;
+  struct iovec* iov = Iovecs(env, argv[1], "writeThenRead", onStack, &onHeap, &count);
+  if (!iov) return nullptr;
+  if (WriteOnce(fd, iov, count) < 0) {
     ThrowErrno(Napi::Env(env), "writev", errno);
+    return nullptr;
+  }
+  ssize_t n = ReadOnce(fd, buf);
+  if (n < 0) {
+    ThrowErrno(Napi::Env(env), "read", errno);
     return nullptr;
   }
   return ByteCount(env, n);
@@ -171,6 +226,8 @@ void InitChannel(Napi::Env env, Napi::Object exports) {
   exports.Set("readInto", fn);
   napi_create_function(env, "writeBuffers", NAPI_AUTO_LENGTH, WriteBuffers, nullptr, &fn);
   exports.Set("writeBuffers", fn);
+  napi_create_function(env, "writeThenRead", NAPI_AUTO_LENGTH, WriteThenRead, nullptr, &fn);
+  exports.Set("writeThenRead", fn);
 }
 
 }  // namespace famfs

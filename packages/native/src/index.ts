@@ -49,6 +49,7 @@ interface Binding {
   readInto(fd: number, buf: Uint8Array): number;
   mapAsciiText(path: string): string | undefined;
   writeBuffers(fd: number, bufs: readonly Uint8Array[]): number;
+  writeThenRead(fd: number, bufs: readonly Uint8Array[], buf: Uint8Array): number;
   fuseRingOpen(fuseFd: number, queues: number, payloadBytes: number, devBufferBytes: number): FuseRing;
   fuseRingStart(ring: FuseRing): void;
   fuseRingNext(ring: FuseRing, buf: Uint8Array): number;
@@ -271,6 +272,16 @@ export function mapAsciiText(path: string): string | undefined {
  */
 export function writeBuffers(fd: number, bufs: readonly Uint8Array[]): number {
   return native.writeBuffers(fd, bufs);
+}
+
+/**
+ * writeBuffers(fd, bufs), then readInto(fd, buf), in one call: a message channel's server answers
+ * one message and waits for the next with one return into JavaScript instead of two. Returns the
+ * count read. A failed writev throws with `syscall` "writev" and nothing is read; a failed read
+ * throws with `syscall` "read" (the reply was written).
+ */
+export function writeThenRead(fd: number, bufs: readonly Uint8Array[], buf: Uint8Array): number {
+  return native.writeThenRead(fd, bufs, buf);
 }
 
 /** A FUSE-over-io_uring ring of one /dev/fuse connection (opaque; see fuseRingOpen). */

@@ -12,6 +12,7 @@ import {
   LOCK_UN,
   readInto,
   writeBuffers,
+  writeThenRead,
 } from '../src';
 import { ADDON_PATH, expectNativeError, isRoot, thrownName, useTempDir } from './helpers';
 
@@ -228,6 +229,50 @@ describe('readInto / writeBuffers', () => {
       expect(thrownName(() => readInto(fd, 'x' as unknown as Buffer))).toBe('TypeError');
     } finally {
       fs.closeSync(fd);
+    }
+  });
+});
+
+describe('writeThenRead', () => {
+  test('writes the buffers with one writev, then reads from where the write ended', () => {
+    const file = path.join(tempDir(), 'wtr.bin');
+    fs.writeFileSync(file, 'a'.repeat(16) + 'the rest of it..');
+    const fd = fs.openSync(file, 'r+');
+    try {
+      const into = Buffer.alloc(40, 0xee);
+      expect(
+        writeThenRead(fd, [Buffer.from('reply-'), Buffer.from('xxbody------').subarray(2)], into.subarray(4)),
+      ).toBe(16);
+      expect(into.subarray(4, 20).toString('latin1')).toBe('the rest of it..');
+      expect(into[3]).toBe(0xee);
+      expect(fs.readFileSync(file, 'latin1')).toBe('reply-body------the rest of it..');
+      expect(writeThenRead(fd, [Buffer.from('tail')], into)).toBe(0); // end of file after the write
+      expect(fs.readFileSync(file, 'latin1')).toBe('reply-body------the rest of it..tail');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  test('a refused write throws as writev and reads nothing; a refused read throws as read after the write', () => {
+    const file = path.join(tempDir(), 'wtr-err.bin');
+    fs.writeFileSync(file, '0123456789');
+    const ro = fs.openSync(file, 'r');
+    const wo = fs.openSync(file, 'r+');
+    const woOnly = fs.openSync(file, fs.constants.O_WRONLY);
+    try {
+      const into = Buffer.alloc(16);
+      expectNativeError(() => writeThenRead(ro, [Buffer.from('x')], into), 'EBADF', 'writev');
+      expect(readInto(ro, into)).toBe(10); // the offset did not move: nothing was read
+      expectNativeError(() => writeThenRead(woOnly, [Buffer.from('AB')], into), 'EBADF', 'read');
+      expect(fs.readFileSync(file, 'latin1')).toBe('AB23456789');
+      expect(thrownName(() => writeThenRead(wo, 'x' as unknown as Buffer[], into))).toBe('TypeError');
+      expect(thrownName(() => writeThenRead(wo, [Buffer.alloc(1)], 'x' as unknown as Buffer))).toBe('TypeError');
+      expect(thrownName(() => writeThenRead(wo, new Array<Buffer>(1025).fill(Buffer.alloc(1)), into))).toBe(
+        'RangeError',
+      );
+      expect(fs.readFileSync(file, 'latin1')).toBe('AB23456789'); // bad arguments write nothing
+    } finally {
+      for (const fd of [ro, wo, woOnly]) fs.closeSync(fd);
     }
   });
 });

@@ -29,6 +29,7 @@ import * as reply from '../protocol/reply';
 import { uniqueHalves } from '../protocol/reply';
 import type { Iovec } from '../protocol/reply';
 import { NotifyWriter } from '../protocol/notify';
+import { ReplyRefused } from './transport';
 import type { Transport } from './transport';
 
 export interface SessionOptions {
@@ -50,7 +51,7 @@ export interface SessionOptions {
   log?: (message: string) => void;
   /** Called once INIT has been answered and the profile settled (after the probes of "auto"). */
   onInit?: (info: NegotiatedInit) => void;
-  /** Called after each message (for periodic stats). */
+  /** Called after each message has been handled (for periodic stats); its reply may not be written yet. */
   onMessage?: () => void;
   /**
    * Where the file system's notifications go (one encoded message each). Default: written to the
@@ -157,6 +158,13 @@ export class Session {
   private readonly loggedOnce = new Set<string>();
   private stopping = false;
   private destroyed = false;
+  /**
+   * The reply to the request run() handled last, written with the next read (Transport.exchange:
+   * one call into the kernel's side instead of two). Null when that request needed none.
+   */
+  private pendingReply: Iovec | null = null;
+  /** Set while run() handles a request: replies are kept in pendingReply rather than written. */
+  private deferReplies = false;
 
   constructor(
     readonly fs: FileSystem,
@@ -210,18 +218,49 @@ export class Session {
     this.stopping = true;
   }
 
-  /** Serves until the channel closes, DESTROY, or stop(). */
+  /**
+   * Serves until the channel closes, DESTROY, or stop(). Each reply is written together with the
+   * read of the next request, after the file system's afterRequest: request, handling,
+   * afterRequest, then reply and next request in one Transport.exchange.
+   */
   run(): SessionEndReason {
     for (;;) {
-      if (this.stopping) return 'stopped';
-      const n = this.transport.read(this.buf);
+      if (this.stopping) return this.writePendingReply() ? 'closed' : 'stopped';
+      const n = this.replyAndRead();
       if (n === 0) return 'closed';
-      const closed = this.handle(this.buf, n);
+      let closed: boolean;
+      this.deferReplies = true;
+      try {
+        closed = this.handle(this.buf, n);
+      } finally {
+        this.deferReplies = false;
+      }
       this.fs.afterRequest?.();
       this.options.onMessage?.();
       if (closed) return 'closed';
-      if (this.destroyed) return 'destroy';
+      if (this.destroyed) return this.writePendingReply() ? 'closed' : 'destroy';
     }
+  }
+
+  /** Writes the pending reply, if any, and reads the next message: its length, 0 when the channel closed. */
+  private replyAndRead(): number {
+    const iov = this.pendingReply;
+    if (!iov) return this.transport.read(this.buf);
+    this.pendingReply = null;
+    if (!this.transport.exchange) return this.send(iov) ? 0 : this.transport.read(this.buf);
+    try {
+      return this.transport.exchange(iov, this.buf);
+    } catch (e) {
+      if (!(e instanceof ReplyRefused)) throw e;
+      return this.replyFailed(e.error) ? 0 : this.transport.read(this.buf);
+    }
+  }
+
+  /** Writes the pending reply, if any; returns true if the channel is closed. */
+  private writePendingReply(): boolean {
+    const iov = this.pendingReply;
+    this.pendingReply = null;
+    return iov ? this.send(iov) : false;
   }
 
   /**
@@ -246,12 +285,13 @@ export class Session {
         this.counters.dropped++;
         return false;
       }
-      return this.send(this.out.error(uniqueHalves(e.unique), e.errno));
+      return this.answer(this.out.error(uniqueHalves(e.unique), e.errno));
     }
     const h = req.header;
     this.count(h.opcode);
 
     if (req.op === 'init') {
+      // Written at once: connect() may move the connection to a ring, which must follow this reply.
       const wasNegotiated = this.negotiated !== null;
       const closed = this.send(this.init(req));
       if (!closed && !wasNegotiated && this.negotiated) this.connect(this.negotiated);
@@ -260,7 +300,7 @@ export class Session {
     if (!this.negotiated) {
       // Nothing but INIT may come first (libfuse answers EIO the same way).
       if (req.op === 'forget' || req.op === 'batchForget' || req.op === 'interrupt') return false;
-      return this.send(this.out.error(h, Errno.EIO));
+      return this.answer(this.out.error(h, Errno.EIO));
     }
 
     let iov: Iovec | null;
@@ -278,7 +318,14 @@ export class Session {
         iov = this.out.error(h, Errno.EIO);
       }
     }
-    return iov ? this.send(iov) : false;
+    return iov ? this.answer(iov) : false;
+  }
+
+  /** The reply to the request being handled: kept for the next read under run(), else written now. */
+  private answer(iov: Iovec): boolean {
+    if (!this.deferReplies) return this.send(iov);
+    this.pendingReply = iov;
+    return false;
   }
 
   /** Hands one notification to the sink; with the default sink, ENOENT (nothing cached) is normal. */
@@ -323,16 +370,21 @@ export class Session {
       this.transport.writev(iov);
       return false;
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'ENOENT') {
-        this.counters.interruptedReplies++;
-        return false;
-      }
-      if (code === 'ENODEV' || code === 'ECONNABORTED') return true;
-      this.counters.replyErrors++;
-      this.logOnce(`write:${code}`, `reply refused by the kernel: ${(e as Error).message}`);
+      return this.replyFailed(e);
+    }
+  }
+
+  /** Counts a reply write the transport refused; returns true if the channel is closed. */
+  private replyFailed(e: unknown): boolean {
+    const code = (e as { code?: string } | null)?.code;
+    if (code === 'ENOENT') {
+      this.counters.interruptedReplies++;
       return false;
     }
+    if (code === 'ENODEV' || code === 'ECONNABORTED') return true;
+    this.counters.replyErrors++;
+    this.logOnce(`write:${code}`, `reply refused by the kernel: ${(e as Error).message}`);
+    return false;
   }
 
   /** Answers `r`: a FuseErrno returned instead of thrown becomes an error reply. */

@@ -3,8 +3,8 @@
  * They are synchronous: the session loop runs on its own worker thread and blocks in read().
  *
  * - FdTransport (here): a /dev/fuse fd (one read = one request, one writev = one reply), through
- *   the native addon's readInto/writeBuffers: plain read(2)/writev(2), without the argument checks,
- *   libuv request and sync-trace hooks fs.readSync/writevSync pay on every call.
+ *   the native addon's readInto/writeBuffers/writeThenRead: plain read(2)/writev(2), without the
+ *   argument checks, libuv request and sync-trace hooks fs.readSync/writevSync pay on every call.
  * - QueueTransport (`@famfs/fuse/testing`): in-process, for tests and the kernel emulator.
  */
 // Named imports: a namespace import would reach each function through an interop getter per call.
@@ -19,6 +19,7 @@ import {
   ioctl,
   readInto,
   writeBuffers,
+  writeThenRead,
 } from '@famfs/native';
 import type { FuseRing, FuseRingCounts } from '@famfs/native';
 
@@ -37,6 +38,12 @@ export interface Transport {
   read(buf: Buffer): number;
   /** Writes one whole reply. Throws an Error with `.code` (ENOENT: request no longer pending). */
   writev(bufs: Buffer[]): void;
+  /**
+   * writev(reply), then read(buf), in one step: how a server loop answers one request and waits for
+   * the next. A refused reply throws ReplyRefused (carrying what writev would have thrown) and
+   * nothing is read; the read behaves as read(). Absent: the session calls the two in turn.
+   */
+  exchange?(reply: Buffer[], buf: Buffer): number;
   close(): void;
   /**
    * An ioctl on the channel (/dev/fuse): returns the kernel's non-negative result, throws an Error
@@ -64,6 +71,14 @@ export class TransportError extends Error {
   ) {
     super(`${code}: ${message}`);
     this.name = 'TransportError';
+  }
+}
+
+/** Thrown by Transport.exchange when the reply was refused; `error` is the write's own error (with `.code`). */
+export class ReplyRefused extends Error {
+  constructor(readonly error: unknown) {
+    super(`reply refused: ${(error as Error | null)?.message ?? String(error)}`);
+    this.name = 'ReplyRefused';
   }
 }
 
@@ -97,12 +112,36 @@ export class FdTransport implements Transport {
       try {
         return this.ring ? fuseRingNext(this.ring, buf) : readInto(this.fd, buf);
       } catch (e) {
-        const code = codeOf(e);
-        if (code && CLOSED.has(code)) return 0;
-        if (code && RETRY_READ.has(code)) continue;
-        throw e;
+        if (FdTransport.readEnded(e)) return 0;
       }
     }
+  }
+
+  exchange(reply: Buffer[], buf: Buffer): number {
+    if (this.closed) return 0;
+    if (this.ring) {
+      // The answer is queued and goes with the next read's io_uring_enter.
+      try {
+        fuseRingReply(this.ring, reply);
+      } catch (e) {
+        throw new ReplyRefused(e);
+      }
+      return this.read(buf);
+    }
+    try {
+      return writeThenRead(this.fd, reply, buf);
+    } catch (e) {
+      if ((e as { syscall?: string } | null)?.syscall === 'writev') throw new ReplyRefused(e);
+      return FdTransport.readEnded(e) ? 0 : this.read(buf);
+    }
+  }
+
+  /** A read error: true when the connection is gone, false when the read is to be retried; else rethrown. */
+  private static readEnded(e: unknown): boolean {
+    const code = codeOf(e);
+    if (code && CLOSED.has(code)) return true;
+    if (code && RETRY_READ.has(code)) return false;
+    throw e;
   }
 
   writev(bufs: Buffer[]): void {

@@ -7,7 +7,7 @@
  * SharedArrayBuffer channel: no threads, no files, nothing to clean up, and deterministic.
  */
 import { FUSE_MAX_ERRNO, InHeader, NotifyCode, Opcode, OutHeader } from '../protocol/abi';
-import { TransportError } from '../session/transport';
+import { ReplyRefused, TransportError } from '../session/transport';
 import type { Transport } from '../session/transport';
 
 export interface QueueTransportOptions {
@@ -106,6 +106,16 @@ export class QueueTransport implements Transport {
     }
     if (reply.length >= OutHeader.size && OutHeader.get(reply, 'unique') === 0n) this.notes.push(reply);
     else this.outgoing.push(reply);
+  }
+
+  /** writev, then read, as FdTransport does in one call (a refused reply: ReplyRefused, nothing read). */
+  exchange(reply: Buffer[], buf: Buffer): number {
+    try {
+      this.writev(reply);
+    } catch (e) {
+      throw new ReplyRefused(e);
+    }
+    return this.read(buf);
   }
 
   ioctl(request: number, arg: Buffer): number {
