@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // A reference point, not part of famfs-fused: the least a Node /dev/fuse server can do per request.
-// Same transport as famfs-fused (a worker_thread looping the native addon's readInto/writeBuffers,
-// plain read(2)/writev(2), on the fd of a mount made with famfs-fused's mountFuse), but the
-// request handling is hand-written: fields read
+// Same transport as famfs-fused (a worker_thread looping the native addon's writeThenRead: each
+// reply written with the read of the next request, plain writev(2) then read(2), on the fd of a
+// mount made with famfs-fused's mountFuse), but the request handling is hand-written: fields read
 // at fixed offsets, replies written into buffers allocated once, the unique copied byte for byte.
 // It serves the same single file ("big", the memfs pattern) with timeouts 0. run.js measures it
 // with --floor, to split the gap between famfs-fused and C into "Node + syscalls" and "our layers".
@@ -64,7 +64,7 @@ if (isMainThread) {
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, stop);
 } else {
   const { patternBytes } = require(path.join(PKG, 'testing/memfs.js'));
-  const { readInto, writeBuffers } = require(path.resolve(__dirname, '../../packages/native/dist'));
+  const { readInto, writeBuffers, writeThenRead } = require(path.resolve(__dirname, '../../packages/native/dist'));
   const { fd, size, seed } = workerData;
   const data = patternBytes(size, seed);
   const inbuf = Buffer.allocUnsafe((1 << 20) + 4096);
@@ -105,14 +105,14 @@ if (isMainThread) {
   attr(fileAttr, 0, FILE_INO);
   openReply.writeUInt32LE(2, 16 + 8); // FOPEN_KEEP_CACHE, as memfs
 
-  const send = (b, unique) => {
+  // The reply to the current request, written by the next writeThenRead (as the session does).
+  let reply = null;
+  const one = [null];
+  const two = [readHdr, null];
+  const send = (b) => {
     inbuf.copy(b, 8, 8, 16); // the unique, byte for byte
-    void unique;
-    try {
-      writeBuffers(fd, [b]);
-    } catch (e) {
-      if (e.code !== 'ENOENT') throw e;
-    }
+    one[0] = b;
+    reply = one;
   };
   const fail = (errno) => {
     errReply.writeInt32LE(-errno, 4);
@@ -121,8 +121,16 @@ if (isMainThread) {
 
   for (;;) {
     try {
-      readInto(fd, inbuf);
+      if (reply) {
+        const r = reply;
+        reply = null;
+        writeThenRead(fd, r, inbuf);
+      } else readInto(fd, inbuf);
     } catch (e) {
+      if (e.syscall === 'writev') {
+        if (e.code !== 'ENOENT') throw e;
+        continue;
+      }
       if (e.code === 'ENODEV' || e.code === 'ECONNABORTED') break;
       if (e.code === 'EINTR' || e.code === 'EAGAIN' || e.code === 'ENOENT') continue;
       throw e;
@@ -154,11 +162,8 @@ if (isMainThread) {
         const chunk = off >= size ? data.subarray(0, 0) : data.subarray(off, Math.min(size, off + len));
         readHdr.writeUInt32LE(16 + chunk.length, 0);
         inbuf.copy(readHdr, 8, 8, 16);
-        try {
-          writeBuffers(fd, [readHdr, chunk]);
-        } catch (e) {
-          if (e.code !== 'ENOENT') throw e;
-        }
+        two[1] = chunk;
+        reply = two;
         break;
       }
       case OP.RELEASE:
@@ -180,7 +185,8 @@ if (isMainThread) {
         out.writeUInt32LE(1 << 20, 36); // max_write
         out.writeUInt32LE(1, 40); // time_gran
         out.writeUInt16LE(256, 44); // max_pages
-        send(out);
+        inbuf.copy(out, 8, 8, 16);
+        writeBuffers(fd, [out]); // at once, as the session does
         parentPort.postMessage({ type: 'ready', minor });
         break;
       }
