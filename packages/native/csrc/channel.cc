@@ -181,30 +181,39 @@ napi_value WriteBuffers(napi_env env, napi_callback_info info) {
   return ByteCount(env, n);
 }
 
-// writeThenRead(fd, bufs, buf) -> bytes read: writeBuffers(fd, bufs), then readInto(fd, buf),
-// in one call. On this machine kind a return from a syscall into JavaScript costs about as much
-// as the syscall itself, so a server answering one message and waiting for the next pays it once.
-// A failed writev throws with syscall "writev" and nothing is read; a failed read throws with
-// syscall "read" (the write was done).
+// The most reply buffers writeThenRead takes (its arguments after fd and buf).
+constexpr size_t kExchangeBuffers = kStackIovecs;
+
+// writeThenRead(fd, buf, b0[, b1, ... b7]) -> bytes read: one writev(2) of b0.. in order, then
+// one read(2) into buf, both retried on EINTR, in one call. On this machine kind a return from a
+// syscall into JavaScript costs about as much as the syscall itself, so a server answering one
+// message and waiting for the next pays it once. The buffers come as arguments, not as an array:
+// reading an array's elements through Node-API costs a property lookup each. A failed writev
+// throws with syscall "writev" and nothing is read; a failed read throws with syscall "read" (the
+// write was done).
 napi_value WriteThenRead(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 2 + kExchangeBuffers;
+  napi_value argv[2 + kExchangeBuffers];
   if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 3) {
+    ThrowType(Napi::Env(env), "writeThenRead", "needs (fd, buf, ...bufs)");
+    return nullptr;
+  }
+  if (argc > 2 + kExchangeBuffers) {
+    ThrowRange(Napi::Env(env), "writeThenRead", "at most " + std::to_string(kExchangeBuffers) + " buffers");
+    return nullptr;
+  }
   int fd;
   struct iovec buf;
-  if (argc < 3) {
-    ThrowType(Napi::Env(env), "writeThenRead", "needs (fd, bufs, buf)");
-    return nullptr;
-  }
   if (!ChannelFd(env, argv[0], "writeThenRead", &fd) ||
-      !ChannelBytes(env, argv[2], "writeThenRead", -1, &buf)) {
+      !ChannelBytes(env, argv[1], "writeThenRead", -1, &buf)) {
     return nullptr;
   }
-  struct iovec onStack[kStackIovecs];
-  std::vector<struct iovec> onHeap;
-  uint32_t count;
-  struct iovec* iov = Iovecs(env, argv[1], "writeThenRead", onStack, &onHeap, &count);
-  if (!iov) return nullptr;
+  struct iovec iov[kExchangeBuffers];
+  uint32_t count = static_cast<uint32_t>(argc - 2);
+  for (uint32_t i = 0; i < count; i++) {
+    if (!ChannelBytes(env, argv[2 + i], "writeThenRead", i, &iov[i])) return nullptr;
+  }
   if (WriteOnce(fd, iov, count) < 0) {
     ThrowErrno(Napi::Env(env), "writev", errno);
     return nullptr;

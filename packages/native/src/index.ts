@@ -49,7 +49,7 @@ interface Binding {
   readInto(fd: number, buf: Uint8Array): number;
   mapAsciiText(path: string): string | undefined;
   writeBuffers(fd: number, bufs: readonly Uint8Array[]): number;
-  writeThenRead(fd: number, bufs: readonly Uint8Array[], buf: Uint8Array): number;
+  writeThenRead(fd: number, buf: Uint8Array, ...bufs: Uint8Array[]): number;
   fuseRingOpen(fuseFd: number, queues: number, payloadBytes: number, devBufferBytes: number): FuseRing;
   fuseRingStart(ring: FuseRing): void;
   fuseRingNext(ring: FuseRing, buf: Uint8Array): number;
@@ -281,8 +281,25 @@ export function writeBuffers(fd: number, bufs: readonly Uint8Array[]): number {
  * throws with `syscall` "read" (the reply was written).
  */
 export function writeThenRead(fd: number, bufs: readonly Uint8Array[], buf: Uint8Array): number {
-  return native.writeThenRead(fd, bufs, buf);
+  // The addon takes the buffers as arguments (at most WRITE_THEN_READ_BUFFERS): no array to read.
+  switch (bufs.length) {
+    case 1:
+      return native.writeThenRead(fd, buf, bufs[0]);
+    case 2:
+      return native.writeThenRead(fd, buf, bufs[0], bufs[1]);
+    case 3:
+      return native.writeThenRead(fd, buf, bufs[0], bufs[1], bufs[2]);
+    default:
+      if (!Array.isArray(bufs) || bufs.length === 0 || bufs.length > WRITE_THEN_READ_BUFFERS) {
+        writeBuffers(fd, bufs);
+        return readInto(fd, buf);
+      }
+      return native.writeThenRead(fd, buf, ...bufs);
+  }
 }
+
+/** The most buffers writeThenRead passes to the addon in one call; more go as writeBuffers, then readInto. */
+const WRITE_THEN_READ_BUFFERS = 8;
 
 /** A FUSE-over-io_uring ring of one /dev/fuse connection (opaque; see fuseRingOpen). */
 export type FuseRing = { readonly __fuseRing: unique symbol };
