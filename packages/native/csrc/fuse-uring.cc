@@ -458,14 +458,9 @@ int64_t Assemble(FuseRing* ring, size_t i, uint8_t* buf, size_t cap) {
   return static_cast<int64_t>(total);
 }
 
-// fuseRingNext(ring, buf) -> length of the next request copied into buf, or 0 when the connection
-// is gone. Submits the answer queued by fuseRingReply first: one io_uring_enter for both.
-napi_value Next(napi_env env, napi_callback_info info) {
-  napi_value arg;
-  FuseRing* ring = RingCall(env, info, "fuseRingNext", "needs (ring, buf)", &arg);
-  uint8_t* buf;
-  size_t cap;
-  if (!ring || !BytesOf(env, arg, "fuseRingNext", &buf, &cap)) return nullptr;
+// The next request copied into buf (cap bytes): its length, 0 when the connection is gone, or
+// nullptr with an exception pending. Submits the answer queued before in the same io_uring_enter.
+napi_value NextInto(napi_env env, FuseRing* ring, uint8_t* buf, size_t cap) {
   if (!ring->started) {
     ThrowErrno(Napi::Env(env), "fuseRingNext", EPROTO, nullptr, "the ring is not started");
     return nullptr;
@@ -534,32 +529,23 @@ napi_value Next(napi_env env, napi_callback_info info) {
   }
 }
 
-// fuseRingReply(ring, bufs) -> bytes of the answer. For a ring request the answer is copied into
-// its entry and its COMMIT_AND_FETCH queued (fuseRingNext submits it); for a /dev/fuse request it
-// is written to the fd at once. An answer larger than the entry's payload buffer is replaced by
-// EIO (the entry must be committed, or its queue stalls) and reported with EMSGSIZE.
-napi_value Reply(napi_env env, napi_callback_info info) {
-  napi_value bufs;
-  FuseRing* ring = RingCall(env, info, "fuseRingReply", "needs (ring, bufs)", &bufs);
-  if (!ring) return nullptr;
-  uint32_t count = 0;
-  if (napi_get_array_length(env, bufs, &count) != napi_ok || count == 0 || count > 64) {
-    ThrowType(Napi::Env(env), "fuseRingReply", "bufs must be an array of 1 to 64 Buffers");
-    return nullptr;
-  }
-  struct iovec iov[64];
+// fuseRingNext(ring, buf) -> length of the next request copied into buf, or 0 when the connection
+// is gone. Submits the answer queued by fuseRingReply first: one io_uring_enter for both.
+napi_value Next(napi_env env, napi_callback_info info) {
+  napi_value arg;
+  FuseRing* ring = RingCall(env, info, "fuseRingNext", "needs (ring, buf)", &arg);
+  uint8_t* buf;
+  size_t cap;
+  if (!ring || !BytesOf(env, arg, "fuseRingNext", &buf, &cap)) return nullptr;
+  return NextInto(env, ring, buf, cap);
+}
+
+// Answers the current request with the iovecs: into its ring entry, its COMMIT_AND_FETCH queued,
+// or written to /dev/fuse for a request from there. Returns the answer's bytes, or -1 with an
+// exception pending (syscall "writev" or "fuseRingReply").
+int64_t Answer(napi_env env, FuseRing* ring, const struct iovec* iov, uint32_t count) {
   size_t total = 0;
-  for (uint32_t k = 0; k < count; k++) {
-    napi_value item;
-    uint8_t* data;
-    size_t len;
-    if (napi_get_element(env, bufs, k, &item) != napi_ok ||
-        !BytesOf(env, item, "fuseRingReply", &data, &len)) {
-      return nullptr;
-    }
-    iov[k] = {data, len};
-    total += len;
-  }
+  for (uint32_t k = 0; k < count; k++) total += iov[k].iov_len;
   if (ring->current == Source::kDev) {
     ring->current = Source::kNone;
     ssize_t n;
@@ -568,13 +554,13 @@ napi_value Reply(napi_env env, napi_callback_info info) {
     } while (n < 0 && errno == EINTR);
     if (n < 0) {
       ThrowErrno(Napi::Env(env), "writev", errno);
-      return nullptr;
+      return -1;
     }
-    return Int(env, n);
+    return n;
   }
   if (ring->current != Source::kEntry) {
     ThrowErrno(Napi::Env(env), "fuseRingReply", EPROTO, nullptr, "no request to answer");
-    return nullptr;
+    return -1;
   }
   ring->current = Source::kNone;
   Entry& e = ring->entries[ring->currentEntry];
@@ -607,9 +593,67 @@ napi_value Reply(napi_env env, napi_callback_info info) {
   if (!fits) {
     ThrowErrno(Napi::Env(env), "fuseRingReply", EMSGSIZE, nullptr,
                "answer of " + std::to_string(total) + " bytes does not fit the ring entry");
+    return -1;
+  }
+  return static_cast<int64_t>(total);
+}
+
+// fuseRingReply(ring, bufs) -> bytes of the answer. For a ring request the answer is copied into
+// its entry and its COMMIT_AND_FETCH queued (fuseRingNext submits it); for a /dev/fuse request it
+// is written to the fd at once. An answer larger than the entry's payload buffer is replaced by
+// EIO (the entry must be committed, or its queue stalls) and reported with EMSGSIZE.
+napi_value Reply(napi_env env, napi_callback_info info) {
+  napi_value bufs;
+  FuseRing* ring = RingCall(env, info, "fuseRingReply", "needs (ring, bufs)", &bufs);
+  if (!ring) return nullptr;
+  uint32_t count = 0;
+  if (napi_get_array_length(env, bufs, &count) != napi_ok || count == 0 || count > 64) {
+    ThrowType(Napi::Env(env), "fuseRingReply", "bufs must be an array of 1 to 64 Buffers");
     return nullptr;
   }
-  return Int(env, static_cast<int64_t>(total));
+  struct iovec iov[64];
+  for (uint32_t k = 0; k < count; k++) {
+    napi_value item;
+    uint8_t* data;
+    size_t len;
+    if (napi_get_element(env, bufs, k, &item) != napi_ok ||
+        !BytesOf(env, item, "fuseRingReply", &data, &len)) {
+      return nullptr;
+    }
+    iov[k] = {data, len};
+  }
+  int64_t total = Answer(env, ring, iov, count);
+  return total < 0 ? nullptr : Int(env, total);
+}
+
+// The most answer buffers fuseRingExchange takes (its arguments after ring and buf).
+constexpr size_t kExchangeBuffers = 8;
+
+// fuseRingExchange(ring, buf, b0[, ... b7]) -> fuseRingReply(ring, [b0, ...]) then
+// fuseRingNext(ring, buf), in one call; the buffers come as arguments (no array to read through
+// Node-API). A refused answer throws as fuseRingReply does and nothing is read.
+napi_value Exchange(napi_env env, napi_callback_info info) {
+  size_t argc = 2 + kExchangeBuffers;
+  napi_value argv[2 + kExchangeBuffers];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  if (argc < 3 || argc > 2 + kExchangeBuffers) {
+    ThrowType(Napi::Env(env), "fuseRingExchange", "needs (ring, buf, 1 to 8 Buffers)");
+    return nullptr;
+  }
+  FuseRing* ring = RingArg(env, argv[0], "fuseRingExchange");
+  uint8_t* buf;
+  size_t cap;
+  if (!ring || !BytesOf(env, argv[1], "fuseRingExchange", &buf, &cap)) return nullptr;
+  struct iovec iov[kExchangeBuffers];
+  uint32_t count = static_cast<uint32_t>(argc - 2);
+  for (uint32_t k = 0; k < count; k++) {
+    uint8_t* data;
+    size_t len;
+    if (!BytesOf(env, argv[2 + k], "fuseRingExchange", &data, &len)) return nullptr;
+    iov[k] = {data, len};
+  }
+  if (Answer(env, ring, iov, count) < 0) return nullptr;
+  return NextInto(env, ring, buf, cap);
 }
 
 // fuseRingCounts(ring) -> { ringRequests, devRequests, rearmed, oversized }.
@@ -654,6 +698,8 @@ void InitFuseRing(Napi::Env env, Napi::Object exports) {
   exports.Set("fuseRingNext", fn);
   napi_create_function(env, "fuseRingReply", NAPI_AUTO_LENGTH, Reply, nullptr, &fn);
   exports.Set("fuseRingReply", fn);
+  napi_create_function(env, "fuseRingExchange", NAPI_AUTO_LENGTH, Exchange, nullptr, &fn);
+  exports.Set("fuseRingExchange", fn);
 }
 
 }  // namespace famfs

@@ -54,6 +54,7 @@ interface Binding {
   fuseRingStart(ring: FuseRing): void;
   fuseRingNext(ring: FuseRing, buf: Uint8Array): number;
   fuseRingReply(ring: FuseRing, bufs: readonly Uint8Array[]): number;
+  fuseRingExchange(ring: FuseRing, buf: Uint8Array, ...bufs: Uint8Array[]): number;
   fuseRingCounts(ring: FuseRing): FuseRingCounts;
   fuseRingClose(ring: FuseRing): void;
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
@@ -281,25 +282,40 @@ export function writeBuffers(fd: number, bufs: readonly Uint8Array[]): number {
  * throws with `syscall` "read" (the reply was written).
  */
 export function writeThenRead(fd: number, bufs: readonly Uint8Array[], buf: Uint8Array): number {
-  // The addon takes the buffers as arguments (at most WRITE_THEN_READ_BUFFERS): no array to read.
-  switch (bufs.length) {
-    case 1:
-      return native.writeThenRead(fd, buf, bufs[0]);
-    case 2:
-      return native.writeThenRead(fd, buf, bufs[0], bufs[1]);
-    case 3:
-      return native.writeThenRead(fd, buf, bufs[0], bufs[1], bufs[2]);
-    default:
-      if (!Array.isArray(bufs) || bufs.length === 0 || bufs.length > WRITE_THEN_READ_BUFFERS) {
-        writeBuffers(fd, bufs);
-        return readInto(fd, buf);
-      }
-      return native.writeThenRead(fd, buf, ...bufs);
+  if (!fitsAsArguments(bufs)) {
+    writeBuffers(fd, bufs);
+    return readInto(fd, buf);
   }
+  return withBuffers(native.writeThenRead, fd, buf, bufs);
 }
 
-/** The most buffers writeThenRead passes to the addon in one call; more go as writeBuffers, then readInto. */
-const WRITE_THEN_READ_BUFFERS = 8;
+/** The most buffers the exchange calls pass to the addon as arguments; more go as two calls. */
+const EXCHANGE_BUFFERS = 8;
+
+const fitsAsArguments = (bufs: readonly Uint8Array[]): boolean =>
+  Array.isArray(bufs) && bufs.length > 0 && bufs.length <= EXCHANGE_BUFFERS;
+
+/**
+ * f(a, b, ...bufs), the usual one to three buffers written out: the addon reads arguments without
+ * the property lookup each array element costs through Node-API, and a spread call costs more.
+ */
+function withBuffers<A, B>(
+  f: (a: A, b: B, ...bufs: Uint8Array[]) => number,
+  a: A,
+  b: B,
+  bufs: readonly Uint8Array[],
+): number {
+  switch (bufs.length) {
+    case 1:
+      return f(a, b, bufs[0]);
+    case 2:
+      return f(a, b, bufs[0], bufs[1]);
+    case 3:
+      return f(a, b, bufs[0], bufs[1], bufs[2]);
+    default:
+      return f(a, b, ...bufs);
+  }
+}
 
 /** A FUSE-over-io_uring ring of one /dev/fuse connection (opaque; see fuseRingOpen). */
 export type FuseRing = { readonly __fuseRing: unique symbol };
@@ -353,6 +369,19 @@ export function fuseRingNext(ring: FuseRing, buf: Uint8Array): number {
  */
 export function fuseRingReply(ring: FuseRing, bufs: readonly Uint8Array[]): number {
   return native.fuseRingReply(ring, bufs);
+}
+
+/**
+ * fuseRingReply(ring, bufs), then fuseRingNext(ring, buf), in one call: returns what fuseRingNext
+ * returns. A refused answer throws as fuseRingReply does (syscall "fuseRingReply", or "writev" for
+ * a request that came through /dev/fuse) and nothing is read.
+ */
+export function fuseRingExchange(ring: FuseRing, bufs: readonly Uint8Array[], buf: Uint8Array): number {
+  if (!fitsAsArguments(bufs)) {
+    fuseRingReply(ring, bufs);
+    return fuseRingNext(ring, buf);
+  }
+  return withBuffers(native.fuseRingExchange, ring, buf, bufs);
 }
 
 export function fuseRingCounts(ring: FuseRing): FuseRingCounts {

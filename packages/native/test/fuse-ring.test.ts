@@ -3,7 +3,15 @@
 // @famfs/fuse (test/io-uring.test.ts).
 import * as fs from 'fs';
 import * as path from 'path';
-import { fuseRingClose, fuseRingCounts, fuseRingNext, fuseRingOpen, fuseRingReply, fuseRingStart } from '../src';
+import {
+  fuseRingClose,
+  fuseRingCounts,
+  fuseRingExchange,
+  fuseRingNext,
+  fuseRingOpen,
+  fuseRingReply,
+  fuseRingStart,
+} from '../src';
 import type { FuseRing } from '../src';
 import { expectNativeError, thrownName, useTempDir } from './helpers';
 
@@ -24,6 +32,9 @@ describe('fuseRingOpen / fuseRingStart', () => {
     expect(thrownName(() => fuseRingOpen(0, 2, 100, 1 << 20))).toBe('RangeError');
     expect(thrownName(() => fuseRingStart({} as FuseRing))).toBe('TypeError');
     expect(thrownName(() => fuseRingNext({} as FuseRing, Buffer.alloc(8192)))).toBe('TypeError');
+    expect(thrownName(() => fuseRingExchange({} as FuseRing, [Buffer.alloc(16)], Buffer.alloc(8192)))).toBe(
+      'TypeError',
+    );
   });
 
   (ioUringDisabled === 0 ? test : test.skip)(
@@ -38,6 +49,17 @@ describe('fuseRingOpen / fuseRingStart', () => {
         // Not started: there is nothing to wait for, so next() refuses rather than block forever.
         expectNativeError(() => fuseRingNext(ring!, Buffer.alloc(1 << 16)), 'EPROTO');
         expectNativeError(() => fuseRingReply(ring!, [Buffer.alloc(16)]), 'EPROTO');
+        // The answer half goes first, and fails the same way, before anything is waited for.
+        expectNativeError(
+          () => fuseRingExchange(ring!, [Buffer.alloc(16)], Buffer.alloc(1 << 16)),
+          'EPROTO',
+          'fuseRingReply',
+        );
+        const ten = new Array<Buffer>(10).fill(Buffer.alloc(2)); // more than the addon takes as arguments
+        expectNativeError(() => fuseRingExchange(ring!, ten, Buffer.alloc(1 << 16)), 'EPROTO', 'fuseRingReply');
+        expect(
+          thrownName(() => fuseRingExchange(ring!, [Buffer.alloc(16), 'x' as unknown as Buffer], Buffer.alloc(8))),
+        ).toBe('TypeError');
         // /dev/null has no io_uring command handler: the registration completes at once with an error.
         expectNativeError(() => fuseRingStart(ring!), 'EOPNOTSUPP', 'FUSE_IO_URING_CMD_REGISTER');
         expectNativeError(() => fuseRingStart(ring!), 'EALREADY');

@@ -12,6 +12,7 @@ import { closeSync } from 'fs';
 import {
   fuseRingClose,
   fuseRingCounts,
+  fuseRingExchange,
   fuseRingNext,
   fuseRingOpen,
   fuseRingReply,
@@ -119,19 +120,12 @@ export class FdTransport implements Transport {
 
   exchange(reply: Buffer[], buf: Buffer): number {
     if (this.closed) return 0;
-    if (this.ring) {
-      // The answer is queued and goes with the next read's io_uring_enter.
-      try {
-        fuseRingReply(this.ring, reply);
-      } catch (e) {
-        throw new ReplyRefused(e);
-      }
-      return this.read(buf);
-    }
     try {
-      return writeThenRead(this.fd, reply, buf);
+      // Through the ring, the answer goes with the io_uring_enter that waits for the next request.
+      return this.ring ? fuseRingExchange(this.ring, reply, buf) : writeThenRead(this.fd, reply, buf);
     } catch (e) {
-      if ((e as { syscall?: string } | null)?.syscall === 'writev') throw new ReplyRefused(e);
+      const syscall = (e as { syscall?: string } | null)?.syscall;
+      if (syscall === 'writev' || syscall === 'fuseRingReply') throw new ReplyRefused(e);
       return FdTransport.readEnded(e) ? 0 : this.read(buf);
     }
   }
