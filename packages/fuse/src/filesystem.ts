@@ -159,8 +159,10 @@ export interface FileSystem {
   connected?(conn: Connection): void;
   destroy?(): void;
   /**
-   * Called by the session loop after each message has been answered: housekeeping that must run
-   * on the session's thread between requests (the loop is otherwise blocked reading /dev/fuse).
+   * Called by the session loop after each message has been handled and before the next is read:
+   * housekeeping that must run on the session's thread between requests (the loop is otherwise
+   * blocked reading /dev/fuse). The reply to the message is written right after this returns, with
+   * the read of the next request, so this must leave alone any buffer that reply refers to.
    */
   afterRequest?(): void;
 
