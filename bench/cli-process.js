@@ -141,6 +141,7 @@ try {
     's (min-max)': span(times[k], 3),
     'peak RSS MiB': rss[k][0].toFixed(0),
     'x node -e 0': span(ratio(k, 'node -e 0')),
+    'median x node': median(ratio(k, 'node -e 0')).toFixed(2),
     'x bare CRC pass': span(ratio(k, 'bare CRC pass (process)')),
   }));
   console.table(rows);
