@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// fsck throughput on a full log, against a bare CRC-32 pass over the same log bytes, measured in
-// the same run. Usage: node bench/fsck.js [--logs 8m,256m] [--reps N] [--dir DIR]
+// fsck throughput on a full log, in process, against a bare CRC-32 pass over the same log bytes,
+// measured in the same run: where the pass's time goes, not the goal. Issue 13 goal 1 (fsck at
+// most 2x the C famfs) is measured on whole processes by bench/cli-process.js, against the C
+// famfs fsck's work (bench/c/fsck_scan.c). Usage: node bench/fsck.js [--logs 8m,256m] [--reps N] [--dir DIR]
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -100,4 +102,7 @@ try {
   fs.rmSync(base, { recursive: true, force: true });
 }
 console.table(rows);
-console.log('ratios are fsck time over CRC time: lower is better; goal fsck/bare <= 2x on the 256m log');
+console.log(
+  'ratios are fsck time over CRC time, lower is better (information: the goal, fsck <= 2x the C famfs, ' +
+    'is measured on whole processes by bench/cli-process.js)',
+);
