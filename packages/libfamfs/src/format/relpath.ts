@@ -17,23 +17,38 @@ const DOT = 0x2e;
 const LONE_SURROGATE = /\p{Cs}/u;
 
 export function relpathProblem(path: string): string | undefined {
-  if (path.length === 0) return 'empty path';
-  if (path.includes('\0')) return 'path contains a NUL byte';
-  if (LONE_SURROGATE.test(path)) return 'path is not valid Unicode (a lone UTF-16 surrogate)';
-  if (Buffer.byteLength(path, 'utf8') > MAX_PATHLEN - 1) return `path is longer than ${MAX_PATHLEN - 1} bytes`;
-  if (path.charCodeAt(0) === SLASH) return 'path is absolute';
-  // One pass over the components (this runs for every entry of a replayed log).
+  const n = path.length;
+  if (n === 0) return 'empty path';
+  // One pass over the characters (this runs for every entry of a replayed log): it finds a NUL,
+  // anything beyond ASCII, and the first bad component. The problems are then told in the order
+  // of the rules above, the first that applies.
+  let nul = false;
+  let ascii = true;
+  let badComponent: string | undefined;
   let start = 0;
-  for (let i = 0; i <= path.length; i++) {
-    if (i < path.length && path.charCodeAt(i) !== SLASH) continue;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? path.charCodeAt(i) : SLASH;
+    if (c !== SLASH) {
+      if (c === 0) nul = true;
+      else if (c > 0x7f) ascii = false;
+      continue;
+    }
     const len = i - start;
-    if (len === 0) return 'path has an empty component';
-    if (len <= 2 && path.charCodeAt(start) === DOT && (len === 1 || path.charCodeAt(start + 1) === DOT)) {
-      return `path has a '${path.slice(start, i)}' component`;
+    if (badComponent === undefined) {
+      if (len === 0) badComponent = 'path has an empty component';
+      else if (len <= 2 && path.charCodeAt(start) === DOT && (len === 1 || path.charCodeAt(start + 1) === DOT)) {
+        badComponent = `path has a '${path.slice(start, i)}' component`;
+      }
     }
     start = i + 1;
   }
-  return undefined;
+  if (nul) return 'path contains a NUL byte';
+  // An ASCII string is its own UTF-8: one byte a character, and no surrogate.
+  if (!ascii && LONE_SURROGATE.test(path)) return 'path is not valid Unicode (a lone UTF-16 surrogate)';
+  if ((ascii ? n : Buffer.byteLength(path, 'utf8')) > MAX_PATHLEN - 1)
+    return `path is longer than ${MAX_PATHLEN - 1} bytes`;
+  if (path.charCodeAt(0) === SLASH) return 'path is absolute';
+  return badComponent;
 }
 
 export function checkRelpath(path: string, what = 'path'): string {
@@ -52,20 +67,31 @@ export function relpathField(offset: number): Field<string> {
     codec: {
       size: MAX_PATHLEN,
       read: (b, at) => {
-        const nul = b.indexOf(0, at);
-        if (nul < 0 || nul >= at + MAX_PATHLEN)
-          throw new FamfsError('EBADENTRY', 'path is not NUL-terminated within 80 bytes');
-        const raw = b.subarray(at, nul);
-        if (!isUtf8(raw)) throw new FamfsError('EBADENTRY', 'path is not valid UTF-8');
-        const path = raw.toString('utf8');
+        // One scan finds the NUL and whether every byte before it is ASCII: the common path,
+        // which is its own UTF-8 and needs no check before it is decoded.
+        const end = at + MAX_PATHLEN;
+        let nul = at;
+        let ascii = true;
+        for (; nul < end && b[nul] !== 0; nul++) if (b[nul] > 0x7f) ascii = false;
+        if (nul === end) throw new FamfsError('EBADENTRY', 'path is not NUL-terminated within 80 bytes');
+        if (!ascii && !isUtf8(b.subarray(at, nul))) throw new FamfsError('EBADENTRY', 'path is not valid UTF-8');
+        const path = b.toString(ascii ? 'latin1' : 'utf8', at, nul);
         const p = relpathProblem(path);
         if (p) throw new FamfsError('EBADENTRY', `${p}: '${path}'`);
         return path;
       },
       write: (b, at, v) => {
         checkRelpath(v);
-        b.fill(0, at, at + MAX_PATHLEN);
-        b.write(v, at, 'utf8');
+        // An ASCII path is its own UTF-8: stored a character a byte, then the rest of the field zeroed.
+        const n = v.length;
+        let i = 0;
+        for (; i < n; i++) {
+          const c = v.charCodeAt(i);
+          if (c > 0x7f) break;
+          b[at + i] = c;
+        }
+        if (i < n) i = b.write(v, at, 'utf8');
+        for (; i < MAX_PATHLEN; i++) b[at + i] = 0;
       },
     },
   };
