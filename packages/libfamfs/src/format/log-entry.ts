@@ -116,29 +116,19 @@ export function readLogEntry(
   crc = crc32Of(buf, at, at + LOG_ENTRY_CRC_SPAN),
 ): LogEntry {
   try {
-    const seqnum = LogEntryLayout.get(buf, 'seqnum', at);
+    const { seqnum, type, crc: stored } = LogEntryLayout.decode(buf, at);
     if (seqnum !== index) throw new FamfsError('EBADENTRY', `seqnum ${seqnum} does not match its slot`);
-    const stored = LogEntryLayout.get(buf, 'crc', at);
     if (stored !== crc)
       throw new FamfsError(
         'EBADENTRY',
         `CRC mismatch (stored 0x${stored.toString(16)}, computed 0x${crc.toString(16)})`,
       );
     const body = at + BODY_OFFSET;
-    const type = LogEntryLayout.get(buf, 'type', at);
     switch (type) {
       case EntryType.File: {
-        const L = FileMetaLayout;
-        return {
-          type: 'file',
-          path: L.get(buf, 'path', body),
-          size: L.get(buf, 'size', body),
-          flags: L.get(buf, 'flags', body),
-          uid: L.get(buf, 'uid', body),
-          gid: L.get(buf, 'gid', body),
-          mode: L.get(buf, 'mode', body),
-          fmap: decodeFmap(buf, body + FILE_FMAP_OFFSET),
-        };
+        const m = FileMetaLayout.decode(buf, body);
+        const fmap = decodeFmap(buf, body + FILE_FMAP_OFFSET);
+        return { type: 'file', path: m.path, size: m.size, flags: m.flags, uid: m.uid, gid: m.gid, mode: m.mode, fmap };
       }
       case EntryType.Mkdir: {
         const m = MkdirLayout.decode(buf, body);
