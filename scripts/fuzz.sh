@@ -17,7 +17,9 @@ export FAMFS_FUZZ_RUNS="$RUNS" FAMFS_FUZZ_SEED="$SEED" FAMFS_FUZZ_REPORT="$REPOR
 echo "famfs fuzz: ${RUNS} runs per target, seed ${SEED} (replay: FAMFS_FUZZ_SEED=${SEED} scripts/fuzz.sh ${RUNS})"
 status=0
 for pkg in packages/libfamfs packages/famfs-fused; do
-  (cd "$pkg" && npx jest --runInBand --silent=false 'test/fuzz-') || status=1
+  # Every test file named fuzz-*.test.ts, at any depth under the package's test/ (libfamfs keeps
+  # them beside the code they fuzz: test/format/, test/shadow/).
+  (cd "$pkg" && npx jest --runInBand --silent=false '/test/(.*/)?fuzz-[^/]*\.test\.ts$') || status=1
 done
 echo
 echo "famfs fuzz: seed ${SEED}, report ${REPORT}:"
