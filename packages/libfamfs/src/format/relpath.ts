@@ -20,8 +20,8 @@ export function relpathProblem(path: string): string | undefined {
   const n = path.length;
   if (n === 0) return 'empty path';
   // One pass over the characters (this runs for every entry of a replayed log): it finds a NUL,
-  // anything beyond ASCII, and the first bad component. The problems are then told in the order
-  // of the rules above, the first that applies.
+  // anything beyond ASCII, and the first bad component. Of the problems found, the first in this
+  // order is told: a NUL, a lone surrogate, the length, a leading '/', a bad component.
   let nul = false;
   let ascii = true;
   let badComponent: string | undefined;
