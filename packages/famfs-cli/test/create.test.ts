@@ -87,6 +87,28 @@ mountSuite('famfs creat/verify/mkdir')('creat, verify and mkdir on a mounted fam
     expect(run(['verify', '-m', `${a},12`, '-m', `${b},11`, '-m', `${b},12`]).code).toBe(2);
   });
 
+  test('verify right after creat: a file whose shadow YAML the daemon has not written yet is taken from the log', () => {
+    const dev = sparseFile(tmp(), 8 * GiB);
+    lib.mkfs(dev, { systemUuid: MASTER, minDeviceSize: 0 });
+    const mpt = path.join(tmp(), 'mnt');
+    const shadow = path.join(tmp(), 'shadow');
+    fs.mkdirSync(shadow);
+    expect(mounts.mount(dev, mpt, C_MASTER_UUID, ['-S', shadow]).code).toBe(0);
+    const f = path.join(mpt, 'late');
+    expect(run(['creat', '-r', '-S', '3', '-s', '1m', f]).code).toBe(0);
+    // The daemon writes the shadow tree in the background, after the file shows in the mount.
+    // Once it has, its YAML is taken away: the state a verify run at once can meet.
+    const yaml = path.join(shadow, 'root', 'late');
+    const deadline = Date.now() + 10_000;
+    while (!fs.existsSync(yaml) && Date.now() < deadline)
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    const written = fs.readFileSync(yaml);
+    fs.rmSync(yaml);
+    const r = run(['verify', '-S', '3', '-f', f]);
+    expect(r).toMatchObject({ code: 0, stdout: `Success: verified ${MiB} bytes in file ${f}\n` });
+    expect(fs.readFileSync(yaml)).toEqual(written);
+  });
+
   test('mode, uid and gid are logged and survive a remount; mkdir -p logs each component', () => {
     const { mpt, dev } = mounted();
     expect(run(['mkdir', '-p', '-m', '0700', path.join(mpt, 'x/y/z')]).code).toBe(0);

@@ -6,6 +6,7 @@ import { DataPath } from '../device/file-data';
 import { FamfsMount, requireFamfsMount } from './records';
 import { relpathInMount } from './mount-path';
 import { ShadowTree, shadowRootOf } from '../shadow/tree';
+import { readMountedLog, readServedEntry } from './inspect';
 
 /**
  * An existing file of a mounted famfs, opened on any host (master or client): its map as the
@@ -40,12 +41,13 @@ export class FamfsFile {
 }
 
 /**
- * The file entry the mount serves for `rel`, from its shadow YAML (read the one hardened way):
- * ENOENT when there is no such famfs file, EISDIR for a directory, EBADYAML for a file the
- * daemon would refuse to serve.
+ * The file entry the mount serves for `rel`, from its shadow YAML (read the one hardened way; a
+ * file the daemon has logged but not yet written to the shadow tree is written from the log, see
+ * readServedEntry): ENOENT when there is no such famfs file, EISDIR for a directory, EBADYAML for
+ * a file the daemon would refuse to serve.
  */
 export function shadowEntry(mount: FamfsMount, rel: string): FileEntry {
-  const read = new ShadowTree(shadowRootOf(mount.shadow)).readEntry(rel);
+  const read = readServedEntry(new ShadowTree(shadowRootOf(mount.shadow)), rel, () => readMountedLog(mount));
   if (read.ok) return read.entry;
   const { kind, message } = read.problem;
   if (kind === 'missing')

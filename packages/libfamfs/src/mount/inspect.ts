@@ -22,7 +22,7 @@ import { logMetaEntry, superblockMetaEntry } from '../shadow/meta-files';
 import { writeMetaFiles } from '../shadow/logplay';
 import { playEntry } from '../shadow/play-entry';
 import { readDaemonStatus } from './contract';
-import { ShadowTree, shadowRootOf } from '../shadow/tree';
+import { ShadowEntryRead, ShadowTree, shadowRootOf } from '../shadow/tree';
 import { Role, roleOf, tryGetSystemUuid } from '../system-uuid';
 
 /** The log of a mounted famfs, read through the mount's .meta files (no lock: a snapshot). */
@@ -135,8 +135,7 @@ export function mountedFileMap(log: MountedLog, rel: string): MountedFileMap {
   const shadowFile = tree.resolve(rel);
   const logged = loggedFileEntry(log, rel);
   const result: MountedFileMap = { rel, shadowFile, logged, differences: [] };
-  let read = tree.readEntry(rel);
-  if (!read.ok && read.problem.kind === 'missing' && writeShadowEntry(log, tree, rel)) read = tree.readEntry(rel);
+  const read = readServedEntry(tree, rel, () => log);
   if (!read.ok) {
     result.problem = `shadow file ${shadowFile}: ${read.problem.message}`;
     return result;
@@ -152,6 +151,19 @@ export function mountedFileMap(log: MountedLog, rel: string): MountedFileMap {
     result.invalid = fmapProblem(entry.fmap, entry.size, log.geometry);
   }
   return result;
+}
+
+/**
+ * The shadow entry the mount serves `rel` from. A daemon that serves the log writes the shadow
+ * tree behind it, in the background: a file just created is in the log, and shows in the mount,
+ * before its shadow file is written. So when the shadow file is missing and the daemon serves the
+ * log, the entry is written from the log, as the daemon would write it, and read again. `log`
+ * is called only then (reading the log of a large famfs takes a while).
+ */
+export function readServedEntry(tree: ShadowTree, rel: string, log: () => MountedLog): ShadowEntryRead {
+  const read = tree.readEntry(rel);
+  if (read.ok || read.problem.kind !== 'missing') return read;
+  return writeShadowEntry(log(), tree, rel) ? tree.readEntry(rel) : read;
 }
 
 /**
