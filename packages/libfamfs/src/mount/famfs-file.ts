@@ -7,6 +7,7 @@ import { FamfsMount, requireFamfsMount } from './records';
 import { relpathInMount } from './mount-path';
 import { ShadowTree, shadowRootOf } from '../shadow/tree';
 import { readMountedLog, readServedEntry } from './inspect';
+import { readDaemonStatus } from './contract';
 
 /**
  * An existing file of a mounted famfs, opened on any host (master or client): its map as the
@@ -47,7 +48,9 @@ export class FamfsFile {
  * a file the daemon would refuse to serve.
  */
 export function shadowEntry(mount: FamfsMount, rel: string): FileEntry {
-  const read = readServedEntry(new ShadowTree(shadowRootOf(mount.shadow)), rel, () => readMountedLog(mount));
+  // Only a daemon serving the log writes the shadow tree behind it; for the others the log is not read.
+  const fromLog = () => (readDaemonStatus(mount.shadow)?.source === 'log' ? readMountedLog(mount) : undefined);
+  const read = readServedEntry(new ShadowTree(shadowRootOf(mount.shadow)), rel, fromLog);
   if (read.ok) return read.entry;
   const { kind, message } = read.problem;
   if (kind === 'missing')

@@ -158,12 +158,14 @@ export function mountedFileMap(log: MountedLog, rel: string): MountedFileMap {
  * tree behind it, in the background: a file just created is in the log, and shows in the mount,
  * before its shadow file is written. So when the shadow file is missing and the daemon serves the
  * log, the entry is written from the log, as the daemon would write it, and read again. `log`
- * is called only then (reading the log of a large famfs takes a while).
+ * is called only then (reading the log of a large famfs takes a while); it may answer undefined
+ * for a mount whose daemon serves the shadow tree, where a missing file is simply not there.
  */
-export function readServedEntry(tree: ShadowTree, rel: string, log: () => MountedLog): ShadowEntryRead {
+export function readServedEntry(tree: ShadowTree, rel: string, log: () => MountedLog | undefined): ShadowEntryRead {
   const read = tree.readEntry(rel);
   if (read.ok || read.problem.kind !== 'missing') return read;
-  return writeShadowEntry(log(), tree, rel) ? tree.readEntry(rel) : read;
+  const mounted = log();
+  return mounted && writeShadowEntry(mounted, tree, rel) ? tree.readEntry(rel) : read;
 }
 
 /**
